@@ -1,0 +1,310 @@
+"""The document model of one newspaper issue.
+
+Everything publisher writes (reader EPUB, reading PDF, print pages, archive package,
+NITF/ALTO/METS) is rendered from these records, and nothing else: readers and
+importers build them, renderers only read them.
+
+Rules kept here:
+- records are frozen dataclasses with tuples, so a rendered output cannot change them;
+- standard library only, and no I/O: paths are data (an image's file is resolved and
+  measured by ``publisher.sources``, never here);
+- text is stored as the source wrote it (never NFKC); typographic work belongs to
+  ``publisher.typeset`` at render time.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a record came from, for messages: a file and, where known, a line."""
+
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+# ---------------------------------------------------------------- paper and issue
+
+
+@dataclass(frozen=True)
+class Paper:
+    """The newspaper as a whole (the series an issue belongs to)."""
+
+    id: str  # short ASCII id, e.g. "xnrb"; the start of every edition id
+    name: str  # 咸宁日报
+    publisher: str  # 咸宁日报社
+    cn: str | None = None  # 国内统一连续出版物号, e.g. "CN 42-0032"
+    issn: str | None = None
+    language: str = "zh-Hans"
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One day's issue of the paper, possibly one regional edition of it."""
+
+    date: _dt.date
+    number: int  # 总第…期
+    edition: str | None = None  # regional edition name, e.g. 咸安
+    edition_code: str | None = None  # ASCII code of that edition, e.g. "xianan"
+    note: str | None = None  # e.g. that the values are sample values
+
+    @property
+    def weekday_zh(self) -> str:
+        return WEEKDAYS_ZH[self.date.weekday()]
+
+    @property
+    def date_zh(self) -> str:
+        """2019年10月21日"""
+        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
+
+
+# ---------------------------------------------------------------- people
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One role in a byline and the people in it: 通讯员 王颖 潘尚."""
+
+    role: str | None
+    names: tuple[str, ...]
+
+    def __str__(self) -> str:
+        names = " ".join(self.names)
+        return f"{self.role} {names}" if self.role else names
+
+
+@dataclass(frozen=True)
+class Byline:
+    credits: tuple[Credit, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for c in self.credits for n in c.names)
+
+    def __str__(self) -> str:
+        return " ".join(str(c) for c in self.credits)
+
+
+@dataclass(frozen=True)
+class Editor:
+    role: str  # 责任编辑, 美术编辑, 校对 …
+    name: str
+
+
+# ---------------------------------------------------------------- body blocks
+
+
+class RunStyle(enum.Enum):
+    PLAIN = "plain"
+    STRONG = "strong"  # 黑体 emphasis
+    EMPHASIS = "emphasis"  # 着重号 (dots under the characters), never italics
+
+
+@dataclass(frozen=True)
+class Run:
+    text: str
+    style: RunStyle = RunStyle.PLAIN
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    runs: tuple[Run, ...]
+    source: SourceRef | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        return "".join(r.text for r in self.runs)
+
+
+@dataclass(frozen=True)
+class Subhead:
+    """A 小标题 inside a feature: "1 如何破题？ 聚焦老旧小区——看…"."""
+
+    title: str
+    number: str | None = None
+    subtitle: str | None = None
+    source: SourceRef | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        return " ".join(p for p in (self.number, self.title, self.subtitle) if p)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A photo file inside the edition, measured when the edition was read."""
+
+    path: Path  # absolute, resolved, inside the edition folder
+    href: str  # as written in the source, relative to the edition folder: images/x.jpg
+    width: int
+    height: int
+    media_type: str  # image/jpeg, image/png
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A photo with its caption (图片说明) and credit (… 摄)."""
+
+    caption: str
+    image: Image | None = None  # None: the copy has a caption but no photo yet
+    credit: str | None = None
+    alt: str | None = None
+    source: SourceRef | None = field(default=None, compare=False)
+
+    @property
+    def alt_text(self) -> str:
+        """Alt text for screen readers: the given alt, else the caption."""
+        return self.alt or self.caption
+
+    @property
+    def text(self) -> str:
+        return " ".join(p for p in (self.caption, self.credit) if p)
+
+
+@dataclass(frozen=True)
+class Brief:
+    """One item of a briefs column (简讯) and who sent it: "…（刘琼）"."""
+
+    text: str
+    attribution: tuple[str, ...] = ()
+    source: SourceRef | None = field(default=None, compare=False)
+
+
+Block = Paragraph | Subhead | Figure | Brief
+
+
+# ---------------------------------------------------------------- articles and pages
+
+
+class ArticleKind(enum.Enum):
+    FEATURE = "feature"  # long piece with subheads (通讯, 观察)
+    NEWS = "news"  # 本报讯 news story
+    BRIEFS = "briefs"  # a column of brief items (简讯)
+    PHOTO = "photo"  # picture news: photo(s) with caption, headline optional
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str  # ASCII, unique in the edition; file names and ids derive from it
+    kind: ArticleKind
+    headline: str | None  # 主题; only a PHOTO article may have none
+    kicker: str | None = None  # 引题
+    subtitle: str | None = None  # 副题
+    byline: Byline | None = None
+    dateline: str | None = None  # the lead as printed: "本报讯 通讯员胡晓轩、李文福报道："
+    body: tuple[Block, ...] = ()
+    source: SourceRef | None = field(default=None, compare=False)
+
+    @property
+    def title(self) -> str:
+        """A title for navigation: the headline, or a photo's caption start."""
+        if self.headline:
+            return self.headline
+        for block in self.body:
+            if isinstance(block, Figure):
+                return _clip(block.caption)
+        return self.slug
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(b for b in self.body if isinstance(b, Figure))
+
+    def texts(self) -> tuple[str, ...]:
+        """Every piece of text the article prints, in reading order."""
+        out = [t for t in (self.kicker, self.headline, self.subtitle) if t]
+        if self.byline:
+            out.append(str(self.byline))
+        if self.dateline:
+            out.append(self.dateline)
+        for b in self.body:
+            if isinstance(b, (Paragraph, Subhead, Figure)):
+                out.append(b.text)
+            else:
+                out.append(b.text)
+                out.extend(b.attribution)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an article sits on its 版 in print: grid columns wide, in which order.
+
+    Read by the print layout only; the reader outputs use the page's article order.
+    """
+
+    slug: str
+    columns: int | None = None  # width in basic-grid columns; None: automatic
+    continued_on: int | None = None  # page number the rest jumps to (下转第X版)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A 版: one printed page of the issue and the articles it holds, in order."""
+
+    number: int
+    name: str  # 版名: 咸安新闻
+    articles: tuple[Article, ...]
+    label: str | None = None  # 版次 as printed: 第3版, A03; default 第{number}版
+    editors: tuple[Editor, ...] = ()
+    placements: tuple[Placement, ...] = ()
+
+    @property
+    def display_label(self) -> str:
+        return self.label or f"第{self.number}版"
+
+    @property
+    def file_label(self) -> str:
+        """ASCII label for file names: p03."""
+        return f"p{self.number:02d}"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One issue as a whole: the root of the model."""
+
+    paper: Paper
+    issue: Issue
+    pages: tuple[Page, ...]
+    root: Path | None = field(default=None, compare=False)  # the source folder
+
+    @property
+    def id(self) -> str:
+        """Deterministic, file-name-safe id: xnrb-2019-10-21[-xianan]."""
+        base = f"{self.paper.id}-{self.issue.date.isoformat()}"
+        return f"{base}-{self.issue.edition_code}" if self.issue.edition_code else base
+
+    @property
+    def title(self) -> str:
+        """咸宁日报 2019年10月21日 (with the regional edition, where there is one)."""
+        name = self.paper.name + (f"·{self.issue.edition}版" if self.issue.edition else "")
+        return f"{name} {self.issue.date_zh}"
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return tuple(a for p in self.pages for a in p.articles)
+
+    def page_of(self, slug: str) -> Page:
+        for page in self.pages:
+            if any(a.slug == slug for a in page.articles):
+                return page
+        raise KeyError(slug)
+
+
+def _clip(text: str, limit: int = 24) -> str:
+    text = text.strip()
+    for stop in "。；，":
+        cut = text.find(stop)
+        if 0 < cut <= limit:
+            return text[:cut]
+    return text if len(text) <= limit else text[:limit] + "…"
