@@ -1,0 +1,155 @@
+"""The ``publisher`` command line: parses, calls the library, renders its results.
+
+The only module that imports typer and rich. User errors (PublisherError) are printed as
+``file:line: message`` with their hints, without a traceback, and exit 1; Ctrl-C exits
+130 with a short message; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import Problem, PublisherError
+
+app = typer.Typer(
+    name="publisher",
+    help="E-edition publisher for Chinese newspapers: one issue in; reader EPUB, reading PDF "
+         "(and, as they land, print PDF and archive package) out.\n\n"
+         "Example: publisher build editions/xnrb-2019-10-21-xianan --out dist",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+fonts_app = typer.Typer(help="The pinned fonts of fonts/fonts.toml.", no_args_is_help=True)
+app.add_typer(fonts_app, name="fonts")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+class Format(str, Enum):
+    epub = "epub"
+    pdf = "pdf"
+
+
+def _report(problems: list[Problem]) -> None:
+    for p in problems:
+        colour = "red" if p.is_error else "yellow"
+        where = f"{p.where}: " if p.where else ""
+        err.print(f"{where}[{colour}]{p.severity.value}[/{colour}]: {p.message}", markup=True,
+                  soft_wrap=True)
+        if p.hint:
+            err.print(f"    hint: {p.hint}", soft_wrap=True)
+
+
+def _fail(exc: PublisherError) -> None:
+    _report(exc.problems)
+    n = len(exc.errors)
+    err.print(f"[red]{n} error{'s' if n != 1 else ''}[/red]; nothing was written.", markup=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@app.command()
+def build(
+    edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
+    formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: every format.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+) -> None:
+    """Build an edition's outputs.
+
+    Example: publisher build editions/xnrb-2019-10-21-xianan --out dist --format epub
+    """
+    from .publish import FORMATS, publish
+
+    _setup_logging(verbose)
+    chosen = [f.value for f in formats] if formats else list(FORMATS)
+    try:
+        if err.is_terminal:
+            with err.status("building…") as status:
+                result = publish(edition, out_dir, chosen, progress=lambda m: status.update(m + "…"))
+        else:
+            result = publish(edition, out_dir, chosen)
+    except PublisherError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written.")
+        raise typer.Exit(130)
+    _report(result.warnings)
+    for path in result.files:
+        out.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+
+
+@app.command()
+def check(
+    edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
+) -> None:
+    """Check an edition's sources and report every problem, without building.
+
+    Example: publisher check editions/xnrb-2019-10-21-xianan
+    """
+    from .publish import load
+
+    _setup_logging(False)
+    try:
+        ed, _settings, _fonts, problems = load(edition)
+    except PublisherError as exc:
+        _report(exc.problems)
+        raise typer.Exit(1)
+    _report(problems.items)
+    out.print(f"{ed.id}: {len(ed.pages)} page(s), {len(ed.articles)} article(s), "
+              f"{len(problems.warnings)} warning(s), no errors")
+
+
+@fonts_app.command("install")
+def fonts_install(
+    folder: Annotated[Optional[Path], typer.Option(help="Fonts folder (default: the house's).")] = None,
+) -> None:
+    """Copy the pinned faces from their Debian packages into the fonts folder and verify them.
+
+    Example: publisher fonts install
+    """
+    from .config import load_settings
+    from .fonts import install_fonts
+
+    try:
+        target = folder or load_settings().fonts_dir
+        done = install_fonts(target)
+    except PublisherError as exc:
+        _fail(exc)
+    out.print(f"installed {', '.join(done)}" if done else "all pinned fonts present and verified")
+
+
+@fonts_app.command("verify")
+def fonts_verify(
+    folder: Annotated[Optional[Path], typer.Option(help="Fonts folder (default: the house's).")] = None,
+) -> None:
+    """Check every declared face against its checksum.
+
+    Example: publisher fonts verify
+    """
+    from .config import load_settings
+    from .fonts import load_fonts
+
+    try:
+        fonts = load_fonts(folder or load_settings().fonts_dir)
+    except PublisherError as exc:
+        _fail(exc)
+    for face in fonts.faces:
+        out.print(f"ok  {face.role:5} {face.family} {face.weight}  {face.file.name}")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,90 @@
+"""House settings: where the styles and fonts are, and the house's typographic choices.
+
+Settings live in ``[tool.publisher]`` of a ``pyproject.toml`` (the house file). They are
+validated once, here; paths in them are relative to that file. A newsroom keeps its own
+house file beside its styles/ and fonts/ folders; this repository's is the default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError, Problem
+
+HOUSE_FILE = "pyproject.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Typography(_Strict):
+    # Space between Han characters and Latin letters/digits (clreq: up to 1/4 em).
+    cjk_latin_spacing: Literal["off", "eighth", "quarter"] = "quarter"
+    # Trim full-width marks at a line end to half width (GB/T 15834 allows both).
+    trim_line_end_punctuation: bool = False
+
+
+class Reading(_Strict):
+    page_size: Literal["A4", "phone"] = "A4"
+
+
+class Settings(_Strict):
+    root: Path  # folder of the house file; every relative path starts here
+    styles: Path = Path("styles")
+    fonts: Path = Path("fonts")
+    typography: Typography = Typography()
+    reading: Reading = Reading()
+    extra: dict = Field(default_factory=dict)  # sections owned by later stages (print, archive)
+
+    @property
+    def styles_dir(self) -> Path:
+        return (self.root / self.styles).resolve()
+
+    @property
+    def fonts_dir(self) -> Path:
+        return (self.root / self.fonts).resolve()
+
+
+def find_house_file(start: Path | None = None) -> Path | None:
+    """The nearest pyproject.toml with a [tool.publisher] table, from ``start`` upward."""
+    candidates = []
+    if start is not None:
+        candidates.append(Path(start).resolve())
+    candidates.append(Path.cwd())
+    candidates.append(Path(__file__).resolve().parent.parent)  # this repository
+    for base in candidates:
+        for folder in (base, *base.parents):
+            path = folder / HOUSE_FILE
+            if path.is_file():
+                try:
+                    data = tomllib.loads(path.read_text("utf-8"))
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                    continue
+                if "publisher" in data.get("tool", {}):
+                    return path
+    return None
+
+
+def load_settings(start: Path | None = None, house_file: Path | None = None) -> Settings:
+    path = house_file or find_house_file(start)
+    if path is None:
+        raise ConfigError(Problem("no house file found: no pyproject.toml with [tool.publisher]",
+                                  hint="run from the publisher checkout or pass --house FILE",
+                                  code="config"))
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))["tool"]["publisher"]
+    except (tomllib.TOMLDecodeError, KeyError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(Problem(f"cannot read [tool.publisher]: {exc}", path, code="config")) from None
+    known = set(Settings.model_fields) - {"root", "extra"}
+    core = {k: v for k, v in data.items() if k in known}
+    extra = {k: v for k, v in data.items() if k not in known}
+    try:
+        return Settings(root=path.parent.resolve(), extra=extra, **core)
+    except ValidationError as exc:
+        raise ConfigError([Problem(f"[tool.publisher] {'.'.join(map(str, e['loc']))}: {e['msg']}",
+                                   path, code="config") for e in exc.errors()]) from None

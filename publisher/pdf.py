@@ -1,0 +1,131 @@
+"""HTML to PDF through WeasyPrint: the only module that imports it.
+
+What this module adds around WeasyPrint:
+- hermetic fonts: FONTCONFIG_FILE points at a configuration that sees only the pinned
+  fonts folder, set before WeasyPrint (and so Pango and fontconfig) first load;
+- a URL fetcher that reads only files inside the edition, styles and fonts folders and
+  stops the build on anything else (WeasyPrint by default fetches any URL, file:// too);
+- WeasyPrint's warnings (an image it could not load, a font it subset with fontTools)
+  become build errors instead of log lines nobody reads;
+- reproducible metadata: dates come from the document's dcterms meta, fixed by render.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import Problem, RenderError
+from .fonts import FontSet
+
+log = logging.getLogger(__name__)
+
+_weasyprint = None
+
+
+def weasyprint(fonts: FontSet):
+    """Import WeasyPrint with fontconfig limited to the pinned fonts (once per process)."""
+    global _weasyprint
+    conf = str(fonts.fontconfig_file())
+    if _weasyprint is None:
+        os.environ["FONTCONFIG_FILE"] = conf
+        import weasyprint as wp
+
+        try:  # the CJK justification adaptation (issue 5) lands separately
+            from . import pdf_justify
+        except ImportError:
+            log.debug("no CJK justification: publisher.pdf_justify is not there")
+        else:
+            pdf_justify.install()
+        _weasyprint = wp
+    elif os.environ.get("FONTCONFIG_FILE") != conf:
+        raise RuntimeError("WeasyPrint was already loaded with another fonts folder in this process")
+    return _weasyprint
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The folders a render may read: the edition, the styles, the fonts."""
+
+    roots: tuple[Path, ...]
+
+    def allows(self, path: Path) -> bool:
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return False
+        return any(real.is_relative_to(root) for root in self.roots) and real.is_file()
+
+
+def _fetcher_class(wp):
+    class ConfinedFetcher(wp.URLFetcher):
+        """Serve file: URLs inside the sandbox; refuse every other URL, fatally."""
+
+        def __init__(self, sandbox: Sandbox, refused: list[str]):
+            super().__init__(fail_on_errors=True)
+            self.sandbox = sandbox
+            self.refused = refused
+
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path))
+                if self.sandbox.allows(path):
+                    data = path.resolve().read_bytes()
+                    return wp.urls.URLFetcherResponse(url, data, {})
+            self.refused.append(url[:200])
+            raise PermissionError(f"publisher does not fetch {url[:200]!r}: outside the edition, "
+                                  "styles and fonts folders")
+
+    return ConfinedFetcher
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+# WeasyPrint warnings that are harmless for us (CSS it ignores on purpose, etc.).
+_IGNORED = ("Ignored `text-emphasis", "Ignored `text-emphasis-position", "Ignored `text-underline-offset",
+            "Ignored `hyphens", "Ignored `line-break", "Ignored `hanging-punctuation",
+            "Ignored `text-spacing", "Ignored `font-variant-east-asian")
+
+
+def render_pdf(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
+               sandbox: Sandbox, what: str, **options) -> bytes:
+    """Render ``html`` (whose relative URLs resolve in ``base_dir``) to PDF bytes."""
+    wp = weasyprint(fonts)
+    refused: list[str] = []
+    fetcher = _fetcher_class(wp)(sandbox, refused)
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False  # we re-log what matters below
+    try:
+        doc = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+        css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
+        out = io.BytesIO()
+        doc.write_pdf(out, stylesheets=css, **options)
+    except wp.urls.FatalURLFetchingError as exc:
+        raise RenderError(Problem(f"{what}: refused to fetch {refused[-1] if refused else exc}",
+                                  hint="only files inside the edition, styles/ and fonts/ are read",
+                                  code="url-refused")) from None
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    problems = [m for m in handler.messages if not m.startswith(_IGNORED)]
+    fatal = [m for m in problems if "fontTools" in m or "Failed to load" in m or "fetch" in m.lower()]
+    for m in problems:
+        if m not in fatal:
+            log.warning("%s: WeasyPrint: %s", what, m)
+    if fatal:
+        raise RenderError([Problem(f"{what}: WeasyPrint: {m}", code="render") for m in fatal])
+    return out.getvalue()
