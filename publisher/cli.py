@@ -37,6 +37,7 @@ out = Console(highlight=False)
 class Format(str, Enum):
     epub = "epub"
     pdf = "pdf"
+    print = "print"
 
 
 def _report(problems: list[Problem]) -> None:

@@ -33,12 +33,50 @@ class Reading(_Strict):
     page_size: Literal["A4", "phone"] = "A4"
 
 
+class Margins(_Strict):
+    top: float = Field(22, ge=0, le=100)
+    bottom: float = Field(26, ge=0, le=100)
+    inner: float = Field(20, ge=0, le=100)
+    outer: float = Field(20, ge=0, le=100)
+
+
+# Trim sizes of Chinese newspapers, width x height in mm: 对开 broadsheet and 四开 tabloid.
+TRIM_PRESETS = {"broadsheet": (390.0, 545.0), "tabloid": (272.0, 390.0)}
+
+
+class Print(_Strict):
+    """The print edition: page geometry, the grid, colour and the PDF/X flavour."""
+
+    trim: Literal["broadsheet", "tabloid"] = "broadsheet"
+    trim_size: tuple[float, float] | None = None  # mm, overrides the preset: (width, height)
+    margins: Margins = Margins()  # mm, from the trim edge to the type area
+    bleed: float = Field(3, ge=0, le=10)  # mm
+    marks_offset: float = Field(3, ge=0, le=10)  # mm between the bleed edge and a crop mark
+    marks_length: float = Field(6, ge=2, le=15)  # mm
+    slug: bool = True  # the slug line (edition, page, build time) outside the trim
+    columns: int = Field(8, ge=2, le=12)  # the basic grid (基本栏)
+    gutter: float = Field(4, ge=1, le=12)  # mm between grid columns
+    body_size: float = Field(9, ge=6, le=14)  # pt; 小五 is 9 pt, 五号 10.5 pt
+    line_height: float = Field(13, ge=6, le=24)  # pt
+    lunar_date: bool = True  # the masthead prints the lunar date (农历)
+    output_profile: Path = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+    output_condition: str = "Ghostscript default CMYK"  # OutputConditionIdentifier
+    pdfx: Literal["PDF/X-4"] = "PDF/X-4"
+    ink_limit: int = Field(300, ge=200, le=400)  # % total area coverage the preflight warns over
+    workers: int = Field(2, ge=1, le=16)  # pages rendered in parallel
+
+    @property
+    def trim_mm(self) -> tuple[float, float]:
+        return self.trim_size or TRIM_PRESETS[self.trim]
+
+
 class Settings(_Strict):
     root: Path  # folder of the house file; every relative path starts here
     styles: Path = Path("styles")
     fonts: Path = Path("fonts")
     typography: Typography = Typography()
     reading: Reading = Reading()
+    print: Print = Print()
     extra: dict = Field(default_factory=dict)  # sections owned by later stages (print, archive)
 
     @property
@@ -48,6 +86,10 @@ class Settings(_Strict):
     @property
     def fonts_dir(self) -> Path:
         return (self.root / self.fonts).resolve()
+
+    @property
+    def output_profile(self) -> Path:
+        return (self.root / self.print.output_profile).resolve()
 
 
 def find_house_file(start: Path | None = None) -> Path | None:

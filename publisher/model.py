@@ -246,6 +246,8 @@ class Placement:
     slug: str
     columns: int | None = None  # width in basic-grid columns; None: automatic
     continued_on: int | None = None  # page number the rest jumps to (下转第X版)
+    column: int | None = None  # first grid column, 1-based; None: where the stack is lowest
+    text_columns: int | None = None  # its own text columns (破栏); None: one per grid column
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -102,6 +103,41 @@ _IGNORED = ("Ignored `text-emphasis", "Ignored `text-emphasis-position", "Ignore
 def render_pdf(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
                sandbox: Sandbox, what: str, **options) -> bytes:
     """Render ``html`` (whose relative URLs resolve in ``base_dir``) to PDF bytes."""
+    with _rendering(fonts, sandbox, what) as (wp, fetcher):
+        out = io.BytesIO()
+        doc = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+        css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
+        doc.write_pdf(out, stylesheets=css, **options)
+    return out.getvalue()
+
+
+def layout_document(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
+                    sandbox: Sandbox, what: str, **options):
+    """Lay ``html`` out without writing it: the WeasyPrint Document, for measuring.
+
+    Stylesheets share one colour-profile table with the document, so an
+    ``@color-profile device-cmyk`` rule in them becomes the PDF's OutputIntent when the
+    Document is written with :func:`write_document`.
+    """
+    with _rendering(fonts, sandbox, what) as (wp, fetcher):
+        profiles: dict = {}
+        doc = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+        css = [wp.CSS(filename=str(p), url_fetcher=fetcher, color_profiles=profiles)
+               for p in stylesheets]
+        return doc.render(stylesheets=css, color_profiles=profiles, **options)
+
+
+def write_document(document, *, fonts: FontSet, sandbox: Sandbox, what: str, **options) -> bytes:
+    """Write a Document from :func:`layout_document` to PDF bytes."""
+    with _rendering(fonts, sandbox, what):
+        out = io.BytesIO()
+        document.write_pdf(out, **options)
+    return out.getvalue()
+
+
+@contextmanager
+def _rendering(fonts: FontSet, sandbox: Sandbox, what: str):
+    """WeasyPrint with the confined fetcher; its warnings checked when the block ends."""
     wp = weasyprint(fonts)
     refused: list[str] = []
     fetcher = _fetcher_class(wp)(sandbox, refused)
@@ -110,10 +146,7 @@ def render_pdf(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: Fon
     logger.addHandler(handler)
     propagate, logger.propagate = logger.propagate, False  # we re-log what matters below
     try:
-        doc = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
-        out = io.BytesIO()
-        doc.write_pdf(out, stylesheets=css, **options)
+        yield wp, fetcher
     except wp.urls.FatalURLFetchingError as exc:
         raise RenderError(Problem(f"{what}: refused to fetch {refused[-1] if refused else exc}",
                                   hint="only files inside the edition, styles/ and fonts/ are read",
@@ -128,4 +161,3 @@ def render_pdf(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: Fon
             log.warning("%s: WeasyPrint: %s", what, m)
     if fatal:
         raise RenderError([Problem(f"{what}: WeasyPrint: {m}", code="render") for m in fatal])
-    return out.getvalue()

@@ -21,7 +21,7 @@ from .sources import read_edition
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("epub", "pdf")
+FORMATS = ("epub", "pdf", "print")
 
 Progress = Callable[[str], None]
 
@@ -62,6 +62,16 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
     if "pdf" in wanted:
         step("rendering the reading PDF")
         files[f"{edition.id}.pdf"] = reading_pdf(edition, settings, fonts)
+
+    if "print" in wanted:
+        step("rendering the print pages")
+        from .printing.build import build_print
+
+        printed = build_print(edition, settings, fonts)
+        files[f"{edition.id}-print.pdf"] = printed.issue
+        for label, data in printed.pages.items():
+            files[f"print/{label}.pdf"] = data
+        result.warnings.extend(printed.warnings)
 
     step("writing the outputs")
     result.files = write_outputs(out_dir / edition.id, files)

@@ -79,6 +79,8 @@ class LayoutSchema(_Strict):
     article: str
     columns: int | None = Field(default=None, ge=1, le=8)
     continued_on: int | None = Field(default=None, ge=1)
+    column: int | None = Field(default=None, ge=1, le=12)
+    text_columns: int | None = Field(default=None, ge=1, le=12)
 
 
 class PageSchema(_Strict):
@@ -177,7 +179,8 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
             if lay.article not in p.articles:
                 problems.add(f"layout names {lay.article!r}, which page {p.number} does not hold",
                              toml_path, _line_of_value(text, lay.article), code="layout")
-            placements.append(Placement(lay.article, lay.columns, lay.continued_on))
+            placements.append(Placement(lay.article, lay.columns, lay.continued_on, lay.column,
+                                        lay.text_columns))
         pages.append(Page(number=p.number, name=p.name, label=p.label, articles=tuple(arts),
                           editors=tuple(Editor(e.role, e.name) for e in p.editors),
                           placements=tuple(placements)))

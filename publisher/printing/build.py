@@ -1,0 +1,175 @@
+"""The print edition from the model: convert photos, measure, plan, render pages, join.
+
+Pages are independent documents, so the two WeasyPrint phases (measuring galleys,
+rendering pages) run in a pool of ``[tool.publisher.print] workers`` processes (fork: the
+workers inherit the edition, settings and fonts; WeasyPrint is imported in each worker).
+Planning (placing boxes, cutting jumped articles) runs in between, in order, because a
+page's plan decides what a later page receives. The result is one PDF/X file for the
+issue and one per 版, all from the same rendered pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import Problem, RenderError
+from ..fonts import FontSet
+from ..model import Edition
+from .colour import convert_images
+from .geometry import Geometry
+from .grid import Item, Measure, PagePlan, items_for, line_mm, plan_page
+from .measure import galleys_for, read_measures
+from .pages import check_overflow, galley_html, grid_top, page_html
+from .pdfx import Meta, finish
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PrintResult:
+    issue: bytes  # the whole issue
+    pages: dict[str, bytes]  # file label (p01) -> that 版 alone
+    warnings: list[Problem]
+
+
+@dataclass(frozen=True)
+class _Job:
+    edition: Edition
+    settings: Settings
+    fonts: FontSet
+    images: dict[Path, Path]
+    scratch: Path
+
+
+_JOB: _Job | None = None  # set in the parent before the pool forks
+
+
+def _sandbox(job: _Job):
+    from ..pdf import Sandbox
+
+    roots = (job.edition.root, job.settings.styles_dir, job.settings.fonts_dir, job.scratch,
+             job.settings.output_profile)
+    return Sandbox(tuple(Path(r) for r in roots))
+
+
+def _stylesheets(job: _Job) -> list[Path]:
+    return [job.settings.styles_dir / "base.css", job.settings.styles_dir / "print.css"]
+
+
+def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measure]:
+    from ..pdf import layout_document
+
+    job = _JOB
+    page = next(p for p in job.edition.pages if p.number == number)
+    galleys = galleys_for(items, Geometry.for_page(job.settings.print, number))
+    if not galleys:
+        return {}
+    html = galley_html(job.edition, job.settings, galleys, job.settings.output_profile, job.images)
+    doc = layout_document(html, base_dir=job.edition.root, stylesheets=_stylesheets(job),
+                          fonts=job.fonts, sandbox=_sandbox(job),
+                          what=f"print galleys of page {page.number}")
+    return read_measures(doc, galleys)
+
+
+def _render(plan: PagePlan) -> bytes:
+    from ..pdf import layout_document, write_document
+
+    job = _JOB
+    what = f"print page {plan.page.number}"
+    html = page_html(job.edition, job.settings, plan, job.settings.output_profile, job.images)
+    doc = layout_document(html, base_dir=job.edition.root, stylesheets=_stylesheets(job),
+                          fonts=job.fonts, sandbox=_sandbox(job), what=what)
+    check_overflow(doc, plan)
+    return write_document(doc, fonts=job.fonts, sandbox=_sandbox(job), what=what,
+                          pdf_variant="pdf/x-4", uncompressed_pdf=False)
+
+
+class _Serial:
+    """The pool's interface, in this process (workers = 1)."""
+
+    def map(self, fn, *iterables):
+        return map(fn, *iterables)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def build_print(edition: Edition, settings: Settings, fonts: FontSet) -> PrintResult:
+    global _JOB
+    assert edition.root is not None
+    ps = settings.print
+    line = line_mm(ps.line_height)
+    _check_jumps(edition)
+    with tempfile.TemporaryDirectory(prefix="publisher-print-") as tmp:
+        scratch = Path(tmp).resolve()
+        images = convert_images(edition, settings.output_profile, scratch / "images")
+        _JOB = _Job(edition, settings, fonts, images, scratch)
+        geometries = {p.number: Geometry.for_page(ps, p.number) for p in edition.pages}
+        items = {p.number: items_for(p, geometries[p.number]) for p in edition.pages}
+        workers = min(ps.workers, len(edition.pages))
+        pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+                if workers > 1 else _Serial())
+        try:
+            with pool:
+                numbers = [p.number for p in edition.pages]
+                measures: dict = {}
+                for m in pool.map(_measure, numbers, [items[n] for n in numbers]):
+                    measures.update(m)
+                problems: list[Problem] = []
+                carried: dict[int, list[Item]] = {}
+                plans = []
+                for page in edition.pages:
+                    out: list[tuple[int, Item]] = []
+                    plan = plan_page(page, geometries[page.number],
+                                     grid_top(geometries[page.number], page),
+                                     items[page.number] + carried.pop(page.number, []),
+                                     measures, line, problems, out)
+                    for target, item in out:
+                        carried.setdefault(target, []).append(item)
+                    plans.append(plan)
+                errors = [p for p in problems if p.is_error]
+                if errors:
+                    raise RenderError(problems)
+                rendered = list(pool.map(_render, plans))
+        finally:
+            _JOB = None
+    meta = _meta(edition, settings)
+    pages = [(data, geometries[p.number]) for data, p in zip(rendered, edition.pages)]
+    issue = finish(pages, meta)
+    single = {}
+    for (data, g), page in zip(pages, edition.pages):
+        m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
+                 meta.author, meta.created, meta.pdfx)
+        single[page.file_label] = finish([(data, g)], m)
+    return PrintResult(issue, single, [p for p in problems if not p.is_error])
+
+
+def _check_jumps(edition: Edition) -> None:
+    numbers = {p.number for p in edition.pages}
+    problems = []
+    for page in edition.pages:
+        for p in page.placements:
+            if p.continued_on is None:
+                continue
+            if p.continued_on not in numbers or p.continued_on <= page.number:
+                problems.append(Problem(
+                    f"page {page.number}: article {p.slug!r} is continued on page {p.continued_on}, "
+                    "which is not a later page of this issue",
+                    edition.root / "edition.toml" if edition.root else None, None,
+                    "continued_on must name a later page (下转 runs forward)", code="layout"))
+    if problems:
+        raise RenderError(problems)
+
+
+def _meta(edition: Edition, settings: Settings) -> Meta:
+    return Meta(f"{edition.id}/print", f"{edition.title} 印刷版", edition.paper.publisher,
+                f"{edition.issue.date.isoformat()}T05:00:00+08:00", settings.print.pdfx)

@@ -1,0 +1,69 @@
+"""Colour for print: photos converted to the output profile's CMYK before layout.
+
+The plant's press prints what the PDF says, so an RGB photo must not reach it: each
+image is converted with littleCMS (Pillow's ImageCms) from its embedded profile (sRGB
+when it has none) to the house output profile, perceptual intent, and saved as a CMYK
+JPEG that WeasyPrint embeds as DeviceCMYK. The same profile becomes the OutputIntent.
+Conversion is deterministic (same pixels, same encoder settings), so builds stay
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, ImageCms
+
+from ..errors import Problem, RenderError
+from ..model import Edition, Figure
+
+JPEG_QUALITY = 92
+
+
+def check_profile(path: Path) -> ImageCms.ImageCmsProfile:
+    try:
+        profile = ImageCms.getOpenProfile(str(path))
+    except (OSError, ImageCms.PyCMSError) as exc:
+        raise RenderError(Problem(f"cannot read the output profile {path}: {exc}",
+                                  hint="set [tool.publisher.print] output_profile to a CMYK .icc file",
+                                  code="output-profile")) from None
+    if profile.profile.xcolor_space.strip() != "CMYK":
+        raise RenderError(Problem(f"the output profile {path} is not a CMYK profile "
+                                  f"({profile.profile.xcolor_space.strip()})", code="output-profile"))
+    return profile
+
+
+def profile_name(path: Path) -> str:
+    return ImageCms.getProfileDescription(check_profile(path)).strip() or path.stem
+
+
+def to_cmyk(source: Path, target: Path, output: ImageCms.ImageCmsProfile) -> None:
+    with Image.open(source) as im:
+        im.load()
+        embedded = im.info.get("icc_profile")
+        if im.mode == "CMYK":
+            cmyk = im
+        else:
+            rgb = im.convert("RGB")
+            src = (ImageCms.ImageCmsProfile(io.BytesIO(embedded)) if embedded
+                   else ImageCms.createProfile("sRGB"))
+            cmyk = ImageCms.profileToProfile(rgb, src, output, outputMode="CMYK",
+                                             renderingIntent=ImageCms.Intent.PERCEPTUAL)
+        dpi = im.info.get("dpi")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    cmyk.save(target, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False,
+              **({"dpi": dpi} if dpi else {}))
+
+
+def convert_images(edition: Edition, profile_path: Path, folder: Path) -> dict[Path, Path]:
+    """Convert every photo of the edition into ``folder``; map source path -> CMYK copy."""
+    output = check_profile(profile_path)
+    done: dict[Path, Path] = {}
+    for article in edition.articles:
+        for block in article.body:
+            if isinstance(block, Figure) and block.image and block.image.path not in done:
+                target = folder / f"{article.slug}-{len(done):03d}.jpg"
+                to_cmyk(block.image.path, target, output)
+                done[block.image.path] = target
+    return done

@@ -1,0 +1,149 @@
+"""The markup of the print edition: galleys for measuring and the printed 版 itself.
+
+Both come from the templates under ``publisher/templates/print`` with the shared article
+macros and ``styles/print.css``. Here too: the page head (版头) and the masthead (报头)
+bands' sizes, the column rules between articles, and the check after layout that no
+article's text ran out of its box (overflow is never silent, even when a measurement
+was wrong).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import Problem, RenderError
+from ..model import Edition, Figure, Page
+from ..render import render
+from .geometry import Geometry
+from .grid import ARTICLE_GAP, PagePlan, line_mm
+from .lunar import lunar_date_zh
+from .measure import PX_TO_MM, Galley, _classes, _find
+
+PAGE_HEAD = 9.0  # mm: the 版头 band
+MASTHEAD = 48.0  # mm: the 报头 band on page 1
+BAND_GAP = 4.0  # mm between a band and the grid
+
+
+def grid_top(geometry: Geometry, page: Page) -> float:
+    top = geometry.type_area.y + PAGE_HEAD + BAND_GAP
+    if page.number == 1:
+        top += MASTHEAD + BAND_GAP
+    return top
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str  # "v" or "h"
+    x: float
+    y: float
+    length: float
+
+
+@dataclass(frozen=True)
+class Masthead:
+    y: float
+    height: float
+    edition_x: float
+
+
+def _mm(value: float) -> str:
+    return f"{value:.3f}mm"
+
+
+def _built(edition: Edition) -> str:
+    # The slug's "build time" is the issue's closing time, not the clock: builds stay
+    # reproducible, and the plant sees which issue the plate belongs to.
+    return f"{edition.issue.date.isoformat()}T05:00+08:00"
+
+
+def _context(edition: Edition, settings: Settings, profile: Path, images: dict[Path, Path]):
+    def image_src(fig: Figure) -> str:
+        return images[fig.image.path].as_uri()
+
+    return dict(edition=edition, created=f"{edition.issue.date.isoformat()}T05:00:00+08:00",
+                profile_url=profile.as_uri(), image_src=image_src, mm=_mm)
+
+
+def galley_html(edition: Edition, settings: Settings, galleys: list[Galley], profile: Path,
+                images: dict[Path, Path]) -> str:
+    width = max(g.width for g in galleys) + 10
+    return render("print/galley.html.j2", settings, galleys=galleys, sheet=(width, 15000),
+                  bleed=0, **_context(edition, settings, profile, images))
+
+
+def rules_for(plan: PagePlan) -> list[Rule]:
+    """Column rules: in the gutter left of each box not at the grid's left edge, and in the
+    gap above each box not at the grid's top."""
+    g = plan.geometry
+    area = g.type_area
+    rules = []
+    for p in plan.placed:
+        if p.box.x > area.x + 0.01:
+            rules.append(Rule("v", p.box.x - g.gutter / 2, p.box.y, p.box.height))
+        if p.box.y > plan.top + 0.01:
+            rules.append(Rule("h", p.box.x, p.box.y - ARTICLE_GAP / 2, p.box.width))
+    return rules
+
+
+def page_html(edition: Edition, settings: Settings, plan: PagePlan, profile: Path,
+              images: dict[Path, Path]) -> str:
+    g = plan.geometry
+    area = g.type_area
+    page = plan.page
+    masthead = None
+    if page.number == 1:
+        masthead = Masthead(area.y + PAGE_HEAD + BAND_GAP, MASTHEAD,
+                            g.span_width(4) + g.gutter)
+    lunar = lunar_date_zh(edition.issue.date) if settings.print.lunar_date else None
+    return render("print/page.html.j2", settings, page=page, geometry=g, area=area,
+                  placed=[_Shown(p) for p in plan.placed], rules=rules_for(plan),
+                  masthead=masthead, lunar=lunar, pages_total=len(edition.pages),
+                  head_height=PAGE_HEAD, gutter=g.gutter, line=line_mm(settings.print.line_height),
+                  slug=settings.print.slug, built=_built(edition),
+                  sheet=(g.trim_width, g.trim_height), bleed=g.outside,
+                  **_context(edition, settings, profile, images))
+
+
+class _Shown:
+    """A placed item as the template sees it: the part of the article it prints."""
+
+    def __init__(self, placed):
+        self.item = placed.item
+        self.box = placed.box
+        self.body = placed.body
+        self.jump = placed.jump
+        self.article = placed.item.shown
+
+
+def check_overflow(document, plan: PagePlan) -> None:
+    """Fail if any article's text was laid out beyond its box (an extra column or below)."""
+    problems = []
+    for page in document.pages:
+        for box in _find(page._page_box, "box"):
+            slug = box.element.get("data-slug")
+            right = box.content_box_x() + box.width
+            bottom = box.content_box_y() + box.height
+            worst = 0.0
+            for text in _find(box, "text"):
+                for child in _descendants(text):
+                    if type(child).__name__ in ("LineBox", "BlockBox"):
+                        worst = max(worst, child.position_x + child.width - right,
+                                    child.position_y + child.height - bottom)
+            if worst > 1.0:  # px: more than rounding
+                problems.append(Problem(
+                    f"article {slug!r} on page {plan.page.number} ran {worst * PX_TO_MM:.1f} mm "
+                    "out of its box after layout", None, None,
+                    "report this: the measurement and the layout disagree", code="overflow"))
+    if problems:
+        raise RenderError(problems)
+
+
+def _descendants(box):
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from _descendants(child)
+
+
+__all__ = ["grid_top", "galley_html", "page_html", "check_overflow", "rules_for", "_classes"]
