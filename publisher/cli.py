@@ -114,6 +114,40 @@ def check(
               f"{len(problems.warnings)} warning(s), no errors")
 
 
+@app.command()
+def preflight(
+    pdf: Annotated[Path, typer.Argument(help="The PDF to check (any PDF, not only ours).")],
+    ink_limit: Annotated[Optional[int], typer.Option(help="Total ink limit in % (default: the house's).")] = None,
+) -> None:
+    """Check a PDF the way a printing plant would: PDF/X key, OutputIntent, no RGB, fonts
+    embedded, trim and bleed boxes, image resolution, ink coverage, rich-black text.
+    Exits 1 on any error.
+
+    Example: publisher preflight dist/xnrb-2019-10-21-xianan/xnrb-2019-10-21-xianan-print.pdf
+    """
+    from .printing.preflight import preflight as run
+
+    if ink_limit is None:
+        from .config import load_settings
+
+        try:
+            ink_limit = load_settings().print.ink_limit
+        except PublisherError:
+            ink_limit = 300
+    report = run(pdf, ink_limit)
+    colours = {"error": "red", "warning": "yellow", "ok": "green"}
+    for f in report.findings:
+        c = colours[f.severity]
+        where = f"page {f.page}: " if f.page else ""
+        out.print(f"[{c}]{f.severity:7}[/{c}] {where}{f.message}", markup=True, soft_wrap=True,
+                  highlight=False)
+    verdict = "[green]passed[/green]" if report.passed else "[red]failed[/red]"
+    out.print(f"{pdf}: {verdict} — {len(report.errors)} error(s), {len(report.warnings)} warning(s)",
+              markup=True)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
 @fonts_app.command("install")
 def fonts_install(
     folder: Annotated[Optional[Path], typer.Option(help="Fonts folder (default: the house's).")] = None,

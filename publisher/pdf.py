@@ -53,6 +53,9 @@ class Sandbox:
     """The folders a render may read: the edition, the styles, the fonts."""
 
     roots: tuple[Path, ...]
+    # Exact URLs served from files made during the build (the print edition's CMYK photos):
+    # their URLs must not name a temporary folder, because WeasyPrint names images by URL.
+    aliases: tuple[tuple[str, Path], ...] = ()
 
     def allows(self, path: Path) -> bool:
         try:
@@ -72,6 +75,9 @@ def _fetcher_class(wp):
             self.refused = refused
 
         def fetch(self, url, headers=None):
+            for alias, path in self.sandbox.aliases:
+                if url == alias:
+                    return wp.urls.URLFetcherResponse(url, path.read_bytes(), {})
             parts = urlsplit(url)
             if parts.scheme == "file" and parts.netloc in ("", "localhost"):
                 path = Path(unquote(parts.path))

@@ -25,7 +25,7 @@ from .colour import convert_images
 from .geometry import Geometry
 from .grid import Item, Measure, PagePlan, items_for, line_mm, plan_page
 from .measure import galleys_for, read_measures
-from .pages import check_overflow, galley_html, grid_top, page_html
+from .pages import check_overflow, galley_html, grid_top, image_url, page_html
 from .pdfx import Meta, finish
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,10 @@ _JOB: _Job | None = None  # set in the parent before the pool forks
 def _sandbox(job: _Job):
     from ..pdf import Sandbox
 
-    roots = (job.edition.root, job.settings.styles_dir, job.settings.fonts_dir, job.scratch,
+    roots = (job.edition.root, job.settings.styles_dir, job.settings.fonts_dir,
              job.settings.output_profile)
-    return Sandbox(tuple(Path(r) for r in roots))
+    aliases = tuple((image_url(src, job.edition), cmyk) for src, cmyk in job.images.items())
+    return Sandbox(tuple(Path(r) for r in roots), aliases)
 
 
 def _stylesheets(job: _Job) -> list[Path]:

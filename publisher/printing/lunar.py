@@ -25,9 +25,9 @@ def lunar_date_zh(date: dt.date) -> str:
     """农历己亥年九月廿三 for 2019-10-21; 闰 before a leap month."""
     from lunardate import LunarDate
 
-    ld = LunarDate.fromSolarDate(date.year, date.month, date.day)
+    ld = LunarDate.from_solar_date(date.year, date.month, date.day)
     # The sexagenary year: 1984 was 甲子.
     cycle = (ld.year - 1984) % 60
     year = STEMS[cycle % 10] + BRANCHES[cycle % 12]
-    leap = "闰" if ld.isLeapMonth else ""
+    leap = "闰" if ld.is_leap_month else ""
     return f"农历{year}年{leap}{MONTHS[ld.month - 1]}月{lunar_day(ld.day)}"

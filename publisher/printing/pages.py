@@ -58,9 +58,16 @@ def _built(edition: Edition) -> str:
     return f"{edition.issue.date.isoformat()}T05:00+08:00"
 
 
+def image_url(source: Path, edition: Edition) -> str:
+    """The URL a CMYK copy is fetched by: named after the source, not the scratch folder, so
+    that WeasyPrint's image names (hashes of the URL) are the same in every build."""
+    assert edition.root is not None
+    return "publisher-cmyk:" + source.relative_to(edition.root).as_posix()
+
+
 def _context(edition: Edition, settings: Settings, profile: Path, images: dict[Path, Path]):
     def image_src(fig: Figure) -> str:
-        return images[fig.image.path].as_uri()
+        return image_url(fig.image.path, edition)
 
     return dict(edition=edition, created=f"{edition.issue.date.isoformat()}T05:00:00+08:00",
                 profile_url=profile.as_uri(), image_src=image_src, mm=_mm)

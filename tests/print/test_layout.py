@@ -1,0 +1,122 @@
+"""The grid: overflow is an error naming the article, a jump continues it on the named page,
+underfull columns are warnings; and the arithmetic behind them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from publisher.errors import RenderError
+from publisher.printing.grid import Unit, body_height, fill
+
+PARAGRAPH = "本报讯，全区各乡镇认真开展主题教育活动，深入基层调查研究，解决群众反映的突出问题，" * 3
+
+TWO_PAGES = """\
+[paper]
+id = "test"
+name = "测试日报"
+publisher = "测试日报社"
+
+[issue]
+date = 2019-10-21
+number = 100
+
+[[pages]]
+number = 1
+name = "要闻"
+articles = ["long", "one"]
+layout = [{{ article = "long", columns = 3{jump} }}]
+
+[[pages]]
+number = 2
+name = "综合"
+articles = ["two"]
+"""
+
+
+def _long(paragraphs: int) -> str:
+    body = "\n\n".join(f"{PARAGRAPH}第{i}段。" for i in range(1, paragraphs)) + "\n\n最后一段到此结束。\n"
+    return f'+++\nheadline = "一篇很长的稿件"\nbyline = "记者 张三"\n+++\n{body}'
+
+
+SHORT = '+++\nheadline = "第二版稿件"\n+++\n第二版的正文。\n'
+
+
+@pytest.mark.slow
+def test_overfull_article_is_an_error_naming_it(make_edition, tmp_path):
+    from publisher.publish import publish
+
+    ed = make_edition({"articles/long.md": _long(60), "articles/two.md": SHORT},
+                      toml=TWO_PAGES.format(jump=""))
+    with pytest.raises(RenderError) as exc:
+        publish(ed, tmp_path / "out", ["print"])
+    (problem,) = [p for p in exc.value.problems if p.code == "overflow"]
+    assert "'long'" in problem.message and "一篇很长的稿件" in problem.message
+    assert "page 1" in problem.message
+    lines = int(re.search(r"(\d+) lines over", problem.message).group(1))
+    assert lines > 100  # 60 long paragraphs in three columns overflow by far
+    assert problem.path.name == "long.md"
+    assert not (tmp_path / "out" / "test-2019-10-21").exists()  # nothing half-written
+
+
+@pytest.mark.slow
+def test_jump_line_continues_the_article_on_the_named_page(make_edition, tmp_path, pdf_text):
+    from publisher.publish import publish
+
+    ed = make_edition({"articles/long.md": _long(30), "articles/two.md": SHORT},
+                      toml=TWO_PAGES.format(jump=", continued_on = 2"))
+    publish(ed, tmp_path / "out", ["print"])
+    build = tmp_path / "out" / "test-2019-10-21"
+    first, second = (re.sub(r"\s+", "", t) for t in pdf_text(build / "test-2019-10-21-print.pdf"))
+    assert "下转第2版" in first and "上接第1版" not in first
+    assert "第1段" in first and "最后一段到此结束" not in first
+    assert "（上接第1版）" in second and "一篇很长的稿件" in second
+    assert "最后一段到此结束" in second and "第二版的正文" in second
+    # Every paragraph is printed exactly once across the two pages.
+    for i in range(1, 30):
+        assert (first + second).count(f"第{i}段。") == 1, i
+    (p2,) = pdf_text(build / "print" / "p02.pdf")
+    assert "上接第1版" in re.sub(r"\s+", "", p2)
+
+
+@pytest.mark.slow
+def test_jump_to_an_earlier_page_is_refused(make_edition, tmp_path):
+    from publisher.publish import publish
+
+    toml = TWO_PAGES.format(jump=", continued_on = 1")
+    ed = make_edition({"articles/long.md": _long(3), "articles/two.md": SHORT}, toml=toml)
+    with pytest.raises(RenderError, match="not a later page"):
+        publish(ed, tmp_path / "out", ["print"])
+
+
+@pytest.mark.slow
+def test_underfull_page_is_a_warning_with_its_size(make_edition, tmp_path):
+    from publisher.publish import publish
+
+    ed = make_edition({"articles/two.md": SHORT})
+    result = publish(ed, tmp_path / "out", ["print"])
+    underfull = [w for w in result.warnings if w.code == "underfull"]
+    assert underfull and re.search(r"\d+ mm", underfull[0].message)
+
+
+LINE = 5.0
+
+
+def test_fill_splits_paragraphs_between_columns_but_not_figures():
+    para = Unit(10 * LINE, 10)
+    figure = Unit(30.0, 0)
+    assert fill((para,), 2, 5 * LINE, LINE) == 1  # 5 + 5 lines
+    assert fill((para,), 2, 4 * LINE, LINE) == 0  # 4 + 4 < 10
+    assert fill((figure, figure), 2, 30.0, LINE) == 2
+    assert fill((figure, figure), 2, 29.0, LINE) == 0
+    # Widows and orphans: 3 lines cannot be split 1 + 2.
+    assert fill((Unit(LINE, 1), Unit(3 * LINE, 3)), 2, 2 * LINE, LINE) == 1
+
+
+def test_body_height_is_the_shortest_that_fits():
+    units = (Unit(10 * LINE, 10), Unit(30.0, 0), Unit(6 * LINE, 6))
+    for columns in (1, 2, 3):
+        h = body_height(units, columns, LINE)
+        assert fill(units, columns, h, LINE) == len(units)
+        assert fill(units, columns, h - 0.6 - LINE / 4 - 1e-3, LINE) < len(units)

@@ -1,0 +1,106 @@
+"""The print PDFs of the sample: PDF/X-4 for real, exact boxes, one file per 版, reproducible."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from publisher.config import load_settings
+from publisher.printing.preflight import preflight
+
+SAMPLE = Path(__file__).resolve().parent.parent.parent / "editions" / "xnrb-2019-10-21-xianan"
+
+MM = 72 / 25.4
+pytestmark = pytest.mark.slow
+
+
+def _files(build: Path) -> list[Path]:
+    return [build / "xnrb-2019-10-21-xianan-print.pdf", *sorted((build / "print").glob("*.pdf"))]
+
+
+def _size(box) -> tuple[float, float]:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return (x1 - x0) / MM, (y1 - y0) / MM
+
+
+def test_outputs_are_the_issue_and_one_file_per_page(print_build):
+    assert (print_build / "xnrb-2019-10-21-xianan-print.pdf").is_file()
+    assert [p.name for p in (print_build / "print").iterdir()] == ["p01.pdf"]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_boxes_are_exact(print_build, which):
+    p = load_settings(SAMPLE).print
+    outside = p.bleed + p.marks_offset + p.marks_length
+    with pikepdf.open(_files(print_build)[which]) as pdf:
+        assert len(pdf.pages) == 1
+        for page in pdf.pages:
+            tw, th = _size(page.obj.TrimBox)
+            assert tw == pytest.approx(390, abs=0.1) and th == pytest.approx(545, abs=0.1)
+            bw, bh = _size(page.obj.BleedBox)
+            assert (bw, bh) == pytest.approx((390 + 2 * p.bleed, 545 + 2 * p.bleed), abs=0.1)
+            mw, mh = _size(page.obj.MediaBox)
+            assert (mw, mh) == pytest.approx((390 + 2 * outside, 545 + 2 * outside), abs=0.1)
+            # Concentric: the trim sits in the middle of bleed and media.
+            t, b, m = ([float(v) for v in page.obj[k]] for k in ("/TrimBox", "/BleedBox", "/MediaBox"))
+            assert t[0] - b[0] == pytest.approx(p.bleed * MM, abs=0.3)
+            assert t[0] - m[0] == pytest.approx(outside * MM, abs=0.3)
+
+
+def test_pdfx_version_key_and_output_intent(print_build):
+    for path in _files(print_build):
+        with pikepdf.open(path) as pdf:
+            assert str(pdf.docinfo["/GTS_PDFXVersion"]) == "PDF/X-4"
+            assert pdf.docinfo["/Trapped"] == pikepdf.Name("/False")
+            xmp = pdf.Root.Metadata.read_bytes().decode()
+            assert "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
+            assert pdf.pdf_version >= "1.6"
+            (intent,) = pdf.Root.OutputIntents
+            assert intent.S == pikepdf.Name.GTS_PDFX
+            profile = intent.DestOutputProfile
+            assert int(profile.N) == 4
+            assert profile.read_bytes()[36:40] == b"acsp"  # an ICC profile
+            assert "/ID" in pdf.trailer
+
+
+def test_no_rgb_and_body_text_in_pure_k(print_build):
+    """Every colour operator in the content is CMYK; text fills are 0 0 0 1 unless coloured."""
+    with pikepdf.open(_files(print_build)[0]) as pdf:
+        content = b"".join(pikepdf.unparse_content_stream(pikepdf.parse_content_stream(pg))
+                           for pg in pdf.pages)
+        assert not re.search(rb"\brg\b|\bRG\b|/DeviceRGB", content)
+        fills = re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) scn", content)
+        assert (b"0", b"0", b"0", b"1") in fills
+        images = [x for pg in pdf.pages for x in pg.get_images().values()]
+        assert images and all(x.ColorSpace == pikepdf.Name.DeviceCMYK for x in images)
+
+
+def test_preflight_passes_on_the_print_pdfs(print_build):
+    for path in _files(print_build):
+        report = preflight(path)
+        assert report.passed, [str(f) for f in report.errors]
+        codes = {f.code for f in report.findings if f.severity == "ok"}
+        assert {"pdfx-version", "output-intent", "boxes"} <= codes
+
+
+def test_page_shows_masthead_page_head_articles_and_slug(print_build, pdf_text):
+    (text,) = pdf_text(_files(print_build)[1])
+    compact = re.sub(r"\s+", "", text)
+    for expected in ("咸宁日报", "2019年10月21日", "星期一", "农历己亥年九月廿三", "总第8216期",
+                     "CN42-0032", "咸宁日报社出版", "第1版", "咸安新闻", "责任编辑：周敏",
+                     "打通基层治理最末端", "香城简讯", "窑咀大桥合龙",
+                     "xnrb-2019-10-21-xianan·p01"):
+        assert expected in compact, expected
+
+
+def test_two_builds_are_byte_identical(print_build, tmp_path):
+    from publisher.publish import publish
+
+    publish(SAMPLE, tmp_path, ["print"])
+    again = tmp_path / "xnrb-2019-10-21-xianan"
+    for path in _files(print_build):
+        twin = again / path.relative_to(print_build)
+        assert twin.read_bytes() == path.read_bytes(), path.name
