@@ -166,7 +166,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet) -> PrintRe
     single = {}
     for (data, g), page in zip(pages, edition.pages):
         m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
-                 meta.author, meta.created, meta.pdfx)
+                 meta.author, meta.created, meta.pdfx, meta.condition)
         single[page.file_label] = finish([(data, g)], m)
     return PrintResult(issue, single, [p for p in problems if not p.is_error])
 
@@ -190,4 +190,5 @@ def _check_jumps(edition: Edition) -> None:
 
 def _meta(edition: Edition, settings: Settings) -> Meta:
     return Meta(f"{edition.id}/print", f"{edition.title} 印刷版", edition.paper.publisher,
-                f"{edition.issue.date.isoformat()}T05:00:00+08:00", settings.print.pdfx)
+                f"{edition.issue.date.isoformat()}T05:00:00+08:00", settings.print.pdfx,
+                settings.print.output_condition)

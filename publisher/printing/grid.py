@@ -184,7 +184,6 @@ def plan_page(page: Page, geometry: Geometry, top: float, items: list[Item],
         cols = range(start, start + item.span)
         y = max(tops[c] for c in cols)
         y = y + ARTICLE_GAP if y > top + 1e-6 else y
-        jump = False
         if y + head + body > area.bottom + 1e-6:
             over = y + head + body - area.bottom
             if item.continued_on:
@@ -198,10 +197,9 @@ def plan_page(page: Page, geometry: Geometry, top: float, items: list[Item],
                     carried.append((item.continued_on, dataclasses.replace(
                         item, column=None, continued_on=None, continued_from=page.number,
                         first_unit=item.first_unit + n)))
-                    body = area.bottom - y - head
-                    placed.append(Placed(dataclasses.replace(item, count=n), Box(geometry.column_x(start), y,
-                                                             geometry.span_width(item.span),
-                                                             head + body), head, body, True))
+                    body = area.bottom - y - head  # the box runs to the foot; 下转 in its last line
+                    box = Box(geometry.column_x(start), y, geometry.span_width(item.span), head + body)
+                    placed.append(Placed(dataclasses.replace(item, count=n), box, head, body, True))
                     for c in cols:
                         tops[c] = area.bottom
                     continue
@@ -210,7 +208,7 @@ def plan_page(page: Page, geometry: Geometry, top: float, items: list[Item],
                                           "shorten it, widen it in the page's layout, or continue "
                                           "it on a later page with continued_on = N"))
         box = Box(geometry.column_x(start), y, geometry.span_width(item.span), head + body)
-        placed.append(Placed(item, box, head, body, jump))
+        placed.append(Placed(item, box, head, body, False))
         for c in cols:
             tops[c] = box.bottom
     _underfull(page, geometry, tops, line, problems)

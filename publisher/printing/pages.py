@@ -19,7 +19,7 @@ from ..render import render
 from .geometry import Geometry
 from .grid import ARTICLE_GAP, PagePlan, line_mm
 from .lunar import lunar_date_zh
-from .measure import PX_TO_MM, Galley, _classes, _find
+from .measure import PX_TO_MM, Galley, _find
 
 PAGE_HEAD = 9.0  # mm: the 版头 band
 MASTHEAD = 48.0  # mm: the 报头 band on page 1
@@ -153,4 +153,3 @@ def _descendants(box):
         yield from _descendants(child)
 
 
-__all__ = ["grid_top", "galley_html", "page_html", "check_overflow", "rules_for", "_classes"]

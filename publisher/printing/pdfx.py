@@ -33,6 +33,7 @@ class Meta:
     author: str
     created: str  # ISO 8601 with zone, from the issue date
     pdfx: str  # "PDF/X-4"
+    condition: str  # the OutputIntent's OutputConditionIdentifier, from the house settings
 
 
 def _pdf_date(iso: str) -> str:
@@ -96,6 +97,10 @@ def finish(pages: list[tuple[bytes, Geometry]], meta: Meta) -> bytes:
         raise ValueError("the rendered page has no OutputIntent: the @color-profile was not applied")
     out.Root.OutputIntents = pikepdf.Array(
         [out.copy_foreign(first.make_indirect(oi)) for oi in first.Root.OutputIntents])
+    for oi in out.Root.OutputIntents:
+        # WeasyPrint names the condition after the profile's file; the plant reads this key.
+        oi.OutputConditionIdentifier = pikepdf.String(meta.condition)
+        oi.OutputCondition = pikepdf.String(meta.condition)
     for page, (_, g) in zip(out.pages, pages):
         _set_boxes(page, g)
     out.Root.Metadata = out.make_stream(_xmp(meta), Type=pikepdf.Name.Metadata,

@@ -60,6 +60,7 @@ def test_pdfx_version_key_and_output_intent(print_build):
             assert pdf.pdf_version >= "1.6"
             (intent,) = pdf.Root.OutputIntents
             assert intent.S == pikepdf.Name.GTS_PDFX
+            assert str(intent.OutputConditionIdentifier) == load_settings(SAMPLE).print.output_condition
             profile = intent.DestOutputProfile
             assert int(profile.N) == 4
             assert profile.read_bytes()[36:40] == b"acsp"  # an ICC profile
