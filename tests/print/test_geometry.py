@@ -53,3 +53,16 @@ def test_grid_has_eight_equal_columns_filling_the_type_area():
 ])
 def test_lunar_date(date, expected):
     assert lunar_date_zh(date) == expected
+
+
+def test_output_profile_must_be_cmyk():
+    from pathlib import Path
+
+    from publisher.errors import RenderError
+    from publisher.printing.colour import check_profile
+
+    check_profile(Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"))
+    with pytest.raises(RenderError, match="not a CMYK profile"):
+        check_profile(Path("/usr/share/color/icc/ghostscript/srgb.icc"))
+    with pytest.raises(RenderError, match="cannot read the output profile"):
+        check_profile(Path("/nonexistent.icc"))
