@@ -9,6 +9,8 @@ wall time of each mode and their ratio (the issue asks parallel <= 0.65 x serial
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -20,17 +22,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from publisher.publish import load  # noqa: E402
 
 
-def time_build(edition_dir: Path, workers: int, runs: int) -> list[float]:
+def cpu() -> float:
+    """CPU seconds used by this process and its finished children (the pool's workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def build_once(edition_dir: Path, workers: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one print build."""
     from publisher.printing.build import build_print
 
     edition, settings, fonts, _ = load(edition_dir)
     settings = settings.model_copy(update={"print": settings.print.model_copy(update={"workers": workers})})
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        build_print(edition, settings, fonts)
-        times.append(time.perf_counter() - t0)
-    return times
+    c0, t0 = cpu(), time.perf_counter()
+    build_print(edition, settings, fonts)
+    return time.perf_counter() - t0, cpu() - c0
 
 
 def main() -> None:
@@ -40,19 +46,27 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=16)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         edition = args.edition
         if edition is None:
             from make_big_edition import make
 
             edition = make(Path(tmp) / "big", args.pages)
-        serial = time_build(edition, 1, args.runs)
-        parallel = time_build(edition, args.workers, args.runs)
-    s, p = statistics.median(serial), statistics.median(parallel)
-    print(f"edition: {edition}")
-    print(f"serial   (1 worker):  median {s:.2f} s  runs {[round(t, 2) for t in serial]}")
-    print(f"parallel ({args.workers} workers): median {p:.2f} s  runs {[round(t, 2) for t in parallel]}")
-    print(f"ratio parallel/serial: {p / s:.2f}")
+        build_once(edition, 1)  # warm-up: imports, fontconfig cache, page cache
+        serial, parallel = [], []
+        # Interleaved, so that load from other processes falls on both modes alike.
+        for _ in range(args.runs):
+            serial.append(build_once(edition, 1))
+            parallel.append(build_once(edition, args.workers))
+    s = statistics.median(t for t, _ in serial)
+    p = statistics.median(t for t, _ in parallel)
+    print(f"edition: {edition}; load average before: {load_before}, after: {os.getloadavg()}")
+    for name, runs in ((f"serial   (1 worker)", serial), (f"parallel ({args.workers} workers)", parallel)):
+        print(f"{name}: median {statistics.median(t for t, _ in runs):.2f} s wall, "
+              f"{statistics.median(c for _, c in runs):.2f} s CPU; "
+              f"runs {[round(t, 2) for t, _ in runs]}")
+    print(f"ratio parallel/serial (wall): {p / s:.2f}")
 
 
 if __name__ == "__main__":

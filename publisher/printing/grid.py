@@ -64,6 +64,15 @@ class Item:
     continued_from: int | None = None  # 上接: the page this part comes from
     first_unit: int = 0  # which measured unit this part starts at
     count: int | None = None  # how many units this part holds; None: all the rest
+    alternatives: tuple[int, ...] = ()  # other widths to try when placed automatically
+
+    def with_span(self, span: int) -> "Item":
+        cols = 1 if self.article.kind is ArticleKind.PHOTO else span
+        return dataclasses.replace(self, span=span, text_columns=cols, alternatives=())
+
+    def variants(self) -> list["Item"]:
+        """This item, then the same at each alternative width."""
+        return [self, *(self.with_span(s) for s in self.alternatives)]
 
     @property
     def shown(self) -> Article:
@@ -108,7 +117,12 @@ def items_for(page: Page, geometry: Geometry) -> list[Item]:
         span = min(lay.columns or DEFAULT_SPAN[article.kind], geometry.columns)
         text_columns = lay.text_columns or (1 if article.kind is ArticleKind.PHOTO else span)
         column = None if lay.column is None else min(lay.column - 1, geometry.columns - span)
-        items.append(Item(article, span, text_columns, column, lay.continued_on))
+        alternatives: tuple[int, ...] = ()
+        if article.slug not in layout:  # placed automatically: wider, then narrower, if needed
+            alternatives = tuple(s for s in (span + 1, span + 2, span - 1)
+                                 if 1 <= s <= geometry.columns)
+        items.append(Item(article, span, text_columns, column, lay.continued_on,
+                          alternatives=alternatives))
     return items
 
 
@@ -172,18 +186,15 @@ def plan_page(page: Page, geometry: Geometry, top: float, items: list[Item],
     tops = [top] * geometry.columns  # the skyline: next free y in each grid column
     placed: list[Placed] = []
     for item in items:
-        m = measures[item.key]
-        units = m.units[item.first_unit:]
-        head = CONTINUATION_HEAD if item.continued_from else m.head
-        body = body_height(units, item.text_columns, line)
-        if item.column is not None:
-            start = item.column
-        else:
-            start = min(range(geometry.columns - item.span + 1),
-                        key=lambda c: (max(tops[c:c + item.span]), c))
+        for variant in item.variants():
+            start, y, head, body, units = _position(variant, tops, top, geometry, measures, line)
+            if y + head + body <= area.bottom + 1e-6:
+                item = variant
+                break
+        else:  # no width fits: keep the first, and report it (or jump) below
+            item = item.with_span(item.span) if item.alternatives else item
+            start, y, head, body, units = _position(item, tops, top, geometry, measures, line)
         cols = range(start, start + item.span)
-        y = max(tops[c] for c in cols)
-        y = y + ARTICLE_GAP if y > top + 1e-6 else y
         if y + head + body > area.bottom + 1e-6:
             over = y + head + body - area.bottom
             if item.continued_on:
@@ -213,6 +224,23 @@ def plan_page(page: Page, geometry: Geometry, top: float, items: list[Item],
             tops[c] = box.bottom
     _underfull(page, geometry, tops, line, problems)
     return PagePlan(page, geometry, top, tuple(placed))
+
+
+def _position(item: Item, tops: list[float], top: float, geometry: Geometry,
+              measures: dict[tuple[str, int, int], Measure], line: float):
+    """Where ``item`` would go now: (first column, y, head, body height, its units)."""
+    m = measures[item.key]
+    units = m.units[item.first_unit:]
+    head = CONTINUATION_HEAD if item.continued_from else m.head
+    body = body_height(units, item.text_columns, line)
+    if item.column is not None:
+        start = item.column
+    else:
+        start = min(range(geometry.columns - item.span + 1),
+                    key=lambda c: (max(tops[c:c + item.span]), c))
+    y = max(tops[c] for c in range(start, start + item.span))
+    y = y + ARTICLE_GAP if y > top + 1e-6 else y
+    return start, y, head, body, units
 
 
 def _overflow(item: Item, page: Page, over: float, line: float, hint: str) -> Problem:

@@ -28,7 +28,7 @@ class Galley:
 
 def galleys_for(items: list[Item], geometry) -> list[Galley]:
     seen: dict[str, Galley] = {}
-    for item in items:
+    for item in (v for i in items for v in i.variants()):
         key = "|".join(map(str, item.key))
         if key in seen:
             continue

@@ -120,3 +120,24 @@ def test_body_height_is_the_shortest_that_fits():
         h = body_height(units, columns, LINE)
         assert fill(units, columns, h, LINE) == len(units)
         assert fill(units, columns, h - 0.6 - LINE / 4 - 1e-3, LINE) < len(units)
+
+
+def test_automatic_placement_widens_an_article_that_would_not_fit():
+    """Without a layout, an article too tall at its default width is tried wider."""
+    from publisher.config import Print
+    from publisher.model import Article, ArticleKind, Page, Paragraph, Run
+    from publisher.printing.geometry import Geometry
+    from publisher.printing.grid import Measure, items_for, plan_page
+
+    g = Geometry.for_page(Print(), 2)
+    art = Article("a", ArticleKind.NEWS, "标题", body=(Paragraph((Run("正文"),)),))
+    page = Page(2, "要闻", (art,))
+    (item,) = items_for(page, g)
+    assert item.span == 3 and item.alternatives == (4, 5, 2)
+    available = g.type_area.bottom - 40.0
+    # At 3 columns the body is 1.2 x the page; at 4 columns it fits.
+    measures = {("a", s, s): Measure(10.0, (Unit(available * 3.6 / s, 0),)) for s in (2, 3, 4, 5)}
+    problems: list = []
+    plan = plan_page(page, g, 40.0, [item], measures, LINE, problems, [])
+    assert not [p for p in problems if p.is_error]
+    assert plan.placed[0].item.span == 4
