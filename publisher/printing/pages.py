@@ -127,6 +127,7 @@ class _Shown:
 def check_overflow(document, plan: PagePlan) -> None:
     """Fail if any article's text was laid out beyond its box (an extra column or below)."""
     problems = []
+    sources = {p.item.article.slug: p.item.article.source for p in plan.placed}
     for page in document.pages:
         for box in _find(page._page_box, "box"):
             slug = box.element.get("data-slug")
@@ -139,9 +140,10 @@ def check_overflow(document, plan: PagePlan) -> None:
                         worst = max(worst, child.position_x + child.width - right,
                                     child.position_y + child.height - bottom)
             if worst > 1.0:  # px: more than rounding
+                src = sources.get(slug)
                 problems.append(Problem(
                     f"article {slug!r} on page {plan.page.number} ran {worst * PX_TO_MM:.1f} mm "
-                    "out of its box after layout", None, None,
+                    "out of its box after layout", src.path if src else None, None,
                     "report this: the measurement and the layout disagree", code="overflow"))
     if problems:
         raise RenderError(problems)

@@ -141,3 +141,15 @@ def test_automatic_placement_widens_an_article_that_would_not_fit():
     plan = plan_page(page, g, 40.0, [item], measures, LINE, problems, [])
     assert not [p for p in problems if p.is_error]
     assert plan.placed[0].item.span == 4
+
+
+@pytest.mark.slow
+def test_text_running_out_of_its_box_after_layout_stops_the_build(copy_sample, tmp_path, monkeypatch):
+    """The safety net: if a measurement were wrong, the page check finds the overflow."""
+    from publisher.printing import grid
+    from publisher.publish import publish
+
+    true_height = grid.body_height
+    monkeypatch.setattr(grid, "body_height", lambda units, cols, line: true_height(units, cols, line) * 0.6)
+    with pytest.raises(RenderError, match="out of its box after layout"):
+        publish(copy_sample, tmp_path / "out", ["print"])
