@@ -42,6 +42,7 @@ class Unit:
 
     height: float  # mm, including the space to the next block
     lines: int  # 0: not splittable (figure, subhead)
+    keep_with_next: bool = False  # a subhead: never last in a column (break-after: avoid)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,16 @@ def fill(units: tuple[Unit, ...], columns: int, height: float, line: float) -> i
     while i < len(units):
         u = units[i]
         room = height - used
+        need = u.height
+        if u.keep_with_next and i + 1 < len(units):  # it takes the next block's start along
+            nxt = units[i + 1]
+            need += min(nxt.height, ORPHANS * line) if nxt.lines else nxt.height
+        if need > room + 1e-6 and u.height <= room + 1e-6 and used > 0.0 and need <= height:
+            column += 1
+            if column > columns:
+                return i
+            used = 0.0
+            continue
         if u.height <= room + 1e-6:
             used += u.height
             i += 1

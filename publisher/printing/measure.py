@@ -81,7 +81,7 @@ def read_measures(document, galleys: list[Galley]) -> dict[tuple[str, int, int],
                 nxt = blocks[i + 1].position_y if i + 1 < len(blocks) else b.position_y + b.margin_height()
                 tag = b.element_tag
                 lines = _line_count(b) if tag in ("p", "li") else 0
-                units.append(Unit((nxt - b.position_y) * PX_TO_MM, lines))
+                units.append(Unit((nxt - b.position_y) * PX_TO_MM, lines, tag == "h3"))
             slug, span, cols = key.split("|")
             out[(slug, int(span), int(cols))] = Measure(head, tuple(units))
             by_key.pop(key, None)

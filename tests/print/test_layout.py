@@ -110,6 +110,11 @@ def test_fill_splits_paragraphs_between_columns_but_not_figures():
     assert fill((para,), 2, 4 * LINE, LINE) == 0  # 4 + 4 < 10
     assert fill((figure, figure), 2, 30.0, LINE) == 2
     assert fill((figure, figure), 2, 29.0, LINE) == 0
+    # A subhead does not end a column: with room for it but not for two lines after it,
+    # it moves to the next column with its paragraph.
+    sub = Unit(2 * LINE, 0, keep_with_next=True)
+    assert fill((Unit(3 * LINE, 3), sub, Unit(4 * LINE, 4)), 2, 6 * LINE, LINE) == 3
+    assert fill((Unit(3 * LINE, 3), sub, Unit(5 * LINE, 5)), 2, 6 * LINE, LINE) == 2
     # Widows and orphans: 3 lines cannot be split 1 + 2.
     assert fill((Unit(LINE, 1), Unit(3 * LINE, 3)), 2, 2 * LINE, LINE) == 1
 
