@@ -77,4 +77,4 @@ def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
         reading_html(edition, settings), base_dir=edition.root,
         stylesheets=[settings.styles_dir / "base.css", settings.styles_dir / "reading.css"],
         fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
-        what="reading PDF", pdf_tags=True)
+        what="reading PDF", pdf_variant="pdf/ua-1")

@@ -105,3 +105,37 @@ def test_two_builds_are_byte_identical(sample_build, sample_dir, tmp_path):
 def test_format_selection_writes_only_that_format(sample_dir, tmp_path, fmt):
     result = publish(sample_dir, tmp_path, [fmt])
     assert [p.suffix for p in result.files] == [f".{fmt}"]
+
+
+def _struct_counts(node, acc, alts):
+    if isinstance(node, pikepdf.Dictionary):
+        if "/S" in node:
+            tag = str(node.S)
+            acc[tag] = acc.get(tag, 0) + 1
+            if tag == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+        kids = node.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            for kid in kids:
+                _struct_counts(kid, acc, alts)
+        elif isinstance(kids, pikepdf.Dictionary):
+            _struct_counts(kids, acc, alts)
+    return acc
+
+
+def test_reading_pdf_is_tagged_for_accessibility(sample_build, sample_dir):
+    """PDF/UA-1: language, title shown, a structure tree with one Art per article, alt text."""
+    edition = read_edition(sample_dir)
+    with pikepdf.open(sample_build / f"{ID}.pdf") as pdf:
+        assert str(pdf.Root.Lang) == "zh-Hans"
+        assert pdf.Root.MarkInfo.Marked
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle
+        assert pdf.open_metadata().get("dc:title") == edition.title
+        assert 'pdfuaid:part="1"' in str(pdf.open_metadata())
+        alts: list[str] = []
+        counts = _struct_counts(pdf.Root.StructTreeRoot, {}, alts)
+        assert counts.get("/Art", 0) >= len(edition.articles)
+        figures = [f for a in edition.articles for f in a.figures if f.image]
+        assert alts == [f.alt_text for f in figures]
+        links = [a for page in pdf.pages for a in (page.get("/Annots") or []) if a.Subtype == "/Link"]
+        assert len(links) >= len(edition.articles)  # the contents page links every article
