@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ...model import Byline
+from ...model import Byline, Credit
 from ..edition import BYLINE_ROLES, parse_byline
 from ..markdown import is_cjk
 
@@ -69,6 +69,7 @@ class Lead:
     dateline: str  # verbatim, e.g. "本报讯 通讯员胡晓轩、李文福报道："
     byline: Byline | None
     rest: str  # the paragraph's text after the lead
+    note: str | None = None  # a reading of the credits an editor should check
 
 
 def match_lead(text: str) -> Lead | None:
@@ -82,7 +83,25 @@ def match_lead(text: str) -> Lead | None:
         lead = m.group("agency")
         rest = text[m.end("agency"):].lstrip(" ：:")
     byline = parse_credits(credits) if credits else None
-    return Lead(lead, byline, rest)
+    note = None
+    if byline and m.group("credits"):
+        byline, note = _strip_text_by(byline)
+    return Lead(lead, byline, rest, note)
+
+
+def _strip_text_by(byline: Byline) -> tuple[Byline, str | None]:
+    """"通讯员周瀚浩文报道": a four-character last name ending in 文 (or 图) before 报道 is read
+    as the name plus 文 "text by" (as in 文/图), unless it starts with a compound surname."""
+    last = byline.credits[-1]
+    if not last.names:
+        return byline, None
+    name = last.names[-1]
+    if len(name) == 4 and name[-1] in "文图" and not name.startswith(COMPOUND_SURNAMES):
+        fixed = Credit(last.role, last.names[:-1] + (name[:-1],))
+        return (Byline(byline.credits[:-1] + (fixed,)),
+                f"{name!r} read as {name[:-1]!r} + {name[-1]!r} (\"{name[-1]}\" = text by); "
+                f"if the name is {name!r}, change the byline")
+    return byline, None
 
 
 def parse_credits(text: str) -> Byline | None:

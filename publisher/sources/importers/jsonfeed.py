@@ -240,7 +240,8 @@ class FeedImporter:
         headline = self._text(art["title"], f"{where}.title", slug)
         rep.seen("headline", f"主题 {headline!r}", slug=slug, where=where)
         kicker = self._text(art["kicker"], f"{where}.kicker", slug) if art.get("kicker") else None
-        subtitle = self._text(art["subtitle"], f"{where}.subtitle", slug) if art.get("subtitle") else None
+        subtitle = (self._text(art["subtitle"], f"{where}.subtitle", slug).lstrip("—－- ") or None
+                    if art.get("subtitle") else None)
         byline = self._byline(art, where, slug)
 
         items: list[tuple[str, str, tuple[str, ...]]] = []  # (type, text, attribution)
@@ -284,6 +285,8 @@ class FeedImporter:
                 dateline = lead.dateline
                 if lead.byline and byline is None:
                     byline = lead.byline
+                if lead.note:
+                    rep.guess("byline-uncertain", lead.note, slug=slug, where=where)
                 items[0] = (items[0][0], lead.rest, ())
                 items = [(t, x, a) for t, x, a in items if x.strip()]
                 rep.seen("dateline", f"dateline lead {dateline!r}", slug=slug, where=where)

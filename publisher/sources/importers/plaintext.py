@@ -306,7 +306,8 @@ class _PageParser:
         dashed = [u for u in group if u.text.startswith("—")]
         rest = [u for u in group if not u.text.startswith("—")]
         if dashed:
-            d.subtitle = " ".join(u.text for u in dashed)
+            # Stored without the dash that introduces a 副题 in print: the template sets it.
+            d.subtitle = " ".join(u.text.lstrip("—－- ") for u in dashed)
             self.note("seen", d, "subtitle", f"副题 {d.subtitle!r}", dashed[0].line)
         if not rest:
             d.headline = d.subtitle
@@ -430,6 +431,8 @@ class _PageParser:
         self.note("seen", d, "dateline", f"dateline lead {lead.dateline!r}", u.line)
         if lead.byline:
             self._set_byline(d, lead.byline, u.line, "from the lead")
+        if lead.note:
+            self.note("guess", d, "byline-uncertain", lead.note, u.line)
         if lead.rest:
             self._body(d, Unit(lead.rest, u.line, 0, 0))
 
