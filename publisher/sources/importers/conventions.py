@@ -51,7 +51,7 @@ _LEAD = re.compile(
         \s*[：:]?
     """, re.VERBOSE)
 
-_CREDIT_BODY = rf"(?:(?:{_ROLE})\s*)?(?:{_NAME}[\s、]*){{1,6}}"
+_CREDIT_BODY = rf"(?:(?:{_ROLE})\s*)?{_NAME}(?:[\s、]+{_NAME}){{0,5}}"
 CREDIT_LINE = re.compile(rf"^[（(]?\s*(?P<who>{_CREDIT_BODY}|(?:{_ROLE}))\s*摄\s*[）)]?$")
 CREDIT_TAIL = re.compile(rf"(?<=[。！？”\s）])\s*[（(]?\s*(?P<who>{_CREDIT_BODY})\s*摄\s*[）)]?$")
 BYLINE_LINE = re.compile(rf"^(?P<mark>[○●◎])?\s*[（(]?\s*(?P<body>(?:(?:{_ROLE})\s*[:：]?\s*)?"
@@ -154,14 +154,25 @@ def numbered_subhead(text: str) -> bool:
 
 
 def is_title_like(text: str) -> bool:
-    """Short, unpunctuated at the end and free of sentence marks: a headline or subhead."""
+    """Short, unpunctuated at the end and free of sentence marks: a headline or subhead.
+
+    For unmarked copy only (a ``#`` line is a title whatever it says): a comma is taken as
+    the sign of a sentence, since a short paragraph with a comma is more common in copy than
+    a headline with one.
+    """
     if not text or len(text) > 40:
         return False
     if text[-1] in "。；，、：:;,":
         return False
-    if "。" in text or "；" in text or DATE_LEAD.match(text):
+    if any(m in text for m in "。；，") or DATE_LEAD.match(text):
         return False
-    return text.count("，") <= 1 and not text.startswith(("“", "‘", "（"))
+    return not text.startswith(("“", "‘", "（")) and not cannot_start_title(text)
+
+
+def cannot_start_title(text: str) -> bool:
+    """A line starting like this is the rest of a cut sentence, never a headline."""
+    return bool(text) and (text[0].isdigit() and not SUBHEAD_NUMBER.match(text)
+                           or text[0] in "%％，。、；：！？）)”’》】…")
 
 
 def unterminated(text: str) -> bool:

@@ -257,8 +257,12 @@ class _PageParser:
         cur = self.cur
         if kind == "title":
             if u.level >= 3 and cur is not None and cur.has_content:
-                return False  # a ### line inside an article is its subhead
-            if cur is not None and cur.briefs and u.level == 0 and self._continues(i):
+                # a ### line inside an article is its subhead, unless a bigger title follows
+                # it at once: then it is the 引题 of the next article
+                nxt = i + 1 < len(self.units) and self.units[i + 1]
+                return bool(nxt and self.kinds[i + 1] == "title" and nxt.level in (1, 2)
+                            and nxt.gap <= self.normal_gap)
+            if u.level == 0 and self._continues(i) and (cur.briefs or cv.cannot_start_title(u.text)):
                 return False
             return True
         if kind == "numbered":
