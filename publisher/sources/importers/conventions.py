@@ -62,6 +62,21 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫",
                      "夏侯", "轩辕", "令狐", "宇文", "司徒", "端木", "南宫", "独孤")
 
 
+# Common surnames (the first ~300 of 百家姓 by frequency, with the compound ones' first
+# characters): a line like "记者节快乐" is a headline, not 记者 + 节快乐.
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
+    "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"
+    "万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘"
+    "祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟"
+    "艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞"
+    "姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕"
+    "楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣"
+    "晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉"
+    "银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由上诸葛东皇令端独"
+)
+
+
 @dataclass(frozen=True)
 class Lead:
     """A dateline lead at the start of a paragraph, and what follows it."""
@@ -122,7 +137,10 @@ def match_byline_line(text: str) -> Byline | None:
     has_role = re.search(_ROLE, body) is not None
     if not (has_role or m.group("mark")):
         return None  # bare names are too easily a short sentence or a headline
-    return parse_credits(body)
+    byline = parse_credits(body)
+    if byline is None or not m.group("mark") and any(n[0] not in SURNAMES for n in byline.names):
+        return None  # "记者节快乐" is a headline
+    return byline
 
 
 def match_credit_line(text: str) -> str | None:
