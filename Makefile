@@ -31,6 +31,7 @@ fonts: $(VENV)/.installed
 
 bench: setup
 	$(BIN)/python benchmarks/build_bench.py
+	$(BIN)/python benchmarks/import_bench.py
 
 clean:
 	rm -rf dist $(VENV) *.egg-info
