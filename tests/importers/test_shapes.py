@@ -229,3 +229,30 @@ def test_paper_file_gives_names_and_issue_number(tmp_path):
     ed = read_edition(tmp_path / "ed")
     assert (ed.paper.name, ed.issue.number) == ("咸宁日报", 8216)
     assert not any(f.code in ("paper", "issue-number") for f in result.report)
+
+
+def test_invisible_characters_are_problems_with_their_line(tmp_path):
+    path = tmp_path / "zw.txt"
+    path.write_text("# 标题\n\n本报讯 正文\u200b里有零宽空格。\n", "utf-8")
+    with pytest.raises(SourceError) as info:
+        run_import("text", path, out=tmp_path / "ed", date="2019-10-21", paper="xnrb")
+    assert [(p.code, p.line) for p in info.value.problems] == [("invisible-characters", 3)]
+    assert "U+200B" in info.value.problems[0].message
+
+
+def test_cli_import_text(tmp_path):
+    from typer.testing import CliRunner
+
+    from publisher.cli import app
+
+    path = tmp_path / "page.txt"
+    path.write_text(PAGE, "utf-8")
+    out = tmp_path / "ed"
+    run = CliRunner().invoke(app, ["import", "text", str(path), "--date", "2019-10-21",
+                                   "--paper", "xnrb", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    assert "imported 4 article(s)" in run.output and "rejoined" in run.output
+    assert read_edition(out).articles[0].headline == "咸宁经济运行稳中向好"
+    again = CliRunner().invoke(app, ["import", "text", str(path), "--date", "2019-10-21",
+                                     "--out", str(out), "--strict"])
+    assert again.exit_code == 1 and "nothing was written" in again.output

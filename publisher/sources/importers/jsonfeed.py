@@ -28,7 +28,7 @@ from ...model import (Article, ArticleKind, Block, Brief, Byline, Credit, Editio
                       Issue, Page, Paper, Paragraph, Run, SourceRef, Subhead)
 from ..edition import resolve_image
 from ..markdown import _brief, _subhead  # the reader's own splitting, so imports read back equal
-from ..text import decode
+from ..text import decode, invisible_characters
 from . import conventions as cv
 from ._punct import normalize as normalize_punctuation
 from .plaintext import make_issue, make_paper
@@ -228,7 +228,15 @@ class FeedImporter:
 
     # ---------------------------------------------------------------- one article
     def _text(self, value: str, where: str, slug: str) -> str:
-        text = normalize_punctuation(re.sub(r"\s+", " ", value).strip().strip("\u3000").strip())
+        # a line break inside one paragraph is a soft wrap: joined without a space in Chinese
+        lines = [re.sub(r"[ \t\u3000]+", " ", ln).strip() for ln in value.splitlines()]
+        text = ""
+        for ln in (x for x in lines if x):
+            text = cv.join_broken(text, ln)
+        text = normalize_punctuation(text)
+        if bad := invisible_characters(text):
+            self.rep.problem("invisible-characters", "invisible or direction-changing characters "
+                             f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", slug=slug, where=where)
         for word in cv.foreign_fragments(text):
             self.rep.guess("foreign", f"foreign fragment {word!r} inside Chinese text kept as written",
                            slug=slug, where=where)

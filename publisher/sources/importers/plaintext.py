@@ -23,7 +23,7 @@ from ...errors import SourceError
 from ...model import (Article, ArticleKind, Block, Byline, Edition, Editor, Figure, Issue,
                       Page, Paper, Paragraph, Run, SourceRef)
 from ..markdown import _brief, _subhead  # the reader's own splitting, so imports read back equal
-from ..text import decode
+from ..text import decode, invisible_characters
 from . import conventions as cv
 from .report import ImportResult, Reporter
 
@@ -173,6 +173,11 @@ def read_units(text: str, rep: Reporter) -> list[Unit]:
         norm = normalize_punctuation(s)
         if norm != s:
             changed.append(no)
+        if bad := invisible_characters(norm):
+            # the reader refuses them in titles (spoofing); in copy they are paste debris
+            rep.problem("invisible-characters", "invisible or direction-changing characters "
+                        f"{', '.join(f'U+{ord(c):04X}' for c in bad)}: delete them and import again",
+                        no)
         units.append(Unit(norm, no, level, gap))
         gap = 0
     if changed:
