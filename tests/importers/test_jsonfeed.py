@@ -9,7 +9,7 @@ import pytest
 from PIL import Image as PILImage
 
 from publisher.errors import SourceError
-from publisher.model import ArticleKind, Brief, Credit, Figure, Paragraph, Subhead
+from publisher.model import ArticleKind, Credit, Figure, Subhead
 from publisher.sources import read_edition
 from publisher.sources.importers import parse_channel_map, run_import
 from publisher.sources.importers.jsonfeed import feed_schema, import_json

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import SourceError
-from publisher.model import ArticleKind, Brief, Credit, Figure, Paragraph, Subhead
+from publisher.model import ArticleKind, Credit, Figure, Paragraph, Subhead
 from publisher.sources import read_edition
 from publisher.sources.importers import run_import
 from publisher.sources.importers.plaintext import import_text, parse_copy
