@@ -183,3 +183,20 @@ def test_invalid_json_names_its_line(feed_file, tmp_path):
     with pytest.raises(SourceError) as info:
         import_json(path, date="2019-10-21")
     assert info.value.problems[0].line == 3
+
+
+@pytest.mark.parametrize("feed, words", [
+    ({"paper": {}}, "no \"articles\""), ("just text", "neither"), ([], "no articles")])
+def test_feeds_without_articles(feed_file, feed, words):
+    with pytest.raises(SourceError) as info:
+        import_json(feed_file(feed), date="2019-10-21")
+    assert words in str(info.value)
+
+
+def test_publish_time_far_from_the_edition_date_is_a_guess(feed_file):
+    feed = [{"title": "旧闻", "channel": "要闻", "paragraphs": ["正文。"], "publish_time": "2019-09-01"},
+            {"title": "新闻", "channel": "要闻", "paragraphs": ["正文。"], "publish_time": "2019-10-20 18:00"}]
+    result = import_json(feed_file(feed), date="2019-10-21")
+    assert [f.where for f in result.guesses if f.code == "publish-time"] == ["articles[0].publish_time"]
+    with pytest.raises(SourceError):
+        import_json(feed_file(feed), date="21/10/2019")

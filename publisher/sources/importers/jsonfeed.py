@@ -26,12 +26,12 @@ from typing import Any
 from ...errors import Problems, SourceError
 from ...model import (Article, ArticleKind, Block, Brief, Byline, Credit, Edition, Figure, Image,
                       Issue, Page, Paper, Paragraph, Run, SourceRef, Subhead)
-from ..edition import resolve_image
+from ..edition import problems_one, resolve_image
 from ..markdown import _brief, _subhead  # the reader's own splitting, so imports read back equal
 from ..text import decode, invisible_characters
 from . import conventions as cv
 from ._punct import normalize as normalize_punctuation
-from .plaintext import make_issue, make_paper
+from .plaintext import make_issue, make_paper, parse_date
 from .report import Finding, ImportResult, Reporter
 
 SCHEMA_FILE = "feed.schema.json"
@@ -59,24 +59,18 @@ def import_json(path: Path, *, date: dt.date | str, paper_id: str | None = None,
     try:
         feed = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(_problem(f"invalid JSON: {exc.msg}", path, exc.lineno,
-                                       "fix the JSON syntax (a missing comma or quote?)")) from None
+        raise SourceError(problems_one(f"invalid JSON: {exc.msg}", path,
+                                       "fix the JSON syntax (a missing comma or quote?)",
+                                       line=exc.lineno, code="json")) from None
     return FeedImporter(path, date=date, paper_id=paper_id, channel_map=channel_map, paper=paper,
                         issue_number=issue_number).run(feed)
-
-
-def _problem(message: str, path: Path, line: int | None, hint: str) -> list:
-    """One Problem about the feed file as a whole, as a list for SourceError."""
-    p = Problems()
-    p.add(message, path, line, hint=hint, code="json")
-    return p.items
 
 
 class FeedImporter:
     def __init__(self, path: Path, *, date, paper_id, channel_map, paper, issue_number):
         self.path = path
         self.root = path.parent.resolve()
-        self.date = date
+        self.date = parse_date(date)
         self.paper_id = paper_id
         self.channel_map = channel_map
         self.paper = paper
@@ -117,19 +111,20 @@ class FeedImporter:
             wrapper = {k: v for k, v in feed.items() if k != "articles"}
             wrapper["articles"] = []
             if "articles" not in feed:
-                raise SourceError(_problem("the feed object has no \"articles\" list", self.path,
-                                               None, "give a list of articles, or {\"articles\": […]}"))
+                raise SourceError(problems_one("the feed object has no \"articles\" list", self.path,
+                                               "give a list of articles, or {\"articles\": […]}",
+                                               code="json"))
             self._validate(wrapper, "feed", "feed")
             articles = feed["articles"] if isinstance(feed["articles"], list) else []
             paper_data = feed.get("paper") if isinstance(feed.get("paper"), dict) else {}
             issue_data = feed.get("issue") if isinstance(feed.get("issue"), dict) else {}
             order = [c for c in feed.get("channels", []) if isinstance(c, str)]
         else:
-            raise SourceError(_problem("the feed is neither a list of articles nor an object",
-                                           self.path, 1, "see feed.schema.json"))
+            raise SourceError(problems_one("the feed is neither a list of articles nor an object",
+                                           self.path, "see feed.schema.json", line=1, code="json"))
         if not articles:
-            raise SourceError(_problem("the feed holds no articles", self.path, None,
-                                           "export at least one article"))
+            raise SourceError(problems_one("the feed holds no articles", self.path,
+                                           "export at least one article", code="json"))
 
         good: list[tuple[int, dict]] = []
         for i, art in enumerate(articles):
@@ -422,10 +417,9 @@ class FeedImporter:
             self.rep.guess("publish-time", f"publish_time {value!r} is not ISO 8601",
                            slug=slug, where=f"{where}.publish_time")
             return
-        date = self.date if isinstance(self.date, dt.date) else dt.date.fromisoformat(self.date)
-        if abs((when.date() - date).days) > 2:
+        if abs((when.date() - self.date).days) > 2:
             self.rep.guess("publish-time", f"published {when.date()}, far from the edition date "
-                           f"{date}", slug=slug, where=f"{where}.publish_time")
+                           f"{self.date}", slug=slug, where=f"{where}.publish_time")
 
 
 __all__ = ["import_json", "feed_schema", "FeedImporter"]

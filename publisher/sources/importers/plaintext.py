@@ -125,12 +125,17 @@ def make_paper(paper: Paper | None, paper_id: str | None, rep: Reporter) -> Pape
     return Paper(id=pid, name=pid, publisher=pid)
 
 
+def parse_date(date: dt.date | str) -> dt.date:
+    if isinstance(date, dt.date):
+        return date
+    try:
+        return dt.date.fromisoformat(date)
+    except ValueError:
+        raise SourceError(f"date {date!r} is not YYYY-MM-DD") from None
+
+
 def make_issue(date: dt.date | str, number: int | None, rep: Reporter) -> Issue:
-    if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date)
-        except ValueError:
-            raise SourceError(f"date {date!r} is not YYYY-MM-DD") from None
+    date = parse_date(date)
     if number is None:
         rep.guess("issue-number", "the issue number (总第…期) is not in the copy: set to 1; "
                                   "set [issue] number in edition.toml")
