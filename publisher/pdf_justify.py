@@ -16,6 +16,9 @@ replaces the two functions that do the work, with the smallest change that does 
   boundary half a share, two Latin letters none (Latin words are not letter-spaced), and the
   line's last character ends exactly at the column edge. Dashes and ellipses (——, ……) are not
   expandable, so they never split. The spare width divided by that count is the share ``s``.
+  A line with no space and no CJK gap (a URL broken over lines) falls back to spreading the
+  space between all its characters if that takes at most 0.1 em a gap, and is left short
+  otherwise (a line of one character cannot be justified at all).
 * ``weasyprint.text.line_break.Layout.set_text`` (used with ``justify=True`` when the text is
   drawn) adds a Pango letter-spacing attribute of ``s`` on every expandable character, next to
   the word-spacing attributes WeasyPrint already puts on spaces. Pango gives a letter-spaced
@@ -96,19 +99,34 @@ def justify_line(context, line, extra_width):
     texts = [box for box in _text_boxes(line, boxes) if box.text]
     if not texts:
         return None
-    shares = 0.0
-    for box in texts:
-        shares += box.text.count(" ") + box.text.count("\u00a0")
-        shares += sum(1 for c in box.text if is_expandable(c))
-    shares -= 0.5 * is_expandable(texts[0].text[0]) + 0.5 * is_expandable(texts[-1].text[-1])
-    if shares <= 0:
-        return None
+    for expandable in (is_expandable, _any_character):
+        shares = 0.0
+        for box in texts:
+            shares += box.text.count(" ") + box.text.count("\u00a0")
+            shares += sum(1 for c in box.text if expandable(c))
+        shares -= 0.5 * expandable(texts[0].text[0]) + 0.5 * expandable(texts[-1].text[-1])
+        if shares > 0:
+            break
+    else:
+        return None  # a single character: nothing to spread
     spacing = extra_width / shares
-    _add_spacing(context, line, spacing, 0.0, texts[0], texts[-1], boxes)
+    if expandable is _any_character and spacing > MAX_LATIN_SPACING * line.style["font_size"]:
+        return None  # "h t t p s : / /" is worse than a short line
+    _add_spacing(context, line, spacing, 0.0, texts[0], texts[-1], boxes, expandable)
     return None
 
 
-def _add_spacing(context, box, spacing, x_advance, first, last, boxes):
+# The widest letter spacing (in em) the fallback may give to a line without CJK gaps or spaces.
+MAX_LATIN_SPACING = 0.1
+
+
+def _any_character(char: str) -> bool:
+    """The fallback when a line has no space and no CJK gap (a URL broken over lines): spread
+    the space between all its characters, as CSS ``text-justify: inter-character`` does."""
+    return not char.isspace()
+
+
+def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandable):
     """Like WeasyPrint's add_word_spacing, with CJK characters expandable too."""
     from weasyprint.text.line_break import create_layout
 
@@ -117,7 +135,7 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes):
         if not text:
             box.position_x += x_advance
             return x_advance
-        flags = [is_expandable(c) for c in text]
+        flags = [expandable(c) for c in text]
         # Pango drops the outer halves at a layout's ends: put them outside the box, unless
         # the box starts (ends) the line, where they must not be.
         before = spacing / 2 if flags[0] and box is not first else 0.0
@@ -131,6 +149,7 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes):
             layout = create_layout(text, box.style, context, max_width=None,
                                    justification_spacing=spacing)
             layout.cjk_spacing = spacing if any(flags) else 0
+            layout.cjk_expandable = expandable
             layout.deactivate()
             box.pango_layout = layout
             box.width += inside
@@ -140,7 +159,8 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes):
         previous_x_advance = x_advance
         for child in box.children:
             if child.is_in_normal_flow():
-                x_advance = _add_spacing(context, child, spacing, x_advance, first, last, boxes)
+                x_advance = _add_spacing(
+                    context, child, spacing, x_advance, first, last, boxes, expandable)
         box.width += x_advance - previous_x_advance
         return x_advance
     box.translate(x_advance, 0)  # atomic inline-level box
@@ -161,10 +181,11 @@ def _set_text(self, text, justify=False):
     attr_list = pango.pango_layout_get_attributes(self.layout)
     if attr_list == ffi.NULL:
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    expandable = getattr(self, "cjk_expandable", is_expandable)
     index = 0
     for char in self.text:
         size = len(char.encode())
-        if is_expandable(char):
+        if expandable(char):
             attr = pango.pango_attr_letter_spacing_new(value)
             attr.start_index, attr.end_index = index, index + size
             pango.pango_attr_list_change(attr_list, attr)

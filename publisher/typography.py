@@ -17,25 +17,31 @@ from gaps, are left out) and counts:
 
 How lines, body text and columns are found (the method, so the figures can be judged):
 
-* **Lines**: characters with the same baseline (origin y to 0.1 pt) on a page, in x order, cut
-  where two neighbours are more than 1.5 em apart (column gutters).
-* **Body lines**: lines whose font size is the page set's most common one (counted by
-  characters). Headlines, captions etc. only take part in checks 1, 3 and 5.
-* **Columns**: body lines whose left edges lie within 3 em of each other form a column; its
-  left edge is their smallest left edge; its right edge is, unless the caller passes
-  ``columns``, the rightmost end of its lines. That is right as soon as one line of the column
-  is flush (always the case with publisher/pdf_justify.py); to judge output that was not
-  justified, pass the real column boxes: ``columns={page_index: [(x0, x1), ...]}`` in PDF
-  points, or one list for every page.
+* **Body text**: characters in the most common font size of the document (counted by
+  characters). Headlines, captions etc. only take part in checks 1, 3 and 5 (their lines: one
+  baseline, cut where two neighbours are more than an em apart).
+* **Columns and lines**: the body characters of a page are projected on the x axis; a gap of
+  at least one em that no body character covers is a gutter, the ranges between gutters are the
+  columns (a wide justification gap on one line is covered by the lines above and below). A
+  body line is the body characters of one column on one baseline (origin y to 0.1 pt). A
+  column's left edge is its lines' smallest left edge; its right edge is, unless the caller
+  passes ``columns``, the rightmost end of its lines (a closing mark at the end taken on half an
+  em). That is right as soon as one line of the column is flush (always the case with
+  publisher/pdf_justify.py); to judge output that was not justified, pass the real column
+  boxes: ``columns=[(x0, x1), ...]`` in PDF points for every page, or
+  ``{page_index: [(x0, x1), ...]}``.
 * **A line's ends**: the first character's origin, and the last character's origin plus its
   advance, taken as one em for a full-width character (pdfium's loose box of some Han glyphs is
-  wider than their advance) and the loose box otherwise.
+  wider than their advance) and the loose box otherwise. The PDF does not say whether a mark
+  was set on half an em (``halt``: the glyph keeps its width, a TJ adjustment follows it), so a
+  line ending with a closing or pause mark (，。”） …) is flush if either the full or the half
+  advance meets the column edge: a half-width mark at a line end is GB/T 15834 practice, and
+  happens when a squeezed pair such as 。（ is broken over two lines.
 * **A paragraph's last line**: the next body line in reading order (page, then column left to
-  right, then top to bottom) starts indented by at least half an em, or has another font size,
-  or there is none. This assumes paragraphs start with a first-line indent (house style 2 em).
+  right, then top to bottom) starts indented by at least half an em, or there is none. This assumes paragraphs start with a first-line indent (house style 2 em).
 * **Pair width**: from the first mark's origin to the origin of the character after the pair
-  (or the line's end), less the line's justification gap (median extra gap between two Han
-  characters on that line) for each gap inside that span.
+  (or the line's end), less the line's justification gap (the median extra gap between two
+  full-width characters set on a whole em on that line) for each gap inside that span.
 """
 
 from __future__ import annotations
@@ -55,7 +61,10 @@ __all__ = ["Report", "Line", "measure", "FORBIDDEN_START", "FORBIDDEN_END"]
 FORBIDDEN_START = frozenset("、，。：；！？”’）》〉】」』〕〗〙］｝")
 FORBIDDEN_END = frozenset("“‘（《〈【「『〔〖〘［｛")
 FULL_WIDTH_MARKS = FORBIDDEN_START | FORBIDDEN_END
+# Closing and pause marks: blank on the right, may end a line on half an em (GB/T 15834).
+CLOSING_MARKS = FORBIDDEN_START
 TOLERANCE = 0.5  # pt
+GUTTER = 1.0  # em: a wider gap between two characters on one baseline separates columns
 
 
 @dataclass
@@ -75,8 +84,16 @@ class Line:
     left: float = 0.0
     right: float = 0.0
     size: float = 0.0
+    right_half: float | None = None  # right edge if the last mark is set on half an em
     column: tuple[float, float] | None = None  # (left, right) edges, for body lines
     final: bool = False  # a paragraph's last line (body lines only)
+
+    @property
+    def right_min(self) -> float:
+        return self.right if self.right_half is None else self.right_half
+
+    def flush_right(self, edge: float) -> bool:
+        return any(abs(r - edge) <= TOLERANCE for r in (self.right, self.right_half) if r is not None)
 
     @property
     def text(self) -> str:
@@ -246,7 +263,15 @@ def _page_text(textpage) -> str:
     return data.decode("utf-16-le", errors="replace")
 
 
+def _make_line(page: int, chars: list[Char]) -> Line:
+    size = Counter(round(c.size, 1) for c in chars).most_common(1)[0][0]
+    last = chars[-1]
+    half = last.x + last.size / 2 if last.char in CLOSING_MARKS else None
+    return Line(page, chars, chars[0].x, last.right, size, half)
+
+
 def _lines(page: int, chars: list[Char]) -> list[Line]:
+    """Lines of non-body text: same baseline, cut where neighbours are over GUTTER em apart."""
     rows: dict[float, list[Char]] = {}
     for c in chars:
         rows.setdefault(round(c.y, 1), []).append(c)
@@ -255,30 +280,52 @@ def _lines(page: int, chars: list[Char]) -> list[Line]:
         row = sorted(rows[y], key=lambda c: c.x)
         current = [row[0]]
         for c in row[1:]:
-            if c.x - current[-1].right > 1.5 * max(c.size, current[-1].size):
+            if c.x - current[-1].right > GUTTER * max(c.size, current[-1].size):
                 lines.append(current)
                 current = []
             current.append(c)
         lines.append(current)
-    out = []
-    for chars_ in lines:
-        size = Counter(round(c.size, 1) for c in chars_).most_common(1)[0][0]
-        out.append(Line(page, chars_, chars_[0].x, chars_[-1].right, size))
-    return out
+    return [_make_line(page, chars_) for chars_ in lines]
 
 
-def measure(pdf_path, columns=None) -> "Report":
-    """Count the TYPOGRAPHY.md checks on ``pdf_path`` (see the module docstring)."""
+def _column_spans(chars: list[Char], size: float) -> list[tuple[float, float]]:
+    """The x ranges covered by body characters, split at the gaps of at least GUTTER em that
+    no body character on the page covers (the gutters)."""
+    columns: list[list[float]] = []
+    for x0, x1 in sorted((c.x, c.right) for c in chars):
+        if columns and x0 - columns[-1][1] < GUTTER * size:
+            columns[-1][1] = max(columns[-1][1], x1)
+        else:
+            columns.append([x0, x1])
+    return [(a, b) for a, b in columns]
+
+
+def _body_lines(page: int, chars: list[Char], size: float) -> list[list[Line]]:
+    """Body lines of one page, column by column (left to right), top to bottom."""
+    spans = _column_spans(chars, size)
+    rows: list[dict[float, list[Char]]] = [{} for _ in spans]
+    for c in chars:
+        k = next(i for i, (a, b) in enumerate(spans) if a - 0.01 <= c.x <= b + 0.01)
+        rows[k].setdefault(round(c.y, 1), []).append(c)
+    return [[_make_line(page, sorted(column[y], key=lambda c: c.x)) for y in sorted(column, reverse=True)]
+            for column in rows]
+
+
+def measure(pdf_path, columns=None) -> Report:
+    """Count the TYPOGRAPHY.md checks on ``pdf_path`` (see the module docstring).
+
+    ``columns``: the real column boxes as ``[(x0, x1), ...]`` in PDF points for every page, or
+    ``{page_index: [(x0, x1), ...]}``; by default they are found from the text.
+    """
     path = Path(pdf_path)
     report = Report()
     notdef = _notdef_map(path)
-    all_lines: list[Line] = []
-    pages_text = []
-    page_sizes = {}
+    pages = []
+    texts = []
     for index, width, height, chars, text in _read_chars(path):
         report.pages += 1
-        pages_text.append(text)
-        page_sizes[index] = (width, height)
+        pages.append((index, chars))
+        texts.append(text)
         for c in chars:
             if c.char in notdef.get(c.font, ()):
                 report.notdef += 1
@@ -286,13 +333,34 @@ def measure(pdf_path, columns=None) -> "Report":
             if c.x < -TOLERANCE or c.right > width + TOLERANCE or c.y < 0 or c.y > height:
                 report.overflow += 1
                 report.details.append(f"p{index + 1}: {c.char!r} outside the page at x={c.x:.1f}")
-        if chars:
-            all_lines.extend(_lines(index, chars))
-    report.text = "".join(pages_text)
-    report.lines = len(all_lines)
+    report.text = "".join(texts)
+    sizes = Counter(round(c.size, 1) for _, chars in pages for c in chars)
+    if not sizes:
+        return report
+    body_size = sizes.most_common(1)[0][0]
 
-    # Check 1 on every line.
-    for k, line in enumerate(all_lines):
+    all_lines: list[Line] = []
+    ordered: list[Line] = []  # body lines in reading order
+    for index, chars in pages:
+        all_lines.extend(_lines(index, [c for c in chars if round(c.size, 1) != body_size]))
+        body_chars = [c for c in chars if round(c.size, 1) == body_size]
+        if not body_chars:
+            continue
+        given = columns.get(index) if isinstance(columns, dict) else columns
+        for lines in _body_lines(index, body_chars, body_size):
+            left = min(line.left for line in lines)
+            right = max(line.right_min for line in lines)
+            if given:
+                # The given column whose left edge is nearest to the lines' left edge.
+                left, right = min(given, key=lambda col: abs(col[0] - left))
+            for line in lines:
+                line.column = (left, right)
+            ordered.extend(lines)
+    all_lines.extend(ordered)
+    report.lines = len(all_lines)
+    report.body_lines = len(ordered)
+
+    for line in all_lines:  # check 1, every line
         if line.chars[0].char in FORBIDDEN_START:
             report.forbidden_starts += 1
             report.details.append(f"p{line.page + 1}: line starts with {line.chars[0].char}: {line.text[:20]}")
@@ -300,39 +368,7 @@ def measure(pdf_path, columns=None) -> "Report":
             report.forbidden_ends += 1
             report.details.append(f"p{line.page + 1}: line ends with {line.chars[-1].char}: {line.text[-20:]}")
 
-    if not all_lines:
-        return report
-    weights = Counter()
-    for line in all_lines:
-        for c in line.chars:
-            weights[round(c.size, 1)] += 1
-    body_size = weights.most_common(1)[0][0]
-    body = [line for line in all_lines if abs(line.size - body_size) < 0.05]
-    report.body_lines = len(body)
-
-    # Columns per page, and reading order.
-    ordered: list[Line] = []
-    for page in sorted({line.page for line in body}):
-        page_lines = [line for line in body if line.page == page]
-        clusters: list[list[Line]] = []
-        for line in sorted(page_lines, key=lambda l: l.left):
-            if clusters and line.left - min(l.left for l in clusters[-1]) <= 3 * body_size:
-                clusters[-1].append(line)
-            else:
-                clusters.append([line])
-        given = columns.get(page) if isinstance(columns, dict) else columns
-        for cluster in clusters:
-            left = min(l.left for l in cluster)
-            right = max(l.right for l in cluster)
-            if given:
-                # The given column whose left edge is nearest to the lines' left edge.
-                left, right = min(given, key=lambda col: abs(col[0] - left))
-            for line in cluster:
-                line.column = (left, right)
-            ordered.extend(sorted(cluster, key=lambda l: -l.y))
-
-    # Split dashes/ellipses between consecutive lines of the text.
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in zip(ordered, ordered[1:]):  # —— or …… split over two lines of the text
         if (a.chars[-1].char in "—…" and b.chars[0].char == a.chars[-1].char
                 and (len(a.chars) < 2 or a.chars[-2].char != a.chars[-1].char)):
             report.split_marks += 1
@@ -342,32 +378,33 @@ def measure(pdf_path, columns=None) -> "Report":
         left, right = line.column
         nxt = ordered[k + 1] if k + 1 < len(ordered) else None
         line.final = nxt is None or nxt.left - nxt.column[0] >= 0.5 * body_size
-        prev = ordered[k - 1] if k else None
-        starts_paragraph = prev is None or prev.final
-        if columns is not None and line.right - right > TOLERANCE:
+        starts_paragraph = k == 0 or ordered[k - 1].final
+        if columns is not None and line.right_min - right > TOLERANCE:
             report.overflow += 1
-            report.details.append(f"p{line.page + 1}: line overflows its column by {line.right - right:.2f} pt: {line.text[-12:]}")
+            report.details.append(f"p{line.page + 1}: line overflows its column by "
+                                  f"{line.right_min - right:.2f} pt: {line.text[-12:]}")
         if not line.final:
             report.justified_lines += 1
-            if abs(line.right - right) <= TOLERANCE:
+            if line.flush_right(right):
                 report.flush_lines += 1
             else:
                 report.ragged += 1
-                report.details.append(
-                    f"p{line.page + 1}: right edge {right - line.right:+.2f} pt from the column: …{line.text[-12:]}")
+                report.details.append(f"p{line.page + 1}: right edge {right - line.right_min:+.2f} pt "
+                                      f"short of the column: …{line.text[-12:]}")
             if not starts_paragraph and abs(line.left - left) > TOLERANCE:
                 report.ragged_left += 1
-                report.details.append(
-                    f"p{line.page + 1}: left edge {line.left - left:+.2f} pt off the column: {line.text[:12]}…")
+                report.details.append(f"p{line.page + 1}: left edge {line.left - left:+.2f} pt "
+                                      f"off the column: {line.text[:12]}…")
         report.wide_pairs += _wide_pairs(line, report.details)
     return report
 
 
 def _wide_pairs(line: Line, details: list[str]) -> int:
     chars = line.chars
+    # The line's justification gap: the median extra space between two full-width characters
+    # set on a whole em (a squeezed mark advances half an em and shows a negative extra).
     gaps = [b.x - a.x - a.size for a, b in zip(chars, chars[1:])
-            if unicodedata.east_asian_width(a.char) == "W" and unicodedata.category(a.char) == "Lo"
-            and unicodedata.category(b.char) == "Lo"]
+            if _full_width(a.char) and _full_width(b.char) and b.x - a.x - a.size > -0.05]
     extra = statistics.median(gaps) if gaps else 0.0
     count = 0
     for i in range(len(chars) - 1):
@@ -376,7 +413,7 @@ def _wide_pairs(line: Line, details: list[str]) -> int:
             if i + 2 < len(chars):
                 width = chars[i + 2].x - a.x - 2 * extra
             else:
-                width = line.right - a.x - extra
+                width = line.right_min - a.x - extra
             if width > 1.5 * a.size + TOLERANCE:
                 count += 1
                 details.append(f"p{line.page + 1}: {a.char}{b.char} set {width / a.size:.2f} em wide")
