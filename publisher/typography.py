@@ -217,17 +217,20 @@ def _read_chars(path: Path):
             x, y = ctypes.c_double(), ctypes.c_double()
             box = raw.FS_RECTF()
             matrix = raw.FS_MATRIX()
-            for i in range(raw.FPDFText_CountChars(tp)):
+            count = raw.FPDFText_CountChars(tp)
+            for i in range(count):
                 if raw.FPDFText_IsGenerated(tp, i):
                     continue
                 code = raw.FPDFText_GetUnicode(tp, i)
-                if not code:
-                    continue
+                if not code or 0xDC00 <= code <= 0xDFFF:
+                    continue  # a low surrogate: read with its high one
+                if 0xD800 <= code <= 0xDBFF:
+                    # pdfium gives a supplementary character (𠮷) as two UTF-16 units.
+                    low = raw.FPDFText_GetUnicode(tp, i + 1) if i + 1 < count else 0
+                    if not 0xDC00 <= low <= 0xDFFF:
+                        continue
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 char = chr(code)
-                if 0xD800 <= code <= 0xDBFF:  # pdfium gives supplementary characters as pairs
-                    continue
-                if 0xDC00 <= code <= 0xDFFF:
-                    continue
                 if char.isspace():
                     continue
                 raw.FPDFText_GetCharOrigin(tp, i, x, y)

@@ -141,15 +141,17 @@ def test_justification_does_not_move_line_breaks(seed_pdfs):
 
 
 def test_stress_in_three_columns(tmp_path):
-    paragraphs = seed_paragraphs(10) + [normalize(p) for p in STRESS]
+    paragraphs = seed_paragraphs() + [normalize(p) for p in STRESS]
     html = page_html(paragraphs, "body { columns: 3; column-gap: 1.5em; column-fill: auto; }")
     report = measure(render(html, tmp_path / "stress.pdf", justified=True))
     assert report.forbidden_starts == report.forbidden_ends == report.split_marks == 0, report.details
     assert report.wide_pairs == report.notdef == report.overflow == 0, report.details
-    assert report.justified_lines > 150
+    assert report.justified_lines > 500
     # Left short on purpose: a line holding only "https://" (0.1 em letter-spacing cap) and a
     # lone 他 that Pango leaves before an unbreakable 说：“好！”（见 (UAX #14 quotes).
-    assert report.ragged <= 2, report.details
+    ragged = [d for d in report.details if "short of the column" in d]
+    assert len(ragged) == report.ragged <= 2, report.details
+    assert all(d.endswith(("…https://", "…他")) for d in ragged), ragged
     assert report.flush_lines / report.justified_lines >= 0.99
     assert report.text.replace(" ", "") == "".join(paragraphs).replace(" ", "")
 
