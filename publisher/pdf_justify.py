@@ -59,6 +59,8 @@ LOGGER = logging.getLogger(__name__)
 
 WEASYPRINT_VERSION = "70.0"
 DEFAULT_TRIM_CLASSES = frozenset({"cl-4s", "cl-4e", "cl-8s", "cl-8e"})
+# The widest letter spacing (in em) the fallback may give to a line without CJK gaps or spaces.
+MAX_LATIN_SPACING = 0.1
 
 _saved: dict[str, object] = {}
 _trim_classes: frozenset[str] = frozenset()
@@ -114,10 +116,6 @@ def justify_line(context, line, extra_width):
         return None  # "h t t p s : / /" is worse than a short line
     _add_spacing(context, line, spacing, 0.0, texts[0], texts[-1], boxes, expandable)
     return None
-
-
-# The widest letter spacing (in em) the fallback may give to a line without CJK gaps or spaces.
-MAX_LATIN_SPACING = 0.1
 
 
 def _any_character(char: str) -> bool:

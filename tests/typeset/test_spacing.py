@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import uharfbuzz as hb
 from hypothesis import given, settings
@@ -100,8 +102,6 @@ def _advance(text: str, features: dict) -> int:
 
 @pytest.mark.parametrize("mark", sorted(CLOSING_MARKS | OPENING_MARKS))
 def test_noto_serif_sc_halt_sets_every_mark_on_half_an_em(mark):
-    pytest.importorskip("uharfbuzz")
-    import os
     if not os.path.exists(NOTO_SERIF):
         pytest.skip("Noto Serif CJK not installed")
     assert _advance(mark, {}) == 1000
