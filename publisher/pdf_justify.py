@@ -144,12 +144,18 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandabl
         box.position_x += x_advance
         box.justification_spacing = spacing
         if inside:
-            layout = create_layout(text, box.style, context, max_width=None,
-                                   justification_spacing=spacing)
+            layout = box.pango_layout
+            if layout is None or layout.text != text:
+                layout = create_layout(text, box.style, context, max_width=None,
+                                       justification_spacing=0)
+            # The spacing is applied when the text is drawn (Layout.reactivate calls
+            # set_text(justify=True)); re-using the box's layout spares a Pango layout a line.
+            layout.justification_spacing = spacing
             layout.cjk_spacing = spacing if any(flags) else 0
             layout.cjk_expandable = expandable
-            layout.deactivate()
-            box.pango_layout = layout
+            if layout is not box.pango_layout:
+                layout.deactivate()
+                box.pango_layout = layout
             box.width += inside
         return x_advance + inside + after
     if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
@@ -180,14 +186,18 @@ def _set_text(self, text, justify=False):
     if attr_list == ffi.NULL:
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
     expandable = getattr(self, "cjk_expandable", is_expandable)
-    index = 0
-    for char in self.text:
-        size = len(char.encode())
+    # One attribute per run of expandable characters (Pango would merge per-character ones).
+    index, start = 0, None
+    for char in self.text + "\n":
         if expandable(char):
+            if start is None:
+                start = index
+        elif start is not None:
             attr = pango.pango_attr_letter_spacing_new(value)
-            attr.start_index, attr.end_index = index, index + size
+            attr.start_index, attr.end_index = start, index
             pango.pango_attr_list_change(attr_list, attr)
-        index += size
+            start = None
+        index += len(char.encode())
     pango.pango_layout_set_attributes(self.layout, attr_list)
 
 
