@@ -44,8 +44,12 @@ is additive, so the same code could be offered upstream as the ``text-justify: a
 ``inter-character`` behaviour for CJK (where it would live in inline.py and line_break.py
 instead of being patched in). Upstream, the ``int()`` in draw/text.py that truncates each
 glyph's adjustment (up to 1/1000 em per glyph) would also better be ``round()``; it is not
-patched here, because the lines already end within 0.5 pt without it (see
-tests/test_pdf_justify.py), and patching it would mean copying a 150-line drawing function.
+patched here, because the lines already end within 0.5 pt without it (measured on the seed
+page, A5, 10.5 pt: 144 of 144 non-final lines flush, at most 0.20 pt and a median 0.016 pt from
+the column edge; WeasyPrint alone: 7 of 144, a median 2.5 pt short), and patching it would mean
+copying a 150-line drawing function. Cost: about +5 % CPU for write_pdf on that page (the
+box's own Pango layout is re-used; only the drawing pass shapes with the extra spacing).
+See tests/typeset/test_pdf_justify.py, which also prints these figures when run as a script.
 """
 
 from __future__ import annotations
