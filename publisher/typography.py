@@ -9,11 +9,12 @@ from gaps, are left out) and counts:
    over two lines (its first half ends a line, its second starts the next);
 2. ``ragged``: justified body lines that are not a paragraph's last whose right edge is more
    than 0.5 pt from the column edge (``ragged_left``: the same for the left edge, lines that do
-   not start a paragraph);
+   not start a paragraph; ``flush_both_lines``: lines flush on both edges);
 3. ``notdef``: characters drawn with a glyph the embedded font does not have (.notdef, tofu);
 4. ``wide_pairs``: two adjacent full-width marks set wider than 1.5 em;
 5. ``overflow``: characters outside the page (MediaBox), and, when the caller gives the column
-   boxes, body characters beyond their column edge by more than 0.5 pt.
+   boxes, body lines reaching beyond their column edge by more than 0.5 pt (text only: images
+   and other boxes are not read).
 
 How lines, body text and columns are found (the method, so the figures can be judged):
 
@@ -111,6 +112,7 @@ class Report:
     body_lines: int = 0
     justified_lines: int = 0  # body lines that are not a paragraph's last
     flush_lines: int = 0  # of those, right edge within 0.5 pt of the column edge
+    flush_both_lines: int = 0  # ... and left edge too (or the line starts a paragraph)
     forbidden_starts: int = 0
     forbidden_ends: int = 0
     split_marks: int = 0
@@ -388,13 +390,15 @@ def measure(pdf_path, columns=None) -> Report:
                                   f"{line.right_min - right:.2f} pt: {line.text[-12:]}")
         if not line.final:
             report.justified_lines += 1
+            left_ok = starts_paragraph or abs(line.left - left) <= TOLERANCE
             if line.flush_right(right):
                 report.flush_lines += 1
+                report.flush_both_lines += left_ok
             else:
                 report.ragged += 1
                 report.details.append(f"p{line.page + 1}: right edge {right - line.right_min:+.2f} pt "
                                       f"short of the column: …{line.text[-12:]}")
-            if not starts_paragraph and abs(line.left - left) > TOLERANCE:
+            if not left_ok:
                 report.ragged_left += 1
                 report.details.append(f"p{line.page + 1}: left edge {line.left - left:+.2f} pt "
                                       f"off the column: {line.text[:12]}…")

@@ -116,7 +116,7 @@ def test_justified_lines_are_flush(seed_pdfs):
     report = measure(after, columns=[COLUMN])
     assert report.justified_lines > 70
     assert report.counts() == dict.fromkeys(report.COUNTS, 0), report.details
-    assert report.flush_lines == report.justified_lines
+    assert report.flush_lines == report.flush_both_lines == report.justified_lines
     assert report.ragged_left == 0  # CJK–Latin padding dropped at line starts
 
 
@@ -219,6 +219,7 @@ def benchmark(runs: int = 5) -> None:
         for label, justified in modes:
             report = measure(out / f"{justified}.pdf", columns=[COLUMN])
             print(f"{label:18} pages {report.pages}  flush {report.flush_lines}/{report.justified_lines}"
+                  f" (both edges {report.flush_both_lines})"
                   f"  ragged {report.ragged}  counts {report.counts()}")
             print(f"{'':18} median write_pdf CPU {statistics.median(times[justified]):.3f} s"
                   f"  ({', '.join(f'{t:.3f}' for t in times[justified])})")
