@@ -5,8 +5,9 @@ publisher.pdf_justify.install() and checks the output: no forbidden line starts 
 non-final body line flush with its column (within 0.5 pt) once installed, the same line breaks
 either way, and the text extracted from the PDF equal to the source text.
 
-Run as a script for the before/after figures and the time cost:
+Run as a script for the before/after figures and the time cost, or a side-by-side picture:
     PYTHONPATH=. python tests/typeset/test_pdf_justify.py
+    PYTHONPATH=. python tests/typeset/test_pdf_justify.py --picture docs/justify-before-after.png
 """
 
 from __future__ import annotations
@@ -229,5 +230,37 @@ def benchmark(runs: int = 5) -> None:
           subprocess.run(["fc-match", "Noto Serif CJK SC"], capture_output=True, text=True).stdout.strip())
 
 
+def picture(path: Path) -> None:
+    """Side by side, the same paragraphs set by WeasyPrint alone and with pdf_justify."""
+    import tempfile
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    html = page_html(seed_paragraphs(3))
+    images = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for justified in (False, True):
+            pdf = pdfium.PdfDocument(render(html, Path(tmp) / f"{justified}.pdf", justified))
+            scale = 2
+            image = pdf[0].render(scale=scale).to_pil().convert("RGB")
+            pdf.close()
+            # Crop to the text block and mark the column's right edge in red.
+            left, right = (int(x * scale) for x in COLUMN)
+            top = 20 * 72 / 25.4  # the page margin; 12 lines of 1.6 × 10.5 pt below it
+            crop = image.crop((left - 20, int((top - 4) * scale), right + 20, int((top + 12 * 16.8 + 2) * scale)))
+            ImageDraw.Draw(crop).line([(right - left + 20, 0), (right - left + 20, crop.height)],
+                                      fill=(220, 0, 0), width=1)
+            images.append(crop)
+    out = Image.new("RGB", (sum(i.width for i in images) + 30, images[0].height), "white")
+    out.paste(images[0], (0, 0))
+    out.paste(images[1], (images[0].width + 30, 0))
+    out.save(path, optimize=True)
+    print(f"wrote {path}: left WeasyPrint 70.0 alone, right with publisher.pdf_justify")
+
+
 if __name__ == "__main__":
-    benchmark()
+    if len(sys.argv) == 3 and sys.argv[1] == "--picture":
+        picture(Path(sys.argv[2]))
+    else:
+        benchmark()
