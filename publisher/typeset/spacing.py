@@ -83,7 +83,12 @@ def _halted(text: str) -> list[bool]:
 
 
 def to_html(text: str, *, cjk_latin_space: str = "quarter") -> Markup:
-    """Escape ``text`` and wrap the spans the typeset CSS needs (see the module docstring)."""
+    """Escape ``text`` and wrap the spans the typeset CSS needs (see the module docstring).
+
+    ``text`` is plain text. Markup passed in is unescaped first and its tags escaped like any
+    text, so for HTML with inline elements apply ``to_html`` to each text node instead.
+    """
+    text = text.unescape() if isinstance(text, Markup) else str(text)
     if cjk_latin_space not in _SPACE_CLASS:
         raise ValueError(f"cjk_latin_space must be one of {sorted(_SPACE_CLASS)}, not {cjk_latin_space!r}")
     size = _SPACE_CLASS[cjk_latin_space]

@@ -44,6 +44,11 @@ def test_cjk_latin_spans(text, expected):
     assert spans(to_html(text)) == expected
 
 
+def test_markup_input_is_not_escaped_twice():
+    assert to_html(Markup("A&amp;B中文")) == to_html("A&B中文")
+    assert "&amp;amp;" not in to_html(Markup("A&amp;B中文"))
+
+
 def test_cjk_latin_option():
     assert spans(to_html("用Python写", cjk_latin_space="eighth")) == [("cl-8s cl-8e", "Python")]
     assert to_html("用Python写", cjk_latin_space="off") == "用Python写"
