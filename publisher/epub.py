@@ -121,7 +121,7 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
         font_css.append(
             f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
             f'font-style: normal; src: url("../{name}") format("opentype"); }}')
-    css = "\n".join(font_css) + "\n" + _read_styles(settings, ["base.css", "epub.css"])
+    css = "\n".join(font_css) + "\n" + _read_styles(settings, ["base.css", "typeset.css", "epub.css"])
     book.add_item(_Doc("css", "styles/epub.css", "text/css", css.encode("utf-8")))
 
     book.spine = spine

@@ -75,6 +75,6 @@ def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
     assert edition.root is not None
     return render_pdf(
         reading_html(edition, settings), base_dir=edition.root,
-        stylesheets=[settings.styles_dir / "base.css", settings.styles_dir / "reading.css"],
+        stylesheets=[settings.styles_dir / n for n in ("base.css", "typeset.css", "reading.css")],
         fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
         what="reading PDF", pdf_variant="pdf/ua-1")

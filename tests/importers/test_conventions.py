@@ -6,7 +6,7 @@ import pytest
 
 from publisher.model import Credit
 from publisher.sources.importers import conventions as cv
-from publisher.sources.importers._punct import normalize
+from publisher.typeset.punctuation import normalize
 
 
 @pytest.mark.parametrize("text, dateline, credits, rest", [

@@ -30,7 +30,7 @@ from ..edition import problems_one, resolve_image
 from ..markdown import _brief, _subhead  # the reader's own splitting, so imports read back equal
 from ..text import decode, invisible_characters
 from . import conventions as cv
-from ._punct import normalize as normalize_punctuation
+from ...typeset.punctuation import normalize as normalize_punctuation
 from .plaintext import make_issue, make_paper, parse_date
 from .report import Finding, ImportResult, Reporter
 

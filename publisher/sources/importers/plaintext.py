@@ -29,7 +29,7 @@ from .report import ImportResult, Reporter
 
 # The typeset pass owns punctuation (publisher/typeset/punctuation.py, same signature);
 # until it is on main this minimal stand-in does the job. The lead switches the import.
-from ._punct import normalize as normalize_punctuation
+from ...typeset.punctuation import normalize as normalize_punctuation
 
 _MARK = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?$")
 
@@ -175,7 +175,12 @@ def read_units(text: str, rep: Reporter) -> list[Unit]:
             if not s:
                 gap += 1
                 continue
-        norm = normalize_punctuation(s)
+        # A line ending in "digit." may be a decimal cut by a column ("增长10." + "5%"):
+        # keep that dot ASCII so the rejoin below can see the number continues.
+        if len(s) > 1 and s.endswith(".") and s[-2].isdigit():
+            norm = normalize_punctuation(s[:-1]) + "."
+        else:
+            norm = normalize_punctuation(s)
         if norm != s:
             changed.append(no)
         if bad := invisible_characters(norm):
