@@ -98,17 +98,43 @@ def build(
 
 @app.command()
 def check(
-    edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
+    path: Annotated[Path, typer.Argument(help="An edition folder, a built .epub or a built .pdf.")],
 ) -> None:
-    """Check an edition's sources and report every problem, without building.
+    """Check sources or outputs and report every problem, building nothing.
+
+    An edition folder: its sources are validated (every problem reported). An .epub:
+    EPUBCheck's verdict. A .pdf: the typography counts of TYPOGRAPHY.md (forbidden line
+    starts and ends, ragged justified lines, tofu, wide punctuation pairs, overflow).
 
     Example: publisher check editions/xnrb-2019-10-21-xianan
+    Example: publisher check dist/xnrb-2019-10-21-xianan/xnrb-2019-10-21-xianan.pdf
     """
+    _setup_logging(False)
+    if path.is_file() and path.suffix.lower() == ".pdf":
+        from .typography import measure
+
+        report = measure(path)
+        for detail in report.details[:40]:
+            err.print(f"{path}: {detail}", soft_wrap=True)
+        out.print(f"{path}: {report.pages} pages, {report.body_lines} body lines, "
+                  f"{report.flush_lines}/{report.justified_lines} justified lines flush")
+        for name, count in report.counts().items():
+            out.print(f"  {name.replace('_', ' '):18} {count}")
+        raise typer.Exit(0 if report.ok else 1)
+    if path.is_file() and path.suffix.lower() == ".epub":
+        from .check import run_epubcheck
+
+        verdict = run_epubcheck(path)
+        for message in verdict.messages:
+            err.print(message, soft_wrap=True)
+        out.print(f"{path}: EPUBCheck {verdict.fatals} fatal, {verdict.errors} errors, "
+                  f"{verdict.warnings} warnings")
+        raise typer.Exit(0 if verdict.clean else 1)
+
     from .publish import load
 
-    _setup_logging(False)
     try:
-        ed, _settings, _fonts, problems = load(edition)
+        ed, _settings, _fonts, problems = load(path)
     except PublisherError as exc:
         _report(exc.problems)
         raise typer.Exit(1)

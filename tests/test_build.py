@@ -139,3 +139,23 @@ def test_reading_pdf_is_tagged_for_accessibility(sample_build, sample_dir):
         assert alts == [f.alt_text for f in figures]
         links = [a for page in pdf.pages for a in (page.get("/Annots") or []) if a.Subtype == "/Link"]
         assert len(links) >= len(edition.articles)  # the contents page links every article
+
+
+def test_reading_pdf_typography_counts_are_zero(sample_build):
+    """TYPOGRAPHY.md's measurable checks, read back from the PDF: all zero, lines flush."""
+    from publisher.typography import measure
+
+    report = measure(sample_build / f"{ID}.pdf")
+    assert report.counts() == dict.fromkeys(report.COUNTS, 0), report.details[:10]
+    assert report.justified_lines > 50
+    assert report.flush_lines == report.justified_lines
+
+
+def test_check_command_on_outputs(sample_build):
+    from typer.testing import CliRunner
+
+    from publisher.cli import app
+
+    result = CliRunner().invoke(app, ["check", str(sample_build / f"{ID}.pdf")])
+    assert result.exit_code == 0, result.output
+    assert "wide pairs" in result.output
