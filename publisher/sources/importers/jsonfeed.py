@@ -28,7 +28,7 @@ from ...model import (Article, ArticleKind, Block, Brief, Byline, Credit, Editio
                       Issue, Page, Paper, Paragraph, Run, SourceRef, Subhead)
 from ..edition import problems_one, resolve_image
 from ..markdown import _brief, _subhead  # the reader's own splitting, so imports read back equal
-from ..text import decode, invisible_characters
+from ..text import invisible_characters, read_text
 from . import conventions as cv
 from ...typeset.punctuation import normalize as normalize_punctuation
 from .plaintext import make_issue, make_paper, parse_date
@@ -49,11 +49,7 @@ def import_json(path: Path, *, date: dt.date | str, paper_id: str | None = None,
                 paper: Paper | None = None, issue_number: int | None = None) -> ImportResult:
     """Import the CMS feed at ``path``; ``channel_map`` maps a channel to its page number."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read the file: {exc.strerror}") from None
-    text, problem = decode(data, path, encoding)
+    text, problem = read_text(path, encoding)
     if problem:
         raise SourceError([problem])
     try:

@@ -23,7 +23,7 @@ from ...errors import SourceError
 from ...model import (Article, ArticleKind, Block, Byline, Edition, Editor, Figure, Issue,
                       Page, Paper, Paragraph, Run, SourceRef)
 from ..markdown import _brief, _subhead  # the reader's own splitting, so imports read back equal
-from ..text import decode, invisible_characters
+from ..text import invisible_characters, read_text
 from . import conventions as cv
 from .report import ImportResult, Reporter
 
@@ -79,11 +79,7 @@ def import_text(path: Path, *, date: dt.date | str, paper_id: str | None = None,
                 issue_number: int | None = None) -> ImportResult:
     """Import one page of plain-text copy from ``path`` (strictly decoded in ``encoding``)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read the file: {exc.strerror}") from None
-    text, problem = decode(data, path, encoding)
+    text, problem = read_text(path, encoding)
     if problem:
         raise SourceError([problem])
     return parse_copy(text, path, date=date, paper_id=paper_id, page_label=page_label,
