@@ -221,9 +221,12 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     breaks = page_breaks(edition, print_pages if print_pages is not None else print_pages_from_model(edition))
     pages_listed = page_list(edition, breaks)
     cover = cover_image(front_page_pdf) if front_page_pdf is not None else None
+    images = _images(edition)
+    sizes = {name: size for name, _, _, size in images}
 
     ctx = dict(edition=edition, article_file=article_file, page_file=page_file,
-               image_src=lambda fig: "../" + image_name(fig), identifier=identifier(edition),
+               image_src=lambda fig: "../" + image_name(fig),
+               image_size=lambda fig: sizes[image_name(fig)], identifier=identifier(edition),
                page_list=pages_listed, max_page=max(b.number for b in pages_listed),
                cover_image=COVER_FILE if cover else None,
                cover_size=_jpeg_size(cover) if cover else None)
@@ -262,7 +265,7 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
 
     if cover:
         book.add_item(_Doc(COVER_ID, COVER_FILE, "image/jpeg", cover, ["cover-image"]))
-    for name, data, media_type in _images(edition):
+    for name, data, media_type, _ in images:
         book.add_item(_Doc(f"img-{name.split('/')[-1].replace('.', '-')}", name, media_type, data))
 
     styles = _read_styles(settings, ["base.css", "typeset.css", "epub.css"])
@@ -377,11 +380,13 @@ def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {}) -> by
     return out.getvalue()
 
 
-def _images(edition: Edition) -> list[tuple[str, bytes, str]]:
-    """Every photo re-encoded for screens: long side <= 1600 px, metadata stripped."""
+def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
+    """Every photo re-encoded for screens: long side <= 1600 px, metadata stripped.
+
+    JPEG photos become progressive JPEGs; PNG (graphics, screenshots) stays PNG."""
     from PIL import Image as PILImage
 
-    out: dict[str, tuple[str, bytes, str]] = {}
+    out: dict[str, tuple[str, bytes, str, tuple[int, int]]] = {}
     for article in edition.articles:
         for fig in article.figures:
             if fig.image is None:
@@ -400,7 +405,8 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str]]:
                 else:
                     im.convert("RGB").save(buf, "JPEG", quality=82, optimize=True, progressive=True)
                     mt = "image/jpeg"
-            out[name] = (name, buf.getvalue(), mt)
+                size = im.size
+            out[name] = (name, buf.getvalue(), mt, size)
     return list(out.values())
 
 
