@@ -170,7 +170,11 @@ def cover_image(pdf_bytes: bytes, height: int = COVER_HEIGHT) -> bytes:
     import pypdfium2 as pdfium
     from PIL import Image as PILImage
 
-    pdf = pdfium.PdfDocument(pdf_bytes)
+    try:
+        pdf = pdfium.PdfDocument(pdf_bytes)
+    except pdfium.PdfiumError as exc:
+        raise RenderError(f"cannot read the front page PDF for the EPUB cover ({exc}); "
+                          f"has it no pages?") from None
     try:
         if len(pdf) == 0:
             raise RenderError("the front page PDF has no pages: cannot render the EPUB cover")

@@ -125,6 +125,12 @@ def make_photos(images: Path) -> None:
 
 
 @pytest.fixture(scope="session")
+def open_epub():
+    """open_epub(bytes) -> Epub, for EPUBs a test builds itself."""
+    return Epub
+
+
+@pytest.fixture(scope="session")
 def epubcheck():
     """run_epubcheck(path, out_dir) -> EPUBCheck's JSON report."""
     return run_epubcheck
