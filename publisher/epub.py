@@ -30,7 +30,7 @@ from ebooklib import epub
 from lxml import etree
 
 from .config import Settings
-from .errors import Problems, RenderError
+from .errors import ConfigError, Problem, Problems, RenderError
 from .fonts import Face, FontSet
 from .model import Article, Edition, Figure, Page
 from .render import render
@@ -272,7 +272,9 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     for name, data, media_type, _ in images:
         book.add_item(_Doc(f"img-{name.split('/')[-1].replace('.', '-')}", name, media_type, data))
 
-    styles = _read_styles(settings, ["base.css", "typeset.css", "epub.css"])
+    vertical = epub_options(settings)["vertical"]
+    styles = _read_styles(settings, ["base.css", "typeset.css", "epub.css"]
+                          + (["epub-vertical.css"] if vertical else []))
     texts = role_texts(edition, rendered, styles)
     font_css = []
     for i, face in enumerate(fonts.faces):
@@ -286,11 +288,33 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     book.add_item(_Doc("css", "styles/epub.css", "text/css", css.encode("utf-8")))
 
     book.spine = spine
+    if vertical:
+        book.set_direction("rtl")  # page-progression-direction="rtl" on the spine
+        # Kindle reads the writing mode from the package metadata
+        book.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
     raw = io.BytesIO()
     modified = datetime.combine(edition.issue.date, datetime.min.time(), tzinfo=timezone.utc)
     epub.write_epub(raw, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
-                                "epub3_pages": False, "raise_exceptions": True})
+                                "epub3_pages": False, "raise_exceptions": True,
+                                "spine_direction": vertical})
     return _rezip(raw.getvalue(), edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS})
+
+
+def epub_options(settings: Settings) -> dict:
+    """The house's EPUB options, from ``[tool.publisher.epub]`` (kept in Settings.extra).
+
+    ``vertical`` (default false): vertical writing (竖排), pages turning right to left.
+    """
+    raw = dict(settings.extra.get("epub", {}))
+    options = {"vertical": raw.pop("vertical", False)}
+    if not isinstance(options["vertical"], bool):
+        raise ConfigError(Problem("[tool.publisher.epub] vertical must be true or false",
+                                  settings.root / "pyproject.toml", code="config"))
+    if raw:
+        raise ConfigError(Problem(f"[tool.publisher.epub] has unknown keys: {', '.join(sorted(raw))}",
+                                  settings.root / "pyproject.toml", hint="the one key is: vertical",
+                                  code="config"))
+    return options
 
 
 def _metadata(book: epub.EpubBook, edition: Edition, *, has_images: bool, has_cover: bool) -> None:
