@@ -22,7 +22,7 @@ import logging
 import re
 import uuid
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -148,9 +148,18 @@ def page_breaks(edition: Edition, print_pages: Mapping[str, tuple[int, ...]]) ->
 
 
 def page_list(edition: Edition, breaks: Mapping[str, list[PageBreak]]) -> list[PageBreak]:
-    """One entry per print page, in page order: the first article that begins on it
-    (in reading order), else the first article that continues on it."""
-    in_order = [b for a in edition.articles for b in breaks[a.slug]]
+    """Every page-break marker, in reading order: the page-list must reference each one
+    (DAISY Ace: epub-pagelist-missing-pagebreak), so a print page with several articles
+    is listed once per article. The first entry of each page number is the first article
+    that begins on it, unless a jumped article's continuation comes first in reading order."""
+    return [b for a in edition.articles for b in breaks[a.slug]]
+
+
+def page_targets(edition: Edition, breaks: Mapping[str, list[PageBreak]]) -> list[PageBreak]:
+    """The NCX pageList: one target per print page (the NCX requires a unique value per
+    normal page), at the first article that begins on it in reading order, else at the
+    first article that continues on it."""
+    in_order = page_list(edition, breaks)
     out = []
     for number in sorted({b.number for b in in_order}):
         here = [b for b in in_order if b.number == number]
@@ -231,7 +240,8 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     ctx = dict(edition=edition, article_file=article_file, page_file=page_file,
                image_src=lambda fig: "../" + image_name(fig),
                image_size=lambda fig: sizes[image_name(fig)], identifier=identifier(edition),
-               page_list=pages_listed, max_page=max(b.number for b in pages_listed),
+               page_list=pages_listed, page_targets=page_targets(edition, breaks),
+               max_page=max(b.number for b in pages_listed),
                cover_image=COVER_FILE if cover else None,
                cover_size=_jpeg_size(cover) if cover else None)
 
@@ -297,7 +307,8 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     epub.write_epub(raw, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
                                 "epub3_pages": False, "raise_exceptions": True,
                                 "spine_direction": vertical})
-    return _rezip(raw.getvalue(), edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS})
+    return _rezip(raw.getvalue(), edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS},
+                  fix={"EPUB/content.opf": lambda opf: _package_lang(opf, edition.paper.language)})
 
 
 def epub_options(settings: Settings) -> dict:
@@ -386,11 +397,24 @@ def _read_styles(settings: Settings, names: list[str]) -> str:
     return "\n".join((settings.styles_dir / n).read_text("utf-8") for n in names)
 
 
-def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {}) -> bytes:
-    """Rewrite the zip with fixed entry times and order: byte-identical builds."""
+def _package_lang(opf: bytes, language: str) -> bytes:
+    """The package document's own language (xml:lang on <package>), which ebooklib omits:
+    reading systems and DAISY Ace (epub-lang) use it for the metadata's language."""
+    root = etree.fromstring(opf)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {},
+           fix: Mapping[str, Callable[[bytes], bytes]] = {}) -> bytes:
+    """Rewrite the zip with fixed entry times and order: byte-identical builds.
+
+    ``extra``: files to add; ``fix``: name -> a function rewriting that file's bytes."""
     stamp = (edition.issue.date.year, edition.issue.date.month, edition.issue.date.day, 0, 0, 0)
     src = zipfile.ZipFile(io.BytesIO(data))
     contents = {name: src.read(name) for name in src.namelist()}
+    for name, rewrite in fix.items():
+        contents[name] = rewrite(contents[name])
     contents.update(extra)
     order = ["mimetype"] + [n for n in contents if n != "mimetype"]
     out = io.BytesIO()

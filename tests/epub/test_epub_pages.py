@@ -1,7 +1,8 @@
 """Print page numbers in the EPUB: page-break markers at the start of each article (one per
-print page it is on), a page-list and an NCX pageList naming every print page once with the
-right article, from the print layout's pages when the build has them (``print_pages``) or
-from the model (版 number + continued_on) when it has not."""
+print page it is on), a nav page-list referencing every marker in reading order (as DAISY
+Ace requires) and an NCX pageList naming every print page once with the right article, from
+the print layout's pages when the build has them (``print_pages``) or from the model
+(版 number + continued_on) when it has not."""
 
 from __future__ import annotations
 
@@ -58,9 +59,18 @@ def test_every_article_starts_with_its_print_page_markers(every_block):
     assert "下转第2版" in "".join(lead.xpath("//x:p[@class='page-tag']//text()", namespaces=NS))
 
 
-def test_page_list_names_each_print_page_once_at_the_first_article_that_begins_there(every_block):
-    assert page_list(every_block) == [("text/a-lead.xhtml#page-1", "第1版"),
-                                      ("text/a-briefs.xhtml#page-2", "第2版")]
+def test_page_list_references_every_marker_in_reading_order(every_block):
+    assert page_list(every_block) == [
+        ("text/a-lead.xhtml#page-1", "第1版"), ("text/a-lead.xhtml#page-2", "第2版"),
+        ("text/a-news.xhtml#page-1", "第1版"), ("text/a-photo.xhtml#page-1", "第1版"),
+        ("text/a-briefs.xhtml#page-2", "第2版"), ("text/a-second.xhtml#page-2", "第2版")]
+    every_marker = [f"text/{href}#{mid}" for href, doc in
+                    ((h.removeprefix("text/"), d) for h, d in every_block.content_docs().items())
+                    for mid, _ in markers(doc)]
+    assert sorted(every_marker) == sorted(href for href, _ in page_list(every_block))
+
+
+def test_ncx_page_list_names_each_print_page_once_at_the_first_article_that_begins_there(every_block):
     assert ncx_page_list(every_block) == [("1", "normal", "第1版", "text/a-lead.xhtml#page-1"),
                                           ("2", "normal", "第2版", "text/a-briefs.xhtml#page-2")]
     assert every_block.ncx.xpath("//ncx:meta[@name='dtb:totalPageCount']/@content", namespaces=NS) == ["2"]
@@ -69,7 +79,7 @@ def test_page_list_names_each_print_page_once_at_the_first_article_that_begins_t
 
 def test_page_list_targets_exist(every_block, sample_epub):
     for epub in (every_block, sample_epub):
-        for href, label in page_list(epub):
+        for href, label in page_list(epub) + [(src, label) for _, _, label, src in ncx_page_list(epub)]:
             file, frag = href.split("#")
             doc = epub.doc(file)
             [target] = doc.xpath(f"//*[@id='{frag}']")
@@ -83,8 +93,10 @@ def test_sample_page_list_against_the_model_and_the_reading_pdf(sample_epub, sam
     import pypdfium2 as pdfium
 
     edition = read_edition(sample_dir)
-    assert page_list(sample_epub) == [(f"text/a-{p.articles[0].slug}.xhtml#page-{p.number}", p.display_label)
-                                      for p in edition.pages]
+    assert page_list(sample_epub) == [(f"text/a-{a.slug}.xhtml#page-{p.number}", p.display_label)
+                                      for p in edition.pages for a in p.articles]
+    assert [(src, label) for _, _, label, src in ncx_page_list(sample_epub)] == \
+        [(f"text/a-{p.articles[0].slug}.xhtml#page-{p.number}", p.display_label) for p in edition.pages]
     pdf = pdfium.PdfDocument((sample_build / "xnrb-2019-10-21-xianan.pdf").read_bytes())
     text = "".join(page.get_textpage().get_text_range() for page in pdf)
     for href, _ in page_list(sample_epub):
@@ -106,15 +118,15 @@ def test_print_pages_from_the_print_layout_win(every_block_model, every_block_di
     epub = open_epub(build_epub(every_block_model, settings, fonts, print_pages=layout))
     assert markers(epub.doc("text/a-lead.xhtml")) == [("page-1", "第1版")]
     assert markers(epub.doc("text/a-news.xhtml")) == [("page-1", "第1版"), ("page-2", "第2版")]
-    assert page_list(epub) == [("text/a-lead.xhtml#page-1", "第1版"), ("text/a-briefs.xhtml#page-2", "第2版")]
+    assert [src for *_, src in ncx_page_list(epub)] == ["text/a-lead.xhtml#page-1", "text/a-briefs.xhtml#page-2"]
 
 
 def test_a_page_only_continued_on_is_listed_at_the_continuation(every_block_model):
     layout = {"lead": (1, 2), "news": (1,), "photo": (1,), "briefs": (1,), "second": (1,)}
     breaks = page_breaks(every_block_model, layout)
-    from publisher.epub import page_list as listed
+    from publisher.epub import page_targets
 
-    assert [(b.number, b.file, b.begins) for b in listed(every_block_model, breaks)] == \
+    assert [(b.number, b.file, b.begins) for b in page_targets(every_block_model, breaks)] == \
         [(1, "a-lead.xhtml", True), (2, "a-lead.xhtml", False)]
 
 
