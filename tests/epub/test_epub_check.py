@@ -30,7 +30,6 @@ def test_every_block_edition_passes_epubcheck_without_warnings(every_block_file,
 
 def test_epubcheck_finds_a_broken_epub(every_block_file, tmp_path, epubcheck):
     """The harness itself can fail: a document with a dangling link is reported."""
-    import io
     import zipfile
 
     src = zipfile.ZipFile(every_block_file)
