@@ -54,14 +54,20 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
 
     files: dict[str, bytes] = {}
     wanted = list(dict.fromkeys(formats))
-    if "epub" in wanted:
-        step("rendering the EPUB")
-        from .epub import build_epub
-
-        files[f"{edition.id}.epub"] = build_epub(edition, settings, fonts)
     if "pdf" in wanted:
         step("rendering the reading PDF")
         files[f"{edition.id}.pdf"] = reading_pdf(edition, settings, fonts)
+    if "epub" in wanted:
+        from .epub import build_epub
+
+        # The EPUB cover is page 1 of a PDF: the reading PDF until the print PDF lands
+        # (then pass print page 1, and the print layout's pages as print_pages).
+        front = files.get(f"{edition.id}.pdf")
+        if front is None:
+            step("rendering the front page for the EPUB cover")
+            front = reading_pdf(edition, settings, fonts)
+        step("rendering the EPUB")
+        files[f"{edition.id}.epub"] = build_epub(edition, settings, fonts, front_page_pdf=front)
 
     if "print" in wanted:
         step("rendering the print pages")
@@ -85,6 +91,6 @@ def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
     assert edition.root is not None
     return render_pdf(
         reading_html(edition, settings), base_dir=edition.root,
-        stylesheets=[settings.styles_dir / "base.css", settings.styles_dir / "reading.css"],
+        stylesheets=[settings.styles_dir / n for n in ("base.css", "typeset.css", "reading.css")],
         fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
-        what="reading PDF", pdf_tags=True)
+        what="reading PDF", pdf_variant="pdf/ua-1")
