@@ -70,7 +70,7 @@ def _setup_logging(verbose: bool) -> None:
 def build(
     edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
-    formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: every format.")] = None,
+    formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print only when asked.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
     """Build an edition's outputs.

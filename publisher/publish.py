@@ -21,7 +21,9 @@ from .sources import read_edition
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("epub", "pdf", "print")
+# The default set. "print" is built only when asked for (--format print): a 版 whose articles
+# do not fit is an error there, and an edition made for screens need not have a print layout.
+FORMATS = ("epub", "pdf")
 
 Progress = Callable[[str], None]
 

@@ -175,7 +175,8 @@ def edition_toml(edition: Edition) -> str:
         for pl in page.placements:
             lines += ["", "[[pages.layout]]"]
             lines += _toml_pairs([("article", pl.slug), ("columns", pl.columns),
-                                  ("continued_on", pl.continued_on)])
+                                  ("continued_on", pl.continued_on), ("column", pl.column),
+                                  ("text_columns", pl.text_columns)])
     return "\n".join(lines) + "\n"
 
 
