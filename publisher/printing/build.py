@@ -62,7 +62,7 @@ def _sandbox(job: _Job):
 
 
 def _stylesheets(job: _Job) -> list[Path]:
-    return [job.settings.styles_dir / "base.css", job.settings.styles_dir / "print.css"]
+    return [job.settings.styles_dir / n for n in ("base.css", "typeset.css", "print.css")]
 
 
 def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measure]:
