@@ -21,7 +21,8 @@ from .sources import read_edition
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("epub", "pdf")
+FORMATS = ("epub", "pdf")  # the default: what a plain ``publisher build`` writes
+ALL_FORMATS = (*FORMATS, "archive")  # the archive package is asked for by name
 
 Progress = Callable[[str], None]
 
@@ -53,28 +54,50 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
     result = Result(edition, warnings=problems.warnings)
 
     files: dict[str, bytes] = {}
+    folders: dict[str, dict[str, bytes]] = {}
     wanted = list(dict.fromkeys(formats))
-    if "epub" in wanted:
+    epub = None
+    if "epub" in wanted or "archive" in wanted:
         step("rendering the EPUB")
         from .epub import build_epub
 
-        files[f"{edition.id}.epub"] = build_epub(edition, settings, fonts)
-    if "pdf" in wanted:
+        epub = build_epub(edition, settings, fonts)
+        if "epub" in wanted:
+            files[f"{edition.id}.epub"] = epub
+    if "pdf" in wanted or "archive" in wanted:
+        # one layout pass serves both: the archive takes the reading PDF and its text lines
         step("rendering the reading PDF")
-        files[f"{edition.id}.pdf"] = reading_pdf(edition, settings, fonts)
+        rendered = reading_render(edition, settings, fonts, layout="archive" in wanted)
+        if "pdf" in wanted:
+            files[f"{edition.id}.pdf"] = rendered.pdf
+    if "archive" in wanted:
+        step("packing the archive")
+        from .archive import FOLDER, build_archive
+
+        folders[FOLDER] = build_archive(edition, rendered, epub)
 
     step("writing the outputs")
-    result.files = write_outputs(out_dir / edition.id, files)
+    result.files = write_outputs(out_dir / edition.id, files, folders)
     return result
 
 
 def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
+    return reading_render(edition, settings, fonts).pdf
+
+
+def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False):
+    """The reading PDF as PDF/A-2b (and, with ``layout``, where every line of it sits)."""
     from .pdf import Sandbox, render_pdf
-    from .render import reading_html
+    from .pdf_layout import Rendered, render_with_layout
+    from .render import reading_html, xmp_description
 
     assert edition.root is not None
-    return render_pdf(
-        reading_html(edition, settings), base_dir=edition.root,
-        stylesheets=[settings.styles_dir / "base.css", settings.styles_dir / "reading.css"],
-        fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
-        what="reading PDF", pdf_tags=True)
+    args = dict(base_dir=edition.root,
+                stylesheets=[settings.styles_dir / "base.css", settings.styles_dir / "reading.css"],
+                fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
+                what="reading PDF", pdf_tags=True, pdf_variant="pdf/a-2b",
+                xmp=xmp_description(edition))
+    html = reading_html(edition, settings)
+    if layout:
+        return render_with_layout(html, **args)
+    return Rendered(render_pdf(html, **args), ())

@@ -82,3 +82,26 @@ def reading_html(edition: Edition, settings: Settings) -> str:
 def _created(edition: Edition) -> str:
     # Fixed from the issue date so that builds are reproducible.
     return f"{edition.issue.date.isoformat()}T05:00:00+08:00"
+
+
+def xmp_description(edition: Edition) -> bytes:
+    """Dublin Core the PDF's XMP lacks (publisher, date, language, issue): one rdf:Description.
+
+    WeasyPrint writes title, creator and description from the HTML head; these complete
+    what an archive reads from a PDF/A. Only predefined XMP schemas (dc) are used, so
+    PDF/A needs no extension schema for them.
+    """
+    issue = edition.issue
+    ids = [edition.id, f"总第{issue.number}期"] + ([edition.paper.cn] if edition.paper.cn else [])
+    lis = "".join(f"<rdf:li>{escape(i)}</rdf:li>" for i in ids)
+    text = (
+        '<rdf:Description xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
+        f"<dc:publisher><rdf:Bag><rdf:li>{escape(edition.paper.publisher)}</rdf:li></rdf:Bag></dc:publisher>"
+        f"<dc:date><rdf:Seq><rdf:li>{issue.date.isoformat()}</rdf:li></rdf:Seq></dc:date>"
+        f"<dc:language><rdf:Bag><rdf:li>{escape(edition.paper.language)}</rdf:li></rdf:Bag></dc:language>"
+        f"<dc:identifier>{escape(edition.id)}</dc:identifier>"
+        f"<dc:source>{escape(edition.paper.name)} {escape(issue.date_zh)} 总第{issue.number}期</dc:source>"
+        f"<dc:relation><rdf:Bag>{lis}</rdf:Bag></dc:relation>"
+        "</rdf:Description>")
+    return text.encode("utf-8")
