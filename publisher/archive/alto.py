@@ -34,10 +34,6 @@ MM10_PER_PT = 254 / 72  # 1 pt = 25.4/72 mm = 3.5277… tenths of a mm
 GENERIC = {"serif": "serif", "sans-serif": "sans-serif"}
 
 
-def _u(pt: float) -> str:
-    return f"{pt * MM10_PER_PT:.2f}"
-
-
 def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
@@ -102,7 +98,8 @@ def build_alto(edition: Edition, page: ArchivePage, pdf_href: str, version: str)
         pid = f"P{page.page.number}" + (f"S{sheet.number}" if len(page.sheets) > 1 else "")
         pel = etree.SubElement(layout, _q("Page"), ID=pid, PHYSICAL_IMG_NR=str(sheet.number),
                                PRINTED_IMG_NR=page.page.display_label,
-                               WIDTH=_u(lay.width), HEIGHT=_u(lay.height), PROCESSINGREFS="PROC1")
+                               WIDTH=f"{_r(lay.width):.2f}", HEIGHT=f"{_r(lay.height):.2f}",
+                               PROCESSINGREFS="PROC1")
         space = etree.SubElement(pel, _q("PrintSpace"))
         if sheet.blocks:
             boxes = [b.box for b in sheet.blocks]
@@ -127,11 +124,18 @@ def _font_type(family: str) -> str | None:
     return None
 
 
-def _box(el, x: float, y: float, w: float, h: float) -> None:
-    el.set("HPOS", _u(x))
-    el.set("VPOS", _u(y))
-    el.set("WIDTH", _u(w))
-    el.set("HEIGHT", _u(h))
+def _r(pt: float) -> float:
+    return round(pt * MM10_PER_PT, 2)
+
+
+def _box(el, x: float, y: float, w: float | None, h: float | None) -> None:
+    """Position and size from rounded EDGES: a box inside another stays inside once written."""
+    el.set("HPOS", f"{_r(x):.2f}")
+    el.set("VPOS", f"{_r(y):.2f}")
+    if w is not None:
+        el.set("WIDTH", f"{_r(x + w) - _r(x):.2f}")
+    if h is not None:
+        el.set("HEIGHT", f"{_r(y + h) - _r(y):.2f}")
 
 
 def _block(parent, block: Block, styles) -> None:
@@ -156,9 +160,7 @@ def _line(parent, line: TextLine, lid: str, styles) -> None:
                 x = glyphs[0].x
                 w = glyphs[-1].x + glyphs[-1].width - x
                 sp = etree.SubElement(el, _q("SP"), ID=f"{lid}_SP{n:03d}")
-                sp.set("HPOS", _u(x))
-                sp.set("VPOS", _u(run.y))
-                sp.set("WIDTH", _u(w))
+                _box(sp, x, run.y, w, None)
             continue
         n += 1
         s = etree.SubElement(el, _q("String"), ID=f"{lid}_S{n:03d}",
@@ -166,16 +168,10 @@ def _line(parent, line: TextLine, lid: str, styles) -> None:
         x = glyphs[0].x
         w = glyphs[-1].x + glyphs[-1].width - x
         s.set("CONTENT", "".join(g.text for g in glyphs))
-        s.set("HPOS", _u(x))
-        s.set("VPOS", _u(run.y))
-        s.set("WIDTH", _u(w))
-        s.set("HEIGHT", _u(run.height))
+        _box(s, x, run.y, w, run.height)
         for g in (glyphs if all(len(g.text) == 1 for g in glyphs) else ()):
             ge = etree.SubElement(s, _q("Glyph"), CONTENT=g.text)
-            ge.set("HPOS", _u(g.x))
-            ge.set("VPOS", _u(run.y))
-            ge.set("WIDTH", _u(g.width))
-            ge.set("HEIGHT", _u(run.height))
+            _box(ge, g.x, run.y, g.width, run.height)
     if n == 0:  # a line of spaces only cannot be ALTO; pdf_layout drops those already
         parent.remove(el)
     else:  # an SP may not end a line
