@@ -108,13 +108,14 @@ def render_pdf(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: Fon
 
 
 def render_pdf_and(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
-                   sandbox: Sandbox, what: str, inspect=None, xmp: bytes | None = None,
-                   **options):
+                   sandbox: Sandbox, what: str, inspect=None, before_write=None,
+                   xmp: bytes | None = None, **options):
     """Lay ``html`` out once; return the PDF bytes and ``inspect(document, html_root)``.
 
-    ``inspect`` reads the laid-out WeasyPrint document before it is written (the text
-    lines of ``publisher.pdf_layout``); ``xmp`` is one ``rdf:Description`` element added
-    to the document's XMP packet (PDF/A readers look there for title, date, publisher).
+    ``inspect`` reads the laid-out WeasyPrint document once it is written (the text
+    lines of ``publisher.pdf_layout``), ``before_write()`` runs just before writing;
+    ``xmp`` is one ``rdf:Description`` element added to the document's XMP packet (PDF/A
+    readers look there for title, date, publisher).
     """
     wp = weasyprint(fonts)
     refused: list[str] = []
@@ -128,11 +129,13 @@ def render_pdf_and(html: str, *, base_dir: Path, stylesheets: list[Path], fonts:
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
         document = source.render(stylesheets=css, **options)
-        if inspect is not None:
-            seen = inspect(document, source.etree_element)
+        if before_write is not None:
+            before_write()
         out = io.BytesIO()
         finisher = _xmp_finisher(xmp) if xmp else None
         document.write_pdf(out, finisher=finisher, **options)
+        if inspect is not None:
+            seen = inspect(document, source.etree_element)
     except wp.urls.FatalURLFetchingError as exc:
         raise RenderError(Problem(f"{what}: refused to fetch {refused[-1] if refused else exc}",
                                   hint="only files inside the edition, styles/ and fonts/ are read",

@@ -13,14 +13,18 @@ classes and its Pango binding); it renders through ``pdf.render_pdf_and`` so the
 sandbox, URL confinement and warning capture are the same as for every other PDF.
 
 Units: PDF points (1/72 in), origin at the top left of the page (CSS's, not PDF's).
-Character positions come from Pango itself (``pango_layout_index_to_pos`` on the text
-box's own layout, re-activated with its justification spacing), not from estimates.
+Character positions come from Pango itself (``pango_layout_index_to_pos``), asked while
+WeasyPrint draws each text box — the one moment its Pango layout is live, set with the
+line's justification spacing — through a wrapper around ``draw.text.draw_first_line``
+that records nothing unless a ``render_with_layout`` is running. A box that was not drawn
+(whitespace only) gets its layout re-activated afterwards instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .fonts import FontSet
 from .pdf import Sandbox, render_pdf_and
@@ -33,9 +37,8 @@ ROLES = ("kicker", "headline", "subtitle", "byline", "dateline", "caption", "cre
          "contents")
 
 
-@dataclass(frozen=True)
-class Glyph:
-    """One character and its horizontal extent on the page."""
+class Glyph(NamedTuple):
+    """One character and its horizontal extent on the page (a tuple: there are many)."""
 
     text: str
     x: float
@@ -103,10 +106,41 @@ def render_with_layout(html: str, *, base_dir: Path, stylesheets: list[Path], fo
                        sandbox: Sandbox, what: str, xmp: bytes | None = None,
                        **options) -> Rendered:
     """Render once: the PDF bytes and each page's text lines."""
-    pdf, pages = render_pdf_and(html, base_dir=base_dir, stylesheets=stylesheets, fonts=fonts,
-                                sandbox=sandbox, what=what, inspect=extract_layout, xmp=xmp,
-                                **options)
+    global _recorded
+    _recorded = {}
+    try:
+        pdf, pages = render_pdf_and(html, base_dir=base_dir, stylesheets=stylesheets,
+                                    fonts=fonts, sandbox=sandbox, what=what,
+                                    inspect=extract_layout, before_write=_install_draw_hook,
+                                    xmp=xmp, **options)
+    finally:
+        _recorded = None
     return Rendered(pdf, pages)
+
+
+# ---------------------------------------------------------------- glyphs, while drawing
+
+_recorded: dict[int, tuple] | None = None  # id(text box) -> glyphs, during one render
+
+
+def _install_draw_hook() -> None:
+    from weasyprint.draw import text as draw_text
+    from weasyprint.text.ffi import ffi, pango
+
+    if getattr(draw_text.draw_first_line, "publisher_glyphs", False):
+        return
+    _declare_index_to_pos(ffi)
+    original = draw_text.draw_first_line
+    rect = ffi.new("PangoRectangle *")
+
+    def draw_first_line(stream, textbox, *args, **kwargs):
+        result = original(stream, textbox, *args, **kwargs)
+        if _recorded is not None:
+            _recorded[id(textbox)] = _positions(textbox, textbox.pango_layout, rect, pango)
+        return result
+
+    draw_first_line.publisher_glyphs = True
+    draw_text.draw_first_line = draw_first_line
 
 
 # ---------------------------------------------------------------- walking the boxes
@@ -119,7 +153,7 @@ def extract_layout(document, root) -> tuple[PageLayout, ...]:
 
     _declare_index_to_pos(ffi)
     parents = {child: parent for parent in root.iter() for child in parent}
-    context = _Context(parents, boxes, ffi, pango)
+    context = _Context(parents, boxes, ffi, pango, _recorded or {})
     pages = []
     for index, page in enumerate(document.pages):
         box = page._page_box  # WeasyPrint keeps no public handle on a page's boxes
@@ -144,12 +178,14 @@ def _declare_index_to_pos(ffi) -> None:
 
 
 class _Context:
-    def __init__(self, parents, boxes, ffi, pango):
+    def __init__(self, parents, boxes, ffi, pango, recorded):
+        self.recorded = recorded
         self.parents = parents
         self.boxes = boxes
         self.ffi = ffi
         self.pango = pango
         self.cache: dict[int, tuple[str | None, str | None, str | None]] = {}
+        self.rect = ffi.new("PangoRectangle *")  # one out-parameter for every query
 
     def ancestry(self, element) -> tuple[str | None, str | None, str | None]:
         """(article id, role, nearest id) for an element, from it up to the root."""
@@ -212,22 +248,30 @@ def _run(box, ctx: _Context) -> TextRun | None:
 
 
 def _glyphs(box, ctx: _Context) -> tuple[Glyph, ...]:
-    """Each character's x and advance, asked of the box's own Pango layout."""
-    layout = box.pango_layout
-    layout.reactivate(box.style)
-    try:
-        text = layout.text
-        rect = ctx.ffi.new("PangoRectangle *")
-        out = []
-        index = 0
-        for ch in text:
-            ctx.pango.pango_layout_index_to_pos(layout.layout, index, rect)
-            out.append(Glyph(ch, (box.position_x + rect.x / 1024) * PT_PER_PX,
-                             abs(rect.width) / 1024 * PT_PER_PX))
-            index += len(ch.encode("utf-8"))
-    finally:
-        layout.deactivate()
+    """Each character's x and advance: recorded while drawing, else asked of Pango now."""
+    out = ctx.recorded.get(id(box))
+    if out is None:
+        layout = box.pango_layout
+        layout.reactivate(box.style)
+        try:
+            out = _positions(box, layout, ctx.rect, ctx.pango)
+        finally:
+            layout.deactivate()
     if "".join(g.text for g in out) != box.text:
         # the layout holds other text than the box (an ellipsis, a hyphen): keep the box
         return (Glyph(box.text, box.position_x * PT_PER_PX, box.width * PT_PER_PX),)
+    return out
+
+
+def _positions(box, layout, rect, pango) -> tuple[Glyph, ...]:
+    """Ask the box's live Pango layout where each of its characters sits."""
+    to_pos, pango_layout = pango.pango_layout_index_to_pos, layout.layout
+    x0 = box.position_x * PT_PER_PX
+    scale = PT_PER_PX / 1024  # Pango units are 1/1024 CSS px here
+    out = []
+    index = 0
+    for ch in layout.text:
+        to_pos(pango_layout, index, rect)
+        out.append(Glyph(ch, x0 + rect.x * scale, abs(rect.width) * scale))
+        index += 1 if ch < "\x80" else len(ch.encode("utf-8"))
     return tuple(out)

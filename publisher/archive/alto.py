@@ -31,7 +31,8 @@ XLINK = "http://www.w3.org/1999/xlink"
 SCHEMA_LOCATION = f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
 MM10_PER_PT = 254 / 72  # 1 pt = 25.4/72 mm = 3.5277… tenths of a mm
 
-GENERIC = {"serif": "serif", "sans-serif": "sans-serif"}
+STRING = f"{{{NS}}}String"
+GLYPH = f"{{{NS}}}Glyph"
 
 
 def _q(tag: str) -> str:
@@ -98,7 +99,7 @@ def build_alto(edition: Edition, page: ArchivePage, pdf_href: str, version: str)
         pid = f"P{page.page.number}" + (f"S{sheet.number}" if len(page.sheets) > 1 else "")
         pel = etree.SubElement(layout, _q("Page"), ID=pid, PHYSICAL_IMG_NR=str(sheet.number),
                                PRINTED_IMG_NR=page.page.display_label,
-                               WIDTH=f"{_r(lay.width):.2f}", HEIGHT=f"{_r(lay.height):.2f}",
+                               WIDTH=_span(0, lay.width)[1], HEIGHT=_span(0, lay.height)[1],
                                PROCESSINGREFS="PROC1")
         space = etree.SubElement(pel, _q("PrintSpace"))
         if sheet.blocks:
@@ -124,18 +125,32 @@ def _font_type(family: str) -> str | None:
     return None
 
 
+_K100 = MM10_PER_PT * 100  # pt to hundredths of mm10, the last digit written
+
+
+def _fmt(n: int) -> str:
+    return f"{n // 100}.{n % 100:02d}" if n >= 0 else "-" + _fmt(-n)
+
+
+def _span(x: float, w: float) -> tuple[str, str]:
+    """Position and size from rounded EDGES: a span inside another stays inside once written."""
+    a = round(x * _K100)
+    return _fmt(a), _fmt(round((x + w) * _K100) - a)
+
+
 def _r(pt: float) -> float:
-    return round(pt * MM10_PER_PT, 2)
+    return round(pt * _K100) / 100
 
 
 def _box(el, x: float, y: float, w: float | None, h: float | None) -> None:
-    """Position and size from rounded EDGES: a box inside another stays inside once written."""
-    el.set("HPOS", f"{_r(x):.2f}")
-    el.set("VPOS", f"{_r(y):.2f}")
+    hpos, width = _span(x, w or 0.0)
+    vpos, height = _span(y, h or 0.0)
+    el.set("HPOS", hpos)
+    el.set("VPOS", vpos)
     if w is not None:
-        el.set("WIDTH", f"{_r(x + w) - _r(x):.2f}")
+        el.set("WIDTH", width)
     if h is not None:
-        el.set("HEIGHT", f"{_r(y + h) - _r(y):.2f}")
+        el.set("HEIGHT", height)
 
 
 def _block(parent, block: Block, styles) -> None:
@@ -163,15 +178,19 @@ def _line(parent, line: TextLine, lid: str, styles) -> None:
                 _box(sp, x, run.y, w, None)
             continue
         n += 1
-        s = etree.SubElement(el, _q("String"), ID=f"{lid}_S{n:03d}",
-                             STYLEREFS=styles[_style(run)])
         x = glyphs[0].x
         w = glyphs[-1].x + glyphs[-1].width - x
-        s.set("CONTENT", "".join(g.text for g in glyphs))
-        _box(s, x, run.y, w, run.height)
-        for g in (glyphs if all(len(g.text) == 1 for g in glyphs) else ()):
-            ge = etree.SubElement(s, _q("Glyph"), CONTENT=g.text)
-            _box(ge, g.x, run.y, g.width, run.height)
+        hpos, width = _span(x, w)
+        vpos, height = _span(run.y, run.height)
+        s = etree.SubElement(el, STRING, {
+            "ID": f"{lid}_S{n:03d}", "STYLEREFS": styles[_style(run)],
+            "HEIGHT": height, "WIDTH": width, "HPOS": hpos, "VPOS": vpos,
+            "CONTENT": "".join(g.text for g in glyphs)})
+        if all(len(g.text) == 1 for g in glyphs):
+            for g in glyphs:
+                gx, gw = _span(g.x, g.width)
+                etree.SubElement(s, GLYPH, {"CONTENT": g.text, "HEIGHT": height, "WIDTH": gw,
+                                            "HPOS": gx, "VPOS": vpos})
     if n == 0:  # a line of spaces only cannot be ALTO; pdf_layout drops those already
         parent.remove(el)
     else:  # an SP may not end a line
@@ -186,7 +205,7 @@ def _tokens(line: TextLine):
     for run in line.runs:
         current: list = []
         for g in run.glyphs:
-            if g.text.isspace() and len(g.text) == 1:
+            if g.text.isspace():
                 if current:
                     yield "str", run, current
                     current = []

@@ -35,11 +35,21 @@ class Block:
 
     @property
     def box(self) -> tuple[float, float, float, float]:
-        """(x, y, width, height) in pt covering every line and run of the block."""
-        xs = [r.x for ln in self.lines for r in ln.runs] + [ln.x for ln in self.lines]
-        ys = [r.y for ln in self.lines for r in ln.runs] + [ln.y for ln in self.lines]
-        x2 = [r.x + r.width for ln in self.lines for r in ln.runs] + [ln.x + ln.width for ln in self.lines]
-        y2 = [r.y + r.height for ln in self.lines for r in ln.runs] + [ln.y + ln.height for ln in self.lines]
+        """(x, y, width, height) in pt covering every line, run and glyph of the block."""
+        xs, ys, x2, y2 = [], [], [], []
+        for ln in self.lines:
+            xs.append(ln.x)
+            ys.append(ln.y)
+            x2.append(ln.x + ln.width)
+            y2.append(ln.y + ln.height)
+            for r in ln.runs:
+                xs.append(r.x)
+                ys.append(r.y)
+                x2.append(r.x + r.width)
+                y2.append(r.y + r.height)
+                if r.glyphs:  # a last glyph's advance may reach past its box
+                    xs.append(r.glyphs[0].x)
+                    x2.append(max(g.x + g.width for g in r.glyphs))
         return min(xs), min(ys), max(x2) - min(xs), max(y2) - min(ys)
 
 
