@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xml.sax.saxutils import quoteattr
+
 from lxml import etree
 
 from ..model import Edition
@@ -31,8 +33,6 @@ XLINK = "http://www.w3.org/1999/xlink"
 SCHEMA_LOCATION = f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
 MM10_PER_PT = 254 / 72  # 1 pt = 25.4/72 mm = 3.5277… tenths of a mm
 
-STRING = f"{{{NS}}}String"
-GLYPH = f"{{{NS}}}Glyph"
 
 
 def _q(tag: str) -> str:
@@ -93,27 +93,39 @@ def build_alto(edition: Edition, page: ArchivePage, pdf_href: str, version: str)
         if flags:
             el.set("FONTSTYLE", " ".join(flags))
 
-    layout = etree.SubElement(root, _q("Layout"))
+    # The layout part is most of the file (an element per character): it is written as
+    # text, about five times faster than element by element, and spliced in.
+    etree.SubElement(root, _q("Layout")).text = _MARK
+    out: list[str] = []
     for sheet in page.sheets:
         lay = sheet.layout
         pid = f"P{page.page.number}" + (f"S{sheet.number}" if len(page.sheets) > 1 else "")
-        pel = etree.SubElement(layout, _q("Page"), ID=pid, PHYSICAL_IMG_NR=str(sheet.number),
-                               PRINTED_IMG_NR=page.page.display_label,
-                               WIDTH=_span(0, lay.width)[1], HEIGHT=_span(0, lay.height)[1],
-                               PROCESSINGREFS="PROC1")
-        space = etree.SubElement(pel, _q("PrintSpace"))
+        out.append(f'    <Page ID="{pid}" PHYSICAL_IMG_NR="{sheet.number}" '
+                   f'PRINTED_IMG_NR={_attr(page.page.display_label)} '
+                   f'WIDTH="{_span(0, lay.width)[1]}" HEIGHT="{_span(0, lay.height)[1]}" '
+                   'PROCESSINGREFS="PROC1">\n')
         if sheet.blocks:
             boxes = [b.box for b in sheet.blocks]
             x1 = min(b[0] for b in boxes)
             y1 = min(b[1] for b in boxes)
             x2 = max(b[0] + b[2] for b in boxes)
             y2 = max(b[1] + b[3] for b in boxes)
-            _box(space, x1, y1, x2 - x1, y2 - y1)
+            out.append(f"      <PrintSpace{_box(x1, y1, x2 - x1, y2 - y1)}>\n")
         else:
-            _box(space, 0, 0, lay.width, lay.height)
+            out.append(f"      <PrintSpace{_box(0, 0, lay.width, lay.height)}>\n")
         for block in sheet.blocks:
-            _block(space, block, styles)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+            _block(out, block, styles)
+        out.append("      </PrintSpace>\n    </Page>\n")
+    head = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    before, after = head.split(_MARK.encode(), 1)
+    return before + b"\n" + "".join(out).encode("utf-8") + b"  " + after
+
+
+_MARK = "@@publisher-alto-layout@@"
+
+
+def _attr(value: str) -> str:
+    return quoteattr(value, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 def _font_type(family: str) -> str | None:
@@ -138,65 +150,61 @@ def _span(x: float, w: float) -> tuple[str, str]:
     return _fmt(a), _fmt(round((x + w) * _K100) - a)
 
 
-def _r(pt: float) -> float:
-    return round(pt * _K100) / 100
-
-
-def _box(el, x: float, y: float, w: float | None, h: float | None) -> None:
+def _box(x: float, y: float, w: float | None, h: float | None) -> str:
+    """HPOS/VPOS(/WIDTH/HEIGHT) attributes, written from rounded edges."""
     hpos, width = _span(x, w or 0.0)
     vpos, height = _span(y, h or 0.0)
-    el.set("HPOS", hpos)
-    el.set("VPOS", vpos)
+    text = f' HPOS="{hpos}" VPOS="{vpos}"'
     if w is not None:
-        el.set("WIDTH", width)
+        text += f' WIDTH="{width}"'
     if h is not None:
-        el.set("HEIGHT", height)
+        text += f' HEIGHT="{height}"'
+    return text
 
 
-def _block(parent, block: Block, styles) -> None:
-    el = etree.SubElement(parent, _q("TextBlock"), ID=block.id)
-    _box(el, *block.box)
+def _block(out: list[str], block: Block, styles) -> None:
     # no ALTO attribute fits "article part": METS says it; the block id is what it points at
+    out.append(f'        <TextBlock ID="{block.id}"{_box(*block.box)}>\n')
     for i, line in enumerate(block.lines, start=1):
-        _line(el, line, f"{block.id}_L{i:03d}", styles)
+        _line(out, line, f"{block.id}_L{i:03d}", styles)
+    out.append("        </TextBlock>\n")
 
 
-def _line(parent, line: TextLine, lid: str, styles) -> None:
-    tokens = list(_tokens(line))
-    el = etree.SubElement(parent, _q("TextLine"), ID=lid)
-    _box(el, line.x, line.y, line.width, line.height)
+def _line(out: list[str], line: TextLine, lid: str, styles) -> None:
+    items: list[str] = []
     n = 0
-    for token in tokens:
-        if token is None:
-            continue
-        kind, run, glyphs = token
-        if kind == "sp":
-            if n:  # ALTO: a line starts with a String; one SP between Strings
-                x = glyphs[0].x
-                w = glyphs[-1].x + glyphs[-1].width - x
-                sp = etree.SubElement(el, _q("SP"), ID=f"{lid}_SP{n:03d}")
-                _box(sp, x, run.y, w, None)
-            continue
-        n += 1
+    pending_sp = None
+    for kind, run, glyphs in _tokens(line):
         x = glyphs[0].x
         w = glyphs[-1].x + glyphs[-1].width - x
+        if kind == "sp":
+            if n:  # ALTO: a line starts with a String; one SP between Strings, none at the end
+                pending_sp = f'            <SP ID="{lid}_SP{n:03d}"{_box(x, run.y, w, None)}/>\n'
+            continue
+        if pending_sp:
+            items.append(pending_sp)
+            pending_sp = None
+        n += 1
         hpos, width = _span(x, w)
         vpos, height = _span(run.y, run.height)
-        s = etree.SubElement(el, STRING, {
-            "ID": f"{lid}_S{n:03d}", "STYLEREFS": styles[_style(run)],
-            "HEIGHT": height, "WIDTH": width, "HPOS": hpos, "VPOS": vpos,
-            "CONTENT": "".join(g.text for g in glyphs)})
+        content = _attr("".join(g.text for g in glyphs))
+        head = (f'            <String ID="{lid}_S{n:03d}" STYLEREFS="{styles[_style(run)]}" '
+                f'HEIGHT="{height}" WIDTH="{width}" HPOS="{hpos}" VPOS="{vpos}" CONTENT={content}')
         if all(len(g.text) == 1 for g in glyphs):
+            parts = [head, ">\n"]
             for g in glyphs:
                 gx, gw = _span(g.x, g.width)
-                etree.SubElement(s, GLYPH, {"CONTENT": g.text, "HEIGHT": height, "WIDTH": gw,
-                                            "HPOS": gx, "VPOS": vpos})
+                parts.append(f'              <Glyph CONTENT={_attr(g.text)} HEIGHT="{height}" '
+                             f'WIDTH="{gw}" HPOS="{gx}" VPOS="{vpos}"/>\n')
+            parts.append("            </String>\n")
+            items.append("".join(parts))
+        else:
+            items.append(head + "/>\n")
     if n == 0:  # a line of spaces only cannot be ALTO; pdf_layout drops those already
-        parent.remove(el)
-    else:  # an SP may not end a line
-        last = el[-1]
-        if last.tag == _q("SP"):
-            el.remove(last)
+        return
+    out.append(f'          <TextLine ID="{lid}"{_box(line.x, line.y, line.width, line.height)}>\n')
+    out.extend(items)
+    out.append("          </TextLine>\n")
 
 
 def _tokens(line: TextLine):
