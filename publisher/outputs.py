@@ -54,15 +54,27 @@ def _locked(folder: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _clean_stale(folder: Path) -> None:
-    for tmp in sorted(folder.rglob(TMP_PREFIX + "*"), key=lambda p: len(p.parts)):
+def _clean_stale(folders: set[Path]) -> None:
+    """Remove what killed builds left in the folders this build writes into.
+
+    Only those folders, not their subfolders: a bag's own files are its payload, whatever
+    their names, and temporary files and folders always sit beside their targets.
+    """
+    for folder in folders:
         try:
-            if tmp.is_dir() and not tmp.is_symlink():
-                shutil.rmtree(tmp)
-            else:
-                tmp.unlink()
+            entries = list(folder.iterdir())
         except OSError:
-            pass
+            continue
+        for path in entries:
+            if not path.name.startswith(TMP_PREFIX):
+                continue
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+            except OSError:
+                pass
 
 
 def _fsync_dir(path: Path) -> None:
@@ -144,7 +156,8 @@ def write_outputs(root: Path, files: dict[str, bytes],
     folder_temps: list[tuple[Path, Path]] = []
     try:
         with _locked(root):
-            _clean_stale(root)
+            _clean_stale({root} | {(root / rel).parent for rel in files}
+                         | {(root / name).parent for name in (folders or {})})
             for name, content in (folders or {}).items():
                 target = root / name
                 target.parent.mkdir(parents=True, exist_ok=True)

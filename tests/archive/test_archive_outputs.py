@@ -65,3 +65,18 @@ def test_a_folder_file_may_not_leave_its_folder(tmp_path):
     with pytest.raises(ValueError, match="leaves its folder"):
         write_outputs(tmp_path, {}, {"bag": {"../escape.txt": b"x"}})
     assert not (tmp_path / "escape.txt").exists()
+
+
+def test_files_inside_a_whole_folder_are_never_taken_for_leftovers(tmp_path):
+    name = f"{outputs.TMP_PREFIX}looks-like-a-leftover.jpg"
+    write_outputs(tmp_path, {}, {"bag": {f"data/{name}": b"a photo"}})
+    write_outputs(tmp_path, {"other.txt": b"x", "bag2/y.txt": b"y"})
+    assert (tmp_path / "bag" / "data" / name).read_bytes() == b"a photo"
+
+
+def test_stale_temporary_files_beside_nested_outputs_are_cleared(tmp_path):
+    (tmp_path / "print").mkdir()
+    stale = tmp_path / "print" / f"{outputs.TMP_PREFIX}abc"
+    stale.write_bytes(b"half")
+    write_outputs(tmp_path, {"print/p01.pdf": b"%PDF"})
+    assert not stale.exists()
