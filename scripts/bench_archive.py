@@ -6,7 +6,10 @@ broadsheet page, so this is the size of a 16-page issue). Until the print layout
 the PDF build measured is the reading PDF (the archive then takes its pages from it).
 
 Each configuration is built in-process after one warm-up build (fonts and WeasyPrint
-loaded), into a fresh folder, ``--runs`` times; the median is reported.
+loaded), into a fresh folder, ``--runs`` times, the configurations taking turns so that
+load from other processes falls on all of them alike; the medians of wall-clock and of
+process CPU time are reported (CPU time is the steadier figure on a shared machine; the
+wall clock also counts the fsyncs of writing).
 
     PYTHONPATH=. .venv/bin/python scripts/bench_archive.py [--pages 16] [--runs 3]
 """
@@ -43,14 +46,15 @@ def make_edition(target: Path, pages: int) -> Path:
     return target
 
 
-def timed(edition: Path, formats: list[str]) -> float:
+def timed(edition: Path, formats: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one build into a fresh folder."""
     from publisher.publish import publish
 
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     try:
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         publish(edition, out, formats)
-        return time.perf_counter() - start
+        return time.perf_counter() - wall, time.process_time() - cpu
     finally:
         shutil.rmtree(out)
 
@@ -65,14 +69,20 @@ def main() -> None:
         timed(edition, ["pdf"])  # warm-up: fonts, WeasyPrint, caches
         configs = {"pdf": ["pdf"], "pdf+archive": ["pdf", "archive"],
                    "epub+pdf": ["epub", "pdf"], "epub+pdf+archive": ["epub", "pdf", "archive"]}
-        medians = {}
-        for name, formats in configs.items():
-            runs = [timed(edition, formats) for _ in range(args.runs)]
-            medians[name] = statistics.median(runs)
-            print(f"{name:18} median {medians[name]:6.2f} s  runs " + " ".join(f"{r:.2f}" for r in runs))
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in configs}
+        for _ in range(args.runs):
+            for name, formats in configs.items():
+                runs[name].append(timed(edition, formats))
+        wall = {n: statistics.median(r[0] for r in rs) for n, rs in runs.items()}
+        cpu = {n: statistics.median(r[1] for r in rs) for n, rs in runs.items()}
+        for name in configs:
+            print(f"{name:18} wall {wall[name]:6.2f} s  cpu {cpu[name]:6.2f} s  runs (wall/cpu) "
+                  + " ".join(f"{w:.1f}/{c:.1f}" for w, c in runs[name]))
         for base, more in (("pdf", "pdf+archive"), ("epub+pdf", "epub+pdf+archive")):
-            extra = medians[more] - medians[base]
-            print(f"archive adds {extra:5.2f} s = {100 * extra / medians[base]:4.1f} % to the {base} build")
+            for label, m in (("wall", wall), ("cpu", cpu)):
+                extra = m[more] - m[base]
+                print(f"archive adds {extra:5.2f} s {label} = {100 * extra / m[base]:5.1f} % "
+                      f"to the {base} build")
 
 
 if __name__ == "__main__":

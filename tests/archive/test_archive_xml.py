@@ -199,7 +199,7 @@ def test_mets_articles_point_at_their_parts_in_alto(archive_bag):
     assert "CAPTION" in [d.get("TYPE") for d in photo.findall(f"{METS}div")]
 
 
-def test_mets_blocks_hold_the_article_text(archive_bag, ):
+def test_mets_blocks_hold_the_article_text(archive_bag):
     """The headline block METS names for an article holds that article's headline."""
     mets = etree.parse(str(archive_bag / "data" / "mets.xml"))
     alto = _alto(archive_bag)
