@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xml.sax.saxutils import quoteattr
-
 from lxml import etree
 
 from ..model import Edition
@@ -124,8 +122,13 @@ def build_alto(edition: Edition, page: ArchivePage, pdf_href: str, version: str)
 _MARK = "@@publisher-alto-layout@@"
 
 
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                          "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
 def _attr(value: str) -> str:
-    return quoteattr(value, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    """A quoted XML attribute value."""
+    return '"' + value.translate(_ESCAPES) + '"'
 
 
 def _font_type(family: str) -> str | None:
@@ -141,7 +144,7 @@ _K100 = MM10_PER_PT * 100  # pt to hundredths of mm10, the last digit written
 
 
 def _fmt(n: int) -> str:
-    return f"{n // 100}.{n % 100:02d}" if n >= 0 else "-" + _fmt(-n)
+    return f"{n / 100:.2f}"  # n is an integer: the float is within 1e-12 of n/100
 
 
 def _span(x: float, w: float) -> tuple[str, str]:
