@@ -16,8 +16,9 @@ Units: PDF points (1/72 in), origin at the top left of the page (CSS's, not PDF'
 Character positions come from Pango itself (``pango_layout_index_to_pos``), asked while
 WeasyPrint draws each text box — the one moment its Pango layout is live, set with the
 line's justification spacing — through a wrapper around ``draw.text.draw_first_line``
-that records nothing unless a ``render_with_layout`` is running. A box that was not drawn
-(whitespace only) gets its layout re-activated afterwards instead.
+that records nothing unless a ``render_with_layout`` is running (one at a time per
+process: the recording is module state, as WeasyPrint's own font configuration is). A box
+that was not drawn (whitespace only) gets its layout re-activated afterwards instead.
 """
 
 from __future__ import annotations

@@ -39,11 +39,11 @@ def test_a_failure_while_writing_keeps_the_previous_folder(tmp_path, monkeypatch
     real = outputs._write_file
     calls = []
 
-    def fail_on_second(path, data):
+    def fail_on_second(path, data, **kw):
         calls.append(path)
         if len(calls) == 2:
             raise OSError(28, "No space left on device", str(path))
-        real(path, data)
+        real(path, data, **kw)
 
     monkeypatch.setattr(outputs, "_write_file", fail_on_second)
     with pytest.raises(outputs.OutputError, match="No space left"):
@@ -80,3 +80,13 @@ def test_stale_temporary_files_beside_nested_outputs_are_cleared(tmp_path):
     stale.write_bytes(b"half")
     write_outputs(tmp_path, {"print/p01.pdf": b"%PDF"})
     assert not stale.exists()
+
+
+def test_without_syncfs_every_file_is_flushed_on_its_own(tmp_path, monkeypatch):
+    monkeypatch.setattr(outputs, "_syncfs", lambda folder: False)
+    flushed = []
+    real_fsync = outputs.os.fsync
+    monkeypatch.setattr(outputs.os, "fsync", lambda fd: (flushed.append(fd), real_fsync(fd)))
+    write_outputs(tmp_path, {}, {"bag": {"a/x.txt": b"1", "y.txt": b"2"}})
+    assert _tree(tmp_path / "bag") == {"a/x.txt": b"1", "y.txt": b"2"}
+    assert len(flushed) >= 2 + 2  # two files, two folders (and the output folder)

@@ -47,8 +47,8 @@ CHILD = textwrap.dedent("""
     real = outputs._write_file
     count = [0]
 
-    def write_then_freeze(path, data):
-        real(path, data)
+    def write_then_freeze(path, data, **kw):
+        real(path, data, **kw)
         count[0] += 1
         if count[0] == 10:
             Path(sys.argv[2]).write_text("10 files written")
