@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import Problem, PublisherError
 
@@ -29,6 +30,9 @@ app = typer.Typer(
 )
 fonts_app = typer.Typer(help="The pinned fonts of fonts/fonts.toml.", no_args_is_help=True)
 app.add_typer(fonts_app, name="fonts")
+import_app = typer.Typer(help="Turn newsroom copy (plain text, a CMS's JSON feed) into an edition folder.",
+                         no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -143,17 +147,43 @@ def verify(
 
 @app.command()
 def check(
-    edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
+    path: Annotated[Path, typer.Argument(help="An edition folder, a built .epub or a built .pdf.")],
 ) -> None:
-    """Check an edition's sources and report every problem, without building.
+    """Check sources or outputs and report every problem, building nothing.
+
+    An edition folder: its sources are validated (every problem reported). An .epub:
+    EPUBCheck's verdict. A .pdf: the typography counts of TYPOGRAPHY.md (forbidden line
+    starts and ends, ragged justified lines, tofu, wide punctuation pairs, overflow).
 
     Example: publisher check editions/xnrb-2019-10-21-xianan
+    Example: publisher check dist/xnrb-2019-10-21-xianan/xnrb-2019-10-21-xianan.pdf
     """
+    _setup_logging(False)
+    if path.is_file() and path.suffix.lower() == ".pdf":
+        from .typography import measure
+
+        report = measure(path)
+        for detail in report.details[:40]:
+            err.print(f"{path}: {detail}", soft_wrap=True)
+        out.print(f"{path}: {report.pages} pages, {report.body_lines} body lines, "
+                  f"{report.flush_lines}/{report.justified_lines} justified lines flush")
+        for name, count in report.counts().items():
+            out.print(f"  {name.replace('_', ' '):18} {count}")
+        raise typer.Exit(0 if report.ok else 1)
+    if path.is_file() and path.suffix.lower() == ".epub":
+        from .check import run_epubcheck
+
+        verdict = run_epubcheck(path)
+        for message in verdict.messages:
+            err.print(message, soft_wrap=True)
+        out.print(f"{path}: EPUBCheck {verdict.fatals} fatal, {verdict.errors} errors, "
+                  f"{verdict.warnings} warnings")
+        raise typer.Exit(0 if verdict.clean else 1)
+
     from .publish import load
 
-    _setup_logging(False)
     try:
-        ed, _settings, _fonts, problems = load(edition)
+        ed, _settings, _fonts, problems = load(path)
     except PublisherError as exc:
         _report(exc.problems)
         raise typer.Exit(1)
@@ -198,6 +228,87 @@ def fonts_verify(
         _fail(exc)
     for face in fonts.faces:
         out.print(f"ok  {face.role:5} {face.family} {face.weight}  {face.file.name}")
+
+
+# ---------------------------------------------------------------- import
+
+_DATE = typer.Option("--date", help="The issue date, YYYY-MM-DD.")
+_OUT = typer.Option("--out", "-o", help="The edition folder to write, e.g. editions/<id>.")
+_PAPER = typer.Option("--paper", help="Paper id (xnrb), or a TOML file with [paper] (and [issue] number).")
+_FORCE = typer.Option("--force", help="Replace an existing non-empty --out folder.")
+_STRICT = typer.Option("--strict", help="Fail on any guess, not only on problems.")
+_VERBOSE = typer.Option("--verbose", "-v", help="Also list everything recognised.")
+
+
+def _run_import(kind: str, file: Path, **options) -> None:
+    from .sources.importers import REPORT_FILE, Level, run_import
+
+    verbose = options.pop("verbose")
+    _setup_logging(False)
+    try:
+        result = run_import(kind, file, **options)
+    except PublisherError as exc:
+        _fail(exc)
+    colour = {Level.RECOGNISED: "green", Level.GUESS: "yellow", Level.PROBLEM: "red"}
+    for f in result.report:
+        if f.level is Level.RECOGNISED and not verbose:
+            continue
+        where = f"line {f.line}" if f.line else (f.where or "")
+        head = ":".join(x for x in (str(file), where.removeprefix("line ")) if x)
+        slug = escape(f" [{f.slug}]") if f.slug else ""
+        c = colour[f.level]
+        err.print(f"{escape(head)}:{slug} [{c}]{f.level.value}[/{c}]: {escape(f.message)}",
+                  markup=True, soft_wrap=True, highlight=False)
+    ed = result.edition
+    out.print(f"imported {len(ed.articles)} article(s) on {len(ed.pages)} page(s) into "
+              f"{options['out']} ({ed.id}); {len(result.guesses)} guess(es) to check, "
+              f"listed in {Path(options['out']) / REPORT_FILE}")
+
+
+@import_app.command("text")
+def import_text_cmd(
+    file: Annotated[Path, typer.Argument(help="The copy: plain text, one page, with or without # marks.")],
+    date: Annotated[str, _DATE],
+    out_dir: Annotated[Path, _OUT],
+    paper: Annotated[Optional[str], _PAPER] = None,
+    page: Annotated[Optional[str], typer.Option("--page", help="The page: 3, A03 or 第3版.")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="utf-8 (default) or gb18030 for legacy files.")] = "utf-8",
+    force: Annotated[bool, _FORCE] = False,
+    strict: Annotated[bool, _STRICT] = False,
+    verbose: Annotated[bool, _VERBOSE] = False,
+) -> None:
+    """Import a page of plain-text copy.
+
+    Example: publisher import text page3.txt --date 2019-10-21 --paper xnrb --page 3 --out editions/xnrb-2019-10-21
+    """
+    _run_import("text", file, out=out_dir, date=date, paper=paper, page=page, encoding=encoding,
+                force=force, strict=strict, verbose=verbose)
+
+
+@import_app.command("json")
+def import_json_cmd(
+    file: Annotated[Path, typer.Argument(help="The CMS feed (see publisher/sources/importers/feed.schema.json).")],
+    date: Annotated[str, _DATE],
+    out_dir: Annotated[Path, _OUT],
+    paper: Annotated[Optional[str], _PAPER] = None,
+    channel_map: Annotated[Optional[str], typer.Option("--channel-map", help="Channels to pages: \"要闻=1,咸安新闻=3\". Default: one page per channel, in feed order.")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="The feed's encoding (JSON is UTF-8).")] = "utf-8",
+    force: Annotated[bool, _FORCE] = False,
+    strict: Annotated[bool, _STRICT] = False,
+    verbose: Annotated[bool, _VERBOSE] = False,
+) -> None:
+    """Import a CMS's JSON feed.
+
+    Example: publisher import json feed.json --date 2019-10-21 --paper xnrb --out editions/xnrb-2019-10-21
+    """
+    from .sources.importers import parse_channel_map
+
+    try:
+        cmap = parse_channel_map(channel_map) if channel_map else None
+    except PublisherError as exc:
+        _fail(exc)
+    _run_import("json", file, out=out_dir, date=date, paper=paper, channel_map=cmap,
+                encoding=encoding, force=force, strict=strict, verbose=verbose)
 
 
 def main() -> None:  # pragma: no cover - console entry

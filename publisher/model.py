@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -301,9 +302,13 @@ class Edition:
         raise KeyError(slug)
 
 
-def _clip(text: str, limit: int = 24) -> str:
+def _clip(text: str, limit: int = 30) -> str:
+    """A short title from a caption: its first sentence, without a leading date clause."""
     text = text.strip()
-    for stop in "。；，":
+    date = re.match(r"^\d{1,2}月\d{1,2}日[，,]", text)
+    if date:
+        text = text[date.end():]
+    for stop in "。；":
         cut = text.find(stop)
         if 0 < cut <= limit:
             return text[:cut]

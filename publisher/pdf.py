@@ -35,12 +35,9 @@ def weasyprint(fonts: FontSet):
         os.environ["FONTCONFIG_FILE"] = conf
         import weasyprint as wp
 
-        try:  # the CJK justification adaptation (issue 5) lands separately
-            from . import pdf_justify
-        except ImportError:
-            log.debug("no CJK justification: publisher.pdf_justify is not there")
-        else:
-            pdf_justify.install()
+        from . import pdf_justify  # inter-character justification for Chinese
+
+        pdf_justify.install()
         _weasyprint = wp
     elif os.environ.get("FONTCONFIG_FILE") != conf:
         raise RuntimeError("WeasyPrint was already loaded with another fonts folder in this process")

@@ -56,20 +56,24 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
     files: dict[str, bytes] = {}
     folders: dict[str, dict[str, bytes]] = {}
     wanted = list(dict.fromkeys(formats))
-    epub = None
-    if "epub" in wanted or "archive" in wanted:
-        step("rendering the EPUB")
-        from .epub import build_epub
-
-        epub = build_epub(edition, settings, fonts)
-        if "epub" in wanted:
-            files[f"{edition.id}.epub"] = epub
-    if "pdf" in wanted or "archive" in wanted:
-        # one layout pass serves both: the archive takes the reading PDF and its text lines
+    rendered = None
+    if {"pdf", "epub", "archive"} & set(wanted):
+        # One layout pass serves all three: the reading PDF, the EPUB's cover (its page 1)
+        # and the archive (its PDF and where every line of it sits).
         step("rendering the reading PDF")
         rendered = reading_render(edition, settings, fonts, layout="archive" in wanted)
         if "pdf" in wanted:
             files[f"{edition.id}.pdf"] = rendered.pdf
+    epub = None
+    if "epub" in wanted or "archive" in wanted:
+        from .epub import build_epub
+
+        # The EPUB cover is page 1 of a PDF: the reading PDF until the print PDF lands
+        # (then pass print page 1, and the print layout's pages as print_pages).
+        step("rendering the EPUB")
+        epub = build_epub(edition, settings, fonts, front_page_pdf=rendered.pdf)
+        if "epub" in wanted:
+            files[f"{edition.id}.epub"] = epub
     if "archive" in wanted:
         step("packing the archive")
         from .archive import FOLDER, build_archive
@@ -86,17 +90,19 @@ def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
 
 
 def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False):
-    """The reading PDF as PDF/A-2b (and, with ``layout``, where every line of it sits)."""
+    """The reading PDF, PDF/A-2a and PDF/UA-1 (with ``layout``: where every line of it sits)."""
     from .pdf import Sandbox, render_pdf
     from .pdf_layout import Rendered, render_with_layout
     from .render import reading_html, xmp_description
 
     assert edition.root is not None
+    # PDF/A-2a (tagged: accessible logical structure) that also declares PDF/UA-1 in its
+    # XMP: one file is both the accessible reading PDF and the archive's issue PDF/A.
     args = dict(base_dir=edition.root,
-                stylesheets=[settings.styles_dir / "base.css", settings.styles_dir / "reading.css"],
+                stylesheets=[settings.styles_dir / n for n in ("base.css", "typeset.css", "reading.css")],
                 fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
-                what="reading PDF", pdf_tags=True, pdf_variant="pdf/a-2b",
-                xmp=xmp_description(edition))
+                what="reading PDF", pdf_variant="pdf/a-2a", pdf_tags=True,
+                xmp=xmp_description(edition, pdfua=1))
     html = reading_html(edition, settings)
     if layout:
         return render_with_layout(html, **args)

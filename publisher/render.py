@@ -34,8 +34,25 @@ def date_zh(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def attribution(names: tuple[str, ...]) -> str:
-    return "（" + "、".join(names) + "）" if names else ""
+def brief(item: Brief, spacing: str = "quarter") -> Markup:
+    """A brief and its attribution: "…激励干部担当作为。（刘琼）".
+
+    The attribution is its own span (names set in 楷), so the typeset pass cannot see the
+    pair "。（" across the two: squeeze it here, on the closing mark, whose face (宋) has the
+    `halt` feature (LXGW WenKai has none), so the pair takes 1.5 em, not 2.
+    """
+    text = item.text
+    if not item.attribution:
+        return Markup('<span class="brief-text">') + typeset(text, spacing) + Markup("</span>")
+    from .typeset.spacing import CLOSING_MARKS
+
+    if text and text[-1] in CLOSING_MARKS:
+        body = typeset(text[:-1], spacing) + Markup('<span class="halt">') + escape(text[-1]) + Markup("</span>")
+    else:
+        body = typeset(text, spacing)
+    names = "（" + "、".join(item.attribution) + "）"
+    return (Markup('<span class="brief-text">') + body + Markup('</span><span class="attribution">')
+            + typeset(names, spacing) + Markup("</span>"))
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +65,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(date_zh=date_zh, attribution=attribution)
+    env.filters.update(date_zh=date_zh)
     env.globals.update(ArticleKind=ArticleKind, RunStyle=RunStyle, is_paragraph=_is(Paragraph),
                        is_subhead=_is(Subhead), is_figure=_is(Figure), is_brief=_is(Brief))
     return env
@@ -62,7 +79,8 @@ def render(template: str, settings: Settings, **context) -> str:
     env = environment()
     spacing = settings.typography.cjk_latin_spacing
     return env.get_template(template).render(
-        typeset=lambda text: typeset(text, spacing), settings=settings, **context)
+        typeset=lambda text: typeset(text, spacing), settings=settings,
+        brief=lambda item: brief(item, spacing), **context)
 
 
 def article_id(article: Article) -> str:
@@ -84,18 +102,42 @@ def _created(edition: Edition) -> str:
     return f"{edition.issue.date.isoformat()}T05:00:00+08:00"
 
 
-def xmp_description(edition: Edition) -> bytes:
-    """Dublin Core the PDF's XMP lacks (publisher, date, language, issue): one rdf:Description.
+RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+
+# PDF/A allows XMP properties outside its predefined schemas only when the packet
+# describes them (ISO 19005-2, 6.6.2.3): this is the description of PDF/UA's pdfuaid:part.
+PDFUA_EXTENSION = (
+    f'<rdf:Description {RDF_NS} rdf:about="" '
+    'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
+    'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
+    'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    '<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>'
+    '<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>'
+    '<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>'
+    '<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">'
+    '<pdfaProperty:name>part</pdfaProperty:name>'
+    '<pdfaProperty:valueType>Integer</pdfaProperty:valueType>'
+    '<pdfaProperty:category>internal</pdfaProperty:category>'
+    '<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>'
+    '</rdf:li></rdf:Seq></pdfaSchema:property>'
+    '</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>')
+
+
+def xmp_description(edition: Edition, pdfua: int | None = None) -> bytes:
+    """XMP the PDF's packet lacks, as rdf:Description elements for its rdf:RDF.
 
     WeasyPrint writes title, creator and description from the HTML head; these complete
-    what an archive reads from a PDF/A. Only predefined XMP schemas (dc) are used, so
-    PDF/A needs no extension schema for them.
+    what an archive reads from a PDF/A: Dublin Core publisher, date, language, identifiers
+    (predefined in PDF/A: no extension schema needed). With ``pdfua``, the file also
+    declares PDF/UA (``pdfuaid:part``) with the extension schema PDF/A requires for it, so
+    one tagged PDF/A-2a file is the accessible reading PDF and the archive's issue PDF.
     """
     issue = edition.issue
     ids = [edition.id, f"总第{issue.number}期"] + ([edition.paper.cn] if edition.paper.cn else [])
     lis = "".join(f"<rdf:li>{escape(i)}</rdf:li>" for i in ids)
     text = (
-        '<rdf:Description xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        f'<rdf:Description {RDF_NS} '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
         f"<dc:publisher><rdf:Bag><rdf:li>{escape(edition.paper.publisher)}</rdf:li></rdf:Bag></dc:publisher>"
         f"<dc:date><rdf:Seq><rdf:li>{issue.date.isoformat()}</rdf:li></rdf:Seq></dc:date>"
@@ -104,4 +146,8 @@ def xmp_description(edition: Edition) -> bytes:
         f"<dc:source>{escape(edition.paper.name)} {escape(issue.date_zh)} 总第{issue.number}期</dc:source>"
         f"<dc:relation><rdf:Bag>{lis}</rdf:Bag></dc:relation>"
         "</rdf:Description>")
+    if pdfua:
+        text += PDFUA_EXTENSION + (
+            f'<rdf:Description {RDF_NS} xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" '
+            f'rdf:about="" pdfuaid:part="{int(pdfua)}"/>')
     return text.encode("utf-8")

@@ -142,7 +142,7 @@ def test_photo_figures_have_existing_images(edition):
         assert fig.alt and fig.alt != fig.caption
         assert fig.caption.startswith("10月15日，")
         assert fig.image.path.stat().st_size < 150_000
-    assert water.title.startswith("10月15日")  # navigation title of a photo without headline
+    assert water.title == "工人们正在浐河窑嘴大桥处打捞外来物种水葫芦"  # caption's first sentence, no date
     assert bridge.figures[0].caption.endswith("这也标志着该座大桥正式合龙。")
 
 

@@ -1,0 +1,39 @@
+# Two commands on a fresh Debian machine (as root, Python 3.11):
+#   make demo   set everything up on first run, then build the sample edition into dist/
+#   make test   the whole test suite (EPUBCheck on the built sample included)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SAMPLE := editions/xnrb-2019-10-21-xianan
+
+.PHONY: demo test setup system fonts bench clean
+.DEFAULT_GOAL := demo
+
+demo: setup
+	$(BIN)/publisher build $(SAMPLE) --out dist
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: system $(VENV)/.installed fonts
+
+system:
+	@bash scripts/setup-system.sh
+
+$(VENV)/.installed: pyproject.toml requirements/schemas.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	# the archive's XML schemas (ALTO, METS, XLink) ship in packages used as data only
+	$(BIN)/pip install --quiet --no-deps -r requirements/schemas.txt
+	touch $@
+
+fonts: $(VENV)/.installed
+	@$(BIN)/publisher fonts install
+
+bench: setup
+	$(BIN)/python benchmarks/build_bench.py
+	$(BIN)/python benchmarks/import_bench.py
+
+clean:
+	rm -rf dist $(VENV) *.egg-info

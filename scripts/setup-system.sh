@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages a build and the test suite need, if any is missing.
+# Run by `make` on first use; idempotent and quick when everything is there.
+#   fonts-noto-cjk, fonts-lxgw-wenkai  the pinned faces (copied into fonts/ and checksummed)
+#   libharfbuzz-subset0                 WeasyPrint subsets fonts 10x faster with it
+#   libpango-1.0-0 libpangoft2-1.0-0    WeasyPrint's text layout
+#   default-jre-headless                Java for EPUBCheck 5
+#   poppler-utils                       pdftoppm/pdffonts for tests and previews
+#   ghostscript                         its default_cmyk.icc is the default print output intent
+#   python3-venv                        the virtual environment in .venv
+set -euo pipefail
+packages=(fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+          default-jre-headless poppler-utils ghostscript)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then missing+=(python3-venv); fi
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "setup: installing Debian packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "setup: run as root, or install these packages: ${missing[*]}" >&2; exit 1; fi
+else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,111 @@
+"""Photos in the EPUB: every img has a text alternative (its alt, else its caption; neither
+is a build error), images are re-encoded for screens (long side <= 1600 px, progressive JPEG
+or PNG), and the cover is page 1 of the front page PDF, reproducibly."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pytest
+from PIL import Image
+
+from publisher.config import load_settings
+from publisher.epub import build_epub, cover_image
+from publisher.errors import RenderError, SourceError
+from publisher.fonts import load_fonts
+from publisher.model import Figure
+from publisher.sources import read_edition
+
+NS = {"x": "http://www.w3.org/1999/xhtml"}
+
+
+@pytest.mark.parametrize("which", ["sample_epub", "every_block"])
+def test_every_img_has_alt_text(which, request):
+    epub = request.getfixturevalue(which)
+    imgs = [(href, img) for href, doc in epub.content_docs().items()
+            for img in doc.xpath("//x:img", namespaces=NS)]
+    assert imgs, "the edition has photos"
+    for href, img in imgs:
+        assert (img.get("alt") or "").strip(), f"{href}: {img.get('src')} has no alt text"
+
+
+def test_alt_falls_back_to_the_caption(every_block):
+    [img] = every_block.doc("text/a-news.xhtml").xpath("//x:img", namespaces=NS)
+    assert img.get("alt") == "新开通的K1路公交车驶过人民路。"
+    [img] = every_block.doc("text/a-lead.xhtml").xpath("//x:img", namespaces=NS)
+    assert img.get("alt") == "基站工人在塔顶检修设备"
+
+
+def test_a_photo_with_neither_alt_nor_caption_is_refused_by_the_reader(make_edition):
+    folder = make_edition({"articles/one.md": "+++\nheadline = \"标题\"\n+++\n正文。\n\n![](images/p.png)\n",
+                           "images/p.png": _png()})
+    with pytest.raises(SourceError, match="caption"):
+        read_edition(folder)
+
+
+def test_a_photo_without_text_alternative_is_a_build_error(every_block_dir):
+    """Even a model that did not come from the reader (an importer) is checked."""
+    edition = read_edition(every_block_dir)
+    pages = list(edition.pages)
+    page = pages[0]
+    photo = next(a for a in page.articles if a.slug == "photo")
+    fig = photo.figures[0]
+    bad = dataclasses.replace(photo, body=(Figure(caption="", image=fig.image, alt=None),))
+    pages[0] = dataclasses.replace(page, articles=tuple(bad if a is photo else a for a in page.articles))
+    edition = dataclasses.replace(edition, pages=tuple(pages))
+    settings = load_settings(every_block_dir)
+    with pytest.raises(RenderError, match="neither alt text nor a caption"):
+        build_epub(edition, settings, load_fonts(settings.fonts_dir))
+
+
+def test_images_are_reencoded_for_screens(every_block):
+    images = {i.get("href"): i.get("media-type") for i in every_block.item("starts-with(@media-type,'image/')")}
+    assert set(images) == {"images/cover.jpg", "images/tower.jpg", "images/bus.png", "images/kites.jpg"}
+    for href, media_type in images.items():
+        with Image.open(io.BytesIO(every_block.read("EPUB/" + href))) as im:
+            assert max(im.size) <= 1600, href
+            assert Image.MIME[im.format] == media_type
+            if im.format == "JPEG":
+                assert im.info.get("progressive"), f"{href} is not a progressive JPEG"
+            assert "exif" not in im.info
+    with Image.open(io.BytesIO(every_block.read("EPUB/images/tower.jpg"))) as im:
+        assert im.size == (1600, 1200)  # 2400 x 1800 scaled, proportions kept
+    [img] = every_block.doc("text/a-lead.xhtml").xpath("//x:img", namespaces=NS)
+    assert (img.get("width"), img.get("height")) == ("1600", "1200")
+
+
+def test_cover_is_page_one_of_the_pdf_at_1600_px(sample_build):
+    pdf = (sample_build / "xnrb-2019-10-21-xianan.pdf").read_bytes()
+    data = cover_image(pdf)
+    assert data == cover_image(pdf)  # reproducible
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "JPEG" and im.info.get("progressive")
+        assert im.height == 1600 and 0.6 < im.width / im.height < 0.8  # a portrait A4 page
+        # not blank: the front page prints the masthead in red
+        assert im.convert("L").getextrema()[0] < 128
+        px = im.convert("RGB").resize((200, 283)).tobytes()
+        reds = sum(1 for i in range(0, len(px), 3) if px[i] > 150 and px[i + 1] < 90)
+        assert reds > 20
+
+
+def test_cover_of_the_sample_is_its_front_page(sample_epub, sample_build):
+    pdf = (sample_build / "xnrb-2019-10-21-xianan.pdf").read_bytes()
+    assert sample_epub.read("EPUB/images/cover.jpg") == cover_image(pdf)
+
+
+def test_cover_needs_a_page(tmp_path):
+    import pikepdf
+
+    empty = io.BytesIO()
+    pikepdf.new().save(empty)
+    with pytest.raises(RenderError, match="no pages"):
+        cover_image(empty.getvalue())
+    with pytest.raises(RenderError, match="cannot read"):
+        cover_image(b"not a pdf")
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buf, "PNG")
+    return buf.getvalue()

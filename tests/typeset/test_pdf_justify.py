@@ -1,0 +1,266 @@
+"""Chinese justification in WeasyPrint, measured on the PDF with publisher.typography.
+
+Renders long Chinese paragraphs of the seed page (after the typeset pass) with and without
+publisher.pdf_justify.install() and checks the output: no forbidden line starts or ends, every
+non-final body line flush with its column (within 0.5 pt) once installed, the same line breaks
+either way, and the text extracted from the PDF equal to the source text.
+
+Run as a script for the before/after figures and the time cost, or a side-by-side picture:
+    PYTHONPATH=. python tests/typeset/test_pdf_justify.py
+    PYTHONPATH=. python tests/typeset/test_pdf_justify.py --picture docs/justify-before-after.png
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # when run as a script
+    sys.path.insert(0, str(ROOT))
+
+from publisher import pdf_justify  # noqa: E402
+from publisher.typeset import normalize, to_html  # noqa: E402
+from publisher.typography import measure  # noqa: E402
+
+SEED = Path("/work/shared/seeds/xianan-2019-10-page.txt")
+NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+TYPESET_CSS = ROOT / "styles" / "typeset.css"
+
+# A5, 18 mm side margins: the column is 51.02 pt to 368.50 pt, 30.24 em of 10.5 pt (not a whole
+# number of characters, so every line has spare width to spread).
+PAGE_CSS = """
+@page { size: A5; margin: 20mm 18mm; }
+body { font-family: "Noto Serif CJK SC"; font-size: 10.5pt; line-height: 1.6; margin: 0; }
+p { text-align: justify; text-indent: 2em; margin: 0; }
+"""
+COLUMN = (18 * 72 / 25.4, 148 * 72 / 25.4 - 18 * 72 / 25.4)
+
+STRESS = [
+    "咸安区在2018年投入了1,000万元,GDP增长7.5%,使用Python 3.11和WeasyPrint 70.0生成PDF,"
+    "网址https://www.xianning.gov.cn/news/2019/10/index.html,邮箱news@xnrb.com.cn.",
+    '他说:"好!"(见《人民日报》2019年10月1日第3版)。"我们(小区)很好,真的!"她说。'
+    "【编者按】「引号」『书名』〔注〕",
+    '"幸福家园"小区位于北正街(老城区),共有住户1700多户、人口5400多人;物业费收缴率从30%提升到'
+    '80%以上--成效明显...大家说:"不容易啊!"',
+    "ABC公司CEO张三表示,iPhone 11 Pro与Mate 30在Q3季度销量分别为1200万台和800万台,"
+    "同比增长12.5%和25%。",
+    "好。",
+]
+
+pytestmark = pytest.mark.skipif(
+    not (SEED.exists() and NOTO_SERIF.exists() and shutil.which("fc-match")),
+    reason="needs the seed page and Noto Serif CJK")
+
+
+def seed_paragraphs(limit: int | None = None) -> list[str]:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    paras = [normalize(l) for l in lines if len(l) > 40 and not l.startswith(("#", "○"))]
+    return paras[:limit]
+
+
+def page_html(paragraphs: list[str], extra_css: str = "") -> str:
+    css = TYPESET_CSS.read_text(encoding="utf-8") + PAGE_CSS + extra_css
+    body = "".join(f'<p class="zh-text">{to_html(p)}</p>' for p in paragraphs)
+    return (f'<html lang="zh-Hans"><head><meta charset="utf-8"><style>{css}</style></head>'
+            f"<body>{body}</body></html>")
+
+
+def render(html: str, path: Path, justified: bool) -> Path:
+    import weasyprint
+
+    was = pdf_justify.installed()
+    (pdf_justify.install if justified else pdf_justify.uninstall)()
+    try:
+        weasyprint.HTML(string=html).write_pdf(path)
+    finally:
+        (pdf_justify.install if was else pdf_justify.uninstall)()
+    return path
+
+
+def line_texts(pdf: Path) -> list[str]:
+    from publisher.typography import _body_lines, _read_chars
+
+    out = []
+    for index, _, _, chars, _ in _read_chars(pdf):
+        for lines in _body_lines(index, chars, 10.5):
+            out.extend(line.text for line in lines)
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_pdfs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("justify")
+    paragraphs = seed_paragraphs(20)
+    html = page_html(paragraphs)
+    before = render(html, tmp / "before.pdf", justified=False)
+    after = render(html, tmp / "after.pdf", justified=True)
+    return paragraphs, before, after
+
+
+def test_weasyprint_alone_leaves_chinese_ragged(seed_pdfs):
+    # The reason pdf_justify exists; if this fails, WeasyPrint learned CJK justification.
+    _, before, _ = seed_pdfs
+    report = measure(before, columns=[COLUMN])
+    assert report.justified_lines > 70
+    assert report.flush_lines < report.justified_lines / 4
+
+
+def test_justified_lines_are_flush(seed_pdfs):
+    _, _, after = seed_pdfs
+    report = measure(after, columns=[COLUMN])
+    assert report.justified_lines > 70
+    assert report.counts() == dict.fromkeys(report.COUNTS, 0), report.details
+    assert report.flush_lines == report.flush_both_lines == report.justified_lines
+    assert report.ragged_left == 0  # CJK–Latin padding dropped at line starts
+
+
+def test_auto_columns_agree_with_the_real_ones(seed_pdfs):
+    _, _, after = seed_pdfs
+    auto, given = measure(after), measure(after, columns=[COLUMN])
+    assert (auto.justified_lines, auto.flush_lines) == (given.justified_lines, given.flush_lines)
+
+
+def test_no_character_inserted(seed_pdfs):
+    paragraphs, before, after = seed_pdfs
+    source = "".join(paragraphs)
+    for pdf in (before, after):
+        # Spaces at a line break are not drawn (CSS collapsible white space): compare without
+        # them. pdfium's generated characters are already left out by measure().
+        assert measure(pdf).text.replace(" ", "") == source.replace(" ", "")
+
+
+def test_justification_does_not_move_line_breaks(seed_pdfs):
+    _, before, after = seed_pdfs
+    assert line_texts(before) == line_texts(after)
+
+
+def test_stress_in_three_columns(tmp_path):
+    paragraphs = seed_paragraphs() + [normalize(p) for p in STRESS]
+    html = page_html(paragraphs, "body { columns: 3; column-gap: 1.5em; column-fill: auto; }")
+    report = measure(render(html, tmp_path / "stress.pdf", justified=True))
+    assert report.forbidden_starts == report.forbidden_ends == report.split_marks == 0, report.details
+    assert report.wide_pairs == report.notdef == report.overflow == 0, report.details
+    assert report.justified_lines > 500
+    # Left short on purpose: a line holding only "https://" (0.1 em letter-spacing cap) and a
+    # lone 他 that Pango leaves before an unbreakable 说：“好！”（见 (UAX #14 quotes).
+    ragged = [d for d in report.details if "short of the column" in d]
+    assert len(ragged) == report.ragged <= 2, report.details
+    assert all(d.endswith(("…https://", "…他")) for d in ragged), ragged
+    assert report.flush_lines / report.justified_lines >= 0.99
+    assert report.text.replace(" ", "") == "".join(paragraphs).replace(" ", "")
+
+
+def test_install_is_idempotent_and_reversible():
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    was = pdf_justify.installed()
+    pdf_justify.uninstall()
+    originals = (inline.justify_line, inline.text_align, line_break.Layout.set_text)
+    try:
+        pdf_justify.install()
+        patched = (inline.justify_line, inline.text_align, line_break.Layout.set_text)
+        pdf_justify.install()
+        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text) == patched
+        assert patched[0] is pdf_justify.justify_line
+        pdf_justify.uninstall()
+        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text) == originals
+    finally:
+        (pdf_justify.install if was else pdf_justify.uninstall)()
+
+
+def test_install_refuses_another_weasyprint(monkeypatch):
+    import weasyprint
+
+    was = pdf_justify.installed()
+    pdf_justify.uninstall()
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    try:
+        with pytest.raises(RuntimeError, match="70.0"):
+            pdf_justify.install()
+        assert not pdf_justify.installed()
+    finally:
+        monkeypatch.undo()
+        if was:
+            pdf_justify.install()
+
+
+def test_expandable_characters():
+    assert all(map(pdf_justify.is_expandable, "中𠮷，。“”（）《》、"))
+    assert not any(map(pdf_justify.is_expandable, "aZ1 %—…·"))
+
+
+# --- Benchmark (not a test: no timed assertions) ---------------------------------------------
+
+def benchmark(runs: int = 5) -> None:
+    import tempfile
+
+    import weasyprint
+
+    paragraphs = seed_paragraphs()
+    html = page_html(paragraphs)
+    modes = (("WeasyPrint alone", False), ("with pdf_justify", True))
+    times: dict[bool, list[float]] = {False: [], True: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        for _, justified in modes:
+            render(html, out / "warm.pdf", justified)  # warm the font caches
+        for _ in range(runs):  # alternate, so machine load hits both alike
+            for _, justified in modes:
+                start = time.process_time()  # CPU time: the machine is shared
+                render(html, out / f"{justified}.pdf", justified)
+                times[justified].append(time.process_time() - start)
+        for label, justified in modes:
+            report = measure(out / f"{justified}.pdf", columns=[COLUMN])
+            print(f"{label:18} pages {report.pages}  flush {report.flush_lines}/{report.justified_lines}"
+                  f" (both edges {report.flush_both_lines})"
+                  f"  ragged {report.ragged}  counts {report.counts()}")
+            print(f"{'':18} median write_pdf CPU {statistics.median(times[justified]):.3f} s"
+                  f"  ({', '.join(f'{t:.3f}' for t in times[justified])})")
+    cost = statistics.median(times[True]) / statistics.median(times[False]) - 1
+    print(f"time cost of pdf_justify: {cost:+.1%}")
+    print("weasyprint", weasyprint.__version__, "| fc-match:",
+          subprocess.run(["fc-match", "Noto Serif CJK SC"], capture_output=True, text=True).stdout.strip())
+
+
+def picture(path: Path) -> None:
+    """Side by side, the same paragraphs set by WeasyPrint alone and with pdf_justify."""
+    import tempfile
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    html = page_html(seed_paragraphs(3))
+    images = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for justified in (False, True):
+            pdf = pdfium.PdfDocument(render(html, Path(tmp) / f"{justified}.pdf", justified))
+            scale = 2
+            image = pdf[0].render(scale=scale).to_pil().convert("RGB")
+            pdf.close()
+            # Crop to the text block and mark the column's right edge in red.
+            left, right = (int(x * scale) for x in COLUMN)
+            top = 20 * 72 / 25.4  # the page margin; 12 lines of 1.6 × 10.5 pt below it
+            crop = image.crop((left - 20, int((top - 4) * scale), right + 20, int((top + 12 * 16.8 + 2) * scale)))
+            ImageDraw.Draw(crop).line([(right - left + 20, 0), (right - left + 20, crop.height)],
+                                      fill=(220, 0, 0), width=1)
+            images.append(crop)
+    out = Image.new("RGB", (sum(i.width for i in images) + 30, images[0].height), "white")
+    out.paste(images[0], (0, 0))
+    out.paste(images[1], (images[0].width + 30, 0))
+    out.save(path, optimize=True)
+    print(f"wrote {path}: left WeasyPrint 70.0 alone, right with publisher.pdf_justify")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--picture":
+        picture(Path(sys.argv[2]))
+    else:
+        benchmark()

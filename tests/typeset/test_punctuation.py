@@ -1,0 +1,93 @@
+"""The punctuation table (punctuation.tsv, one case a line) and properties of normalize()."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from publisher.typeset.punctuation import is_han, normalize
+
+TABLE = Path(__file__).with_name("punctuation.tsv")
+
+
+def _cases():
+    for number, line in enumerate(TABLE.read_text(encoding="utf-8").splitlines(), 1):
+        if not line or line.startswith("#"):
+            continue
+        source, expected, note = line.split("\t")
+        yield pytest.param(source, expected, id=f"{number}:{note}")
+
+
+CASES = list(_cases())
+
+
+def test_table_is_big_enough_and_has_no_duplicates():
+    sources = [c.values[0] for c in CASES]
+    assert len(sources) >= 60
+    assert len(sources) == len(set(sources))
+
+
+@pytest.mark.parametrize(("source", "expected"), CASES)
+def test_table(source, expected):
+    assert normalize(source) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), CASES)
+def test_table_expected_is_a_fixpoint(source, expected):
+    assert normalize(expected) == expected
+
+
+# Text made of the characters the rules care about, so hypothesis hits the edge cases.
+_ALPHABET = list("中文小区党建，。“”‘’（）、") + list("ab1290 ,.;:?!()\"'-—…%@/\n") + ["𠮷"]
+texts = st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40)
+# Length may only change where a dash or ellipsis rule applies (documented in the module).
+_LENGTH_CHANGERS = set(".-—…。")
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_han_characters_are_never_changed(text):
+    assert [c for c in normalize(text) if is_han(c)] == [c for c in text if is_han(c)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_length_preserved_unless_dash_or_ellipsis(text):
+    out = normalize(text)
+    if not _LENGTH_CHANGERS & set(text):
+        assert len(out) == len(text)
+    # Everything that is not punctuation survives in order, whatever the case.
+    keep = lambda s: [c for c in s if not unicodedata.category(c).startswith("P")]  # noqa: E731
+    assert keep(out) == keep(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_round_trips_without_nfkc(text):
+    out = normalize(text)
+    assert normalize(out) == out
+    # Never NFKC: a full-width mark in the input is never turned into ASCII.
+    for mark in "，。：；？！（）":
+        assert out.count(mark) >= text.count(mark)
+
+
+def test_seed_page_has_no_ascii_comma_left_between_han():
+    seed = Path("/work/shared/seeds/xianan-2019-10-page.txt")
+    if not seed.exists():
+        pytest.skip("seed page not available")
+    out = normalize(seed.read_text(encoding="utf-8"))
+    for i, c in enumerate(out[1:-1], 1):
+        if c in ",?:;" and is_han(out[i - 1]) and is_han(out[i + 1]):
+            raise AssertionError(f"ASCII {c!r} left between Han at {i}: {out[i-10:i+10]!r}")
+    assert [c for c in out if is_han(c)] == [c for c in seed.read_text(encoding="utf-8") if is_han(c)]
