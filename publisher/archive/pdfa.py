@@ -1,11 +1,13 @@
 """PDF/A in the archive: cutting the issue PDF into page PDFs, and checking the claim.
 
-The issue PDF is written by WeasyPrint as PDF/A-2b (``pdf_variant="pdf/a-2b"``). Page
-PDFs are cut from it with pikepdf rather than written again by WeasyPrint (which would
-re-subset every font for every page: 0.2 s a page against 5 ms): the pages keep their
-content streams, resources and embedded font subsets as they are, and each page PDF gets
-the issue's XMP packet (with its ``pdfaid`` claim), document information, language and
-OutputIntent. Written with a deterministic ID, so the cut is reproducible.
+The issue PDF is the reading PDF, written by WeasyPrint as tagged PDF/A-2a that also
+declares PDF/UA-1. Page PDFs are cut from it with pikepdf rather than written again by
+WeasyPrint (which would re-subset every font for every page: 0.2 s a page against 5 ms):
+the pages keep their content streams, resources and embedded font subsets as they are,
+and each page PDF gets the issue's document information, language, OutputIntent and XMP
+packet — with its claims lowered to what a cut page still is: the structure tree stays
+with the issue, so a page PDF declares PDF/A-2b and no PDF/UA. Written with a
+deterministic ID, so the cut is reproducible.
 
 ``check_pdfa`` is a STRUCTURAL check, not a conformance validation: veraPDF (the
 reference PDF/A validator) cannot be installed from the registries reachable here. It
@@ -45,7 +47,7 @@ def split_pages(pdf: bytes, groups: list[list[int]]) -> list[bytes]:
 def _carry_metadata(src: pikepdf.Pdf, dst: pikepdf.Pdf) -> None:
     root = src.Root
     if "/Metadata" in root:
-        dst.Root.Metadata = dst.make_stream(root.Metadata.read_bytes(),
+        dst.Root.Metadata = dst.make_stream(untagged_xmp(root.Metadata.read_bytes()),
                                             Type=pikepdf.Name.Metadata,
                                             Subtype=pikepdf.Name("/XML"))
     if "/OutputIntents" in root:
@@ -60,6 +62,24 @@ def _carry_metadata(src: pikepdf.Pdf, dst: pikepdf.Pdf) -> None:
         if "/Annots" in page.obj:
             keep = [a for a in page.obj.Annots if "/Dest" not in a and not _goto(a)]
             page.obj.Annots = pikepdf.Array(keep)
+
+
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+PDFA_EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
+
+
+def untagged_xmp(packet: bytes) -> bytes:
+    """The XMP packet for a PDF without structure tree: PDF/A level B, no PDF/UA claim."""
+    start, end = packet.find(b"<x:xmpmeta"), packet.rfind(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
+    meta = etree.fromstring(packet[start:end], etree.XMLParser(no_network=True,
+                                                               resolve_entities=False))
+    for desc in list(meta.iter(f"{{{RDF}}}Description")):
+        if desc.get(f"{{{PDFUAID}}}part") is not None or desc.find(
+                f"{{{PDFA_EXTENSION}}}schemas") is not None:
+            desc.getparent().remove(desc)
+        elif desc.get(f"{{{PDFAID}}}conformance") in ("A", "U"):
+            desc.set(f"{{{PDFAID}}}conformance", "B")
+    return packet[:start] + etree.tostring(meta, encoding="utf-8") + packet[end:]
 
 
 def _indirect(pdf: pikepdf.Pdf, obj):
