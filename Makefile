@@ -20,10 +20,12 @@ setup: system $(VENV)/.installed fonts
 system:
 	@bash scripts/setup-system.sh
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements/schemas.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# the archive's XML schemas (ALTO, METS, XLink) ship in packages used as data only
+	$(BIN)/pip install --quiet --no-deps -r requirements/schemas.txt
 	touch $@
 
 fonts: $(VENV)/.installed

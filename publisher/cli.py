@@ -42,6 +42,7 @@ class Format(str, Enum):
     epub = "epub"
     pdf = "pdf"
     print = "print"
+    archive = "archive"
 
 
 def _report(problems: list[Problem]) -> None:
@@ -70,17 +71,22 @@ def _setup_logging(verbose: bool) -> None:
 def build(
     edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
-    formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print only when asked.")] = None,
+    formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
     """Build an edition's outputs.
 
     Example: publisher build editions/xnrb-2019-10-21-xianan --out dist --format epub
     """
-    from .publish import FORMATS, publish
+    from .publish import FORMATS
 
     _setup_logging(verbose)
-    chosen = [f.value for f in formats] if formats else list(FORMATS)
+    _build(edition, out_dir, [f.value for f in formats] if formats else list(FORMATS))
+
+
+def _build(edition: Path, out_dir: Path, chosen: list[str]) -> None:
+    from .publish import publish
+
     try:
         if err.is_terminal:
             with err.status("building…") as status:
@@ -94,7 +100,50 @@ def build(
         raise typer.Exit(130)
     _report(result.warnings)
     for path in result.files:
-        out.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+        if path.is_dir():
+            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            out.print(f"wrote {path}/ ({size / 1024:.0f} KB)")
+        else:
+            out.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+
+
+@app.command()
+def archive(
+    edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; the bag goes to OUT/<edition-id>/archive/.")] = Path("dist"),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+) -> None:
+    """Build an issue's archive package: a BagIt bag of PDF/A, page PDFs, ALTO, METS, NITF,
+    EPUB and sources.
+
+    Example: publisher archive editions/xnrb-2019-10-21-xianan --out dist
+    """
+    _setup_logging(verbose)
+    _build(edition, out_dir, ["archive"])
+
+
+@app.command()
+def verify(
+    bag: Annotated[Path, typer.Argument(help="The archive bag folder (OUT/<edition-id>/archive).")],
+) -> None:
+    """Check an archive bag: fixity of every file, BagIt structure, METS references, ALTO and
+    METS against their schemas, NITF against publisher's subset schema, PDF/A declarations.
+
+    Example: publisher verify dist/xnrb-2019-10-21-xianan/archive
+    """
+    from .archive import verify_bag
+
+    _setup_logging(False)
+    try:
+        problems = verify_bag(bag)
+    except PublisherError as exc:
+        _fail(exc)
+    if problems:
+        _report(problems)
+        err.print(f"[red]{bag}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
+                  "the bag does not verify[/red]", markup=True)
+        raise typer.Exit(1)
+    out.print(f"{bag}: bag verified (fixity, structure, METS references, schemas, PDF/A declarations)")
 
 
 @app.command()

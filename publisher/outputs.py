@@ -5,12 +5,20 @@ each file is written to a temporary name in its target folder, flushed to disk, 
 over the old one, under an exclusive lock so two builds into the same folder never
 interleave. A build killed at any moment leaves the previous complete files (or none),
 and the temporary files of a killed build are removed by the next one.
+
+Whole folders (the archive bag) go the same way one level up: the folder is written
+complete under a temporary name beside its target, flushed, then swapped with the old
+folder in one atomic ``renameat2(RENAME_EXCHANGE)`` (where the kernel lacks it: the old
+folder is renamed aside, then the new one into place, leaving a moment with no folder,
+never a half one), and the old folder is deleted.
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,21 +54,143 @@ def _locked(folder: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _clean_stale(folder: Path) -> None:
-    for tmp in folder.rglob(TMP_PREFIX + "*"):
+def _clean_stale(folders: set[Path]) -> None:
+    """Remove what killed builds left in the folders this build writes into.
+
+    Only those folders, not their subfolders: a bag's own files are its payload, whatever
+    their names, and temporary files and folders always sit beside their targets.
+    """
+    for folder in folders:
         try:
-            tmp.unlink()
+            entries = list(folder.iterdir())
         except OSError:
-            pass
+            continue
+        for path in entries:
+            if not path.name.startswith(TMP_PREFIX):
+                continue
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+            except OSError:
+                pass
 
 
-def write_outputs(root: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write ``files`` (relative path -> bytes) under ``root`` atomically, all or nothing."""
+def _fsync_dir(path: Path) -> None:
+    dir_fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _write_file(path: Path, data: bytes, flush: bool = True) -> None:
+    with open(path, "xb") as f:
+        f.write(data)
+        if flush:
+            f.flush()
+            os.fsync(f.fileno())
+    os.chmod(path, 0o644)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush the whole file system ``folder`` is on (Linux syncfs); False where unavailable.
+
+    One call instead of an fsync per file: a bag of 330 files is flushed in 0.15 s rather
+    than 1.5 s here.
+    """
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno), str(folder))
+    finally:
+        os.close(fd)
+    return True
+
+
+def _write_folder(tmp: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` under the new folder ``tmp``, every file and folder flushed to disk."""
+    folders = {tmp}
+    for rel, data in sorted(files.items()):
+        target = tmp / rel
+        if not target.resolve().is_relative_to(tmp.resolve()):
+            raise ValueError(f"{rel!r} leaves its folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folders.update(p for p in target.parents if p.is_relative_to(tmp))
+        _write_file(target, data, flush=False)
+    for folder in folders:
+        os.chmod(folder, 0o755)
+    if _syncfs(tmp):
+        return
+    for rel in sorted(files):  # no syncfs: flush each file, then each folder
+        with open(tmp / rel, "rb") as f:
+            os.fsync(f.fileno())
+    for folder in sorted(folders, key=lambda p: -len(p.parts)):
+        _fsync_dir(folder)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where that is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: fall back to two renames
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Put the complete folder ``tmp`` at ``target``; the old folder is deleted."""
+    if target.exists() and not target.is_symlink() and target.is_dir():
+        if not _exchange(tmp, target):
+            aside = Path(tempfile.mkdtemp(prefix=TMP_PREFIX + "old-", dir=target.parent))
+            os.rename(target, aside / "old")
+            os.rename(tmp, target)
+            tmp = aside
+        shutil.rmtree(tmp)  # now holds the old folder
+    else:
+        if target.is_symlink() or target.exists():
+            target.unlink()
+        os.rename(tmp, target)
+
+
+def write_outputs(root: Path, files: dict[str, bytes],
+                  folders: dict[str, dict[str, bytes]] | None = None) -> list[Path]:
+    """Write ``files`` (relative path -> bytes) under ``root`` atomically, all or nothing.
+
+    ``folders`` maps a folder name under ``root`` to its files (relative path -> bytes):
+    each replaces the whole folder, old content included, in one swap.
+    """
     written: list[Path] = []
     temps: list[tuple[Path, Path]] = []
+    folder_temps: list[tuple[Path, Path]] = []
     try:
         with _locked(root):
-            _clean_stale(root)
+            _clean_stale({root} | {(root / rel).parent for rel in files}
+                         | {(root / name).parent for name in (folders or {})})
+            for name, content in (folders or {}).items():
+                target = root / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}-", dir=target.parent))
+                folder_temps.append((tmp, target))
+                _write_folder(tmp, content)
             for rel, data in files.items():
                 target = root / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -74,14 +204,15 @@ def write_outputs(root: Path, files: dict[str, bytes]) -> list[Path]:
             for tmp, target in temps:
                 os.replace(tmp, target)
                 written.append(target)
-            dir_fd = os.open(root, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            for tmp, target in folder_temps:
+                _swap_in(tmp, target)
+                written.append(target)
+            _fsync_dir(root)
     except OSError as exc:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
+        for tmp, _ in folder_temps:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise OutputError(Problem(f"cannot write outputs: {exc.strerror or exc}",
                                   Path(exc.filename) if exc.filename else root,
                                   hint="check the folder's permissions and free disk space",
@@ -89,5 +220,7 @@ def write_outputs(root: Path, files: dict[str, bytes]) -> list[Path]:
     except BaseException:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
+        for tmp, _ in folder_temps:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     return written

@@ -106,12 +106,33 @@ _IGNORED = ("Ignored `text-emphasis", "Ignored `text-emphasis-position", "Ignore
 def render_pdf(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
                sandbox: Sandbox, what: str, **options) -> bytes:
     """Render ``html`` (whose relative URLs resolve in ``base_dir``) to PDF bytes."""
+    pdf, _ = render_pdf_and(html, base_dir=base_dir, stylesheets=stylesheets, fonts=fonts,
+                            sandbox=sandbox, what=what, **options)
+    return pdf
+
+
+def render_pdf_and(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
+                   sandbox: Sandbox, what: str, inspect=None, before_write=None,
+                   xmp: bytes | None = None, **options):
+    """Lay ``html`` out once; return the PDF bytes and ``inspect(document, html_root)``.
+
+    ``inspect`` reads the laid-out WeasyPrint document once it is written (the text
+    lines of ``publisher.pdf_layout``), ``before_write()`` runs just before writing;
+    ``xmp`` is one ``rdf:Description`` element added to the document's XMP packet (PDF/A
+    readers look there for title, date, publisher).
+    """
+    seen = None
     with _rendering(fonts, sandbox, what) as (wp, fetcher):
-        out = io.BytesIO()
-        doc = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+        source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
-        doc.write_pdf(out, stylesheets=css, **options)
-    return out.getvalue()
+        document = source.render(stylesheets=css, **options)
+        if before_write is not None:
+            before_write()
+        out = io.BytesIO()
+        document.write_pdf(out, finisher=_xmp_finisher(xmp) if xmp else None, **options)
+        if inspect is not None:
+            seen = inspect(document, source.etree_element)
+    return out.getvalue(), seen
 
 
 def layout_document(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
@@ -164,3 +185,22 @@ def _rendering(fonts: FontSet, sandbox: Sandbox, what: str):
             log.warning("%s: WeasyPrint: %s", what, m)
     if fatal:
         raise RenderError([Problem(f"{what}: WeasyPrint: {m}", code="render") for m in fatal])
+
+
+def _xmp_finisher(description: bytes):
+    """Put ``description`` inside the XMP packet's rdf:RDF, before the PDF is written.
+
+    WeasyPrint's own ``xmp_metadata`` option appends after rdf:RDF (a second top-level
+    element, which XMP does not allow) and reads it through a URL; this edits the stream.
+    """
+    def finish(document, pdf) -> None:
+        ref = pdf.catalog.get("Metadata")
+        if ref is None:
+            raise RenderError(Problem("PDF has no XMP metadata to extend", code="render"))
+        number = ref.decode() if isinstance(ref, bytes) else str(ref)
+        stream = pdf.objects[int(number.split()[0])]
+        packet = b"".join(stream.stream)
+        end = packet.rindex(b"</rdf:RDF>")
+        stream.stream = [packet[:end] + description + packet[end:]]
+
+    return finish

@@ -21,9 +21,10 @@ from .sources import read_edition
 
 log = logging.getLogger(__name__)
 
-# The default set. "print" is built only when asked for (--format print): a 版 whose articles
-# do not fit is an error there, and an edition made for screens need not have a print layout.
-FORMATS = ("epub", "pdf")
+FORMATS = ("epub", "pdf")  # the default: what a plain ``publisher build`` writes
+# Asked for by name: "print" (a 版 whose articles do not fit is an error there, and an
+# edition made for screens need not have a print layout) and "archive".
+ALL_FORMATS = (*FORMATS, "print", "archive")
 
 Progress = Callable[[str], None]
 
@@ -55,22 +56,17 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
     result = Result(edition, warnings=problems.warnings)
 
     files: dict[str, bytes] = {}
+    folders: dict[str, dict[str, bytes]] = {}
     wanted = list(dict.fromkeys(formats))
-    if "pdf" in wanted:
+    rendered = None
+    if {"pdf", "epub", "archive"} & set(wanted):
+        # One layout pass serves all three: the reading PDF, the EPUB's cover (its page 1)
+        # and the archive (its PDF and where every line of it sits).
         step("rendering the reading PDF")
-        files[f"{edition.id}.pdf"] = reading_pdf(edition, settings, fonts)
-    if "epub" in wanted:
-        from .epub import build_epub
-
-        # The EPUB cover is page 1 of a PDF: the reading PDF until the print PDF lands
-        # (then pass print page 1, and the print layout's pages as print_pages).
-        front = files.get(f"{edition.id}.pdf")
-        if front is None:
-            step("rendering the front page for the EPUB cover")
-            front = reading_pdf(edition, settings, fonts)
-        step("rendering the EPUB")
-        files[f"{edition.id}.epub"] = build_epub(edition, settings, fonts, front_page_pdf=front)
-
+        rendered = reading_render(edition, settings, fonts, layout="archive" in wanted)
+        if "pdf" in wanted:
+            files[f"{edition.id}.pdf"] = rendered.pdf
+    front_page = rendered.pdf if rendered else None
     if "print" in wanted:
         step("rendering the print pages")
         from .printing.build import build_print
@@ -80,19 +76,47 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
         for label, data in printed.pages.items():
             files[f"print/{label}.pdf"] = data
         result.warnings.extend(printed.warnings)
+        front_page = printed.pages[edition.pages[0].file_label]  # the real front page
+    epub = None
+    if "epub" in wanted or "archive" in wanted:
+        from .epub import build_epub
+
+        # The EPUB cover is page 1 of the print edition when this build has one, else of
+        # the reading PDF. Print page numbers come from the model (one 版, one page).
+        step("rendering the EPUB")
+        epub = build_epub(edition, settings, fonts, front_page_pdf=front_page)
+        if "epub" in wanted:
+            files[f"{edition.id}.epub"] = epub
+    if "archive" in wanted:
+        step("packing the archive")
+        from .archive import FOLDER, build_archive
+
+        folders[FOLDER] = build_archive(edition, rendered, epub)
 
     step("writing the outputs")
-    result.files = write_outputs(out_dir / edition.id, files)
+    result.files = write_outputs(out_dir / edition.id, files, folders)
     return result
 
 
 def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
+    return reading_render(edition, settings, fonts).pdf
+
+
+def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False):
+    """The reading PDF, PDF/A-2a and PDF/UA-1 (with ``layout``: where every line of it sits)."""
     from .pdf import Sandbox, render_pdf
-    from .render import reading_html
+    from .pdf_layout import Rendered, render_with_layout
+    from .render import reading_html, xmp_description
 
     assert edition.root is not None
-    return render_pdf(
-        reading_html(edition, settings), base_dir=edition.root,
-        stylesheets=[settings.styles_dir / n for n in ("base.css", "typeset.css", "reading.css")],
-        fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
-        what="reading PDF", pdf_variant="pdf/ua-1")
+    # PDF/A-2a (tagged: accessible logical structure) that also declares PDF/UA-1 in its
+    # XMP: one file is both the accessible reading PDF and the archive's issue PDF/A.
+    args = dict(base_dir=edition.root,
+                stylesheets=[settings.styles_dir / n for n in ("base.css", "typeset.css", "reading.css")],
+                fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
+                what="reading PDF", pdf_variant="pdf/a-2a", pdf_tags=True,
+                xmp=xmp_description(edition, pdfua=1))
+    html = reading_html(edition, settings)
+    if layout:
+        return render_with_layout(html, **args)
+    return Rendered(render_pdf(html, **args), ())

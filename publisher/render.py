@@ -100,3 +100,54 @@ def reading_html(edition: Edition, settings: Settings) -> str:
 def _created(edition: Edition) -> str:
     # Fixed from the issue date so that builds are reproducible.
     return f"{edition.issue.date.isoformat()}T05:00:00+08:00"
+
+
+RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+
+# PDF/A allows XMP properties outside its predefined schemas only when the packet
+# describes them (ISO 19005-2, 6.6.2.3): this is the description of PDF/UA's pdfuaid:part.
+PDFUA_EXTENSION = (
+    f'<rdf:Description {RDF_NS} rdf:about="" '
+    'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
+    'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
+    'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    '<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>'
+    '<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>'
+    '<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>'
+    '<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">'
+    '<pdfaProperty:name>part</pdfaProperty:name>'
+    '<pdfaProperty:valueType>Integer</pdfaProperty:valueType>'
+    '<pdfaProperty:category>internal</pdfaProperty:category>'
+    '<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>'
+    '</rdf:li></rdf:Seq></pdfaSchema:property>'
+    '</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>')
+
+
+def xmp_description(edition: Edition, pdfua: int | None = None) -> bytes:
+    """XMP the PDF's packet lacks, as rdf:Description elements for its rdf:RDF.
+
+    WeasyPrint writes title, creator and description from the HTML head; these complete
+    what an archive reads from a PDF/A: Dublin Core publisher, date, language, identifiers
+    (predefined in PDF/A: no extension schema needed). With ``pdfua``, the file also
+    declares PDF/UA (``pdfuaid:part``) with the extension schema PDF/A requires for it, so
+    one tagged PDF/A-2a file is the accessible reading PDF and the archive's issue PDF.
+    """
+    issue = edition.issue
+    ids = [edition.id, f"总第{issue.number}期"] + ([edition.paper.cn] if edition.paper.cn else [])
+    lis = "".join(f"<rdf:li>{escape(i)}</rdf:li>" for i in ids)
+    text = (
+        f'<rdf:Description {RDF_NS} '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
+        f"<dc:publisher><rdf:Bag><rdf:li>{escape(edition.paper.publisher)}</rdf:li></rdf:Bag></dc:publisher>"
+        f"<dc:date><rdf:Seq><rdf:li>{issue.date.isoformat()}</rdf:li></rdf:Seq></dc:date>"
+        f"<dc:language><rdf:Bag><rdf:li>{escape(edition.paper.language)}</rdf:li></rdf:Bag></dc:language>"
+        f"<dc:identifier>{escape(edition.id)}</dc:identifier>"
+        f"<dc:source>{escape(edition.paper.name)} {escape(issue.date_zh)} 总第{issue.number}期</dc:source>"
+        f"<dc:relation><rdf:Bag>{lis}</rdf:Bag></dc:relation>"
+        "</rdf:Description>")
+    if pdfua:
+        text += PDFUA_EXTENSION + (
+            f'<rdf:Description {RDF_NS} xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" '
+            f'rdf:about="" pdfuaid:part="{int(pdfua)}"/>')
+    return text.encode("utf-8")

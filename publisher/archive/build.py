@@ -1,0 +1,110 @@
+"""Assembling the archive package of one issue: every file of the bag, in memory.
+
+Payload (under ``data/``)::
+
+    <edition-id>.pdf        the issue, PDF/A-2b, with XMP (title, date, issue, language, publisher)
+    <edition-id>.epub       the reader EPUB
+    pages/p01.pdf …         one PDF per 版 (named by its page label), PDF/A-2b
+    alto/p01.xml …          ALTO 4.4 per 版: blocks per article part, lines, strings, glyphs
+    nitf/<slug>.xml …       NITF 3.6 per article
+    mets.xml                the issue: files, pages in order, articles and their parts
+    sources/…               edition.toml, the article files and images as built
+
+Page source: ``page_source`` pairs the 版 with the pages of ONE render that gave both the
+PDF and the text layout. Until the print layout lands this is the reading PDF (a 版 then
+runs over several A4 pages); when print lands, switch the one line marked SWITCH below to
+``print_pages`` and pass the print render (one page per 版) instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import metadata
+from pathlib import Path
+
+from ..model import Edition, Figure
+from ..pdf_layout import Rendered
+from .alto import build_alto
+from .bag import make_bag
+from .mets import FileEntry, build_mets
+from .nitf import build_nitf
+from .pages import ArchivePage, print_pages, reading_pages  # noqa: F401  (print_pages: SWITCH)
+from .pdfa import split_pages
+
+log = logging.getLogger(__name__)
+
+FOLDER = "archive"  # OUT/<edition-id>/archive/
+
+
+def version() -> str:
+    try:
+        return metadata.version("publisher")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+def page_source(edition: Edition, rendered: Rendered) -> tuple[ArchivePage, ...]:
+    return reading_pages(edition, rendered)  # SWITCH: print_pages(edition, print_render)
+
+
+def build_archive(edition: Edition, rendered: Rendered, epub: bytes) -> dict[str, bytes]:
+    """Every file of the bag, relative to the bag's folder."""
+    ver = version()
+    pages = page_source(edition, rendered)
+    page_pdfs = split_pages(rendered.pdf, [[s.pdf_index for s in p.sheets] for p in pages])
+
+    files: list[FileEntry] = [
+        FileEntry("ISSUE_PDF", f"{edition.id}.pdf", "ISSUE", "application/pdf", rendered.pdf),
+        FileEntry("ISSUE_EPUB", f"{edition.id}.epub", "EPUB", "application/epub+zip", epub),
+    ]
+    for page, pdf in zip(pages, page_pdfs):
+        files.append(FileEntry(f"PDF_{page.name}", f"pages/{page.name}.pdf", "PAGE PDF",
+                               "application/pdf", pdf))
+    for page in pages:
+        alto = build_alto(edition, page, f"../pages/{page.name}.pdf", ver)
+        files.append(FileEntry(f"ALTO_{page.name}", f"alto/{page.name}.xml", "ALTO",
+                               "text/xml", alto))
+    sources = _sources(edition)
+    for page in edition.pages:
+        for article in page.articles:
+            nitf = build_nitf(edition, page, article,
+                              lambda fig: _image_href(edition, fig, "../sources/"))
+            files.append(FileEntry(f"NITF_{article.slug}", f"nitf/{article.slug}.xml", "NITF",
+                                   "text/xml", nitf))
+    for i, (path, data) in enumerate(sources.items(), start=1):
+        files.append(FileEntry(f"SRC_{i:04d}", f"sources/{path}", "SOURCE",
+                               _mimetype(path), data))
+
+    payload = {f.href: f.data for f in files}
+    payload["mets.xml"] = build_mets(edition, pages, files, ver)
+    return make_bag(edition, payload, ver)
+
+
+def _image_href(edition: Edition, fig: Figure, prefix: str) -> str | None:
+    if fig.image is None or edition.root is None:
+        return None
+    return prefix + fig.image.path.resolve().relative_to(edition.root.resolve()).as_posix()
+
+
+def _sources(edition: Edition) -> dict[str, bytes]:
+    """The files the issue was built from, by path relative to the edition folder."""
+    root = edition.root
+    assert root is not None
+    root = root.resolve()
+    paths: set[Path] = {root / "edition.toml"}
+    for article in edition.articles:
+        if article.source is not None:
+            paths.add(Path(article.source.path).resolve())
+        for fig in article.figures:
+            if fig.image is not None:
+                paths.add(fig.image.path.resolve())
+    out = {}
+    for path in sorted(paths, key=lambda p: p.relative_to(root).as_posix()):
+        out[path.relative_to(root).as_posix()] = path.read_bytes()
+    return out
+
+
+def _mimetype(path: str) -> str:
+    suffix = path.rsplit(".", 1)[-1].lower()
+    return {"toml": "application/toml", "md": "text/markdown", "jpg": "image/jpeg",
+            "jpeg": "image/jpeg", "png": "image/png"}.get(suffix, "application/octet-stream")

@@ -1,0 +1,160 @@
+"""The sample edition's bag: it verifies, and every kind of damage is caught and named."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import bagit
+import pikepdf
+import pytest
+
+from publisher.archive import verify_bag
+
+EDITION_ID = "xnrb-2019-10-21-xianan"
+
+
+def _payload(bag: Path) -> list[Path]:
+    return sorted(p for p in (bag / "data").rglob("*") if p.is_file())
+
+
+def test_layout_of_the_bag(archive_bag):
+    names = {p.relative_to(archive_bag).as_posix() for p in archive_bag.rglob("*") if p.is_file()}
+    for required in ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
+                     "tagmanifest-sha256.txt", "tagmanifest-sha512.txt", "data/mets.xml",
+                     f"data/{EDITION_ID}.pdf", f"data/{EDITION_ID}.epub", "data/pages/p01.pdf",
+                     "data/alto/p01.xml", "data/nitf/jiceng-zhili.xml",
+                     "data/sources/edition.toml", "data/sources/articles/jiceng-zhili.md",
+                     "data/sources/images/shuihulu.jpg"]:
+        assert required in names
+    assert len([n for n in names if n.startswith("data/nitf/")]) == 9  # one per article
+
+
+def test_bag_info_comes_from_the_issue(archive_bag):
+    info = bagit.Bag(str(archive_bag)).info
+    assert info["Bagging-Date"] == "2019-10-21"
+    assert info["Source-Organization"] == "咸宁日报社"
+    assert info["Paper-Name"] == "咸宁日报"
+    assert info["Issue-Number"] == "8216"
+    assert info["Issue-Date"] == "2019-10-21"
+
+
+def test_the_reference_library_accepts_the_bag(archive_bag):
+    bag = bagit.Bag(str(archive_bag))
+    assert set(bag.algorithms) == {"sha256", "sha512"}
+    bag.validate(processes=1)  # raises on any fixity or structure error
+
+
+def test_the_sample_bag_verifies(archive_bag):
+    assert verify_bag(archive_bag) == []
+
+
+def test_sources_are_the_edition_files_byte_for_byte(archive_bag, sample_dir):
+    sources = archive_bag / "data" / "sources"
+    kept = sorted(p.relative_to(sources).as_posix() for p in sources.rglob("*") if p.is_file())
+    assert "edition.toml" in kept
+    assert len([k for k in kept if k.startswith("articles/")]) == 9
+    for rel in kept:
+        assert (sources / rel).read_bytes() == (sample_dir / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize("rel", ["data/pages/p01.pdf", "data/alto/p01.xml", "data/mets.xml",
+                                 "data/nitf/shuihulu.xml", f"data/{EDITION_ID}.epub",
+                                 "data/sources/articles/jiceng-zhili.md", "bag-info.txt",
+                                 "manifest-sha256.txt"])
+def test_one_changed_byte_fails_naming_the_file(bag_copy, rel):
+    path = bag_copy / rel
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    problems = verify_bag(bag_copy)
+    assert problems
+    assert any(p.path == path for p in problems), [str(p) for p in problems]
+
+
+def test_a_deleted_payload_file_fails_naming_it(bag_copy):
+    path = bag_copy / "data" / "nitf" / "yaozui-daqiao.xml"
+    path.unlink()
+    problems = verify_bag(bag_copy)
+    assert any(p.path == path and p.code == "missing" for p in problems)
+
+
+def test_an_added_payload_file_fails_naming_it(bag_copy):
+    path = bag_copy / "data" / "alto" / "extra.xml"
+    path.write_bytes(b"<x/>")
+    problems = verify_bag(bag_copy)
+    assert any(p.path == path and p.code == "unexpected" for p in problems)
+
+
+def test_an_added_tag_file_fails_naming_it(bag_copy):
+    path = bag_copy / "notes.txt"
+    path.write_text("added later", "utf-8")
+    problems = verify_bag(bag_copy)
+    assert [p.path for p in problems] == [path]
+
+
+def test_a_missing_manifest_fails(bag_copy):
+    (bag_copy / "manifest-sha512.txt").unlink()
+    problems = verify_bag(bag_copy)
+    assert any(p.path == bag_copy / "manifest-sha512.txt" for p in problems)
+
+
+def _rebag(bag: Path) -> None:
+    """Regenerate the manifests, as someone who edits a bag 'properly' would."""
+    bagit.Bag(str(bag)).save(processes=1, manifests=True)
+
+
+def test_a_pdf_that_no_longer_declares_pdfa_fails(bag_copy):
+    path = bag_copy / "data" / "pages" / "p01.pdf"
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        del pdf.Root.Metadata
+        del pdf.Root.OutputIntents
+        pdf.save(path)
+    _rebag(bag_copy)
+    problems = verify_bag(bag_copy)
+    assert any(p.path == path and p.code == "pdfa" for p in problems)
+    assert any(p.path == path and p.code == "mets-fixity" for p in problems)  # METS checksums too
+
+
+def test_an_alto_file_that_breaks_its_schema_fails(bag_copy):
+    path = bag_copy / "data" / "alto" / "p01.xml"
+    path.write_bytes(path.read_bytes().replace(b"<MeasurementUnit>mm10<", b"<MeasurementUnit>cm<", 1))
+    _rebag(bag_copy)
+    problems = verify_bag(bag_copy)
+    assert any(p.path == path and p.code == "schema" for p in problems)
+
+
+def test_a_mets_area_pointing_at_a_missing_block_fails(bag_copy):
+    alto = bag_copy / "data" / "alto" / "p01.xml"
+    # rename one block the METS points at: ALTO stays valid, the reference breaks
+    alto.write_bytes(alto.read_bytes().replace(b'ID="P1S1_TB0003"', b'ID="P1S1_TB9999"', 1))
+    _rebag(bag_copy)
+    mets = bag_copy / "data" / "mets.xml"
+    digest = hashlib.sha256(alto.read_bytes()).hexdigest()
+    text = mets.read_text("utf-8")
+    import re
+    text = re.sub(r'(ID="ALTO_p01" MIMETYPE="text/xml" SIZE=")\d+(" CHECKSUM=")[0-9a-f]+',
+                  rf'\g<1>{alto.stat().st_size}\g<2>{digest}', text)
+    mets.write_text(text, "utf-8")
+    _rebag(bag_copy)
+    problems = verify_bag(bag_copy)
+    assert [p.code for p in problems] == ["mets-ref"], [str(p) for p in problems]
+    assert problems[0].path == alto
+
+
+def test_verify_of_a_missing_folder_fails(tmp_path):
+    assert verify_bag(tmp_path / "nothing")
+
+
+def test_the_cli_exits_non_zero_naming_the_file(bag_copy):
+    from typer.testing import CliRunner
+
+    from publisher.cli import app
+
+    path = bag_copy / "data" / "sources" / "edition.toml"
+    path.write_bytes(path.read_bytes() + b"\n")
+    result = CliRunner().invoke(app, ["verify", str(bag_copy)])
+    assert result.exit_code == 1
+    assert "edition.toml" in result.output
+    ok = CliRunner().invoke(app, ["verify", str(bag_copy.parent / "missing")])
+    assert ok.exit_code == 1

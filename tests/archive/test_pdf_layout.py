@@ -1,0 +1,96 @@
+"""``pdf_layout``: one render gives the PDF and where each line of its text sits."""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+
+from publisher.config import load_settings
+from publisher.fonts import load_fonts
+from publisher.pdf import Sandbox, render_pdf
+from publisher.pdf_layout import render_with_layout
+from publisher.archive.pdfa import check_pdfa
+
+HTML = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><title>t</title>
+<meta name="dcterms.created" content="2019-10-21T05:00:00+08:00">
+<meta name="dcterms.modified" content="2019-10-21T05:00:00+08:00"></head><body>
+<p class="editors">责任编辑：周敏</p>
+<article id="a-one"><header><p class="kicker">引题在此</p><h2 class="headline">主题标题</h2></header>
+<p><span class="dateline">本报讯</span>正文第一段，有 Latin words 和数字 2019。</p>
+<figure><figcaption><span class="caption">图片说明</span> <span class="credit">张三 摄</span></figcaption></figure>
+</article></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def render(tmp_path_factory):
+    settings = load_settings()
+    fonts = load_fonts(settings.fonts_dir)
+    base = tmp_path_factory.mktemp("layout")
+
+    def go(**options):
+        kw = dict(base_dir=base, stylesheets=[settings.styles_dir / "base.css"], fonts=fonts,
+                  sandbox=Sandbox((base, settings.styles_dir, settings.fonts_dir)), what="test")
+        return render_with_layout(HTML, **kw, **options), render_pdf(HTML, **kw, **options)
+
+    return go
+
+
+def test_lines_carry_text_article_and_role(render):
+    rendered, _ = render()
+    lines = rendered.pages[0].lines
+    by_text = {ln.text: ln for ln in lines}
+    assert by_text["责任编辑：周敏"].article is None
+    assert by_text["责任编辑：周敏"].runs[0].role == "editors"
+    assert by_text["引题在此"].runs[0].role == "kicker"
+    head = by_text["主题标题"]
+    assert head.article == "a-one" and head.runs[0].role == "headline"
+    assert head.runs[0].font_weight >= 600
+    body = next(ln for ln in lines if ln.text.startswith("本报讯"))
+    assert [r.role for r in body.runs][:2] == ["dateline", "p"]
+    caption = next(ln for ln in lines if "图片说明" in ln.text)
+    assert {r.role for r in caption.runs if r.text.strip()} == {"caption", "credit"}
+    assert [ln.text for ln in lines].index("引题在此") < [ln.text for ln in lines].index("主题标题")
+
+
+def test_glyphs_are_the_characters_left_to_right_inside_their_run(render):
+    rendered, _ = render()
+    page = rendered.pages[0]
+    assert page.width == pytest.approx(595.28, abs=0.01)  # A4 in pt
+    for line in page.lines:
+        for run in line.runs:
+            assert "".join(g.text for g in run.glyphs) == run.text
+            xs = [g.x for g in run.glyphs]
+            assert xs == sorted(xs)
+            assert run.glyphs[0].x == pytest.approx(run.x, abs=0.01)
+            end = run.glyphs[-1].x + run.glyphs[-1].width
+            assert end <= run.x + run.width + 0.01
+            assert 0 <= run.x and run.x + run.width <= page.width
+            assert 0 <= run.y and run.y + run.height <= page.height
+
+
+def test_the_pdf_is_the_one_a_plain_render_writes(render):
+    rendered, plain = render(pdf_variant="pdf/a-2b")
+    assert rendered.pdf == plain  # reading the layout changes nothing in the PDF
+
+
+def test_pdfa_variant_passes_the_structural_check_and_plain_fails(render):
+    rendered, _ = render(pdf_variant="pdf/a-2b")
+    assert check_pdfa(rendered.pdf) == []
+    plain, _ = render()
+    problems = check_pdfa(plain.pdf)
+    assert any("XMP" in p for p in problems)
+    assert any("OutputIntent" in p for p in problems)
+
+
+def test_xmp_description_lands_inside_rdf(render):
+    xmp = (b'<rdf:Description xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+           b'xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
+           b'<dc:publisher><rdf:Bag><rdf:li>\xe5\x92\xb8\xe5\xae\x81\xe6\x97\xa5\xe6\x8a\xa5\xe7\xa4\xbe'
+           b'</rdf:li></rdf:Bag></dc:publisher></rdf:Description>')
+    rendered, _ = render(pdf_variant="pdf/a-2b", xmp=xmp)
+    with pikepdf.open(io.BytesIO(rendered.pdf)) as pdf:
+        meta = pdf.open_metadata()
+        assert set(meta["dc:publisher"]) == {"咸宁日报社"}
+        assert meta["pdfaid:part"] == "2"
