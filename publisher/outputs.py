@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +35,22 @@ def check_out_dir(out_dir: Path, edition_dir: Path) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(Problem(f"the output path {out_dir} is a file", out_dir,
                                   hint="give a folder", code="out-not-dir"))
+    # Find out before rendering whether the folder can be made and written, by trying it
+    # (permissions say little when pipelines run as root); the probe leaves nothing behind.
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise OSError(f"{existing} is a file, not a folder")
+        fd, probe = tempfile.mkstemp(prefix=TMP_PREFIX, dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        why = f"{exc.strerror} in {existing}" if exc.strerror else str(exc)
+        raise OutputError(Problem(f"cannot create the output folder {out_dir}: {why}", out_dir,
+                                  hint="choose a folder you can write to, e.g. --out dist",
+                                  code="out-unwritable")) from None
 
 
 @contextmanager
@@ -44,6 +62,25 @@ def _locked(folder: Path):
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _signals_deferred():
+    """Hold Ctrl-C and SIGTERM while the files are renamed into place, so that an
+    interrupted build replaces its outputs all together or not at all. A signal that came
+    meanwhile is raised when this ends, marked ``outputs_written`` for the message."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # runs a pending handler here
+        except KeyboardInterrupt as exc:
+            exc.outputs_written = True  # type: ignore[attr-defined]
+            raise
 
 
 def _clean_stale(folder: Path) -> None:
@@ -71,14 +108,15 @@ def write_outputs(root: Path, files: dict[str, bytes]) -> list[Path]:
                     f.flush()
                     os.fsync(f.fileno())
                 os.chmod(tmp, 0o644)
-            for tmp, target in temps:
-                os.replace(tmp, target)
-                written.append(target)
-            dir_fd = os.open(root, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            with _signals_deferred():
+                for tmp, target in temps:
+                    os.replace(tmp, target)
+                    written.append(target)
+                dir_fd = os.open(root, os.O_RDONLY)
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
     except OSError as exc:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
