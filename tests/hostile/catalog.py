@@ -249,7 +249,7 @@ def pdf_parts(path: Path) -> tuple[list[bytes], list[tuple[int, int]], list[byte
     images, sizes, attachments = [], [], []
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
-            for _name, raw in page.images.items():
+            for _name, raw in page.images.items():  # noqa: pikepdf 9 API
                 img = pikepdf.PdfImage(raw)
                 sizes.append((img.width, img.height))
                 images.append(bytes(raw.read_raw_bytes()))
@@ -387,6 +387,15 @@ def _check_epub(path: Path, exp: dict) -> list[str]:
     for pattern in exp.get("not_matches", []):
         if m := re.search(pattern, text):
             bad.append(f"EPUB matches {pattern!r}: {m.group(0)!r}")
+    if exp.get("no_attributes"):
+        from lxml import etree
+
+        for name, data in members.items():
+            if name.endswith(".xhtml"):
+                for el in etree.fromstring(data).iter():
+                    for attr in el.attrib:
+                        if etree.QName(attr).localname.lower() in exp["no_attributes"]:
+                            bad.append(f"{name}: <{etree.QName(el).localname}> has an attribute {attr!r}")
     images = {n: d for n, d in members.items() if n.startswith("EPUB/images/")}
     if "image_count" in exp and len(images) != exp["image_count"]:
         bad.append(f"EPUB has {len(images)} images, expected {exp['image_count']}")
@@ -411,6 +420,8 @@ def _check_pdf(path: Path, exp: dict) -> list[str]:
     for word in exp.get("not_contains", []):
         if re.sub(r"\s+", "", word) in flat:
             bad.append(f"PDF text contains {word!r}")
+    if exp.get("has_images") and not pdf_parts(path)[1]:
+        bad.append("the PDF has no image")
     if "image_count" in exp:
         n = len(pdf_parts(path)[1])
         if n != exp["image_count"]:
