@@ -62,12 +62,14 @@ def _fail(exc: PublisherError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM (a pipeline's timeout, ``kill``): stop as Ctrl-C does, temporary files removed."""
+class _Terminated(SystemExit):
+    """SIGTERM (a pipeline's timeout, ``kill``): stop as Ctrl-C does, temporary files removed.
+
+    A SystemExit, not a KeyboardInterrupt: typer turns the latter into a silent exit 130."""
 
 
 def _on_sigterm(signum, frame) -> None:
-    raise _Terminated()
+    raise _Terminated(143)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -99,7 +101,7 @@ def build(
             result = publish(edition, out_dir, chosen)
     except PublisherError as exc:
         _fail(exc)
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, _Terminated) as exc:
         what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
         done = ("the outputs were written before it stopped" if getattr(exc, "outputs_written", False)
                 else "nothing was written")
@@ -277,4 +279,9 @@ def import_json_cmd(
 
 
 def main() -> None:  # pragma: no cover - console entry
-    app()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        app()
+    except _Terminated:  # before or after a command ran
+        err.print("terminated; nothing was written.")
+        sys.exit(143)

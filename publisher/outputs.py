@@ -78,7 +78,7 @@ def _signals_deferred():
     finally:
         try:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)  # runs a pending handler here
-        except KeyboardInterrupt as exc:
+        except (KeyboardInterrupt, SystemExit) as exc:  # Ctrl-C, or the CLI's SIGTERM handler
             exc.outputs_written = True  # type: ignore[attr-defined]
             raise
 
