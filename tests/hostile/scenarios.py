@@ -18,6 +18,7 @@ import catalog
 from catalog import Case, Run, check_complete, execute, leftovers, prepare
 
 ARTICLE = "articles/one.md"
+EDITION_ID = "hostile-2019-10-21"  # the base edition's id: OUT/<id>/ holds its files
 
 
 def _outputs(run: Run) -> dict[str, bytes]:
@@ -96,31 +97,44 @@ def sigkill(case: Case, tmp: Path, kills: int = 10, seed: int | None = None) -> 
 
 
 def _signal(case: Case, tmp: Path, sig: signal.Signals, want_exit: int, word: str,
-            tries: int = 3, seed: int | None = None) -> tuple[bool, str, list[str]]:
+            tries: int = 4, seed: int | None = None) -> tuple[bool, str, list[str]]:
     rng = random.Random(seed)
     run = prepare(case, tmp)
     problems: list[str] = []
     duration = _timed_build(run)
     before = _outputs(run)
-    hits = 0
+    hits = early = 0
     for k in range(tries):
         _mark(run, f"S{k}")
-        # after Python has started (its handlers are installed) and before the build ends
-        delay = rng.uniform(min(0.4, duration / 3), duration * 0.8)
+        # after Python has started and the CLI set its handlers (a signal before that ends the
+        # process before it wrote anything), and before the build ends
+        delay = rng.uniform(duration * 0.35, duration * 0.85)
         proc = _popen(run)
         time.sleep(delay)
         proc.send_signal(sig)
         out, err = proc.communicate()
-        if proc.returncode == 0:
+        if proc.returncode == 0 or "wrote " in out:
+            # it finished first (a signal during interpreter shutdown ends it with -2 after the
+            # outputs were written): the new outputs are the previous ones now
+            for path in run.outputs:
+                check_complete(path)
             before = _outputs(run)  # it finished first: the new outputs are the previous ones now
             continue
-        hits += 1
-        if proc.returncode != want_exit:
-            problems.append(f"{sig.name} after {delay:.2f} s: exit {proc.returncode}, expected {want_exit}: {err[-800:]}")
-        if word not in err.lower():
-            problems.append(f"{sig.name}: the message lacks {word!r}: {err[-800:]}")
-        if "Traceback" in err or len(err) > 500:
-            problems.append(f"{sig.name}: not a short message: {err[-800:]}")
+        if proc.returncode in (-sig, want_exit) and not err.strip():
+            # it landed while Python was starting or typer was parsing, before the build
+            # command ran: the process ended without doing anything (checked below)
+            early += 1
+        else:
+            hits += 1
+            # a shell reports both as 128 + signal: exit 130, or killed by SIGINT (CPython ends
+            # itself with the signal when it saw a KeyboardInterrupt, in rare timings even handled)
+            if proc.returncode not in (want_exit, -sig):
+                problems.append(f"{sig.name} after {delay:.2f} s: exit {proc.returncode}, "
+                                f"expected {want_exit}: {err[-800:]}")
+            if word not in err.lower():
+                problems.append(f"{sig.name}: the message lacks {word!r}: {err[-800:]}")
+            if "Traceback" in err or len(err) > 500:
+                problems.append(f"{sig.name}: not a short message: {err[-800:]}")
         if leftovers(run.out):
             problems.append(f"{sig.name}: temporary files left: {leftovers(run.out)}")
         now = _outputs(run)
@@ -129,7 +143,8 @@ def _signal(case: Case, tmp: Path, sig: signal.Signals, want_exit: int, word: st
         before = now
     if hits == 0:
         problems.append(f"no {sig.name} landed during a build in {tries} tries")
-    return not problems, f"{hits} of {tries} builds interrupted: exit {want_exit}, no temporary file", problems
+    return (not problems, f"{hits} of {tries} builds interrupted mid-build ({early} before it began): "
+            f"exit {want_exit}, no temporary file", problems)
 
 
 def concurrent(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
@@ -156,7 +171,8 @@ def fsize(case: Case, tmp: Path, limit: int = 64 * 1024) -> tuple[bool, str, lis
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     execute(run, preexec_fn=starve)
-    problems = catalog.check(run) if run.returncode != 0 else [f"exit 0 under a {limit}-byte file limit"]
+    expect = dict(case.expect, outcome="error")
+    problems = catalog.check(run, expect) if run.returncode != 0 else [f"exit 0 under a {limit}-byte file limit"]
     # check() demands an empty output folder on error; here the previous outputs must stay
     problems = [p for p in problems if not p.startswith("files were written on error")]
     if _outputs(run) != before:
@@ -166,13 +182,13 @@ def fsize(case: Case, tmp: Path, limit: int = 64 * 1024) -> tuple[bool, str, lis
 
 def stale_temp(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     run = prepare(case, tmp)
-    folder = run.out / "hostile"
+    folder = run.out / EDITION_ID
     folder.mkdir(parents=True)
     (folder / ".publisher-tmp-killed1").write_bytes(b"PK\x03\x04 half an epub")
     (folder / "sub").mkdir()
     (folder / "sub" / ".publisher-tmp-killed2").write_bytes(b"%PDF-1.7 half a pdf")
     execute(run)
-    problems = catalog.check(run)
+    problems = catalog.check(run, dict(case.expect, outcome="builds"))
     return not problems, "builds; stale temporary files removed", problems
 
 
