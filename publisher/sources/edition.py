@@ -25,7 +25,7 @@ from ..errors import Problems, SourceError
 from ..model import (Article, ArticleKind, Byline, Credit, Edition, Editor, Image, Issue,
                      Page, Paper, Placement, SourceRef)
 from . import markdown
-from .text import bidi_controls, decode, invisible_characters, read_text
+from .text import bidi_controls, control_characters, decode, invisible_characters, read_text
 
 EDITION_FILE = "edition.toml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -146,6 +146,12 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         raise SourceError(problems_one(f"invalid TOML: {exc}", toml_path, "fix the TOML syntax",
                                        line=line, code="toml")) from None
+    for loc, value in _strings(raw):
+        if bad := control_characters(value):
+            problems.add(f"{'.'.join(map(str, loc))} contains the control character "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", toml_path, _line_of(text, loc),
+                         hint="remove the escape: it is invisible and not allowed in XML",
+                         code="control-character")
     try:
         schema = EditionSchema.model_validate(raw)
     except ValidationError as exc:
@@ -212,6 +218,18 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
     return Edition(paper=paper, issue=issue, pages=tuple(pages), root=root)
 
 
+def _strings(value: Any, loc: tuple = ()):
+    """Every string in parsed TOML, with its key path."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, (*loc, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*loc, i))
+
+
 def _inside(path: Path, root: Path) -> bool:
     """Whether ``path``, symlinks resolved, is inside the (resolved) edition folder ``root``."""
     try:
@@ -247,6 +265,11 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems) -> Artic
                          f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, _line_of(text, (key,)),
                          hint="retype the text; these characters can reverse or hide what readers see",
                          code="invisible-characters")
+        if value and (bad := control_characters(value)):
+            problems.add(f"{key} contains the control character "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, _line_of(text, (key,)),
+                         hint="remove the escape (\\u001b …): it is invisible and not allowed in XML",
+                         code="control-character")
         if value and (tag := _MARKUP.search(value)):
             problems.add(f"{key} contains HTML markup {tag.group(0)[:40]!r}", path, _line_of(text, (key,)),
                          hint="front-matter fields are plain text; remove the tag", code="raw-html")
@@ -255,18 +278,25 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems) -> Artic
                          _line_of(text, (key,)), hint="shorten it; move detail to the subtitle",
                          code="headline-too-long")
 
-    for number, source_line in enumerate(body.split("\n"), body_line):
-        if bad := bidi_controls(source_line):
-            problems.add(f"the text contains direction-changing characters "
-                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, number,
-                         hint="retype the sentence; these invisible characters reverse what readers see",
-                         code="invisible-characters")
-
     def resolve(src: str, line: int, probs: Problems) -> Image | None:
         return resolve_image(src, root, path, line, probs)
 
     blocks = markdown.parse_body(body, path, body_line - 1, problems, resolve,
                                  briefs=meta.kind is ArticleKind.BRIEFS)
+    # Checked on the parsed text, so that characters written as entities (&#x202e;) count too.
+    for block in blocks:
+        texts = [block.text, *getattr(block, "attribution", ()), getattr(block, "alt", None) or ""]
+        where = block.source.line if block.source else body_line
+        if bad := sorted({c for t in texts for c in bidi_controls(t)}):
+            problems.add(f"the text contains direction-changing characters "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, where,
+                         hint="retype the sentence; these invisible characters reverse what readers see",
+                         code="invisible-characters")
+        if bad := sorted({c for t in texts for c in control_characters(t)}):
+            problems.add(f"the text contains the control character "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, where,
+                         hint="delete it; written as an entity or not, it is invisible and not allowed in XML",
+                         code="control-character")
     if not blocks:
         problems.add("the article has no body", path, body_line,
                      hint="write the text below the front matter", code="empty-body")
@@ -354,11 +384,16 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
         fail(f"image {src!r} is outside the edition folder",
              "copy the photo into the edition's images/ folder", "image-outside")
         return None
-    if not resolved.exists():
+    try:
+        size = resolved.stat().st_size if resolved.exists() else None
+    except OSError as exc:  # a name too long, a permission: the path cannot be an image here
+        fail(f"image path {src[:80]!r} cannot be read ({exc.strerror})", "use a short relative path "
+             "to a file in images/", "missing-image")
+        return None
+    if size is None:
         fail(f"image {src!r} does not exist", f"add the file {target} or fix the path",
              "missing-image")
         return None
-    size = resolved.stat().st_size
     if size > MAX_IMAGE_BYTES:
         fail(f"image {src!r} is {size // 1_048_576} MB (at most {MAX_IMAGE_BYTES // 1_048_576} MB)",
              "export a smaller JPEG", "image-too-large")

@@ -89,6 +89,12 @@ def read_text(path: Path, encoding: str = "utf-8") -> tuple[str | None, Problem 
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 
 
+def control_characters(text: str) -> list[str]:
+    """C0/C1 controls (but tab and line feed) and noncharacters: not allowed in XML 1.0."""
+    return sorted(set(_CONTROL.findall(text)) | ({"\x00"} if "\x00" in text else set()) | (
+        {"\r"} if "\r" in text else set()))
+
+
 def bidi_controls(text: str) -> list[str]:
     """Embeddings, overrides and isolates: they reorder what follows them on screen."""
     return sorted({c for c in text if c in _BIDI})
