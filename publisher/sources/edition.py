@@ -33,7 +33,7 @@ MAX_IMAGE_PIXELS = 60_000_000  # ~ a 9000 x 6600 photo; larger is a bomb or a mi
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 MAX_HEADLINE = 120
-MIN_IMAGE_SIDE = 32  # smaller is a tracking pixel or a broken export, not a news photo
+MIN_IMAGE_SIDE = 8  # smaller is a tracking pixel or a broken export, not a news photo
 LARGE_IMAGE_PIXELS = 24_000_000  # above this, say that the outputs carry it downscaled
 # A tag or comment in a front-matter field: plain-text fields never hold markup.
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>")
@@ -429,7 +429,7 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
                  f"resize it below {MAX_IMAGE_PIXELS // 1_000_000} megapixels", "image-bomb")
             return None
         except PILImage.UnidentifiedImageError:
-            fail(f"image {src!r} is not a JPEG or PNG image (its content is {_sniff(resolved)})",
+            fail(f"image {src!r} is not a readable image: not JPEG or PNG (its content is {_sniff(resolved)})",
                  "export the photo again as JPEG or PNG", "not-an-image")
             return None
         except Exception as exc:  # Pillow raises many types for damaged files
