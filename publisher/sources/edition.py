@@ -429,7 +429,7 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
                  f"resize it below {MAX_IMAGE_PIXELS // 1_000_000} megapixels", "image-bomb")
             return None
         except PILImage.UnidentifiedImageError:
-            fail(f"image {src!r} is not a readable image: not JPEG or PNG (its content is {_sniff(resolved)})",
+            fail(f"image {src!r} is not a readable image: not a JPEG or PNG file (its content is {_sniff(resolved)})",
                  "export the photo again as JPEG or PNG", "not-an-image")
             return None
         except Exception as exc:  # Pillow raises many types for damaged files
