@@ -280,7 +280,9 @@ def pdf_parts(path: Path) -> tuple[list[bytes], list[tuple[int, int]], list[byte
     images, sizes, attachments = [], [], []
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
-            for _name, raw in page.images.items():  # noqa: pikepdf 9 API
+            # get_images() (pikepdf >= 9.x) also finds images nested in form XObjects
+            found = page.get_images() if hasattr(page, "get_images") else page.images
+            for _name, raw in found.items():
                 img = pikepdf.PdfImage(raw)
                 sizes.append((img.width, img.height))
                 images.append(bytes(raw.read_raw_bytes()))
