@@ -97,18 +97,20 @@ def sigkill(case: Case, tmp: Path, kills: int = 10, seed: int | None = None) -> 
 
 
 def _signal(case: Case, tmp: Path, sig: signal.Signals, want_exit: int, word: str,
-            tries: int = 4, seed: int | None = None) -> tuple[bool, str, list[str]]:
+            tries: int = 6, seed: int | None = None) -> tuple[bool, str, list[str]]:
     rng = random.Random(seed)
     run = prepare(case, tmp)
     problems: list[str] = []
     duration = _timed_build(run)
     before = _outputs(run)
     hits = early = 0
+    lo, hi = duration * 0.35, duration * 0.85
     for k in range(tries):
         _mark(run, f"S{k}")
         # after Python has started and the CLI set its handlers (a signal before that ends the
-        # process before it wrote anything), and before the build ends
-        delay = rng.uniform(duration * 0.35, duration * 0.85)
+        # process before it wrote anything), and before the build ends; a build that finished
+        # first (the machine got faster) makes the next delay shorter
+        delay = rng.uniform(lo, hi)
         proc = _popen(run)
         time.sleep(delay)
         proc.send_signal(sig)
@@ -118,7 +120,8 @@ def _signal(case: Case, tmp: Path, sig: signal.Signals, want_exit: int, word: st
             # outputs were written): the new outputs are the previous ones now
             for path in run.outputs:
                 check_complete(path)
-            before = _outputs(run)  # it finished first: the new outputs are the previous ones now
+            before = _outputs(run)
+            lo, hi = lo * 0.6, hi * 0.6
             continue
         if proc.returncode in (-sig, want_exit) and not err.strip():
             # it landed while Python was starting or typer was parsing, before the build
