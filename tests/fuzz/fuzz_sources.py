@@ -40,6 +40,7 @@ from publisher.sources import markdown  # noqa: E402
 from publisher.sources.edition import read_edition, resolve_image  # noqa: E402
 from publisher.sources.text import decode  # noqa: E402
 
+SLOW_SECONDS = 2.0
 TARGETS = ("decode", "article", "edition", "markdown", "import_text", "import_json")
 
 EDITION_TOML = b"""[paper]
@@ -214,11 +215,13 @@ def fuzz(runs: int, seed: int = 1, report=print, targets=TARGETS) -> dict:
     pool = seeds()
     harness = Harness()
     crashes: dict[str, str] = {}
+    slow: list[tuple[float, str, str]] = []
     start = time.monotonic()
     try:
         for i in range(runs):
             target = targets[i % len(targets)]
             data = mutate(rng.choice(pool), rng, pool)
+            t0 = time.monotonic()
             try:
                 harness.run(target, data)
             except Exception as exc:  # noqa: BLE001 - the point: any other exception is a crash
@@ -226,11 +229,16 @@ def fuzz(runs: int, seed: int = 1, report=print, targets=TARGETS) -> dict:
                 if key not in crashes:
                     crashes[key] = str(save_crash(target, data, exc))
                     report(f"CRASH in {target}: {key} -> {crashes[key]}")
+            took = time.monotonic() - t0
+            if took > SLOW_SECONDS:  # not a crash, but a newsroom would see a hang: keep it
+                slow.append((took, target, str(save_crash(f"slow-{target}", data, TimeoutError(f"{took:.1f} s")))))
+                if report:
+                    report(f"SLOW {target}: {took:.1f} s -> {slow[-1][2]}")
             if report and (i + 1) % 10000 == 0:
                 report(f"{i + 1} inputs, {len(crashes)} distinct crashes, {time.monotonic() - start:.0f} s")
     finally:
         harness.close()
-    return {"runs": runs, "seconds": time.monotonic() - start, "crashes": crashes}
+    return {"runs": runs, "seconds": time.monotonic() - start, "crashes": crashes, "slow": slow}
 
 
 def atheris_main(argv: list[str]) -> None:
@@ -260,9 +268,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--targets", default=",".join(TARGETS), help="comma-separated subset")
     args = ap.parse_args()
-    result = fuzz(args.runs, args.seed)
-    print(f"{result['runs']} inputs in {result['seconds']:.0f} s: {len(result['crashes'])} distinct crashes")
+    result = fuzz(args.runs, args.seed, report=lambda m: print(m, flush=True),
+                  targets=tuple(args.targets.split(",")))
+    print(f"{result['runs']} inputs in {result['seconds']:.0f} s: {len(result['crashes'])} distinct crashes, "
+          f"{len(result['slow'])} inputs slower than {SLOW_SECONDS} s")
     for key, path in result["crashes"].items():
         print(f"  {key}\n    input: {path}")
     return 1 if result["crashes"] else 0
