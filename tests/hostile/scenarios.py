@@ -33,9 +33,17 @@ def _mark(run: Run, marker: str) -> None:
     path.write_text("+++\n" + head + sep + f"版本{marker}。\n\n" + body.split("\n\n", 1)[-1], "utf-8")
 
 
+def _default_signals() -> None:
+    # a test started in the background of a shell inherits SIGINT ignored, and Python then
+    # installs no Ctrl-C handler: give the build the ordinary disposition
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _popen(run: Run, **kw) -> subprocess.Popen:
     return subprocess.Popen(catalog.command(run.args), cwd=catalog.ROOT, env=catalog.env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_signals, **kw)
 
 
 def _reference(run: Run) -> dict[str, bytes]:
