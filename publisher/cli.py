@@ -8,6 +8,7 @@ The only module that imports typer and rich. User errors (PublisherError) are pr
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -48,11 +49,12 @@ class Format(str, Enum):
 def _report(problems: list[Problem]) -> None:
     for p in problems:
         colour = "red" if p.is_error else "yellow"
-        where = f"{p.where}: " if p.where else ""
-        err.print(f"{where}[{colour}]{p.severity.value}[/{colour}]: {p.message}", markup=True,
-                  soft_wrap=True)
+        where = f"{escape(p.where)}: " if p.where else ""
+        # the stable code in brackets (as rustc does) lets scripts and tests tell errors apart
+        err.print(f"{where}[{colour}]{p.severity.value}[/{colour}]\\[{p.code}]: {escape(p.message)}",
+                  markup=True, soft_wrap=True)
         if p.hint:
-            err.print(f"    hint: {p.hint}", soft_wrap=True)
+            err.print(f"    hint: {p.hint}", markup=False, soft_wrap=True)
 
 
 def _fail(exc: PublisherError) -> None:
@@ -60,6 +62,16 @@ def _fail(exc: PublisherError) -> None:
     n = len(exc.errors)
     err.print(f"[red]{n} error{'s' if n != 1 else ''}[/red]; nothing was written.", markup=True)
     raise typer.Exit(exc.exit_code)
+
+
+class _Terminated(SystemExit):
+    """SIGTERM (a pipeline's timeout, ``kill``): stop as Ctrl-C does, temporary files removed.
+
+    A SystemExit, not a KeyboardInterrupt: typer turns the latter into a silent exit 130."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated(143)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -87,6 +99,7 @@ def build(
 def _build(edition: Path, out_dir: Path, chosen: list[str]) -> None:
     from .publish import publish
 
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if err.is_terminal:
             with err.status("building…") as status:
@@ -95,9 +108,12 @@ def _build(edition: Path, out_dir: Path, chosen: list[str]) -> None:
             result = publish(edition, out_dir, chosen)
     except PublisherError as exc:
         _fail(exc)
-    except KeyboardInterrupt:
-        err.print("interrupted; nothing was written.")
-        raise typer.Exit(130)
+    except (KeyboardInterrupt, _Terminated) as exc:
+        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+        done = ("the outputs were written before it stopped" if getattr(exc, "outputs_written", False)
+                else "nothing was written")
+        err.print(f"{what}; {done}.")
+        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130)
     _report(result.warnings)
     for path in result.files:
         if path.is_dir():
@@ -347,4 +363,9 @@ def import_json_cmd(
 
 
 def main() -> None:  # pragma: no cover - console entry
-    app()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        app()
+    except _Terminated:  # before or after a command ran
+        err.print("terminated; nothing was written.")
+        sys.exit(143)

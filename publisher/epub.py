@@ -451,6 +451,7 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
                 if max(im.size) > EPUB_IMAGE_LONG_SIDE:
                     im.thumbnail((EPUB_IMAGE_LONG_SIDE, EPUB_IMAGE_LONG_SIDE), PILImage.Resampling.LANCZOS)
                 buf = io.BytesIO()
+                im.info.pop("comment", None)  # Pillow copies a JPEG comment into the new file
                 if fig.image.media_type == "image/png":
                     im.save(buf, "PNG", optimize=True)
                     mt = "image/png"

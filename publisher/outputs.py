@@ -19,7 +19,9 @@ import ctypes
 import fcntl
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,6 +43,22 @@ def check_out_dir(out_dir: Path, edition_dir: Path) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(Problem(f"the output path {out_dir} is a file", out_dir,
                                   hint="give a folder", code="out-not-dir"))
+    # Find out before rendering whether the folder can be made and written, by trying it
+    # (permissions say little when pipelines run as root); the probe leaves nothing behind.
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise OSError(f"{existing} is a file, not a folder")
+        fd, probe = tempfile.mkstemp(prefix=TMP_PREFIX, dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        why = f"{exc.strerror} in {existing}" if exc.strerror else str(exc)
+        raise OutputError(Problem(f"cannot create the output folder {out_dir}: {why}", out_dir,
+                                  hint="choose a folder you can write to, e.g. --out dist",
+                                  code="out-unwritable")) from None
 
 
 @contextmanager
@@ -52,6 +70,25 @@ def _locked(folder: Path):
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _signals_deferred():
+    """Hold Ctrl-C and SIGTERM while the files are renamed into place, so that an
+    interrupted build replaces its outputs all together or not at all. A signal that came
+    meanwhile is raised when this ends, marked ``outputs_written`` for the message."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # runs a pending handler here
+        except (KeyboardInterrupt, SystemExit) as exc:  # Ctrl-C, or the CLI's SIGTERM handler
+            exc.outputs_written = True  # type: ignore[attr-defined]
+            raise
 
 
 def _clean_stale(folders: set[Path]) -> None:
@@ -201,13 +238,14 @@ def write_outputs(root: Path, files: dict[str, bytes],
                     f.flush()
                     os.fsync(f.fileno())
                 os.chmod(tmp, 0o644)
-            for tmp, target in temps:
-                os.replace(tmp, target)
-                written.append(target)
-            for tmp, target in folder_temps:
-                _swap_in(tmp, target)
-                written.append(target)
-            _fsync_dir(root)
+            with _signals_deferred():
+                for tmp, target in temps:
+                    os.replace(tmp, target)
+                    written.append(target)
+                for tmp, target in folder_temps:
+                    _swap_in(tmp, target)
+                    written.append(target)
+                _fsync_dir(root)
     except OSError as exc:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)

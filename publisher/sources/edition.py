@@ -16,6 +16,7 @@ import re
 import tomllib
 import warnings
 from pathlib import Path
+from urllib.parse import unquote
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -24,7 +25,7 @@ from ..errors import Problems, SourceError
 from ..model import (Article, ArticleKind, Byline, Credit, Edition, Editor, Image, Issue,
                      Page, Paper, Placement, SourceRef)
 from . import markdown
-from .text import decode, invisible_characters, read_text
+from .text import bidi_controls, control_characters, decode, invisible_characters, read_text
 
 EDITION_FILE = "edition.toml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -32,6 +33,10 @@ MAX_IMAGE_PIXELS = 60_000_000  # ~ a 9000 x 6600 photo; larger is a bomb or a mi
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 MAX_HEADLINE = 120
+MIN_IMAGE_SIDE = 8  # smaller is a tracking pixel or a broken export, not a news photo
+LARGE_IMAGE_PIXELS = 24_000_000  # above this, say that the outputs carry it downscaled
+# A tag or comment in a front-matter field: plain-text fields never hold markup.
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>")
 
 # Roles that start a credit in a byline ("通讯员 王颖 潘尚", "记者A", "本报记者 李四").
 BYLINE_ROLES = ("本报记者", "特约记者", "见习记者", "首席记者", "记者", "特约通讯员", "通讯员",
@@ -119,15 +124,21 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
     folder = Path(folder)
     if not folder.exists():
         raise SourceError(problems_one(f"no such edition folder: {folder}", folder,
-                                       "give the folder that holds edition.toml"))
+                                       "give the folder that holds edition.toml", code="no-edition"))
     if not folder.is_dir():
         raise SourceError(problems_one("the edition path is a file, not a folder", folder,
-                                       "give the folder that holds edition.toml"))
+                                       "give the folder that holds edition.toml",
+                                       code="edition-not-folder"))
     root = folder.resolve()
     toml_path = folder / EDITION_FILE
     if not toml_path.is_file():
         raise SourceError(problems_one(f"no {EDITION_FILE} in the edition folder", toml_path,
-                                       "create it; see the README's edition format"))
+                                       "create it; see the README's edition format",
+                                       code="no-edition-toml"))
+    if not _inside(toml_path, root):
+        raise SourceError(problems_one(f"{EDITION_FILE} is a link to a file outside the edition folder",
+                                       toml_path, "replace the link with the file itself",
+                                       code="outside-edition"))
     text, problem = read_text(toml_path)
     if problem:
         raise SourceError([problem])
@@ -137,6 +148,12 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         raise SourceError(problems_one(f"invalid TOML: {exc}", toml_path, "fix the TOML syntax",
                                        line=line, code="toml")) from None
+    for loc, value in _strings(raw):
+        if bad := control_characters(value):
+            problems.add(f"{'.'.join(map(str, loc))} contains the control character "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", toml_path, _line_of(text, loc),
+                         hint="remove the escape: it is invisible and not allowed in XML",
+                         code="control-character")
     try:
         schema = EditionSchema.model_validate(raw)
     except ValidationError as exc:
@@ -171,6 +188,12 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
                              hint=f"create articles/{slug}.md or remove {slug!r} from the page",
                              code="missing-article")
                 continue
+            if not _inside(path, root):
+                # a symlinked article (or articles/ folder) would publish a local file
+                problems.add(f"article {slug!r}: {path} is a link to a file outside the edition folder",
+                             path, hint="copy the article into the edition's articles/ folder",
+                             code="outside-edition")
+                continue
             article = read_article(path, slug, root, problems)
             if article is not None:
                 arts.append(article)
@@ -196,6 +219,26 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
                               code="unlisted-article")
     problems.raise_if_errors()
     return Edition(paper=paper, issue=issue, pages=tuple(pages), root=root)
+
+
+def _strings(value: Any, loc: tuple = ()):
+    """Every string in parsed TOML, with its key path."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, (*loc, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*loc, i))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, symlinks resolved, is inside the (resolved) edition folder ``root``."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False
 
 
 def read_article(path: Path, slug: str, root: Path, problems: Problems) -> Article | None:
@@ -225,6 +268,14 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems) -> Artic
                          f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, _line_of(text, (key,)),
                          hint="retype the text; these characters can reverse or hide what readers see",
                          code="invisible-characters")
+        if value and (bad := control_characters(value)):
+            problems.add(f"{key} contains the control character "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, _line_of(text, (key,)),
+                         hint="remove the escape (\\u001b …): it is invisible and not allowed in XML",
+                         code="control-character")
+        if value and (tag := _MARKUP.search(value)):
+            problems.add(f"{key} contains HTML markup {tag.group(0)[:40]!r}", path, _line_of(text, (key,)),
+                         hint="front-matter fields are plain text; remove the tag", code="raw-html")
         if key == "headline" and value and len(value) > MAX_HEADLINE:
             problems.add(f"the headline has {len(value)} characters (at most {MAX_HEADLINE})", path,
                          _line_of(text, (key,)), hint="shorten it; move detail to the subtitle",
@@ -235,6 +286,20 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems) -> Artic
 
     blocks = markdown.parse_body(body, path, body_line - 1, problems, resolve,
                                  briefs=meta.kind is ArticleKind.BRIEFS)
+    # Checked on the parsed text, so that characters written as entities (&#x202e;) count too.
+    for block in blocks:
+        texts = [block.text, *getattr(block, "attribution", ()), getattr(block, "alt", None) or ""]
+        where = block.source.line if block.source else body_line
+        if bad := sorted({c for t in texts for c in bidi_controls(t)}):
+            problems.add(f"the text contains direction-changing characters "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, where,
+                         hint="retype the sentence; these invisible characters reverse what readers see",
+                         code="invisible-characters")
+        if bad := sorted({c for t in texts for c in control_characters(t)}):
+            problems.add(f"the text contains the control character "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, where,
+                         hint="delete it; written as an entity or not, it is invisible and not allowed in XML",
+                         code="control-character")
     if not blocks:
         problems.add("the article has no body", path, body_line,
                      hint="write the text below the front matter", code="empty-body")
@@ -291,6 +356,7 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
     def fail(msg: str, hint: str, code: str = "image") -> None:
         problems.add(msg, article, line, hint=hint, code=code)
 
+    href = src  # as written (percent-encoded): the reading PDF's HTML links it this way
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("//"):
         scheme = src.split(":", 1)[0].lower()
         if scheme in ("http", "https") or src.startswith("//"):
@@ -300,6 +366,12 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
         else:
             fail(f"image URL scheme {scheme!r} is not allowed: {src[:60]!r}",
                  "put the photo in images/ and link it by its relative path", "image-url")
+        return None
+    # Markdown percent-encodes link targets (照片.jpg -> %E7%85%A7…): decode before the path is
+    # resolved and checked, so that %2e%2e is seen as the .. it is.
+    src = unquote(src)
+    if "\x00" in src:
+        fail(f"image path {src!r} contains a NUL character", "use a plain relative path", "image-outside")
         return None
     if src.startswith("/") or "\\" in src:
         fail(f"absolute image path {src!r}", "link images relative to the edition: images/<name>",
@@ -315,14 +387,22 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
         fail(f"image {src!r} is outside the edition folder",
              "copy the photo into the edition's images/ folder", "image-outside")
         return None
-    if not resolved.is_file():
+    try:
+        size = resolved.stat().st_size if resolved.exists() else None
+    except OSError as exc:  # a name too long, a permission: the path cannot be an image here
+        fail(f"image path {src[:80]!r} cannot be read ({exc.strerror})", "use a short relative path "
+             "to a file in images/", "missing-image")
+        return None
+    if size is None:
         fail(f"image {src!r} does not exist", f"add the file {target} or fix the path",
              "missing-image")
         return None
-    size = resolved.stat().st_size
     if size > MAX_IMAGE_BYTES:
         fail(f"image {src!r} is {size // 1_048_576} MB (at most {MAX_IMAGE_BYTES // 1_048_576} MB)",
              "export a smaller JPEG", "image-too-large")
+        return None
+    if not resolved.is_file():
+        fail(f"image {src!r} is not a regular file", "link a JPEG or PNG file in images/", "not-an-image")
         return None
     from PIL import Image as PILImage  # Pillow is only needed where there are images
 
@@ -332,21 +412,58 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
             with PILImage.open(resolved) as im:
                 fmt, (w, h) = im.format, im.size
                 if w * h > MAX_IMAGE_PIXELS:
-                    raise PILImage.DecompressionBombError(f"{w} x {h} pixels")
-                im.verify()
+                    raise PILImage.DecompressionBombError(
+                        f"{w} × {h} px, {w * h / 1e6:.0f} megapixels")
+                if fmt not in IMAGE_TYPES:
+                    fail(f"image {src!r} is {fmt}, not JPEG or PNG", "convert it to JPEG (photos) or PNG",
+                         "image-format")
+                    return None
+                if getattr(im, "is_animated", False):
+                    fail(f"image {src!r} is animated ({im.n_frames} frames); a page shows one picture",
+                         "export the frame to print as a JPEG or PNG", "image-animated")
+                    return None
+                # Decode every pixel (the header alone passes a truncated upload). The pixel
+                # count is bounded above; JPEGs decode at 1/8 scale, which reads every byte.
+                if fmt == "JPEG":
+                    im.draft(im.mode, (max(1, w // 8), max(1, h // 8)))
+                im.load()
         except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
             fail(f"image {src!r} is too large to decode safely ({exc})",
                  f"resize it below {MAX_IMAGE_PIXELS // 1_000_000} megapixels", "image-bomb")
             return None
-        except Exception as exc:  # Pillow raises many types for broken files
-            fail(f"image {src!r} is not a readable image ({type(exc).__name__}: {exc})",
+        except PILImage.UnidentifiedImageError:
+            fail(f"image {src!r} is not a readable image: not a JPEG or PNG file (its content is {_sniff(resolved)})",
                  "export the photo again as JPEG or PNG", "not-an-image")
             return None
-    if fmt not in IMAGE_TYPES:
-        fail(f"image {src!r} is {fmt}, not JPEG or PNG", "convert it to JPEG (photos) or PNG",
-             "image-format")
+        except Exception as exc:  # Pillow raises many types for damaged files
+            fail(f"image {src!r} is damaged and cannot be decoded ({exc})",
+                 "export or download the photo again", "image-damaged")
+            return None
+    if min(w, h) < MIN_IMAGE_SIDE:
+        fail(f"image {src!r} is only {w} × {h} px", f"use the real photo (at least {MIN_IMAGE_SIDE} px "
+             "on each side); a tiny image is a placeholder or a broken export", "image-too-small")
         return None
-    return Image(path=resolved, href=src, width=w, height=h, media_type=IMAGE_TYPES[fmt])
+    if w * h > LARGE_IMAGE_PIXELS:
+        problems.warn(f"image {src!r} is {w} × {h} px ({w * h / 1e6:.0f} megapixels); it is downscaled "
+                      "for the EPUB", article, line, hint="export it smaller to speed up builds",
+                      code="image-large")
+    return Image(path=resolved, href=href, width=w, height=h, media_type=IMAGE_TYPES[fmt])
+
+
+def _sniff(path: Path) -> str:
+    """What a file that is not an image probably is, for the error message."""
+    head = path.read_bytes()[:2048]
+    if not head:
+        return "empty"
+    if b"<svg" in head.lower():
+        return "an SVG drawing, which can load other files and run scripts"
+    if head.lstrip().startswith(b"<"):
+        return "HTML or XML"
+    try:
+        head.decode("utf-8")
+        return "text"
+    except UnicodeDecodeError:
+        return "not a known image format"
 
 
 # ---------------------------------------------------------------- messages and lines

@@ -31,6 +31,11 @@ from ..model import Block, Brief, Figure, Image, Paragraph, Run, RunStyle, Sourc
 
 # html=True only so that raw HTML is *seen* and refused with its line; it is never rendered.
 _MD = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+# markdown-it drops links and images whose URL it deems unsafe (javascript:, file:, data:
+# but images) and prints their source as text instead, so ``![图](file:///etc/passwd)``
+# would be published as that text. Accept every URL here: images are checked (and refused
+# with a message) by the reader, and link targets are never output.
+_MD.validateLink = lambda url: True
 
 _ATTRIBUTION = re.compile(r"[（(]([^（）()]{1,40})[）)]\s*$")
 _SUBHEAD = re.compile(r"^(?:(\d{1,2})[\s.、．]+)?(\S+?[？！?!：:。])?\s*(.*)$")

@@ -8,6 +8,7 @@ command that converts it, never decoded with ``errors='ignore'``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import Problem
@@ -18,6 +19,15 @@ _BIDI_AND_INVISIBLE = {
     "\u200e", "\u200f", "\u061c",  # marks
     "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",  # zero-width characters
 }
+
+
+# C0 controls but tab and line feed, DEL, C1 controls, and noncharacters: invisible, and not
+# allowed in XML 1.0 (an EPUB carrying one is not well-formed). NUL has its own message.
+_CONTROL = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+                      + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
+                      + "]")
+_NAMES = {"\x07": "BEL", "\x08": "BACKSPACE", "\x0b": "VERTICAL TAB", "\x0c": "FORM FEED",
+          "\x1b": "ESCAPE", "\x7f": "DELETE"}
 
 
 def guess_encoding(data: bytes) -> str | None:
@@ -57,6 +67,14 @@ def decode(data: bytes, path: Path, encoding: str = "utf-8") -> tuple[str | None
         return None, Problem("the file contains a NUL character (binary data?)", path, line,
                              hint="remove the NUL bytes; the file must be plain UTF-8 text",
                              code="encoding")
+    if bad := _CONTROL.search(text):
+        ch = bad.group(0)
+        line = text[: bad.start()].count("\n") + 1
+        return None, Problem(f"the file contains the control character U+{ord(ch):04X} "
+                             f"({_NAMES.get(ch, 'invisible, not allowed in XML')})", path, line,
+                             hint="delete it (it was probably pasted from a terminal or a "
+                                  "typesetting system); tabs and line breaks are fine",
+                             code="control-character")
     return text, None
 
 
@@ -66,6 +84,20 @@ def read_text(path: Path, encoding: str = "utf-8") -> tuple[str | None, Problem 
     except OSError as exc:
         return None, Problem(f"cannot read the file: {exc.strerror}", path, code="io")
     return decode(data, path, encoding)
+
+
+_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+
+
+def control_characters(text: str) -> list[str]:
+    """C0/C1 controls (but tab and line feed) and noncharacters: not allowed in XML 1.0."""
+    return sorted(set(_CONTROL.findall(text)) | ({"\x00"} if "\x00" in text else set()) | (
+        {"\r"} if "\r" in text else set()))
+
+
+def bidi_controls(text: str) -> list[str]:
+    """Embeddings, overrides and isolates: they reorder what follows them on screen."""
+    return sorted({c for c in text if c in _BIDI})
 
 
 def invisible_characters(text: str) -> list[str]:

@@ -52,7 +52,11 @@ _SPACE_CLASS = {"quarter": "4", "eighth": "8", "off": None}
 # A Latin/digit run: starts with a letter or digit, may contain spaces and ASCII marks, ends
 # with a letter, a digit, % or °. Latin-1 to Cyrillic letters count as Latin here.
 _CORE = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"
-_LATIN_RUN = re.compile(rf"[{_CORE}](?:[{_CORE} .,:;/@+\-_&#'’!?()=~*]*[{_CORE}%°])?%?")
+# Combining marks stay in the run of their base letter: a tag between "e" and U+0301 would
+# show the accent alone on a dotted circle ("José" typed with a decomposed é).
+_COMBINING = r"\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F"
+_LATIN_RUN = re.compile(
+    rf"[{_CORE}](?:[{_CORE}{_COMBINING} .,:;/@+\-_&#'’!?()=~*]*[{_CORE}{_COMBINING}%°])?%?")
 
 
 def _ideographic(char: str) -> bool:

@@ -53,6 +53,7 @@ _LEAD = re.compile(
 
 _CREDIT_BODY = rf"(?:(?:{_ROLE})\s*)?{_NAME}(?:[\s、]+{_NAME}){{0,5}}"
 CREDIT_LINE = re.compile(rf"^[（(]?\s*(?P<who>{_CREDIT_BODY}|(?:{_ROLE}))\s*摄\s*[）)]?$")
+_CREDIT_WINDOW = 100  # characters: a role, six names and their spaces fit easily
 CREDIT_TAIL = re.compile(rf"(?<=[。！？”\s）])\s*[（(]?\s*(?P<who>{_CREDIT_BODY})\s*摄\s*[）)]?$")
 BYLINE_LINE = re.compile(rf"^(?P<mark>[○●◎])?\s*[（(]?\s*(?P<body>(?:(?:{_ROLE})\s*[:：]?\s*)?"
                          rf"{_NAME}(?:[\s、，]+(?:(?:{_ROLE})\s*)?{_NAME}){{0,11}})\s*[）)]?$")
@@ -153,7 +154,11 @@ def match_credit_line(text: str) -> str | None:
 
 def split_credit_tail(text: str) -> tuple[str, str | None]:
     """A caption ending with its credit: ("图为…。", "本报记者 张三 摄")."""
-    m = CREDIT_TAIL.search(text)
+    # A credit is short and ends the caption: search only the end. The pattern backtracks
+    # badly over long runs of spaces (a line of 800 spaces took 28 s; found by fuzzing).
+    if not text.rstrip(" \t)）").endswith("摄"):
+        return text, None
+    m = CREDIT_TAIL.search(text, max(0, len(text) - _CREDIT_WINDOW))
     if not m or m.start() == 0:
         return text, None
     return text[: m.start()].rstrip(), f"{m.group('who').strip()} 摄"

@@ -36,6 +36,10 @@ from .report import Finding, ImportResult, Reporter
 
 SCHEMA_FILE = "feed.schema.json"
 _TAG = re.compile(r"<[^>]{0,2000}>")
+# Elements whose content is code or another document, never text to print (a <script>'s
+# "alert(1)" would otherwise become a paragraph).
+_NOT_TEXT = re.compile(r"<\s*(script|style|iframe|object|embed|template|noscript|svg|math)\b[^>]{0,2000}>"
+                       r".*?<\s*/\s*\1\s*>", re.I | re.S)
 _BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/p|/div|/h[1-6]|/li)\s*>", re.I)
 
 
@@ -248,7 +252,7 @@ class FeedImporter:
         if paras is None and art.get("content"):
             content = art["content"]
             if re.search(r"<\s*(p|br|div)\b", content, re.I):
-                content = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", content)))
+                content = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", _NOT_TEXT.sub("", content))))
                 rep.guess("html", "HTML in content turned into plain paragraphs", slug=slug,
                           where=f"{where}.content")
             paras = [p for p in content.split("\n")]
