@@ -11,7 +11,6 @@ cannot go under); their ratio; peak memory of a fresh build process; EPUB and PD
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from big_edition import SAMPLE, make_big_edition  # noqa: E402
+from make_big_edition import SAMPLE, make as make_big_edition  # noqa: E402
 
 from publisher.config import load_settings  # noqa: E402
 from publisher.publish import load, publish, reading_pdf  # noqa: E402

@@ -10,7 +10,6 @@ edition folder: ``publisher build OUT_DIR --format print`` builds it.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import tomllib
 from pathlib import Path

@@ -91,27 +91,24 @@ def _signals_deferred():
             raise
 
 
-def _clean_stale(folders: set[Path]) -> None:
-    """Remove what killed builds left in the folders this build writes into.
-
-    Only those folders, not their subfolders: a bag's own files are its payload, whatever
-    their names, and temporary files and folders always sit beside their targets.
-    """
-    for folder in folders:
-        try:
-            entries = list(folder.iterdir())
-        except OSError:
+def _clean_stale(root: Path) -> None:
+    """Remove what killed builds left anywhere under ``root`` (files and folders named
+    TMP_PREFIX…). A bag (a folder holding bagit.txt) is not entered: its files are its
+    payload, whatever their names; temporary folders always sit beside their targets."""
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        if here != root and "bagit.txt" in files:
+            dirs[:] = []
             continue
-        for path in entries:
-            if not path.name.startswith(TMP_PREFIX):
-                continue
-            try:
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
-            except OSError:
-                pass
+        for name in [d for d in dirs if d.startswith(TMP_PREFIX)]:
+            dirs.remove(name)
+            shutil.rmtree(here / name, ignore_errors=True)
+        for name in files:
+            if name.startswith(TMP_PREFIX):
+                try:
+                    (here / name).unlink()
+                except OSError:
+                    pass
 
 
 def _fsync_dir(path: Path) -> None:
@@ -220,8 +217,7 @@ def write_outputs(root: Path, files: dict[str, bytes],
     folder_temps: list[tuple[Path, Path]] = []
     try:
         with _locked(root):
-            _clean_stale({root} | {(root / rel).parent for rel in files}
-                         | {(root / name).parent for name in (folders or {})})
+            _clean_stale(root)
             for name, content in (folders or {}).items():
                 target = root / name
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -17,33 +17,17 @@ wall clock also counts the fsyncs of writing).
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "editions" / "xnrb-2019-10-21-xianan"
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def make_edition(target: Path, pages: int) -> Path:
-    shutil.copytree(SAMPLE / "images", target / "images")
-    (target / "articles").mkdir(parents=True)
-    toml = (SAMPLE / "edition.toml").read_text("utf-8")
-    head, first_page = toml.split("[[pages]]", 1)
-    slugs = re.findall(r'^\s+"([a-z0-9-]+)",', first_page, flags=re.M)
-    blocks = []
-    for n in range(1, pages + 1):
-        for slug in slugs:
-            text = (SAMPLE / "articles" / f"{slug}.md").read_text("utf-8")
-            (target / "articles" / f"{slug}-{n:02d}.md").write_text(text, "utf-8")
-        names = ", ".join(f'"{s}-{n:02d}"' for s in slugs)
-        blocks.append(f'[[pages]]\nnumber = {n}\nname = "咸安新闻"\nlabel = "第{n}版"\n'
-                      f'editors = [{{ role = "责任编辑", name = "周敏" }}]\narticles = [{names}]\n')
-    (target / "edition.toml").write_text(head + "\n".join(blocks), "utf-8")
-    return target
+from make_big_edition import make as make_edition  # noqa: E402
 
 
 def timed(edition: Path, formats: list[str]) -> tuple[float, float]:
