@@ -67,9 +67,10 @@ def test_a_folder_file_may_not_leave_its_folder(tmp_path):
     assert not (tmp_path / "escape.txt").exists()
 
 
-def test_files_inside_a_whole_folder_are_never_taken_for_leftovers(tmp_path):
+def test_files_inside_a_bag_are_never_taken_for_leftovers(tmp_path):
     name = f"{outputs.TMP_PREFIX}looks-like-a-leftover.jpg"
-    write_outputs(tmp_path, {}, {"bag": {f"data/{name}": b"a photo"}})
+    write_outputs(tmp_path, {}, {"bag": {"bagit.txt": b"BagIt-Version: 1.0\n",
+                                         f"data/{name}": b"a photo"}})
     write_outputs(tmp_path, {"other.txt": b"x", "bag2/y.txt": b"y"})
     assert (tmp_path / "bag" / "data" / name).read_bytes() == b"a photo"
 
