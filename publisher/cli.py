@@ -243,6 +243,21 @@ def preflight(
         raise typer.Exit(1)
 
 
+@app.command("errors")
+def errors_list() -> None:
+    """List every error code publisher reports, with what it means.
+
+    Messages print as `file:line: error[code]: what`, then a hint saying how to fix it.
+
+    Example: publisher errors
+    """
+    from .errors import CODES
+
+    width = max(map(len, CODES))
+    for code, meaning in CODES.items():
+        out.print(f"{code:{width}}  {meaning}", soft_wrap=True)
+
+
 @fonts_app.command("install")
 def fonts_install(
     folder: Annotated[Optional[Path], typer.Option(help="Fonts folder (default: the house's).")] = None,

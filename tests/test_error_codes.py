@@ -1,0 +1,45 @@
+"""Every error code the code can report is in the documented list (`publisher errors`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from publisher.cli import app
+from publisher.errors import CODES
+
+PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+# code="x", code: str = "x", and resolve_image's fail(message, hint, "x")
+PATTERNS = (re.compile(r'\bcode(?:: str)?\s*=\s*"([a-z0-9-]+)"'),
+            re.compile(r'\bfail\([^()]*(?:\([^()]*\)[^()]*)*,\s*"([a-z0-9-]+)"\)', re.S))
+
+
+def used_codes() -> set[str]:
+    codes: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        if "importers" in path.parts:  # the import report's finding kinds are another list
+            continue
+        text = path.read_text("utf-8")
+        for pattern in PATTERNS:
+            codes.update(pattern.findall(text))
+    return codes - {""}
+
+
+def test_every_code_in_the_source_is_documented():
+    assert used_codes() - set(CODES) == set()
+
+
+def test_every_code_the_hostile_catalog_expects_is_documented():
+    expected = set()
+    for path in HOSTILE.glob("*/expect.toml"):
+        expected.update(re.findall(r'^code = "([a-z0-9-]+)"', path.read_text("utf-8"), re.M))
+    assert expected and expected - set(CODES) == set()
+
+
+def test_errors_command_lists_them():
+    result = CliRunner().invoke(app, ["errors"])
+    assert result.exit_code == 0
+    assert all(code in result.output for code in CODES)
