@@ -91,3 +91,28 @@ def test_seed_page_has_no_ascii_comma_left_between_han():
         if c in ",?:;" and is_han(out[i - 1]) and is_han(out[i + 1]):
             raise AssertionError(f"ASCII {c!r} left between Han at {i}: {out[i-10:i+10]!r}")
     assert [c for c in out if is_han(c)] == [c for c in seed.read_text(encoding="utf-8") if is_han(c)]
+
+
+# Properties asked by the hostile-input work (issue 8): the pass never leaves ASCII
+# punctuation between two Han characters, and never touches URLs, e-mail addresses or numbers.
+_HAN = st.sampled_from("党的十九大提出要推动社会治理重心向基层下移咸安区")
+_ASCII_MARK = st.sampled_from(",:;?!")
+_TOKENS = st.sampled_from(["https://www.xnnews.com.cn/a/1.html", "editor@xnnews.cn", "53.97",
+                           "10:30", "1,000", "001229.SZ", "3:2"])
+
+
+@given(st.lists(st.tuples(_HAN, _ASCII_MARK, _HAN), min_size=1, max_size=8))
+def test_no_ascii_mark_is_left_between_two_han(triples):
+    text = "".join(a + m + b for a, m, b in triples)
+    out = normalize(text)
+    for i in range(1, len(out) - 1):
+        if out[i] in ",:;?!" and "\u4e00" <= out[i - 1] <= "\u9fff" and "\u4e00" <= out[i + 1] <= "\u9fff":
+            raise AssertionError(f"ASCII {out[i]!r} left between Han in {out!r}")
+
+
+@given(st.lists(st.one_of(_HAN, _TOKENS), min_size=1, max_size=10))
+def test_urls_emails_and_numbers_are_never_touched(parts):
+    text = "".join(parts)
+    out = normalize(text)
+    for token in {p.strip() for p in parts if p.strip() and not ("\u4e00" <= p <= "\u9fff")}:
+        assert token in out, (token, out)
