@@ -165,6 +165,7 @@ def verify(
 @app.command()
 def check(
     path: Annotated[Path, typer.Argument(help="An edition folder, a built .epub or a built .pdf.")],
+    typography: Annotated[bool, typer.Option("--typography", help="Insist on the typography counts: PATH must be a PDF.")] = False,
 ) -> None:
     """Check sources or outputs and report every problem, building nothing.
 
@@ -173,9 +174,12 @@ def check(
     starts and ends, ragged justified lines, tofu, wide punctuation pairs, overflow).
 
     Example: publisher check editions/xnrb-2019-10-21-xianan
-    Example: publisher check dist/xnrb-2019-10-21-xianan/xnrb-2019-10-21-xianan.pdf
+    Example: publisher check --typography dist/xnrb-2019-10-21-xianan/xnrb-2019-10-21-xianan.pdf
     """
     _setup_logging(False)
+    if typography and not (path.is_file() and path.suffix.lower() == ".pdf"):
+        err.print(f"{path}: --typography reads a built PDF; give the .pdf file")
+        raise typer.Exit(2)
     if path.is_file() and path.suffix.lower() == ".pdf":
         from .typography import measure
 

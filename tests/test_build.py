@@ -156,6 +156,6 @@ def test_check_command_on_outputs(sample_build):
 
     from publisher.cli import app
 
-    result = CliRunner().invoke(app, ["check", str(sample_build / f"{ID}.pdf")])
+    result = CliRunner().invoke(app, ["check", "--typography", str(sample_build / f"{ID}.pdf")])
     assert result.exit_code == 0, result.output
     assert "wide pairs" in result.output
