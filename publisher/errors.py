@@ -150,6 +150,7 @@ CODES: dict[str, str] = {
     "url-refused": "a render tried to read outside the edition, styles and fonts folders",
     "render": "WeasyPrint reported a problem that would make a wrong output",
     "overflow": "an article does not fit its box on a print page (names article, page, lines over)",
+    "underfull": "warning: columns of a print page end short of the foot (size given)",
     "print-pages": "the print layout cannot place the page's articles",
     "config": "the house configuration ([tool.publisher]) is missing or invalid",
     "output-profile": "the print output profile (ICC) is missing or not CMYK",

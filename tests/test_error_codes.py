@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 # code="x", code: str = "x", and resolve_image's fail(message, hint, "x")
 PATTERNS = (re.compile(r'\bcode(?:: str)?\s*=\s*"([a-z0-9-]+)"'),
+            re.compile(r'Severity\.[A-Z]+, "([a-z0-9-]+)"'),
             re.compile(r'\bfail\([^()]*(?:\([^()]*\)[^()]*)*,\s*"([a-z0-9-]+)"\)', re.S))
 
 
