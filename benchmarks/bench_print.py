@@ -62,7 +62,7 @@ def main() -> None:
     s = statistics.median(t for t, _ in serial)
     p = statistics.median(t for t, _ in parallel)
     print(f"edition: {edition}; load average before: {load_before}, after: {os.getloadavg()}")
-    for name, runs in ((f"serial   (1 worker)", serial), (f"parallel ({args.workers} workers)", parallel)):
+    for name, runs in (("serial   (1 worker)", serial), (f"parallel ({args.workers} workers)", parallel)):
         print(f"{name}: median {statistics.median(t for t, _ in runs):.2f} s wall, "
               f"{statistics.median(c for _, c in runs):.2f} s CPU; "
               f"runs {[round(t, 2) for t, _ in runs]}")

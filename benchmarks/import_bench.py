@@ -14,20 +14,18 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from build_bench import median_time  # noqa: E402  (benchmarks/ is on the path when run)
 from publisher.sources.importers import run_import  # noqa: E402
 from publisher.sources.importers.plaintext import import_text  # noqa: E402
 
-SEED_CANDIDATES = [ROOT.parent / "shared" / "seeds" / "xianan-2019-10-page.txt",
-                   Path("/work/shared/seeds/xianan-2019-10-page.txt")]
+SEED_CANDIDATES = [ROOT.parent / "shared" / "seeds" / "xianan-2019-10-page.txt"]
 
 
 def seed_chunks(text: str) -> list[tuple[str, bool]]:
@@ -52,16 +50,6 @@ def make_copy(seed: str, articles: int) -> str:
         chunk, wide = chunks[k % len(chunks)]
         out.append(("\n\n\n\n" if wide else "\n\n") + chunk)
     return "".join(out).lstrip("\n") + "\n"
-
-
-def median_time(fn, runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ HTML from an edition can reach an output.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -28,10 +27,6 @@ def typeset(text: str | None, spacing: str = "quarter") -> Markup:
     except ImportError:  # pragma: no cover - the pass is part of the package
         return escape(text)
     return to_html(text, cjk_latin_space=spacing)
-
-
-def date_zh(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def brief(item: Brief, spacing: str = "quarter") -> Markup:
@@ -65,7 +60,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(date_zh=date_zh)
     env.globals.update(ArticleKind=ArticleKind, RunStyle=RunStyle, is_paragraph=_is(Paragraph),
                        is_subhead=_is(Subhead), is_figure=_is(Figure), is_brief=_is(Brief))
     return env
