@@ -8,10 +8,17 @@
 #   poppler-utils                       pdftoppm/pdffonts for tests and previews
 #   ghostscript                         its default_cmyk.icc is the default print output intent
 #   python3-venv                        the virtual environment in .venv
+# With the argument "test", also what only the test suite needs:
+#   chromium, nodejs + npm              DAISY Ace (npm @daisy/ace-cli) checks the EPUB's accessibility
 set -euo pipefail
 packages=(fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
           default-jre-headless poppler-utils ghostscript)
 missing=()
+if [ "${1:-}" = test ]; then
+  packages+=(chromium)
+  # A node from elsewhere (nodesource bundles npm) is fine: only install Debian's when absent.
+  command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
