@@ -437,6 +437,7 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
 
     JPEG photos become progressive JPEGs; PNG (graphics, screenshots) stays PNG."""
     from PIL import Image as PILImage
+    from PIL import ImageOps
 
     out: dict[str, tuple[str, bytes, str, tuple[int, int]]] = {}
     for article in edition.articles:
@@ -446,8 +447,10 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
             name = image_name(fig)
             if name in out:
                 continue
-            with PILImage.open(fig.image.path) as im:
-                im.load()
+            with PILImage.open(fig.image.path) as source:
+                # A phone photo is stored sideways with an EXIF orientation; the metadata is
+                # stripped below, so the pixels are turned upright first.
+                im = ImageOps.exif_transpose(source)
                 if max(im.size) > EPUB_IMAGE_LONG_SIDE:
                     im.thumbnail((EPUB_IMAGE_LONG_SIDE, EPUB_IMAGE_LONG_SIDE), PILImage.Resampling.LANCZOS)
                 buf = io.BytesIO()

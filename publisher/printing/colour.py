@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageOps
 
 from ..errors import Problem, RenderError
 from ..model import Edition, Figure
@@ -39,8 +39,9 @@ def profile_name(path: Path) -> str:
 
 
 def to_cmyk(source: Path, target: Path, output: ImageCms.ImageCmsProfile) -> None:
-    with Image.open(source) as im:
-        im.load()
+    with Image.open(source) as original:
+        # The CMYK copy carries no EXIF: turn a sideways-stored phone photo upright first.
+        im = ImageOps.exif_transpose(original)
         embedded = im.info.get("icc_profile")
         if im.mode == "CMYK":
             cmyk = im

@@ -427,6 +427,8 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
                 if fmt == "JPEG":
                     im.draft(im.mode, (max(1, w // 8), max(1, h // 8)))
                 im.load()
+                if im.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF orientation: turned 90°
+                    w, h = h, w  # the size as the photo is shown, which is what layout needs
         except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
             fail(f"image {src!r} is too large to decode safely ({exc})",
                  f"resize it below {MAX_IMAGE_PIXELS // 1_000_000} megapixels", "image-bomb")
