@@ -81,25 +81,61 @@ def _setup_logging(verbose: bool) -> None:
 
 @app.command()
 def build(
-    edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
+    editions: Annotated[list[Path], typer.Argument(help="The edition folder(s) (each holds edition.toml).", metavar="EDITION...")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
     formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
+    skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose requested outputs are all in OUT already (resumes a batch).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
-    """Build an edition's outputs.
+    """Build an edition's outputs; several editions build one after the other (a backfill).
+
+    In a batch, an edition that fails is reported and the next one is built; the exit code
+    is 1 when any failed. Outputs are written whole or not at all, so a batch stopped midway
+    is resumed with --skip-built.
 
     Example: publisher build editions/xnrb-2019-10-21-xianan --out dist --format epub
+    Example: publisher build editions/xnrb-2019-* --out archive-2019 --format archive --skip-built
     """
     from .publish import FORMATS
 
     _setup_logging(verbose)
-    _build(edition, out_dir, [f.value for f in formats] if formats else list(FORMATS))
+    _build_all(editions, out_dir, [f.value for f in formats] if formats else list(FORMATS), skip_built)
+
+
+def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool) -> None:
+    """One edition: its errors end the run. Several: each is reported, then a summary."""
+    from .publish import built_already
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    if len(editions) == 1 and not skip_built:
+        _build(editions[0], out_dir, chosen)
+        return
+    failed: list[Path] = []
+    skipped = 0
+    for n, edition in enumerate(editions, 1):
+        if skip_built and built_already(edition, out_dir, chosen):
+            skipped += 1
+            continue
+        err.print(f"[{n}/{len(editions)}] {edition}", highlight=False)
+        try:
+            _build(edition, out_dir, chosen)
+        except typer.Exit as stop:
+            if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
+                err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
+                          "built before it are complete; resume with --skip-built")
+                raise
+            failed.append(edition)
+    built = len(editions) - len(failed) - skipped
+    summary = f"{built} built, {skipped} skipped (already built), {len(failed)} failed"
+    if failed:
+        err.print(f"[red]{summary}:[/red] " + ", ".join(escape(str(p)) for p in failed), markup=True)
+        raise typer.Exit(1)
+    out.print(summary)
 
 
 def _build(edition: Path, out_dir: Path, chosen: list[str]) -> None:
     from .publish import publish
 
-    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if err.is_terminal:
             with err.status("building…") as status:
@@ -125,17 +161,20 @@ def _build(edition: Path, out_dir: Path, chosen: list[str]) -> None:
 
 @app.command()
 def archive(
-    edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
+    editions: Annotated[list[Path], typer.Argument(help="The edition folder(s) (each holds edition.toml).", metavar="EDITION...")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; the bag goes to OUT/<edition-id>/archive/.")] = Path("dist"),
+    skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose bag is in OUT already (resumes a backfill).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
     """Build an issue's archive package: a BagIt bag of PDF/A, page PDFs, ALTO, METS, NITF,
     EPUB and sources.
 
+    Several editions are archived one after the other, as ``build`` does (a backfill).
+
     Example: publisher archive editions/xnrb-2019-10-21-xianan --out dist
     """
     _setup_logging(verbose)
-    _build(edition, out_dir, ["archive"])
+    _build_all(editions, out_dir, ["archive"], skip_built)
 
 
 @app.command()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings, load_settings
-from .errors import Problem, Problems
+from .errors import Problem, Problems, PublisherError
 from .fonts import FontSet, check_coverage, load_fonts
 from .model import Edition
 from .outputs import check_out_dir, write_outputs
@@ -120,3 +120,22 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout:
     if layout:
         return render_with_layout(html, **args)
     return Rendered(render_pdf(html, **args), ())
+
+
+def output_paths(edition_id: str, out_dir: Path, formats: Iterable[str]) -> list[Path]:
+    """Where ``publish`` writes each format's main output (the archive: its bag's folder)."""
+    base = out_dir / edition_id
+    names = {"epub": f"{edition_id}.epub", "pdf": f"{edition_id}.pdf",
+             "print": f"{edition_id}-print.pdf", "archive": "archive/bagit.txt"}
+    return [base / names[f] for f in dict.fromkeys(formats)]
+
+
+def built_already(edition_dir: Path, out_dir: Path, formats: Iterable[str]) -> bool:
+    """Every requested output of the edition is in ``out_dir`` (outputs are written whole, so
+    present means complete; it does not mean current: sources changed since are not seen)."""
+    problems = Problems()
+    try:
+        edition = read_edition(edition_dir, problems)
+    except PublisherError:
+        return False  # the build reports why
+    return all(p.exists() for p in output_paths(edition.id, out_dir, formats))
