@@ -179,26 +179,35 @@ def archive(
 
 @app.command()
 def verify(
-    bag: Annotated[Path, typer.Argument(help="The archive bag folder (OUT/<edition-id>/archive).")],
+    bags: Annotated[list[Path], typer.Argument(help="The archive bag folder(s) (OUT/<edition-id>/archive).", metavar="BAG...")],
 ) -> None:
-    """Check an archive bag: fixity of every file, BagIt structure, METS references, ALTO and
+    """Check archive bags: fixity of every file, BagIt structure, METS references, ALTO and
     METS against their schemas, NITF against publisher's subset schema, PDF/A declarations.
+    Every bag is checked; the exit code is 1 when any does not verify.
 
     Example: publisher verify dist/xnrb-2019-10-21-xianan/archive
+    Example: publisher verify bags/*/archive
     """
     from .archive import verify_bag
 
     _setup_logging(False)
-    try:
-        problems = verify_bag(bag)
-    except PublisherError as exc:
-        _fail(exc)
-    if problems:
-        _report(problems)
-        err.print(f"[red]{bag}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
-                  "the bag does not verify[/red]", markup=True)
+    bad = 0
+    for bag in bags:
+        try:
+            problems = verify_bag(bag)
+        except PublisherError as exc:
+            problems = exc.problems
+        if problems:
+            bad += 1
+            _report(problems)
+            err.print(f"[red]{escape(str(bag))}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
+                      "the bag does not verify[/red]", markup=True)
+        else:
+            out.print(f"{bag}: bag verified (fixity, structure, METS references, schemas, PDF/A declarations)")
+    if len(bags) > 1:
+        out.print(f"{len(bags) - bad} of {len(bags)} bags verified")
+    if bad:
         raise typer.Exit(1)
-    out.print(f"{bag}: bag verified (fixity, structure, METS references, schemas, PDF/A declarations)")
 
 
 @app.command()

@@ -1,0 +1,26 @@
+"""`publisher verify` on many bags (checking a backfill): every bag is checked, the bad one
+is named, and the exit code is 1 when any bag does not verify."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from publisher.cli import app
+
+
+def test_verify_checks_every_bag_and_names_the_bad_one(archive_bag, bag_copy):
+    alto = sorted((bag_copy / "data").rglob("*.xml"))[0]
+    alto.write_bytes(alto.read_bytes().replace(b"<", b" <", 1))
+    result = CliRunner().invoke(app, ["verify", str(archive_bag), str(bag_copy)])
+    assert result.exit_code == 1, result.output
+    text = "".join(result.output.split("\n"))  # rich wraps long paths
+    assert f"{archive_bag}: bag verified" in text
+    assert f"{bag_copy}: " in text and "does not verify" in text
+    assert alto.name in text
+    assert "1 of 2 bags verified" in text
+
+
+def test_verify_of_good_bags_exits_zero(archive_bag):
+    result = CliRunner().invoke(app, ["verify", str(archive_bag), str(archive_bag)])
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 bags verified" in result.output
