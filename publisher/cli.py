@@ -39,6 +39,11 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 
+class PageSize(str, Enum):
+    a4 = "A4"
+    phone = "phone"
+
+
 class Format(str, Enum):
     epub = "epub"
     pdf = "pdf"
@@ -85,6 +90,7 @@ def build(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
     formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose requested outputs are all in OUT already (resumes a batch).")] = False,
+    page_size: Annotated[Optional[PageSize], typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: the house's [tool.publisher.reading].")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
     """Build an edition's outputs; several editions build one after the other (a backfill).
@@ -99,16 +105,18 @@ def build(
     from .publish import FORMATS
 
     _setup_logging(verbose)
-    _build_all(editions, out_dir, [f.value for f in formats] if formats else list(FORMATS), skip_built)
+    _build_all(editions, out_dir, [f.value for f in formats] if formats else list(FORMATS), skip_built,
+               page_size.value if page_size else None)
 
 
-def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool) -> None:
+def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool,
+               page_size: str | None = None) -> None:
     """One edition: its errors end the run. Several: each is reported, then a summary."""
     from .publish import built_already
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     if len(editions) == 1 and not skip_built:
-        _build(editions[0], out_dir, chosen)
+        _build(editions[0], out_dir, chosen, page_size)
         return
     failed: list[Path] = []
     skipped = 0
@@ -118,7 +126,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
             continue
         err.print(f"[{n}/{len(editions)}] {edition}", highlight=False)
         try:
-            _build(edition, out_dir, chosen)
+            _build(edition, out_dir, chosen, page_size)
         except typer.Exit as stop:
             if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
                 err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
@@ -133,15 +141,21 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     out.print(summary)
 
 
-def _build(edition: Path, out_dir: Path, chosen: list[str]) -> None:
+def _build(edition: Path, out_dir: Path, chosen: list[str], page_size: str | None = None) -> None:
+    from .config import load_settings
     from .publish import publish
 
     try:
+        settings = load_settings(edition)
+        if page_size:
+            reading = settings.reading.model_copy(update={"page_size": page_size})
+            settings = settings.model_copy(update={"reading": reading})
         if err.is_terminal:
             with err.status("building…") as status:
-                result = publish(edition, out_dir, chosen, progress=lambda m: status.update(m + "…"))
+                result = publish(edition, out_dir, chosen, settings,
+                                 progress=lambda m: status.update(m + "…"))
         else:
-            result = publish(edition, out_dir, chosen)
+            result = publish(edition, out_dir, chosen, settings)
     except PublisherError as exc:
         _fail(exc)
     except (KeyboardInterrupt, _Terminated) as exc:

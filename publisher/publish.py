@@ -98,6 +98,12 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
     return result
 
 
+def reading_styles(settings: Settings) -> list[str]:
+    """The reading PDF's stylesheets: A4, or A4's rules with the phone page on top."""
+    names = ["base.css", "typeset.css", "reading.css"]
+    return names + ["reading-phone.css"] if settings.reading.page_size == "phone" else names
+
+
 def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
     return reading_render(edition, settings, fonts).pdf
 
@@ -112,7 +118,7 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout:
     # PDF/A-2a (tagged: accessible logical structure) that also declares PDF/UA-1 in its
     # XMP: one file is both the accessible reading PDF and the archive's issue PDF/A.
     args = dict(base_dir=edition.root,
-                stylesheets=[settings.styles_dir / n for n in ("base.css", "typeset.css", "reading.css")],
+                stylesheets=[settings.styles_dir / n for n in reading_styles(settings)],
                 fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
                 what="reading PDF", pdf_variant="pdf/a-2a", pdf_tags=True,
                 xmp=xmp_description(edition, pdfua=1))
