@@ -88,7 +88,7 @@ def line_texts(pdf: Path) -> list[str]:
     from publisher.typography import _body_lines, _read_chars
 
     out = []
-    for index, _, _, chars, _ in _read_chars(pdf):
+    for index, _, chars, _ in _read_chars(pdf):
         for lines in _body_lines(index, chars, 10.5):
             out.extend(line.text for line in lines)
     return out
