@@ -38,7 +38,7 @@ from markupsafe import Markup, escape
 
 from .punctuation import is_cjk
 
-__all__ = ["to_html", "CLOSING_MARKS", "OPENING_MARKS"]
+__all__ = ["to_html", "keep_start", "CLOSING_MARKS", "OPENING_MARKS"]
 
 # Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified
 # Chinese fonts: pauses, stops and closing brackets and quotes.
@@ -86,11 +86,32 @@ def _halted(text: str) -> list[bool]:
     return halt
 
 
-def to_html(text: str, *, cjk_latin_space: str = "quarter") -> Markup:
+def keep_start(text: str) -> int:
+    """Where the unbreakable end of a paragraph starts: before its last two letters, the
+    opening marks just before them, and everything after them (closing marks, ……)."""
+    letters, i = 0, len(text)
+    while i > 0:
+        c = text[i - 1]
+        if not (c.isspace() or unicodedata.category(c)[0] in "PM"):
+            letters += 1
+            if letters == 2:
+                i -= 1
+                break
+        i -= 1
+    else:
+        return len(text)  # fewer than two letters: nothing to keep together
+    while i > 0 and text[i - 1] in OPENING_MARKS:
+        i -= 1
+    return i
+
+
+def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = False) -> Markup:
     """Escape ``text`` and wrap the spans the typeset CSS needs (see the module docstring).
 
     ``text`` is plain text. Markup passed in is unescaped first and its tags escaped like any
     text, so for HTML with inline elements apply ``to_html`` to each text node instead.
+    ``keep_end``: ``text`` ends a paragraph; its last two letters (see ``keep_start``) are
+    wrapped in ``<span class="keep-end">`` so that no last line holds a lone character.
     """
     text = text.unescape() if isinstance(text, Markup) else str(text)
     if cjk_latin_space not in _SPACE_CLASS:
@@ -109,23 +130,48 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter") -> Markup:
                 sides.append(f"cl-{size}e")
             if sides:
                 runs[s] = (e, " ".join(sides))
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if i in runs:
-            end, cls = runs[i]
-            out.append(f'<span class="{cls}">{escape(text[i:end])}</span>')
+    keep = keep_start(text) if keep_end and len(text) > 2 else len(text)
+
+    def emit(lo: int, hi: int) -> list[str]:
+        """Markup for text[lo:hi]: a Latin run crossing lo or hi is cut there, and only its
+        own ends keep their gap classes."""
+        out: list[str] = []
+        i = lo
+        cut = [(s, e, c) for s, (e, c) in runs.items() if s < lo < e]
+        if cut:
+            s, e, cls = cut[0]
+            end = min(e, hi)
+            cls = " ".join(k for k in cls.split() if k.endswith("e") and e <= hi)
+            out.append(f'<span class="{cls}">{escape(text[lo:end])}</span>' if cls else str(escape(text[lo:end])))
             i = end
-        elif halt[i]:
-            j = i
-            while j < len(text) and halt[j]:
-                j += 1
-            out.append(f'<span class="halt">{escape(text[i:j])}</span>')
-            i = j
-        else:
-            j = i + 1
-            while j < len(text) and j not in runs and not halt[j]:
-                j += 1
-            out.append(str(escape(text[i:j])))
-            i = j
+        while i < hi:
+            if i in runs:
+                end, cls = runs[i]
+                if end > hi:
+                    cls = " ".join(k for k in cls.split() if k.endswith("s"))
+                    end = hi
+                out.append(f'<span class="{cls}">{escape(text[i:end])}</span>' if cls else str(escape(text[i:end])))
+                i = end
+            elif halt[i]:
+                j = i
+                while j < hi and halt[j]:
+                    j += 1
+                out.append(f'<span class="halt">{escape(text[i:j])}</span>')
+                i = j
+            else:
+                j = i + 1
+                while j < hi and j not in runs and not halt[j]:
+                    j += 1
+                out.append(str(escape(text[i:j])))
+                i = j
+        return out
+
+    out = emit(0, keep)
+    if keep < len(text):
+        # The lone-last-character rule (clreq; xeCJK does the same): the paragraph's last two
+        # letters never part. A nowrap span, because it keeps the text as it is (no character
+        # inserted, extraction unchanged), works the same in the EPUB and the PDF, and lets
+        # WeasyPrint's own line breaking move the letter before it down when they do not fit;
+        # doing it in pdf_justify would mean re-breaking paragraphs after layout.
+        out += ['<span class="keep-end">', *emit(keep, len(text)), "</span>"]
     return Markup("".join(out))

@@ -67,7 +67,7 @@ def seed_paragraphs(limit: int | None = None) -> list[str]:
 
 def page_html(paragraphs: list[str], extra_css: str = "") -> str:
     css = TYPESET_CSS.read_text(encoding="utf-8") + PAGE_CSS + extra_css
-    body = "".join(f'<p class="zh-text">{to_html(p)}</p>' for p in paragraphs)
+    body = "".join(f'<p class="zh-text">{to_html(p, keep_end=True)}</p>' for p in paragraphs)
     return (f'<html lang="zh-Hans"><head><meta charset="utf-8"><style>{css}</style></head>'
             f"<body>{body}</body></html>")
 
