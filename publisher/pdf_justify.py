@@ -30,6 +30,11 @@ No character is inserted: the PDF holds the source text and positioning only, so
 and text extraction give the original string (extractors may still *synthesise* spaces where
 gaps are wide; pdfium flags those as generated).
 
+Line-end marks on half an em (GB/T 15834) are a document's choice, made in CSS with the custom
+property ``--line-end-marks: half`` (the house option ``line_end_marks`` writes it on the root
+element): ``text_align`` is wrapped to let such a line's last closing mark hang its blank half
+past the column edge (``line_end_hang``). The default, ``full``, changes nothing.
+
 A second, separate adjustment (``trim_classes``) is publisher-specific: the CJK–Latin gap of
 publisher/typeset/spacing.py is inline padding on a span, which should not show at a line's
 start or end; ``text_align`` is wrapped to drop that padding where such a span starts or ends a
@@ -57,7 +62,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 
-__all__ = ["install", "installed", "uninstall", "is_expandable", "WEASYPRINT_VERSION"]
+__all__ = ["install", "installed", "uninstall", "is_expandable", "line_end_hang", "WEASYPRINT_VERSION"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -257,9 +262,57 @@ def trim_edge_gaps(line) -> None:
                 ancestor.width -= pad
 
 
+# --- Line-end marks on half an em (GB/T 15834 行末点号半角), a CSS-driven choice -------------
+
+# Closing and pause marks: their glyph fills the left half of the em, the right half is blank.
+_CLOSING = frozenset("，。、：；！？”’）》〉】」』〕〗〙］｝")
+
+
+def _custom(style, name: str) -> str:
+    try:
+        tokens = style[name]
+    except KeyError:
+        return ""
+    return "".join(getattr(t, "value", "") or "" for t in tokens or ()).strip()
+
+
+def line_end_hang(line) -> float:
+    """How far the line's last mark may stand past the column edge: half an em where the
+    document asks for half-width line-end marks (the custom property ``--line-end-marks:
+    half``, inherited; the house option ``[tool.publisher.typography] line_end_marks``) and
+    the line ends with a closing or pause mark set on a whole em, else 0.
+
+    The blank right half of that mark then hangs past the edge, so its ink ends at the edge and
+    the spare width is spread over the line instead: the mark is trimmed to half width where
+    the eye sees it, and no character moves to another line (line breaks are not changed).
+    A mark already on half an em (``halt``, in a squeezed pair) is left alone.
+    """
+    if _custom(line.style, "__line_end_marks") != "half":
+        return 0.0
+    from weasyprint.formatting_structure import boxes
+
+    texts = [box for box in _text_boxes(line, boxes) if box.text]
+    if not texts or texts[-1].text[-1] not in _CLOSING:
+        return 0.0
+    style = texts[-1].style
+    features = style["font_feature_settings"]
+    if features != "normal" and ("halt", 1) in tuple(features):
+        return 0.0
+    return style["font_size"] / 2
+
+
 def _text_align(context, line, available_width, last):
     trim_edge_gaps(line)
-    return _saved["text_align"](context, line, available_width, last)
+    hang = 0.0
+    if not last and line.style["text_align_all"] == "justify":
+        # The hanging half widens what the line is justified to (see line_end_hang).
+        hang = line_end_hang(line)
+    offset = _saved["text_align"](context, line, available_width + hang, last)
+    if hang and line.width > available_width:
+        # As CSS hanging punctuation: the hanging half is outside the line box, which stays
+        # as wide as the column (the text box inside it does not).
+        line.width = available_width
+    return offset
 
 
 # --- Installing ------------------------------------------------------------------------------
