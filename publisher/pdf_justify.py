@@ -35,6 +35,10 @@ property ``--line-end-marks: half`` (the house option ``line_end_marks`` writes 
 element): ``text_align`` is wrapped to let such a line's last closing mark hang its blank half
 past the column edge (``line_end_hang``). The default, ``full``, changes nothing.
 
+``word-break: break-all`` is made to work as CSS Text 3 says (``_create_layout``): WeasyPrint 70
+breaks such text anywhere only once a line overflows, so a URL still broke at its slashes and
+left short lines in narrow columns.
+
 A second, separate adjustment (``trim_classes``) is publisher-specific: the CJK–Latin gap of
 publisher/typeset/spacing.py is inline padding on a span, which should not show at a line's
 start or end; ``text_align`` is wrapped to drop that padding where such a span starts or ends a
@@ -70,6 +74,7 @@ WEASYPRINT_VERSION = "70.0"
 DEFAULT_TRIM_CLASSES = frozenset({"cl-4s", "cl-4e", "cl-8s", "cl-8e"})
 # The widest letter spacing (in em) the fallback may give to a line without CJK gaps or spaces.
 MAX_LATIN_SPACING = 0.1
+CJK_LATIN_GAP = 0.25  # em: the widest gap padding of publisher/typeset/spacing.py
 
 _saved: dict[str, object] = {}
 _trim_classes: frozenset[str] = frozenset()
@@ -315,6 +320,34 @@ def _text_align(context, line, available_width, last):
     return offset
 
 
+# --- word-break: break-all, as CSS Text 3 defines it ----------------------------------------
+
+def _create_layout(text, style, context, max_width, justification_spacing):
+    """line_break.create_layout, with Pango wrapping at any character for ``word-break:
+    break-all``.
+
+    WeasyPrint 70 only breaks such text anywhere when its first line overflows; otherwise Pango
+    breaks it at its usual opportunities (after / and - in a URL), which leaves each line of a
+    URL in a narrow column short by up to a path segment, too much to justify. CSS says
+    break-all text may break between any two typographic letter units, so the line fills.
+    publisher/typeset/spacing.py puts the property on URLs and other long strings only.
+    """
+    layout = _saved["create_layout"](text, style, context, max_width, justification_spacing)
+    if style["word_break"] == "break-all" and max_width is not None and 0 < max_width < 2 ** 21:
+        from weasyprint.text.constants import PANGO_WRAP_MODE
+        from weasyprint.text.ffi import TO_UNITS, pango
+
+        pango.pango_layout_set_wrap(layout.layout, PANGO_WRAP_MODE["WRAP_CHAR"])
+        # WeasyPrint 70 gives the text of an inline box that does not start the line the
+        # width left *before* the box's left padding (the CJK–Latin gap, at most 1/4 em):
+        # a line that Pango fills to the last character then overflows by that padding and
+        # the whole box moves to the next line. Wrap that much earlier; justification
+        # spreads the difference.
+        width = max(0.0, max_width - CJK_LATIN_GAP * style["font_size"])
+        pango.pango_layout_set_width(layout.layout, int(width * TO_UNITS))
+    return layout
+
+
 # --- Installing ------------------------------------------------------------------------------
 
 def installed() -> bool:
@@ -342,6 +375,8 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     _saved["justify_line"] = inline.justify_line
     _saved["text_align"] = inline.text_align
     _saved["set_text"] = line_break.Layout.set_text
+    _saved["create_layout"] = line_break.create_layout
+    line_break.create_layout = _create_layout
     inline.justify_line = justify_line
     inline.text_align = _text_align
     line_break.Layout.set_text = _set_text
@@ -359,3 +394,4 @@ def uninstall() -> None:
     inline.justify_line = _saved.pop("justify_line")
     inline.text_align = _saved.pop("text_align")
     line_break.Layout.set_text = _saved.pop("set_text")
+    line_break.create_layout = _saved.pop("create_layout")

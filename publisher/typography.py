@@ -68,6 +68,7 @@ TOLERANCE = 0.5  # pt
 GUTTER = 1.0  # em: a wider gap between two characters on one baseline separates columns
 # em: a gap that cuts a body baseline into segments (text columns are joined again from them)
 SEGMENT_GAP = 0.6
+INDENT = 2.5  # em: the widest first-line indent (with a halted opening mark) expected
 LINE_GAP = 2.2  # em: baselines further apart than this are not consecutive lines of a column
 
 
@@ -320,24 +321,60 @@ def _lines(page: int, chars: list[Char]) -> list[Line]:
 
 
 def _segments(chars: list[Char], size: float) -> list[list[Char]]:
-    """Runs of body characters on one baseline, cut where neighbours are over GUTTER em apart."""
+    """Runs of body characters on one baseline, cut at the gaps that may be gutters.
+
+    A gap of SEGMENT_GAP em or more (from a closing mark's half advance: it may be set on half
+    an em) is a gutter unless the text around it is so loosely justified that such gaps are its
+    normal spacing (the gap is at most twice the median gap between full-width characters of
+    the pieces on either side or of the whole row, plus half an em) and no line near it (two lines up or down)
+    starts where the piece after the gap starts, or up to an indent (2.5 em) left of it. Such a
+    line (a long unbreakable number pushed to the next line leaves its spare width to a few
+    gaps) stays one piece.
+    """
     rows: dict[float, list[Char]] = {}
     for c in chars:
         rows.setdefault(round(c.y, 1), []).append(c)
-    segments = []
+    pieces: list[tuple[float, list[Char], list[float]]] = []  # (gap before, piece, inner gaps)
+    row_gaps: dict[float, list[float]] = {}
     for y in sorted(rows, reverse=True):
         row = sorted(rows[y], key=lambda c: c.x)
-        current = [row[0]]
+        current, before, inner = [row[0]], 0.0, []
+        every = row_gaps.setdefault(y, [])
         for c in row[1:]:
             last = current[-1]
-            # A closing mark may be set on half an em (halt): measure the gap from that half.
             end = last.x + size / 2 if last.char in CLOSING_MARKS else last.right
-            if c.x - end > SEGMENT_GAP * size:
-                segments.append(current)
-                current = []
+            gap = c.x - end
+            if _full_width(last.char) and _full_width(c.char):
+                every.append(max(gap, 0.0))
+            if gap > SEGMENT_GAP * size:
+                pieces.append((before, current, inner))
+                current, before, inner = [], gap, []
+            elif _full_width(last.char) and _full_width(c.char):
+                inner.append(max(gap, 0.0))
             current.append(c)
-        segments.append(current)
-    return segments
+        pieces.append((before, current, inner))
+    starts = [(round(seg[0].y, 1), seg[0].x) for _, seg, _ in pieces]
+
+    def column_start(seg) -> bool:
+        y, x = round(seg[0].y, 1), seg[0].x
+        return any(y2 != y and abs(y2 - y) <= 2 * LINE_GAP * size
+                   and x - INDENT * size - TOLERANCE <= x2 <= x + TOLERANCE for y2, x2 in starts)
+
+    joined: list[list[Char]] = []
+    joined_gaps: list[list[float]] = []
+    for gap, seg, inner in pieces:
+        y = round(seg[0].y, 1)
+        if joined and round(joined[-1][0].y, 1) == y:
+            around = joined_gaps[-1] + inner
+            typical = max(statistics.median(around) if around else 0.0,
+                          statistics.median(row_gaps[y]) if row_gaps[y] else 0.0)
+            if gap <= 2 * typical + 0.5 * size and not column_start(seg):
+                joined[-1].extend(seg)
+                joined_gaps[-1].extend([gap] + inner)
+                continue
+        joined.append(seg)
+        joined_gaps.append(list(inner))
+    return joined
 
 
 @dataclass

@@ -21,6 +21,10 @@ and text extraction give the source string back):
   opening mark at a paragraph start (the start of ``text`` or after a newline) is halted too:
   it loses half an em (clreq, GB/T 15834).
 
+* **Long strings.** A URL, e-mail address or other string of 16 or more characters without a
+  space gets the class ``brk`` (CSS ``word-break: break-all``): it breaks between any two
+  characters, so narrow columns stay full and justified instead of ragged at each ``/``.
+
 Limitations, honestly: the CJK–Latin gap is padding on an inline box, so when a Latin run
 starts or ends a line the gap shows at the line's edge. In the PDF, publisher/pdf_justify.py
 removes that padding at line edges; in EPUB reading systems it stays (a quarter em at most,
@@ -57,6 +61,13 @@ _CORE = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"
 _COMBINING = r"\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F"
 _LATIN_RUN = re.compile(
     rf"[{_CORE}](?:[{_CORE}{_COMBINING} .,:;/@+\-_&#'’!?()=~*]*[{_CORE}{_COMBINING}%°])?%?")
+
+
+# A URL, an e-mail address or any other long string without a space: it may break between any
+# two characters (class "brk", CSS word-break: break-all), as Chinese dailies set them in
+# narrow columns, so that its lines fill the column and can be justified like the text
+# around them. (Breaking only at / and - leaves lines short by up to a word's width.)
+_LONG_WORD = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)\S+|[^\s]*@[^\s]+|[A-Za-z0-9][^\s]{15,}")
 
 
 def _ideographic(char: str) -> bool:
@@ -120,16 +131,20 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
     halt = _halted(text)
     # Boundaries of Latin runs that get a gap: start -> (end, class string).
     runs: dict[int, tuple[int, str]] = {}
-    if size:
-        for m in _LATIN_RUN.finditer(text):
-            s, e = m.span()
-            sides = []
-            if s and _ideographic(text[s - 1]):
-                sides.append(f"cl-{size}s")
-            if e < len(text) and _ideographic(text[e]):
-                sides.append(f"cl-{size}e")
-            if sides:
-                runs[s] = (e, " ".join(sides))
+    for m in _LATIN_RUN.finditer(text):
+        s, e = m.span()
+        sides = []
+        if size and s and _ideographic(text[s - 1]):
+            sides.append(f"cl-{size}s")
+        if size and e < len(text) and _ideographic(text[e]):
+            sides.append(f"cl-{size}e")
+        for word in _LONG_WORD.finditer(text, s, e):
+            if word.start() == s and word.end() == e:
+                sides.append("brk")
+            else:  # a long word inside a run with spaces: its own span, without gaps
+                runs.setdefault(word.start(), (word.end(), "brk"))
+        if sides:
+            runs[s] = (e, " ".join(sides))
     keep = keep_start(text) if keep_end and len(text) > 2 else len(text)
 
     def emit(lo: int, hi: int) -> list[str]:
@@ -141,14 +156,14 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
         if cut:
             s, e, cls = cut[0]
             end = min(e, hi)
-            cls = " ".join(k for k in cls.split() if k.endswith("e") and e <= hi)
+            cls = " ".join(k for k in cls.split() if k == "brk" or (k.endswith("e") and e <= hi))
             out.append(f'<span class="{cls}">{escape(text[lo:end])}</span>' if cls else str(escape(text[lo:end])))
             i = end
         while i < hi:
             if i in runs:
                 end, cls = runs[i]
                 if end > hi:
-                    cls = " ".join(k for k in cls.split() if k.endswith("s"))
+                    cls = " ".join(k for k in cls.split() if k == "brk" or k.endswith("s"))
                     end = hi
                 out.append(f'<span class="{cls}">{escape(text[i:end])}</span>' if cls else str(escape(text[i:end])))
                 i = end
