@@ -1,4 +1,4 @@
-"""Typography measured on the output PDF: the five checks of TYPOGRAPHY.md "Measurable checks".
+"""Typography measured on the output PDF: the checks of TYPOGRAPHY.md "Measurable checks".
 
 ``measure(pdf_path)`` reads every character back from the PDF with pdfium (its Unicode value,
 origin, font size, loose box; characters pdfium *generates*, the spaces and line ends it infers
@@ -12,25 +12,38 @@ from gaps, are left out) and counts:
    not start a paragraph; ``flush_both_lines``: lines flush on both edges);
 3. ``notdef``: characters drawn with a glyph the embedded font does not have (.notdef, tofu);
 4. ``wide_pairs``: two adjacent full-width marks set wider than 1.5 em;
-5. ``overflow``: characters outside the page (MediaBox), and, when the caller gives the column
-   boxes, body lines reaching beyond their column edge by more than 0.5 pt (text only: images
-   and other boxes are not read).
+5. ``overflow``: characters outside the page, cut by the trim or printed in the bleed: a
+   character must lie inside the TrimBox, or (slug lines, marks) inside the MediaBox and wholly
+   outside the BleedBox; without those boxes both are the MediaBox. When the caller gives the
+   column boxes, body lines reaching beyond their column edge by more than 0.5 pt count too
+   (text only: images and other boxes are not read);
+6. ``lone_last``: a paragraph's last line holding one character that is not punctuation
+   (``土。``, ``（吴`` / ``丰）``) after a line of the same paragraph: pulling one more character
+   down would fix it (publisher/typeset/spacing.py's ``keep_end`` does).
 
 How lines, body text and columns are found (the method, so the figures can be judged):
 
-* **Body text**: characters in the most common font size of the document (counted by
-  characters). Headlines, captions etc. only take part in checks 1, 3 and 5 (their lines: one
-  baseline, cut where two neighbours are more than an em apart).
-* **Columns and lines**: the body characters of a page are projected on the x axis; a gap of
-  at least one em that no body character covers is a gutter, the ranges between gutters are the
-  columns (a wide justification gap on one line is covered by the lines above and below). A
-  body line is the body characters of one column on one baseline (origin y to 0.1 pt). A
+* **Body text**: inside the trim, the characters in the most common font size of the document
+  (counted by characters) on baselines that hold a character of the most common face in that
+  size (so a bold or 楷 run belongs to its body line, while a caption or a masthead line set in
+  the body size but in another face does not). Headlines, captions etc. only take part in
+  checks 1, 3 and 5 (their lines: one baseline, cut where two neighbours are more than an em
+  apart).
+* **Columns and lines** (a broadsheet has many articles side by side, each with its own text
+  columns): each baseline is cut into pieces at gaps of 0.6 em or more (``_segments``, which
+  keeps a very loosely justified line whole); pieces on consecutive baselines (at most 2.2 em
+  apart) that overlap horizontally are one text column, and two such stacks that share their
+  left edge and follow each other directly are joined (a paragraph's short last line need not
+  overlap the next one's indented first). A body line is a column's pieces on one baseline. A
   column's left edge is its lines' smallest left edge; its right edge is, unless the caller
   passes ``columns``, the rightmost end of its lines (a closing mark at the end taken on half an
   em). That is right as soon as one line of the column is flush (always the case with
   publisher/pdf_justify.py); to judge output that was not justified, pass the real column
   boxes: ``columns=[(x0, x1), ...]`` in PDF points for every page, or
   ``{page_index: [(x0, x1), ...]}``.
+* **Reading order** (``_successors``): a column's text continues in the column below it unless
+  a headline lies between, else at the top of the column stack just right of it, else (the
+  lowest column of a page) on the next page; otherwise its last line ends a paragraph.
 * **A line's ends**: the first character's origin, and the last character's origin plus its
   advance, taken as one em for a full-width character (pdfium's loose box of some Han glyphs is
   wider than their advance) and the loose box otherwise. The PDF does not say whether a mark
@@ -38,8 +51,9 @@ How lines, body text and columns are found (the method, so the figures can be ju
   line ending with a closing or pause mark (，。”） …) is flush if either the full or the half
   advance meets the column edge: a half-width mark at a line end is GB/T 15834 practice, and
   happens when a squeezed pair such as 。（ is broken over two lines.
-* **A paragraph's last line**: the next body line in reading order (page, then column left to
-  right, then top to bottom) starts indented by at least half an em, or there is none. This assumes paragraphs start with a first-line indent (house style 2 em).
+* **A paragraph's last line**: the next body line in reading order starts indented by at
+  least half an em, or there is none. This assumes paragraphs start with a first-line indent
+  (house style 2 em).
 * **Pair width**: from the first mark's origin to the origin of the character after the pair
   (or the line's end), less the line's justification gap (the median extra gap between two
   full-width characters set on a whole em on that line) for each gap inside that span.

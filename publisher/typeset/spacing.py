@@ -29,8 +29,13 @@ Limitations, honestly: the CJK–Latin gap is padding on an inline box, so when 
 starts or ends a line the gap shows at the line's edge. In the PDF, publisher/pdf_justify.py
 removes that padding at line edges; in EPUB reading systems it stays (a quarter em at most,
 only where a line happens to start or end with a Latin run). Full-width marks at a line end
-are not trimmed to half width (the line breaks are not known when the markup is made);
-pdf_justify's justification fills the line instead.
+are not trimmed here (the line breaks are not known when the markup is made): the house
+option ``line_end_marks = "half"`` does it in pdf_justify's justification step.
+
+* **No lone last-line character.** With ``keep_end=True`` (the text ends a paragraph) the last
+  two letters, the opening marks just before them and everything after them are wrapped in
+  ``<span class="keep-end">`` (``white-space: nowrap``), so a paragraph never ends with one
+  character alone on its last line: the letter before it comes down with it.
 """
 
 from __future__ import annotations
