@@ -56,7 +56,10 @@ glyph's adjustment (up to 1/1000 em per glyph) would also better be ``round()``;
 patched here, because the lines already end within 0.5 pt without it (measured on the seed
 page, A5, 10.5 pt: 144 of 144 non-final lines flush, at most 0.20 pt and a median 0.016 pt from
 the column edge; WeasyPrint alone: 7 of 144, a median 2.5 pt short), and patching it would mean
-copying a 150-line drawing function. Cost: about +5 % CPU for write_pdf on that page (the
+copying a 150-line drawing function. The ``break-all`` fix (WRAP_CHAR when laying out such
+text) is a bug fix that belongs in line_break.create_layout upstream as it stands; the
+padding allowance in it is the workaround for an inline box's left padding that
+split_inline_box does not subtract, which upstream should fix where it happens. Cost: about +5 % CPU for write_pdf on that page (the
 box's own Pango layout is re-used; only the drawing pass shapes with the extra spacing).
 See tests/typeset/test_pdf_justify.py, which also prints these figures when run as a script.
 """

@@ -64,6 +64,7 @@ _CORE = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"
 # Combining marks stay in the run of their base letter: a tag between "e" and U+0301 would
 # show the accent alone on a dotted circle ("José" typed with a decomposed é).
 _COMBINING = r"\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F"
+_WORD = re.compile(rf"[{_CORE}{_COMBINING}]")
 _LATIN_RUN = re.compile(
     rf"[{_CORE}](?:[{_CORE}{_COMBINING} .,:;/@+\-_&#'’!?()=~*]*[{_CORE}{_COMBINING}%°])?%?")
 
@@ -151,6 +152,15 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
         if sides:
             runs[s] = (e, " ".join(sides))
     keep = keep_start(text) if keep_end and len(text) > 2 else len(text)
+    if not any(start < keep < end and "brk" in cls.split() for start, (end, cls) in runs.items()):
+        # Never cut a Latin word (a long string that breaks anywhere aside): it does not break
+        # anyway, and a search of the markup (an EPUB's XHTML) should find it whole. A short
+        # Latin run is kept whole.
+        while 0 < keep < len(text) and _WORD.match(text[keep - 1]) and _WORD.match(text[keep]):
+            keep -= 1
+        for start, (end, cls) in runs.items():
+            if start < keep < end and end - start <= 16:
+                keep = start
 
     def emit(lo: int, hi: int) -> list[str]:
         """Markup for text[lo:hi]: a Latin run crossing lo or hi is cut there, and only its

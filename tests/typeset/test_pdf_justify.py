@@ -163,15 +163,19 @@ def test_install_is_idempotent_and_reversible():
 
     was = pdf_justify.installed()
     pdf_justify.uninstall()
-    originals = (inline.justify_line, inline.text_align, line_break.Layout.set_text)
+    originals = (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                     line_break.create_layout)
     try:
         pdf_justify.install()
-        patched = (inline.justify_line, inline.text_align, line_break.Layout.set_text)
+        patched = (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                   line_break.create_layout)
         pdf_justify.install()
-        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text) == patched
+        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                line_break.create_layout) == patched
         assert patched[0] is pdf_justify.justify_line
         pdf_justify.uninstall()
-        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text) == originals
+        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                line_break.create_layout) == originals
     finally:
         (pdf_justify.install if was else pdf_justify.uninstall)()
 
