@@ -25,8 +25,13 @@ class _Strict(BaseModel):
 class Typography(_Strict):
     # Space between Han characters and Latin letters/digits (clreq: up to 1/4 em).
     cjk_latin_spacing: Literal["off", "eighth", "quarter"] = "quarter"
-    # Trim full-width marks at a line end to half width (GB/T 15834 allows both).
-    trim_line_end_punctuation: bool = False
+    # A closing or pause mark at the end of a justified line: "full" keeps its whole em (the
+    # blank half inside the column), "half" trims it to half width by letting the blank half
+    # hang past the column edge (GB/T 15834 allows both). Default "full": mainland dailies set
+    # body text on the character grid (方正 defaults to 全角式), where every character,
+    # line-end marks included, takes a whole em; it never looks like a fault to a proofreader,
+    # and "half" stays one switch away for a house that wants the optically straighter edge.
+    line_end_marks: Literal["full", "half"] = "full"
 
 
 class Reading(_Strict):

@@ -30,6 +30,15 @@ No character is inserted: the PDF holds the source text and positioning only, so
 and text extraction give the original string (extractors may still *synthesise* spaces where
 gaps are wide; pdfium flags those as generated).
 
+Line-end marks on half an em (GB/T 15834) are a document's choice, made in CSS with the custom
+property ``--line-end-marks: half`` (the house option ``line_end_marks`` writes it on the root
+element): ``text_align`` is wrapped to let such a line's last closing mark hang its blank half
+past the column edge (``line_end_hang``). The default, ``full``, changes nothing.
+
+``word-break: break-all`` is made to work as CSS Text 3 says (``_create_layout``): WeasyPrint 70
+breaks such text anywhere only once a line overflows, so a URL still broke at its slashes and
+left short lines in narrow columns.
+
 A second, separate adjustment (``trim_classes``) is publisher-specific: the CJK–Latin gap of
 publisher/typeset/spacing.py is inline padding on a span, which should not show at a line's
 start or end; ``text_align`` is wrapped to drop that padding where such a span starts or ends a
@@ -47,7 +56,10 @@ glyph's adjustment (up to 1/1000 em per glyph) would also better be ``round()``;
 patched here, because the lines already end within 0.5 pt without it (measured on the seed
 page, A5, 10.5 pt: 144 of 144 non-final lines flush, at most 0.20 pt and a median 0.016 pt from
 the column edge; WeasyPrint alone: 7 of 144, a median 2.5 pt short), and patching it would mean
-copying a 150-line drawing function. Cost: about +5 % CPU for write_pdf on that page (the
+copying a 150-line drawing function. The ``break-all`` fix (WRAP_CHAR when laying out such
+text) is a bug fix that belongs in line_break.create_layout upstream as it stands; the
+padding allowance in it is the workaround for an inline box's left padding that
+split_inline_box does not subtract, which upstream should fix where it happens. Cost: about +5 % CPU for write_pdf on that page (the
 box's own Pango layout is re-used; only the drawing pass shapes with the extra spacing).
 See tests/typeset/test_pdf_justify.py, which also prints these figures when run as a script.
 """
@@ -57,7 +69,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 
-__all__ = ["install", "installed", "uninstall", "is_expandable", "WEASYPRINT_VERSION"]
+__all__ = ["install", "installed", "uninstall", "is_expandable", "line_end_hang", "WEASYPRINT_VERSION"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -65,6 +77,7 @@ WEASYPRINT_VERSION = "70.0"
 DEFAULT_TRIM_CLASSES = frozenset({"cl-4s", "cl-4e", "cl-8s", "cl-8e"})
 # The widest letter spacing (in em) the fallback may give to a line without CJK gaps or spaces.
 MAX_LATIN_SPACING = 0.1
+CJK_LATIN_GAP = 0.25  # em: the widest gap padding of publisher/typeset/spacing.py
 
 _saved: dict[str, object] = {}
 _trim_classes: frozenset[str] = frozenset()
@@ -257,9 +270,85 @@ def trim_edge_gaps(line) -> None:
                 ancestor.width -= pad
 
 
+# --- Line-end marks on half an em (GB/T 15834 行末点号半角), a CSS-driven choice -------------
+
+# Closing and pause marks: their glyph fills the left half of the em, the right half is blank.
+_CLOSING = frozenset("，。、：；！？”’）》〉】」』〕〗〙］｝")
+
+
+def _custom(style, name: str) -> str:
+    try:
+        tokens = style[name]
+    except KeyError:
+        return ""
+    return "".join(getattr(t, "value", "") or "" for t in tokens or ()).strip()
+
+
+def line_end_hang(line) -> float:
+    """How far the line's last mark may stand past the column edge: half an em where the
+    document asks for half-width line-end marks (the custom property ``--line-end-marks:
+    half``, inherited; the house option ``[tool.publisher.typography] line_end_marks``) and
+    the line ends with a closing or pause mark set on a whole em, else 0.
+
+    The blank right half of that mark then hangs past the edge, so its ink ends at the edge and
+    the spare width is spread over the line instead: the mark is trimmed to half width where
+    the eye sees it, and no character moves to another line (line breaks are not changed).
+    A mark already on half an em (``halt``, in a squeezed pair) is left alone.
+    """
+    if _custom(line.style, "__line_end_marks") != "half":
+        return 0.0
+    from weasyprint.formatting_structure import boxes
+
+    texts = [box for box in _text_boxes(line, boxes) if box.text]
+    if not texts or texts[-1].text[-1] not in _CLOSING:
+        return 0.0
+    style = texts[-1].style
+    features = style["font_feature_settings"]
+    if features != "normal" and ("halt", 1) in tuple(features):
+        return 0.0
+    return style["font_size"] / 2
+
+
 def _text_align(context, line, available_width, last):
     trim_edge_gaps(line)
-    return _saved["text_align"](context, line, available_width, last)
+    hang = 0.0
+    if not last and line.style["text_align_all"] == "justify":
+        # The hanging half widens what the line is justified to (see line_end_hang).
+        hang = line_end_hang(line)
+    offset = _saved["text_align"](context, line, available_width + hang, last)
+    if hang and line.width > available_width:
+        # As CSS hanging punctuation: the hanging half is outside the line box, which stays
+        # as wide as the column (the text box inside it does not).
+        line.width = available_width
+    return offset
+
+
+# --- word-break: break-all, as CSS Text 3 defines it ----------------------------------------
+
+def _create_layout(text, style, context, max_width, justification_spacing):
+    """line_break.create_layout, with Pango wrapping at any character for ``word-break:
+    break-all``.
+
+    WeasyPrint 70 only breaks such text anywhere when its first line overflows; otherwise Pango
+    breaks it at its usual opportunities (after / and - in a URL), which leaves each line of a
+    URL in a narrow column short by up to a path segment, too much to justify. CSS says
+    break-all text may break between any two typographic letter units, so the line fills.
+    publisher/typeset/spacing.py puts the property on URLs and other long strings only.
+    """
+    layout = _saved["create_layout"](text, style, context, max_width, justification_spacing)
+    if style["word_break"] == "break-all" and max_width is not None and 0 < max_width < 2 ** 21:
+        from weasyprint.text.constants import PANGO_WRAP_MODE
+        from weasyprint.text.ffi import TO_UNITS, pango
+
+        pango.pango_layout_set_wrap(layout.layout, PANGO_WRAP_MODE["WRAP_CHAR"])
+        # WeasyPrint 70 gives the text of an inline box that does not start the line the
+        # width left *before* the box's left padding (the CJK–Latin gap, at most 1/4 em):
+        # a line that Pango fills to the last character then overflows by that padding and
+        # the whole box moves to the next line. Wrap that much earlier; justification
+        # spreads the difference.
+        width = max(0.0, max_width - CJK_LATIN_GAP * style["font_size"])
+        pango.pango_layout_set_width(layout.layout, int(width * TO_UNITS))
+    return layout
 
 
 # --- Installing ------------------------------------------------------------------------------
@@ -289,6 +378,8 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     _saved["justify_line"] = inline.justify_line
     _saved["text_align"] = inline.text_align
     _saved["set_text"] = line_break.Layout.set_text
+    _saved["create_layout"] = line_break.create_layout
+    line_break.create_layout = _create_layout
     inline.justify_line = justify_line
     inline.text_align = _text_align
     line_break.Layout.set_text = _set_text
@@ -306,3 +397,4 @@ def uninstall() -> None:
     inline.justify_line = _saved.pop("justify_line")
     inline.text_align = _saved.pop("text_align")
     line_break.Layout.set_text = _saved.pop("set_text")
+    line_break.create_layout = _saved.pop("create_layout")

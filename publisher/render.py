@@ -18,15 +18,17 @@ from .model import (Article, ArticleKind, Brief, Edition, Figure, Page, Paragrap
                     Subhead)
 
 
-def typeset(text: str | None, spacing: str = "quarter") -> Markup:
-    """Source text to safe inline markup, with the CJK typographic pass applied."""
+def typeset(text: str | None, spacing: str = "quarter", end: bool = False) -> Markup:
+    """Source text to safe inline markup, with the CJK typographic pass applied.
+
+    ``end``: the text ends a paragraph (its last two letters are kept on one line)."""
     if not text:
         return Markup("")
     try:
         from .typeset import to_html
     except ImportError:  # pragma: no cover - the pass is part of the package
         return escape(text)
-    return to_html(text, cjk_latin_space=spacing)
+    return to_html(text, cjk_latin_space=spacing, keep_end=end)
 
 
 def brief(item: Brief, spacing: str = "quarter") -> Markup:
@@ -38,7 +40,7 @@ def brief(item: Brief, spacing: str = "quarter") -> Markup:
     """
     text = item.text
     if not item.attribution:
-        return Markup('<span class="brief-text">') + typeset(text, spacing) + Markup("</span>")
+        return Markup('<span class="brief-text">') + typeset(text, spacing, end=True) + Markup("</span>")
     from .typeset.spacing import CLOSING_MARKS
 
     if text and text[-1] in CLOSING_MARKS:
@@ -47,7 +49,7 @@ def brief(item: Brief, spacing: str = "quarter") -> Markup:
         body = typeset(text, spacing)
     names = "（" + "、".join(item.attribution) + "）"
     return (Markup('<span class="brief-text">') + body + Markup('</span><span class="attribution">')
-            + typeset(names, spacing) + Markup("</span>"))
+            + typeset(names, spacing, end=True) + Markup("</span>"))
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +75,7 @@ def render(template: str, settings: Settings, **context) -> str:
     env = environment()
     spacing = settings.typography.cjk_latin_spacing
     return env.get_template(template).render(
-        typeset=lambda text: typeset(text, spacing), settings=settings,
+        typeset=lambda text, end=False: typeset(text, spacing, end), settings=settings,
         brief=lambda item: brief(item, spacing), **context)
 
 

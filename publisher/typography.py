@@ -1,4 +1,4 @@
-"""Typography measured on the output PDF: the five checks of TYPOGRAPHY.md "Measurable checks".
+"""Typography measured on the output PDF: the checks of TYPOGRAPHY.md "Measurable checks".
 
 ``measure(pdf_path)`` reads every character back from the PDF with pdfium (its Unicode value,
 origin, font size, loose box; characters pdfium *generates*, the spaces and line ends it infers
@@ -12,25 +12,38 @@ from gaps, are left out) and counts:
    not start a paragraph; ``flush_both_lines``: lines flush on both edges);
 3. ``notdef``: characters drawn with a glyph the embedded font does not have (.notdef, tofu);
 4. ``wide_pairs``: two adjacent full-width marks set wider than 1.5 em;
-5. ``overflow``: characters outside the page (MediaBox), and, when the caller gives the column
-   boxes, body lines reaching beyond their column edge by more than 0.5 pt (text only: images
-   and other boxes are not read).
+5. ``overflow``: characters outside the page, cut by the trim or printed in the bleed: a
+   character must lie inside the TrimBox, or (slug lines, marks) inside the MediaBox and wholly
+   outside the BleedBox; without those boxes both are the MediaBox. When the caller gives the
+   column boxes, body lines reaching beyond their column edge by more than 0.5 pt count too
+   (text only: images and other boxes are not read);
+6. ``lone_last``: a paragraph's last line holding one character that is not punctuation
+   (``土。``, ``（吴`` / ``丰）``) after a line of the same paragraph: pulling one more character
+   down would fix it (publisher/typeset/spacing.py's ``keep_end`` does).
 
 How lines, body text and columns are found (the method, so the figures can be judged):
 
-* **Body text**: characters in the most common font size of the document (counted by
-  characters). Headlines, captions etc. only take part in checks 1, 3 and 5 (their lines: one
-  baseline, cut where two neighbours are more than an em apart).
-* **Columns and lines**: the body characters of a page are projected on the x axis; a gap of
-  at least one em that no body character covers is a gutter, the ranges between gutters are the
-  columns (a wide justification gap on one line is covered by the lines above and below). A
-  body line is the body characters of one column on one baseline (origin y to 0.1 pt). A
+* **Body text**: inside the trim, the characters in the most common font size of the document
+  (counted by characters) on baselines that hold a character of the most common face in that
+  size (so a bold or 楷 run belongs to its body line, while a caption or a masthead line set in
+  the body size but in another face does not). Headlines, captions etc. only take part in
+  checks 1, 3 and 5 (their lines: one baseline, cut where two neighbours are more than an em
+  apart).
+* **Columns and lines** (a broadsheet has many articles side by side, each with its own text
+  columns): each baseline is cut into pieces at gaps of 0.6 em or more (``_segments``, which
+  keeps a very loosely justified line whole); pieces on consecutive baselines (at most 2.2 em
+  apart) that overlap horizontally are one text column, and two such stacks that share their
+  left edge and follow each other directly are joined (a paragraph's short last line need not
+  overlap the next one's indented first). A body line is a column's pieces on one baseline. A
   column's left edge is its lines' smallest left edge; its right edge is, unless the caller
   passes ``columns``, the rightmost end of its lines (a closing mark at the end taken on half an
   em). That is right as soon as one line of the column is flush (always the case with
   publisher/pdf_justify.py); to judge output that was not justified, pass the real column
   boxes: ``columns=[(x0, x1), ...]`` in PDF points for every page, or
   ``{page_index: [(x0, x1), ...]}``.
+* **Reading order** (``_successors``): a column's text continues in the column below it unless
+  a headline lies between, else at the top of the column stack just right of it, else (the
+  lowest column of a page) on the next page; otherwise its last line ends a paragraph.
 * **A line's ends**: the first character's origin, and the last character's origin plus its
   advance, taken as one em for a full-width character (pdfium's loose box of some Han glyphs is
   wider than their advance) and the loose box otherwise. The PDF does not say whether a mark
@@ -38,8 +51,9 @@ How lines, body text and columns are found (the method, so the figures can be ju
   line ending with a closing or pause mark (，。”） …) is flush if either the full or the half
   advance meets the column edge: a half-width mark at a line end is GB/T 15834 practice, and
   happens when a squeezed pair such as 。（ is broken over two lines.
-* **A paragraph's last line**: the next body line in reading order (page, then column left to
-  right, then top to bottom) starts indented by at least half an em, or there is none. This assumes paragraphs start with a first-line indent (house style 2 em).
+* **A paragraph's last line**: the next body line in reading order starts indented by at
+  least half an em, or there is none. This assumes paragraphs start with a first-line indent
+  (house style 2 em).
 * **Pair width**: from the first mark's origin to the origin of the character after the pair
   (or the line's end), less the line's justification gap (the median extra gap between two
   full-width characters set on a whole em on that line) for each gap inside that span.
@@ -66,6 +80,10 @@ FULL_WIDTH_MARKS = FORBIDDEN_START | FORBIDDEN_END
 CLOSING_MARKS = FORBIDDEN_START
 TOLERANCE = 0.5  # pt
 GUTTER = 1.0  # em: a wider gap between two characters on one baseline separates columns
+# em: a gap that cuts a body baseline into segments (text columns are joined again from them)
+SEGMENT_GAP = 0.6
+INDENT = 2.5  # em: the widest first-line indent (with a halted opening mark) expected
+LINE_GAP = 2.2  # em: baselines further apart than this are not consecutive lines of a column
 
 
 @dataclass
@@ -76,6 +94,8 @@ class Char:
     right: float  # origin + advance
     size: float
     font: str
+    bottom: float = 0.0  # the loose box's bottom and top
+    top: float = 0.0
 
 
 @dataclass
@@ -121,11 +141,12 @@ class Report:
     notdef: int = 0
     wide_pairs: int = 0
     overflow: int = 0
+    lone_last: int = 0
     details: list[str] = field(default_factory=list)
     text: str = ""  # every non-generated character, in reading order of pdfium
 
     COUNTS = ("forbidden_starts", "forbidden_ends", "split_marks", "ragged", "notdef",
-              "wide_pairs", "overflow")
+              "wide_pairs", "overflow", "lone_last")
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.COUNTS}
@@ -202,8 +223,26 @@ def _parse_to_unicode(data: bytes) -> dict[int, str]:
     return mapping
 
 
+@dataclass(frozen=True)
+class PageBoxes:
+    """The page's boxes in PDF user space (x0, y0, x1, y1); trim and bleed default to media."""
+
+    media: tuple[float, float, float, float]
+    trim: tuple[float, float, float, float]
+    bleed: tuple[float, float, float, float]
+
+
+def _inside(box, x0, y0, x1, y1, tolerance=TOLERANCE) -> bool:
+    return (x0 >= box[0] - tolerance and x1 <= box[2] + tolerance
+            and y0 >= box[1] - tolerance and y1 <= box[3] + tolerance)
+
+
+def _disjoint(box, x0, y0, x1, y1) -> bool:
+    return x1 <= box[0] or x0 >= box[2] or y1 <= box[1] or y0 >= box[3]
+
+
 def _read_chars(path: Path):
-    """Yield (page index, page width, page height, [Char], the page's non-generated text)."""
+    """Yield (page index, PageBoxes, [Char], the page's non-generated text)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -211,7 +250,8 @@ def _read_chars(path: Path):
     try:
         for index in range(len(pdf)):
             page = pdf[index]
-            width, height = page.get_size()
+            boxes = PageBoxes(tuple(page.get_mediabox()), tuple(page.get_trimbox()),
+                              tuple(page.get_bleedbox()))
             textpage = page.get_textpage()
             tp = textpage.raw
             chars: list[Char] = []
@@ -244,8 +284,9 @@ def _read_chars(path: Path):
                 n = raw.FPDFText_GetFontInfo(tp, i, buffer, len(buffer), None)
                 font = buffer.raw[:max(n - 1, 0)].decode("utf-8", "replace")
                 right = x.value + size if _full_width(char) else max(box.right, x.value)
-                chars.append(Char(char, x.value, y.value, right, size, font))
-            yield index, width, height, chars, _page_text(textpage)
+                chars.append(Char(char, x.value, y.value, right, size, font,
+                                  min(box.bottom, y.value), max(box.top, y.value)))
+            yield index, boxes, chars, _page_text(textpage)
             textpage.close()
             page.close()
     finally:
@@ -293,27 +334,186 @@ def _lines(page: int, chars: list[Char]) -> list[Line]:
     return [_make_line(page, chars_) for chars_ in lines]
 
 
-def _column_spans(chars: list[Char], size: float) -> list[tuple[float, float]]:
-    """The x ranges covered by body characters, split at the gaps of at least GUTTER em that
-    no body character on the page covers (the gutters)."""
-    columns: list[list[float]] = []
-    for x0, x1 in sorted((c.x, c.right) for c in chars):
-        if columns and x0 - columns[-1][1] < GUTTER * size:
-            columns[-1][1] = max(columns[-1][1], x1)
+def _segments(chars: list[Char], size: float) -> list[list[Char]]:
+    """Runs of body characters on one baseline, cut at the gaps that may be gutters.
+
+    A gap of SEGMENT_GAP em or more (from a closing mark's half advance: it may be set on half
+    an em) is a gutter unless the text around it is so loosely justified that such gaps are its
+    normal spacing (the gap is at most twice the median gap between full-width characters of
+    the pieces on either side or of the whole row, plus half an em) and no line near it (two lines up or down)
+    starts where the piece after the gap starts, or up to an indent (2.5 em) left of it. Such a
+    line (a long unbreakable number pushed to the next line leaves its spare width to a few
+    gaps) stays one piece.
+    """
+    rows: dict[float, list[Char]] = {}
+    for c in chars:
+        rows.setdefault(round(c.y, 1), []).append(c)
+    pieces: list[tuple[float, list[Char], list[float]]] = []  # (gap before, piece, inner gaps)
+    row_gaps: dict[float, list[float]] = {}
+    for y in sorted(rows, reverse=True):
+        row = sorted(rows[y], key=lambda c: c.x)
+        current, before, inner = [row[0]], 0.0, []
+        every = row_gaps.setdefault(y, [])
+        for c in row[1:]:
+            last = current[-1]
+            end = last.x + size / 2 if last.char in CLOSING_MARKS else last.right
+            gap = c.x - end
+            if _full_width(last.char) and _full_width(c.char):
+                every.append(max(gap, 0.0))
+            if gap > SEGMENT_GAP * size:
+                pieces.append((before, current, inner))
+                current, before, inner = [], gap, []
+            elif _full_width(last.char) and _full_width(c.char):
+                inner.append(max(gap, 0.0))
+            current.append(c)
+        pieces.append((before, current, inner))
+    starts = [(round(seg[0].y, 1), seg[0].x) for _, seg, _ in pieces]
+
+    def column_start(seg) -> bool:
+        y, x = round(seg[0].y, 1), seg[0].x
+        return any(y2 != y and abs(y2 - y) <= 2 * LINE_GAP * size
+                   and x - INDENT * size - TOLERANCE <= x2 <= x + TOLERANCE for y2, x2 in starts)
+
+    joined: list[list[Char]] = []
+    joined_gaps: list[list[float]] = []
+    for gap, seg, inner in pieces:
+        y = round(seg[0].y, 1)
+        if joined and round(joined[-1][0].y, 1) == y:
+            around = joined_gaps[-1] + inner
+            typical = max(statistics.median(around) if around else 0.0,
+                          statistics.median(row_gaps[y]) if row_gaps[y] else 0.0)
+            if gap <= 2 * typical + 0.5 * size and not column_start(seg):
+                joined[-1].extend(seg)
+                joined_gaps[-1].extend([gap] + inner)
+                continue
+        joined.append(seg)
+        joined_gaps.append(list(inner))
+    return joined
+
+
+@dataclass
+class _Column:
+    lines: list[Line]
+    left: float = 0.0
+    right: float = 0.0
+
+    @property
+    def top(self) -> float:
+        return self.lines[0].y
+
+    @property
+    def bottom(self) -> float:
+        return self.lines[-1].y
+
+
+def _columns(page: int, chars: list[Char], size: float) -> list[_Column]:
+    """Body lines of one page grouped into text columns (see the module docstring)."""
+    segments = _segments(chars, size)
+    parent = list(range(len(segments)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    spans = [(seg[0].y, seg[0].x, seg[-1].right) for seg in segments]
+    for i, (yi, ai, bi) in enumerate(spans):
+        for j in range(i + 1, len(spans)):
+            yj, aj, bj = spans[j]
+            if yi - yj > LINE_GAP * size:
+                break  # segments are sorted top to bottom
+            if yi - yj > 0.1 and min(bi, bj) - max(ai, aj) > 0.3 * size:
+                parent[find(j)] = find(i)
+    groups: dict[int, dict[float, list[Char]]] = {}
+    for i, seg in enumerate(segments):
+        groups.setdefault(find(i), {}).setdefault(round(seg[0].y, 1), []).extend(seg)
+    # A paragraph's short last line may not overlap the next one's indented first line: join
+    # such pieces again where they are consecutive and share their left edge.
+    pieces = sorted(groups.values(), key=lambda rows: -max(rows))
+    merged: list[dict[float, list[Char]]] = []
+    for rows in pieces:
+        left = min(c.x for row in rows.values() for c in row)
+        for other in merged:
+            other_left = min(c.x for row in other.values() for c in row)
+            if (abs(left - other_left) <= TOLERANCE
+                    and 0 < min(other) - max(rows) <= LINE_GAP * size):
+                other.update(rows)
+                break
         else:
-            columns.append([x0, x1])
-    return [(a, b) for a, b in columns]
+            merged.append(dict(rows))
+    columns = []
+    for rows in merged:
+        lines = [_make_line(page, sorted(rows[y], key=lambda c: c.x)) for y in sorted(rows, reverse=True)]
+        columns.append(_Column(lines, min(line.left for line in lines),
+                               max(line.right_min for line in lines)))
+    columns.sort(key=lambda col: (round(col.left), -col.top))
+    return columns
 
 
 def _body_lines(page: int, chars: list[Char], size: float) -> list[list[Line]]:
-    """Body lines of one page, column by column (left to right), top to bottom."""
-    spans = _column_spans(chars, size)
-    rows: list[dict[float, list[Char]]] = [{} for _ in spans]
-    for c in chars:
-        k = next(i for i, (a, b) in enumerate(spans) if a - 0.01 <= c.x <= b + 0.01)
-        rows[k].setdefault(round(c.y, 1), []).append(c)
-    return [[_make_line(page, sorted(column[y], key=lambda c: c.x)) for y in sorted(column, reverse=True)]
-            for column in rows]
+    """Body lines of one page, text column by text column, top to bottom."""
+    return [col.lines for col in _columns(page, chars, size)]
+
+
+def _successors(columns: list[list[_Column]], heads: list[list[Line]], size: float):
+    """The column each column's text continues in (by id), or None where a paragraph must end.
+
+    Text continues downwards first: in the nearest column below that overlaps it, unless a
+    headline (a line set at 1.4 times the body size or more, within a column's width of the
+    two: a centred headline may sit over the box, not the column) lies between them (another
+    article then starts there). Subheads and pictures are smaller or not text: the text below them
+    follows on (an indented first line then ends the paragraph above). A column with nothing
+    below continues at the top of the stack just right of it (within three em): the column
+    there that has nothing above it and whose top is nearest to the top of its own stack. The
+    lowest column of a page without either continues on the next page's first column.
+    """
+    result: dict[int, _Column | None] = {}
+    tops: list[_Column | None] = []
+    for page, big in zip(columns, heads):
+        down: dict[int, _Column] = {}
+        up: dict[int, _Column] = {}
+        for col in page:
+            width = col.right - col.left  # a headline may sit over the box, not the column
+            below = [d for d in page if d.top < col.bottom
+                     and min(d.right, col.right) - max(d.left, col.left) > 0.5 * size
+                     and not any(d.top < h.y < col.bottom and h.size >= 1.4 * size
+                                 and h.chars[-1].right > max(d.left, col.left) - width
+                                 and h.left < min(d.right, col.right) + width for h in big)]
+            if below:
+                d = max(below, key=lambda d: d.top)
+                if id(d) not in up:
+                    down[id(col)], up[id(d)] = d, col
+        def stack_top(col):
+            while id(col) in up:
+                col = up[id(col)]
+            return col
+        ends = [c for c in page if id(c) not in down]
+        lowest = min(ends, key=lambda c: (c.bottom, -c.left)) if ends else None
+        for col in page:
+            if id(col) in down:
+                result[id(col)] = down[id(col)]
+                continue
+            top = stack_top(col)
+            near = [d for d in page if id(d) not in up and d is not top
+                    and 0 <= d.left - col.right <= 3 * size
+                    and d.bottom <= top.top + size and d.top >= col.bottom - size]
+            if near:
+                result[id(col)] = min(near, key=lambda d: abs(d.top - top.top))
+            else:
+                result[id(col)] = "next page" if col is lowest else None
+        starts = [c for c in page if id(c) not in up]
+        tops.append(min(starts, key=lambda c: (round(c.left), -c.top)) if starts else None)
+    for key, value in result.items():
+        if value == "next page":
+            page = next(i for i, cols in enumerate(columns) if any(id(c) == key for c in cols))
+            result[key] = next((t for t in tops[page + 1:] if t is not None), None)
+    return result
+
+
+def _letters(line: Line) -> int:
+    """Characters of a line that are not punctuation (a lone last-line character is one)."""
+    return sum(1 for c in line.chars if not unicodedata.category(c.char).startswith("P"))
 
 
 def measure(pdf_path, columns=None) -> Report:
@@ -327,40 +527,65 @@ def measure(pdf_path, columns=None) -> Report:
     notdef = _notdef_map(path)
     pages = []
     texts = []
-    for index, width, height, chars, text in _read_chars(path):
+    for index, boxes, chars, text in _read_chars(path):
         report.pages += 1
-        pages.append((index, chars))
         texts.append(text)
+        inside = []
         for c in chars:
             if c.char in notdef.get(c.font, ()):
                 report.notdef += 1
                 report.details.append(f"p{index + 1}: .notdef for {c.char!r} U+{ord(c.char):04X} ({c.font})")
-            if c.x < -TOLERANCE or c.right > width + TOLERANCE or c.y < 0 or c.y > height:
+            where = (c.x, c.bottom, c.right, c.top)
+            if _inside(boxes.trim, *where):
+                inside.append(c)
+            elif not (_inside(boxes.media, *where) and _disjoint(boxes.bleed, *where)):
+                # Outside the page, or cut by the trim, or printed in the bleed. The slug area
+                # (outside the bleed, inside the media box) is meant for slug lines and marks.
                 report.overflow += 1
-                report.details.append(f"p{index + 1}: {c.char!r} outside the page at x={c.x:.1f}")
+                report.details.append(f"p{index + 1}: {c.char!r} outside the trim at "
+                                      f"x={c.x:.1f} y={c.y:.1f}")
+        pages.append((index, inside))
     report.text = "".join(texts)
     sizes = Counter(round(c.size, 1) for _, chars in pages for c in chars)
     if not sizes:
         return report
     body_size = sizes.most_common(1)[0][0]
+    fonts = Counter(c.font for _, chars in pages for c in chars if round(c.size, 1) == body_size)
+    body_font = fonts.most_common(1)[0][0]
 
     all_lines: list[Line] = []
-    ordered: list[Line] = []  # body lines in reading order
+    page_columns: list[list[_Column]] = []
+    page_heads: list[list[Line]] = []
     for index, chars in pages:
-        all_lines.extend(_lines(index, [c for c in chars if round(c.size, 1) != body_size]))
-        body_chars = [c for c in chars if round(c.size, 1) == body_size]
-        if not body_chars:
-            continue
+        # Body text: the body size on a baseline that holds a character of the body face (so
+        # bold or 楷 runs inside body lines belong to them; a caption or a masthead line set
+        # in the body size but another face does not).
+        rows = {round(c.y, 1) for c in chars if round(c.size, 1) == body_size and c.font == body_font}
+        body_chars = [c for c in chars if round(c.size, 1) == body_size and round(c.y, 1) in rows]
+        taken = set(map(id, body_chars))
+        others = _lines(index, [c for c in chars if id(c) not in taken])
+        all_lines.extend(others)
+        page_heads.append(others)
+        cols = _columns(index, body_chars, body_size) if body_chars else []
         given = columns.get(index) if isinstance(columns, dict) else columns
-        for lines in _body_lines(index, body_chars, body_size):
-            left = min(line.left for line in lines)
-            right = max(line.right_min for line in lines)
+        for col in cols:
+            left, right = col.left, col.right
             if given:
                 # The given column whose left edge is nearest to the lines' left edge.
-                left, right = min(given, key=lambda col: abs(col[0] - left))
-            for line in lines:
+                left, right = min(given, key=lambda box: abs(box[0] - col.left))
+            for line in col.lines:
                 line.column = (left, right)
-            ordered.extend(lines)
+        page_columns.append(cols)
+    successor = _successors(page_columns, page_heads, body_size)
+    ordered: list[Line] = []  # body lines, column by column
+    following: dict[int, Line | None] = {}  # id(line) -> the next line of its text
+    for cols in page_columns:
+        for col in cols:
+            for a, b in zip(col.lines, col.lines[1:]):
+                following[id(a)] = b
+            nxt = successor[id(col)]
+            following[id(col.lines[-1])] = nxt.lines[0] if nxt else None
+            ordered.extend(col.lines)
     all_lines.extend(ordered)
     report.lines = len(all_lines)
     report.body_lines = len(ordered)
@@ -373,21 +598,29 @@ def measure(pdf_path, columns=None) -> Report:
             report.forbidden_ends += 1
             report.details.append(f"p{line.page + 1}: line ends with {line.chars[-1].char}: {line.text[-20:]}")
 
-    for a, b in zip(ordered, ordered[1:]):  # —— or …… split over two lines of the text
-        if (a.chars[-1].char in "—…" and b.chars[0].char == a.chars[-1].char
+    for a in ordered:  # —— or …… split over two lines of the text
+        b = following[id(a)]
+        if (b is not None and a.chars[-1].char in "—…" and b.chars[0].char == a.chars[-1].char
                 and (len(a.chars) < 2 or a.chars[-2].char != a.chars[-1].char)):
             report.split_marks += 1
             report.details.append(f"p{b.page + 1}: {a.chars[-1].char * 2} split over two lines")
 
-    for k, line in enumerate(ordered):
-        left, right = line.column
-        nxt = ordered[k + 1] if k + 1 < len(ordered) else None
+    for line in ordered:
+        nxt = following[id(line)]
         line.final = nxt is None or nxt.left - nxt.column[0] >= 0.5 * body_size
-        starts_paragraph = k == 0 or ordered[k - 1].final
+    previous = {id(b): a for a in ordered if (b := following[id(a)]) is not None}
+    for line in ordered:
+        left, right = line.column
+        before = previous.get(id(line))
+        starts_paragraph = before is None or before.final
         if columns is not None and line.right_min - right > TOLERANCE:
             report.overflow += 1
             report.details.append(f"p{line.page + 1}: line overflows its column by "
                                   f"{line.right_min - right:.2f} pt: {line.text[-12:]}")
+        if line.final and not starts_paragraph and _letters(line) == 1 and _letters(before) > 1:
+            report.lone_last += 1
+            report.details.append(f"p{line.page + 1}: a lone character on a paragraph's last "
+                                  f"line: …{before.text[-6:]} / {line.text}")
         if not line.final:
             report.justified_lines += 1
             left_ok = starts_paragraph or abs(line.left - left) <= TOLERANCE

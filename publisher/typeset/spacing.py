@@ -21,12 +21,21 @@ and text extraction give the source string back):
   opening mark at a paragraph start (the start of ``text`` or after a newline) is halted too:
   it loses half an em (clreq, GB/T 15834).
 
+* **Long strings.** A URL, e-mail address or other string of 16 or more characters without a
+  space gets the class ``brk`` (CSS ``word-break: break-all``): it breaks between any two
+  characters, so narrow columns stay full and justified instead of ragged at each ``/``.
+
 Limitations, honestly: the CJK–Latin gap is padding on an inline box, so when a Latin run
 starts or ends a line the gap shows at the line's edge. In the PDF, publisher/pdf_justify.py
 removes that padding at line edges; in EPUB reading systems it stays (a quarter em at most,
 only where a line happens to start or end with a Latin run). Full-width marks at a line end
-are not trimmed to half width (the line breaks are not known when the markup is made);
-pdf_justify's justification fills the line instead.
+are not trimmed here (the line breaks are not known when the markup is made): the house
+option ``line_end_marks = "half"`` does it in pdf_justify's justification step.
+
+* **No lone last-line character.** With ``keep_end=True`` (the text ends a paragraph) the last
+  two letters, the opening marks just before them and everything after them are wrapped in
+  ``<span class="keep-end">`` (``white-space: nowrap``), so a paragraph never ends with one
+  character alone on its last line: the letter before it comes down with it.
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ from markupsafe import Markup, escape
 
 from .punctuation import is_cjk
 
-__all__ = ["to_html", "CLOSING_MARKS", "OPENING_MARKS"]
+__all__ = ["to_html", "keep_start", "CLOSING_MARKS", "OPENING_MARKS"]
 
 # Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified
 # Chinese fonts: pauses, stops and closing brackets and quotes.
@@ -55,8 +64,16 @@ _CORE = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"
 # Combining marks stay in the run of their base letter: a tag between "e" and U+0301 would
 # show the accent alone on a dotted circle ("José" typed with a decomposed é).
 _COMBINING = r"\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F"
+_WORD = re.compile(rf"[{_CORE}{_COMBINING}]")
 _LATIN_RUN = re.compile(
     rf"[{_CORE}](?:[{_CORE}{_COMBINING} .,:;/@+\-_&#'’!?()=~*]*[{_CORE}{_COMBINING}%°])?%?")
+
+
+# A URL, an e-mail address or any other long string without a space: it may break between any
+# two characters (class "brk", CSS word-break: break-all), as Chinese dailies set them in
+# narrow columns, so that its lines fill the column and can be justified like the text
+# around them. (Breaking only at / and - leaves lines short by up to a word's width.)
+_LONG_WORD = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)\S+|[^\s]*@[^\s]+|[A-Za-z0-9][^\s]{15,}")
 
 
 def _ideographic(char: str) -> bool:
@@ -86,11 +103,32 @@ def _halted(text: str) -> list[bool]:
     return halt
 
 
-def to_html(text: str, *, cjk_latin_space: str = "quarter") -> Markup:
+def keep_start(text: str) -> int:
+    """Where the unbreakable end of a paragraph starts: before its last two letters, the
+    opening marks just before them, and everything after them (closing marks, ……)."""
+    letters, i = 0, len(text)
+    while i > 0:
+        c = text[i - 1]
+        if not (c.isspace() or unicodedata.category(c)[0] in "PM"):
+            letters += 1
+            if letters == 2:
+                i -= 1
+                break
+        i -= 1
+    else:
+        return len(text)  # fewer than two letters: nothing to keep together
+    while i > 0 and text[i - 1] in OPENING_MARKS:
+        i -= 1
+    return i
+
+
+def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = False) -> Markup:
     """Escape ``text`` and wrap the spans the typeset CSS needs (see the module docstring).
 
     ``text`` is plain text. Markup passed in is unescaped first and its tags escaped like any
     text, so for HTML with inline elements apply ``to_html`` to each text node instead.
+    ``keep_end``: ``text`` ends a paragraph; its last two letters (see ``keep_start``) are
+    wrapped in ``<span class="keep-end">`` so that no last line holds a lone character.
     """
     text = text.unescape() if isinstance(text, Markup) else str(text)
     if cjk_latin_space not in _SPACE_CLASS:
@@ -99,33 +137,71 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter") -> Markup:
     halt = _halted(text)
     # Boundaries of Latin runs that get a gap: start -> (end, class string).
     runs: dict[int, tuple[int, str]] = {}
-    if size:
-        for m in _LATIN_RUN.finditer(text):
-            s, e = m.span()
-            sides = []
-            if s and _ideographic(text[s - 1]):
-                sides.append(f"cl-{size}s")
-            if e < len(text) and _ideographic(text[e]):
-                sides.append(f"cl-{size}e")
-            if sides:
-                runs[s] = (e, " ".join(sides))
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if i in runs:
-            end, cls = runs[i]
-            out.append(f'<span class="{cls}">{escape(text[i:end])}</span>')
+    for m in _LATIN_RUN.finditer(text):
+        s, e = m.span()
+        sides = []
+        if size and s and _ideographic(text[s - 1]):
+            sides.append(f"cl-{size}s")
+        if size and e < len(text) and _ideographic(text[e]):
+            sides.append(f"cl-{size}e")
+        for word in _LONG_WORD.finditer(text, s, e):
+            if word.start() == s and word.end() == e:
+                sides.append("brk")
+            else:  # a long word inside a run with spaces: its own span, without gaps
+                runs.setdefault(word.start(), (word.end(), "brk"))
+        if sides:
+            runs[s] = (e, " ".join(sides))
+    keep = keep_start(text) if keep_end and len(text) > 2 else len(text)
+    if not any(start < keep < end and "brk" in cls.split() for start, (end, cls) in runs.items()):
+        # Never cut a Latin word (a long string that breaks anywhere aside): it does not break
+        # anyway, and a search of the markup (an EPUB's XHTML) should find it whole. A short
+        # Latin run is kept whole.
+        while 0 < keep < len(text) and _WORD.match(text[keep - 1]) and _WORD.match(text[keep]):
+            keep -= 1
+        for start, (end, cls) in runs.items():
+            if start < keep < end and end - start <= 16:
+                keep = start
+
+    def emit(lo: int, hi: int) -> list[str]:
+        """Markup for text[lo:hi]: a Latin run crossing lo or hi is cut there, and only its
+        own ends keep their gap classes."""
+        out: list[str] = []
+        i = lo
+        cut = [(s, e, c) for s, (e, c) in runs.items() if s < lo < e]
+        if cut:
+            s, e, cls = cut[0]
+            end = min(e, hi)
+            cls = " ".join(k for k in cls.split() if k == "brk" or (k.endswith("e") and e <= hi))
+            out.append(f'<span class="{cls}">{escape(text[lo:end])}</span>' if cls else str(escape(text[lo:end])))
             i = end
-        elif halt[i]:
-            j = i
-            while j < len(text) and halt[j]:
-                j += 1
-            out.append(f'<span class="halt">{escape(text[i:j])}</span>')
-            i = j
-        else:
-            j = i + 1
-            while j < len(text) and j not in runs and not halt[j]:
-                j += 1
-            out.append(str(escape(text[i:j])))
-            i = j
+        while i < hi:
+            if i in runs:
+                end, cls = runs[i]
+                if end > hi:
+                    cls = " ".join(k for k in cls.split() if k == "brk" or k.endswith("s"))
+                    end = hi
+                out.append(f'<span class="{cls}">{escape(text[i:end])}</span>' if cls else str(escape(text[i:end])))
+                i = end
+            elif halt[i]:
+                j = i
+                while j < hi and halt[j]:
+                    j += 1
+                out.append(f'<span class="halt">{escape(text[i:j])}</span>')
+                i = j
+            else:
+                j = i + 1
+                while j < hi and j not in runs and not halt[j]:
+                    j += 1
+                out.append(str(escape(text[i:j])))
+                i = j
+        return out
+
+    out = emit(0, keep)
+    if keep < len(text):
+        # The lone-last-character rule (clreq; xeCJK does the same): the paragraph's last two
+        # letters never part. A nowrap span, because it keeps the text as it is (no character
+        # inserted, extraction unchanged), works the same in the EPUB and the PDF, and lets
+        # WeasyPrint's own line breaking move the letter before it down when they do not fit;
+        # doing it in pdf_justify would mean re-breaking paragraphs after layout.
+        out += ['<span class="keep-end">', *emit(keep, len(text)), "</span>"]
     return Markup("".join(out))

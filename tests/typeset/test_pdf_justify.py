@@ -67,7 +67,7 @@ def seed_paragraphs(limit: int | None = None) -> list[str]:
 
 def page_html(paragraphs: list[str], extra_css: str = "") -> str:
     css = TYPESET_CSS.read_text(encoding="utf-8") + PAGE_CSS + extra_css
-    body = "".join(f'<p class="zh-text">{to_html(p)}</p>' for p in paragraphs)
+    body = "".join(f'<p class="zh-text">{to_html(p, keep_end=True)}</p>' for p in paragraphs)
     return (f'<html lang="zh-Hans"><head><meta charset="utf-8"><style>{css}</style></head>'
             f"<body>{body}</body></html>")
 
@@ -88,7 +88,7 @@ def line_texts(pdf: Path) -> list[str]:
     from publisher.typography import _body_lines, _read_chars
 
     out = []
-    for index, _, _, chars, _ in _read_chars(pdf):
+    for index, _, chars, _ in _read_chars(pdf):
         for lines in _body_lines(index, chars, 10.5):
             out.extend(line.text for line in lines)
     return out
@@ -163,15 +163,19 @@ def test_install_is_idempotent_and_reversible():
 
     was = pdf_justify.installed()
     pdf_justify.uninstall()
-    originals = (inline.justify_line, inline.text_align, line_break.Layout.set_text)
+    originals = (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                     line_break.create_layout)
     try:
         pdf_justify.install()
-        patched = (inline.justify_line, inline.text_align, line_break.Layout.set_text)
+        patched = (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                   line_break.create_layout)
         pdf_justify.install()
-        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text) == patched
+        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                line_break.create_layout) == patched
         assert patched[0] is pdf_justify.justify_line
         pdf_justify.uninstall()
-        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text) == originals
+        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                line_break.create_layout) == originals
     finally:
         (pdf_justify.install if was else pdf_justify.uninstall)()
 

@@ -111,3 +111,37 @@ def test_noto_serif_sc_halt_sets_every_mark_on_half_an_em(mark):
         pytest.skip("Noto Serif CJK not installed")
     assert _advance(mark, {}) == 1000
     assert _advance(mark, {"halt": True}) == 500
+
+
+# --- keep_end: the last two letters of a paragraph never part ------------------------------------
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("咸安区外学内创。", "内创。"),
+    ("他说：“好。”", "说：“好。”"),  # two letters, the marks between and after them
+    ("中文文本，结束了……", "束了……"),
+    ("我们（小区）", "（小区）"),  # an opening mark cannot end the line before
+    ("记者采访了José和Müller。", "Müller。"),  # a Latin word is never cut
+    ("使用Python 3.11", "Python 3.11"),  # a short Latin run stays whole
+    ("网址https://a.b/cdefghijklmnopqrstu。", "tu。"),  # a long string breaks anywhere anyway
+    ("好。", None),  # nothing to pull down
+])
+def test_keep_end_wraps_the_paragraph_end(text, kept):
+    markup = to_html(text, keep_end=True)
+    root = parse(markup)
+    assert "".join(root.itertext()) == text
+    keep = [el for el in root.iter("{*}span") if el.get("class") == "keep-end"]
+    if kept is None:
+        assert not keep
+    else:
+        (span,) = keep
+        assert "".join(span.itertext()) == kept
+        assert text.endswith(kept)
+    assert "keep-end" not in to_html(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ALPHABET + ["A", "é", "/", "https://x.y/abcdefghijklmnop"]), max_size=30))
+def test_keep_end_changes_no_text(parts):
+    text = "".join(parts)
+    root = parse(to_html(text, keep_end=True))
+    assert "".join(root.itertext()) == text

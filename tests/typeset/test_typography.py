@@ -79,3 +79,69 @@ def test_ragged_lines_are_counted_against_given_columns(tmp_path):
     report = measure(path, columns=[column])
     assert report.justified_lines >= 2
     assert report.ragged == report.justified_lines
+
+
+# --- A lone character on a paragraph's last line ---------------------------------------------
+
+# With CSS above the column holds 30.24 em; a 2 em indent leaves 28 characters on the first
+# line, 30 on the others: 58 characters and a 。 leave one character and 。 on the last line.
+LONE = ("咸安区外学内创以党建引领小区治理把城市居民小区作为基层治理的基本单元和工作着力点" * 2)[:58] + "。"
+
+
+def _justified_pdf(tmp_path, body):
+    from publisher import pdf_justify
+
+    was = pdf_justify.installed()
+    pdf_justify.install()
+    try:
+        return pdf(tmp_path, body)
+    finally:
+        if not was:
+            pdf_justify.uninstall()
+
+
+def test_lone_last_character_is_counted_and_kept_away(tmp_path):
+    plain = measure(_justified_pdf(tmp_path, f"<p>{to_html(LONE)}</p><p>{FILLER}</p>"))
+    assert plain.lone_last == 1, plain.details
+    assert "lone" in " ".join(plain.details)
+    kept = measure(_justified_pdf(tmp_path, f"<p>{to_html(LONE, keep_end=True)}</p><p>{FILLER}</p>"))
+    assert kept.lone_last == 0 and kept.ok, kept.details
+    assert kept.text == LONE + FILLER  # the span inserts nothing
+
+
+def test_check_command_prints_lone_last(tmp_path):
+    from typer.testing import CliRunner
+
+    from publisher.cli import app
+
+    path = _justified_pdf(tmp_path, f"<p>{to_html(LONE)}</p><p>{FILLER}</p>")
+    result = CliRunner().invoke(app, ["check", "--typography", str(path)])
+    assert result.exit_code == 1
+    assert "lone last" in result.output
+
+
+# --- Line-end marks: full or half width --------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["full", "half"])
+def test_line_end_marks(tmp_path, mode):
+    """With "half", a justified line ending in a closing mark lets its blank half hang past the
+    column edge (the glyph's ink ends at the edge); with "full" the whole em stays inside."""
+    from publisher.typography import _body_lines, _read_chars
+
+    # Lines of 28 (indented) and 30 characters that end with ，
+    text = (("基层治理的基本单元" * 4)[:27] + "，" + (("居民小区作为基本单元" * 3)[:29] + "，") * 4
+            + "结束了。")
+    path = _justified_pdf(tmp_path, f'<div style="--line-end-marks: {mode}"><p>{to_html(text, keep_end=True)}</p></div>')
+    column = (18 * 72 / 25.4, 148 * 72 / 25.4 - 18 * 72 / 25.4)
+    report = measure(path, columns=[column])
+    assert report.ok and report.flush_lines == report.justified_lines >= 4, report.details
+    (_, _, chars, _), = list(_read_chars(path))
+    lines = [line for lines in _body_lines(0, chars, 10.5) for line in lines][:-1]
+    ending = [line for line in lines if line.text.endswith("，")]
+    assert len(ending) >= 2
+    hang = 10.5 / 2 if mode == "half" else 0.0
+    for line in ending:  # the mark's full em ends half an em past the column edge, or at it
+        assert line.right - column[1] == pytest.approx(hang, abs=0.5), line.text
+    for line in lines:
+        if not line.text.endswith("，"):
+            assert line.right == pytest.approx(column[1], abs=0.5)
