@@ -3,9 +3,17 @@
 ``fonts/fonts.toml`` declares every face a build may use (role, family, file, face index,
 sha256, licence, the Debian package it comes from). A build uses those files and nothing
 else: WeasyPrint sees them through a fontconfig configuration that lists only the fonts
-folder, and the EPUB embeds subsets of them. A missing file, a checksum mismatch, an
-undeclared font file in the folder, or a character that no declared face covers is an
-error before anything is rendered.
+folder, and the EPUB embeds subsets of them. A missing file, a checksum mismatch, or an
+undeclared font file in the folder is an error before anything is rendered.
+
+Coverage is per role: each field of an edition is set in one or more typeface roles
+(``FIELD_ROLES``: body in 宋, headlines in 黑, captions in 楷 …), and each of its
+characters must be in that role's face or in the declared fallback face (BabelStone Han,
+for rare characters: CJK Extension B and beyond). Every font-family stack of styles/*.css
+is exactly ``FontSet.stack(role)``: the role's face, then the fallback, then a generic
+name, so what the check accepts is what renders. A private-use character (U+E000–F8FF,
+planes 15–16) is refused even where a face maps it: its glyph is whatever that font's
+maker put there, so the text is not interchangeable (the fallback maps 4,637 of them).
 """
 
 from __future__ import annotations
@@ -15,18 +23,53 @@ import logging
 import os
 import shutil
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from .errors import ConfigError, Problem, Problems, RenderError
-from .model import Edition
+from .model import Brief, Edition, Figure, Paragraph, RunStyle, Subhead
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "fonts.toml"
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"}
 ROLES = ("song", "hei", "kai")  # 宋 body, 黑 headlines, 楷 kickers/captions/bylines
+FALLBACK = "fallback"  # rare characters a role's face lacks; last in every stack; optional
+GENERIC = {"song": "serif", "hei": "sans-serif", "kai": "serif"}
+
+# Where each field of an edition is printed, by typeface role, in any output (reading PDF,
+# EPUB, print). From styles/*.css and the templates: a headline is 黑 in its article head
+# and 宋 in the contents lists and the EPUB's previous/next links; a photo article's title
+# is its caption's start. tests/typeset/test_font_roles.py renders an edition with one
+# marker character per field and holds this table to the styles and templates.
+FIELD_ROLES: dict[str, tuple[str, ...]] = {
+    "headline": ("hei", "song"),
+    "title": ("hei", "song"),  # an untitled (photo) article's title: the caption's start
+    "kicker": ("kai",),
+    "subtitle": ("kai",),
+    "byline": ("kai",),
+    "dateline": ("hei",),
+    "paragraph": ("song",),
+    "emphasis": ("song",),  # 着重号: dots under the 宋 text
+    "strong": ("hei",),
+    "subhead": ("hei",),
+    "caption": ("kai",),
+    "credit": ("kai",),
+    "brief": ("song",),
+    "attribution": ("kai",),
+    "paper": ("hei",),  # masthead, page heads
+    "publisher": ("hei",),  # the print masthead's facts
+    "edition": ("kai", "hei", "song"),  # 咸安版: print masthead, page heads, issue lines
+    "page": ("hei",),  # 版名: page heads, page tags, folios, contents entries
+    "editors": ("song", "hei"),  # under the reading page head; in the print page head
+}
+
+
+def is_private_use(cp: int) -> bool:
+    """U+E000–F8FF and the supplementary private-use planes 15 and 16."""
+    return 0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0xFFFFD or 0x100000 <= cp <= 0x10FFFD
 
 
 @dataclass(frozen=True)
@@ -49,7 +92,8 @@ class Face:
 
     @cached_property
     def codepoints(self) -> frozenset[int]:
-        return frozenset(self._hb_face.unicodes)
+        """The characters this face may set: its cmap without private-use code points."""
+        return frozenset(cp for cp in self._hb_face.unicodes if not is_private_use(cp))
 
     def subset(self, text: str) -> bytes:
         """An OpenType subset with just the glyphs of ``text`` (harfbuzz: ~0.02 s).
@@ -79,12 +123,32 @@ class FontSet:
     def families(self, role: str) -> list[str]:
         return list(dict.fromkeys(f.family for f in self.by_role(role)))
 
+    def stack(self, role: str) -> list[str]:
+        """The font-family stack of a role: its faces, the fallback, a generic family."""
+        return [*self.families(role), *self.families(FALLBACK), GENERIC[role]]
+
+    def stack_css(self, role: str) -> str:
+        return ", ".join(f'"{f}"' if f not in GENERIC.values() else f for f in self.stack(role))
+
+    @cached_property
+    def _main(self) -> dict[str, frozenset[int]]:
+        return {role: frozenset().union(*(f.codepoints for f in self.by_role(role))) for role in ROLES}
+
+    @cached_property
+    def _fallback(self) -> frozenset[int]:
+        return frozenset().union(*(f.codepoints for f in self.by_role(FALLBACK)))
+
+    def in_role_face(self, role: str, cp: int) -> bool:
+        """Set in the role's own face (no fallback needed)."""
+        return cp in self._main[role]
+
+    def covers(self, role: str, cp: int) -> bool:
+        """Set in the role's face or, failing that, in the fallback."""
+        return cp in self._main[role] or cp in self._fallback
+
     @cached_property
     def covered(self) -> frozenset[int]:
-        out: set[int] = set()
-        for face in self.faces:
-            out |= face.codepoints
-        return frozenset(out)
+        return frozenset().union(*self._main.values(), self._fallback)
 
     def fontconfig_file(self, cache_dir: Path | None = None) -> Path:
         """Write (once) a fontconfig file that sees only the pinned folder; return its path."""
@@ -122,8 +186,9 @@ def read_manifest(folder: Path) -> FontSet:
     for i, entry in enumerate(data.get("face", [])):
         try:
             role = entry["role"]
-            if role not in ROLES:
-                problems.add(f"face {i + 1}: unknown role {role!r} (one of {', '.join(ROLES)})", path,
+            if role not in (*ROLES, FALLBACK):
+                problems.add(f"face {i + 1}: unknown role {role!r} (one of {', '.join(ROLES)}, {FALLBACK})",
+                             path,
                              code="fonts")
                 continue
             faces.append(Face(role=role, family=entry["family"], file=(folder / entry["file"]).resolve(),
@@ -199,39 +264,102 @@ def install_fonts(folder: Path) -> list[str]:
     return done
 
 
+def field_texts(edition: Edition) -> Iterator[tuple[str, str, Path | None, int | None]]:
+    """(field, text, source file, line where known) for every printed text of the edition.
+
+    The field names are the keys of FIELD_ROLES."""
+    toml = edition.root / "edition.toml" if edition.root else None
+    for field, text in (("paper", edition.paper.name), ("publisher", edition.paper.publisher),
+                        ("edition", edition.issue.edition or "")):
+        yield field, text, toml, None
+    for page in edition.pages:
+        yield "page", page.name, toml, None
+        for e in page.editors:
+            yield "editors", e.role + e.name, toml, None
+    for a in edition.articles:
+        path = a.source.path if a.source else None
+        for field in ("headline", "kicker", "subtitle", "dateline"):
+            yield field, getattr(a, field) or "", path, None
+        if a.byline:
+            yield "byline", str(a.byline), path, None
+        if not a.headline:
+            yield "title", a.title, path, None
+        for b in a.body:
+            line = b.source.line if b.source else None
+            if isinstance(b, Paragraph):
+                for run in b.runs:
+                    field = {RunStyle.STRONG: "strong", RunStyle.EMPHASIS: "emphasis"}.get(run.style, "paragraph")
+                    yield field, run.text, path, line
+            elif isinstance(b, Subhead):
+                yield "subhead", b.text, path, line
+            elif isinstance(b, Figure):
+                yield "caption", b.caption, path, line
+                yield "credit", b.credit or "", path, line
+            elif isinstance(b, Brief):
+                yield "brief", b.text, path, line
+                for who in b.attribution:
+                    yield "attribution", who, path, line
+
+
 def check_coverage(edition: Edition, fonts: FontSet, problems: Problems) -> None:
-    """Every printed character must be in some declared face: else name article and char."""
-    covered = fonts.covered
-    for article in edition.articles:
-        missing: dict[str, None] = {}
-        for text in article.texts():
-            for ch in text:
-                if ord(ch) not in covered and not ch.isspace():
-                    missing[ch] = None
-        for ch in missing:
-            problems.add(f"article {article.slug!r}: character {ch!r} (U+{ord(ch):04X}) is in no "
-                         f"declared font", article.source.path if article.source else None,
-                         _line_of_char(article, ch),
-                         hint="replace it, or declare a face that covers it in fonts/fonts.toml",
-                         code="uncovered-character")
-    for text in (edition.paper.name, edition.paper.publisher, *(p.name for p in edition.pages)):
-        for ch in dict.fromkeys(text):
-            if ord(ch) not in covered and not ch.isspace():
-                problems.add(f"character {ch!r} (U+{ord(ch):04X}) in edition.toml is in no declared font",
-                             edition.root / "edition.toml" if edition.root else None,
+    """Every printed character must be in the face of each role it is set in, or in the
+    fallback face; a private-use character is refused. One problem per file, character
+    and role, naming the article file, line, character, code point and role."""
+    slugs = {a.source.path: a.slug for a in edition.articles if a.source}
+    seen: set[tuple] = set()
+    for field, text, path, line in field_texts(edition):
+        for ch in text:
+            cp = ord(ch)
+            if ch.isspace():
+                continue
+            where = f"article {slugs[path]!r}" if path in slugs else (path.name if path else "the edition")
+            if is_private_use(cp):
+                if (path, cp) in seen:
+                    continue
+                seen.add((path, cp))
+                problems.add(f"{where}: character U+{cp:04X} in the {field} is a private-use code point: "
+                             "what it shows depends on the font, so the text cannot be read back or "
+                             "archived", path, _line_of_char(path, ch, line),
+                             hint="replace it with the standard Unicode character (or describe it, "
+                                  "e.g. with an ideographic description sequence such as ⿰亻尔)",
+                             code="uncovered-character")
+                continue
+            for role in FIELD_ROLES[field]:
+                if fonts.covers(role, cp) or (path, cp, role) in seen:
+                    continue
+                seen.add((path, cp, role))
+                faces = " or ".join(fonts.families(role) + fonts.families(FALLBACK))
+                problems.add(f"{where}: character {ch!r} (U+{cp:04X}) in the {field}, set in the {role} "
+                             f"role, is in no face of that role ({faces})", path,
+                             _line_of_char(path, ch, line),
+                             hint="declare a face that covers it in fonts/fonts.toml, or replace it",
                              code="uncovered-character")
 
 
-def _line_of_char(article, ch: str) -> int | None:
-    if article.source is None:
-        return None
+def needs_fallback(edition: Edition, fonts: FontSet) -> str:
+    """The characters that only the fallback face sets (in field order, each once)."""
+    out: dict[str, None] = {}
+    for field, text, _path, _line in field_texts(edition):
+        for ch in text:
+            if not ch.isspace() and not is_private_use(ord(ch)) and any(
+                    not fonts.in_role_face(role, ord(ch)) for role in FIELD_ROLES[field]):
+                out[ch] = None
+    return "".join(out)
+
+
+def _line_of_char(path: Path | None, ch: str, start: int | None = None) -> int | None:
+    """The first line holding ``ch``, searching from the block's own line where known."""
+    if path is None:
+        return start
     try:
-        for i, line in enumerate(article.source.path.read_text("utf-8").split("\n")):
-            if ch in line:
-                return i + 1
-    except OSError:
-        return None
-    return None
+        lines = path.read_text("utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return start
+    first = (start or 1) - 1
+    for i in (*range(first, len(lines)), *range(0, first)):
+        if ch in lines[i]:
+            return i + 1
+    return start
 
 
 def ensure_covered(edition: Edition, fonts: FontSet) -> None:

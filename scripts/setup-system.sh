@@ -2,6 +2,7 @@
 # Install the Debian packages a build and the test suite need, if any is missing.
 # Run by `make` on first use; idempotent and quick when everything is there.
 #   fonts-noto-cjk, fonts-lxgw-wenkai  the pinned faces (copied into fonts/ and checksummed)
+#   fonts-babelstone-han                the pinned fallback face for rare characters (𪚥 U+2A6A5)
 #   libharfbuzz-subset0                 WeasyPrint subsets fonts 10x faster with it
 #   libpango-1.0-0 libpangoft2-1.0-0    WeasyPrint's text layout
 #   default-jre-headless                Java for EPUBCheck 5
@@ -9,8 +10,8 @@
 #   ghostscript                         its default_cmyk.icc is the default print output intent
 #   python3-venv                        the virtual environment in .venv
 set -euo pipefail
-packages=(fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-          default-jre-headless poppler-utils ghostscript)
+packages=(fonts-noto-cjk fonts-lxgw-wenkai fonts-babelstone-han libharfbuzz-subset0 libpango-1.0-0
+          libpangoft2-1.0-0 default-jre-headless poppler-utils ghostscript)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
