@@ -303,37 +303,39 @@ def field_texts(edition: Edition) -> Iterator[tuple[str, str, Path | None, int |
 
 def check_coverage(edition: Edition, fonts: FontSet, problems: Problems) -> None:
     """Every printed character must be in the face of each role it is set in, or in the
-    fallback face; a private-use character is refused. One problem per file, character
-    and role, naming the article file, line, character, code point and role."""
+    fallback face; a private-use character is refused. One problem per file, line and
+    character, naming the article file, line, character, code point, fields and roles."""
     slugs = {a.source.path: a.slug for a in edition.articles if a.source}
-    seen: set[tuple] = set()
+    found: dict[tuple, dict[tuple[str, str], None]] = {}  # (path, line, char) -> {(field, role)}
     for field, text, path, line in field_texts(edition):
         for ch in text:
-            cp = ord(ch)
             if ch.isspace():
                 continue
-            where = f"article {slugs[path]!r}" if path in slugs else (path.name if path else "the edition")
-            if is_private_use(cp):
-                if (path, cp) in seen:
-                    continue
-                seen.add((path, cp))
-                problems.add(f"{where}: character U+{cp:04X} in the {field} is a private-use code point: "
-                             "what it shows depends on the font, so the text cannot be read back or "
-                             "archived", path, _line_of_char(path, ch, line),
-                             hint="replace it with the standard Unicode character (or describe it, "
-                                  "e.g. with an ideographic description sequence such as ⿰亻尔)",
-                             code="uncovered-character")
-                continue
-            for role in FIELD_ROLES[field]:
-                if fonts.covers(role, cp) or (path, cp, role) in seen:
-                    continue
-                seen.add((path, cp, role))
-                faces = " or ".join(fonts.families(role) + fonts.families(FALLBACK))
-                problems.add(f"{where}: character {ch!r} (U+{cp:04X}) in the {field}, set in the {role} "
-                             f"role, is in no face of that role ({faces})", path,
-                             _line_of_char(path, ch, line),
-                             hint="declare a face that covers it in fonts/fonts.toml, or replace it",
-                             code="uncovered-character")
+            cp = ord(ch)
+            roles = ("private-use",) if is_private_use(cp) else \
+                tuple(r for r in FIELD_ROLES[field] if not fonts.covers(r, cp))
+            if roles:
+                key = (path, _line_of_char(path, ch, line), ch)
+                found.setdefault(key, {}).update(dict.fromkeys((field, r) for r in roles))
+    for (path, line, ch), uses in found.items():
+        where = f"article {slugs[path]!r}" if path in slugs else (path.name if path else "the edition")
+        fields = ", ".join(dict.fromkeys(f for f, _ in uses))
+        cp = ord(ch)
+        if is_private_use(cp):
+            problems.add(f"{where}: character U+{cp:04X} in the {fields} is a private-use code point: "
+                         "what it shows depends on the font, so the text cannot be read back, searched "
+                         "or archived", path, line,
+                         hint="replace it with the standard Unicode character (or describe it, e.g. "
+                              "with an ideographic description sequence such as ⿰亻尔)",
+                         code="uncovered-character")
+            continue
+        roles = list(dict.fromkeys(r for _, r in uses))
+        faces = "; ".join(f"{r}: {' or '.join(fonts.families(r) + fonts.families(FALLBACK))}" for r in roles)
+        problems.add(f"{where}: character {ch!r} (U+{cp:04X}) in the {fields}, set in the "
+                     f"{' and '.join(roles)} role{'s' if len(roles) > 1 else ''}, is in no face "
+                     f"of {'those roles' if len(roles) > 1 else 'that role'} ({faces})", path, line,
+                     hint="declare a face that covers it in fonts/fonts.toml, or replace it",
+                     code="uncovered-character")
 
 
 def needs_fallback(edition: Edition, fonts: FontSet) -> str:
