@@ -523,7 +523,8 @@ def fallback_text(edition: Edition, documents: Iterable[bytes], fonts: FontSet) 
 def _role_runs(root, role: str = "song") -> Iterator[tuple[str, str]]:
     """(role, text) for each text node of a rendered document: the role of the innermost
     element styled by a role (ROLE_CLASSES, ROLE_ELEMENTS, the contents list), else 宋."""
-    if isinstance(root.tag, str):
+    # <head> and an SVG <title> are not set on the page (the cover's title is its name)
+    if isinstance(root.tag, str) and etree.QName(root).localname not in ("head", "title"):
         own = _own_role(root)
         role = own or role
         if root.text:

@@ -62,7 +62,7 @@ FIELD_ROLES: dict[str, tuple[str, ...]] = {
     "paper": ("hei",),  # masthead, page heads
     "publisher": ("hei",),  # the print masthead's facts
     "edition": ("kai", "hei", "song"),  # 咸安版: print masthead, page heads, issue lines
-    "page": ("hei",),  # 版名: page heads, page tags, folios, contents entries
+    "page": ("hei", "song"),  # 版名: page heads, page tags, folios, contents; the EPUB's nav
     "editors": ("song", "hei"),  # under the reading page head; in the print page head
 }
 
