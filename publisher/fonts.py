@@ -11,7 +11,9 @@ Coverage is per role: each field of an edition is set in one or more typeface ro
 characters must be in that role's face or in the declared fallback face (BabelStone Han,
 for rare characters: CJK Extension B and beyond). Every font-family stack of styles/*.css
 is exactly ``FontSet.stack(role)``: the role's face, then the fallback, then a generic
-name, so what the check accepts is what renders. A private-use character (U+E000–F8FF,
+name, so what the check accepts is what renders. The fallback is declared for Han
+ideographs only (its ``unicode_range``): an emoji it happens to map is still refused. A
+private-use character (U+E000–F8FF,
 planes 15–16) is refused even where a face maps it: its glyph is whatever that font's
 maker put there, so the text is not interchangeable (the fallback maps 4,637 of them).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tomllib
 from collections.abc import Iterator
@@ -83,6 +86,10 @@ class Face:
     weight: int = 400
     package: str | None = None
     source: Path | None = None  # where `publisher fonts install` copies it from
+    # `unicode_range` in the manifest: the only code points this face may set (None: all).
+    # The fallback is limited to Han ideographs: it also maps emoji, kana and symbols the
+    # house does not want drawn in it.
+    ranges: tuple[tuple[int, int], ...] | None = None
 
     @cached_property
     def _hb_face(self):
@@ -92,8 +99,10 @@ class Face:
 
     @cached_property
     def codepoints(self) -> frozenset[int]:
-        """The characters this face may set: its cmap without private-use code points."""
-        return frozenset(cp for cp in self._hb_face.unicodes if not is_private_use(cp))
+        """The characters this face may set: its cmap within its declared ranges, without
+        private-use code points."""
+        return frozenset(cp for cp in self._hb_face.unicodes if not is_private_use(cp) and (
+            self.ranges is None or any(lo <= cp <= hi for lo, hi in self.ranges)))
 
     def subset(self, text: str) -> bytes:
         """An OpenType subset with just the glyphs of ``text`` (harfbuzz: ~0.02 s).
@@ -195,14 +204,31 @@ def read_manifest(folder: Path) -> FontSet:
                               sha256=entry["sha256"].lower(), licence=entry["licence"],
                               index=int(entry.get("index", 0)), weight=int(entry.get("weight", 400)),
                               package=entry.get("package"),
-                              source=Path(entry["source"]) if entry.get("source") else None))
+                              source=Path(entry["source"]) if entry.get("source") else None,
+                              ranges=_ranges(entry["unicode_range"]) if "unicode_range" in entry else None))
         except KeyError as exc:
             problems.add(f"face {i + 1}: missing key {exc.args[0]!r}", path, code="fonts")
+        except ValueError as exc:
+            problems.add(f"face {i + 1}: {exc}", path, code="fonts",
+                         hint='write each range as in CSS unicode-range: "U+3400-4DBF" or "U+3007"')
     for role in ROLES:
         if not any(f.role == role for f in faces):
             problems.add(f"no face declared for role {role!r}", path, code="fonts")
     problems.raise_if_errors(ConfigError)
     return FontSet(folder.resolve(), tuple(faces))
+
+
+def _ranges(items) -> tuple[tuple[int, int], ...]:
+    """["U+3400-4DBF", "U+3007"] -> ((0x3400, 0x4DBF), (0x3007, 0x3007))."""
+    if not isinstance(items, list):
+        raise ValueError("unicode_range must be a list of strings")
+    out = []
+    for item in items:
+        m = re.fullmatch(r"U\+([0-9A-Fa-f]{1,6})(?:-([0-9A-Fa-f]{1,6}))?", str(item).strip())
+        if not m or int(m.group(2) or m.group(1), 16) < int(m.group(1), 16):
+            raise ValueError(f"invalid unicode_range item {item!r}")
+        out.append((int(m.group(1), 16), int(m.group(2) or m.group(1), 16)))
+    return tuple(out)
 
 
 def sha256_file(path: Path) -> str:

@@ -195,3 +195,15 @@ def test_private_use_character_is_refused_even_where_the_fallback_has_it(make_ed
     assert result.exit_code == 1
     out = " ".join(result.output.split())
     assert "U+E000" in out and "private-use" in out and "one.md:6" in out and "'one'" in out
+
+
+def test_the_fallback_is_used_for_han_ideographs_only(make_edition, fonts):
+    """BabelStone Han maps 😀, but the manifest declares it for Han ideographs only."""
+    [fallback] = fonts.by_role(FALLBACK)
+    assert 0x1F600 in TTFont(str(fallback.file), lazy=True).getBestCmap()
+    assert 0x1F600 not in fallback.codepoints and ord(ZHE) in fallback.codepoints
+    bad = make_edition({"articles/one.md": "+++\nheadline = \"标题\"\n+++\n笑脸\U0001F600。\n"})
+    with pytest.raises(SourceError) as exc:
+        load(bad)
+    [p] = exc.value.errors
+    assert "U+1F600" in p.message and p.line == 4
