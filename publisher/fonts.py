@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -334,12 +335,12 @@ def check_coverage(edition: Edition, fonts: FontSet, problems: Problems) -> None
     slugs = {a.source.path: a.slug for a in edition.articles if a.source}
     found: dict[tuple, dict[tuple[str, str], None]] = {}  # (path, line, char) -> {(field, role)}
     for field, text, path, line in field_texts(edition):
-        for ch in text:
+        for i, ch in enumerate(text):
             if ch.isspace():
                 continue
             cp = ord(ch)
             roles = ("private-use",) if is_private_use(cp) else \
-                tuple(r for r in FIELD_ROLES[field] if not fonts.covers(r, cp))
+                tuple(r for r in FIELD_ROLES[field] if not _set_by(fonts.covers, r, text, i))
             if roles:
                 key = (path, _line_of_char(path, ch, line), ch)
                 found.setdefault(key, {}).update(dict.fromkeys((field, r) for r in roles))
@@ -368,11 +369,24 @@ def needs_fallback(edition: Edition, fonts: FontSet) -> str:
     """The characters that only the fallback face sets (in field order, each once)."""
     out: dict[str, None] = {}
     for field, text, _path, _line in field_texts(edition):
-        for ch in text:
+        for i, ch in enumerate(text):
             if not ch.isspace() and not is_private_use(ord(ch)) and any(
-                    not fonts.in_role_face(role, ord(ch)) for role in FIELD_ROLES[field]):
+                    not _set_by(fonts.in_role_face, role, text, i) for role in FIELD_ROLES[field]):
                 out[ch] = None
     return "".join(out)
+
+
+def _set_by(has, role: str, text: str, i: int) -> bool:
+    """Whether ``has(role, cp)`` holds for ``text[i]``; a combining mark the face lacks
+    counts when it composes with the character before it into one the face has, as
+    HarfBuzz does when shaping (é as e + U+0301). Only checked, never rewritten."""
+    ch = text[i]
+    if has(role, ord(ch)):
+        return True
+    if i and unicodedata.category(ch).startswith("M"):
+        composed = unicodedata.normalize("NFC", text[i - 1] + ch)
+        return len(composed) == 1 and has(role, ord(composed))
+    return False
 
 
 def _line_of_char(path: Path | None, ch: str, start: int | None = None) -> int | None:
