@@ -2,8 +2,8 @@
 
 An edition with 𠮷 (U+20BB7, in every role's own face) and 𪚥 (U+2A6A5, in none: only the
 fallback has it) in the body, the headline, a kicker, a byline, a caption and a strong run
-builds; the reading PDF reads both back, draws no .notdef, and embeds a BabelStone subset
-holding 𪚥 and nothing the role faces have; the EPUB embeds the fallback subset and passes
+builds; the reading PDF and the print PDF read both back, draw no .notdef, and embed a
+BabelStone subset holding 𪚥 and nothing the role faces have; the EPUB embeds the fallback subset and passes
 EPUBCheck with 0 errors and 0 warnings. A character no face has fails the build naming the
 article file, line, code point and role; so does a private-use character, even one the
 fallback maps (its glyph is the font maker's, not a standard character).
@@ -78,7 +78,7 @@ def _write(root: Path, article: str) -> Path:
 def rare_build(tmp_path_factory) -> Path:
     root = _write(tmp_path_factory.mktemp("rare") / "ed", RARE)
     out = tmp_path_factory.mktemp("rare-out")
-    publish(root, out, formats=("pdf", "epub"))
+    publish(root, out, formats=("pdf", "epub", "print"))
     return out / "test-2019-10-21"
 
 
@@ -127,6 +127,16 @@ def test_reading_pdf_embeds_a_babelstone_subset_with_only_what_the_role_faces_la
     assert any(JI in chars for n, chars in used.items() if n.startswith("Noto-Serif"))
 
 
+def test_print_pdf_sets_them_with_the_fallback_subset(rare_build):
+    pdf = rare_build / "test-2019-10-21-print.pdf"
+    doc = pdfium.PdfDocument(pdf)
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    assert ZHE in text and JI in text
+    assert measure(pdf).notdef == 0
+    used = _pdf_fonts(pdf)
+    assert set().union(*(c for n, c in used.items() if n.startswith("BabelStone"))) - {" "} == {ZHE}
+
+
 def test_rare_epub_embeds_the_fallback_subset_and_passes_epubcheck(rare_build, tmp_path):
     from tests.epub.conftest import run_epubcheck
 
@@ -144,8 +154,8 @@ def test_rare_epub_embeds_the_fallback_subset_and_passes_epubcheck(rare_build, t
 
 def test_rare_builds_are_byte_identical(rare_build, tmp_path):
     root = _write(tmp_path / "again", RARE)
-    publish(root, tmp_path / "out", formats=("pdf", "epub"))
-    for name in ("test-2019-10-21.pdf", "test-2019-10-21.epub"):
+    publish(root, tmp_path / "out", formats=("pdf", "epub", "print"))
+    for name in ("test-2019-10-21.pdf", "test-2019-10-21.epub", "test-2019-10-21-print.pdf"):
         assert (tmp_path / "out" / "test-2019-10-21" / name).read_bytes() == (rare_build / name).read_bytes(), name
 
 
