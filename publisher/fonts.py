@@ -13,9 +13,9 @@ for rare characters: CJK Extension B and beyond). Every font-family stack of sty
 is exactly ``FontSet.stack(role)``: the role's face, then the fallback, then a generic
 name, so what the check accepts is what renders. The fallback is declared for Han
 ideographs only (its ``unicode_range``): an emoji it happens to map is still refused. A
-private-use character (U+E000–F8FF,
-planes 15–16) is refused even where a face maps it: its glyph is whatever that font's
-maker put there, so the text is not interchangeable (the fallback maps 4,637 of them).
+private-use character (U+E000–F8FF, planes 15–16) is refused even where a face maps it:
+its glyph is whatever that font's maker put there, so the text is not interchangeable
+(the fallback maps 4,637 of them).
 """
 
 from __future__ import annotations
@@ -136,9 +136,6 @@ class FontSet:
     def stack(self, role: str) -> list[str]:
         """The font-family stack of a role: its faces, the fallback, a generic family."""
         return [*self.families(role), *self.families(FALLBACK), GENERIC[role]]
-
-    def stack_css(self, role: str) -> str:
-        return ", ".join(f'"{f}"' if f not in GENERIC.values() else f for f in self.stack(role))
 
     @cached_property
     def _main(self) -> dict[str, frozenset[int]]:
