@@ -153,10 +153,6 @@ class FontSet:
         """Set in the role's face or, failing that, in the fallback."""
         return cp in self._main[role] or cp in self._fallback
 
-    @cached_property
-    def covered(self) -> frozenset[int]:
-        return frozenset().union(*self._main.values(), self._fallback)
-
     def fontconfig_file(self, cache_dir: Path | None = None) -> Path:
         """Write (once) a fontconfig file that sees only the pinned folder; return its path."""
         cache = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "publisher"
