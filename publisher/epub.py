@@ -31,7 +31,7 @@ from lxml import etree
 
 from .config import Settings
 from .errors import ConfigError, Problem, Problems, RenderError
-from .fonts import Face, FontSet
+from .fonts import FALLBACK, Face, FontSet, needs_fallback
 from .model import Article, Edition, Figure, Page
 from .render import render
 
@@ -286,8 +286,12 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     styles = _read_styles(settings, ["base.css", "typeset.css", "epub.css"]
                           + (["epub-vertical.css"] if vertical else []))
     texts = role_texts(edition, rendered, styles)
+    # the fallback face is embedded only when some character needs it
+    texts[FALLBACK] = fallback_text(edition, rendered, fonts)
     font_css = []
     for i, face in enumerate(fonts.faces):
+        if face.role == FALLBACK and not texts[FALLBACK]:
+            continue
         name = f"fonts/{face.role}-{face.weight}.otf"
         data = face.subset(texts[face.role]) if subset_fonts else full_face(face)
         book.add_item(_Doc(f"font-{i}", name, "font/otf", data))
@@ -475,8 +479,10 @@ def role_texts(edition: Edition, documents: Iterable[bytes] = (), css: str = "")
     Read from the rendered documents (so text added by templates and the typesetting pass
     is covered) and from the model (so the sets never depend on a template forgetting
     something): the 黑 and 楷 faces get the text of the elements their CSS rules style, the
-    宋 face — every stack's fallback — gets every character of every document. Characters
-    the stylesheets generate (``content: "…"``) go to every face.
+    宋 face gets every character of every document (a superset: a reading system that drops
+    a class rule still finds the glyph in the body face). Characters the stylesheets
+    generate (``content: "…"``) go to every face. The fallback face's text is
+    ``fallback_text``.
     """
     generated = "".join(re.findall(r'content:\s*"([^"]*)"', css))
     hei = [edition.paper.name, generated]
@@ -499,8 +505,52 @@ def role_texts(edition: Edition, documents: Iterable[bytes] = (), css: str = "")
             if role == "hei":  # ol.contents > li: the 版 entries of the contents pages
                 for li in root.iterfind(f".//{{{XHTML_NS}}}ol[@class='contents']/{{{XHTML_NS}}}li"):
                     target.append("".join(t for a in li.iterfind(f"{{{XHTML_NS}}}a") for t in a.itertext()))
-    # the body face is every style's fallback: it carries every character
+    # the body face carries every character: see the docstring
     return {"hei": "".join(hei), "kai": "".join(kai), "song": "".join(song + hei + kai)}
+
+
+def fallback_text(edition: Edition, documents: Iterable[bytes], fonts: FontSet) -> str:
+    """The characters only the fallback face sets, each once, in a stable order: those of
+    the model's fields (publisher.fonts.FIELD_ROLES) and those the rendered documents set
+    in a role whose face lacks them. Empty: the fallback face is not embedded."""
+    out = dict.fromkeys(needs_fallback(edition, fonts))
+    for doc in documents:
+        for role, text in _role_runs(etree.fromstring(doc)):
+            for ch in text:
+                cp = ord(ch)
+                if not ch.isspace() and not fonts.in_role_face(role, cp) and fonts.covers(role, cp):
+                    out[ch] = None
+    return "".join(out)
+
+
+def _role_runs(root, role: str = "song") -> Iterator[tuple[str, str]]:
+    """(role, text) for each text node of a rendered document: the role of the innermost
+    element styled by a role (ROLE_CLASSES, ROLE_ELEMENTS, the contents list), else 宋."""
+    # <head> and an SVG <title> are not set on the page (the cover's title is its name)
+    if isinstance(root.tag, str) and etree.QName(root).localname not in ("head", "title"):
+        own = _own_role(root)
+        role = own or role
+        if root.text:
+            yield role, root.text
+        for child in root:
+            yield from _role_runs(child, role)
+            if child.tail:
+                yield role, child.tail
+
+
+def _own_role(el) -> str | None:
+    local = etree.QName(el).localname
+    if local == "li":  # ol.contents > li is 黑, ol.contents ol li is 宋 (styles/epub.css)
+        lists = [a for a in el.iterancestors() if isinstance(a.tag, str) and etree.QName(a).localname == "ol"]
+        if lists and "contents" in (lists[0].get("class") or "").split():
+            return "hei"
+        if any("contents" in (a.get("class") or "").split() for a in lists[1:]):
+            return "song"
+    classes = set((el.get("class") or "").split())
+    for role in ("kai", "hei"):
+        if local in ROLE_ELEMENTS[role] or classes & set(ROLE_CLASSES[role]):
+            return role
+    return None
 
 
 def _styled(root, role: str) -> Iterator:

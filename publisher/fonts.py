@@ -3,9 +3,19 @@
 ``fonts/fonts.toml`` declares every face a build may use (role, family, file, face index,
 sha256, licence, the Debian package it comes from). A build uses those files and nothing
 else: WeasyPrint sees them through a fontconfig configuration that lists only the fonts
-folder, and the EPUB embeds subsets of them. A missing file, a checksum mismatch, an
-undeclared font file in the folder, or a character that no declared face covers is an
-error before anything is rendered.
+folder, and the EPUB embeds subsets of them. A missing file, a checksum mismatch, or an
+undeclared font file in the folder is an error before anything is rendered.
+
+Coverage is per role: each field of an edition is set in one or more typeface roles
+(``FIELD_ROLES``: body in 宋, headlines in 黑, captions in 楷 …), and each of its
+characters must be in that role's face or in the declared fallback face (BabelStone Han,
+for rare characters: CJK Extension B and beyond). Every font-family stack of styles/*.css
+is exactly ``FontSet.stack(role)``: the role's face, then the fallback, then a generic
+name, so what the check accepts is what renders. The fallback is declared for Han
+ideographs only (its ``unicode_range``): an emoji it happens to map is still refused. A
+private-use character (U+E000–F8FF, planes 15–16) is refused even where a face maps it:
+its glyph is whatever that font's maker put there, so the text is not interchangeable
+(the fallback maps 4,637 of them).
 """
 
 from __future__ import annotations
@@ -13,20 +23,57 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tomllib
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from .errors import ConfigError, Problem, Problems, RenderError
-from .model import Edition
+from .model import Brief, Edition, Figure, Paragraph, RunStyle, Subhead
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "fonts.toml"
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"}
 ROLES = ("song", "hei", "kai")  # 宋 body, 黑 headlines, 楷 kickers/captions/bylines
+FALLBACK = "fallback"  # rare characters a role's face lacks; last in every stack; optional
+GENERIC = {"song": "serif", "hei": "sans-serif", "kai": "serif"}
+
+# Where each field of an edition is printed, by typeface role, in any output (reading PDF,
+# EPUB, print). From styles/*.css and the templates: a headline is 黑 in its article head
+# and 宋 in the contents lists and the EPUB's previous/next links; a photo article's title
+# is its caption's start. tests/typeset/test_font_roles.py renders an edition with one
+# marker character per field and holds this table to the styles and templates.
+FIELD_ROLES: dict[str, tuple[str, ...]] = {
+    "headline": ("hei", "song"),
+    "title": ("hei", "song"),  # an untitled (photo) article's title: the caption's start
+    "kicker": ("kai",),
+    "subtitle": ("kai",),
+    "byline": ("kai",),
+    "dateline": ("hei",),
+    "paragraph": ("song",),
+    "emphasis": ("song",),  # 着重号: dots under the 宋 text
+    "strong": ("hei",),
+    "subhead": ("hei",),
+    "caption": ("kai",),
+    "credit": ("kai",),
+    "brief": ("song",),
+    "attribution": ("kai",),
+    "paper": ("hei",),  # masthead, page heads
+    "publisher": ("hei",),  # the print masthead's facts
+    "edition": ("kai", "hei", "song"),  # 咸安版: print masthead, page heads, issue lines
+    "page": ("hei", "song"),  # 版名: page heads, page tags, folios, contents; the EPUB's nav
+    "editors": ("song", "hei"),  # under the reading page head; in the print page head
+}
+
+
+def is_private_use(cp: int) -> bool:
+    """U+E000–F8FF and the supplementary private-use planes 15 and 16."""
+    return 0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0xFFFFD or 0x100000 <= cp <= 0x10FFFD
 
 
 @dataclass(frozen=True)
@@ -40,6 +87,10 @@ class Face:
     weight: int = 400
     package: str | None = None
     source: Path | None = None  # where `publisher fonts install` copies it from
+    # `unicode_range` in the manifest: the only code points this face may set (None: all).
+    # The fallback is limited to Han ideographs: it also maps emoji, kana and symbols the
+    # house does not want drawn in it.
+    ranges: tuple[tuple[int, int], ...] | None = None
 
     @cached_property
     def _hb_face(self):
@@ -49,7 +100,10 @@ class Face:
 
     @cached_property
     def codepoints(self) -> frozenset[int]:
-        return frozenset(self._hb_face.unicodes)
+        """The characters this face may set: its cmap within its declared ranges, without
+        private-use code points."""
+        return frozenset(cp for cp in self._hb_face.unicodes if not is_private_use(cp) and (
+            self.ranges is None or any(lo <= cp <= hi for lo, hi in self.ranges)))
 
     def subset(self, text: str) -> bytes:
         """An OpenType subset with just the glyphs of ``text`` (harfbuzz: ~0.02 s).
@@ -79,12 +133,25 @@ class FontSet:
     def families(self, role: str) -> list[str]:
         return list(dict.fromkeys(f.family for f in self.by_role(role)))
 
+    def stack(self, role: str) -> list[str]:
+        """The font-family stack of a role: its faces, the fallback, a generic family."""
+        return [*self.families(role), *self.families(FALLBACK), GENERIC[role]]
+
     @cached_property
-    def covered(self) -> frozenset[int]:
-        out: set[int] = set()
-        for face in self.faces:
-            out |= face.codepoints
-        return frozenset(out)
+    def _main(self) -> dict[str, frozenset[int]]:
+        return {role: frozenset().union(*(f.codepoints for f in self.by_role(role))) for role in ROLES}
+
+    @cached_property
+    def _fallback(self) -> frozenset[int]:
+        return frozenset().union(*(f.codepoints for f in self.by_role(FALLBACK)))
+
+    def in_role_face(self, role: str, cp: int) -> bool:
+        """Set in the role's own face (no fallback needed)."""
+        return cp in self._main[role]
+
+    def covers(self, role: str, cp: int) -> bool:
+        """Set in the role's face or, failing that, in the fallback."""
+        return cp in self._main[role] or cp in self._fallback
 
     def fontconfig_file(self, cache_dir: Path | None = None) -> Path:
         """Write (once) a fontconfig file that sees only the pinned folder; return its path."""
@@ -122,22 +189,40 @@ def read_manifest(folder: Path) -> FontSet:
     for i, entry in enumerate(data.get("face", [])):
         try:
             role = entry["role"]
-            if role not in ROLES:
-                problems.add(f"face {i + 1}: unknown role {role!r} (one of {', '.join(ROLES)})", path,
+            if role not in (*ROLES, FALLBACK):
+                problems.add(f"face {i + 1}: unknown role {role!r} (one of {', '.join(ROLES)}, {FALLBACK})",
+                             path,
                              code="fonts")
                 continue
             faces.append(Face(role=role, family=entry["family"], file=(folder / entry["file"]).resolve(),
                               sha256=entry["sha256"].lower(), licence=entry["licence"],
                               index=int(entry.get("index", 0)), weight=int(entry.get("weight", 400)),
                               package=entry.get("package"),
-                              source=Path(entry["source"]) if entry.get("source") else None))
+                              source=Path(entry["source"]) if entry.get("source") else None,
+                              ranges=_ranges(entry["unicode_range"]) if "unicode_range" in entry else None))
         except KeyError as exc:
             problems.add(f"face {i + 1}: missing key {exc.args[0]!r}", path, code="fonts")
+        except ValueError as exc:
+            problems.add(f"face {i + 1}: {exc}", path, code="fonts",
+                         hint='write each range as in CSS unicode-range: "U+3400-4DBF" or "U+3007"')
     for role in ROLES:
         if not any(f.role == role for f in faces):
             problems.add(f"no face declared for role {role!r}", path, code="fonts")
     problems.raise_if_errors(ConfigError)
     return FontSet(folder.resolve(), tuple(faces))
+
+
+def _ranges(items) -> tuple[tuple[int, int], ...]:
+    """["U+3400-4DBF", "U+3007"] -> ((0x3400, 0x4DBF), (0x3007, 0x3007))."""
+    if not isinstance(items, list):
+        raise ValueError("unicode_range must be a list of strings")
+    out = []
+    for item in items:
+        m = re.fullmatch(r"U\+([0-9A-Fa-f]{1,6})(?:-([0-9A-Fa-f]{1,6}))?", str(item).strip())
+        if not m or int(m.group(2) or m.group(1), 16) < int(m.group(1), 16):
+            raise ValueError(f"invalid unicode_range item {item!r}")
+        out.append((int(m.group(1), 16), int(m.group(2) or m.group(1), 16)))
+    return tuple(out)
 
 
 def sha256_file(path: Path) -> str:
@@ -199,39 +284,117 @@ def install_fonts(folder: Path) -> list[str]:
     return done
 
 
+def field_texts(edition: Edition) -> Iterator[tuple[str, str, Path | None, int | None]]:
+    """(field, text, source file, line where known) for every printed text of the edition.
+
+    The field names are the keys of FIELD_ROLES."""
+    toml = edition.root / "edition.toml" if edition.root else None
+    for field, text in (("paper", edition.paper.name), ("publisher", edition.paper.publisher),
+                        ("edition", edition.issue.edition or "")):
+        yield field, text, toml, None
+    for page in edition.pages:
+        yield "page", page.name, toml, None
+        for e in page.editors:
+            yield "editors", e.role + e.name, toml, None
+    for a in edition.articles:
+        path = a.source.path if a.source else None
+        for field in ("headline", "kicker", "subtitle", "dateline"):
+            yield field, getattr(a, field) or "", path, None
+        if a.byline:
+            yield "byline", str(a.byline), path, None
+        if not a.headline:
+            yield "title", a.title, path, None
+        for b in a.body:
+            line = b.source.line if b.source else None
+            if isinstance(b, Paragraph):
+                for run in b.runs:
+                    field = {RunStyle.STRONG: "strong", RunStyle.EMPHASIS: "emphasis"}.get(run.style, "paragraph")
+                    yield field, run.text, path, line
+            elif isinstance(b, Subhead):
+                yield "subhead", b.text, path, line
+            elif isinstance(b, Figure):
+                yield "caption", b.caption, path, line
+                yield "credit", b.credit or "", path, line
+            elif isinstance(b, Brief):
+                yield "brief", b.text, path, line
+                for who in b.attribution:
+                    yield "attribution", who, path, line
+
+
 def check_coverage(edition: Edition, fonts: FontSet, problems: Problems) -> None:
-    """Every printed character must be in some declared face: else name article and char."""
-    covered = fonts.covered
-    for article in edition.articles:
-        missing: dict[str, None] = {}
-        for text in article.texts():
-            for ch in text:
-                if ord(ch) not in covered and not ch.isspace():
-                    missing[ch] = None
-        for ch in missing:
-            problems.add(f"article {article.slug!r}: character {ch!r} (U+{ord(ch):04X}) is in no "
-                         f"declared font", article.source.path if article.source else None,
-                         _line_of_char(article, ch),
-                         hint="replace it, or declare a face that covers it in fonts/fonts.toml",
+    """Every printed character must be in the face of each role it is set in, or in the
+    fallback face; a private-use character is refused. One problem per file, line and
+    character, naming the article file, line, character, code point, fields and roles."""
+    slugs = {a.source.path: a.slug for a in edition.articles if a.source}
+    found: dict[tuple, dict[tuple[str, str], None]] = {}  # (path, line, char) -> {(field, role)}
+    for field, text, path, line in field_texts(edition):
+        for i, ch in enumerate(text):
+            if ch.isspace():
+                continue
+            cp = ord(ch)
+            roles = ("private-use",) if is_private_use(cp) else \
+                tuple(r for r in FIELD_ROLES[field] if not _set_by(fonts.covers, r, text, i))
+            if roles:
+                key = (path, _line_of_char(path, ch, line), ch)
+                found.setdefault(key, {}).update(dict.fromkeys((field, r) for r in roles))
+    for (path, line, ch), uses in found.items():
+        where = f"article {slugs[path]!r}" if path in slugs else (path.name if path else "the edition")
+        fields = ", ".join(dict.fromkeys(f for f, _ in uses))
+        cp = ord(ch)
+        if is_private_use(cp):
+            problems.add(f"{where}: character U+{cp:04X} in the {fields} is a private-use code point: "
+                         "what it shows depends on the font, so the text cannot be read back, searched "
+                         "or archived", path, line,
+                         hint="replace it with the standard Unicode character (or describe it, e.g. "
+                              "with an ideographic description sequence such as ⿰亻尔)",
                          code="uncovered-character")
-    for text in (edition.paper.name, edition.paper.publisher, *(p.name for p in edition.pages)):
-        for ch in dict.fromkeys(text):
-            if ord(ch) not in covered and not ch.isspace():
-                problems.add(f"character {ch!r} (U+{ord(ch):04X}) in edition.toml is in no declared font",
-                             edition.root / "edition.toml" if edition.root else None,
-                             code="uncovered-character")
+            continue
+        roles = list(dict.fromkeys(r for _, r in uses))
+        faces = "; ".join(f"{r}: {' or '.join(fonts.families(r) + fonts.families(FALLBACK))}" for r in roles)
+        problems.add(f"{where}: character {ch!r} (U+{cp:04X}) in the {fields}, set in the "
+                     f"{' and '.join(roles)} role{'s' if len(roles) > 1 else ''}, is in no face "
+                     f"of {'those roles' if len(roles) > 1 else 'that role'} ({faces})", path, line,
+                     hint="declare a face that covers it in fonts/fonts.toml, or replace it",
+                     code="uncovered-character")
 
 
-def _line_of_char(article, ch: str) -> int | None:
-    if article.source is None:
-        return None
+def needs_fallback(edition: Edition, fonts: FontSet) -> str:
+    """The characters that only the fallback face sets (in field order, each once)."""
+    out: dict[str, None] = {}
+    for field, text, _path, _line in field_texts(edition):
+        for i, ch in enumerate(text):
+            if not ch.isspace() and not is_private_use(ord(ch)) and any(
+                    not _set_by(fonts.in_role_face, role, text, i) for role in FIELD_ROLES[field]):
+                out[ch] = None
+    return "".join(out)
+
+
+def _set_by(has, role: str, text: str, i: int) -> bool:
+    """Whether ``has(role, cp)`` holds for ``text[i]``; a combining mark the face lacks
+    counts when it composes with the character before it into one the face has, as
+    HarfBuzz does when shaping (é as e + U+0301). Only checked, never rewritten."""
+    ch = text[i]
+    if has(role, ord(ch)):
+        return True
+    if i and unicodedata.category(ch).startswith("M"):
+        composed = unicodedata.normalize("NFC", text[i - 1] + ch)
+        return len(composed) == 1 and has(role, ord(composed))
+    return False
+
+
+def _line_of_char(path: Path | None, ch: str, start: int | None = None) -> int | None:
+    """The first line holding ``ch``, searching from the block's own line where known."""
+    if path is None:
+        return start
     try:
-        for i, line in enumerate(article.source.path.read_text("utf-8").split("\n")):
-            if ch in line:
-                return i + 1
-    except OSError:
-        return None
-    return None
+        lines = path.read_text("utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return start
+    first = (start or 1) - 1
+    for i in (*range(first, len(lines)), *range(0, first)):
+        if ch in lines[i]:
+            return i + 1
+    return start
 
 
 def ensure_covered(edition: Edition, fonts: FontSet) -> None:

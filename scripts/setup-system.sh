@@ -2,6 +2,7 @@
 # Install the Debian packages a build and the test suite need, if any is missing.
 # Run by `make` on first use; idempotent and quick when everything is there.
 #   fonts-noto-cjk, fonts-lxgw-wenkai  the pinned faces (copied into fonts/ and checksummed)
+#   fonts-babelstone-han                the pinned fallback face for rare characters (𪚥 U+2A6A5)
 #   libharfbuzz-subset0                 WeasyPrint subsets fonts 10x faster with it
 #   libpango-1.0-0 libpangoft2-1.0-0    WeasyPrint's text layout
 #   default-jre-headless                Java for EPUBCheck 5
@@ -11,8 +12,8 @@
 # With the argument "test", also what only the test suite needs:
 #   chromium, nodejs + npm              DAISY Ace (npm @daisy/ace-cli) checks the EPUB's accessibility
 set -euo pipefail
-packages=(fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-          default-jre-headless poppler-utils ghostscript)
+packages=(fonts-noto-cjk fonts-lxgw-wenkai fonts-babelstone-han libharfbuzz-subset0 libpango-1.0-0
+          libpangoft2-1.0-0 default-jre-headless poppler-utils ghostscript)
 missing=()
 if [ "${1:-}" = test ]; then
   packages+=(chromium)
