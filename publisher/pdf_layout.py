@@ -23,12 +23,14 @@ that was not drawn (whitespace only) gets its layout re-activated afterwards ins
 rendered in worker processes: each worker returns its page's PDF AND its layout).
 
 Outside the trim. A print page also draws crop marks and a slug line outside its trim
-(elements of class ``crop`` and ``slug``). While a layout is recorded, their drawing is
-wrapped in ``/Artifact`` marked content between two PDF comments (``OUTSIDE_TRIM_BEGIN``
-… ``OUTSIDE_TRIM_END``), so the archive can cut them out of the page's content stream
-exactly (``strip_outside_trim``) instead of leaving them hidden beyond the MediaBox —
-same layout, same write, no second render. Their text lines are still recorded (they are
-on the sheet); the archive drops lines outside the trim.
+(elements of class ``crop`` and ``slug``). Once ``install_draw_hooks`` has run in a
+process (the print workers call it before every write, so print files do not depend on
+whether an archive was asked for), their drawing is wrapped in ``/Artifact`` marked
+content between two PDF comments (``OUTSIDE_TRIM_BEGIN`` … ``OUTSIDE_TRIM_END``), so the
+archive can cut them out of the page's content stream exactly (``strip_outside_trim``)
+instead of leaving them hidden beyond the MediaBox — same layout, same write, no second
+render. Their text lines are still recorded (they are on the sheet); the archive drops
+lines outside the trim.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def render_with_layout(html: str, *, base_dir: Path, stylesheets: list[Path], fo
     try:
         pdf, pages = render_pdf_and(html, base_dir=base_dir, stylesheets=stylesheets,
                                     fonts=fonts, sandbox=sandbox, what=what,
-                                    inspect=extract_layout, before_write=_install_draw_hook,
+                                    inspect=extract_layout, before_write=install_draw_hooks,
                                     xmp=xmp, **options)
     finally:
         _recorded = None
@@ -133,7 +135,7 @@ def render_with_layout(html: str, *, base_dir: Path, stylesheets: list[Path], fo
 def write_with_layout(document, write) -> Rendered:
     """``write()`` a laid-out WeasyPrint Document (it returns the PDF bytes), recording its layout."""
     global _recorded
-    _install_draw_hook()
+    install_draw_hooks()
     _recorded = {}
     try:
         pdf = write()
@@ -180,7 +182,8 @@ def _outside_trim(box) -> bool:
 _recorded: dict[int, tuple] | None = None  # id(text box) -> glyphs, during one render
 
 
-def _install_draw_hook() -> None:
+def install_draw_hooks() -> None:
+    """Wrap WeasyPrint's drawing: glyph positions (while recording), outside-trim marks."""
     from weasyprint.draw import text as draw_text
     from weasyprint.text.ffi import ffi, pango
 
@@ -205,7 +208,7 @@ def _install_draw_hook() -> None:
     original_context = draw.draw_stacking_context
 
     def draw_stacking_context(stream, stacking_context):
-        if _recorded is None or not _outside_trim(stacking_context.box):
+        if not _outside_trim(stacking_context.box):
             return original_context(stream, stacking_context)
         stream.stream.append(OUTSIDE_TRIM_BEGIN)
         stream.push_state()

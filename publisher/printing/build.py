@@ -43,8 +43,8 @@ class PrintResult:
     issue: bytes  # the whole issue
     pages: dict[str, bytes]  # file label (p01) -> that 版 alone
     warnings: list[Problem]
-    # with ``layout``: per 版, in order, the text lines of its rendered page (pt, origin
-    # at the trim's top left; the trim size in ``trim``); else empty
+    # with ``layout``: per 版, in order, the text lines of its rendered page
+    # (``pdf_layout.PageLayout``: pt from the trim's top left, the trim's size); else empty
     layouts: tuple = ()
 
 
@@ -96,6 +96,7 @@ def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measu
 def _render(plan: PagePlan):
     """The page's PDF bytes, and with ``_JOB.layout`` its ``PageLayout`` (a pair)."""
     from ..pdf import layout_document, write_document
+    from ..pdf_layout import install_draw_hooks, write_with_layout
 
     t0 = time.perf_counter()
     job = _JOB
@@ -105,14 +106,13 @@ def _render(plan: PagePlan):
                           fonts=job.fonts, sandbox=_sandbox(job), what=what)
     check_overflow(doc, plan)
     t1 = time.perf_counter()
+    install_draw_hooks()  # crop marks and slug drawn as marked artifacts the archive can cut
 
     def write() -> bytes:
         return write_document(doc, fonts=job.fonts, sandbox=_sandbox(job), what=what,
                               pdf_variant="pdf/x-4", uncompressed_pdf=False)
 
     if job.layout:
-        from ..pdf_layout import write_with_layout
-
         rendered = write_with_layout(doc, write)
         data = (rendered.pdf, rendered.pages[0])
     else:

@@ -177,6 +177,19 @@ def test_the_print_page_it_comes_from_does_draw_outside_the_trim(tmp_path):
     assert EDITION_ID in _squeeze(page.get_textpage().get_text_range())
 
 
+def test_asking_for_the_archive_too_does_not_change_the_print_files(tmp_path):
+    from publisher.publish import publish
+
+    from .conftest import SAMPLE
+
+    publish(SAMPLE, tmp_path / "a", ["print"])
+    publish(SAMPLE, tmp_path / "b", ["print", "archive"])
+    for rel in (f"{EDITION_ID}-print.pdf", "print/p01.pdf"):
+        a = (tmp_path / "a" / EDITION_ID / rel).read_bytes()
+        assert a == (tmp_path / "b" / EDITION_ID / rel).read_bytes(), rel
+    assert (tmp_path / "b" / EDITION_ID / "archive" / "bagit.txt").exists()
+
+
 def test_page_and_issue_pdfs_are_pdfa_with_the_print_profile(archive_bag):
     with pikepdf.open(archive_bag / "data" / "pages" / "p01.pdf") as pdf:
         meta = pdf.open_metadata()
