@@ -40,6 +40,27 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+PARTS: dict[str, list[float]] = {}  # what the archive adds in this process, CPU seconds
+
+
+def _instrument() -> None:
+    """Time the steps only an archive build runs (EPUB for the bag, the bag itself)."""
+    import publisher.archive as archive
+    import publisher.epub as epub
+
+    def timing(name, fn):
+        def wrapper(*args, **kwargs):
+            t = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                PARTS.setdefault(name, []).append(time.process_time() - t)
+        return wrapper
+
+    epub.build_epub = timing("EPUB for the bag", epub.build_epub)
+    archive.build_archive = timing("bag: PDF/A, ALTO, METS, NITF, manifests", archive.build_archive)
+
+
 def timed(edition: Path, formats: list[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one build into a fresh folder."""
     from publisher.publish import publish
@@ -61,6 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ed-") as tmp:
         edition = make_edition(Path(tmp) / "edition", args.pages)
         timed(edition, ["print"])  # warm-up: fonts, WeasyPrint, caches
+        _instrument()
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in CONFIGS}
         for i in range(args.runs):
             # alternate which goes first, so a load spike does not always hit the same one
@@ -74,6 +96,8 @@ def main() -> None:
         for name in CONFIGS:
             print(f"{name:14} wall {wall[name]:6.2f} s  cpu {cpu[name]:6.2f} s  runs (wall/cpu) "
                   + " ".join(f"{w:.1f}/{c:.1f}" for w, c in runs[name]))
+        for name, times in PARTS.items():
+            print(f"  of which {name}: median {statistics.median(times):.2f} s CPU")
         for label, m in (("wall", wall), ("cpu", cpu)):
             ratio = m["print+archive"] / m["print"]
             print(f"{label}: print+archive / print = {ratio:.3f} "
