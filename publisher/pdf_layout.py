@@ -48,7 +48,7 @@ PT_PER_PX = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
 # Classes that name what a line is, nearest ancestor first (see templates/shared/article.j2).
 ROLES = ("kicker", "headline", "subtitle", "byline", "dateline", "caption", "credit",
          "subhead", "brief-text", "attribution", "page-head", "editors", "masthead",
-         "contents")
+         "contents", "from", "jump")  # from, jump: the print's 上接/下转 lines
 
 
 class Glyph(NamedTuple):

@@ -122,7 +122,8 @@ def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
 
 
 def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False):
-    """The reading PDF, PDF/A-2a and PDF/UA-1 (with ``layout``: where every line of it sits)."""
+    """The reading PDF, PDF/A-2a and PDF/UA-1 (with ``layout``: where every line of it sits;
+    the archive takes its pages from the print build, see ``publish``)."""
     from .pdf import Sandbox, render_pdf
     from .pdf_layout import Rendered, render_with_layout
     from .render import reading_html, xmp_description

@@ -6,7 +6,8 @@
   METS alone can check the files it names;
 - physical ``structMap``: the issue, then each 版 in order with its page PDF and ALTO;
 - logical ``structMap``: the issue, then each article with its NITF file and its parts
-  (引题 kicker, 主题 headline, 副题 subtitle, byline, body, subheads, captions), each part
+  (引题 kicker, 主题 headline, 副题 subtitle, byline, body, subheads, captions, and the
+  jump lines 上接/下转 of an article continued on another 版), each part
   pointing at its ALTO TextBlocks with ``area BETYPE="IDREF"``;
 - ``structLink``: each article to the 版 it is printed on (more than one when it jumps).
 
@@ -33,7 +34,7 @@ SCHEMA_LOCATION = f"{NS} http://www.loc.gov/standards/mets/mets.xsd"
 PARTS = (("kicker", "KICKER", "引题"), ("headline", "HEADLINE", "主题"),
          ("subtitle", "SUBTITLE", "副题"), ("byline", "BYLINE", "署名"),
          ("body", "BODY", "正文"), ("subhead", "SUBHEAD", "小标题"),
-         ("caption", "CAPTION", "图片说明"))
+         ("caption", "CAPTION", "图片说明"), ("jump", "JUMP", "转版"))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ ROLE_GROUPS = {
     "kicker": "kicker", "headline": "headline", "subtitle": "subtitle", "byline": "byline",
     "dateline": "body", "p": "body", "brief-text": "body", "attribution": "body",
     "subhead": "subhead", "caption": "caption", "credit": "caption",
+    "from": "jump", "jump": "jump",  # （上接第1版） / （下转第2版）: not body text
 }
 
 

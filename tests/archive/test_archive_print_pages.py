@@ -317,7 +317,10 @@ def test_mets_follows_a_jumped_article_onto_both_pages(jumped_bag):
         text += "".join(s.get("CONTENT") for s in block.iter(f"{ALTO}String"))
     positions = [text.find(f"第{i}段。") for i in range(1, 30)]
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
-    assert text.endswith("最后一段到此结束。")
+    assert text.startswith("本报讯") and text.endswith("最后一段到此结束。")
+    assert "下转" not in text and "上接" not in text  # the jump lines are a part of their own
+    jump = mets.find(f".//{METS}div[@ID='LOG_long_jump']")
+    assert [a.get("FILEID") for a in jump.iter(f"{METS}area")] == ["ALTO_p01", "ALTO_p02"]
 
 
 def test_an_edition_whose_print_layout_does_not_fit_cannot_be_archived(make_edition, tmp_path):
