@@ -19,10 +19,23 @@ line's justification spacing — through a wrapper around ``draw.text.draw_first
 that records nothing unless a ``render_with_layout`` is running (one at a time per
 process: the recording is module state, as WeasyPrint's own font configuration is). A box
 that was not drawn (whitespace only) gets its layout re-activated afterwards instead.
+``write_with_layout`` does the same for a Document laid out elsewhere (the print pages,
+rendered in worker processes: each worker returns its page's PDF AND its layout).
+
+Outside the trim. A print page also draws crop marks and a slug line outside its trim
+(elements of class ``crop`` and ``slug``). Once ``install_draw_hooks`` has run in a
+process (the print workers call it before every write, so print files do not depend on
+whether an archive was asked for), their drawing is wrapped in ``/Artifact`` marked
+content between two PDF comments (``OUTSIDE_TRIM_BEGIN`` … ``OUTSIDE_TRIM_END``), so the
+archive can cut them out of the page's content stream exactly (``strip_outside_trim``)
+instead of leaving them hidden beyond the MediaBox — same layout, same write, no second
+render. Their text lines are still recorded (they are on the sheet); the archive drops
+lines outside the trim.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -35,7 +48,7 @@ PT_PER_PX = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
 # Classes that name what a line is, nearest ancestor first (see templates/shared/article.j2).
 ROLES = ("kicker", "headline", "subtitle", "byline", "dateline", "caption", "credit",
          "subhead", "brief-text", "attribution", "page-head", "editors", "masthead",
-         "contents")
+         "contents", "from", "jump")  # from, jump: the print's 上接/下转 lines
 
 
 class Glyph(NamedTuple):
@@ -112,11 +125,56 @@ def render_with_layout(html: str, *, base_dir: Path, stylesheets: list[Path], fo
     try:
         pdf, pages = render_pdf_and(html, base_dir=base_dir, stylesheets=stylesheets,
                                     fonts=fonts, sandbox=sandbox, what=what,
-                                    inspect=extract_layout, before_write=_install_draw_hook,
+                                    inspect=extract_layout, before_write=install_draw_hooks,
                                     xmp=xmp, **options)
     finally:
         _recorded = None
     return Rendered(pdf, pages)
+
+
+def write_with_layout(document, write) -> Rendered:
+    """``write()`` a laid-out WeasyPrint Document (it returns the PDF bytes), recording its layout."""
+    global _recorded
+    install_draw_hooks()
+    _recorded = {}
+    try:
+        pdf = write()
+        pages = extract_layout(document, _root_element(document))
+    finally:
+        _recorded = None
+    return Rendered(pdf, pages)
+
+
+def _root_element(document):
+    """The HTML root element of a Document (its root box's element)."""
+    page_box = document.pages[0]._page_box
+    return page_box.children[0].element
+
+
+# ---------------------------------------------------------------- outside the trim
+
+OUTSIDE_TRIM_CLASSES = frozenset({"crop", "slug"})
+OUTSIDE_TRIM_BEGIN = b"%publisher:outside-trim{"
+OUTSIDE_TRIM_END = b"%publisher:outside-trim}"
+_OUTSIDE = re.compile(re.escape(OUTSIDE_TRIM_BEGIN) + rb"\r?\n.*?" + re.escape(OUTSIDE_TRIM_END),
+                      re.DOTALL)
+
+
+def strip_outside_trim(content: bytes) -> tuple[bytes, int]:
+    """A page content stream without what was drawn outside the trim, and how many cuts.
+
+    Each cut is a balanced ``q /Artifact BMC … EMC Q`` between the two comments written
+    while drawing (PDF comments run to the end of the line; WeasyPrint writes glyphs as
+    hex strings, so the markers cannot occur inside text).
+    """
+    return _OUTSIDE.subn(b"", content)
+
+
+def _outside_trim(box) -> bool:
+    element = getattr(box, "element", None)
+    if element is None:
+        return False
+    return bool(OUTSIDE_TRIM_CLASSES & set((element.get("class") or "").split()))
 
 
 # ---------------------------------------------------------------- glyphs, while drawing
@@ -124,7 +182,8 @@ def render_with_layout(html: str, *, base_dir: Path, stylesheets: list[Path], fo
 _recorded: dict[int, tuple] | None = None  # id(text box) -> glyphs, during one render
 
 
-def _install_draw_hook() -> None:
+def install_draw_hooks() -> None:
+    """Wrap WeasyPrint's drawing: glyph positions (while recording), outside-trim marks."""
     from weasyprint.draw import text as draw_text
     from weasyprint.text.ffi import ffi, pango
 
@@ -142,6 +201,26 @@ def _install_draw_hook() -> None:
 
     draw_first_line.publisher_glyphs = True
     draw_text.draw_first_line = draw_first_line
+
+    import pydyf
+    from weasyprint import draw
+
+    original_context = draw.draw_stacking_context
+
+    def draw_stacking_context(stream, stacking_context):
+        if not _outside_trim(stacking_context.box):
+            return original_context(stream, stacking_context)
+        stream.stream.append(OUTSIDE_TRIM_BEGIN)
+        stream.push_state()
+        pydyf.Stream.begin_marked_content(stream, "Artifact")
+        try:
+            return original_context(stream, stacking_context)
+        finally:
+            pydyf.Stream.end_marked_content(stream)
+            stream.pop_state()
+            stream.stream.append(OUTSIDE_TRIM_END)
+
+    draw.draw_stacking_context = draw_stacking_context
 
 
 # ---------------------------------------------------------------- walking the boxes

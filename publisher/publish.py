@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("epub", "pdf")  # the default: what a plain ``publisher build`` writes
 # Asked for by name: "print" (a 版 whose articles do not fit is an error there, and an
-# edition made for screens need not have a print layout) and "archive".
+# edition made for screens need not have a print layout) and "archive", which implies
+# "print": a newspaper archive holds the pages as printed, one page PDF and one ALTO per
+# 版, so an edition without a print layout that fits cannot be archived (the print
+# build's error, with the archive named in it).
 ALL_FORMATS = (*FORMATS, "print", "archive")
 
 Progress = Callable[[str], None]
@@ -58,23 +61,39 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
     files: dict[str, bytes] = {}
     folders: dict[str, dict[str, bytes]] = {}
     wanted = list(dict.fromkeys(formats))
+    archive = "archive" in wanted
     rendered = None
-    if {"pdf", "epub", "archive"} & set(wanted):
-        # One layout pass serves all three: the reading PDF, the EPUB's cover (its page 1)
-        # and the archive (its PDF and where every line of it sits).
+    with_print = "print" in wanted or archive
+    if "pdf" in wanted or ("epub" in wanted and not with_print):
+        # One layout pass serves both the reading PDF and the EPUB's cover (its page 1);
+        # with print pages in the build, the cover is the printed front page instead.
         step("rendering the reading PDF")
-        rendered = reading_render(edition, settings, fonts, layout="archive" in wanted)
+        rendered = reading_render(edition, settings, fonts)
         if "pdf" in wanted:
             files[f"{edition.id}.pdf"] = rendered.pdf
     front_page = rendered.pdf if rendered else None
-    if "print" in wanted:
+    printed = None
+    if with_print:
         step("rendering the print pages")
+        from .errors import RenderError
         from .printing.build import build_print
 
-        printed = build_print(edition, settings, fonts)
-        files[f"{edition.id}-print.pdf"] = printed.issue
-        for label, data in printed.pages.items():
-            files[f"print/{label}.pdf"] = data
+        try:
+            # the archive's ALTO comes from this render: the workers also return the layout
+            printed = build_print(edition, settings, fonts, layout=archive)
+        except RenderError as exc:
+            if not archive:
+                raise
+            raise RenderError([*exc.problems, Problem(
+                "the archive holds the pages as printed (one page PDF and one ALTO per 版): "
+                "it needs a print layout that fits, see the problems above",
+                edition.root / "edition.toml" if edition.root else None, None,
+                "fix the print layout, or build without --format archive",
+                code="layout")]) from None
+        if "print" in wanted:
+            files[f"{edition.id}-print.pdf"] = printed.issue
+            for label, data in printed.pages.items():
+                files[f"print/{label}.pdf"] = data
         result.warnings.extend(printed.warnings)
         front_page = printed.pages[edition.pages[0].file_label]  # the real front page
     epub = None
@@ -91,7 +110,7 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = FORMATS,
         step("packing the archive")
         from .archive import FOLDER, build_archive
 
-        folders[FOLDER] = build_archive(edition, rendered, epub)
+        folders[FOLDER] = build_archive(edition, printed, epub)
 
     step("writing the outputs")
     result.files = write_outputs(out_dir / edition.id, files, folders)
@@ -109,7 +128,8 @@ def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
 
 
 def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False):
-    """The reading PDF, PDF/A-2a and PDF/UA-1 (with ``layout``: where every line of it sits)."""
+    """The reading PDF, PDF/A-2a and PDF/UA-1 (with ``layout``: where every line of it sits;
+    the archive takes its pages from the print build, see ``publish``)."""
     from .pdf import Sandbox, render_pdf
     from .pdf_layout import Rendered, render_with_layout
     from .render import reading_html, xmp_description

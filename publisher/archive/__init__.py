@@ -2,9 +2,9 @@
 the EPUB and the edition sources, and the verification of such a bag.
 
 - ``build``: assembles every file of the bag in memory (``build_archive``);
-- ``pages``: which rendered pages and text blocks make up each 版;
+- ``pages``: each 版's print page and the text blocks on it;
 - ``alto``, ``mets``, ``nitf``: the three XML formats; ``schemas``: their XSDs on disk;
-- ``pdfa``: page PDFs cut from the issue PDF/A, and the structural PDF/A check;
+- ``pdfa``: the print pages made PDF/A (cut to the trim), and the structural PDF/A check;
 - ``bag``: BagIt manifests and bag-info; ``verify``: ``publisher verify BAG``.
 """
 

@@ -1,18 +1,21 @@
 """ALTO v4 (4.4) text files: one per 版, with the exact position of every character.
 
 Libraries get ALTO from OCR on page scans; ours comes from the typesetter's own layout
-(``publisher.pdf_layout``), so every coordinate is where the text was set, not a guess.
+of the print page (``publisher.pdf_layout``, recorded by the print workers while they
+write each page), so every coordinate is where the text was set, not a guess.
 
 Shape of a file: ``Description`` (unit, the page PDF it describes, how it was made),
-``Styles`` (one TextStyle per font/size/weight in use), then one ``Page`` per PDF page of
-the 版 with a ``PrintSpace`` of ``TextBlock``s (one per article part: see
+``Styles`` (one TextStyle per font/size/weight in use), then the ``Page`` (the 版's one
+printed page, its trim) with a ``PrintSpace`` of ``TextBlock``s (one per article part: see
 ``archive.pages``), ``TextLine``s, and ``String``s — text without spaces, split at the
 spaces the line prints, each followed by an ``SP`` where a space was set. Every String
 carries a ``Glyph`` per character with its own horizontal position and advance.
 
-Unit: ``mm10`` (tenths of a millimetre), measured from the top left corner of the page,
+Unit: ``mm10`` (tenths of a millimetre), measured from the top left corner of the trim,
 written with two decimals: positions are exact to a micrometre and the files are
-byte-identical for identical layouts.
+byte-identical for identical layouts. Millimetres because the print geometry is set in
+them (a broadsheet page is exactly 3900 × 5450); a physical unit, as we have no scan
+whose pixels could be the unit.
 """
 
 from __future__ import annotations

@@ -2,18 +2,18 @@
 
 Payload (under ``data/``)::
 
-    <edition-id>.pdf        the issue, PDF/A-2b, with XMP (title, date, issue, language, publisher)
+    <edition-id>.pdf        the issue as printed, PDF/A-3b, its sources attached (AF, /Source)
     <edition-id>.epub       the reader EPUB
-    pages/p01.pdf …         one PDF per 版 (named by its page label), PDF/A-2b
+    pages/p01.pdf …         one PDF per 版 as printed (named by its page label), PDF/A-2b
     alto/p01.xml …          ALTO 4.4 per 版: blocks per article part, lines, strings, glyphs
     nitf/<slug>.xml …       NITF 3.6 per article
     mets.xml                the issue: files, pages in order, articles and their parts
     sources/…               edition.toml, the article files and images as built
 
-Page source: ``page_source`` pairs the 版 with the pages of ONE render that gave both the
-PDF and the text layout. Until the print layout lands this is the reading PDF (a 版 then
-runs over several A4 pages); when print lands, switch the one line marked SWITCH below to
-``print_pages`` and pass the print render (one page per 版) instead.
+Page source: the print build (``publisher.printing.build.build_print(layout=True)``):
+its PDF/X pages made archival (cut to the trim, PDF/A: ``archive.pdfa``) and the layout
+its workers recorded while writing them (``archive.pages.print_pages``): the ALTO of a
+page describes exactly the page PDF beside it, from the same single layout.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from importlib import metadata
 from pathlib import Path
 
 from ..model import Edition, Figure
-from ..pdf_layout import Rendered
+from ..printing.build import PrintResult
+from ..render import xmp_description
 from .alto import build_alto
 from .bag import make_bag
 from .mets import FileEntry, build_mets
 from .nitf import build_nitf
-from .pages import ArchivePage, print_pages, reading_pages  # noqa: F401  (print_pages: SWITCH)
-from .pdfa import split_pages
+from .pages import print_pages
+from .pdfa import Attachment, PdfaMeta, archival_pdf
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +44,29 @@ def version() -> str:
         return "0.1.0"
 
 
-def page_source(edition: Edition, rendered: Rendered) -> tuple[ArchivePage, ...]:
-    return reading_pages(edition, rendered)  # SWITCH: print_pages(edition, print_render)
-
-
-def build_archive(edition: Edition, rendered: Rendered, epub: bytes) -> dict[str, bytes]:
+def build_archive(edition: Edition, printed: PrintResult, epub: bytes) -> dict[str, bytes]:
     """Every file of the bag, relative to the bag's folder."""
+    if len(printed.layouts) != len(edition.pages):
+        raise ValueError("the archive needs the print build's page layouts (build_print(layout=True))")
     ver = version()
-    pages = page_source(edition, rendered)
-    page_pdfs = split_pages(rendered.pdf, [[s.pdf_index for s in p.sheets] for p in pages])
+    pages = print_pages(edition, printed.layouts)
+    sources = _sources(edition)
+    description = xmp_description(edition)
+    created = f"{edition.issue.date.isoformat()}T05:00:00+08:00"
+
+    def meta(key: str, title: str) -> PdfaMeta:
+        return PdfaMeta(f"{edition.id}/archive/{key}", title, edition.paper.publisher, created,
+                        edition.paper.language, description)
+
+    issue_pdf = archival_pdf(printed.issue, meta("issue", edition.title),
+                             tuple(Attachment(path, data, _mimetype(path))
+                                   for path, data in sources.items()))
+    page_pdfs = [archival_pdf(printed.pages[p.page.file_label],
+                              meta(p.name, f"{edition.title} {p.page.display_label} {p.page.name}"))
+                 for p in pages]
 
     files: list[FileEntry] = [
-        FileEntry("ISSUE_PDF", f"{edition.id}.pdf", "ISSUE", "application/pdf", rendered.pdf),
+        FileEntry("ISSUE_PDF", f"{edition.id}.pdf", "ISSUE", "application/pdf", issue_pdf),
         FileEntry("ISSUE_EPUB", f"{edition.id}.epub", "EPUB", "application/epub+zip", epub),
     ]
     for page, pdf in zip(pages, page_pdfs):
@@ -64,7 +76,6 @@ def build_archive(edition: Edition, rendered: Rendered, epub: bytes) -> dict[str
         alto = build_alto(edition, page, f"../pages/{page.name}.pdf", ver)
         files.append(FileEntry(f"ALTO_{page.name}", f"alto/{page.name}.xml", "ALTO",
                                "text/xml", alto))
-    sources = _sources(edition)
     for page in edition.pages:
         for article in page.articles:
             nitf = build_nitf(edition, page, article,

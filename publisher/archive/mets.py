@@ -6,9 +6,10 @@
   METS alone can check the files it names;
 - physical ``structMap``: the issue, then each 版 in order with its page PDF and ALTO;
 - logical ``structMap``: the issue, then each article with its NITF file and its parts
-  (引题 kicker, 主题 headline, 副题 subtitle, byline, body, subheads, captions), each part
+  (引题 kicker, 主题 headline, 副题 subtitle, byline, body, subheads, captions, and the
+  jump lines 上接/下转 of an article continued on another 版), each part
   pointing at its ALTO TextBlocks with ``area BETYPE="IDREF"``;
-- ``structLink``: each article to the 版 it is printed on.
+- ``structLink``: each article to the 版 it is printed on (more than one when it jumps).
 
 Dates come from the issue, never the clock, so the file is reproducible.
 """
@@ -33,7 +34,7 @@ SCHEMA_LOCATION = f"{NS} http://www.loc.gov/standards/mets/mets.xsd"
 PARTS = (("kicker", "KICKER", "引题"), ("headline", "HEADLINE", "主题"),
          ("subtitle", "SUBTITLE", "副题"), ("byline", "BYLINE", "署名"),
          ("body", "BODY", "正文"), ("subhead", "SUBHEAD", "小标题"),
-         ("caption", "CAPTION", "图片说明"))
+         ("caption", "CAPTION", "图片说明"), ("jump", "JUMP", "转版"))
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,8 @@ def build_mets(edition: Edition, pages: tuple[ArchivePage, ...], files: list[Fil
                              DMDID="DMD_ISSUE")
     links: list[tuple[str, str]] = []
     order = 0
-    for apage in pages:
-        for article in apage.page.articles:
+    for home in pages:
+        for article in home.page.articles:
             order += 1
             aid = f"a-{article.slug}"
             adiv = etree.SubElement(issue, _q("div"), ID=f"LOG_{article.slug}", TYPE="article",
@@ -115,19 +116,22 @@ def build_mets(edition: Edition, pages: tuple[ArchivePage, ...], files: list[Fil
                                     DMDID=f"DMD_{article.slug}")
             if f"NITF_{article.slug}" in ids:
                 etree.SubElement(adiv, _q("fptr"), FILEID=f"NITF_{article.slug}")
-            blocks = [b for s in apage.sheets for b in s.blocks if b.article == aid]
+            # an article cut by a jump line (下转/上接) has blocks on more than one 版
+            blocks = [(apage, b) for apage in pages for s in apage.sheets for b in s.blocks
+                      if b.article == aid]
             for role, kind, label in PARTS:
-                mine = [b for b in blocks if b.role == role]
+                mine = [(apage, b) for apage, b in blocks if b.role == role]
                 if not mine:
                     continue
                 pdiv = etree.SubElement(adiv, _q("div"), ID=f"LOG_{article.slug}_{role}",
                                         TYPE=kind, LABEL=label)
                 fptr = etree.SubElement(pdiv, _q("fptr"))
                 seq = etree.SubElement(fptr, _q("seq"))
-                for b in mine:
+                for apage, b in mine:
                     etree.SubElement(seq, _q("area"), FILEID=f"ALTO_{apage.name}", BEGIN=b.id,
                                      BETYPE="IDREF")
-            links.append((f"LOG_{article.slug}", f"PHYS_{apage.name}"))
+            on = [home] + [p for p in pages if p is not home and any(q is p for q, _ in blocks)]
+            links.extend((f"LOG_{article.slug}", f"PHYS_{p.name}") for p in on)
 
     if links:
         sl = etree.SubElement(root, _q("structLink"))

@@ -1,10 +1,9 @@
-"""Which rendered PDF pages make up each 版, and the text blocks on them.
+"""Each 版 of the archive: its print page and the text blocks on it.
 
-The archive is built from ONE render that gives PDF bytes and the text lines of every
-PDF page (``publisher.pdf_layout.Rendered``). Today that render is the reading PDF, where
-a 版 runs over several A4 pages after a contents page; when the print layout lands each
-版 is exactly one PDF page, and ``reading_pages`` is replaced by a function that pairs the
-print render's pages with the 版 (see ``publisher.archive.build.page_source``).
+The archive is built from the print pages (``publisher.printing.build``): each 版 is one
+page, laid out and written once in a worker process, which also returns where every line
+and glyph of it landed (``publisher.pdf_layout.PageLayout``, pt from the trim's top left).
+``print_pages`` pairs the 版 with those layouts and keeps what lies on the newspaper page.
 
 Blocks: consecutive lines of the same article and role, broken again where the text
 jumps to a new column (the next line starts above the previous one). A block is the unit
@@ -13,16 +12,17 @@ that ALTO calls a TextBlock and that METS points at for each part of an article.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import Edition, Page
-from ..pdf_layout import PageLayout, Rendered, TextLine
+from ..pdf_layout import PageLayout, TextLine
 
 # How a layout role shows in the archive (ALTO block, METS logical division).
 ROLE_GROUPS = {
     "kicker": "kicker", "headline": "headline", "subtitle": "subtitle", "byline": "byline",
     "dateline": "body", "p": "body", "brief-text": "body", "attribution": "body",
     "subhead": "subhead", "caption": "caption", "credit": "caption",
+    "from": "jump", "jump": "jump",  # （上接第1版） / （下转第2版）: not body text
 }
 
 
@@ -75,30 +75,40 @@ class ArchivePage:
         return self.page.file_label  # p01: file names in the bag
 
 
-def reading_pages(edition: Edition, rendered: Rendered) -> tuple[ArchivePage, ...]:
-    """Pair each 版 with the reading PDF pages it runs over (its id "p-N" starts it)."""
-    starts: list[tuple[int, Page]] = []
-    for page in edition.pages:
-        anchor = f"p-{page.number}"
-        first = next((lay.index for lay in rendered.pages if anchor in lay.anchors), None)
-        if first is None:
-            raise ValueError(f"the render has no element with id {anchor!r}")
-        starts.append((first, page))
-    out = []
-    for i, (first, page) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(rendered.pages)
-        if end <= first:  # reading.css starts every 版 on a new page; this is a bug there
-            raise ValueError(f"版 {page.number} shares its first page with the next 版")
-        out.append(_archive_page(page, [rendered.pages[j] for j in range(first, end)]))
-    return tuple(out)
+def print_pages(edition: Edition, layouts: tuple[PageLayout, ...]) -> tuple[ArchivePage, ...]:
+    """Pair each 版 with its print page's layout (the i-th layout is the i-th 版).
 
-
-def print_pages(edition: Edition, rendered: Rendered) -> tuple[ArchivePage, ...]:
-    """Pair each 版 with one page of a print render (page i is the i-th 版)."""
-    if len(rendered.pages) != len(edition.pages):
-        raise ValueError(f"the print render has {len(rendered.pages)} pages for "
+    Only what is on the newspaper page is kept: lines set outside the trim (the slug line
+    in the mark area) are dropped, as the archive's page PDF cuts their drawing.
+    """
+    if len(layouts) != len(edition.pages):
+        raise ValueError(f"the print render has {len(layouts)} pages for "
                          f"{len(edition.pages)} 版")
-    return tuple(_archive_page(page, [lay]) for page, lay in zip(edition.pages, rendered.pages))
+    return tuple(_archive_page(page, [_inside_trim(lay)])
+                 for page, lay in zip(edition.pages, layouts))
+
+
+def _inside_trim(layout: PageLayout) -> PageLayout:
+    def inside(line: TextLine) -> bool:
+        return (line.x >= -EPS and line.y >= -EPS and line.x + line.width <= layout.width + EPS
+                and line.y + line.height <= layout.height + EPS)
+
+    def outside(line: TextLine) -> bool:
+        return (line.x >= layout.width or line.y >= layout.height
+                or line.x + line.width <= 0 or line.y + line.height <= 0)
+
+    lines = []
+    for line in layout.lines:
+        if outside(line):
+            continue
+        if not inside(line):
+            raise ValueError(f"print page {layout.index + 1}: the line {line.text!r} crosses the "
+                             "trim edge")
+        lines.append(line)
+    return replace(layout, lines=tuple(lines))
+
+
+EPS = 0.01  # pt: layout arithmetic, not a position
 
 
 def _archive_page(page: Page, layouts: list[PageLayout]) -> ArchivePage:

@@ -1,13 +1,22 @@
-"""PDF/A in the archive: cutting the issue PDF into page PDFs, and checking the claim.
+"""PDF/A in the archive: the printed pages made archival, and checking the claim.
 
-The issue PDF is the reading PDF, written by WeasyPrint as tagged PDF/A-2a that also
-declares PDF/UA-1. Page PDFs are cut from it with pikepdf rather than written again by
-WeasyPrint (which would re-subset every font for every page: 0.2 s a page against 5 ms):
-the pages keep their content streams, resources and embedded font subsets as they are,
-and each page PDF gets the issue's document information, language, OutputIntent and XMP
-packet — with its claims lowered to what a cut page still is: the structure tree stays
-with the issue, so a page PDF declares PDF/A-2b and no PDF/UA. Written with a
-deterministic ID, so the cut is reproducible.
+The archive's pages are the newspaper's pages as printed: the PDF/X-4 pages of the print
+build (``publisher.printing``), one per 版, each rendered and written once. A print page
+is a press sheet: trim plus bleed plus crop marks and a slug line outside it. An archive
+page is the newspaper page: ``archival_pdf`` makes each page's MediaBox its TrimBox and
+cuts out of its content stream what was drawn outside the trim (crop marks, slug: marked
+while drawing, see ``publisher.pdf_layout.strip_outside_trim``), so nothing hides beyond
+the page edge; bleed that runs past the trim is clipped by the MediaBox, as the knife
+cuts it. The colours stay as printed (CMYK): the OutputIntent is the print's (the plant's
+CMYK profile, embedded), declared ``GTS_PDFA1``. The XMP packet is replaced by a PDF/A one
+(pdfaid part and level B, Dublin Core title, creator, publisher, date, language,
+identifiers from ``render.xmp_description``), the document information dictionary
+restated to match it, and the ids derived from the edition (uuid5) with a content-derived
+trailer /ID, so the files are byte-reproducible.
+
+The issue PDF is the same treatment of the print build's joined issue. With
+``attachments`` it is PDF/A-3b: each source file embedded with ``/AFRelationship
+/Source`` and listed in the catalogue's ``/AF`` (ISO 19005-3 associated files).
 
 ``check_pdfa`` is a STRUCTURAL check, not a conformance validation: veraPDF (the
 reference PDF/A validator) cannot be installed from the registries reachable here. It
@@ -18,82 +27,140 @@ font embedded.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import uuid
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 import pikepdf
 from lxml import etree
 
+from ..pdf_layout import strip_outside_trim
+
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+NAMESPACE = uuid.UUID("0b6c3c1e-5a35-5d5e-8f0e-617263686976")  # ids of archive files
+PRODUCER = "publisher (WeasyPrint 70.0, pikepdf)"
 
 
-def split_pages(pdf: bytes, groups: list[list[int]]) -> list[bytes]:
-    """One PDF per group of 0-based page indexes of ``pdf``, keeping its PDF/A metadata."""
-    out = []
-    with pikepdf.open(io.BytesIO(pdf)) as src:
-        for indexes in groups:
-            dst = pikepdf.new()
-            for i in indexes:
-                dst.pages.append(src.pages[i])
-            _carry_metadata(src, dst)
-            buf = io.BytesIO()
-            dst.save(buf, deterministic_id=True, min_version=src.pdf_version,
-                     object_stream_mode=pikepdf.ObjectStreamMode.preserve,
-                     compress_streams=True)
-            out.append(buf.getvalue())
-    return out
+@dataclass(frozen=True)
+class PdfaMeta:
+    key: str  # what the file is, e.g. "xnrb-2019-10-21-xianan/archive/p01": its ids
+    title: str
+    author: str  # the publisher
+    created: str  # ISO 8601 with zone, from the issue date
+    language: str
+    description: bytes  # rdf:Description elements: publisher, date, language, identifiers
 
 
-def _carry_metadata(src: pikepdf.Pdf, dst: pikepdf.Pdf) -> None:
-    root = src.Root
-    if "/Metadata" in root:
-        dst.Root.Metadata = dst.make_stream(untagged_xmp(root.Metadata.read_bytes()),
-                                            Type=pikepdf.Name.Metadata,
+@dataclass(frozen=True)
+class Attachment:
+    name: str  # path in the edition folder
+    data: bytes
+    mimetype: str
+
+
+def archival_pdf(pdfx: bytes, meta: PdfaMeta, attachments: tuple[Attachment, ...] = ()) -> bytes:
+    """A print PDF/X file as PDF/A-2b (PDF/A-3b with ``attachments``), cut to its trim."""
+    part = 3 if attachments else 2
+    with pikepdf.open(io.BytesIO(pdfx)) as pdf:
+        for page in pdf.pages:
+            _to_trim(pdf, page)
+        intents = pdf.Root.get("/OutputIntents")
+        if not intents:
+            raise ValueError("the print PDF has no OutputIntent to declare for PDF/A")
+        for intent in intents:
+            intent.S = pikepdf.Name("/GTS_PDFA1")
+        pdf.Root.Metadata = pdf.make_stream(_xmp(meta, part), Type=pikepdf.Name.Metadata,
                                             Subtype=pikepdf.Name("/XML"))
-    if "/OutputIntents" in root:
-        dst.Root.OutputIntents = dst.copy_foreign(_indirect(src, root.OutputIntents))
-    if "/Lang" in root:
-        dst.Root.Lang = root.Lang
-    info = src.trailer.get("/Info")
-    if info is not None:
-        dst.trailer.Info = dst.copy_foreign(_indirect(src, info))
-    # links to other pages of the issue point nowhere in a page PDF
-    for page in dst.pages:
-        if "/Annots" in page.obj:
-            keep = [a for a in page.obj.Annots if "/Dest" not in a and not _goto(a)]
-            page.obj.Annots = pikepdf.Array(keep)
+        pdf.Root.Lang = pikepdf.String(meta.language)
+        date = _pdf_date(meta.created)
+        pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
+            Title=pikepdf.String(meta.title), Author=pikepdf.String(meta.author),
+            Creator=pikepdf.String("publisher"), Producer=pikepdf.String(PRODUCER),
+            CreationDate=pikepdf.String(date), ModDate=pikepdf.String(date)))
+        if attachments:
+            _attach(pdf, attachments, date)
+        buf = io.BytesIO()
+        pdf.save(buf, deterministic_id=True, min_version="1.7", compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buf.getvalue()
 
 
-PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
-PDFA_EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
+def _to_trim(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    obj = page.obj
+    trim = obj.get("/TrimBox")
+    if trim is None:
+        raise ValueError("a print page without TrimBox: its trim is unknown")
+    obj.MediaBox = pikepdf.Array(list(trim))
+    for key in ("/BleedBox", "/CropBox", "/ArtBox"):
+        if key in obj:
+            del obj[key]
+    contents = obj.get("/Contents")
+    parts = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    data = b"\n".join(p.read_bytes() for p in parts if p is not None)
+    data, _cuts = strip_outside_trim(data)
+    obj.Contents = pdf.make_stream(data)
 
 
-def untagged_xmp(packet: bytes) -> bytes:
-    """The XMP packet for a PDF without structure tree: PDF/A level B, no PDF/UA claim."""
-    start, end = packet.find(b"<x:xmpmeta"), packet.rfind(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
-    meta = etree.fromstring(packet[start:end], etree.XMLParser(no_network=True,
-                                                               resolve_entities=False))
-    for desc in list(meta.iter(f"{{{RDF}}}Description")):
-        if desc.get(f"{{{PDFUAID}}}part") is not None or desc.find(
-                f"{{{PDFA_EXTENSION}}}schemas") is not None:
-            desc.getparent().remove(desc)
-        elif desc.get(f"{{{PDFAID}}}conformance") in ("A", "U"):
-            desc.set(f"{{{PDFAID}}}conformance", "B")
-    return packet[:start] + etree.tostring(meta, encoding="utf-8") + packet[end:]
+def _attach(pdf: pikepdf.Pdf, attachments: tuple[Attachment, ...], date: str) -> None:
+    specs = []
+    names = pikepdf.Array()
+    for att in sorted(attachments, key=lambda a: a.name):
+        stream = pdf.make_stream(att.data, Type=pikepdf.Name.EmbeddedFile,
+                                 Subtype=pikepdf.Name("/" + att.mimetype))
+        stream.Params = pikepdf.Dictionary(Size=len(att.data), ModDate=pikepdf.String(date),
+                                           CheckSum=pikepdf.String(hashlib.md5(att.data).digest()))
+        spec = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Filespec, F=pikepdf.String(att.name), UF=pikepdf.String(att.name),
+            Desc=pikepdf.String("edition source, as built"),
+            AFRelationship=pikepdf.Name("/Source"),
+            EF=pikepdf.Dictionary(F=stream, UF=stream)))
+        specs.append(spec)
+        names.append(pikepdf.String(att.name))
+        names.append(spec)
+    pdf.Root.AF = pdf.make_indirect(pikepdf.Array(specs))
+    root_names = pdf.Root.get("/Names")
+    if root_names is None:
+        pdf.Root.Names = root_names = pikepdf.Dictionary()
+    root_names.EmbeddedFiles = pdf.make_indirect(pikepdf.Dictionary(Names=names))
 
 
-def _indirect(pdf: pikepdf.Pdf, obj):
-    # pikepdf copies only indirect objects between files
-    return obj if obj.is_indirect else pdf.make_indirect(obj)
+def _pdf_date(iso: str) -> str:
+    # 2019-10-21T05:00:00+08:00 -> D:20191021050000+08'00'
+    date, time = iso.split("T")
+    clock, zone = time[:8], time[8:]
+    return "D:" + date.replace("-", "") + clock.replace(":", "") + zone[:3] + "'" + zone[4:6] + "'"
 
 
-def _goto(annot) -> bool:
-    action = annot.get("/A")
-    return action is not None and action.get("/S") == pikepdf.Name.GoTo
+def _xmp(meta: PdfaMeta, part: int) -> bytes:
+    doc_id = uuid.uuid5(NAMESPACE, meta.key)
+    inst_id = uuid.uuid5(NAMESPACE, meta.key + "#1")
+    rdf = f"""<rdf:RDF xmlns:rdf="{RDF}">
+<rdf:Description rdf:about="" xmlns:pdfaid="{PDFAID}" pdfaid:part="{part}" pdfaid:conformance="B"/>
+<rdf:Description rdf:about=""
+ xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<pdf:Producer>{escape(PRODUCER)}</pdf:Producer>
+<xmp:CreatorTool>publisher</xmp:CreatorTool>
+<xmp:CreateDate>{meta.created}</xmp:CreateDate>
+<xmp:ModifyDate>{meta.created}</xmp:ModifyDate>
+<xmp:MetadataDate>{meta.created}</xmp:MetadataDate>
+<xmpMM:DocumentID>uuid:{doc_id}</xmpMM:DocumentID>
+<xmpMM:InstanceID>uuid:{inst_id}</xmpMM:InstanceID>
+<dc:format>application/pdf</dc:format>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.title)}</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>{escape(meta.author)}</rdf:li></rdf:Seq></dc:creator>
+</rdf:Description>
+"""
+    return (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+            b'<x:xmpmeta xmlns:x="adobe:ns:meta/">\n' + rdf.encode("utf-8") + meta.description
+            + b"\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>")
 
 
 def check_pdfa(data: bytes) -> list[str]:
-    """What is structurally wrong with ``data`` as a PDF/A-2 file (empty: nothing found)."""
+    """What is structurally wrong with ``data`` as a PDF/A-2 or -3 file (empty: nothing found)."""
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
@@ -125,8 +192,8 @@ def _check_xmp(pdf: pikepdf.Pdf) -> list[str]:
         part = part or desc.get(f"{{{PDFAID}}}part") or desc.findtext(f"{{{PDFAID}}}part")
         conformance = conformance or desc.get(f"{{{PDFAID}}}conformance") or desc.findtext(
             f"{{{PDFAID}}}conformance")
-    if part != "2" or conformance not in ("B", "U", "A"):
-        return [f"the XMP does not declare PDF/A-2 (pdfaid:part={part}, "
+    if part not in ("2", "3") or conformance not in ("B", "U", "A"):
+        return [f"the XMP does not declare PDF/A-2 or PDF/A-3 (pdfaid:part={part}, "
                 f"pdfaid:conformance={conformance})"]
     return []
 

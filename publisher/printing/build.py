@@ -6,6 +6,11 @@ workers inherit the edition, settings and fonts; WeasyPrint is imported in each 
 Planning (placing boxes, cutting jumped articles) runs in between, in order, because a
 page's plan decides what a later page receives. The result is one PDF/X file for the
 issue and one per 版, all from the same rendered pages.
+
+With ``layout=True`` (the archive asks for it) each worker also records, while it writes
+its page, where every line and glyph landed (``publisher.pdf_layout.write_with_layout``)
+and returns that ``PageLayout`` with the page's PDF: the archive's ALTO needs no second
+layout, and the page is laid out and written exactly once.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ class PrintResult:
     issue: bytes  # the whole issue
     pages: dict[str, bytes]  # file label (p01) -> that 版 alone
     warnings: list[Problem]
+    # with ``layout``: per 版, in order, the text lines of its rendered page
+    # (``pdf_layout.PageLayout``: pt from the trim's top left, the trim's size); else empty
+    layouts: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class _Job:
     fonts: FontSet
     images: dict[Path, Path]
     scratch: Path
+    layout: bool = False
 
 
 _JOB: _Job | None = None  # set in the parent before the pool forks
@@ -84,8 +93,10 @@ def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measu
     return measures
 
 
-def _render(plan: PagePlan) -> bytes:
+def _render(plan: PagePlan):
+    """The page's PDF bytes, and with ``_JOB.layout`` its ``PageLayout`` (a pair)."""
     from ..pdf import layout_document, write_document
+    from ..pdf_layout import install_draw_hooks, write_with_layout
 
     t0 = time.perf_counter()
     job = _JOB
@@ -95,8 +106,17 @@ def _render(plan: PagePlan) -> bytes:
                           fonts=job.fonts, sandbox=_sandbox(job), what=what)
     check_overflow(doc, plan)
     t1 = time.perf_counter()
-    data = write_document(doc, fonts=job.fonts, sandbox=_sandbox(job), what=what,
-                          pdf_variant="pdf/x-4", uncompressed_pdf=False)
+    install_draw_hooks()  # crop marks and slug drawn as marked artifacts the archive can cut
+
+    def write() -> bytes:
+        return write_document(doc, fonts=job.fonts, sandbox=_sandbox(job), what=what,
+                              pdf_variant="pdf/x-4", uncompressed_pdf=False)
+
+    if job.layout:
+        rendered = write_with_layout(doc, write)
+        data = (rendered.pdf, rendered.pages[0])
+    else:
+        data = write()
     log.info("page %d: laid out in %.2f s, written in %.2f s (process %d)", plan.page.number,
              t1 - t0, time.perf_counter() - t1, os.getpid())
     return data
@@ -115,7 +135,8 @@ class _Serial:
         return False
 
 
-def build_print(edition: Edition, settings: Settings, fonts: FontSet) -> PrintResult:
+def build_print(edition: Edition, settings: Settings, fonts: FontSet,
+                layout: bool = False) -> PrintResult:
     global _JOB
     assert edition.root is not None
     ps = settings.print
@@ -124,7 +145,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet) -> PrintRe
     with tempfile.TemporaryDirectory(prefix="publisher-print-") as tmp:
         scratch = Path(tmp).resolve()
         images = convert_images(edition, settings.output_profile, scratch / "images")
-        _JOB = _Job(edition, settings, fonts, images, scratch)
+        _JOB = _Job(edition, settings, fonts, images, scratch, layout)
         geometries = {p.number: Geometry.for_page(ps, p.number) for p in edition.pages}
         items = {p.number: items_for(p, geometries[p.number]) for p in edition.pages}
         workers = min(ps.workers, len(edition.pages))
@@ -160,6 +181,10 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet) -> PrintRe
                 rendered = list(pool.map(_render, plans))
         finally:
             _JOB = None
+    layouts: tuple = ()
+    if layout:
+        layouts = tuple(lay for _, lay in rendered)
+        rendered = [data for data, _ in rendered]
     meta = _meta(edition, settings)
     pages = [(data, geometries[p.number]) for data, p in zip(rendered, edition.pages)]
     issue = finish(pages, meta)
@@ -168,7 +193,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet) -> PrintRe
         m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
                  meta.author, meta.created, meta.pdfx, meta.condition)
         single[page.file_label] = finish([(data, g)], m)
-    return PrintResult(issue, single, [p for p in problems if not p.is_error])
+    return PrintResult(issue, single, [p for p in problems if not p.is_error], layouts)
 
 
 def _check_jumps(edition: Edition) -> None:

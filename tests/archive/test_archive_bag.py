@@ -125,14 +125,18 @@ def test_an_alto_file_that_breaks_its_schema_fails(bag_copy):
 
 
 def test_a_mets_area_pointing_at_a_missing_block_fails(bag_copy):
+    import re
+
     alto = bag_copy / "data" / "alto" / "p01.xml"
-    # rename one block the METS points at: ALTO stays valid, the reference breaks
-    alto.write_bytes(alto.read_bytes().replace(b'ID="P1S1_TB0003"', b'ID="P1S1_TB9999"', 1))
-    _rebag(bag_copy)
     mets = bag_copy / "data" / "mets.xml"
+    # rename one block the METS points at: ALTO stays valid, the reference breaks
+    target = re.search(r'FILEID="ALTO_p01" BEGIN="([^"]+)"', mets.read_text("utf-8")).group(1)
+    data = alto.read_bytes()
+    assert f'ID="{target}"'.encode() in data
+    alto.write_bytes(data.replace(f'ID="{target}"'.encode(), b'ID="P1_TB9999"', 1))
+    _rebag(bag_copy)
     digest = hashlib.sha256(alto.read_bytes()).hexdigest()
     text = mets.read_text("utf-8")
-    import re
     text = re.sub(r'(ID="ALTO_p01" MIMETYPE="text/xml" SIZE=")\d+(" CHECKSUM=")[0-9a-f]+',
                   rf'\g<1>{alto.stat().st_size}\g<2>{digest}', text)
     mets.write_text(text, "utf-8")

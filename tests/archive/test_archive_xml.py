@@ -227,22 +227,4 @@ def test_nitf_carries_every_text_of_its_article(archive_bag, sample_dir):
         assert root.find(f"{NITF}head/{NITF}pubdata").get("issue") == "8216"
 
 
-# ---------------------------------------------------------------- PDF claims
-
-
-def test_the_issue_pdf_declares_pdfa_2a_and_pdfua_and_page_pdfs_only_pdfa_2b(archive_bag):
-    import pikepdf
-
-    with pikepdf.open(archive_bag / "data" / "xnrb-2019-10-21-xianan.pdf") as pdf:
-        meta = pdf.open_metadata()
-        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "A"
-        assert meta["pdfuaid:part"] == "1"
-        assert "/StructTreeRoot" in pdf.Root
-        assert set(meta["dc:publisher"]) == {"咸宁日报社"}
-        assert meta["dc:date"] == ["2019-10-21"]
-    with pikepdf.open(archive_bag / "data" / "pages" / "p01.pdf") as pdf:
-        meta = pdf.open_metadata()
-        assert "/StructTreeRoot" not in pdf.Root  # the cut page has no structure tree …
-        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"  # … so: 2b
-        assert "pdfuaid:part" not in meta and "pdfuaid" not in str(meta)
-        assert meta["dc:title"] == "咸宁日报·咸安版 2019年10月21日"
+# PDF/A claims, trim size and the associated sources: test_archive_print_pages.py
