@@ -31,7 +31,7 @@ DEFAULT_SPAN = {ArticleKind.FEATURE: 5, ArticleKind.NEWS: 3, ArticleKind.PHOTO: 
                 ArticleKind.BRIEFS: 2}
 ARTICLE_GAP = 5.0  # mm between articles stacked in a column (a rule runs in it)
 JUMP_LINE = 1  # lines the 下转第X版 note takes
-CONTINUATION_HEAD = 9.0  # mm: the 上接第X版 head of a continued part (fixed in print.css)
+CONTINUATION_HEAD = 12.0  # mm: the 上接第X版 head of a continued part (fixed in print.css: one headline line)
 SLACK = 0.6  # mm added to each text column so rounding never pushes a line over
 ORPHANS = WIDOWS = 2  # as base.css sets for paragraphs
 

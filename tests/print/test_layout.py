@@ -78,6 +78,26 @@ def test_jump_line_continues_the_article_on_the_named_page(make_edition, tmp_pat
         assert (first + second).count(f"第{i}段。") == 1, i
     (p2,) = pdf_text(build / "print" / "p02.pdf")
     assert "上接第1版" in re.sub(r"\s+", "", p2)
+    _continued_head_is_not_clipped(build / "print" / "p02.pdf", "一篇很长的稿件")
+
+
+def _continued_head_is_not_clipped(pdf, headline: str) -> None:
+    """The 上接 head's headline sits wholly above the article's first text line (a head box
+    too short for it would clip it and let the text run into it)."""
+    from publisher.typography import _read_chars
+
+    ((_, _, chars, _),) = list(_read_chars(pdf))
+    head = [c for c in chars if c.char in headline and abs(c.size - 14) < 0.1]  # print.css: 14 pt
+    assert len(head) == len(headline)
+    left, right = min(c.x for c in head), max(c.right for c in head)
+    baseline = min(c.y for c in head)
+    below = [c for c in chars if c.size < 12 and c.y < baseline and left - 1 < c.x < right + 1]
+    assert below
+    first_line_top = max(c.top for c in below)
+    assert min(c.bottom for c in head) > first_line_top
+    # and the head's box is as tall as grid.py reserves for it
+    from publisher.printing.grid import CONTINUATION_HEAD
+    assert CONTINUATION_HEAD * 72 / 25.4 >= 12 + 18  # the 上接 line and one headline line, in pt
 
 
 @pytest.mark.slow
