@@ -351,6 +351,31 @@ def _create_layout(text, style, context, max_width, justification_spacing):
     return layout
 
 
+# --- No empty strings in a TJ array ----------------------------------------------------------
+
+def _show_text(self, text):
+    """pydyf's Stream.show_text, without the empty strings WeasyPrint writes in TJ arrays.
+
+    draw_first_line writes a glyph with an x offset as ``<>-39.6<25dc>``: it closes the hex
+    string, writes the offset, reopens it, and so leaves empty strings ``<>`` in the array (one
+    a glyph, where Pango puts half the justification share in ``x_offset``). By the PDF
+    specification an empty string shows nothing, and poppler draws such arrays right; but
+    pdfium (the Chromium / Edge viewer, pypdfium2 and so publisher.typography) then loses the
+    array's *last* adjustment (it counts the empty strings when it looks for the final number).
+    That number is 0 when a text box ends, which hid the bug, but not where the font changes
+    inside a box: a character only the fallback face has (𪚥 among Noto Serif CJK SC) is its own
+    Pango run, hence its own TJ array, and the run before it ends with its glyph's half share
+    as trailing adjustment. So pdfium drew every glyph after the change half a share to the
+    left and the line 1.74 pt short (tests/typeset/stress-edition). Writing the offsets with a
+    space instead of ``<>`` is the same array by the specification and draws the same in every
+    reader. (Upstream, draw_first_line would simply not emit the empty string.)
+    """
+    if isinstance(text, str) and "<>" in text:
+        # "<>" can only be an empty string: glyph strings are hex, at least two digits.
+        text = text.replace("<>", " ").strip()
+    return _saved["show_text"](self, text)
+
+
 # --- Installing ------------------------------------------------------------------------------
 
 def installed() -> bool:
@@ -366,6 +391,7 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     global _trim_classes
     import weasyprint
     from weasyprint.layout import inline
+    from weasyprint.pdf import stream
     from weasyprint.text import line_break
 
     _trim_classes = frozenset(trim_classes)
@@ -379,7 +405,9 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     _saved["text_align"] = inline.text_align
     _saved["set_text"] = line_break.Layout.set_text
     _saved["create_layout"] = line_break.create_layout
+    _saved["show_text"] = stream.Stream.show_text
     line_break.create_layout = _create_layout
+    stream.Stream.show_text = _show_text
     inline.justify_line = justify_line
     inline.text_align = _text_align
     line_break.Layout.set_text = _set_text
@@ -390,10 +418,16 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
 def uninstall() -> None:
     """Restore WeasyPrint's own functions (for tests comparing before and after)."""
     from weasyprint.layout import inline
+    from weasyprint.pdf import stream
     from weasyprint.text import line_break
 
     if not _saved:
         return
+    saved_show_text = _saved.pop("show_text")
+    if "show_text" in vars(stream.Stream):
+        del stream.Stream.show_text  # inherited from pydyf.Stream
+    if stream.Stream.show_text is not saved_show_text:
+        stream.Stream.show_text = saved_show_text
     inline.justify_line = _saved.pop("justify_line")
     inline.text_align = _saved.pop("text_align")
     line_break.Layout.set_text = _saved.pop("set_text")
