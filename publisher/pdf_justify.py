@@ -351,6 +351,70 @@ def _create_layout(text, style, context, max_width, justification_spacing):
     return layout
 
 
+# --- overflow-wrap only where a line starts, inside inline boxes too ------------------------
+
+# Per line being laid out (keyed by the id of WeasyPrint's ``line_children`` list, one per
+# attempt at a line and alive while it is laid out): where text or an atomic box was placed.
+_line_content: dict[int, list[float]] = {}
+
+
+def _split_inline_box(context, box, position_x, max_x, bottom_space, skip_stack,
+                      containing_block, absolute_boxes, fixed_boxes, line_placeholders,
+                      waiting_floats, line_children, *args):
+    """inline.split_inline_box, opening (and closing) the record of a line's content."""
+    from weasyprint.formatting_structure import boxes
+
+    if not isinstance(box, boxes.LineBox):
+        return _saved["split_inline_box"](
+            context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
+            absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children,
+            *args)
+    key = id(line_children)
+    _line_content[key] = []
+    try:
+        return _saved["split_inline_box"](
+            context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
+            absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children,
+            *args)
+    finally:
+        _line_content.pop(key, None)
+
+
+def _split_inline_level(context, box, position_x, max_x, bottom_space, skip_stack,
+                        containing_block, absolute_boxes, fixed_boxes, line_placeholders,
+                        waiting_floats, line_children, *args):
+    """inline.split_inline_level, telling a text box inside an inline box that it does not
+    start the line when something was placed before it.
+
+    WeasyPrint 70 decides that a text box starts its line when ``line_children`` is empty, and
+    that list only gets the line box's own children once each is done: every text box inside
+    the line's first inline box (a brief is ``<li><span class="brief-text">…``; the halt and gap
+    spans of publisher/typeset/spacing.py split its text into several boxes) is taken for the
+    line's start. There ``overflow-wrap: anywhere`` (base.css, ``.zh-text``) lets
+    split_first_line break the box at any character when its first unbreakable piece does not
+    fit the rest of the line, instead of going back to the previous break opportunity: after
+    ``超载<span class="halt">、</span>``, the box ``“四好农村路…`` was cut after “ (a line
+    ending with an opening quote, forbidden), and a box starting ``好，`` would be cut before ，
+    (a line starting with a pause mark). Telling the box the truth (a non-empty list: the only
+    thing WeasyPrint reads in it for a text box) makes the line break where Pango allows,
+    before 载. CSS Text 3 allows ``anywhere`` only "if there are no otherwise-acceptable break
+    points in the line", which is what WeasyPrint means by its test; upstream, split_inline_box
+    would pass the fact down instead of the list.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    placed = _line_content.get(id(line_children))
+    if (placed and not line_children and isinstance(box, boxes.TextBox)
+            and any(x < position_x - 1e-3 for x in placed)):
+        line_children = [None]
+    result = _saved["split_inline_level"](
+        context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
+        absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children, *args)
+    if placed is not None and result[0] is not None and not isinstance(box, boxes.InlineBox):
+        placed.append(position_x)
+    return result
+
+
 # --- No empty strings in a TJ array ----------------------------------------------------------
 
 def _show_text(self, text):
@@ -406,6 +470,10 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     _saved["set_text"] = line_break.Layout.set_text
     _saved["create_layout"] = line_break.create_layout
     _saved["show_text"] = stream.Stream.show_text
+    _saved["split_inline_box"] = inline.split_inline_box
+    _saved["split_inline_level"] = inline.split_inline_level
+    inline.split_inline_box = _split_inline_box
+    inline.split_inline_level = _split_inline_level
     line_break.create_layout = _create_layout
     stream.Stream.show_text = _show_text
     inline.justify_line = justify_line
@@ -423,6 +491,8 @@ def uninstall() -> None:
 
     if not _saved:
         return
+    inline.split_inline_box = _saved.pop("split_inline_box")
+    inline.split_inline_level = _saved.pop("split_inline_level")
     saved_show_text = _saved.pop("show_text")
     if "show_text" in vars(stream.Stream):
         del stream.Stream.show_text  # inherited from pydyf.Stream
