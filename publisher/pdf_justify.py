@@ -39,6 +39,14 @@ past the column edge (``line_end_hang``). The default, ``full``, changes nothing
 breaks such text anywhere only once a line overflows, so a URL still broke at its slashes and
 left short lines in narrow columns.
 
+Two WeasyPrint defects that broke the measured typography are worked around here as well, each
+where it happens: ``_split_inline_level`` tells a text box inside an inline box that it does
+not start the line when something precedes it (WeasyPrint took every text box of the line's
+first inline box for the line's start, so ``overflow-wrap: anywhere`` cut it after an opening
+quote or before a pause mark), and ``_show_text`` writes TJ arrays without the empty strings
+that made pdfium (Chromium's viewer, and publisher.typography) drop the adjustment after a
+font change inside a text box: a character from the fallback face lost half its share.
+
 A second, separate adjustment (``trim_classes``) is publisher-specific: the CJK–Latin gap of
 publisher/typeset/spacing.py is inline padding on a span, which should not show at a line's
 start or end; ``text_align`` is wrapped to drop that padding where such a span starts or ends a
