@@ -428,19 +428,19 @@ def _split_inline_level(context, box, position_x, max_x, bottom_space, skip_stac
 def _show_text(self, text):
     """pydyf's Stream.show_text, without the empty strings WeasyPrint writes in TJ arrays.
 
-    draw_first_line writes a glyph with an x offset as ``<>-39.6<25dc>``: it closes the hex
-    string, writes the offset, reopens it, and so leaves empty strings ``<>`` in the array (one
-    a glyph, where Pango puts half the justification share in ``x_offset``). By the PDF
+    draw_first_line writes a glyph with an x offset as ``<>-39.6<25dc>`` (it closes the hex
+    string, writes the offset and reopens it), which leaves an empty string ``<>`` before every
+    glyph that has one; Pango puts half of each justification share there. By the PDF
     specification an empty string shows nothing, and poppler draws such arrays right; but
-    pdfium (the Chromium / Edge viewer, pypdfium2 and so publisher.typography) then loses the
-    array's *last* adjustment (it counts the empty strings when it looks for the final number).
-    That number is 0 when a text box ends, which hid the bug, but not where the font changes
-    inside a box: a character only the fallback face has (𪚥 among Noto Serif CJK SC) is its own
-    Pango run, hence its own TJ array, and the run before it ends with its glyph's half share
-    as trailing adjustment. So pdfium drew every glyph after the change half a share to the
-    left and the line 1.74 pt short (tests/typeset/stress-edition). Writing the offsets with a
-    space instead of ``<>`` is the same array by the specification and draws the same in every
-    reader. (Upstream, draw_first_line would simply not emit the empty string.)
+    pdfium (the Chromium / Edge viewer, pypdfium2 and so publisher.typography) drops the *last*
+    adjustment of an array that holds one (measured: the same array without the empty strings
+    is drawn right). That adjustment is about 0 where a text box ends, which hid the bug, but
+    not where the font changes inside a box: a character only the fallback face has (𪚥 among
+    Noto Serif CJK SC) is a Pango run of its own, so draw_first_line ends the array before it
+    and after it, each time on a glyph's half share. pdfium drew every glyph after the change
+    half a share to the left, and the stress edition's line ``…四个龙字合成的𪚥`` ended 1.74 pt
+    short. A space instead of ``<>`` is the same array by the specification and is drawn the
+    same by every reader. (Upstream, draw_first_line would not write the empty string.)
     """
     if isinstance(text, str) and "<>" in text:
         # "<>" can only be an empty string: glyph strings are hex, at least two digits.
