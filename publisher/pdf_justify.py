@@ -39,6 +39,14 @@ past the column edge (``line_end_hang``). The default, ``full``, changes nothing
 breaks such text anywhere only once a line overflows, so a URL still broke at its slashes and
 left short lines in narrow columns.
 
+Two WeasyPrint defects that broke the measured typography are worked around here as well, each
+where it happens: ``_split_inline_level`` tells a text box inside an inline box that it does
+not start the line when something precedes it (WeasyPrint took every text box of the line's
+first inline box for the line's start, so ``overflow-wrap: anywhere`` cut it after an opening
+quote or before a pause mark), and ``_show_text`` writes TJ arrays without the empty strings
+that made pdfium (Chromium's viewer, and publisher.typography) drop the adjustment after a
+font change inside a text box: a character from the fallback face lost half its share.
+
 A second, separate adjustment (``trim_classes``) is publisher-specific: the CJK–Latin gap of
 publisher/typeset/spacing.py is inline padding on a span, which should not show at a line's
 start or end; ``text_align`` is wrapped to drop that padding where such a span starts or ends a
@@ -351,6 +359,95 @@ def _create_layout(text, style, context, max_width, justification_spacing):
     return layout
 
 
+# --- overflow-wrap only where a line starts, inside inline boxes too ------------------------
+
+# Per line being laid out (keyed by the id of WeasyPrint's ``line_children`` list, one per
+# attempt at a line and alive while it is laid out): where text or an atomic box was placed.
+_line_content: dict[int, list[float]] = {}
+
+
+def _split_inline_box(context, box, position_x, max_x, bottom_space, skip_stack,
+                      containing_block, absolute_boxes, fixed_boxes, line_placeholders,
+                      waiting_floats, line_children, *args):
+    """inline.split_inline_box, opening (and closing) the record of a line's content."""
+    from weasyprint.formatting_structure import boxes
+
+    if not isinstance(box, boxes.LineBox):
+        return _saved["split_inline_box"](
+            context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
+            absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children,
+            *args)
+    key = id(line_children)
+    _line_content[key] = []
+    try:
+        return _saved["split_inline_box"](
+            context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
+            absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children,
+            *args)
+    finally:
+        _line_content.pop(key, None)
+
+
+def _split_inline_level(context, box, position_x, max_x, bottom_space, skip_stack,
+                        containing_block, absolute_boxes, fixed_boxes, line_placeholders,
+                        waiting_floats, line_children, *args):
+    """inline.split_inline_level, telling a text box inside an inline box that it does not
+    start the line when something was placed before it.
+
+    WeasyPrint 70 decides that a text box starts its line when ``line_children`` is empty, and
+    that list only gets the line box's own children once each is done: every text box inside
+    the line's first inline box (a brief is ``<li><span class="brief-text">…``; the halt and gap
+    spans of publisher/typeset/spacing.py split its text into several boxes) is taken for the
+    line's start. There ``overflow-wrap: anywhere`` (base.css, ``.zh-text``) lets
+    split_first_line break the box at any character when its first unbreakable piece does not
+    fit the rest of the line, instead of going back to the previous break opportunity: after
+    ``超载<span class="halt">、</span>``, the box ``“四好农村路…`` was cut after “ (a line
+    ending with an opening quote, forbidden), and a box starting ``好，`` would be cut before ，
+    (a line starting with a pause mark). Telling the box the truth (a non-empty list: the only
+    thing WeasyPrint reads in it for a text box) makes the line break where Pango allows,
+    before 载. CSS Text 3 allows ``anywhere`` only "if there are no otherwise-acceptable break
+    points in the line", which is what WeasyPrint means by its test; upstream, split_inline_box
+    would pass the fact down instead of the list.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    placed = _line_content.get(id(line_children))
+    if (placed and not line_children and isinstance(box, boxes.TextBox)
+            and any(x < position_x - 1e-3 for x in placed)):
+        line_children = [None]
+    result = _saved["split_inline_level"](
+        context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
+        absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children, *args)
+    if placed is not None and result[0] is not None and not isinstance(box, boxes.InlineBox):
+        placed.append(position_x)
+    return result
+
+
+# --- No empty strings in a TJ array ----------------------------------------------------------
+
+def _show_text(self, text):
+    """pydyf's Stream.show_text, without the empty strings WeasyPrint writes in TJ arrays.
+
+    draw_first_line writes a glyph with an x offset as ``<>-39.6<25dc>`` (it closes the hex
+    string, writes the offset and reopens it), which leaves an empty string ``<>`` before every
+    glyph that has one; Pango puts half of each justification share there. By the PDF
+    specification an empty string shows nothing, and poppler draws such arrays right; but
+    pdfium (the Chromium / Edge viewer, pypdfium2 and so publisher.typography) drops the *last*
+    adjustment of an array that holds one (measured: the same array without the empty strings
+    is drawn right). That adjustment is about 0 where a text box ends, which hid the bug, but
+    not where the font changes inside a box: a character only the fallback face has (𪚥 among
+    Noto Serif CJK SC) is a Pango run of its own, so draw_first_line ends the array before it
+    and after it, each time on a glyph's half share. pdfium drew every glyph after the change
+    half a share to the left, and the stress edition's line ``…四个龙字合成的𪚥`` ended 1.74 pt
+    short. A space instead of ``<>`` is the same array by the specification and is drawn the
+    same by every reader. (Upstream, draw_first_line would not write the empty string.)
+    """
+    if isinstance(text, str) and "<>" in text:
+        # "<>" can only be an empty string: glyph strings are hex, at least two digits.
+        text = text.replace("<>", " ").strip()
+    return _saved["show_text"](self, text)
+
+
 # --- Installing ------------------------------------------------------------------------------
 
 def installed() -> bool:
@@ -366,6 +463,7 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     global _trim_classes
     import weasyprint
     from weasyprint.layout import inline
+    from weasyprint.pdf import stream
     from weasyprint.text import line_break
 
     _trim_classes = frozenset(trim_classes)
@@ -379,7 +477,13 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     _saved["text_align"] = inline.text_align
     _saved["set_text"] = line_break.Layout.set_text
     _saved["create_layout"] = line_break.create_layout
+    _saved["show_text"] = stream.Stream.show_text
+    _saved["split_inline_box"] = inline.split_inline_box
+    _saved["split_inline_level"] = inline.split_inline_level
+    inline.split_inline_box = _split_inline_box
+    inline.split_inline_level = _split_inline_level
     line_break.create_layout = _create_layout
+    stream.Stream.show_text = _show_text
     inline.justify_line = justify_line
     inline.text_align = _text_align
     line_break.Layout.set_text = _set_text
@@ -390,10 +494,18 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
 def uninstall() -> None:
     """Restore WeasyPrint's own functions (for tests comparing before and after)."""
     from weasyprint.layout import inline
+    from weasyprint.pdf import stream
     from weasyprint.text import line_break
 
     if not _saved:
         return
+    inline.split_inline_box = _saved.pop("split_inline_box")
+    inline.split_inline_level = _saved.pop("split_inline_level")
+    saved_show_text = _saved.pop("show_text")
+    if "show_text" in vars(stream.Stream):
+        del stream.Stream.show_text  # inherited from pydyf.Stream
+    if stream.Stream.show_text is not saved_show_text:
+        stream.Stream.show_text = saved_show_text
     inline.justify_line = _saved.pop("justify_line")
     inline.text_align = _saved.pop("text_align")
     line_break.Layout.set_text = _saved.pop("set_text")

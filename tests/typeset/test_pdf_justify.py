@@ -159,23 +159,27 @@ def test_stress_in_three_columns(tmp_path):
 
 def test_install_is_idempotent_and_reversible():
     from weasyprint.layout import inline
+    from weasyprint.pdf import stream
     from weasyprint.text import line_break
+
+    def current():
+        return (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+                line_break.create_layout, inline.split_inline_box, inline.split_inline_level,
+                stream.Stream.show_text)
 
     was = pdf_justify.installed()
     pdf_justify.uninstall()
-    originals = (inline.justify_line, inline.text_align, line_break.Layout.set_text,
-                     line_break.create_layout)
+    originals = current()
     try:
         pdf_justify.install()
-        patched = (inline.justify_line, inline.text_align, line_break.Layout.set_text,
-                   line_break.create_layout)
+        patched = current()
         pdf_justify.install()
-        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text,
-                line_break.create_layout) == patched
+        assert current() == patched
         assert patched[0] is pdf_justify.justify_line
+        assert all(p is not o for p, o in zip(patched, originals))
         pdf_justify.uninstall()
-        assert (inline.justify_line, inline.text_align, line_break.Layout.set_text,
-                line_break.create_layout) == originals
+        assert current() == originals
+        assert "show_text" not in vars(stream.Stream)  # pydyf's, inherited, as before
     finally:
         (pdf_justify.install if was else pdf_justify.uninstall)()
 
