@@ -45,3 +45,20 @@ def test_files_inside_the_sandbox_are_read(tmp_path, env):
     Image.new("RGB", (10, 10), "red").save(tmp_path / "ok.png")
     pdf = _render('<html><body><img src="ok.png"></body></html>', tmp_path, env)
     assert pdf.startswith(b"%PDF") and b"/Image" in pdf
+
+
+def test_cached_page_references_follow_added_pages():
+    """pdf.py caches pydyf's page_references (tagging asked for it once per box): the cache
+    must give what pydyf computes, also after more pages are added."""
+    import pydyf
+
+    from publisher.pdf import _cache_page_references
+
+    _cache_page_references()
+    pdf = pydyf.PDF()
+    for expected_pages in (1, 2, 5):
+        while pdf.pages["Count"] < expected_pages:
+            pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        want = tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3])
+        assert pdf.page_references == want
+        assert len(want) == expected_pages
