@@ -28,7 +28,7 @@ def sample_build(tmp_path_factory) -> Path:
     return out / "xnrb-2019-10-21-xianan"
 
 
-MINIMAL_TOML = """\
+_HEAD = """\
 [paper]
 id = "test"
 name = "测试日报"
@@ -38,6 +38,9 @@ publisher = "测试日报社"
 date = 2019-10-21
 number = 100
 
+"""
+
+MINIMAL_TOML = _HEAD + """\
 [[pages]]
 number = 1
 name = "要闻"
@@ -53,6 +56,31 @@ byline = "记者 张三"
 
 第二段。
 """
+
+
+# A two-版 edition whose first article can jump (下转) to page 2: TWO_PAGES.format(jump=...)
+# with jump "" or ", continued_on = 2"; long_article(n) is n paragraphs of it.
+PARAGRAPH = "本报讯，全区各乡镇认真开展主题教育活动，深入基层调查研究，解决群众反映的突出问题，" * 3
+
+TWO_PAGES = _HEAD + """\
+[[pages]]
+number = 1
+name = "要闻"
+articles = ["long", "one"]
+layout = [{{ article = "long", columns = 3{jump} }}]
+
+[[pages]]
+number = 2
+name = "综合"
+articles = ["two"]
+"""
+
+SHORT = '+++\nheadline = "第二版稿件"\n+++\n第二版的正文。\n'
+
+
+def long_article(paragraphs: int) -> str:
+    body = "\n\n".join(f"{PARAGRAPH}第{i}段。" for i in range(1, paragraphs)) + "\n\n最后一段到此结束。\n"
+    return f'+++\nheadline = "一篇很长的稿件"\nbyline = "记者 张三"\n+++\n{body}'
 
 
 @pytest.fixture

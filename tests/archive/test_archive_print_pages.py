@@ -20,6 +20,7 @@ import pytest
 from lxml import etree
 
 from publisher.archive import verify_bag
+from tests.conftest import SHORT, TWO_PAGES, long_article
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 METS = "{http://www.loc.gov/METS/}"
@@ -28,35 +29,7 @@ EDITION_ID = "xnrb-2019-10-21-xianan"
 MM_PER_PT = 25.4 / 72
 BROADSHEET = (390.0, 545.0)  # mm: the house trim ([tool.publisher.print] trim = "broadsheet")
 
-PARAGRAPH = "本报讯，全区各乡镇认真开展主题教育活动，深入基层调查研究，解决群众反映的突出问题，" * 3
-TWO_PAGES = """\
-[paper]
-id = "test"
-name = "测试日报"
-publisher = "测试日报社"
-
-[issue]
-date = 2019-10-21
-number = 100
-
-[[pages]]
-number = 1
-name = "要闻"
-articles = ["long", "one"]
-layout = [{{ article = "long", columns = 3{jump} }}]
-
-[[pages]]
-number = 2
-name = "综合"
-articles = ["two"]
-"""
-SHORT = '+++\nheadline = "第二版稿件"\n+++\n第二版的正文。\n'
 ONE = '+++\nheadline = "测试标题"\nbyline = "记者 张三"\n+++\n这是正文第一段，用于测试。\n\n第二段。\n'
-
-
-def _long(paragraphs: int) -> str:
-    body = "\n\n".join(f"{PARAGRAPH}第{i}段。" for i in range(1, paragraphs)) + "\n\n最后一段到此结束。\n"
-    return f'+++\nheadline = "一篇很长的稿件"\nbyline = "记者 张三"\n+++\n{body}'
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +40,7 @@ def jumped_bag(tmp_path_factory):
     root = tmp_path_factory.mktemp("jumped") / "ed"
     (root / "articles").mkdir(parents=True)
     (root / "edition.toml").write_text(TWO_PAGES.format(jump=", continued_on = 2"), "utf-8")
-    for name, text in {"long": _long(30), "two": SHORT, "one": ONE}.items():
+    for name, text in {"long": long_article(30), "two": SHORT, "one": ONE}.items():
         (root / "articles" / f"{name}.md").write_text(text, "utf-8")
     out = root.parent / "out"
     publish(root, out, ["archive"])
@@ -327,7 +300,7 @@ def test_an_edition_whose_print_layout_does_not_fit_cannot_be_archived(make_edit
     from publisher.errors import RenderError
     from publisher.publish import publish
 
-    ed = make_edition({"articles/long.md": _long(60), "articles/two.md": SHORT},
+    ed = make_edition({"articles/long.md": long_article(60), "articles/two.md": SHORT},
                       toml=TWO_PAGES.format(jump=""))
     with pytest.raises(RenderError) as exc:
         publish(ed, tmp_path / "out", ["archive"])

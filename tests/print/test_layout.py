@@ -9,45 +9,14 @@ import pytest
 
 from publisher.errors import RenderError
 from publisher.printing.grid import Unit, body_height, fill
-
-PARAGRAPH = "本报讯，全区各乡镇认真开展主题教育活动，深入基层调查研究，解决群众反映的突出问题，" * 3
-
-TWO_PAGES = """\
-[paper]
-id = "test"
-name = "测试日报"
-publisher = "测试日报社"
-
-[issue]
-date = 2019-10-21
-number = 100
-
-[[pages]]
-number = 1
-name = "要闻"
-articles = ["long", "one"]
-layout = [{{ article = "long", columns = 3{jump} }}]
-
-[[pages]]
-number = 2
-name = "综合"
-articles = ["two"]
-"""
-
-
-def _long(paragraphs: int) -> str:
-    body = "\n\n".join(f"{PARAGRAPH}第{i}段。" for i in range(1, paragraphs)) + "\n\n最后一段到此结束。\n"
-    return f'+++\nheadline = "一篇很长的稿件"\nbyline = "记者 张三"\n+++\n{body}'
-
-
-SHORT = '+++\nheadline = "第二版稿件"\n+++\n第二版的正文。\n'
+from tests.conftest import SHORT, TWO_PAGES, long_article
 
 
 @pytest.mark.slow
 def test_overfull_article_is_an_error_naming_it(make_edition, tmp_path):
     from publisher.publish import publish
 
-    ed = make_edition({"articles/long.md": _long(60), "articles/two.md": SHORT},
+    ed = make_edition({"articles/long.md": long_article(60), "articles/two.md": SHORT},
                       toml=TWO_PAGES.format(jump=""))
     with pytest.raises(RenderError) as exc:
         publish(ed, tmp_path / "out", ["print"])
@@ -64,7 +33,7 @@ def test_overfull_article_is_an_error_naming_it(make_edition, tmp_path):
 def test_jump_line_continues_the_article_on_the_named_page(make_edition, tmp_path, pdf_text):
     from publisher.publish import publish
 
-    ed = make_edition({"articles/long.md": _long(30), "articles/two.md": SHORT},
+    ed = make_edition({"articles/long.md": long_article(30), "articles/two.md": SHORT},
                       toml=TWO_PAGES.format(jump=", continued_on = 2"))
     publish(ed, tmp_path / "out", ["print"])
     build = tmp_path / "out" / "test-2019-10-21"
@@ -105,7 +74,7 @@ def test_jump_to_an_earlier_page_is_refused(make_edition, tmp_path):
     from publisher.publish import publish
 
     toml = TWO_PAGES.format(jump=", continued_on = 1")
-    ed = make_edition({"articles/long.md": _long(3), "articles/two.md": SHORT}, toml=toml)
+    ed = make_edition({"articles/long.md": long_article(3), "articles/two.md": SHORT}, toml=toml)
     with pytest.raises(RenderError, match="not a later page"):
         publish(ed, tmp_path / "out", ["print"])
 
