@@ -116,6 +116,10 @@ class Face:
         inp = hb.SubsetInput()
         inp.unicode_set.update(ord(c) for c in set(text) if ord(c) in self.codepoints)
         inp.flags = hb.SubsetFlags.NO_HINTING
+        # Keep the copyright, licence and licence URL names (0, 13, 14) with the default ones:
+        # an embedded subset travels on its own, and the Arphic licence of the fallback face
+        # asks that copies and derivatives carry it.
+        inp.name_id_set.update({0, 13, 14})
         # keep the features the house CSS uses: half-width marks and vertical forms
         inp.layout_feature_tag_set.update(
             int.from_bytes(tag.encode(), "big") for tag in ("halt", "vhal", "palt", "vpal", "chws"))

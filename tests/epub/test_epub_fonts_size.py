@@ -112,3 +112,21 @@ def test_sample_epub_is_under_1_5_mb(sample_epub_file):
 def test_builds_are_byte_identical(sample_epub, sample_epub_alone):
     """Built with every format and built alone, in other folders: the same bytes."""
     assert sample_epub.data == sample_epub_alone
+
+
+def _names(font: TTFont) -> dict[int, str]:
+    return {r.nameID: str(r) for r in font["name"].names if r.platformID == 3}
+
+
+def test_every_subset_carries_its_copyright_and_licence(sample_epub, fonts):
+    """Each embedded subset keeps the face's copyright (name 0), licence (13) and licence URL
+    (14): a subset travels alone, and the fallback face's licence asks for it."""
+    for face in fonts.faces:
+        full = _names(TTFont(face.file, fontNumber=face.index, lazy=True))
+        sub = _names(TTFont(io.BytesIO(face.subset("中文"))))
+        for name_id in (0, 13, 14):
+            if name_id in full:
+                assert sub.get(name_id) == full[name_id], (face.file, name_id)
+        assert 13 in sub, face.file
+    for name, font in embedded(sample_epub).items():
+        assert 13 in _names(font) and 0 in _names(font), name
