@@ -37,6 +37,7 @@ import pikepdf
 from lxml import etree
 
 from ..pdf_layout import strip_outside_trim
+from ..printing.pdfx import pdf_date
 
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -75,7 +76,7 @@ def archival_pdf(pdfx: bytes, meta: PdfaMeta, attachments: tuple[Attachment, ...
         pdf.Root.Metadata = pdf.make_stream(_xmp(meta, part), Type=pikepdf.Name.Metadata,
                                             Subtype=pikepdf.Name("/XML"))
         pdf.Root.Lang = pikepdf.String(meta.language)
-        date = _pdf_date(meta.created)
+        date = pdf_date(meta.created)
         pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
             Title=pikepdf.String(meta.title), Author=pikepdf.String(meta.author),
             Creator=pikepdf.String("publisher"), Producer=pikepdf.String(PRODUCER),
@@ -126,12 +127,6 @@ def _attach(pdf: pikepdf.Pdf, attachments: tuple[Attachment, ...], date: str) ->
         pdf.Root.Names = root_names = pikepdf.Dictionary()
     root_names.EmbeddedFiles = pdf.make_indirect(pikepdf.Dictionary(Names=names))
 
-
-def _pdf_date(iso: str) -> str:
-    # 2019-10-21T05:00:00+08:00 -> D:20191021050000+08'00'
-    date, time = iso.split("T")
-    clock, zone = time[:8], time[8:]
-    return "D:" + date.replace("-", "") + clock.replace(":", "") + zone[:3] + "'" + zone[4:6] + "'"
 
 
 def _xmp(meta: PdfaMeta, part: int) -> bytes:

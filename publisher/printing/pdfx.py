@@ -36,8 +36,11 @@ class Meta:
     condition: str  # the OutputIntent's OutputConditionIdentifier, from the house settings
 
 
-def _pdf_date(iso: str) -> str:
-    # 2019-10-21T05:00:00+08:00 -> D:20191021050000+08'00'
+def pdf_date(iso: str) -> str:
+    """An ISO 8601 time as a PDF date string (Info dictionary).
+
+    2019-10-21T05:00:00+08:00 -> D:20191021050000+08'00'
+    """
     date, time = iso.split("T")
     clock, zone = time[:8], time[8:]
     return "D:" + date.replace("-", "") + clock.replace(":", "") + zone[:3] + "'" + zone[4:6] + "'"
@@ -105,7 +108,7 @@ def finish(pages: list[tuple[bytes, Geometry]], meta: Meta) -> bytes:
         _set_boxes(page, g)
     out.Root.Metadata = out.make_stream(_xmp(meta), Type=pikepdf.Name.Metadata,
                                         Subtype=pikepdf.Name.XML)
-    date = _pdf_date(meta.created)
+    date = pdf_date(meta.created)
     out.docinfo = out.make_indirect(pikepdf.Dictionary(
         Title=pikepdf.String(meta.title), Author=pikepdf.String(meta.author),
         Creator=pikepdf.String("publisher"), Producer=pikepdf.String("publisher (WeasyPrint 70.0, pikepdf)"),
