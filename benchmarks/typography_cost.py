@@ -4,9 +4,11 @@ edition with and without it, and what the PDF/A-2a tagging costs beside it.
 Variants, built in turns in one process (so the machine's load hits them alike), median of
 ``--runs`` each after one warm-up round:
 
-* ``full``: the build as shipped: the typeset pass (CJK–Latin spacing and halt spans),
-  inter-character justification (publisher/pdf_justify.py), tagged PDF/A-2a;
-* ``no typeset pass``: source text only escaped (no spans), justification still on;
+* ``full``: the build as shipped: the typeset pass (the EPUB's spans; in the PDF, halts,
+  CJK–Latin gaps and paragraph ends set by publisher/pdf_typeset.py), inter-character
+  justification (publisher/pdf_justify.py), tagged PDF/A-2a;
+* ``no typeset pass``: source text only escaped (no spans, pdf_typeset uninstalled),
+  justification still on;
 * ``no justification``: WeasyPrint's own justification step (the patch uninstalled);
 * ``no typography``: neither: what WeasyPrint gives by default;
 * ``untagged``: full typography, but no PDF/A-2a structure tree (for scale only).
@@ -33,19 +35,23 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from make_big_edition import make as make_big_edition  # noqa: E402
 from markupsafe import escape  # noqa: E402
 
-from publisher import pdf, pdf_justify, render  # noqa: E402
+from publisher import pdf, pdf_justify, pdf_typeset, render  # noqa: E402
 from publisher import publish as pipeline  # noqa: E402
 from publisher.publish import load  # noqa: E402
 
 
 @contextmanager
 def typeset_off():
+    """No typeset pass: source text only escaped, and WeasyPrint's layout applies none of it
+    (publisher/pdf_typeset.py uninstalled)."""
     saved = render.typeset
     render.typeset = lambda text, *args, **kwargs: escape(text or "")
+    pdf_typeset.uninstall()
     try:
         yield
     finally:
         render.typeset = saved
+        pdf_typeset.install()
 
 
 @contextmanager

@@ -37,8 +37,10 @@ def weasyprint(fonts: FontSet):
         import weasyprint as wp
 
         from . import pdf_justify  # inter-character justification for Chinese
+        from . import pdf_typeset  # the typeset pass's halts, gaps and paragraph ends
 
         pdf_justify.install()
+        pdf_typeset.install()
         _cache_page_references()
         _weasyprint = wp
     elif os.environ.get("FONTCONFIG_FILE") != conf:

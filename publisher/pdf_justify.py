@@ -81,6 +81,8 @@ from __future__ import annotations
 import logging
 import unicodedata
 
+from . import pdf_typeset
+
 __all__ = ["install", "installed", "uninstall", "is_expandable", "line_end_hang", "WEASYPRINT_VERSION"]
 
 LOGGER = logging.getLogger(__name__)
@@ -177,6 +179,7 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandabl
             if layout is None or layout.text != text:
                 layout = create_layout(text, box.style, context, max_width=None,
                                        justification_spacing=0)
+                pdf_typeset.carry(box, layout)
             # The spacing is applied when the text is drawn (Layout.reactivate calls
             # set_text(justify=True)); re-using the box's layout spares a Pango layout a line.
             layout.justification_spacing = spacing
@@ -318,6 +321,8 @@ def line_end_hang(line) -> float:
     features = style["font_feature_settings"]
     if features != "normal" and ("halt", 1) in tuple(features):
         return 0.0
+    if pdf_typeset.is_halted(texts[-1], -1):
+        return 0.0
     return style["font_size"] / 2
 
 
@@ -446,10 +451,44 @@ def _show_text(self, text):
     short. A space instead of ``<>`` is the same array by the specification and is drawn the
     same by every reader. (Upstream, draw_first_line would not write the empty string.)
     """
+    _diffused_int.carry = 0.0  # the end of a TJ array (see _DiffusedInt)
     if isinstance(text, str) and "<>" in text:
         # "<>" can only be an empty string: glyph strings are hex, at least two digits.
         text = text.replace("<>", " ").strip()
     return _saved["show_text"](self, text)
+
+
+# --- Glyph adjustments without drift ---------------------------------------------------------
+
+class _DiffusedInt:
+    """``int`` for weasyprint.draw.text: the glyph adjustments of a TJ array, rounded with
+    error diffusion.
+
+    draw_first_line writes each glyph's adjustment (its letter spacing, in thousandths of an
+    em) as ``int(kerning)``. Justification gives every glyph of a line the same spacing, so
+    the same fraction was cut off every glyph: a 40-character line drew 0.2–0.4 pt short of
+    its column (measured on the sample's reading PDF, whose halts and gaps are Pango
+    attributes in one text box per line, see pdf_typeset; with a box per span the drift
+    restarted at each box). Here each value is rounded with the remainder of the previous
+    ones added, so a glyph is never more than half a thousandth of an em from where Pango put
+    it. ``_show_text`` clears the remainder at the end of each TJ array, so the output does not
+    depend on what was drawn before. ``int`` is called in that module only for this and for an
+    ellipsis width, in Pango units, which this rounds instead of truncating (1/1024 px).
+    Upstream, draw_first_line would carry the remainder itself.
+    """
+
+    carry = 0.0
+
+    def __call__(self, value):
+        if not isinstance(value, float):
+            return int(value)
+        value += self.carry
+        rounded = round(value)
+        self.carry = value - rounded
+        return rounded
+
+
+_diffused_int = _DiffusedInt()
 
 
 # --- Installing ------------------------------------------------------------------------------
@@ -466,6 +505,7 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     """
     global _trim_classes
     import weasyprint
+    from weasyprint.draw import text as draw_text
     from weasyprint.layout import inline
     from weasyprint.pdf import stream
     from weasyprint.text import line_break
@@ -479,9 +519,11 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
             f"found {weasyprint.__version__}: re-check the adaptation before changing the pin")
     _saved["justify_line"] = inline.justify_line
     _saved["text_align"] = inline.text_align
-    _saved["set_text"] = line_break.Layout.set_text
+    layout = pdf_typeset.layout_class(line_break)
+    _saved["set_text"] = layout.set_text
     _saved["create_layout"] = line_break.create_layout
     _saved["show_text"] = stream.Stream.show_text
+    draw_text.int = _diffused_int
     _saved["split_inline_box"] = inline.split_inline_box
     _saved["split_inline_level"] = inline.split_inline_level
     inline.split_inline_box = _split_inline_box
@@ -490,19 +532,21 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     stream.Stream.show_text = _show_text
     inline.justify_line = justify_line
     inline.text_align = _text_align
-    line_break.Layout.set_text = _set_text
+    layout.set_text = _set_text
     LOGGER.debug("CJK inter-character justification installed in WeasyPrint %s",
                  weasyprint.__version__)
 
 
 def uninstall() -> None:
     """Restore WeasyPrint's own functions (for tests comparing before and after)."""
+    from weasyprint.draw import text as draw_text
     from weasyprint.layout import inline
     from weasyprint.pdf import stream
     from weasyprint.text import line_break
 
     if not _saved:
         return
+    del draw_text.int
     inline.split_inline_box = _saved.pop("split_inline_box")
     inline.split_inline_level = _saved.pop("split_inline_level")
     saved_show_text = _saved.pop("show_text")
@@ -512,5 +556,5 @@ def uninstall() -> None:
         stream.Stream.show_text = saved_show_text
     inline.justify_line = _saved.pop("justify_line")
     inline.text_align = _saved.pop("text_align")
-    line_break.Layout.set_text = _saved.pop("set_text")
+    pdf_typeset.layout_class(line_break).set_text = _saved.pop("set_text")
     line_break.create_layout = _saved.pop("create_layout")

@@ -18,38 +18,43 @@ from .model import (Article, ArticleKind, Brief, Edition, Figure, Page, Paragrap
                     Subhead)
 
 
-def typeset(text: str | None, spacing: str = "quarter", end: bool = False) -> Markup:
+def typeset(text: str | None, spacing: str = "quarter", end: bool = False,
+            engine: bool = False) -> Markup:
     """Source text to safe inline markup, with the CJK typographic pass applied.
 
-    ``end``: the text ends a paragraph (its last two letters are kept on one line)."""
+    ``end``: the text ends a paragraph (its last two letters are kept on one line).
+    ``engine``: the markup is for WeasyPrint, which applies halts, gaps and paragraph ends
+    itself (publisher/pdf_typeset.py; ``to_html``'s ``engine``)."""
     if not text:
         return Markup("")
     try:
         from .typeset import to_html
     except ImportError:  # pragma: no cover - the pass is part of the package
         return escape(text)
-    return to_html(text, cjk_latin_space=spacing, keep_end=end)
+    return to_html(text, cjk_latin_space=spacing, keep_end=end, engine=engine)
 
 
-def brief(item: Brief, spacing: str = "quarter") -> Markup:
+def brief(item: Brief, spacing: str = "quarter", engine: bool = False) -> Markup:
     """A brief and its attribution: "…激励干部担当作为。（刘琼）".
 
     The attribution is its own span (names set in 楷), so the typeset pass cannot see the
     pair "。（" across the two: squeeze it here, on the closing mark, whose face (宋) has the
-    `halt` feature (LXGW WenKai has none), so the pair takes 1.5 em, not 2.
+    `halt` feature (LXGW WenKai has none), so the pair takes 1.5 em, not 2. (For WeasyPrint,
+    ``engine``, pdf_typeset decides halts over the whole brief and squeezes it itself.)
     """
     text = item.text
     if not item.attribution:
-        return Markup('<span class="brief-text">') + typeset(text, spacing, end=True) + Markup("</span>")
+        return (Markup('<span class="brief-text">') + typeset(text, spacing, True, engine)
+                + Markup("</span>"))
     from .typeset.spacing import CLOSING_MARKS
 
-    if text and text[-1] in CLOSING_MARKS:
+    if text and text[-1] in CLOSING_MARKS and not engine:
         body = typeset(text[:-1], spacing) + Markup('<span class="halt">') + escape(text[-1]) + Markup("</span>")
     else:
-        body = typeset(text, spacing)
+        body = typeset(text, spacing, engine=engine)
     names = "（" + "、".join(item.attribution) + "）"
     return (Markup('<span class="brief-text">') + body + Markup('</span><span class="attribution">')
-            + typeset(names, spacing, end=True) + Markup("</span>"))
+            + typeset(names, spacing, True, engine) + Markup("</span>"))
 
 
 @lru_cache(maxsize=1)
@@ -71,12 +76,14 @@ def _is(cls):
     return lambda obj: isinstance(obj, cls)
 
 
-def render(template: str, settings: Settings, **context) -> str:
+def render(template: str, settings: Settings, engine: bool = False, **context) -> str:
+    """Render a template; ``engine``: for WeasyPrint (the PDFs), whose layout applies the
+    typeset pass's halts, gaps and paragraph ends (see ``typeset``)."""
     env = environment()
     spacing = settings.typography.cjk_latin_spacing
     return env.get_template(template).render(
-        typeset=lambda text, end=False: typeset(text, spacing, end), settings=settings,
-        brief=lambda item: brief(item, spacing), **context)
+        typeset=lambda text, end=False: typeset(text, spacing, end, engine), settings=settings,
+        brief=lambda item: brief(item, spacing, engine), **context)
 
 
 def article_id(article: Article) -> str:
@@ -89,7 +96,7 @@ def page_id(page: Page) -> str:
 
 def reading_html(edition: Edition, settings: Settings) -> str:
     """The whole issue as one HTML document for the reading PDF."""
-    return render("reading/edition.html.j2", settings, edition=edition,
+    return render("reading/edition.html.j2", settings, engine=True, edition=edition,
                   created=_created(edition), image_src=lambda fig: fig.image.href)
 
 

@@ -76,7 +76,7 @@ def _context(edition: Edition, settings: Settings, profile: Path, images: dict[P
 def galley_html(edition: Edition, settings: Settings, galleys: list[Galley], profile: Path,
                 images: dict[Path, Path]) -> str:
     width = max(g.width for g in galleys) + 10
-    return render("print/galley.html.j2", settings, galleys=galleys, sheet=(width, 15000),
+    return render("print/galley.html.j2", settings, engine=True, galleys=galleys, sheet=(width, 15000),
                   bleed=0, **_context(edition, settings, profile, images))
 
 
@@ -104,7 +104,7 @@ def page_html(edition: Edition, settings: Settings, plan: PagePlan, profile: Pat
         masthead = Masthead(area.y + PAGE_HEAD + BAND_GAP, MASTHEAD,
                             g.span_width(4) + g.gutter)
     lunar = lunar_date_zh(edition.issue.date) if settings.print.lunar_date else None
-    return render("print/page.html.j2", settings, page=page, geometry=g, area=area,
+    return render("print/page.html.j2", settings, engine=True, page=page, geometry=g, area=area,
                   placed=[_Shown(p) for p in plan.placed], rules=rules_for(plan),
                   masthead=masthead, lunar=lunar, pages_total=len(edition.pages),
                   head_height=PAGE_HEAD, gutter=g.gutter, line=line_mm(settings.print.line_height),

@@ -47,7 +47,8 @@ from markupsafe import Markup, escape
 
 from .punctuation import is_cjk
 
-__all__ = ["to_html", "keep_start", "CLOSING_MARKS", "OPENING_MARKS"]
+__all__ = ["to_html", "halted", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM",
+           "CLOSING_MARKS", "OPENING_MARKS"]
 
 # Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified
 # Chinese fonts: pauses, stops and closing brackets and quotes.
@@ -57,6 +58,8 @@ OPENING_MARKS = frozenset("“‘（《〈【「『〔〖〘［｛")
 _MARKS = CLOSING_MARKS | OPENING_MARKS
 
 _SPACE_CLASS = {"quarter": "4", "eighth": "8", "off": None}
+# The same house option as a width in em (the PDFs' layout engine sets the gap itself).
+GAP_EM = {"quarter": 0.25, "eighth": 0.125, "off": 0.0}
 
 # A Latin/digit run: starts with a letter or digit, may contain spaces and ASCII marks, ends
 # with a letter, a digit, % or °. Latin-1 to Cyrillic letters count as Latin here.
@@ -81,7 +84,8 @@ def _ideographic(char: str) -> bool:
     return bool(char) and is_cjk(char) and unicodedata.category(char).startswith("L")
 
 
-def _halted(text: str) -> list[bool]:
+def halted(text: str) -> list[bool]:
+    """For each character: is it set on half an em (``halt``; the rules above)."""
     halt = [False] * len(text)
     for i, c in enumerate(text):
         if c not in _MARKS:
@@ -122,20 +126,13 @@ def keep_start(text: str) -> int:
     return i
 
 
-def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = False) -> Markup:
-    """Escape ``text`` and wrap the spans the typeset CSS needs (see the module docstring).
-
-    ``text`` is plain text. Markup passed in is unescaped first and its tags escaped like any
-    text, so for HTML with inline elements apply ``to_html`` to each text node instead.
-    ``keep_end``: ``text`` ends a paragraph; its last two letters (see ``keep_start``) are
-    wrapped in ``<span class="keep-end">`` so that no last line holds a lone character.
-    """
-    text = text.unescape() if isinstance(text, Markup) else str(text)
+def latin_runs(text: str, cjk_latin_space: str = "quarter") -> dict[int, tuple[int, str]]:
+    """The spans a text's Latin runs need: start -> (end, classes), classes among ``cl-Ns``,
+    ``cl-Ne`` (a gap where a Han character touches the run's start or end) and ``brk`` (a
+    long string that breaks anywhere; a long word inside a run with spaces is a run of its own)."""
     if cjk_latin_space not in _SPACE_CLASS:
         raise ValueError(f"cjk_latin_space must be one of {sorted(_SPACE_CLASS)}, not {cjk_latin_space!r}")
     size = _SPACE_CLASS[cjk_latin_space]
-    halt = _halted(text)
-    # Boundaries of Latin runs that get a gap: start -> (end, class string).
     runs: dict[int, tuple[int, str]] = {}
     for m in _LATIN_RUN.finditer(text):
         s, e = m.span()
@@ -151,7 +148,13 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
                 runs.setdefault(word.start(), (word.end(), "brk"))
         if sides:
             runs[s] = (e, " ".join(sides))
-    keep = keep_start(text) if keep_end and len(text) > 2 else len(text)
+    return runs
+
+
+def keep_index(text: str, runs: dict[int, tuple[int, str]]) -> int:
+    """Where a paragraph's unbreakable end starts (``keep_start``), moved back so that it
+    never cuts a Latin word; ``len(text)`` when nothing is kept."""
+    keep = keep_start(text) if len(text) > 2 else len(text)
     if not any(start < keep < end and "brk" in cls.split() for start, (end, cls) in runs.items()):
         # Never cut a Latin word (a long string that breaks anywhere aside): it does not break
         # anyway, and a search of the markup (an EPUB's XHTML) should find it whole. A short
@@ -161,6 +164,46 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
         for start, (end, cls) in runs.items():
             if start < keep < end and end - start <= 16:
                 keep = start
+    return keep
+
+
+def gap_sides(text: str, runs: dict[int, tuple[int, str]]) -> tuple[frozenset[int], frozenset[int]]:
+    """The Han characters that touch a gapped Latin run, as two sets of indices: those with
+    the gap on their left (the run ends before them) and on their right (it starts after
+    them). Long strings (``brk``) are left out: they keep their span and its padding."""
+    left, right = set(), set()
+    for start, (end, cls) in runs.items():
+        classes = cls.split()
+        if "brk" in classes:
+            continue
+        if any(c.startswith("cl-") and c.endswith("s") for c in classes):
+            right.add(start - 1)
+        if any(c.startswith("cl-") and c.endswith("e") for c in classes):
+            left.add(end)
+    return frozenset(left), frozenset(right)
+
+
+def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = False,
+            engine: bool = False) -> Markup:
+    """Escape ``text`` and wrap the spans the typeset CSS needs (see the module docstring).
+
+    ``text`` is plain text. Markup passed in is unescaped first and its tags escaped like any
+    text, so for HTML with inline elements apply ``to_html`` to each text node instead.
+    ``keep_end``: ``text`` ends a paragraph; its last two letters (see ``keep_start``) are
+    wrapped in ``<span class="keep-end">`` so that no last line holds a lone character.
+    ``engine``: the layout engine sets the halts, the gaps and the paragraph end itself, from
+    the same functions (the PDFs: publisher/pdf_typeset.py), so only long strings get their
+    span (``brk``, with its gap classes: a property of the box, not of characters).
+    """
+    text = text.unescape() if isinstance(text, Markup) else str(text)
+    runs = latin_runs(text, cjk_latin_space)
+    if engine:
+        runs = {start: (end, cls) for start, (end, cls) in runs.items() if "brk" in cls.split()}
+        halt = [False] * len(text)
+        keep = len(text)
+    else:
+        halt = halted(text)
+        keep = keep_index(text, runs) if keep_end else len(text)
 
     def emit(lo: int, hi: int) -> list[str]:
         """Markup for text[lo:hi]: a Latin run crossing lo or hi is cut there, and only its

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # when run as a script
     sys.path.insert(0, str(ROOT))
 
-from publisher import pdf_justify  # noqa: E402
+from publisher import pdf_justify, pdf_typeset  # noqa: E402
 from publisher.typeset import normalize, to_html  # noqa: E402
 from publisher.typography import measure  # noqa: E402
 
@@ -163,7 +163,8 @@ def test_install_is_idempotent_and_reversible():
     from weasyprint.text import line_break
 
     def current():
-        return (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+        # WeasyPrint's own Layout class, also while pdf_typeset's subclass stands in its place
+        return (inline.justify_line, inline.text_align, pdf_typeset.layout_class(line_break).set_text,
                 line_break.create_layout, inline.split_inline_box, inline.split_inline_level,
                 stream.Stream.show_text)
 
@@ -182,6 +183,37 @@ def test_install_is_idempotent_and_reversible():
         assert "show_text" not in vars(stream.Stream)  # pydyf's, inherited, as before
     finally:
         (pdf_justify.install if was else pdf_justify.uninstall)()
+
+
+def test_typeset_install_is_idempotent_and_reversible_and_independent_of_justify():
+    from weasyprint import document
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    def current():
+        return document.build_formatting_structure, inline.split_text_box, line_break.Layout
+
+    was = pdf_typeset.installed(), pdf_justify.installed()
+    pdf_typeset.uninstall()
+    originals = current()
+    try:
+        pdf_typeset.install()
+        patched = current()
+        pdf_typeset.install()
+        assert current() == patched
+        assert all(p is not o for p, o in zip(patched, originals))
+        assert pdf_typeset.layout_class(line_break) is originals[2]
+        # Justification patches WeasyPrint's class, under the subclass: either can go alone.
+        pdf_justify.uninstall()
+        assert current() == patched
+        pdf_justify.install()
+        assert line_break.Layout.set_text is not originals[2].set_text
+        pdf_typeset.uninstall()
+        assert current() == originals
+        assert pdf_justify.installed()
+    finally:
+        (pdf_typeset.install if was[0] else pdf_typeset.uninstall)()
+        (pdf_justify.install if was[1] else pdf_justify.uninstall)()
 
 
 def test_install_refuses_another_weasyprint(monkeypatch):

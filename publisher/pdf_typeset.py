@@ -1,0 +1,359 @@
+"""The typeset pass inside WeasyPrint's text layout: halts, CJK–Latin gaps and paragraph ends
+as text attributes instead of ``<span>``s.
+
+Why this exists
+---------------
+The EPUB carries the typeset pass as markup (publisher/typeset/spacing.py ``to_html``): one
+``<span>`` per squeezed mark (``halt``), per Latin run with a gap (``cl-4s``…) and per
+paragraph end (``keep-end``). WeasyPrint pays for every span as an element and a box: its
+cascade, one more inline box to split on every line, more text boxes (each its own Pango
+layout, laid out and again drawn), one more tag in the PDF structure tree, and the garbage
+collector's walks over all of it. On the 16-page benchmark edition that was about 3,000
+spans and 0.8 ms each: the typeset pass made the default build 70–80 % slower (issue 5's
+budget for all of the typography is 15 %). So the PDFs' HTML gets no such spans
+(``to_html(engine=True)``), and this module applies the same decisions, made by the same
+functions of spacing.py, where Pango lays out the text:
+
+* **Which text.** Text of elements whose inherited custom property ``--cjk-typeset`` is
+  ``text`` (halts and gaps) or ``paragraph`` (also the paragraph end): styles/typeset.css
+  sets it on the PDFs' articles and contents. The gap's width is the house option, written on
+  the root element as ``--cjk-latin-space`` (quarter, eighth, off).
+* **Plans.** Once WeasyPrint has built its boxes, each block's inline text is read in order:
+  halts are decided on the block's whole text (so a pair like 。（ across two elements is
+  squeezed, and only the block's start is a paragraph start), gaps per text box, the
+  paragraph end in the block's last text box. Each ``TextBox`` gets a ``TextPlan`` in its
+  own character indices; when WeasyPrint splits it into lines (``split_text_box``) each piece
+  gets its slice.
+* **Halts** are a Pango font-features attribute (``halt 1``) on the mark, exactly what the
+  span's ``font-feature-settings`` did. **The paragraph end** is a Pango ``allow-breaks``
+  attribute (false) over its last two letters and what follows, what the span's
+  ``white-space: nowrap`` did.
+* **Gaps.** Pango has no one-sided spacing: letter spacing goes half before and half after a
+  character. So a gap of ``g`` is laid out as letter spacing on the Han character that
+  touches the Latin run (``g`` per gapped side; ``2g`` on a first character whose gap is on
+  its right, whose left half Pango drops), which gives every line its true width wherever the
+  gap is inside it, and is then *drawn* one-sided: when the text is drawn the gap is set on the
+  glyph itself (its advance grows by the gap and it moves right by a left gap), with no letter
+  spacing. A gap never shows at a line's start or end: where a line breaks at a gap (the
+  character is the piece's last and its gap is on its right), the half Pango kept is taken
+  off the piece's width; where a piece's last character has its gap on its left, Pango kept
+  only half of it and the other half is added when the line has room (else that gap stays at
+  half: JIS X 4051 lets the Han–Latin space shrink to an eighth of an em to fit a line).
+
+Long strings (URLs) keep their ``brk`` span (``word-break`` is a box property Pango cannot
+take per range) and its gap padding, which publisher/pdf_justify.py trims at line edges.
+
+No character is inserted or removed: the PDF's text is the source text, as before. Written
+against WeasyPrint 70.0, like pdf_justify (which ``install`` expects to be installed too:
+its ``Layout.set_text`` adds the justification, this module's subclass the typesetting).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from .typeset.spacing import GAP_EM, gap_sides, halted, keep_index, latin_runs
+
+__all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halted"]
+
+LOGGER = logging.getLogger(__name__)
+
+_saved: dict[str, object] = {}
+# The plan of the text box being split into lines, shifted to where the split starts: the
+# Pango layouts WeasyPrint makes during that split take it (they are all of that text).
+_active: TextPlan | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextPlan:
+    """What the typeset pass decided for one text box, in its character indices."""
+
+    halt: frozenset[int]   # marks set on half an em
+    left: frozenset[int]   # Han characters with a gap on their left (a Latin run ends there)
+    right: frozenset[int]  # ... on their right (a Latin run starts after them)
+    keep: int | None       # no line break from here to the text's end (None: anywhere)
+    gap: float             # the gap's width in CSS px
+
+    def slice(self, start: int, end: int | None = None) -> TextPlan:
+        """The plan of ``text[start:end]``."""
+        def cut(indices: frozenset[int]) -> frozenset[int]:
+            return frozenset(i - start for i in indices if i >= start and (end is None or i < end))
+
+        keep = None
+        if self.keep is not None and (end is None or self.keep < end):
+            keep = max(0, self.keep - start)
+        return TextPlan(cut(self.halt), cut(self.left), cut(self.right), keep, self.gap)
+
+    def draw_gaps(self, length: int, room: float | None) -> tuple[dict[int, tuple[float, float]], float]:
+        """The gaps to draw in a piece of ``length`` characters laid out as one line, as
+        {index: (left, right)} in px, and how much wider that is than Pango measured it.
+
+        Pango measured each gapped character with its letter spacing, minus the halves it
+        drops at the piece's two ends (see the module docstring); only the last character can
+        differ from what is drawn, and ``room`` (the line's space left, None: unlimited) caps
+        the one case that draws wider than measured.
+        """
+        gaps: dict[int, tuple[float, float]] = {}
+        g = self.gap
+        for i in self.left | self.right:
+            if i >= length:
+                continue
+            left = g if i in self.left and i > 0 else 0.0
+            right = g if i in self.right and i < length - 1 else 0.0
+            if left or right:
+                gaps[i] = (left, right)
+        last = length - 1
+        if last <= 0 or last not in (self.left | self.right):
+            return gaps, 0.0
+        sides = (last in self.left) + (last in self.right)
+        measured = g * sides / 2  # its left half; Pango dropped the right one
+        drawn = g if last in self.left else 0.0
+        correction = drawn - measured
+        if correction > 0 and room is not None:
+            correction = max(0.0, min(correction, room))
+            gaps[last] = (measured + correction, 0.0)
+        elif not drawn:
+            gaps.pop(last, None)
+        return gaps, correction
+
+
+def _custom(style, name: str) -> str:
+    try:
+        tokens = style[name]
+    except KeyError:
+        return ""
+    return "".join(getattr(t, "value", "") or "" for t in tokens or ()).strip()
+
+
+def plan_of(box) -> TextPlan | None:
+    return box.__dict__.get("cjk_plan")
+
+
+def is_halted(box, index: int) -> bool:
+    """Whether character ``index`` (negative: from the end) of a text box is set with ``halt``."""
+    plan = plan_of(box)
+    return plan is not None and (index if index >= 0 else len(box.text) + index) in plan.halt
+
+
+# --- Plans: after the boxes are built --------------------------------------------------------
+
+def _inline_texts(box, boxes):
+    for child in box.children:
+        if isinstance(child, boxes.TextBox):
+            yield child
+        elif isinstance(child, boxes.InlineBox):
+            yield from _inline_texts(child, boxes)
+
+
+def attach_plans(root) -> None:
+    """Give every opted-in text box of the tree its ``TextPlan`` (see the module docstring)."""
+    from weasyprint.formatting_structure import boxes
+
+    for line in root.descendants():
+        if not isinstance(line, boxes.LineBox):
+            continue
+        texts = list(_inline_texts(line, boxes))
+        modes = [_custom(t.style, "__cjk_typeset") for t in texts]
+        if not any(modes):
+            continue
+        whole = "".join(t.text for t in texts)
+        halt = halted(whole)
+        last = max((i for i, t in enumerate(texts) if t.text.strip()), default=-1)
+        offset = 0
+        for i, (box, mode) in enumerate(zip(texts, modes)):
+            text = box.text
+            if mode in ("text", "paragraph") and text:
+                size = _custom(box.style, "__cjk_latin_space") or "quarter"
+                runs = latin_runs(text, size if size in GAP_EM else "quarter")
+                left, right = gap_sides(text, runs)
+                keep = None
+                if mode == "paragraph" and i == last:
+                    keep = keep_index(text, runs)
+                    keep = keep if keep < len(text) else None
+                box.cjk_plan = TextPlan(
+                    frozenset(j for j in range(len(text)) if halt[offset + j]), left, right, keep,
+                    GAP_EM.get(size, 0.25) * box.style["font_size"])
+            offset += len(text)
+
+
+def _build_formatting_structure(*args, **kwargs):
+    root = _saved["build_formatting_structure"](*args, **kwargs)
+    attach_plans(root)
+    return root
+
+
+# --- Lines: each piece of a split text box gets its slice -----------------------------------
+
+def _split_text_box(context, box, available_width, skip, is_line_start=True):
+    global _active
+    plan = plan_of(box)
+    if plan is None:
+        return _saved["split_text_box"](context, box, available_width, skip, is_line_start)
+    # ``skip`` counts UTF-8 bytes (WeasyPrint's resume index), the plan characters.
+    start = len(box.text.encode()[:skip].decode()) if skip else 0
+    outer, _active = _active, plan.slice(start)
+    try:
+        new_box, resume, preserved = _saved["split_text_box"](
+            context, box, available_width, skip, is_line_start)
+    finally:
+        _active = outer
+    if new_box is not None:
+        piece = plan.slice(start, start + len(new_box.text))
+        new_box.cjk_plan = piece
+        room = None if available_width is None else available_width - new_box.width
+        gaps, correction = piece.draw_gaps(len(new_box.text), room)
+        new_box.pango_layout.cjk_gaps = gaps
+        new_box.width += correction
+    return new_box, resume, preserved
+
+
+def carry(box, layout) -> None:
+    """Give a layout made anew for a laid-out box (pdf_justify) the box's plan and gaps."""
+    if plan_of(box) is not None:
+        layout.cjk_plan = plan_of(box)
+        layout.cjk_gaps = getattr(box.pango_layout, "cjk_gaps", None)
+
+
+# --- Pango: the attributes, and the gaps drawn one-sided -------------------------------------
+
+def _layout_class(base):
+    class TypesetLayout(base):
+        """WeasyPrint's Layout, with the text box's plan as Pango attributes."""
+
+        cjk_gaps = None
+        weasyprint_class = base
+
+        def __init__(self, *args, **kwargs):
+            self.cjk_plan = _active  # only layouts made while a planned box is split
+            super().__init__(*args, **kwargs)
+
+        def set_text(self, text, justify=False):
+            super().set_text(text, justify)
+            if self.cjk_plan is not None and self.text:
+                _apply(self, justify)
+
+    return TypesetLayout
+
+
+def _apply(layout, justify: bool) -> None:
+    from weasyprint.text.ffi import TO_UNITS, ffi, pango
+
+    plan, text = layout.cjk_plan, layout.text
+    n = len(text)
+    starts = [0] * (n + 1)
+    for i, char in enumerate(text):
+        starts[i + 1] = starts[i] + len(char.encode())
+    attr_list = pango.pango_layout_get_attributes(layout.layout)
+    if attr_list == ffi.NULL:
+        attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    for lo, hi in _runs(i for i in plan.halt if i < n):
+        attr = pango.pango_attr_font_features_new(b"halt 1")
+        attr.start_index, attr.end_index = starts[lo], starts[hi]
+        pango.pango_attr_list_insert(attr_list, attr)
+    if plan.keep is not None and plan.keep < n - 1:
+        attr = pango.pango_attr_allow_breaks_new(False)
+        attr.start_index, attr.end_index = starts[plan.keep], starts[n]
+        pango.pango_attr_list_insert(attr_list, attr)
+    if not justify and plan.gap:
+        # Laid out as letter spacing (see the module docstring); drawn as glyph geometry.
+        letter_spacing = layout.style["letter_spacing"]
+        base = 0 if letter_spacing == "normal" else letter_spacing
+        for i in plan.left | plan.right:
+            if i >= n:
+                continue
+            sides = 2 * (i in plan.right) if i == 0 else (i in plan.left) + (i in plan.right)
+            if sides:
+                attr = pango.pango_attr_letter_spacing_new(int(round((base + sides * plan.gap) * TO_UNITS)))
+                attr.start_index, attr.end_index = starts[i], starts[i + 1]
+                pango.pango_attr_list_change(attr_list, attr)
+    pango.pango_layout_set_attributes(layout.layout, attr_list)
+    if justify and layout.cjk_gaps:
+        _draw_gaps(layout, starts, n, ffi, pango, TO_UNITS)
+
+
+def _runs(indices):
+    """Sorted indices as (start, end) runs of consecutive ones."""
+    start = end = None
+    for i in sorted(indices):
+        if start is not None and i == end:
+            end += 1
+            continue
+        if start is not None:
+            yield start, end
+        start, end = i, i + 1
+    if start is not None:
+        yield start, end
+
+
+def _draw_gaps(layout, starts, n, ffi, pango, to_units) -> None:
+    """Widen the gapped glyphs of the layout's (only) line, moving a left gap before the glyph.
+
+    The line is made here, after every attribute is set: WeasyPrint draws this same line
+    (single-paragraph mode is what draw_first_line sets, so it does not lay it out again).
+    """
+    targets = {starts[i]: gap for i, gap in layout.cjk_gaps.items() if i < n}
+    if not targets:
+        return
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    run = line.runs
+    while run != ffi.NULL and targets:
+        item = run.data
+        run = run.next
+        glyphs = item.glyphs
+        offset = item.item.offset
+        for k in range(glyphs.num_glyphs):
+            gap = targets.pop(offset + glyphs.log_clusters[k], None)
+            if gap is not None:
+                left, right = gap
+                geometry = glyphs.glyphs[k].geometry
+                geometry.width += int(round((left + right) * to_units))
+                geometry.x_offset += int(round(left * to_units))
+
+
+# --- Installing ------------------------------------------------------------------------------
+
+def installed() -> bool:
+    return bool(_saved)
+
+
+def layout_class(line_break):
+    """WeasyPrint's own Layout class (pdf_justify patches its ``set_text``), whether or not
+    this module has put its subclass in its place."""
+    return getattr(line_break.Layout, "weasyprint_class", line_break.Layout)
+
+
+def install() -> None:
+    """Patch WeasyPrint (idempotent; call before rendering, with pdf_justify installed)."""
+    if _saved:
+        return
+    from weasyprint import document
+    from weasyprint.layout import inline
+    from weasyprint.text import ffi as weasy_ffi
+    from weasyprint.text import line_break
+
+    if not hasattr(weasy_ffi, "_publisher_allow_breaks"):
+        # Not in WeasyPrint's declarations; Pango has it since 1.44.
+        weasy_ffi.ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")
+        weasy_ffi._publisher_allow_breaks = True
+    _saved["build_formatting_structure"] = document.build_formatting_structure
+    _saved["split_text_box"] = inline.split_text_box
+    _saved["Layout"] = line_break.Layout
+    document.build_formatting_structure = _build_formatting_structure
+    inline.split_text_box = _split_text_box
+    line_break.Layout = _layout_class(line_break.Layout)
+    LOGGER.debug("typeset pass installed in WeasyPrint's text layout")
+
+
+def uninstall() -> None:
+    """Restore WeasyPrint's own functions (for tests and benchmarks comparing both)."""
+    from weasyprint import document
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    if not _saved:
+        return
+    document.build_formatting_structure = _saved.pop("build_formatting_structure")
+    inline.split_text_box = _saved.pop("split_text_box")
+    line_break.Layout = _saved.pop("Layout")
