@@ -29,16 +29,19 @@ functions of spacing.py, where Pango lays out the text:
   attribute (false) over its last two letters and what follows, what the span's
   ``white-space: nowrap`` did.
 * **Gaps.** Pango has no one-sided spacing: letter spacing goes half before and half after a
-  character. So a gap of ``g`` is laid out as letter spacing on the Han character that
-  touches the Latin run (``g`` per gapped side; ``2g`` on a first character whose gap is on
-  its right, whose left half Pango drops), which gives every line its true width wherever the
-  gap is inside it, and is then *drawn* one-sided: when the text is drawn the gap is set on the
-  glyph itself (its advance grows by the gap and it moves right by a left gap), with no letter
-  spacing. A gap never shows at a line's start or end: where a line breaks at a gap (the
-  character is the piece's last and its gap is on its right), the half Pango kept is taken
-  off the piece's width; where a piece's last character has its gap on its left, Pango kept
-  only half of it and the other half is added when the line has room (else that gap stays at
-  half: JIS X 4051 lets the Han–Latin space shrink to an eighth of an em to fit a line).
+  character, and Pango drops the outer halves at a line's two ends. So a gap of ``g`` is
+  laid out as letter spacing on the Han character that touches the Latin run (``g`` per
+  gapped side; ``2g`` on a piece's first character if its gap is on its right, as its left
+  half is dropped), which gives a line its true width wherever the gap is inside it; and it
+  is *drawn* one-sided: when the text is drawn the gap is put on the glyph itself (its
+  advance grows by the gap, and it moves right by a left gap), with no letter spacing. A gap
+  never shows at a line's start or end. Where a line breaks at a gap (the line's last
+  character has its gap on its right), the half Pango kept on that character's left is taken
+  off the line's width; as Pango fits a character only with all of its letter spacing, a
+  line that would end there is laid out again with the gap's width more (``split``), so the
+  line holds what it would with no gap after it. Where a line's last character has its gap
+  on its left, Pango kept half of it, and the other half is added (Pango fitted the line
+  with the whole letter spacing, so it has the room).
 
 Long strings (URLs) keep their ``brk`` span (``word-break`` is a box property Pango cannot
 take per range) and its gap padding, which publisher/pdf_justify.py trims at line edges.
@@ -91,8 +94,9 @@ class TextPlan:
 
         Pango measured each gapped character with its letter spacing, minus the halves it
         drops at the piece's two ends (see the module docstring); only the last character can
-        differ from what is drawn, and ``room`` (the line's space left, None: unlimited) caps
-        the one case that draws wider than measured.
+        differ from what is drawn. ``room`` (the line's space left, None: unlimited) caps the
+        one case that draws wider than measured, as a safety net: Pango fitted such a line
+        with the whole letter spacing, which is as wide as what is drawn.
         """
         gaps: dict[int, tuple[float, float]] = {}
         g = self.gap
@@ -186,18 +190,33 @@ def _build_formatting_structure(*args, **kwargs):
 # --- Lines: each piece of a split text box gets its slice -----------------------------------
 
 def _split_text_box(context, box, available_width, skip, is_line_start=True):
-    global _active
     plan = plan_of(box)
     if plan is None:
         return _saved["split_text_box"](context, box, available_width, skip, is_line_start)
     # ``skip`` counts UTF-8 bytes (WeasyPrint's resume index), the plan characters.
     start = len(box.text.encode()[:skip].decode()) if skip else 0
-    outer, _active = _active, plan.slice(start)
-    try:
-        new_box, resume, preserved = _saved["split_text_box"](
-            context, box, available_width, skip, is_line_start)
-    finally:
-        _active = outer
+
+    def split(width):
+        global _active
+        outer, _active = _active, plan.slice(start)
+        try:
+            return _saved["split_text_box"](context, box, width, skip, is_line_start)
+        finally:
+            _active = outer
+
+    result = split(available_width)
+    new_box, resume = result[0], result[1]
+    if new_box is not None and resume is not None and available_width is not None:
+        end = start + len(new_box.text)  # the first character of the next line
+        if end in plan.right:
+            # Pango broke before a character with a gap on its right: it fits a line only with
+            # all of its letter spacing, but a line that ends there drops that gap (and the
+            # half Pango keeps on a one-sided gap's left is taken off below). Give Pango that
+            # much more and keep the result if the character comes up: its line fits.
+            retry = split(available_width + plan.gap)
+            if retry[0] is not None and len(retry[0].text) == end + 1 - start:
+                result = retry
+    new_box = result[0]
     if new_box is not None:
         piece = plan.slice(start, start + len(new_box.text))
         new_box.cjk_plan = piece
@@ -205,7 +224,7 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
         gaps, correction = piece.draw_gaps(len(new_box.text), room)
         new_box.pango_layout.cjk_gaps = gaps
         new_box.width += correction
-    return new_box, resume, preserved
+    return result
 
 
 def carry(box, layout) -> None:
@@ -309,7 +328,10 @@ def _draw_gaps(layout, starts, n, ffi, pango, to_units) -> None:
                 left, right = gap
                 geometry = glyphs.glyphs[k].geometry
                 geometry.width += int(round((left + right) * to_units))
-                geometry.x_offset += int(round(left * to_units))
+                # draw_first_line reads x_offset as thousandths of an em times 1.024 (it
+                # divides Pango units by the font size without FROM_UNITS); the advance is
+                # right either way, but the glyph would stand 2.4 % of the gap too far right.
+                geometry.x_offset += int(round(left * 1000))
 
 
 # --- Installing ------------------------------------------------------------------------------
