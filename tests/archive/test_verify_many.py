@@ -13,11 +13,16 @@ def test_verify_checks_every_bag_and_names_the_bad_one(archive_bag, bag_copy):
     alto.write_bytes(alto.read_bytes().replace(b"<", b" <", 1))
     result = CliRunner().invoke(app, ["verify", str(archive_bag), str(bag_copy)])
     assert result.exit_code == 1, result.output
-    text = "".join(result.output.split("\n"))  # rich wraps long paths
-    assert f"{archive_bag}: bag verified" in text
-    assert f"{bag_copy}: " in text and "does not verify" in text
+    # rich wraps long lines, at a space or inside a long path: compare without white space
+    text = squash(result.output)
+    assert squash(f"{archive_bag}: bag verified") in text
+    assert squash(f"{bag_copy}: ") in text and squash("does not verify") in text
     assert alto.name in text
-    assert "1 of 2 bags verified" in text
+    assert squash("1 of 2 bags verified") in text
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
 
 
 def test_verify_of_good_bags_exits_zero(archive_bag):
