@@ -80,6 +80,8 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from functools import lru_cache
+from itertools import groupby
 
 from . import pdf_typeset
 
@@ -100,6 +102,7 @@ _trim_classes: frozenset[str] = frozenset()
 _UNBREAKABLE = frozenset("\u2014\u2015\u2026\u2e3a\u2e3b")
 
 
+@lru_cache(maxsize=8192)  # asked for every character of every line laid out and drawn
 def is_expandable(char: str) -> bool:
     """A character that takes half a justification share on each side (see the docstring)."""
     cp = ord(char)
@@ -136,7 +139,7 @@ def justify_line(context, line, extra_width):
         shares = 0.0
         for box in texts:
             shares += box.text.count(" ") + box.text.count("\u00a0")
-            shares += sum(1 for c in box.text if expandable(c))
+            shares += sum(map(expandable, box.text))
         shares -= 0.5 * expandable(texts[0].text[0]) + 0.5 * expandable(texts[-1].text[-1])
         if shares > 0:
             break
@@ -164,7 +167,7 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandabl
         if not text:
             box.position_x += x_advance
             return x_advance
-        flags = [expandable(c) for c in text]
+        flags = list(map(expandable, text))
         # Pango drops the outer halves at a layout's ends: put them outside the box, unless
         # the box starts (ends) the line, where they must not be.
         before = spacing / 2 if flags[0] and box is not first else 0.0
@@ -219,17 +222,14 @@ def _set_text(self, text, justify=False):
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
     expandable = getattr(self, "cjk_expandable", is_expandable)
     # One attribute per run of expandable characters (Pango would merge per-character ones).
-    index, start = 0, None
-    for char in self.text + "\n":
-        if expandable(char):
-            if start is None:
-                start = index
-        elif start is not None:
+    index = 0
+    for expands, run in groupby(self.text, expandable):
+        size = len("".join(run).encode())
+        if expands:
             attr = pango.pango_attr_letter_spacing_new(value)
-            attr.start_index, attr.end_index = start, index
+            attr.start_index, attr.end_index = index, index + size
             pango.pango_attr_list_change(attr_list, attr)
-            start = None
-        index += len(char.encode())
+        index += size
     pango.pango_layout_set_attributes(self.layout, attr_list)
 
 

@@ -54,7 +54,8 @@ its ``Layout.set_text`` adds the justification, this module's subclass the types
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, replace
 
 from .typeset.spacing import GAP_EM, gap_sides, halted, keep_index, latin_runs
 
@@ -70,23 +71,43 @@ _active: TextPlan | None = None
 
 @dataclass(frozen=True, slots=True)
 class TextPlan:
-    """What the typeset pass decided for one text box, in its character indices."""
+    """What the typeset pass decided for one text box, as sorted character indices of its
+    text; the plan of a piece of that text (a line of it) is a window on the same indices
+    (``slice``), so splitting a paragraph into lines copies nothing."""
 
-    halt: frozenset[int]   # marks set on half an em
-    left: frozenset[int]   # Han characters with a gap on their left (a Latin run ends there)
-    right: frozenset[int]  # ... on their right (a Latin run starts after them)
-    keep: int | None       # no line break from here to the text's end (None: anywhere)
-    gap: float             # the gap's width in CSS px
+    halt: tuple[int, ...]   # marks set on half an em
+    left: tuple[int, ...]   # Han characters with a gap on their left (a Latin run ends there)
+    right: tuple[int, ...]  # ... on their right (a Latin run starts after them)
+    keep: int | None        # no line break from here to the text's end (None: anywhere)
+    gap: float              # the gap's width in CSS px
+    start: int = 0          # the window: text[start:end]
+    end: int | None = None
 
     def slice(self, start: int, end: int | None = None) -> TextPlan:
-        """The plan of ``text[start:end]``."""
-        def cut(indices: frozenset[int]) -> frozenset[int]:
-            return frozenset(i - start for i in indices if i >= start and (end is None or i < end))
+        """The plan of ``text[start:end]`` (indices of the window)."""
+        stop = self.end if end is None else self.start + end
+        if self.end is not None and stop is not None:
+            stop = min(stop, self.end)
+        return replace(self, start=self.start + start, end=stop)
 
-        keep = None
-        if self.keep is not None and (end is None or self.keep < end):
-            keep = max(0, self.keep - start)
-        return TextPlan(cut(self.halt), cut(self.left), cut(self.right), keep, self.gap)
+    def _local(self, indices: tuple[int, ...]) -> list[int]:
+        lo = bisect_left(indices, self.start)
+        hi = len(indices) if self.end is None else bisect_left(indices, self.end)
+        return [i - self.start for i in indices[lo:hi]]
+
+    def halts(self) -> list[int]:
+        return self._local(self.halt)
+
+    def gap_sides(self) -> dict[int, tuple[bool, bool]]:
+        """{index: (gap on its left, gap on its right)} of the window's gapped characters."""
+        left, right = self._local(self.left), self._local(self.right)
+        return {i: (i in left, i in right) for i in sorted({*left, *right})}
+
+    def kept_from(self) -> int | None:
+        """Where the unbreakable paragraph end starts in the window (None: not in it)."""
+        if self.keep is None or (self.end is not None and self.keep >= self.end):
+            return None
+        return max(0, self.keep - self.start)
 
     def draw_gaps(self, length: int, room: float | None) -> tuple[dict[int, tuple[float, float]], float]:
         """The gaps to draw in a piece of ``length`` characters laid out as one line, as
@@ -100,25 +121,22 @@ class TextPlan:
         """
         gaps: dict[int, tuple[float, float]] = {}
         g = self.gap
-        for i in self.left | self.right:
-            if i >= length:
-                continue
-            left = g if i in self.left and i > 0 else 0.0
-            right = g if i in self.right and i < length - 1 else 0.0
+        sides = {i: s for i, s in self.gap_sides().items() if i < length}
+        for i, (on_left, on_right) in sides.items():
+            left = g if on_left and i > 0 else 0.0
+            right = g if on_right and i < length - 1 else 0.0
             if left or right:
                 gaps[i] = (left, right)
         last = length - 1
-        if last <= 0 or last not in (self.left | self.right):
+        if last <= 0 or last not in sides:
             return gaps, 0.0
-        sides = (last in self.left) + (last in self.right)
-        measured = g * sides / 2  # its left half; Pango dropped the right one
-        drawn = g if last in self.left else 0.0
+        on_left, on_right = sides[last]
+        measured = g * (on_left + on_right) / 2  # its left half; Pango dropped the right one
+        drawn = g if on_left else 0.0
         correction = drawn - measured
         if correction > 0 and room is not None:
             correction = max(0.0, min(correction, room))
             gaps[last] = (measured + correction, 0.0)
-        elif not drawn:
-            gaps.pop(last, None)
         return gaps, correction
 
 
@@ -137,7 +155,7 @@ def plan_of(box) -> TextPlan | None:
 def is_halted(box, index: int) -> bool:
     """Whether character ``index`` (negative: from the end) of a text box is set with ``halt``."""
     plan = plan_of(box)
-    return plan is not None and (index if index >= 0 else len(box.text) + index) in plan.halt
+    return plan is not None and (index if index >= 0 else len(box.text) + index) in plan.halts()
 
 
 # --- Plans: after the boxes are built --------------------------------------------------------
@@ -176,8 +194,8 @@ def attach_plans(root) -> None:
                     keep = keep_index(text, runs)
                     keep = keep if keep < len(text) else None
                 box.cjk_plan = TextPlan(
-                    frozenset(j for j in range(len(text)) if halt[offset + j]), left, right, keep,
-                    GAP_EM.get(size, 0.25) * box.style["font_size"])
+                    tuple(j for j in range(len(text)) if halt[offset + j]), tuple(sorted(left)),
+                    tuple(sorted(right)), keep, GAP_EM.get(size, 0.25) * box.style["font_size"])
             offset += len(text)
 
 
@@ -208,7 +226,7 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
     new_box, resume = result[0], result[1]
     if new_box is not None and resume is not None and available_width is not None:
         end = start + len(new_box.text)  # the first character of the next line
-        if end in plan.right:
+        if plan.slice(end, end + 1).gap_sides().get(0, (False, False))[1]:
             # Pango broke before a character with a gap on its right: it fits a line only with
             # all of its letter spacing, but a line that ends there drops that gap (and the
             # half Pango keeps on a one-sided gap's left is taken off below). Give Pango that
@@ -260,35 +278,48 @@ def _apply(layout, justify: bool) -> None:
 
     plan, text = layout.cjk_plan, layout.text
     n = len(text)
-    starts = [0] * (n + 1)
-    for i, char in enumerate(text):
-        starts[i + 1] = starts[i] + len(char.encode())
+    halts = [i for i in plan.halts() if i < n]
+    sides = {i: s for i, s in plan.gap_sides().items() if i < n}
+    keep = plan.kept_from()
+    keep = keep if keep is not None and keep < n - 1 else None
+    if not (halts or sides or keep is not None):
+        return
+    starts = _byte_offsets(text, {*halts, *(i + 1 for i in halts), *sides,
+                                  *(i + 1 for i in sides), *([keep, n] if keep is not None else [])})
     attr_list = pango.pango_layout_get_attributes(layout.layout)
     if attr_list == ffi.NULL:
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-    for lo, hi in _runs(i for i in plan.halt if i < n):
+    for lo, hi in _runs(halts):
         attr = pango.pango_attr_font_features_new(b"halt 1")
         attr.start_index, attr.end_index = starts[lo], starts[hi]
         pango.pango_attr_list_insert(attr_list, attr)
-    if plan.keep is not None and plan.keep < n - 1:
+    if keep is not None:
         attr = pango.pango_attr_allow_breaks_new(False)
-        attr.start_index, attr.end_index = starts[plan.keep], starts[n]
+        attr.start_index, attr.end_index = starts[keep], starts[n]
         pango.pango_attr_list_insert(attr_list, attr)
     if not justify and plan.gap:
         # Laid out as letter spacing (see the module docstring); drawn as glyph geometry.
         letter_spacing = layout.style["letter_spacing"]
         base = 0 if letter_spacing == "normal" else letter_spacing
-        for i in plan.left | plan.right:
-            if i >= n:
-                continue
-            sides = 2 * (i in plan.right) if i == 0 else (i in plan.left) + (i in plan.right)
-            if sides:
-                attr = pango.pango_attr_letter_spacing_new(int(round((base + sides * plan.gap) * TO_UNITS)))
+        for i, (on_left, on_right) in sides.items():
+            gapped = 2 * on_right if i == 0 else on_left + on_right
+            if gapped:
+                attr = pango.pango_attr_letter_spacing_new(int(round((base + gapped * plan.gap) * TO_UNITS)))
                 attr.start_index, attr.end_index = starts[i], starts[i + 1]
                 pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(layout.layout, attr_list)
     if justify and layout.cjk_gaps:
-        _draw_gaps(layout, starts, n, ffi, pango, TO_UNITS)
+        _draw_gaps(layout, starts, ffi, pango, TO_UNITS)
+
+
+def _byte_offsets(text: str, indices) -> dict[int, int]:
+    """{character index: UTF-8 offset} for the given indices of ``text`` (Pango counts bytes)."""
+    offsets, previous, size = {}, 0, 0
+    for i in sorted(indices):
+        size += len(text[previous:i].encode())
+        offsets[i] = size
+        previous = i
+    return offsets
 
 
 def _runs(indices):
@@ -305,13 +336,13 @@ def _runs(indices):
         yield start, end
 
 
-def _draw_gaps(layout, starts, n, ffi, pango, to_units) -> None:
+def _draw_gaps(layout, starts, ffi, pango, to_units) -> None:
     """Widen the gapped glyphs of the layout's (only) line, moving a left gap before the glyph.
 
     The line is made here, after every attribute is set: WeasyPrint draws this same line
     (single-paragraph mode is what draw_first_line sets, so it does not lay it out again).
     """
-    targets = {starts[i]: gap for i, gap in layout.cjk_gaps.items() if i < n}
+    targets = {starts[i]: gap for i, gap in layout.cjk_gaps.items() if i in starts}
     if not targets:
         return
     pango.pango_layout_set_single_paragraph_mode(layout.layout, True)

@@ -45,16 +45,21 @@ render_needs_fonts = pytest.mark.skipif(
 # --- The plan, pure ----------------------------------------------------------------------------
 
 def plan(**kw) -> TextPlan:
-    base = dict(halt=frozenset(), left=frozenset(), right=frozenset(), keep=None, gap=4.0)
-    return TextPlan(**{**base, **{k: frozenset(v) if k in ("halt", "left", "right") else v
+    base = dict(halt=(), left=(), right=(), keep=None, gap=4.0)
+    return TextPlan(**{**base, **{k: tuple(sorted(v)) if k in ("halt", "left", "right") else v
                                   for k, v in kw.items()}})
 
 
-def test_slice_shifts_and_cuts():
+def test_slice_is_a_window():
     p = plan(halt={2, 9}, left={5}, right={3, 8}, keep=7)
-    assert p.slice(3) == plan(halt={6}, left={2}, right={0, 5}, keep=4)
-    assert p.slice(3, 6) == plan(left={2}, right={0})  # the kept end starts after the piece
-    assert p.slice(8, 12).keep == 0  # inside the kept end
+    line = p.slice(3)
+    assert (line.halts(), line.gap_sides(), line.kept_from()) == (
+        [6], {0: (False, True), 2: (True, False), 5: (False, True)}, 4)
+    piece = p.slice(3, 6)  # the kept end starts after the piece
+    assert (piece.halts(), piece.gap_sides(), piece.kept_from()) == (
+        [], {0: (False, True), 2: (True, False)}, None)
+    assert p.slice(8, 12).kept_from() == 0  # inside the kept end
+    assert p.slice(3).slice(2, 4).gap_sides() == {0: (True, False)}  # a window of a window
 
 
 @pytest.mark.parametrize(("p", "length", "room", "gaps", "correction"), [
