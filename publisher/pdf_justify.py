@@ -248,12 +248,12 @@ def _edge_chain(line, boxes, end: bool):
     chain = []
     box = line
     while isinstance(box, (boxes.LineBox, boxes.InlineBox)) and box.children:
-        children = [i for i, c in enumerate(box.children)
-                    if c.is_in_normal_flow()
-                    and not (isinstance(c, boxes.TextBox) and not c.text)]
-        if not children:
+        order = range(len(box.children) - 1, -1, -1) if end else range(len(box.children))
+        index = next((i for i in order if box.children[i].is_in_normal_flow()
+                      and not (isinstance(box.children[i], boxes.TextBox)
+                               and not box.children[i].text)), None)
+        if index is None:
             break
-        index = children[-1] if end else children[0]
         chain.append((box, index))
         box = box.children[index]
     return chain
@@ -451,7 +451,7 @@ def _show_text(self, text):
     short. A space instead of ``<>`` is the same array by the specification and is drawn the
     same by every reader. (Upstream, draw_first_line would not write the empty string.)
     """
-    _diffused_int.carry = 0.0  # the end of a TJ array (see _DiffusedInt)
+    _remainder[0] = 0.0  # the end of a TJ array (see _diffused_int)
     if isinstance(text, str) and "<>" in text:
         # "<>" can only be an empty string: glyph strings are hex, at least two digits.
         text = text.replace("<>", " ").strip()
@@ -460,7 +460,10 @@ def _show_text(self, text):
 
 # --- Glyph adjustments without drift ---------------------------------------------------------
 
-class _DiffusedInt:
+_remainder = [0.0]  # what rounding left over in the TJ array being written
+
+
+def _diffused_int(value):
     """``int`` for weasyprint.draw.text: the glyph adjustments of a TJ array, rounded with
     error diffusion.
 
@@ -476,19 +479,12 @@ class _DiffusedInt:
     ellipsis width, in Pango units, which this rounds instead of truncating (1/1024 px).
     Upstream, draw_first_line would carry the remainder itself.
     """
-
-    carry = 0.0
-
-    def __call__(self, value):
-        if not isinstance(value, float):
-            return int(value)
-        value += self.carry
-        rounded = round(value)
-        self.carry = value - rounded
-        return rounded
-
-
-_diffused_int = _DiffusedInt()
+    if not isinstance(value, float):
+        return int(value)
+    value += _remainder[0]
+    rounded = round(value)
+    _remainder[0] = value - rounded
+    return rounded
 
 
 # --- Installing ------------------------------------------------------------------------------

@@ -55,7 +55,8 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 
 from .typeset.spacing import GAP_EM, gap_sides, halted, keep_index, latin_runs
 
@@ -69,7 +70,7 @@ _saved: dict[str, object] = {}
 _active: TextPlan | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TextPlan:
     """What the typeset pass decided for one text box, as sorted character indices of its
     text; the plan of a piece of that text (a line of it) is a window on the same indices
@@ -88,7 +89,7 @@ class TextPlan:
         stop = self.end if end is None else self.start + end
         if self.end is not None and stop is not None:
             stop = min(stop, self.end)
-        return replace(self, start=self.start + start, end=stop)
+        return TextPlan(self.halt, self.left, self.right, self.keep, self.gap, self.start + start, stop)
 
     def _local(self, indices: tuple[int, ...]) -> list[int]:
         lo = bisect_left(indices, self.start)
@@ -96,10 +97,19 @@ class TextPlan:
         return [i - self.start for i in indices[lo:hi]]
 
     def halts(self) -> list[int]:
-        return self._local(self.halt)
+        return self._halts
 
     def gap_sides(self) -> dict[int, tuple[bool, bool]]:
         """{index: (gap on its left, gap on its right)} of the window's gapped characters."""
+        return self._sides
+
+    # Asked again at every Pango layout of the window's text: worked out once.
+    @cached_property
+    def _halts(self) -> list[int]:
+        return self._local(self.halt)
+
+    @cached_property
+    def _sides(self) -> dict[int, tuple[bool, bool]]:
         left, right = self._local(self.left), self._local(self.right)
         return {i: (i in left, i in right) for i in sorted({*left, *right})}
 
@@ -265,6 +275,10 @@ def _layout_class(base):
             self.cjk_plan = _active  # only layouts made while a planned box is split
             super().__init__(*args, **kwargs)
 
+        def setup(self, style):
+            super().setup(style)
+            self.cjk_done = 0  # a new Pango layout: no attribute of ours on it yet
+
         def set_text(self, text, justify=False):
             super().set_text(text, justify)
             if self.cjk_plan is not None and self.text:
@@ -278,14 +292,20 @@ def _apply(layout, justify: bool) -> None:
 
     plan, text = layout.cjk_plan, layout.text
     n = len(text)
-    halts = [i for i in plan.halts() if i < n]
-    sides = {i: s for i, s in plan.gap_sides().items() if i < n}
+    # WeasyPrint sets the text of one Pango layout several times while it breaks a line, each
+    # time a prefix or an extension of the last (Pango keeps the attributes meanwhile): only
+    # what the text gained needs attributes.
+    done = layout.cjk_done
+    layout.cjk_done = max(done, n)
+    halts = [i for i in plan.halts() if done <= i < n]
+    sides = {i: s for i, s in plan.gap_sides().items() if done <= i < n}
     keep = plan.kept_from()
-    keep = keep if keep is not None and keep < n - 1 else None
-    if not (halts or sides or keep is not None):
+    keep = keep if keep is not None and keep < n - 1 and n > done else None
+    if not (halts or sides or keep is not None or (justify and layout.cjk_gaps)):
         return
-    starts = _byte_offsets(text, {*halts, *(i + 1 for i in halts), *sides,
-                                  *(i + 1 for i in sides), *([keep, n] if keep is not None else [])})
+    drawn = layout.cjk_gaps if justify and layout.cjk_gaps else {}
+    starts = _byte_offsets(text, {*halts, *(i + 1 for i in halts), *sides, *(i + 1 for i in sides),
+                                  *([keep, n] if keep is not None else []), *(i for i in drawn if i < n)})
     attr_list = pango.pango_layout_get_attributes(layout.layout)
     if attr_list == ffi.NULL:
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
@@ -308,7 +328,7 @@ def _apply(layout, justify: bool) -> None:
                 attr.start_index, attr.end_index = starts[i], starts[i + 1]
                 pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(layout.layout, attr_list)
-    if justify and layout.cjk_gaps:
+    if drawn:
         _draw_gaps(layout, starts, ffi, pango, TO_UNITS)
 
 
@@ -351,10 +371,13 @@ def _draw_gaps(layout, starts, ffi, pango, to_units) -> None:
     while run != ffi.NULL and targets:
         item = run.data
         run = run.next
-        glyphs = item.glyphs
         offset = item.item.offset
+        if not any(offset <= t < offset + item.item.length for t in targets):
+            continue
+        glyphs = item.glyphs
+        clusters = glyphs.log_clusters
         for k in range(glyphs.num_glyphs):
-            gap = targets.pop(offset + glyphs.log_clusters[k], None)
+            gap = targets.pop(offset + clusters[k], None)
             if gap is not None:
                 left, right = gap
                 geometry = glyphs.glyphs[k].geometry
