@@ -268,7 +268,8 @@ def _layout_class(base):
     class TypesetLayout(base):
         """WeasyPrint's Layout, with the text box's plan as Pango attributes."""
 
-        cjk_gaps = None
+        cjk_gaps = None  # {index: (left, right)} px: the gaps to draw (set by _split_text_box)
+        cjk_draw = None  # the same by UTF-8 offset, waiting for the line to be laid out
         weasyprint_class = base
 
         def __init__(self, *args, **kwargs):
@@ -280,9 +281,17 @@ def _layout_class(base):
             self.cjk_done = 0  # a new Pango layout: no attribute of ours on it yet
 
         def set_text(self, text, justify=False):
+            self.cjk_draw = None
             super().set_text(text, justify)
             if self.cjk_plan is not None and self.text:
                 _apply(self, justify)
+
+        def get_first_line(self):
+            line, index = super().get_first_line()
+            if self.cjk_draw:
+                _draw_gaps(line, self.cjk_draw, _runtime())
+                self.cjk_draw = None  # once per laid-out line: the edits stay on Pango's line
+            return line, index
 
     return TypesetLayout
 
@@ -329,7 +338,8 @@ def _apply(layout, justify: bool) -> None:
                 pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(layout.layout, attr_list)
     if drawn:
-        _draw_gaps(layout, starts, ffi, pango, TO_UNITS)
+        # Drawn when WeasyPrint takes the line to draw it (get_first_line), once laid out.
+        layout.cjk_draw = {starts[i]: gap for i, gap in drawn.items() if i in starts}
 
 
 def _byte_offsets(text: str, indices) -> dict[int, int]:
@@ -356,17 +366,17 @@ def _runs(indices):
         yield start, end
 
 
-def _draw_gaps(layout, starts, ffi, pango, to_units) -> None:
-    """Widen the gapped glyphs of the layout's (only) line, moving a left gap before the glyph.
+def _runtime():
+    from weasyprint.text.ffi import TO_UNITS, ffi
 
-    The line is made here, after every attribute is set: WeasyPrint draws this same line
-    (single-paragraph mode is what draw_first_line sets, so it does not lay it out again).
-    """
-    targets = {starts[i]: gap for i, gap in layout.cjk_gaps.items() if i in starts}
-    if not targets:
-        return
-    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
-    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    return ffi, TO_UNITS
+
+
+def _draw_gaps(line, targets: dict[int, tuple[float, float]], runtime) -> None:
+    """Widen the gapped glyphs of the laid-out ``line``, moving a left gap before the glyph;
+    ``targets``: {UTF-8 offset: (left, right)} in px."""
+    ffi, to_units = runtime
+    targets = dict(targets)
     run = line.runs
     while run != ffi.NULL and targets:
         item = run.data
