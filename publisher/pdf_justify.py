@@ -248,15 +248,16 @@ def _widen(text: str, line, spacing: float, expandable) -> None:
         item = run.data
         run = run.next
         start, glyphs = item.item.offset, item.glyphs
-        clusters, infos, count = glyphs.log_clusters, glyphs.glyphs, glyphs.num_glyphs
+        count, infos = glyphs.num_glyphs, glyphs.glyphs
+        clusters = ffi.unpack(glyphs.log_clusters, count) + [item.item.length]
         for k in range(count):
-            cluster = clusters[k]
-            if k + 1 < count and clusters[k + 1] == cluster:
+            cluster, following = clusters[k], clusters[k + 1]
+            if following == cluster:
                 continue  # the space goes after a cluster's last glyph
-            end = start + (clusters[k + 1] if k + 1 < count else item.item.length)
+            end = start + following
             first = start + cluster
             gain = extra.pop(first, 0)
-            lead = encoded[first] if first < len(encoded) else 0
+            lead = encoded[first] if end - first > 1 else 0
             size = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
             if first + size < end:
                 # A ligature, or a base and its marks: the shares of the characters inside it
@@ -295,6 +296,10 @@ def _edge_chain(line, boxes, end: bool):
 def trim_edge_gaps(line) -> None:
     """Drop the start (end) padding of a trim-class span that starts (ends) ``line``."""
     from weasyprint.formatting_structure import boxes
+
+    children = line.children
+    if (len(children) == 1 and isinstance(children[0], boxes.TextBox)) or not _trim_classes:
+        return  # most lines: one text box, nothing to trim
 
     chain = _edge_chain(line, boxes, end=False)
     for depth, (parent, index) in enumerate(chain):

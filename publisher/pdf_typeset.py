@@ -56,7 +56,6 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cached_property
 
 from .typeset.spacing import GAP_EM, gap_sides, halted, keep_index, latin_runs
 
@@ -97,21 +96,23 @@ class TextPlan:
         return [i - self.start for i in indices[lo:hi]]
 
     def halts(self) -> list[int]:
-        return self._halts
+        try:
+            return self.__dict__["_halts"]
+        except KeyError:  # asked again at every Pango layout of the window: worked out once
+            self.__dict__["_halts"] = halts = self._local(self.halt) if self.halt else []
+            return halts
 
     def gap_sides(self) -> dict[int, tuple[bool, bool]]:
         """{index: (gap on its left, gap on its right)} of the window's gapped characters."""
-        return self._sides
-
-    # Asked again at every Pango layout of the window's text: worked out once.
-    @cached_property
-    def _halts(self) -> list[int]:
-        return self._local(self.halt)
-
-    @cached_property
-    def _sides(self) -> dict[int, tuple[bool, bool]]:
-        left, right = self._local(self.left), self._local(self.right)
-        return {i: (i in left, i in right) for i in sorted({*left, *right})}
+        try:
+            return self.__dict__["_sides"]
+        except KeyError:
+            sides: dict[int, tuple[bool, bool]] = {}
+            if self.left or self.right:
+                left, right = set(self._local(self.left)), set(self._local(self.right))
+                sides = {i: (i in left, i in right) for i in sorted(left | right)}
+            self.__dict__["_sides"] = sides
+            return sides
 
     def kept_from(self) -> int | None:
         """Where the unbreakable paragraph end starts in the window (None: not in it)."""

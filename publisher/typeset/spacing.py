@@ -56,6 +56,7 @@ CLOSING_MARKS = frozenset("，。、：；！？”’）》〉】」』〕〗�
 # Marks whose glyph sits in the right half (blank on the left): opening brackets and quotes.
 OPENING_MARKS = frozenset("“‘（《〈【「『〔〖〘［｛")
 _MARKS = CLOSING_MARKS | OPENING_MARKS
+_MARK = re.compile("[" + re.escape("".join(sorted(_MARKS))) + "]")
 
 _SPACE_CLASS = {"quarter": "4", "eighth": "8", "off": None}
 # The same house option as a width in em (the PDFs' layout engine sets the gap itself).
@@ -87,9 +88,9 @@ def _ideographic(char: str) -> bool:
 def halted(text: str) -> list[bool]:
     """For each character: is it set on half an em (``halt``; the rules above)."""
     halt = [False] * len(text)
-    for i, c in enumerate(text):
-        if c not in _MARKS:
-            continue
+    marks = [m.start() for m in _MARK.finditer(text)]  # only marks are ever halted
+    for i in marks:
+        c = text[i]
         nxt = text[i + 1] if i + 1 < len(text) else ""
         prev = text[i - 1] if i else ""
         if c in CLOSING_MARKS:
@@ -101,8 +102,9 @@ def halted(text: str) -> list[bool]:
             elif prev in ("", "\n"):
                 halt[i] = True  # paragraph start: loses half an em
     # An opening mark followed by a closing one (“” or （）, rare): halt the closing one.
-    for i, c in enumerate(text[:-1]):
-        if c in OPENING_MARKS and text[i + 1] in CLOSING_MARKS and not (halt[i] or halt[i + 1]):
+    for i in marks:
+        if (text[i] in OPENING_MARKS and i + 1 < len(text) and text[i + 1] in CLOSING_MARKS
+                and not (halt[i] or halt[i + 1])):
             halt[i + 1] = True
     return halt
 
