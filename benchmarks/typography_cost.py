@@ -21,6 +21,7 @@ The figure of issue 5 is ``full / no typography`` (target: under 1.15).
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import tempfile
@@ -112,6 +113,9 @@ def main() -> int:
         for round_ in range(args.runs + 1):  # round 0 warms up every variant
             for name, variant in VARIANTS.items():
                 with variant():
+                    # Each build starts from a collected heap: garbage the previous variant
+                    # left would otherwise be collected on the next one's time.
+                    gc.collect()
                     t, c = time.perf_counter(), time.process_time()
                     result = pipeline.publish(edition_dir, out, settings=settings)
                     elapsed, used = time.perf_counter() - t, time.process_time() - c

@@ -12,6 +12,7 @@ What this module adds around WeasyPrint:
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import os
@@ -252,6 +253,30 @@ def write_document(document, *, fonts: FontSet, sandbox: Sandbox, what: str, **o
 @contextmanager
 def _rendering(fonts: FontSet, sandbox: Sandbox, what: str):
     """WeasyPrint with the confined fetcher; its warnings checked when the block ends."""
+    with _young_collections_every(GC_YOUNG_THRESHOLD), _confined(fonts, sandbox, what) as rendering:
+        yield rendering
+
+
+# WeasyPrint allocates millions of small, mostly short-lived objects per render (boxes, style
+# dicts, Pango handles): with Python's default of a young collection every 700 allocations,
+# a fifth of a render was the garbage collector, mostly walking objects that were still in
+# use. Every 10,000 the 16-page build is 7-11 % faster (benchmarks/typography_cost.py), with
+# the same collections otherwise and no measurable change in peak memory.
+GC_YOUNG_THRESHOLD = 10_000
+
+
+@contextmanager
+def _young_collections_every(allocations: int):
+    threshold = gc.get_threshold()
+    gc.set_threshold(allocations, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+@contextmanager
+def _confined(fonts: FontSet, sandbox: Sandbox, what: str):
     wp = weasyprint(fonts)
     refused: list[str] = []
     fetcher = _fetcher_class(wp)(sandbox, refused)
