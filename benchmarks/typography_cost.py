@@ -1,8 +1,9 @@
 """What the Chinese typography costs: the default build (EPUB + reading PDF) of the 16-page
 edition with and without it, and what the PDF/A-2a tagging costs beside it.
 
-Variants, built in turns in one process (so the machine's load hits them alike), median of
-``--runs`` each after one warm-up round:
+Variants, built in turns in one process (so the machine's load hits them alike), each build
+from a collected heap (``gc.collect()`` first: what one build leaves is not collected on the
+next one's time), median of ``--runs`` each after one warm-up round:
 
 * ``full``: the build as shipped: the typeset pass (the EPUB's spans; in the PDF, halts,
   CJK–Latin gaps and paragraph ends set by publisher/pdf_typeset.py), inter-character

@@ -63,20 +63,19 @@ other version rather than patch code it was not tested with. The new ``justify_l
 original's signature and falls back to it for right-to-left lines, and the ``set_text`` change
 is additive, so the same code could be offered upstream as the ``text-justify: auto`` /
 ``inter-character`` behaviour for CJK (where it would live in inline.py and line_break.py
-instead of being patched in). Upstream, the ``int()`` in draw/text.py that truncates each
-glyph's adjustment (up to 1/1000 em per glyph) would also better be ``round()``; it is not
-patched here, because the lines already end within 0.5 pt without it (measured on the seed
-page, A5, 10.5 pt: 144 of 144 non-final lines flush, at most 0.20 pt and a median 0.016 pt from
-the column edge; WeasyPrint alone: 7 of 144, a median 2.5 pt short), and patching it would mean
-copying a 150-line drawing function. The ``break-all`` fix (WRAP_CHAR when laying out such
+instead of being patched in). Upstream, the ``int()`` in draw/text.py that truncates each glyph's adjustment would better
+carry its remainder: with every glyph of a justified line adjusted alike, the same fraction
+was lost on each and long lines ended up to 0.4 pt short; ``_diffused_int`` does it here
+(lines end within 0.03 pt of the column edge on the sample's reading PDF). The ``break-all`` fix (WRAP_CHAR when laying out such
 text) is a bug fix that belongs in line_break.create_layout upstream as it stands; the
 padding allowance in it is the workaround for an inline box's left padding that
 split_inline_box does not subtract, which upstream should fix where it happens.
 
-Cost, measured with benchmarks/typography_cost.py (16-page edition, EPUB + reading PDF, idle
-machine): this module alone adds 16 % to the build (12.2 s against 10.5 s); the typeset pass's
-spans alone 36 %; both 64 % (the box's own Pango layout is re-used; the drawing pass shapes
-with the extra spacing, and every span is one more WeasyPrint box to lay out, draw and tag).
+Cost, measured with benchmarks/typography_cost.py (16-page edition, EPUB + reading PDF): the
+justification alone adds 2-10 % to the build, the typesetting (publisher/pdf_typeset.py)
+alone 1-8 %, both 17-27 %, depending on the run (the garbage collector's timing moves these
+figures by several points). Most of it is Python per line and per glyph: the share per
+line, the advances per glyph, the adjustments written per glyph.
 See tests/typeset/test_pdf_justify.py, which also prints the flush figures when run as a script.
 """
 

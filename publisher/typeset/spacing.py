@@ -26,9 +26,11 @@ and text extraction give the source string back):
   characters, so narrow columns stay full and justified instead of ragged at each ``/``.
 
 Limitations, honestly: the CJK–Latin gap is padding on an inline box, so when a Latin run
-starts or ends a line the gap shows at the line's edge. In the PDF, publisher/pdf_justify.py
-removes that padding at line edges; in EPUB reading systems it stays (a quarter em at most,
-only where a line happens to start or end with a Latin run). Full-width marks at a line end
+starts or ends a line the gap shows at the line's edge in EPUB reading systems (a quarter em
+at most, only where a line happens to start or end with a Latin run). The PDFs' markup
+(``engine=True``) has spans only for long strings (whose padding publisher/pdf_justify.py
+removes at line edges): publisher/pdf_typeset.py applies the halts, gaps and paragraph ends
+from ``halted``, ``latin_runs``, ``gap_sides`` and ``keep_index`` inside WeasyPrint's layout. Full-width marks at a line end
 are not trimmed here (the line breaks are not known when the markup is made): the house
 option ``line_end_marks = "half"`` does it in pdf_justify's justification step.
 
