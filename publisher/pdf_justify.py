@@ -26,9 +26,9 @@ replaces the two functions that do the work, with the smallest change that does 
   already puts its word-spacing attributes on spaces. A text box that starts or ends mid-line
   (an inline element's boundary) is moved or followed by the half share of its edge character
   explicitly, so every box ends exactly where the arithmetic says. (This once was Pango letter
-  spacing on the expandable characters, which puts half of it before each glyph: draw_first_line
-  then wrote two adjustments a glyph instead of one, and Pango shaped every justified line
-  again with the attributes; the advances cost a third of that and make the PDF 10 % smaller.)
+  spacing on the expandable characters, which puts half of it before each glyph:
+  draw_first_line then wrote two adjustments a glyph instead of one, and Pango shaped every
+  justified line again with the attributes; the 16-page reading PDF is 4 % smaller now.)
 
 No character is inserted: the PDF holds the source text and positioning only, so copy, search
 and text extraction give the original string (extractors may still *synthesise* spaces where
@@ -60,16 +60,17 @@ Pinned version and upstream
 ---------------------------
 Written against WeasyPrint 70.0 (pinned exactly in pyproject.toml); ``install`` refuses any
 other version rather than patch code it was not tested with. The new ``justify_line`` keeps the
-original's signature and falls back to it for right-to-left lines, and the ``set_text`` change
-is additive, so the same code could be offered upstream as the ``text-justify: auto`` /
+original's signature and falls back to it for right-to-left lines, and the ``set_text`` and
+``get_first_line`` changes are additive, so the same code could be offered upstream as the ``text-justify: auto`` /
 ``inter-character`` behaviour for CJK (where it would live in inline.py and line_break.py
-instead of being patched in). Upstream, the ``int()`` in draw/text.py that truncates each glyph's adjustment would better
-carry its remainder: with every glyph of a justified line adjusted alike, the same fraction
-was lost on each and long lines ended up to 0.4 pt short; ``_diffused_int`` does it here
-(lines end within 0.03 pt of the column edge on the sample's reading PDF). The ``break-all`` fix (WRAP_CHAR when laying out such
-text) is a bug fix that belongs in line_break.create_layout upstream as it stands; the
-padding allowance in it is the workaround for an inline box's left padding that
-split_inline_box does not subtract, which upstream should fix where it happens.
+instead of being patched in). Upstream, the ``int()`` in draw/text.py that truncates each
+glyph's adjustment would better carry its remainder: with every glyph of a justified line
+adjusted alike, the same fraction was lost on each and long lines ended up to 0.4 pt short;
+``_diffused_int`` does it here (lines end within 0.03 pt of the column edge on the sample's
+reading PDF). The ``break-all`` fix (WRAP_CHAR when laying out such text) is a bug fix that
+belongs in line_break.create_layout upstream as it stands; the padding allowance in it is the
+workaround for an inline box's left padding that split_inline_box does not subtract, which
+upstream should fix where it happens.
 
 Cost, measured with benchmarks/typography_cost.py (16-page edition, EPUB + reading PDF): the
 justification alone adds 2-10 % to the build, the typesetting (publisher/pdf_typeset.py)
@@ -328,14 +329,6 @@ def trim_edge_gaps(line) -> None:
 _CLOSING = frozenset("，。、：；！？”’）》〉】」』〕〗〙］｝")
 
 
-def _custom(style, name: str) -> str:
-    try:
-        tokens = style[name]
-    except KeyError:
-        return ""
-    return "".join(getattr(t, "value", "") or "" for t in tokens or ()).strip()
-
-
 def line_end_hang(line) -> float:
     """How far the line's last mark may stand past the column edge: half an em where the
     document asks for half-width line-end marks (the custom property ``--line-end-marks:
@@ -347,7 +340,7 @@ def line_end_hang(line) -> float:
     the eye sees it, and no character moves to another line (line breaks are not changed).
     A mark already on half an em (``halt``, in a squeezed pair) is left alone.
     """
-    if _custom(line.style, "__line_end_marks") != "half":
+    if pdf_typeset.custom_property(line.style, "__line_end_marks") != "half":
         return 0.0
     from weasyprint.formatting_structure import boxes
 

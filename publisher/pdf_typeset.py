@@ -59,7 +59,8 @@ from dataclasses import dataclass
 
 from .typeset.spacing import GAP_EM, gap_sides, halted, keep_index, latin_runs
 
-__all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halted"]
+__all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halted", "custom_property",
+           "layout_class", "carry"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -151,7 +152,9 @@ class TextPlan:
         return gaps, correction
 
 
-def _custom(style, name: str) -> str:
+def custom_property(style, name: str) -> str:
+    """A custom property's computed value as text ("" when unset): ``--cjk-typeset`` is
+    ``style["__cjk_typeset"]``."""
     try:
         tokens = style[name]
     except KeyError:
@@ -187,7 +190,7 @@ def attach_plans(root) -> None:
         if not isinstance(line, boxes.LineBox):
             continue
         texts = list(_inline_texts(line, boxes))
-        modes = [_custom(t.style, "__cjk_typeset") for t in texts]
+        modes = [custom_property(t.style, "__cjk_typeset") for t in texts]
         if not any(modes):
             continue
         whole = "".join(t.text for t in texts)
@@ -197,16 +200,18 @@ def attach_plans(root) -> None:
         for i, (box, mode) in enumerate(zip(texts, modes)):
             text = box.text
             if mode in ("text", "paragraph") and text:
-                size = _custom(box.style, "__cjk_latin_space") or "quarter"
-                runs = latin_runs(text, size if size in GAP_EM else "quarter")
+                size = custom_property(box.style, "__cjk_latin_space")
+                size = size if size in GAP_EM else "quarter"
+                runs = latin_runs(text, size)
                 left, right = gap_sides(text, runs)
                 keep = None
                 if mode == "paragraph" and i == last:
                     keep = keep_index(text, runs)
                     keep = keep if keep < len(text) else None
-                box.cjk_plan = TextPlan(
-                    tuple(j for j in range(len(text)) if halt[offset + j]), tuple(sorted(left)),
-                    tuple(sorted(right)), keep, GAP_EM.get(size, 0.25) * box.style["font_size"])
+                halts = tuple(j for j in range(len(text)) if halt[offset + j])
+                if halts or left or right or keep is not None:  # else WeasyPrint's own way
+                    box.cjk_plan = TextPlan(halts, tuple(sorted(left)), tuple(sorted(right)), keep,
+                                            GAP_EM[size] * box.style["font_size"])
             offset += len(text)
 
 
