@@ -84,7 +84,9 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
+from itertools import accumulate
 
 from . import pdf_typeset
 
@@ -232,19 +234,17 @@ def _widen(text: str, line, spacing: float, expandable) -> None:
     from weasyprint.text.ffi import TO_UNITS, ffi
 
     flags = list(map(expandable, text))
-    half = spacing / 2 * TO_UNITS
-    extra: dict[int, int] = {}  # UTF-8 offset of a character -> what its glyph gains
-    offset = 0
-    for i, char in enumerate(text[:-1]):
-        shares = flags[i] + flags[i + 1]
-        if shares:
-            extra[offset] = int(round(half * shares))
-        offset += len(char.encode())
-    if not extra:
+    if not any(flags):
         return
-    encoded = text.encode()
+    half = spacing / 2 * TO_UNITS
+    by_count = (0, int(round(half)), int(round(2 * half)))
+    # What each character's glyph gains (the boundary after it), by the character's UTF-8
+    # offset, which is what Pango's glyphs point at.
+    offsets = list(accumulate(map(len, map(str.encode, text)), initial=0))
+    gain_at = dict(zip(offsets, [by_count[a + b] for a, b in zip(flags, flags[1:])] + [0]))
+    next_at = dict(zip(offsets, offsets[1:]))
     run = line.runs
-    while run != ffi.NULL and extra:
+    while run != ffi.NULL:
         item = run.data
         run = run.next
         start, glyphs = item.item.offset, item.glyphs
@@ -254,15 +254,13 @@ def _widen(text: str, line, spacing: float, expandable) -> None:
             cluster, following = clusters[k], clusters[k + 1]
             if following == cluster:
                 continue  # the space goes after a cluster's last glyph
-            end = start + following
-            first = start + cluster
-            gain = extra.pop(first, 0)
-            lead = encoded[first] if end - first > 1 else 0
-            size = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-            if first + size < end:
+            first, end = start + cluster, start + following
+            gain = gain_at.get(first, 0)
+            if following - cluster > 1 and next_at.get(first, end) < end:
                 # A ligature, or a base and its marks: the shares of the characters inside it
                 # go at its end.
-                gain += sum(extra.pop(b, 0) for b in range(first + size, end))
+                inside = offsets[bisect_right(offsets, first):bisect_left(offsets, end)]
+                gain += sum(gain_at[offset] for offset in inside)
             if gain:
                 infos[k].geometry.width += gain
 

@@ -132,6 +132,8 @@ class TextPlan:
         with the whole letter spacing, which is as wide as what is drawn.
         """
         gaps: dict[int, tuple[float, float]] = {}
+        if not (self.left or self.right):
+            return gaps, 0.0
         g = self.gap
         sides = {i: s for i, s in self.gap_sides().items() if i < length}
         for i, (on_left, on_right) in sides.items():

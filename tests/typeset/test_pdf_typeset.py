@@ -267,3 +267,20 @@ def test_flush_to_a_tenth_of_a_point(both):
             rights.append(abs(line.right - COLUMN[1]))
     assert len(rights) > 140
     assert max(rights) < 0.1
+
+
+@render_needs_fonts
+def test_justified_clusters_of_several_characters(tmp_path):
+    # A base and its combining mark (José typed with U+0301) and a Latin ligature (office) are
+    # one glyph cluster of several characters: the shares of the boundaries inside them go at
+    # the cluster's end, so the lines still end at the column edge.
+    css = "@page { size: 80mm 80mm; margin: 10mm; } article { width: 12.3em; } p { text-indent: 0; }"
+    text = ("他在office里见到Jose\u0301和他的同事们一起讨论了今天的工作安排，大家都认为这个计划"
+            "很好。我们在office里继续和Jose\u0301讨论明天的工作，直到很晚才离开办公室回家休息。")
+    pdf = write(engine_html([text], css), tmp_path / "clusters.pdf")
+    found = lines(pdf)
+    read = "".join(line.text for line in found)
+    assert unicodedata.normalize("NFC", read) == unicodedata.normalize("NFC", text)
+    edge = max(line.right for line in found)
+    for line in found[:-1]:
+        assert line.right == pytest.approx(edge, abs=0.1), line.text
