@@ -122,22 +122,13 @@ def is_expandable(char: str) -> bool:
 
 # --- The justification step ---------------------------------------------------------------
 
-def _text_boxes(box, boxes):
-    if isinstance(box, boxes.TextBox):
-        yield box
-    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
-        for child in box.children:
-            if child.is_in_normal_flow():
-                yield from _text_boxes(child, boxes)
-
-
 def justify_line(context, line, extra_width):
     """Spread ``extra_width`` over the spaces and CJK gaps of ``line`` (replaces WeasyPrint's)."""
     from weasyprint.formatting_structure import boxes
 
     if line.style["direction"] == "rtl":
         return _saved["justify_line"](context, line, extra_width)
-    texts = [box for box in _text_boxes(line, boxes) if box.text]
+    texts = [box for box in pdf_typeset.text_boxes(line, boxes) if box.text]
     if not texts:
         return None
     for expandable in (is_expandable, _any_character):
@@ -342,7 +333,7 @@ def line_end_hang(line) -> float:
         return 0.0
     from weasyprint.formatting_structure import boxes
 
-    texts = [box for box in _text_boxes(line, boxes) if box.text]
+    texts = [box for box in pdf_typeset.text_boxes(line, boxes) if box.text]
     if not texts or texts[-1].text[-1] not in _CLOSING:
         return 0.0
     style = texts[-1].style

@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from .typeset.spacing import GAP_EM, gap_sides, halted, keep_index, latin_runs
 
 __all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halted", "custom_property",
-           "layout_class", "carry"]
+           "layout_class", "carry", "text_boxes"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -176,12 +176,15 @@ def is_halted(box, index: int) -> bool:
 
 # --- Plans: after the boxes are built --------------------------------------------------------
 
-def _inline_texts(box, boxes):
-    for child in box.children:
-        if isinstance(child, boxes.TextBox):
-            yield child
-        elif isinstance(child, boxes.InlineBox):
-            yield from _inline_texts(child, boxes)
+def text_boxes(box, boxes):
+    """The text boxes of a line (or inline box) in order, through its inline boxes, leaving
+    out what is not in the line's flow (floats, positioned boxes)."""
+    if isinstance(box, boxes.TextBox):
+        yield box
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        for child in box.children:
+            if child.is_in_normal_flow():
+                yield from text_boxes(child, boxes)
 
 
 def attach_plans(root) -> None:
@@ -191,7 +194,7 @@ def attach_plans(root) -> None:
     for line in root.descendants():
         if not isinstance(line, boxes.LineBox):
             continue
-        texts = list(_inline_texts(line, boxes))
+        texts = list(text_boxes(line, boxes))
         modes = [custom_property(t.style, "__cjk_typeset") for t in texts]
         if not any(modes):
             continue
@@ -297,7 +300,7 @@ def _layout_class(base):
         def get_first_line(self):
             line, index = super().get_first_line()
             if self.cjk_draw:
-                _draw_gaps(line, self.cjk_draw, _runtime())
+                _draw_gaps(line, self.cjk_draw)
                 self.cjk_draw = None  # once per laid-out line: the edits stay on Pango's line
             return line, index
 
@@ -374,16 +377,11 @@ def _runs(indices):
         yield start, end
 
 
-def _runtime():
-    from weasyprint.text.ffi import TO_UNITS, ffi
-
-    return ffi, TO_UNITS
-
-
-def _draw_gaps(line, targets: dict[int, tuple[float, float]], runtime) -> None:
+def _draw_gaps(line, targets: dict[int, tuple[float, float]]) -> None:
     """Widen the gapped glyphs of the laid-out ``line``, moving a left gap before the glyph;
     ``targets``: {UTF-8 offset: (left, right)} in px."""
-    ffi, to_units = runtime
+    from weasyprint.text.ffi import TO_UNITS, ffi
+
     targets = dict(targets)
     run = line.runs
     while run != ffi.NULL and targets:
@@ -399,7 +397,7 @@ def _draw_gaps(line, targets: dict[int, tuple[float, float]], runtime) -> None:
             if gap is not None:
                 left, right = gap
                 geometry = glyphs.glyphs[k].geometry
-                geometry.width += int(round((left + right) * to_units))
+                geometry.width += int(round((left + right) * TO_UNITS))
                 # draw_first_line reads x_offset as thousandths of an em times 1.024 (it
                 # divides Pango units by the font size without FROM_UNITS); the advance is
                 # right either way, but the glyph would stand 2.4 % of the gap too far right.

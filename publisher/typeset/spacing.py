@@ -246,9 +246,9 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
     out = emit(0, keep)
     if keep < len(text):
         # The lone-last-character rule (clreq; xeCJK does the same): the paragraph's last two
-        # letters never part. A nowrap span, because it keeps the text as it is (no character
-        # inserted, extraction unchanged), works the same in the EPUB and the PDF, and lets
-        # WeasyPrint's own line breaking move the letter before it down when they do not fit;
-        # doing it in pdf_justify would mean re-breaking paragraphs after layout.
+        # letters never part. A nowrap span keeps the text as it is (no character inserted,
+        # extraction unchanged) and lets the reading system's line breaking move the letter
+        # before it down when they do not fit. The PDFs (``engine``) get the same range as a
+        # Pango no-break attribute from publisher/pdf_typeset.py.
         out += ['<span class="keep-end">', *emit(keep, len(text)), "</span>"]
     return Markup("".join(out))
