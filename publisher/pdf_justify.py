@@ -84,9 +84,11 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from array import array
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import accumulate
+from operator import add
 
 from . import pdf_typeset
 
@@ -229,31 +231,54 @@ def _widen(text: str, line, spacing: float, expandable) -> None:
         return
     half = spacing / 2 * TO_UNITS
     by_count = (0, int(round(half)), int(round(2 * half)))
-    # What each character's glyph gains (the boundary after it), by the character's UTF-8
+    # What each character's glyph gains (the boundary after it), and each character's UTF-8
     # offset, which is what Pango's glyphs point at.
+    gains = [by_count[a + b] for a, b in zip(flags, flags[1:])] + [0]
     offsets = list(accumulate(map(len, map(str.encode, text)), initial=0))
-    gain_at = dict(zip(offsets, [by_count[a + b] for a, b in zip(flags, flags[1:])] + [0]))
-    next_at = dict(zip(offsets, offsets[1:]))
     run = line.runs
     while run != ffi.NULL:
         item = run.data
         run = run.next
         start, glyphs = item.item.offset, item.glyphs
-        count, infos = glyphs.num_glyphs, glyphs.glyphs
-        clusters = ffi.unpack(glyphs.log_clusters, count) + [item.item.length]
-        for k in range(count):
-            cluster, following = clusters[k], clusters[k + 1]
-            if following == cluster:
-                continue  # the space goes after a cluster's last glyph
-            first, end = start + cluster, start + following
-            gain = gain_at.get(first, 0)
-            if following - cluster > 1 and next_at.get(first, end) < end:
-                # A ligature, or a base and its marks: the shares of the characters inside it
-                # go at its end.
-                inside = offsets[bisect_right(offsets, first):bisect_left(offsets, end)]
-                gain += sum(gain_at[offset] for offset in inside)
-            if gain:
-                infos[k].geometry.width += gain
+        count = glyphs.num_glyphs
+        clusters = ffi.unpack(glyphs.log_clusters, count)
+        first = bisect_left(offsets, start)
+        if (clusters == [offset - start for offset in offsets[first:first + count]]
+                and offsets[first + count:first + count + 1] == [start + item.item.length]):
+            # One glyph per character, in order (all of Chinese text in Noto CJK): the run's
+            # advances, read and written as one array (a glyph is five 32-bit fields, its
+            # advance the second), not glyph by glyph through cffi.
+            advances = memoryview(ffi.buffer(glyphs.glyphs, count * _GLYPH_SIZE)).cast("i")[
+                _ADVANCE::_GLYPH_FIELDS]
+            advances[:] = array("i", map(add, advances.tolist(), gains[first:first + count]))
+        else:
+            _widen_clusters(glyphs, count, clusters + [item.item.length], start, offsets, gains)
+
+
+# PangoGlyphInfo is glyph, geometry (width, x_offset, y_offset), attr: 32 bits each, so
+# 20 bytes, 5 fields, the advance the second (read from WeasyPrint's declarations by install).
+_GLYPH_SIZE, _GLYPH_FIELDS, _ADVANCE = 20, 5, 1
+
+
+def _widen_clusters(glyphs, count, clusters, start, offsets, gains) -> None:
+    """_widen for a run whose glyphs are not one per character: ligatures, a base and its
+    marks, several glyphs for one character."""
+    gain_at = dict(zip(offsets, gains))
+    next_at = dict(zip(offsets, offsets[1:]))
+    infos = glyphs.glyphs
+    for k in range(count):
+        cluster, following = clusters[k], clusters[k + 1]
+        if following == cluster:
+            continue  # the space goes after a cluster's last glyph
+        first, end = start + cluster, start + following
+        gain = gain_at.get(first, 0)
+        if following - cluster > 1 and next_at.get(first, end) < end:
+            # A ligature, or a base and its marks: the shares of the characters inside it
+            # go at its end.
+            inside = offsets[bisect_right(offsets, first):bisect_left(offsets, end)]
+            gain += sum(gain_at[offset] for offset in inside)
+        if gain:
+            infos[k].geometry.width += gain
 
 
 # --- Publisher-specific: no CJK–Latin padding at a line's edges ------------------------------
@@ -518,12 +543,13 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     ``trim_classes``: classes of the CJK–Latin gap spans whose padding is dropped at line edges
     (empty to leave all padding alone).
     """
-    global _trim_classes
+    global _trim_classes, _GLYPH_SIZE, _GLYPH_FIELDS, _ADVANCE
     import weasyprint
     from weasyprint.draw import text as draw_text
     from weasyprint.layout import inline
     from weasyprint.pdf import stream
     from weasyprint.text import line_break
+    from weasyprint.text.ffi import ffi
 
     _trim_classes = frozenset(trim_classes)
     if _saved:
@@ -532,6 +558,9 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
         raise RuntimeError(
             f"publisher.pdf_justify is written for WeasyPrint {WEASYPRINT_VERSION}, "
             f"found {weasyprint.__version__}: re-check the adaptation before changing the pin")
+    _GLYPH_SIZE = ffi.sizeof("PangoGlyphInfo")
+    _GLYPH_FIELDS = _GLYPH_SIZE // ffi.sizeof("int")
+    _ADVANCE = ffi.offsetof("PangoGlyphInfo", "geometry", "width") // ffi.sizeof("int")
     _saved["justify_line"] = inline.justify_line
     _saved["text_align"] = inline.text_align
     layout = pdf_typeset.layout_class(line_break)
