@@ -89,6 +89,7 @@ from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import accumulate
 from operator import add
+from types import SimpleNamespace
 
 from . import pdf_typeset
 
@@ -103,6 +104,9 @@ MAX_LATIN_SPACING = 0.1
 CJK_LATIN_GAP = 0.25  # em: the widest gap padding of publisher/typeset/spacing.py
 
 _saved: dict[str, object] = {}
+# WeasyPrint's modules and functions that the hot paths use, bound by ``install`` (WeasyPrint
+# is imported only once publisher.pdf has pointed fontconfig at the pinned fonts).
+_wp = SimpleNamespace()
 _trim_classes: frozenset[str] = frozenset()
 
 # Not expandable although full width: the two halves of —— and …… must stay joined.
@@ -126,8 +130,7 @@ def is_expandable(char: str) -> bool:
 
 def justify_line(context, line, extra_width):
     """Spread ``extra_width`` over the spaces and CJK gaps of ``line`` (replaces WeasyPrint's)."""
-    from weasyprint.formatting_structure import boxes
-
+    boxes = _wp.boxes
     if line.style["direction"] == "rtl":
         return _saved["justify_line"](context, line, extra_width)
     texts = [box for box in pdf_typeset.text_boxes(line, boxes) if box.text]
@@ -158,8 +161,7 @@ def _any_character(char: str) -> bool:
 
 def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandable):
     """Like WeasyPrint's add_word_spacing, with CJK characters expandable too."""
-    from weasyprint.text.line_break import create_layout
-
+    create_layout = _wp.create_layout
     if isinstance(box, boxes.TextBox):
         text = box.text
         if not text:
@@ -224,8 +226,7 @@ def _get_first_line(self):
 
 def _widen(text: str, line, spacing: float, expandable) -> None:
     """Add the justification's half shares to the advances of ``line``'s glyphs."""
-    from weasyprint.text.ffi import TO_UNITS, ffi
-
+    TO_UNITS, ffi = _wp.TO_UNITS, _wp.ffi
     flags = list(map(expandable, text))
     if not any(flags):
         return
@@ -309,8 +310,7 @@ def _edge_chain(line, boxes, end: bool):
 
 def trim_edge_gaps(line) -> None:
     """Drop the start (end) padding of a trim-class span that starts (ends) ``line``."""
-    from weasyprint.formatting_structure import boxes
-
+    boxes = _wp.boxes
     children = line.children
     if (len(children) == 1 and isinstance(children[0], boxes.TextBox)) or not _trim_classes:
         return  # most lines: one text box, nothing to trim
@@ -356,8 +356,7 @@ def line_end_hang(line) -> float:
     """
     if pdf_typeset.custom_property(line.style, "__line_end_marks") != "half":
         return 0.0
-    from weasyprint.formatting_structure import boxes
-
+    boxes = _wp.boxes
     texts = [box for box in pdf_typeset.text_boxes(line, boxes) if box.text]
     if not texts or texts[-1].text[-1] not in _CLOSING:
         return 0.0
@@ -423,8 +422,7 @@ def _split_inline_box(context, box, position_x, max_x, bottom_space, skip_stack,
                       containing_block, absolute_boxes, fixed_boxes, line_placeholders,
                       waiting_floats, line_children, *args):
     """inline.split_inline_box, opening (and closing) the record of a line's content."""
-    from weasyprint.formatting_structure import boxes
-
+    boxes = _wp.boxes
     if not isinstance(box, boxes.LineBox):
         return _saved["split_inline_box"](
             context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
@@ -462,8 +460,7 @@ def _split_inline_level(context, box, position_x, max_x, bottom_space, skip_stac
     points in the line", which is what WeasyPrint means by its test; upstream, split_inline_box
     would pass the fact down instead of the list.
     """
-    from weasyprint.formatting_structure import boxes
-
+    boxes = _wp.boxes
     placed = _line_content.get(id(line_children))
     if (placed and not line_children and isinstance(box, boxes.TextBox)
             and any(x < position_x - 1e-3 for x in placed)):
@@ -546,10 +543,11 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     global _trim_classes, _GLYPH_SIZE, _GLYPH_FIELDS, _ADVANCE
     import weasyprint
     from weasyprint.draw import text as draw_text
+    from weasyprint.formatting_structure import boxes
     from weasyprint.layout import inline
     from weasyprint.pdf import stream
     from weasyprint.text import line_break
-    from weasyprint.text.ffi import ffi
+    from weasyprint.text.ffi import TO_UNITS, ffi
 
     _trim_classes = frozenset(trim_classes)
     if _saved:
@@ -558,6 +556,8 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
         raise RuntimeError(
             f"publisher.pdf_justify is written for WeasyPrint {WEASYPRINT_VERSION}, "
             f"found {weasyprint.__version__}: re-check the adaptation before changing the pin")
+    # create_layout is this module's: _add_spacing lays out with break-all as CSS says.
+    _wp.boxes, _wp.ffi, _wp.TO_UNITS, _wp.create_layout = boxes, ffi, TO_UNITS, _create_layout
     _GLYPH_SIZE = ffi.sizeof("PangoGlyphInfo")
     _GLYPH_FIELDS = _GLYPH_SIZE // ffi.sizeof("int")
     _ADVANCE = ffi.offsetof("PangoGlyphInfo", "geometry", "width") // ffi.sizeof("int")

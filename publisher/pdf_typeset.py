@@ -55,7 +55,8 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
-from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from .typeset.spacing import GAP_EM, gap_sides, halted, keep_index, latin_runs
 
@@ -65,16 +66,20 @@ __all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halte
 LOGGER = logging.getLogger(__name__)
 
 _saved: dict[str, object] = {}
+# WeasyPrint's modules and constants that the hot paths use, bound by ``install`` (WeasyPrint
+# is imported only once publisher.pdf has pointed fontconfig at the pinned fonts).
+_wp = SimpleNamespace()
 # The plan of the text box being split into lines, shifted to where the split starts: the
 # Pango layouts WeasyPrint makes during that split take it (they are all of that text).
 _active: TextPlan | None = None
 
 
-@dataclass(frozen=True)
-class TextPlan:
+class TextPlan(NamedTuple):
     """What the typeset pass decided for one text box, as sorted character indices of its
     text; the plan of a piece of that text (a line of it) is a window on the same indices
-    (``slice``), so splitting a paragraph into lines copies nothing."""
+    (``slice``), so splitting a paragraph into lines copies nothing. Queries take a range of
+    the window, found by bisection: a Pango layout asks only for the characters it holds, not
+    for the rest of the paragraph (asking for all of it at every line was quadratic)."""
 
     halt: tuple[int, ...]   # marks set on half an em
     left: tuple[int, ...]   # Han characters with a gap on their left (a Latin run ends there)
@@ -91,29 +96,35 @@ class TextPlan:
             stop = min(stop, self.end)
         return TextPlan(self.halt, self.left, self.right, self.keep, self.gap, self.start + start, stop)
 
-    def _local(self, indices: tuple[int, ...]) -> list[int]:
-        lo = bisect_left(indices, self.start)
-        hi = len(indices) if self.end is None else bisect_left(indices, self.end)
-        return [i - self.start for i in indices[lo:hi]]
+    def _local(self, indices: tuple[int, ...], lo: int, hi: int | None) -> list[int]:
+        """The indices in ``[lo, hi)`` of the window, counted from the window's start."""
+        start, end = self.start, self.end
+        if hi is not None and (end is None or start + hi < end):
+            end = start + hi
+        first = bisect_left(indices, start + lo)
+        last = len(indices) if end is None else bisect_left(indices, end, first)
+        return [i - start for i in indices[first:last]]
 
-    def halts(self) -> list[int]:
-        try:
-            return self.__dict__["_halts"]
-        except KeyError:  # asked again at every Pango layout of the window: worked out once
-            self.__dict__["_halts"] = halts = self._local(self.halt) if self.halt else []
-            return halts
+    def halts(self, lo: int = 0, hi: int | None = None) -> list[int]:
+        """The window's halted marks (in ``[lo, hi)``)."""
+        return self._local(self.halt, lo, hi) if self.halt else []
 
-    def gap_sides(self) -> dict[int, tuple[bool, bool]]:
-        """{index: (gap on its left, gap on its right)} of the window's gapped characters."""
-        try:
-            return self.__dict__["_sides"]
-        except KeyError:
-            sides: dict[int, tuple[bool, bool]] = {}
-            if self.left or self.right:
-                left, right = set(self._local(self.left)), set(self._local(self.right))
-                sides = {i: (i in left, i in right) for i in sorted(left | right)}
-            self.__dict__["_sides"] = sides
-            return sides
+    def is_halt(self, index: int) -> bool:
+        return bool(self.halts(index, index + 1))
+
+    def gap_sides(self, lo: int = 0, hi: int | None = None) -> dict[int, tuple[bool, bool]]:
+        """{index: (gap on its left, gap on its right)} of the window's gapped characters (in
+        ``[lo, hi)``)."""
+        if not (self.left or self.right):
+            return {}
+        left, right = self._local(self.left, lo, hi), self._local(self.right, lo, hi)
+        if not (left or right):
+            return {}
+        return {i: (i in left, i in right) for i in sorted({*left, *right})}
+
+    def gap_right(self, index: int) -> bool:
+        """Whether the window's character ``index`` has a gap on its right."""
+        return bool(self.right) and bool(self._local(self.right, index, index + 1))
 
     def kept_from(self) -> int | None:
         """Where the unbreakable paragraph end starts in the window (None: not in it)."""
@@ -135,7 +146,7 @@ class TextPlan:
         if not (self.left or self.right):
             return gaps, 0.0
         g = self.gap
-        sides = {i: s for i, s in self.gap_sides().items() if i < length}
+        sides = self.gap_sides(0, length)
         for i, (on_left, on_right) in sides.items():
             left = g if on_left and i > 0 else 0.0
             right = g if on_right and i < length - 1 else 0.0
@@ -171,7 +182,7 @@ def plan_of(box) -> TextPlan | None:
 def is_halted(box, index: int) -> bool:
     """Whether character ``index`` (negative: from the end) of a text box is set with ``halt``."""
     plan = plan_of(box)
-    return plan is not None and (index if index >= 0 else len(box.text) + index) in plan.halts()
+    return plan is not None and plan.is_halt(index if index >= 0 else len(box.text) + index)
 
 
 # --- Plans: after the boxes are built --------------------------------------------------------
@@ -247,7 +258,7 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
     new_box, resume = result[0], result[1]
     if new_box is not None and resume is not None and available_width is not None:
         end = start + len(new_box.text)  # the first character of the next line
-        if plan.slice(end, end + 1).gap_sides().get(0, (False, False))[1]:
+        if plan.gap_right(end):
             # Pango broke before a character with a gap on its right: it fits a line only with
             # all of its letter spacing, but a line that ends there drops that gap (and the
             # half Pango keeps on a one-sided gap's left is taken off below). Give Pango that
@@ -308,8 +319,7 @@ def _layout_class(base):
 
 
 def _apply(layout, justify: bool) -> None:
-    from weasyprint.text.ffi import TO_UNITS, ffi, pango
-
+    ffi, pango = _wp.ffi, _wp.pango
     plan, text = layout.cjk_plan, layout.text
     n = len(text)
     # WeasyPrint sets the text of one Pango layout several times while it breaks a line, each
@@ -317,8 +327,8 @@ def _apply(layout, justify: bool) -> None:
     # what the text gained needs attributes.
     done = layout.cjk_done
     layout.cjk_done = max(done, n)
-    halts = [i for i in plan.halts() if done <= i < n]
-    sides = {i: s for i, s in plan.gap_sides().items() if done <= i < n}
+    halts = plan.halts(done, n) if done < n else []
+    sides = plan.gap_sides(done, n) if done < n else {}
     keep = plan.kept_from()
     keep = keep if keep is not None and keep < n - 1 and n > done else None
     if not (halts or sides or keep is not None or (justify and layout.cjk_gaps)):
@@ -344,7 +354,7 @@ def _apply(layout, justify: bool) -> None:
         for i, (on_left, on_right) in sides.items():
             gapped = 2 * on_right if i == 0 else on_left + on_right
             if gapped:
-                attr = pango.pango_attr_letter_spacing_new(int(round((base + gapped * plan.gap) * TO_UNITS)))
+                attr = pango.pango_attr_letter_spacing_new(int(round((base + gapped * plan.gap) * _wp.TO_UNITS)))
                 attr.start_index, attr.end_index = starts[i], starts[i + 1]
                 pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(layout.layout, attr_list)
@@ -380,8 +390,7 @@ def _runs(indices):
 def _draw_gaps(line, targets: dict[int, tuple[float, float]]) -> None:
     """Widen the gapped glyphs of the laid-out ``line``, moving a left gap before the glyph;
     ``targets``: {UTF-8 offset: (left, right)} in px."""
-    from weasyprint.text.ffi import TO_UNITS, ffi
-
+    ffi, TO_UNITS = _wp.ffi, _wp.TO_UNITS
     targets = dict(targets)
     run = line.runs
     while run != ffi.NULL and targets:
@@ -421,10 +430,12 @@ def install() -> None:
     if _saved:
         return
     from weasyprint import document
+    from weasyprint.formatting_structure import boxes
     from weasyprint.layout import inline
     from weasyprint.text import ffi as weasy_ffi
     from weasyprint.text import line_break
 
+    _wp.boxes, _wp.ffi, _wp.pango, _wp.TO_UNITS = boxes, weasy_ffi.ffi, weasy_ffi.pango, weasy_ffi.TO_UNITS
     if not hasattr(weasy_ffi, "_publisher_allow_breaks"):
         # Not in WeasyPrint's declarations; Pango has it since 1.44.
         weasy_ffi.ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")
