@@ -312,8 +312,12 @@ def trim_edge_gaps(line) -> None:
     """Drop the start (end) padding of a trim-class span that starts (ends) ``line``."""
     boxes = _wp.boxes
     children = line.children
-    if (len(children) == 1 and isinstance(children[0], boxes.TextBox)) or not _trim_classes:
-        return  # most lines: one text box, nothing to trim
+    if not (_trim_classes and children):
+        return
+    first, last = children[0], children[-1]
+    if (isinstance(first, boxes.TextBox) and first.text
+            and isinstance(last, boxes.TextBox) and last.text):
+        return  # most lines: text boxes at both ends, so no span's padding to trim
 
     chain = _edge_chain(line, boxes, end=False)
     for depth, (parent, index) in enumerate(chain):
@@ -418,30 +422,24 @@ def _create_layout(text, style, context, max_width, justification_spacing):
 _line_content: dict[int, list[float]] = {}
 
 
-def _split_inline_box(context, box, position_x, max_x, bottom_space, skip_stack,
-                      containing_block, absolute_boxes, fixed_boxes, line_placeholders,
-                      waiting_floats, line_children, *args):
+# Where split_inline_box and split_inline_level take ``position_x`` and ``line_children`` among
+# the arguments after ``context`` and ``box`` (WeasyPrint passes them all by position).
+_POSITION_X, _LINE_CHILDREN = 0, 9
+
+
+def _split_inline_box(context, box, *args):
     """inline.split_inline_box, opening (and closing) the record of a line's content."""
-    boxes = _wp.boxes
-    if not isinstance(box, boxes.LineBox):
-        return _saved["split_inline_box"](
-            context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
-            absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children,
-            *args)
-    key = id(line_children)
+    if not isinstance(box, _wp.boxes.LineBox):
+        return _saved["split_inline_box"](context, box, *args)
+    key = id(args[_LINE_CHILDREN])
     _line_content[key] = []
     try:
-        return _saved["split_inline_box"](
-            context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
-            absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children,
-            *args)
+        return _saved["split_inline_box"](context, box, *args)
     finally:
         _line_content.pop(key, None)
 
 
-def _split_inline_level(context, box, position_x, max_x, bottom_space, skip_stack,
-                        containing_block, absolute_boxes, fixed_boxes, line_placeholders,
-                        waiting_floats, line_children, *args):
+def _split_inline_level(context, box, *args):
     """inline.split_inline_level, telling a text box inside an inline box that it does not
     start the line when something was placed before it.
 
@@ -460,15 +458,15 @@ def _split_inline_level(context, box, position_x, max_x, bottom_space, skip_stac
     points in the line", which is what WeasyPrint means by its test; upstream, split_inline_box
     would pass the fact down instead of the list.
     """
-    boxes = _wp.boxes
-    placed = _line_content.get(id(line_children))
-    if (placed and not line_children and isinstance(box, boxes.TextBox)
+    placed = _line_content.get(id(args[_LINE_CHILDREN]))
+    if placed is None:
+        return _saved["split_inline_level"](context, box, *args)
+    position_x = args[_POSITION_X]
+    if (placed and not args[_LINE_CHILDREN] and isinstance(box, _wp.boxes.TextBox)
             and any(x < position_x - 1e-3 for x in placed)):
-        line_children = [None]
-    result = _saved["split_inline_level"](
-        context, box, position_x, max_x, bottom_space, skip_stack, containing_block,
-        absolute_boxes, fixed_boxes, line_placeholders, waiting_floats, line_children, *args)
-    if placed is not None and result[0] is not None and not isinstance(box, boxes.InlineBox):
+        args = (*args[:_LINE_CHILDREN], [None], *args[_LINE_CHILDREN + 1:])
+    result = _saved["split_inline_level"](context, box, *args)
+    if result[0] is not None and not isinstance(box, _wp.boxes.InlineBox):
         placed.append(position_x)
     return result
 

@@ -58,7 +58,7 @@ from bisect import bisect_left
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from .typeset.spacing import GAP_EM, gap_sides, halted, keep_index, latin_runs
+from .typeset.spacing import GAP_EM, gap_sides, halt_indices, keep_index, latin_runs
 
 __all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halted", "custom_property",
            "layout_class", "carry", "text_boxes"]
@@ -209,8 +209,7 @@ def attach_plans(root) -> None:
         modes = [custom_property(t.style, "__cjk_typeset") for t in texts]
         if not any(modes):
             continue
-        whole = "".join(t.text for t in texts)
-        halt = halted(whole)
+        halt = halt_indices("".join(t.text for t in texts))
         last = max((i for i, t in enumerate(texts) if t.text.strip()), default=-1)
         offset = 0
         for i, (box, mode) in enumerate(zip(texts, modes)):
@@ -224,7 +223,8 @@ def attach_plans(root) -> None:
                 if mode == "paragraph" and i == last:
                     keep = keep_index(text, runs)
                     keep = keep if keep < len(text) else None
-                halts = tuple(j for j in range(len(text)) if halt[offset + j])
+                halts = tuple(j - offset for j in halt[bisect_left(halt, offset):
+                                                       bisect_left(halt, offset + len(text))])
                 if halts or left or right or keep is not None:  # else WeasyPrint's own way
                     box.cjk_plan = TextPlan(halts, tuple(sorted(left)), tuple(sorted(right)), keep,
                                             GAP_EM[size] * box.style["font_size"])

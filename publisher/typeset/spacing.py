@@ -30,7 +30,7 @@ starts or ends a line the gap shows at the line's edge in EPUB reading systems (
 at most, only where a line happens to start or end with a Latin run). The PDFs' markup
 (``engine=True``) has spans only for long strings (whose padding publisher/pdf_justify.py
 removes at line edges): publisher/pdf_typeset.py applies the halts, gaps and paragraph ends
-from ``halted``, ``latin_runs``, ``gap_sides`` and ``keep_index`` inside WeasyPrint's layout. Full-width marks at a line end
+from ``halt_indices``, ``latin_runs``, ``gap_sides`` and ``keep_index`` inside WeasyPrint's layout. Full-width marks at a line end
 are not trimmed here (the line breaks are not known when the markup is made): the house
 option ``line_end_marks = "half"`` does it in pdf_justify's justification step.
 
@@ -44,12 +44,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 
 from markupsafe import Markup, escape
 
 from .punctuation import is_cjk
 
-__all__ = ["to_html", "halted", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM",
+__all__ = ["to_html", "halted", "halt_indices", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM",
            "CLOSING_MARKS", "OPENING_MARKS"]
 
 # Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified
@@ -90,25 +91,35 @@ def _ideographic(char: str) -> bool:
 def halted(text: str) -> list[bool]:
     """For each character: is it set on half an em (``halt``; the rules above)."""
     halt = [False] * len(text)
+    for i in halt_indices(text):
+        halt[i] = True
+    return halt
+
+
+def halt_indices(text: str) -> list[int]:
+    """The indices of ``text``'s characters set on half an em, in order (``halted``)."""
     marks = [m.start() for m in _MARK.finditer(text)]  # only marks are ever halted
+    if not marks:
+        return []
+    halt: set[int] = set()
     for i in marks:
         c = text[i]
         nxt = text[i + 1] if i + 1 < len(text) else ""
         prev = text[i - 1] if i else ""
         if c in CLOSING_MARKS:
             if nxt in _MARKS:
-                halt[i] = True
+                halt.add(i)
         else:  # opening
-            if prev in _MARKS and not halt[i - 1]:
-                halt[i] = True
+            if prev in _MARKS and i - 1 not in halt:
+                halt.add(i)
             elif prev in ("", "\n"):
-                halt[i] = True  # paragraph start: loses half an em
+                halt.add(i)  # paragraph start: loses half an em
     # An opening mark followed by a closing one (“” or （）, rare): halt the closing one.
     for i in marks:
         if (text[i] in OPENING_MARKS and i + 1 < len(text) and text[i + 1] in CLOSING_MARKS
-                and not (halt[i] or halt[i + 1])):
-            halt[i + 1] = True
-    return halt
+                and i not in halt and i + 1 not in halt):
+            halt.add(i + 1)
+    return sorted(halt)
 
 
 def keep_start(text: str) -> int:
@@ -203,11 +214,12 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
     runs = latin_runs(text, cjk_latin_space)
     if engine:
         runs = {start: (end, cls) for start, (end, cls) in runs.items() if "brk" in cls.split()}
-        halt = [False] * len(text)
+        halt: set[int] = set()
         keep = len(text)
     else:
-        halt = halted(text)
+        halt = set(halt_indices(text))
         keep = keep_index(text, runs) if keep_end else len(text)
+    events = sorted({*runs, *halt})  # where plain text stops: a span starts
 
     def emit(lo: int, hi: int) -> list[str]:
         """Markup for text[lo:hi]: a Latin run crossing lo or hi is cut there, and only its
@@ -229,16 +241,15 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
                     end = hi
                 out.append(f'<span class="{cls}">{escape(text[i:end])}</span>' if cls else str(escape(text[i:end])))
                 i = end
-            elif halt[i]:
+            elif i in halt:
                 j = i
-                while j < hi and halt[j]:
+                while j < hi and j in halt:
                     j += 1
                 out.append(f'<span class="halt">{escape(text[i:j])}</span>')
                 i = j
             else:
-                j = i + 1
-                while j < hi and j not in runs and not halt[j]:
-                    j += 1
+                k = bisect_right(events, i)
+                j = min(events[k], hi) if k < len(events) else hi
                 out.append(str(escape(text[i:j])))
                 i = j
         return out
