@@ -202,11 +202,20 @@ def attach_plans(root) -> None:
     """Give every opted-in text box of the tree its ``TextPlan`` (see the module docstring)."""
     from weasyprint.formatting_structure import boxes
 
+    styles: dict[int, str] = {}  # id(style) -> --cjk-typeset: text boxes share styles
+
+    def mode_of(style) -> str:
+        try:
+            return styles[id(style)]
+        except KeyError:
+            styles[id(style)] = mode = custom_property(style, "__cjk_typeset")
+            return mode
+
     for line in root.descendants():
         if not isinstance(line, boxes.LineBox):
             continue
         texts = list(text_boxes(line, boxes))
-        modes = [custom_property(t.style, "__cjk_typeset") for t in texts]
+        modes = [mode_of(t.style) for t in texts]
         if not any(modes):
             continue
         halt = halt_indices("".join(t.text for t in texts))
@@ -329,7 +338,9 @@ def _apply(layout, justify: bool) -> None:
     layout.cjk_done = max(done, n)
     halts = plan.halts(done, n) if done < n else []
     sides = plan.gap_sides(done, n) if done < n else {}
-    keep = plan.kept_from()
+    # A layout set with ``justify`` is the one a line is drawn from (Layout.reactivate): it
+    # has no width, so it never breaks, and the paragraph end needs no attribute there.
+    keep = None if justify else plan.kept_from()
     keep = keep if keep is not None and keep < n - 1 and n > done else None
     if not (halts or sides or keep is not None or (justify and layout.cjk_gaps)):
         return
