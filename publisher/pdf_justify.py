@@ -83,6 +83,7 @@ See tests/typeset/test_pdf_justify.py, which also prints the flush figures when 
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
@@ -222,6 +223,41 @@ def _get_first_line(self):
         self.cjk_justify = None  # once per laid-out line: the edits stay on Pango's line
         _widen(self.text, line, *pending)
     return line, index
+
+
+# Emoji: a colour font's glyph is drawn as an image placed by WeasyPrint's own advances, which
+# know nothing of the character spacing (no pinned font has them; rare characters beyond the
+# emoji blocks, 𠮷 in Extension B, are fine).
+_EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff]")
+
+
+def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
+    """draw.text.draw_first_line; a line whose every character takes the same share is
+    justified by the PDF's character spacing (``Tc``) instead of its glyphs' advances.
+
+    Between two expandable characters the share is whole (see the docstring), so in a text
+    box of expandable characters only (all of a Chinese line but for Latin runs and spaces)
+    every glyph but the last gains the same ``s``, which is what ``Tc`` does for every glyph
+    of a text object (after the last one it moves nothing). The glyphs keep their own
+    advances, so draw_first_line writes no adjustment per glyph: a TJ array of plain glyph
+    ids, as for text that is not justified, and exact positions (no rounding to Pango units and
+    thousandths of an em). Measured on the 16-page benchmark edition: 912 of its 1,695
+    justified lines are drawn so; the reading PDF is 2.4 % smaller (1,234 KB against 1,264)
+    and drawing the justification costs a third less (callgrind, 4 pages: 68 of 190 million
+    instructions). Other lines (Latin runs, digits, spaces) get their advances widened
+    (``_widen``).
+    """
+    layout = textbox.pango_layout
+    pending = layout.__dict__.get("cjk_justify")
+    if (pending and text_overflow != "ellipsis" and block_ellipsis == "none"
+            and all(map(pending[1], layout.text)) and not _EMOJI.search(layout.text)):
+        layout.cjk_justify = None  # _get_first_line: no advance to widen
+        stream.stream.append(b"%.4f Tc" % pending[0])  # px: the text space of WeasyPrint's text
+        try:
+            return _saved["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
+        finally:
+            stream.stream.append(b"0 Tc")
+    return _saved["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
 
 
 def _widen(text: str, line, spacing: float, expandable) -> None:
@@ -566,6 +602,8 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     _saved["get_first_line"] = layout.get_first_line
     _saved["create_layout"] = line_break.create_layout
     _saved["show_text"] = stream.Stream.show_text
+    _saved["draw_first_line"] = draw_text.draw_first_line
+    draw_text.draw_first_line = _draw_first_line
     draw_text.int = _diffused_int
     _saved["split_inline_box"] = inline.split_inline_box
     _saved["split_inline_level"] = inline.split_inline_level
@@ -591,6 +629,7 @@ def uninstall() -> None:
     if not _saved:
         return
     del draw_text.int
+    draw_text.draw_first_line = _saved.pop("draw_first_line")
     inline.split_inline_box = _saved.pop("split_inline_box")
     inline.split_inline_level = _saved.pop("split_inline_level")
     saved_show_text = _saved.pop("show_text")

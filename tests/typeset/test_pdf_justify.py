@@ -121,6 +121,37 @@ def test_justified_lines_are_flush(seed_pdfs):
     assert report.ragged_left == 0  # CJK–Latin padding dropped at line starts
 
 
+def test_chinese_lines_are_spaced_by_the_character_spacing(seed_pdfs):
+    # A line of Chinese only is justified with one Tc for the line, not an adjustment per
+    # glyph; Tc is set back to 0 in the same text object (else the next line would be
+    # spaced too). Latin runs and spaces keep their widened advances (_widen).
+    import pikepdf
+
+    _, before, after = seed_pdfs
+    with pikepdf.open(after) as pdf:
+        texts = [[(str(op), operands) for operands, op in pikepdf.parse_content_stream(page)]
+                 for page in pdf.pages]
+    spaced = widened = 0
+    for ops in texts:
+        spacing = 0.0
+        for op, operands in ops:
+            if op == "Tc":
+                spacing = float(operands[0])
+            elif op == "ET":
+                assert spacing == 0.0, "Tc left set after a text object"
+            elif op == "TJ" and spacing:
+                spaced += 1
+                # Only the halted marks have an adjustment: half an em, not a share per glyph.
+                numbers = [float(x) for x in operands[0] if not isinstance(x, pikepdf.String)]
+                assert all(abs(abs(x) - 500) < 1 or x == 0 for x in numbers), numbers
+            elif op == "TJ":
+                widened += sum(not isinstance(x, pikepdf.String) and abs(float(x)) > 1
+                               for x in operands[0])
+    assert spaced > 60
+    assert widened > 0  # the lines with Latin runs
+    assert after.stat().st_size < before.stat().st_size * 1.05
+
+
 def test_auto_columns_agree_with_the_real_ones(seed_pdfs):
     _, _, after = seed_pdfs
     auto, given = measure(after), measure(after, columns=[COLUMN])
@@ -158,6 +189,7 @@ def test_stress_in_three_columns(tmp_path):
 
 
 def test_install_is_idempotent_and_reversible():
+    from weasyprint.draw import text as draw_text
     from weasyprint.layout import inline
     from weasyprint.pdf import stream
     from weasyprint.text import line_break
@@ -166,7 +198,7 @@ def test_install_is_idempotent_and_reversible():
         # WeasyPrint's own Layout class, also while pdf_typeset's subclass stands in its place
         return (inline.justify_line, inline.text_align, pdf_typeset.layout_class(line_break).set_text,
                 line_break.create_layout, inline.split_inline_box, inline.split_inline_level,
-                stream.Stream.show_text)
+                stream.Stream.show_text, draw_text.draw_first_line)
 
     was = pdf_justify.installed()
     pdf_justify.uninstall()
