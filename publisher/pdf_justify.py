@@ -217,51 +217,61 @@ def _set_text(self, text, justify=False):
 
 def _get_first_line(self):
     """Layout.get_first_line; the line to draw gets the justification (see the docstring)."""
+    global _drawing
     line, index = _saved["get_first_line"](self)
     pending = self.__dict__.get("cjk_justify")
     if pending:
         self.cjk_justify = None  # once per laid-out line: the edits stay on Pango's line
-        _widen(self.text, line, *pending)
+        stream, _drawing = _drawing, None
+        _widen(self.text, line, *pending, stream=stream, layout=self)
     return line, index
 
 
-# Emoji: a colour font's glyph is drawn as an image placed by WeasyPrint's own advances, which
-# know nothing of the character spacing (no pinned font has them; rare characters beyond the
-# emoji blocks, 𠮷 in Extension B, are fine).
-_EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff]")
+# What may not be spaced by the PDF's character spacing: emoji (a colour font's glyph is an
+# image placed by WeasyPrint's own advances, which know nothing of it; no pinned font has
+# them) and characters Pango draws as no glyph (zero-width spaces and joiners: Tc spaces the
+# glyphs shown, so they would shift the rest of the line).
+_NO_TC = re.compile("[\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff"
+                    "\u2600-\u27bf\U0001f000-\U0001faff]")
+_drawing = None  # the stream of the line being drawn (see _draw_first_line)
 
 
 def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
-    """draw.text.draw_first_line; a line whose every character takes the same share is
-    justified by the PDF's character spacing (``Tc``) instead of its glyphs' advances.
+    """draw.text.draw_first_line; a justified line of mostly Chinese is drawn with the PDF's
+    character spacing (``Tc``), its glyphs' advances widened only where they differ from it.
 
-    Between two expandable characters the share is whole (see the docstring), so in a text
-    box of expandable characters only (all of a Chinese line but for Latin runs and spaces)
-    every glyph but the last gains the same ``s``, which is what ``Tc`` does for every glyph
-    of a text object (after the last one it moves nothing). The glyphs keep their own
-    advances, so draw_first_line writes no adjustment per glyph: a TJ array of plain glyph
-    ids, as for text that is not justified, and exact positions (no rounding to Pango units and
-    thousandths of an em). Measured on the 16-page benchmark edition: 912 of its 1,695
-    justified lines are drawn so; the reading PDF is 2.4 % smaller (1,234 KB against 1,264)
-    and drawing the justification costs a third less (callgrind, 4 pages: 68 of 190 million
-    instructions). Other lines (Latin runs, digits, spaces) get their advances widened
-    (``_widen``).
+    Between two expandable characters the share is whole (see the docstring), so in a line
+    of Chinese most glyphs gain the same ``s``, which is what ``Tc`` does for every glyph of
+    a text object (after the last one it moves nothing). Those glyphs keep their own advances,
+    so draw_first_line writes no adjustment for them: a TJ array of plain glyph ids, as for
+    text that is not justified, and exact positions (no rounding to Pango units and
+    thousandths of an em). Only the others (a Latin letter or digit gains 0 or half a share,
+    a space its word spacing) have theirs changed by the difference. The choice is made once
+    the line is laid out (``_widen``, from get_first_line, which draw_first_line calls before
+    it writes any glyph): only where every glyph is one character (Tc spaces glyphs, the
+    shares belong to characters) and most characters are expandable. ``layout.cjk_tc`` keeps
+    the spacing for those who read glyph positions off the drawn layout
+    (publisher/pdf_layout.py, the archive's ALTO): Pango's glyphs do not have it.
     """
+    global _drawing
     layout = textbox.pango_layout
-    pending = layout.__dict__.get("cjk_justify")
-    if (pending and text_overflow != "ellipsis" and block_ellipsis == "none"
-            and all(map(pending[1], layout.text)) and not _EMOJI.search(layout.text)):
-        layout.cjk_justify = None  # _get_first_line: no advance to widen
-        stream.stream.append(b"%.4f Tc" % pending[0])  # px: the text space of WeasyPrint's text
-        try:
-            return _saved["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
-        finally:
+    layout.cjk_tc = 0.0
+    if not (layout.__dict__.get("cjk_justify") and text_overflow != "ellipsis"
+            and block_ellipsis == "none" and not _NO_TC.search(layout.text)):
+        return _saved["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
+    _drawing = stream
+    try:
+        return _saved["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
+    finally:
+        _drawing = None
+        if layout.cjk_tc:
             stream.stream.append(b"0 Tc")
-    return _saved["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
 
 
-def _widen(text: str, line, spacing: float, expandable) -> None:
-    """Add the justification's half shares to the advances of ``line``'s glyphs."""
+def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None) -> None:
+    """Add the justification's half shares to the advances of ``line``'s glyphs; with
+    ``stream`` (a line being drawn, see _draw_first_line), write the share as ``Tc`` there
+    instead where the line allows it and widen only the glyphs that gain something else."""
     TO_UNITS, ffi = _wp.TO_UNITS, _wp.ffi
     flags = list(map(expandable, text))
     if not any(flags):
@@ -272,6 +282,7 @@ def _widen(text: str, line, spacing: float, expandable) -> None:
     # offset, which is what Pango's glyphs point at.
     gains = [by_count[a + b] for a, b in zip(flags, flags[1:])] + [0]
     offsets = list(accumulate(map(len, map(str.encode, text)), initial=0))
+    runs = []  # (glyphs, count, clusters, index of the first character), or None: not 1:1
     run = line.runs
     while run != ffi.NULL:
         item = run.data
@@ -282,14 +293,36 @@ def _widen(text: str, line, spacing: float, expandable) -> None:
         first = bisect_left(offsets, start)
         if (clusters == [offset - start for offset in offsets[first:first + count]]
                 and offsets[first + count:first + count + 1] == [start + item.item.length]):
-            # One glyph per character, in order (all of Chinese text in Noto CJK): the run's
-            # advances, read and written as one array (a glyph is five 32-bit fields, its
-            # advance the second), not glyph by glyph through cffi.
-            advances = memoryview(ffi.buffer(glyphs.glyphs, count * _GLYPH_SIZE)).cast("i")[
-                _ADVANCE::_GLYPH_FIELDS]
+            runs.append((glyphs, count, None, first))  # one glyph per character, in order
+            if stream is not None and _wp.EMPTY in _glyph_fields(glyphs, count, 0):
+                stream = None  # a glyph not drawn (Tc would not space it): no Tc
+        else:
+            runs.append((glyphs, count, clusters + [item.item.length], start))
+    if stream is not None and 2 * sum(flags) > len(flags) and all(r[2] is None for r in runs):
+        # The share goes to every glyph by Tc (see _draw_first_line): each glyph gains what
+        # differs from it, the last one nothing (Tc after it moves nothing).
+        stream.stream.append(b"%.4f Tc" % spacing)  # px: the text space of WeasyPrint's text
+        layout.cjk_tc = spacing
+        base = by_count[2]
+        gains = [gain - base for gain in gains[:-1]] + [0]
+        if not any(gains):
+            return  # all of it Chinese: no advance to change
+    for glyphs, count, clusters, first in runs:
+        if clusters is None:
+            # The run's advances, read and written as one array (a glyph is five 32-bit
+            # fields, its advance the second), not glyph by glyph through cffi.
+            advances = _glyph_fields(glyphs, count, _ADVANCE)
             advances[:] = array("i", map(add, advances.tolist(), gains[first:first + count]))
         else:
-            _widen_clusters(glyphs, count, clusters + [item.item.length], start, offsets, gains)
+            _widen_clusters(glyphs, count, clusters, first, offsets, gains)
+
+
+def _glyph_fields(glyphs, count: int, field: int) -> memoryview:
+    """One 32-bit field of each of a glyph string's ``count`` glyphs, as a writable view on
+    Pango's array (0: the glyph id, ``_ADVANCE``: its advance), read and written at C speed
+    instead of glyph by glyph through cffi."""
+    return memoryview(_wp.ffi.buffer(glyphs.glyphs, count * _GLYPH_SIZE)).cast("I" if field == 0 else "i")[
+        field::_GLYPH_FIELDS]
 
 
 # PangoGlyphInfo is glyph, geometry (width, x_offset, y_offset), attr: 32 bits each, so
@@ -581,7 +614,7 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     from weasyprint.layout import inline
     from weasyprint.pdf import stream
     from weasyprint.text import line_break
-    from weasyprint.text.ffi import TO_UNITS, ffi
+    from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
     _trim_classes = frozenset(trim_classes)
     if _saved:
@@ -592,6 +625,7 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
             f"found {weasyprint.__version__}: re-check the adaptation before changing the pin")
     # create_layout is this module's: _add_spacing lays out with break-all as CSS says.
     _wp.boxes, _wp.ffi, _wp.TO_UNITS, _wp.create_layout = boxes, ffi, TO_UNITS, _create_layout
+    _wp.EMPTY = pango.PANGO_GLYPH_EMPTY
     _GLYPH_SIZE = ffi.sizeof("PangoGlyphInfo")
     _GLYPH_FIELDS = _GLYPH_SIZE // ffi.sizeof("int")
     _ADVANCE = ffi.offsetof("PangoGlyphInfo", "geometry", "width") // ffi.sizeof("int")

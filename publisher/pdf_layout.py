@@ -348,10 +348,16 @@ def _positions(box, layout, rect, pango) -> tuple[Glyph, ...]:
     to_pos, pango_layout = pango.pango_layout_index_to_pos, layout.layout
     x0 = box.position_x * PT_PER_PX
     scale = PT_PER_PX / 1024  # Pango units are 1/1024 CSS px here
+    # A line of Chinese justified by the PDF's character spacing (pdf_justify's Tc): each
+    # character stands that much further right than the one before, which Pango's glyphs
+    # do not hold; the last one gains nothing (the line ends there).
+    spacing = layout.__dict__.get("cjk_tc", 0.0) * PT_PER_PX
+    last = len(layout.text) - 1
     out = []
     index = 0
-    for ch in layout.text:
+    for k, ch in enumerate(layout.text):
         to_pos(pango_layout, index, rect)
-        out.append(Glyph(ch, x0 + rect.x * scale, abs(rect.width) * scale))
+        out.append(Glyph(ch, x0 + rect.x * scale + k * spacing,
+                         abs(rect.width) * scale + (spacing if k < last else 0.0)))
         index += 1 if ch < "\x80" else len(ch.encode("utf-8"))
     return tuple(out)
