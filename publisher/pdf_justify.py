@@ -28,7 +28,12 @@ replaces the two functions that do the work, with the smallest change that does 
   explicitly, so every box ends exactly where the arithmetic says. (This once was Pango letter
   spacing on the expandable characters, which puts half of it before each glyph:
   draw_first_line then wrote two adjustments a glyph instead of one, and Pango shaped every
-  justified line again with the attributes; the 16-page reading PDF is 4 % smaller now.)
+  justified line again with the attributes.)
+* In a line of mostly Chinese most glyphs gain the same whole share ``s``: such a line is
+  drawn with the PDF's character spacing ``Tc`` set to ``s``, and only the glyphs that gain
+  something else (a Latin letter or digit, a space) get their advance changed, by the
+  difference (``_draw_first_line``). Without it every glyph of a justified line had an
+  adjustment of its own in the TJ array, rounded (``_diffused_int``) and written one by one.
 
 No character is inserted: the PDF holds the source text and positioning only, so copy, search
 and text extraction give the original string (extractors may still *synthesise* spaces where
@@ -72,11 +77,11 @@ belongs in line_break.create_layout upstream as it stands; the padding allowance
 workaround for an inline box's left padding that split_inline_box does not subtract, which
 upstream should fix where it happens.
 
-Cost, measured with benchmarks/typography_cost.py (16-page edition, EPUB + reading PDF): the
-justification alone adds 2-10 % to the build, the typesetting (publisher/pdf_typeset.py)
-alone 1-8 %, both 17-27 %, depending on the run (the garbage collector's timing moves these
-figures by several points). Most of it is Python per line and per glyph: the share per
-line, the advances per glyph, the adjustments written per glyph.
+Cost: benchmarks/typography_cost.py times the default build with and without the typography
+(16 pages, EPUB + reading PDF); benchmarks/typography_instructions.py counts the reading
+PDF's render in instructions (callgrind), the steadier figure to compare changes by. Most of
+what is left is Python per line: the share per line, the glyph runs read once per line
+(``_widen``), the Pango attributes of publisher/pdf_typeset.py.
 See tests/typeset/test_pdf_justify.py, which also prints the flush figures when run as a script.
 """
 
