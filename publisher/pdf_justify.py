@@ -636,7 +636,7 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     _ADVANCE = ffi.offsetof("PangoGlyphInfo", "geometry", "width") // ffi.sizeof("int")
     _saved["justify_line"] = inline.justify_line
     _saved["text_align"] = inline.text_align
-    layout = pdf_typeset.layout_class(line_break)
+    layout = line_break.Layout  # pdf_typeset's TypesetLayout inherits these
     _saved["set_text"] = layout.set_text
     _saved["get_first_line"] = layout.get_first_line
     _saved["create_layout"] = line_break.create_layout
@@ -678,6 +678,6 @@ def uninstall() -> None:
         stream.Stream.show_text = saved_show_text
     inline.justify_line = _saved.pop("justify_line")
     inline.text_align = _saved.pop("text_align")
-    pdf_typeset.layout_class(line_break).set_text = _saved.pop("set_text")
-    pdf_typeset.layout_class(line_break).get_first_line = _saved.pop("get_first_line")
+    line_break.Layout.set_text = _saved.pop("set_text")
+    line_break.Layout.get_first_line = _saved.pop("get_first_line")
     line_break.create_layout = _saved.pop("create_layout")

@@ -61,7 +61,7 @@ from typing import NamedTuple
 from .typeset.spacing import GAP_EM, gap_sides, halt_indices, keep_index, latin_runs
 
 __all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halted", "custom_property",
-           "layout_class", "carry", "text_boxes"]
+           "carry", "text_boxes"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -256,12 +256,17 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
     start = len(box.text.encode()[:skip].decode()) if skip else 0
 
     def split(width):
+        # The layouts WeasyPrint makes meanwhile (line_break.create_layout, all of this text)
+        # are TypesetLayouts that take the plan; other text keeps WeasyPrint's own class and
+        # pays nothing for this module.
         global _active
+        line_break = _wp.line_break
         outer, _active = _active, plan.slice(start)
+        layout, line_break.Layout = line_break.Layout, _wp.TypesetLayout
         try:
             return _saved["split_text_box"](context, box, width, skip, is_line_start)
         finally:
-            _active = outer
+            _active, line_break.Layout = outer, layout
 
     result = split(available_width)
     new_box, resume = result[0], result[1]
@@ -289,6 +294,7 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
 def carry(box, layout) -> None:
     """Give a layout made anew for a laid-out box (pdf_justify) the box's plan and gaps."""
     if plan_of(box) is not None:
+        layout.__class__ = _wp.TypesetLayout  # made with WeasyPrint's class: it takes plans
         layout.cjk_plan = plan_of(box)
         layout.cjk_gaps = getattr(box.pango_layout, "cjk_gaps", None)
 
@@ -297,14 +303,14 @@ def carry(box, layout) -> None:
 
 def _layout_class(base):
     class TypesetLayout(base):
-        """WeasyPrint's Layout, with the text box's plan as Pango attributes."""
+        """WeasyPrint's Layout, with the text box's plan as Pango attributes: the class of
+        the layouts made while a planned text box is split into lines (_split_text_box)."""
 
         cjk_gaps = None  # {index: (left, right)} px: the gaps to draw (set by _split_text_box)
         cjk_draw = None  # the same by UTF-8 offset, waiting for the line to be laid out
-        weasyprint_class = base
 
         def __init__(self, *args, **kwargs):
-            self.cjk_plan = _active  # only layouts made while a planned box is split
+            self.cjk_plan = _active
             super().__init__(*args, **kwargs)
 
         def setup(self, style):
@@ -430,12 +436,6 @@ def installed() -> bool:
     return bool(_saved)
 
 
-def layout_class(line_break):
-    """WeasyPrint's own Layout class (pdf_justify patches its ``set_text``), whether or not
-    this module has put its subclass in its place."""
-    return getattr(line_break.Layout, "weasyprint_class", line_break.Layout)
-
-
 def install() -> None:
     """Patch WeasyPrint (idempotent; call before rendering, with pdf_justify installed)."""
     if _saved:
@@ -447,16 +447,15 @@ def install() -> None:
     from weasyprint.text import line_break
 
     _wp.boxes, _wp.ffi, _wp.pango, _wp.TO_UNITS = boxes, weasy_ffi.ffi, weasy_ffi.pango, weasy_ffi.TO_UNITS
+    _wp.line_break, _wp.TypesetLayout = line_break, _layout_class(line_break.Layout)
     if not hasattr(weasy_ffi, "_publisher_allow_breaks"):
         # Not in WeasyPrint's declarations; Pango has it since 1.44.
         weasy_ffi.ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")
         weasy_ffi._publisher_allow_breaks = True
     _saved["build_formatting_structure"] = document.build_formatting_structure
     _saved["split_text_box"] = inline.split_text_box
-    _saved["Layout"] = line_break.Layout
     document.build_formatting_structure = _build_formatting_structure
     inline.split_text_box = _split_text_box
-    line_break.Layout = _layout_class(line_break.Layout)
     LOGGER.debug("typeset pass installed in WeasyPrint's text layout")
 
 
@@ -464,10 +463,8 @@ def uninstall() -> None:
     """Restore WeasyPrint's own functions (for tests and benchmarks comparing both)."""
     from weasyprint import document
     from weasyprint.layout import inline
-    from weasyprint.text import line_break
 
     if not _saved:
         return
     document.build_formatting_structure = _saved.pop("build_formatting_structure")
     inline.split_text_box = _saved.pop("split_text_box")
-    line_break.Layout = _saved.pop("Layout")

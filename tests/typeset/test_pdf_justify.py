@@ -194,7 +194,7 @@ def test_install_is_idempotent_and_reversible():
 
     def current():
         # WeasyPrint's own Layout class, also while pdf_typeset's subclass stands in its place
-        return (inline.justify_line, inline.text_align, pdf_typeset.layout_class(line_break).set_text,
+        return (inline.justify_line, inline.text_align, line_break.Layout.set_text,
                 line_break.create_layout, inline.split_inline_box, inline.split_inline_level,
                 stream.Stream.show_text, draw_text.draw_first_line)
 
@@ -221,23 +221,25 @@ def test_typeset_install_is_idempotent_and_reversible_and_independent_of_justify
     from weasyprint.text import line_break
 
     def current():
-        return document.build_formatting_structure, inline.split_text_box, line_break.Layout
+        return document.build_formatting_structure, inline.split_text_box
 
     was = pdf_typeset.installed(), pdf_justify.installed()
     pdf_typeset.uninstall()
-    originals = current()
+    originals, layout = current(), line_break.Layout
     try:
         pdf_typeset.install()
         patched = current()
         pdf_typeset.install()
         assert current() == patched
         assert all(p is not o for p, o in zip(patched, originals))
-        assert pdf_typeset.layout_class(line_break) is originals[2]
-        # Justification patches WeasyPrint's class, under the subclass: either can go alone.
+        # WeasyPrint's Layout stays in place: only the layouts of planned text are typeset.
+        assert line_break.Layout is layout
+        # Justification patches WeasyPrint's class, which the typeset subclass inherits:
+        # either can go alone.
         pdf_justify.uninstall()
         assert current() == patched
         pdf_justify.install()
-        assert line_break.Layout.set_text is not originals[2].set_text
+        assert line_break.Layout.set_text is pdf_justify._set_text
         pdf_typeset.uninstall()
         assert current() == originals
         assert pdf_justify.installed()
