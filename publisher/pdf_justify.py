@@ -279,15 +279,12 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
     instead where the line allows it and widen only the glyphs that gain something else."""
     TO_UNITS, ffi = _wp.TO_UNITS, _wp.ffi
     flags = list(map(expandable, text))
-    if not any(flags):
+    expandables = sum(flags)
+    if not expandables:
         return
-    half = spacing / 2 * TO_UNITS
-    by_count = (0, int(round(half)), int(round(2 * half)))
-    # What each character's glyph gains (the boundary after it), and each character's UTF-8
-    # offset, which is what Pango's glyphs point at.
-    gains = [by_count[a + b] for a, b in zip(flags, flags[1:])] + [0]
+    # Each character's UTF-8 offset, which is what Pango's glyphs point at.
     offsets = list(accumulate(map(len, map(str.encode, text)), initial=0))
-    runs = []  # (glyphs, count, clusters, index of the first character), or None: not 1:1
+    runs = []  # (glyphs, count, clusters or None: one glyph per character, first character)
     run = line.runs
     while run != ffi.NULL:
         item = run.data
@@ -296,26 +293,31 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
         count = glyphs.num_glyphs
         clusters = ffi.unpack(glyphs.log_clusters, count)
         first = bisect_left(offsets, start)
-        if (clusters == [offset - start for offset in offsets[first:first + count]]
-                and offsets[first + count:first + count + 1] == [start + item.item.length]):
+        if (offsets[first + count:first + count + 1] == [start + item.item.length]
+                and clusters == (offsets[:count] if start == 0
+                                 else [offset - start for offset in offsets[first:first + count]])):
             runs.append((glyphs, count, None, first))  # one glyph per character, in order
             if stream is not None and _wp.EMPTY in _glyph_fields(glyphs, count, 0):
                 stream = None  # a glyph not drawn (Tc would not space it): no Tc
         else:
             runs.append((glyphs, count, clusters + [item.item.length], start))
-    if stream is not None and 2 * sum(flags) > len(flags) and all(r[2] is None for r in runs):
+            stream = None  # Tc spaces glyphs, the shares belong to characters: no Tc
+    half = spacing / 2 * TO_UNITS
+    by_count = (0, int(round(half)), int(round(2 * half)))
+    if stream is not None and 2 * expandables > len(flags):
         # The share goes to every glyph by Tc (see _draw_first_line): each glyph gains what
         # differs from it, the last one nothing (Tc after it moves nothing).
         stream.stream.append(b"%.4f Tc" % spacing)  # px: the text space of WeasyPrint's text
         layout.cjk_tc = spacing
-        base = by_count[2]
-        gains = [gain - base for gain in gains[:-1]] + [0]
-        if not any(gains):
+        if expandables == len(flags):
             return  # all of it Chinese: no advance to change
+        base = by_count[2]
+        gains = [by_count[a + b] - base for a, b in zip(flags, flags[1:])] + [0]
+    else:
+        # What each character's glyph gains: the boundary after it.
+        gains = [by_count[a + b] for a, b in zip(flags, flags[1:])] + [0]
     for glyphs, count, clusters, first in runs:
         if clusters is None:
-            # The run's advances, read and written as one array (a glyph is five 32-bit
-            # fields, its advance the second), not glyph by glyph through cffi.
             advances = _glyph_fields(glyphs, count, _ADVANCE)
             advances[:] = array("i", map(add, advances.tolist(), gains[first:first + count]))
         else:
