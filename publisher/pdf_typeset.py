@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
+from itertools import accumulate
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -88,13 +89,19 @@ class TextPlan(NamedTuple):
     gap: float              # the gap's width in CSS px
     start: int = 0          # the window: text[start:end]
     end: int | None = None
+    utf8: tuple[int, ...] = ()  # each character's UTF-8 offset in text (Pango counts bytes)
 
     def slice(self, start: int, end: int | None = None) -> TextPlan:
         """The plan of ``text[start:end]`` (indices of the window)."""
         stop = self.end if end is None else self.start + end
         if self.end is not None and stop is not None:
             stop = min(stop, self.end)
-        return TextPlan(self.halt, self.left, self.right, self.keep, self.gap, self.start + start, stop)
+        return TextPlan(self.halt, self.left, self.right, self.keep, self.gap, self.start + start, stop,
+                        self.utf8)
+
+    def byte_offset(self, index: int) -> int:
+        """The UTF-8 offset of the window's character ``index`` in the window's text."""
+        return self.utf8[self.start + index] - self.utf8[self.start]
 
     def _local(self, indices: tuple[int, ...], lo: int, hi: int | None) -> list[int]:
         """The indices in ``[lo, hi)`` of the window, counted from the window's start."""
@@ -236,7 +243,8 @@ def attach_plans(root) -> None:
                                                        bisect_left(halt, offset + len(text))])
                 if halts or left or right or keep is not None:  # else WeasyPrint's own way
                     box.cjk_plan = TextPlan(halts, tuple(sorted(left)), tuple(sorted(right)), keep,
-                                            GAP_EM[size] * box.style["font_size"])
+                                            GAP_EM[size] * box.style["font_size"], utf8=tuple(
+                                                accumulate(map(len, map(str.encode, text)), initial=0)))
             offset += len(text)
 
 
@@ -351,18 +359,17 @@ def _apply(layout, justify: bool) -> None:
     if not (halts or sides or keep is not None or (justify and layout.cjk_gaps)):
         return
     drawn = layout.cjk_gaps if justify and layout.cjk_gaps else {}
-    starts = _byte_offsets(text, {*halts, *(i + 1 for i in halts), *sides, *(i + 1 for i in sides),
-                                  *([keep, n] if keep is not None else []), *(i for i in drawn if i < n)})
+    at = plan.byte_offset  # the layout's text is the window's (Pango counts bytes)
     attr_list = pango.pango_layout_get_attributes(layout.layout)
     if attr_list == ffi.NULL:
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
     for lo, hi in _runs(halts):
         attr = pango.pango_attr_font_features_new(b"halt 1")
-        attr.start_index, attr.end_index = starts[lo], starts[hi]
+        attr.start_index, attr.end_index = at(lo), at(hi)
         pango.pango_attr_list_insert(attr_list, attr)
     if keep is not None:
         attr = pango.pango_attr_allow_breaks_new(False)
-        attr.start_index, attr.end_index = starts[keep], starts[n]
+        attr.start_index, attr.end_index = at(keep), at(n)
         pango.pango_attr_list_insert(attr_list, attr)
     if not justify and plan.gap:
         # Laid out as letter spacing (see the module docstring); drawn as glyph geometry.
@@ -372,22 +379,12 @@ def _apply(layout, justify: bool) -> None:
             gapped = 2 * on_right if i == 0 else on_left + on_right
             if gapped:
                 attr = pango.pango_attr_letter_spacing_new(int(round((base + gapped * plan.gap) * _wp.TO_UNITS)))
-                attr.start_index, attr.end_index = starts[i], starts[i + 1]
+                attr.start_index, attr.end_index = at(i), at(i + 1)
                 pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(layout.layout, attr_list)
     if drawn:
         # Drawn when WeasyPrint takes the line to draw it (get_first_line), once laid out.
-        layout.cjk_draw = {starts[i]: gap for i, gap in drawn.items() if i in starts}
-
-
-def _byte_offsets(text: str, indices) -> dict[int, int]:
-    """{character index: UTF-8 offset} for the given indices of ``text`` (Pango counts bytes)."""
-    offsets, previous, size = {}, 0, 0
-    for i in sorted(indices):
-        size += len(text[previous:i].encode())
-        offsets[i] = size
-        previous = i
-    return offsets
+        layout.cjk_draw = {at(i): gap for i, gap in drawn.items() if i < n}
 
 
 def _runs(indices):

@@ -62,6 +62,15 @@ def test_slice_is_a_window():
     assert p.slice(3).slice(2, 4).gap_sides() == {0: (True, False)}  # a window of a window
 
 
+def test_byte_offsets_of_a_window():
+    # Pango counts UTF-8 bytes: a window's offsets start at its own first character.
+    text = "a中𠮷b。"
+    p = plan(utf8=(0, 1, 4, 8, 9, 12))
+    assert p.utf8[-1] == len(text.encode())
+    assert [p.slice(1).byte_offset(i) for i in range(5)] == [0, 3, 7, 8, 11]
+    assert p.slice(1).slice(1).byte_offset(1) == 4
+
+
 @pytest.mark.parametrize(("p", "length", "room", "gaps", "correction"), [
     # 用Python写 as a piece of 8: 用 (0) has its gap on the right, 写 (7) on the left.
     (plan(right={0}, left={7}), 8, None, {0: (0, 4.0), 7: (4.0, 0)}, 2.0),
