@@ -92,7 +92,6 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
-from functools import lru_cache
 from itertools import accumulate
 from operator import add
 from types import SimpleNamespace
@@ -119,8 +118,7 @@ _trim_classes: frozenset[str] = frozenset()
 _UNBREAKABLE = frozenset("\u2014\u2015\u2026\u2e3a\u2e3b")
 
 
-@lru_cache(maxsize=8192)  # asked for every character of every line laid out and drawn
-def is_expandable(char: str) -> bool:
+def _expandable(char: str) -> bool:
     """A character that takes half a justification share on each side (see the docstring)."""
     cp = ord(char)
     if cp < 0x2000 or char in _UNBREAKABLE:
@@ -130,6 +128,19 @@ def is_expandable(char: str) -> bool:
     if unicodedata.east_asian_width(char) in ("W", "F"):
         return True
     return False
+
+
+class _Answers(dict):
+    """``_expandable`` of each character, worked out once: it is asked for every character of
+    every justified line three times (the share, the boxes, the glyphs), and a dict's own
+    lookup is the cheapest call there is (``map(is_expandable, text)`` runs in C)."""
+
+    def __missing__(self, char: str) -> bool:
+        self[char] = answer = _expandable(char)
+        return answer
+
+
+is_expandable = _Answers().__getitem__  # a character that takes half a share on each side
 
 
 # --- The justification step ---------------------------------------------------------------
