@@ -20,7 +20,8 @@ replaces the two functions that do the work, with the smallest change that does 
   space between all its characters if that takes at most 0.1 em a gap, and is left short
   otherwise (a line of one character cannot be justified at all).
 * When the line is drawn (``Layout.set_text`` with ``justify=True``, then
-  ``Layout.get_first_line``), the glyph of every character gets the half shares of the
+  ``Layout.get_first_line``, in the subclass ``_add_spacing`` gives a justified box's layout,
+  so that other text pays nothing for it), the glyph of every character gets the half shares of the
   boundary after it added to its advance: ``s/2`` for each expandable character of the pair,
   so two Han characters are ``s`` further apart and a Han–Latin pair ``s/2``. WeasyPrint
   already puts its word-spacing attributes on spaces. A text box that starts or ends mid-line
@@ -203,8 +204,10 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandabl
             # The spacing is applied when the text is drawn (Layout.reactivate calls
             # set_text(justify=True)); re-using the box's layout spares a Pango layout a line.
             layout.justification_spacing = spacing
-            layout.cjk_spacing = spacing if any(flags) else 0
-            layout.cjk_expandable = expandable
+            if any(flags):
+                layout.cjk_spacing, layout.cjk_expandable = spacing, expandable
+                if type(layout) not in _justified_classes.values():
+                    layout.__class__ = _justified(type(layout))
             if layout is not box.pango_layout:
                 layout.deactivate()
                 box.pango_layout = layout
@@ -223,24 +226,37 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandabl
     return x_advance
 
 
-def _set_text(self, text, justify=False):
-    """Layout.set_text; when drawing a justified line, note the share for ``_get_first_line``."""
-    _saved["set_text"](self, text, justify)
-    spacing = getattr(self, "cjk_spacing", 0)
-    self.cjk_justify = (spacing, getattr(self, "cjk_expandable", is_expandable)) if (
-        justify and spacing and self.text) else None
+_justified_classes: dict[type, type] = {}
 
 
-def _get_first_line(self):
-    """Layout.get_first_line; the line to draw gets the justification (see the docstring)."""
-    global _drawing
-    line, index = _saved["get_first_line"](self)
-    pending = self.__dict__.get("cjk_justify")
-    if pending:
-        self.cjk_justify = None  # once per laid-out line: the edits stay on Pango's line
-        stream, _drawing = _drawing, None
-        _widen(self.text, line, *pending, stream=stream, layout=self)
-    return line, index
+def _justified(layout_class: type) -> type:
+    """``layout_class`` (WeasyPrint's Layout, or pdf_typeset's subclass of it) with the
+    justification drawn: the class ``_add_spacing`` gives the layout of a justified text box,
+    so that no other layout pays for it."""
+    try:
+        return _justified_classes[layout_class]
+    except KeyError:
+        pass
+
+    class JustifiedLayout(layout_class):
+        def set_text(self, text, justify=False):
+            """When drawing (``justify``), note the share for ``get_first_line``."""
+            super().set_text(text, justify)
+            self.cjk_justify = (self.cjk_spacing, self.cjk_expandable) if justify and self.text else None
+
+        def get_first_line(self):
+            """The line to draw gets the justification (see the module docstring)."""
+            global _drawing
+            line, index = super().get_first_line()
+            pending = self.__dict__.get("cjk_justify")
+            if pending:
+                self.cjk_justify = None  # once per laid-out line: the edits stay on Pango's line
+                stream, _drawing = _drawing, None
+                _widen(self.text, line, *pending, stream=stream, layout=self)
+            return line, index
+
+    _justified_classes[layout_class] = JustifiedLayout
+    return JustifiedLayout
 
 
 # What may not be spaced by the PDF's character spacing: emoji (a colour font's glyph is an
@@ -649,9 +665,6 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     _ADVANCE = ffi.offsetof("PangoGlyphInfo", "geometry", "width") // ffi.sizeof("int")
     _saved["justify_line"] = inline.justify_line
     _saved["text_align"] = inline.text_align
-    layout = line_break.Layout  # pdf_typeset's TypesetLayout inherits these
-    _saved["set_text"] = layout.set_text
-    _saved["get_first_line"] = layout.get_first_line
     _saved["create_layout"] = line_break.create_layout
     _saved["show_text"] = stream.Stream.show_text
     _saved["draw_first_line"] = draw_text.draw_first_line
@@ -665,8 +678,6 @@ def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
     stream.Stream.show_text = _show_text
     inline.justify_line = justify_line
     inline.text_align = _text_align
-    layout.set_text = _set_text
-    layout.get_first_line = _get_first_line
     LOGGER.debug("CJK inter-character justification installed in WeasyPrint %s",
                  weasyprint.__version__)
 
@@ -691,6 +702,4 @@ def uninstall() -> None:
         stream.Stream.show_text = saved_show_text
     inline.justify_line = _saved.pop("justify_line")
     inline.text_align = _saved.pop("text_align")
-    line_break.Layout.set_text = _saved.pop("set_text")
-    line_break.Layout.get_first_line = _saved.pop("get_first_line")
     line_break.create_layout = _saved.pop("create_layout")

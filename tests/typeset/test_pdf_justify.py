@@ -194,7 +194,7 @@ def test_install_is_idempotent_and_reversible():
 
     def current():
         # WeasyPrint's own Layout class, also while pdf_typeset's subclass stands in its place
-        return (inline.justify_line, inline.text_align, line_break.Layout.set_text,
+        return (inline.justify_line, inline.text_align,
                 line_break.create_layout, inline.split_inline_box, inline.split_inline_level,
                 stream.Stream.show_text, draw_text.draw_first_line)
 
@@ -207,6 +207,8 @@ def test_install_is_idempotent_and_reversible():
         pdf_justify.install()
         assert current() == patched
         assert patched[0] is pdf_justify.justify_line
+        # WeasyPrint's Layout is left alone: justified text gets a subclass (_add_spacing)
+        assert "JustifiedLayout" not in {c.__name__ for c in line_break.Layout.__mro__}
         assert all(p is not o for p, o in zip(patched, originals))
         pdf_justify.uninstall()
         assert current() == originals
@@ -234,12 +236,12 @@ def test_typeset_install_is_idempotent_and_reversible_and_independent_of_justify
         assert all(p is not o for p, o in zip(patched, originals))
         # WeasyPrint's Layout stays in place: only the layouts of planned text are typeset.
         assert line_break.Layout is layout
-        # Justification patches WeasyPrint's class, which the typeset subclass inherits:
-        # either can go alone.
+        # Justification subclasses the layouts of justified text (either class): either
+        # module can go alone.
         pdf_justify.uninstall()
         assert current() == patched
         pdf_justify.install()
-        assert line_break.Layout.set_text is pdf_justify._set_text
+        assert line_break.Layout is layout
         pdf_typeset.uninstall()
         assert current() == originals
         assert pdf_justify.installed()
