@@ -47,8 +47,11 @@ Long strings (URLs) keep their ``brk`` span (``word-break`` is a box property Pa
 take per range) and its gap padding, which publisher/pdf_justify.py trims at line edges.
 
 No character is inserted or removed: the PDF's text is the source text, as before. Written
-against WeasyPrint 70.0, like pdf_justify (which ``install`` expects to be installed too:
-its ``Layout.set_text`` adds the justification, this module's subclass the typesetting).
+against WeasyPrint 70.0, like pdf_justify (which ``install`` expects to be installed too).
+WeasyPrint's ``Layout`` class stays in place: the layouts made while a planned text box is
+split are of this module's subclass (``TypesetLayout``), and pdf_justify subclasses the
+layout of a justified box (either class) in turn, so text with nothing to typeset or justify
+pays nothing for either.
 """
 
 from __future__ import annotations
