@@ -93,7 +93,6 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
-from itertools import accumulate
 from operator import add
 from types import SimpleNamespace
 
@@ -309,8 +308,7 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
     expandables = sum(flags)
     if not expandables:
         return
-    # Each character's UTF-8 offset, which is what Pango's glyphs point at.
-    offsets = list(accumulate(map(len, map(str.encode, text)), initial=0))
+    offsets = pdf_typeset.utf8_offsets(text)  # what Pango's glyphs point at
     runs = []  # (glyphs, count, clusters or None: one glyph per character, first character)
     run = line.runs
     while run != ffi.NULL:
@@ -331,6 +329,7 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
             stream = None  # Tc spaces glyphs, the shares belong to characters: no Tc
     half = spacing / 2 * TO_UNITS
     by_count = (0, int(round(half)), int(round(2 * half)))
+    base = 0  # what every glyph gains without an advance of its own: Tc
     if stream is not None and 2 * expandables > len(flags):
         # The share goes to every glyph by Tc (see _draw_first_line): each glyph gains what
         # differs from it, the last one nothing (Tc after it moves nothing).
@@ -339,10 +338,8 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
         if expandables == len(flags):
             return  # all of it Chinese: no advance to change
         base = by_count[2]
-        gains = [by_count[a + b] - base for a, b in zip(flags, flags[1:])] + [0]
-    else:
-        # What each character's glyph gains: the boundary after it.
-        gains = [by_count[a + b] for a, b in zip(flags, flags[1:])] + [0]
+    # What each character's glyph gains: the boundary after it.
+    gains = [by_count[a + b] - base for a, b in zip(flags, flags[1:])] + [0]
     for glyphs, count, clusters, first in runs:
         if clusters is None:
             advances = _glyph_fields(glyphs, count, _ADVANCE)

@@ -65,7 +65,7 @@ from typing import NamedTuple
 from .typeset.spacing import GAP_EM, gap_sides, halt_indices, keep_index, latin_runs
 
 __all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halted", "custom_property",
-           "carry", "text_boxes"]
+           "carry", "text_boxes", "utf8_offsets"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -185,6 +185,11 @@ def custom_property(style, name: str) -> str:
     return "".join(getattr(t, "value", "") or "" for t in tokens or ()).strip()
 
 
+def utf8_offsets(text: str) -> list[int]:
+    """Each character's UTF-8 offset in ``text``, and the length last: Pango counts bytes."""
+    return list(accumulate(map(len, map(str.encode, text)), initial=0))
+
+
 def plan_of(box) -> TextPlan | None:
     return box.__dict__.get("cjk_plan")
 
@@ -210,8 +215,7 @@ def text_boxes(box, boxes):
 
 def attach_plans(root) -> None:
     """Give every opted-in text box of the tree its ``TextPlan`` (see the module docstring)."""
-    from weasyprint.formatting_structure import boxes
-
+    boxes = _wp.boxes
     styles: dict[int, str] = {}  # id(style) -> --cjk-typeset: text boxes share styles
 
     def mode_of(style) -> str:
@@ -246,8 +250,8 @@ def attach_plans(root) -> None:
                                                        bisect_left(halt, offset + len(text))])
                 if halts or left or right or keep is not None:  # else WeasyPrint's own way
                     box.cjk_plan = TextPlan(halts, tuple(sorted(left)), tuple(sorted(right)), keep,
-                                            GAP_EM[size] * box.style["font_size"], utf8=tuple(
-                                                accumulate(map(len, map(str.encode, text)), initial=0)))
+                                            GAP_EM[size] * box.style["font_size"],
+                                            utf8=tuple(utf8_offsets(text)))
             offset += len(text)
 
 
@@ -331,7 +335,7 @@ def _layout_class(base):
         def set_text(self, text, justify=False):
             self.cjk_draw = None
             super().set_text(text, justify)
-            if self.cjk_plan is not None and self.text:
+            if self.text:
                 _apply(self, justify)
 
         def get_first_line(self):

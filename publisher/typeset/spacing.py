@@ -50,7 +50,7 @@ from markupsafe import Markup, escape
 
 from .punctuation import is_cjk
 
-__all__ = ["to_html", "halted", "halt_indices", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM",
+__all__ = ["to_html", "halt_indices", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM",
            "CLOSING_MARKS", "OPENING_MARKS"]
 
 # Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified
@@ -88,16 +88,9 @@ def _ideographic(char: str) -> bool:
     return bool(char) and is_cjk(char) and unicodedata.category(char).startswith("L")
 
 
-def halted(text: str) -> list[bool]:
-    """For each character: is it set on half an em (``halt``; the rules above)."""
-    halt = [False] * len(text)
-    for i in halt_indices(text):
-        halt[i] = True
-    return halt
-
-
 def halt_indices(text: str) -> list[int]:
-    """The indices of ``text``'s characters set on half an em, in order (``halted``)."""
+    """The indices of ``text``'s characters set on half an em (``halt``; the rules above),
+    in order."""
     marks = [m.start() for m in _MARK.finditer(text)]  # only marks are ever halted
     if not marks:
         return []
