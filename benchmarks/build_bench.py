@@ -47,7 +47,7 @@ def peak_memory_mb(edition: Path, out: Path) -> float:
 
 
 def bench(name: str, edition: Path, runs: int) -> dict:
-    settings = load_settings(edition)
+    settings = load_settings()
     ed, settings, fonts, _ = load(edition, settings)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)

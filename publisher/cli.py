@@ -51,6 +51,12 @@ class Format(str, Enum):
     archive = "archive"
 
 
+HOUSE_HELP = ("The house file: the TOML file with publisher's settings (a folder: its "
+              "pyproject.toml). Default: $PUBLISHER_HOUSE, else the nearest pyproject.toml with "
+              "publisher settings in the working directory or its parents, else the default house.")
+_HOUSE = typer.Option("--house", help=HOUSE_HELP, metavar="FILE")
+
+
 def _report(problems: list[Problem]) -> None:
     for p in problems:
         colour = "red" if p.is_error else "yellow"
@@ -90,14 +96,16 @@ def build(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
     formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose requested outputs are all in OUT already (resumes a batch).")] = False,
-    page_size: Annotated[Optional[PageSize], typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: the house's [tool.publisher.reading].")] = None,
+    page_size: Annotated[Optional[PageSize], typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: the house's reading page_size.")] = None,
+    house: Annotated[Optional[Path], _HOUSE] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
     """Build an edition's outputs; several editions build one after the other (a backfill).
 
     In a batch, an edition that fails is reported and the next one is built; the exit code
     is 1 when any failed. Outputs are written whole or not at all, so a batch stopped midway
-    is resumed with --skip-built.
+    is resumed with --skip-built. Every edition is built with the one house (settings,
+    styles, fonts), read once: an edition never brings its own.
 
     Example: publisher build editions/xnrb-2019-10-21-xianan --out dist --format epub
     Example: publisher build editions/xnrb-2019-* --out archive-2019 --format archive --skip-built
@@ -106,17 +114,31 @@ def build(
 
     _setup_logging(verbose)
     _build_all(editions, out_dir, [f.value for f in formats] if formats else list(FORMATS), skip_built,
-               page_size.value if page_size else None)
+               house, page_size.value if page_size else None)
+
+
+def _house(house: Path | None, editions: list[Path] = ()):
+    """The run's house settings, read once (its errors end the run before anything is built)."""
+    from .config import load_settings
+
+    try:
+        return load_settings(house, editions=editions)
+    except PublisherError as exc:
+        _fail(exc)
 
 
 def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool,
-               page_size: str | None = None) -> None:
+               house: Path | None = None, page_size: str | None = None) -> None:
     """One edition: its errors end the run. Several: each is reported, then a summary."""
     from .publish import built_already
 
     signal.signal(signal.SIGTERM, _on_sigterm)
+    settings = _house(house, editions)
+    if page_size:
+        reading = settings.reading.model_copy(update={"page_size": page_size})
+        settings = settings.model_copy(update={"reading": reading})
     if len(editions) == 1 and not skip_built:
-        _build(editions[0], out_dir, chosen, page_size)
+        _build(editions[0], out_dir, chosen, settings)
         return
     failed: list[Path] = []
     skipped = 0
@@ -126,7 +148,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
             continue
         err.print(f"[{n}/{len(editions)}] {edition}", highlight=False)
         try:
-            _build(edition, out_dir, chosen, page_size)
+            _build(edition, out_dir, chosen, settings)
         except typer.Exit as stop:
             if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
                 err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
@@ -141,15 +163,10 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     out.print(summary)
 
 
-def _build(edition: Path, out_dir: Path, chosen: list[str], page_size: str | None = None) -> None:
-    from .config import load_settings
+def _build(edition: Path, out_dir: Path, chosen: list[str], settings) -> None:
     from .publish import publish
 
     try:
-        settings = load_settings(edition)
-        if page_size:
-            reading = settings.reading.model_copy(update={"page_size": page_size})
-            settings = settings.model_copy(update={"reading": reading})
         if err.is_terminal:
             with err.status("building…") as status:
                 result = publish(edition, out_dir, chosen, settings,
@@ -178,6 +195,7 @@ def archive(
     editions: Annotated[list[Path], typer.Argument(help="The edition folder(s) (each holds edition.toml).", metavar="EDITION...")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; the bag goes to OUT/<edition-id>/archive/.")] = Path("dist"),
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose bag is in OUT already (resumes a backfill).")] = False,
+    house: Annotated[Optional[Path], _HOUSE] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
     """Build an issue's archive package: a BagIt bag of PDF/A, page PDFs, ALTO, METS, NITF,
@@ -188,7 +206,7 @@ def archive(
     Example: publisher archive editions/xnrb-2019-10-21-xianan --out dist
     """
     _setup_logging(verbose)
-    _build_all(editions, out_dir, ["archive"], skip_built)
+    _build_all(editions, out_dir, ["archive"], skip_built, house)
 
 
 @app.command()
@@ -228,6 +246,7 @@ def verify(
 def check(
     path: Annotated[Path, typer.Argument(help="An edition folder, a built .epub or a built .pdf.")],
     typography: Annotated[bool, typer.Option("--typography", help="Insist on the typography counts: PATH must be a PDF.")] = False,
+    house: Annotated[Optional[Path], _HOUSE] = None,
 ) -> None:
     """Check sources or outputs and report every problem, building nothing.
 
@@ -265,8 +284,9 @@ def check(
 
     from .publish import load
 
+    settings = _house(house, [path])
     try:
-        ed, _settings, _fonts, problems = load(path)
+        ed, _settings, _fonts, problems = load(path, settings)
     except PublisherError as exc:
         _report(exc.problems)
         raise typer.Exit(1)
@@ -279,6 +299,7 @@ def check(
 def preflight(
     pdf: Annotated[Path, typer.Argument(help="The PDF to check (any PDF, not only ours).")],
     ink_limit: Annotated[Optional[int], typer.Option(help="Total ink limit in % (default: the house's).")] = None,
+    house: Annotated[Optional[Path], _HOUSE] = None,
 ) -> None:
     """Check a PDF the way a printing plant would: PDF/X key, OutputIntent, no RGB, fonts
     embedded, trim and bleed boxes, image resolution, ink coverage, rich-black text.
@@ -289,12 +310,7 @@ def preflight(
     from .printing.preflight import preflight as run
 
     if ink_limit is None:
-        from .config import load_settings
-
-        try:
-            ink_limit = load_settings().print.ink_limit
-        except PublisherError:
-            ink_limit = 300
+        ink_limit = _house(house).print.ink_limit
     report = run(pdf, ink_limit)
     colours = {"error": "red", "warning": "yellow", "ok": "green"}
     for f in report.findings:
@@ -307,6 +323,34 @@ def preflight(
               markup=True)
     if not report.passed:
         raise typer.Exit(1)
+
+
+@app.command("house")
+def house_cmd(
+    house: Annotated[Optional[Path], _HOUSE] = None,
+) -> None:
+    """Show the house a command run here would use, and why: its file, styles, fonts and
+    papers. The house is trusted: it is named or found from the working directory, never
+    brought by an edition. Exits 1 when its settings are invalid.
+
+    Example: publisher house
+    """
+    from .config import find_house, load_settings
+
+    try:
+        path, how = find_house(house)
+        settings = load_settings(path)
+    except PublisherError as exc:
+        _fail(exc)
+    fonts = settings.fonts_dir
+    out.print(f"house file  {path} ({how})", soft_wrap=True)
+    out.print(f"styles      {settings.styles_dir}", soft_wrap=True)
+    out.print(f"fonts       {fonts}{'' if fonts.is_dir() else ' (not installed: publisher fonts install)'}",
+              soft_wrap=True)
+    if settings.font_manifest.parent != fonts:
+        out.print(f"            pinned by {settings.font_manifest}", soft_wrap=True)
+    out.print(f"papers      {settings.papers_dir}{'' if settings.papers_dir.is_dir() else ' (none)'}",
+              soft_wrap=True)
 
 
 @app.command("errors")
@@ -326,36 +370,46 @@ def errors_list() -> None:
 
 @fonts_app.command("install")
 def fonts_install(
-    folder: Annotated[Optional[Path], typer.Option(help="Fonts folder (default: the house's).")] = None,
+    folder: Annotated[Optional[Path], typer.Option(help="A fonts folder holding its own fonts.toml (default: the house's fonts).")] = None,
+    house: Annotated[Optional[Path], _HOUSE] = None,
 ) -> None:
-    """Copy the pinned faces from their Debian packages into the fonts folder and verify them.
+    """Copy the pinned faces from their Debian packages into the house's fonts folder and
+    verify their checksums. The default house's faces go to the user's font folder
+    (~/.local/share/publisher/fonts, or under $XDG_DATA_HOME).
 
     Example: publisher fonts install
     """
-    from .config import load_settings
     from .fonts import install_fonts
 
     try:
-        target = folder or load_settings().fonts_dir
-        done = install_fonts(target)
+        if folder:
+            target, done = folder, install_fonts(folder)
+        else:
+            settings = _house(house)
+            target, done = settings.fonts_dir, install_fonts(settings.fonts_dir, settings.font_manifest)
     except PublisherError as exc:
         _fail(exc)
-    out.print(f"installed {', '.join(done)}" if done else "all pinned fonts present and verified")
+    out.print(f"installed {', '.join(done)} in {target}" if done
+              else f"all pinned fonts present and verified in {target}")
 
 
 @fonts_app.command("verify")
 def fonts_verify(
-    folder: Annotated[Optional[Path], typer.Option(help="Fonts folder (default: the house's).")] = None,
+    folder: Annotated[Optional[Path], typer.Option(help="A fonts folder holding its own fonts.toml (default: the house's fonts).")] = None,
+    house: Annotated[Optional[Path], _HOUSE] = None,
 ) -> None:
     """Check every declared face against its checksum.
 
     Example: publisher fonts verify
     """
-    from .config import load_settings
     from .fonts import load_fonts
 
     try:
-        fonts = load_fonts(folder or load_settings().fonts_dir)
+        if folder:
+            fonts = load_fonts(folder)
+        else:
+            settings = _house(house)
+            fonts = load_fonts(settings.fonts_dir, settings.font_manifest)
     except PublisherError as exc:
         _fail(exc)
     for face in fonts.faces:
@@ -366,7 +420,7 @@ def fonts_verify(
 
 _DATE = typer.Option("--date", help="The issue date, YYYY-MM-DD.")
 _OUT = typer.Option("--out", "-o", help="The edition folder to write, e.g. editions/<id>.")
-_PAPER = typer.Option("--paper", help="Paper id (xnrb), or a TOML file with [paper] (and [issue] number).")
+_PAPER = typer.Option("--paper", help="Paper id (xnrb: the house's papers/xnrb.toml when it has one), or a TOML file with a paper table (and the issue number).")
 _FORCE = typer.Option("--force", help="Replace an existing non-empty --out folder.")
 _STRICT = typer.Option("--strict", help="Fail on any guess, not only on problems.")
 _VERBOSE = typer.Option("--verbose", "-v", help="Also list everything recognised.")
@@ -377,8 +431,9 @@ def _run_import(kind: str, file: Path, **options) -> None:
 
     verbose = options.pop("verbose")
     _setup_logging(False)
+    settings = _house(options.pop("house"))
     try:
-        result = run_import(kind, file, **options)
+        result = run_import(kind, file, papers=settings.papers_dir, **options)
     except PublisherError as exc:
         _fail(exc)
     colour = {Level.RECOGNISED: "green", Level.GUESS: "yellow", Level.PROBLEM: "red"}
@@ -407,6 +462,7 @@ def import_text_cmd(
     encoding: Annotated[str, typer.Option("--encoding", help="utf-8 (default) or gb18030 for legacy files.")] = "utf-8",
     force: Annotated[bool, _FORCE] = False,
     strict: Annotated[bool, _STRICT] = False,
+    house: Annotated[Optional[Path], _HOUSE] = None,
     verbose: Annotated[bool, _VERBOSE] = False,
 ) -> None:
     """Import a page of plain-text copy.
@@ -414,7 +470,7 @@ def import_text_cmd(
     Example: publisher import text page3.txt --date 2019-10-21 --paper xnrb --page 3 --out editions/xnrb-2019-10-21
     """
     _run_import("text", file, out=out_dir, date=date, paper=paper, page=page, encoding=encoding,
-                force=force, strict=strict, verbose=verbose)
+                force=force, strict=strict, house=house, verbose=verbose)
 
 
 @import_app.command("json")
@@ -427,6 +483,7 @@ def import_json_cmd(
     encoding: Annotated[str, typer.Option("--encoding", help="The feed's encoding (JSON is UTF-8).")] = "utf-8",
     force: Annotated[bool, _FORCE] = False,
     strict: Annotated[bool, _STRICT] = False,
+    house: Annotated[Optional[Path], _HOUSE] = None,
     verbose: Annotated[bool, _VERBOSE] = False,
 ) -> None:
     """Import a CMS's JSON feed.
@@ -440,7 +497,7 @@ def import_json_cmd(
     except PublisherError as exc:
         _fail(exc)
     _run_import("json", file, out=out_dir, date=date, paper=paper, channel_map=cmap,
-                encoding=encoding, force=force, strict=strict, verbose=verbose)
+                encoding=encoding, force=force, strict=strict, house=house, verbose=verbose)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,25 +1,54 @@
-"""House settings: where the styles and fonts are, and the house's typographic choices.
+"""The house: which house file a run uses, and its settings, typed and strict.
 
-Settings live in ``[tool.publisher]`` of a ``pyproject.toml`` (the house file). They are
-validated once, here; paths in them are relative to that file. A newsroom keeps its own
-house file beside its styles/ and fonts/ folders; this repository's is the default.
+The house is what a newsroom owns and trusts: its settings (``[tool.publisher]`` of a TOML
+file, the house file), its styles, its fonts and its paper files. An edition brings none of
+them: the house is named (``--house FILE``, or ``$PUBLISHER_HOUSE``) or found from the
+working directory, never from an edition folder, and an edition found holding any part of
+the house is refused (``ensure_outside``). See ``find_house`` for the search rule.
+
+Settings are validated once, here, strictly (publisher.tomlfile): an unknown section or key
+is an error with its line and the nearest known name. Paths in them are relative to the
+house file. The default house ships inside the package (``publisher/house/``): it is used
+when no other is named or found, so the installed tool works outside this repository.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
+from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .errors import ConfigError, Problem
+from .tomlfile import key_lines, read_toml
 
-HOUSE_FILE = "pyproject.toml"
+HOUSE_FILE = "pyproject.toml"  # the name the working-directory search looks for
+HOUSE_TABLE = ("tool", "publisher")
+HOUSE_ENV = "PUBLISHER_HOUSE"
+FONT_MANIFEST = "fonts.toml"
+
+
+def _path(value: Any) -> Any:
+    if isinstance(value, str):
+        return Path(value)
+    return value  # a Path given by code passes, anything else fails as not a path
+
+
+def _pair(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value  # TOML arrays are lists
+
+
+# Strict: TOML has types, so "yes" is not a boolean and "3" not a number. Paths are written
+# as strings and arrays are lists: converted first.
+HousePath = Annotated[Path, BeforeValidator(_path)]
+Size = Annotated[tuple[float, float], BeforeValidator(_pair)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Typography(_Strict):
@@ -53,7 +82,7 @@ class Print(_Strict):
     """The print edition: page geometry, the grid, colour and the PDF/X flavour."""
 
     trim: Literal["broadsheet", "tabloid"] = "broadsheet"
-    trim_size: tuple[float, float] | None = None  # mm, overrides the preset: (width, height)
+    trim_size: Size | None = None  # mm, overrides the preset: (width, height)
     margins: Margins = Margins()  # mm, from the trim edge to the type area
     bleed: float = Field(3, ge=0, le=10)  # mm
     marks_offset: float = Field(3, ge=0, le=10)  # mm between the bleed edge and a crop mark
@@ -64,7 +93,7 @@ class Print(_Strict):
     body_size: float = Field(9, ge=6, le=14)  # pt; 小五 is 9 pt, 五号 10.5 pt
     line_height: float = Field(13, ge=6, le=24)  # pt
     lunar_date: bool = True  # the masthead prints the lunar date (农历)
-    output_profile: Path = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+    output_profile: HousePath = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
     output_condition: str = "Ghostscript default CMYK"  # OutputConditionIdentifier
     pdfx: Literal["PDF/X-4"] = "PDF/X-4"
     ink_limit: int = Field(300, ge=200, le=400)  # % total area coverage the preflight warns over
@@ -75,14 +104,25 @@ class Print(_Strict):
         return self.trim_size or TRIM_PRESETS[self.trim]
 
 
+class Epub(_Strict):
+    """The reader EPUB."""
+
+    vertical: bool = False  # vertical writing (竖排), pages turning right to left
+
+
 class Settings(_Strict):
-    root: Path  # folder of the house file; every relative path starts here
-    styles: Path = Path("styles")
-    fonts: Path = Path("fonts")
+    root: Path  # folder of the house file; every relative path starts here (set by publisher)
+    file: Path | None = None  # the house file itself (set by publisher)
+    styles: HousePath = Path("styles")
+    # The fonts folder: fonts.toml and the pinned files it declares. Left out: the default
+    # faces (the manifest publisher ships), installed by `publisher fonts install` into the
+    # user's font folder (user_fonts_dir).
+    fonts: HousePath | None = None
+    papers: HousePath = Path("papers")  # the house's paper files, for the importers' --paper NAME
     typography: Typography = Typography()
     reading: Reading = Reading()
     print: Print = Print()
-    extra: dict = Field(default_factory=dict)  # sections owned by later stages (print, archive)
+    epub: Epub = Epub()
 
     @property
     def styles_dir(self) -> Path:
@@ -90,48 +130,142 @@ class Settings(_Strict):
 
     @property
     def fonts_dir(self) -> Path:
-        return (self.root / self.fonts).resolve()
+        return (self.root / self.fonts).resolve() if self.fonts is not None else user_fonts_dir()
+
+    @property
+    def font_manifest(self) -> Path:
+        """The fonts.toml that pins the house's faces."""
+        if self.fonts is not None:
+            return self.fonts_dir / FONT_MANIFEST
+        return default_house_dir() / FONT_MANIFEST
+
+    @property
+    def papers_dir(self) -> Path:
+        return (self.root / self.papers).resolve()
 
     @property
     def output_profile(self) -> Path:
         return (self.root / self.print.output_profile).resolve()
 
-
-def find_house_file(start: Path | None = None) -> Path | None:
-    """The nearest pyproject.toml with a [tool.publisher] table, from ``start`` upward."""
-    candidates = []
-    if start is not None:
-        candidates.append(Path(start).resolve())
-    candidates.append(Path.cwd())
-    candidates.append(Path(__file__).resolve().parent.parent)  # this repository
-    for base in candidates:
-        for folder in (base, *base.parents):
-            path = folder / HOUSE_FILE
-            if path.is_file():
-                try:
-                    data = tomllib.loads(path.read_text("utf-8"))
-                except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-                    continue
-                if "publisher" in data.get("tool", {}):
-                    return path
-    return None
+    @property
+    def parts(self) -> dict[str, Path]:
+        """Every file and folder of the house, by what it is (for ensure_outside)."""
+        parts = {"house file": self.file or self.root, "styles": self.styles_dir,
+                 "fonts": self.fonts_dir, "papers": self.papers_dir,
+                 "output profile": self.output_profile}
+        return {what: path.resolve() for what, path in parts.items()}
 
 
-def load_settings(start: Path | None = None, house_file: Path | None = None) -> Settings:
-    path = house_file or find_house_file(start)
-    if path is None:
-        raise ConfigError(Problem("no house file found: no pyproject.toml with [tool.publisher]",
-                                  hint="run from the publisher checkout or pass --house FILE",
+# ---------------------------------------------------------------- which house
+
+
+def default_house_dir() -> Path:
+    """The default house, shipped as package data: house.toml, styles/, fonts.toml."""
+    folder = resources.files("publisher") / "house"
+    if not isinstance(folder, Path):  # e.g. a zip import: WeasyPrint and fontconfig need files
+        raise ConfigError(Problem("publisher is installed in a way its default house cannot be "
+                                  "read from (not a folder)", hint="install it with pip into a "
+                                  "virtual environment, or pass --house FILE", code="config"))
+    return folder
+
+
+def default_house_file() -> Path:
+    return default_house_dir() / "house.toml"
+
+
+def user_fonts_dir() -> Path:
+    """Where the default faces are installed for this user: $XDG_DATA_HOME/publisher/fonts
+    (~/.local/share/publisher/fonts), filled by `publisher fonts install`."""
+    base = os.environ.get("XDG_DATA_HOME", "")
+    data = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "share"
+    return data / "publisher" / "fonts"
+
+
+def find_house(house: Path | None = None, cwd: Path | None = None) -> tuple[Path, str]:
+    """The house file a run uses, and how it was chosen. The rule, first match wins:
+
+    1. ``house``: the ``--house FILE`` option (a folder means its pyproject.toml);
+    2. ``$PUBLISHER_HOUSE``, the same, for a newsroom's machines and services;
+    3. the nearest ``pyproject.toml`` with a ``[tool.publisher]`` table in the working
+       directory or one of its parents;
+    4. the default house shipped with publisher.
+
+    Never the edition folder or its parents (those are only searched when they are the
+    working directory's, and then ``ensure_outside`` refuses a house inside an edition).
+    """
+    if house is not None:
+        return _named(Path(house), "--house"), "--house"
+    if os.environ.get(HOUSE_ENV):
+        return _named(Path(os.environ[HOUSE_ENV]), f"${HOUSE_ENV}"), f"${HOUSE_ENV}"
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / HOUSE_FILE
+        if candidate.is_file() and _is_house(candidate):
+            return candidate, "found from the working directory"
+    return default_house_file(), "the default house"
+
+
+def _named(path: Path, how: str) -> Path:
+    path = path.expanduser()
+    if path.is_dir():
+        path = path / HOUSE_FILE
+    if not path.is_file():
+        raise ConfigError(Problem(f"no house file here (named by {how})", path,
+                                  hint="give the TOML file that holds [tool.publisher]",
                                   code="config"))
+    return path.resolve()
+
+
+def _is_house(path: Path) -> bool:
+    """A pyproject.toml is a house file when it has [tool.publisher]; one that does not parse
+    is taken as meant to be one if it mentions the table (its errors are then reported)."""
     try:
-        data = tomllib.loads(path.read_text("utf-8"))["tool"]["publisher"]
-    except (tomllib.TOMLDecodeError, KeyError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(Problem(f"cannot read [tool.publisher]: {exc}", path, code="config")) from None
-    known = set(Settings.model_fields) - {"root", "extra"}
-    core = {k: v for k, v in data.items() if k in known}
-    extra = {k: v for k, v in data.items() if k not in known}
-    try:
-        return Settings(root=path.parent.resolve(), extra=extra, **core)
-    except ValidationError as exc:
-        raise ConfigError([Problem(f"[tool.publisher] {'.'.join(map(str, e['loc']))}: {e['msg']}",
-                                   path, code="config") for e in exc.errors()]) from None
+        text = path.read_text("utf-8")
+        return "publisher" in tomllib.loads(text).get("tool", {})
+    except (OSError, UnicodeDecodeError):
+        return False
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return "tool.publisher" in text
+
+
+def load_settings(house: Path | None = None, *, editions: tuple[Path, ...] | list[Path] = (),
+                  cwd: Path | None = None) -> Settings:
+    """The settings of the house ``find_house`` picks, validated; refused when any part of
+    the house lies inside one of ``editions`` (the editions the run builds)."""
+    path, how = find_house(house, cwd)
+    settings = read_toml(path, Settings, table=HOUSE_TABLE, code="config",
+                         fixed={"root": path.parent.resolve(), "file": path},
+                         hint="the house file holds the settings in [tool.publisher]; "
+                              "the README's \"The house\" lists every key")
+    problems = []
+    if not settings.styles_dir.is_dir():
+        problems.append(Problem(f"the styles folder {settings.styles_dir} does not exist", path,
+                                _key_line(path, "styles"), "set styles to the house's styles folder",
+                                code="config"))
+    if settings.fonts is not None and not settings.font_manifest.is_file():
+        problems.append(Problem(f"the fonts folder {settings.fonts_dir} has no {FONT_MANIFEST}", path,
+                                _key_line(path, "fonts"), "set fonts to a folder holding fonts.toml, "
+                                "or leave it out for the default faces", code="config"))
+    if problems:
+        raise ConfigError(problems)
+    for edition in editions:
+        ensure_outside(settings, edition)
+    return settings
+
+
+def _key_line(path: Path, key: str) -> int | None:
+    return key_lines(path.read_text("utf-8")).get((*HOUSE_TABLE, key))
+
+
+def ensure_outside(settings: Settings, edition: Path) -> None:
+    """Refuse a house with a part (its file, styles, fonts, papers, output profile) inside
+    the edition folder: an edition never brings settings, styles or fonts."""
+    root = Path(edition).resolve()
+    inside = [(what, p) for what, p in settings.parts.items() if p == root or root in p.parents]
+    if inside:
+        what, part = inside[0]
+        raise ConfigError(Problem(
+            f"the house's {what} ({part}) is inside the edition folder {edition}: an edition "
+            "cannot bring its own settings, styles or fonts", settings.file,
+            hint="run from your house folder or name your house with --house FILE; "
+                 "see SECURITY.md", code="house-in-edition"))

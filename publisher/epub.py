@@ -30,7 +30,7 @@ from ebooklib import epub
 from lxml import etree
 
 from .config import Settings
-from .errors import ConfigError, Problem, Problems, RenderError
+from .errors import Problems, RenderError
 from .fonts import FALLBACK, Face, FontSet, needs_fallback
 from .model import Article, Edition, Figure, Page
 from .render import render
@@ -282,7 +282,7 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     for name, data, media_type, _ in images:
         book.add_item(_Doc(f"img-{name.split('/')[-1].replace('.', '-')}", name, media_type, data))
 
-    vertical = epub_options(settings)["vertical"]
+    vertical = settings.epub.vertical
     styles = _read_styles(settings, ["base.css", "typeset.css", "epub.css"]
                           + (["epub-vertical.css"] if vertical else []))
     texts = role_texts(edition, rendered, styles)
@@ -313,23 +313,6 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
                                 "spine_direction": vertical})
     return _rezip(raw.getvalue(), edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS},
                   fix={"EPUB/content.opf": lambda opf: _package_lang(opf, edition.paper.language)})
-
-
-def epub_options(settings: Settings) -> dict:
-    """The house's EPUB options, from ``[tool.publisher.epub]`` (kept in Settings.extra).
-
-    ``vertical`` (default false): vertical writing (竖排), pages turning right to left.
-    """
-    raw = dict(settings.extra.get("epub", {}))
-    options = {"vertical": raw.pop("vertical", False)}
-    if not isinstance(options["vertical"], bool):
-        raise ConfigError(Problem("[tool.publisher.epub] vertical must be true or false",
-                                  settings.root / "pyproject.toml", code="config"))
-    if raw:
-        raise ConfigError(Problem(f"[tool.publisher.epub] has unknown keys: {', '.join(sorted(raw))}",
-                                  settings.root / "pyproject.toml", hint="the one key is: vertical",
-                                  code="config"))
-    return options
 
 
 def _metadata(book: epub.EpubBook, edition: Edition, *, has_images: bool, has_cover: bool) -> None:

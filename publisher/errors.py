@@ -152,7 +152,8 @@ CODES: dict[str, str] = {
     "overflow": "an article does not fit its box on a print page (names article, page, lines over)",
     "underfull": "warning: columns of a print page end short of the foot (size given)",
     "print-pages": "the print layout cannot place the page's articles",
-    "config": "the house configuration ([tool.publisher]) is missing or invalid",
+    "config": "the house file is missing, or its settings ([tool.publisher]) are invalid or unknown",
+    "house-in-edition": "the house (its file, styles, fonts or papers) is inside an edition folder",
     "output-profile": "the print output profile (ICC) is missing or not CMYK",
     # outputs
     "io": "an output cannot be written (permissions, disk full)",
@@ -161,7 +162,7 @@ CODES: dict[str, str] = {
     "out-unwritable": "the output folder cannot be created or written",
     # importers
     "json": "a JSON feed is not valid JSON or does not follow feed.schema.json",
-    "paper": "the --paper file is missing or invalid",
+    "paper": "the --paper file is missing, invalid, or has an unknown table or key",
     "write-target": "the import target folder exists and is not empty (use --force)",
     "write-grammar": "imported text cannot be expressed in the edition format",
     "write-image": "an imported image cannot be copied into the edition",

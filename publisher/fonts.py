@@ -178,9 +178,10 @@ def _xml(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def read_manifest(folder: Path) -> FontSet:
-    """Parse fonts/fonts.toml without touching the font files."""
-    path = folder / MANIFEST
+def read_manifest(folder: Path, manifest: Path | None = None) -> FontSet:
+    """Parse the manifest (``folder``/fonts.toml unless given: the default house's is shipped
+    with publisher) without touching the font files, which are in ``folder``."""
+    path = manifest or folder / MANIFEST
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -237,9 +238,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_fonts(folder: Path) -> FontSet:
+def load_fonts(folder: Path, manifest: Path | None = None) -> FontSet:
     """The manifest, with every declared file present and matching its checksum."""
-    fonts = read_manifest(folder)
+    fonts = read_manifest(folder, manifest)
     problems = Problems()
     declared = {f.file for f in fonts.faces}
     for face in fonts.faces:
@@ -252,7 +253,7 @@ def load_fonts(folder: Path) -> FontSet:
                          f"(sha256 {digest[:16]}…, expected {face.sha256[:16]}…)", face.file,
                          hint="reinstall it with `publisher fonts install`, or pin the new file "
                               "deliberately in fonts/fonts.toml", code="font-checksum")
-    for extra in sorted(folder.iterdir()):
+    for extra in sorted(folder.iterdir()) if folder.is_dir() else ():
         if extra.suffix.lower() in FONT_SUFFIXES and extra.resolve() not in declared:
             problems.add(f"undeclared font file {extra.name} in the fonts folder", extra,
                          hint="declare it in fonts.toml or remove it: builds must only see pinned faces",
@@ -261,16 +262,22 @@ def load_fonts(folder: Path) -> FontSet:
     return fonts
 
 
-def install_fonts(folder: Path) -> list[str]:
+def install_fonts(folder: Path, manifest: Path | None = None) -> list[str]:
     """Copy each declared face from its Debian package location and verify it."""
-    fonts = read_manifest(folder)
+    fonts = read_manifest(folder, manifest)
+    manifest = manifest or folder / MANIFEST
     done = []
     problems = Problems()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(Problem(f"cannot create the fonts folder: {exc.strerror or exc}", folder,
+                                  code="font-missing")) from None
     for face in fonts.faces:
         if face.file.is_file() and sha256_file(face.file) == face.sha256:
             continue
         if face.source is None or not face.source.is_file():
-            problems.add(f"cannot install {face.file.name}: {face.source} not found", folder / MANIFEST,
+            problems.add(f"cannot install {face.file.name}: {face.source} not found", manifest,
                          hint=f"apt-get install {face.package}" if face.package else None,
                          code="font-missing")
             continue
@@ -279,7 +286,7 @@ def install_fonts(folder: Path) -> list[str]:
         if sha256_file(tmp) != face.sha256:
             tmp.unlink()
             problems.add(f"{face.source} does not match the pinned checksum of {face.file.name}",
-                         folder / MANIFEST, hint="the Debian package changed; review and re-pin",
+                         manifest, hint="the Debian package changed; review and re-pin",
                          code="font-checksum")
             continue
         os.replace(tmp, face.file)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings, load_settings
+from .config import Settings, ensure_outside, load_settings
 from .errors import Problem, Problems, PublisherError
 from .fonts import FontSet, check_coverage, load_fonts
 from .model import Edition
@@ -40,11 +40,13 @@ class Result:
 
 
 def load(edition_dir: Path, settings: Settings | None = None) -> tuple[Edition, Settings, FontSet, Problems]:
-    """Read and check an edition without rendering: every problem, collected."""
-    settings = settings or load_settings(edition_dir)
+    """Read and check an edition without rendering: every problem, collected. ``settings``:
+    the house's (default: the house of the working directory, see config.find_house)."""
+    settings = settings or load_settings()
+    ensure_outside(settings, edition_dir)  # an edition never brings the house
     problems = Problems()
     edition = read_edition(edition_dir, problems)
-    fonts = load_fonts(settings.fonts_dir)
+    fonts = load_fonts(settings.fonts_dir, settings.font_manifest)
     check_coverage(edition, fonts, problems)
     problems.raise_if_errors()
     return edition, settings, fonts, problems

@@ -3,6 +3,7 @@ edition built once per test session (building it is the slow part of the suite).
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -11,6 +12,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "editions" / "xnrb-2019-10-21-xianan"
+HOUSE = ROOT / "pyproject.toml"
+
+# Every test uses this repository's house, wherever pytest was started from and whatever the
+# developer's own $PUBLISHER_HOUSE says (tests/test_house.py tests the search rule itself).
+os.environ["PUBLISHER_HOUSE"] = str(HOUSE)
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,7 @@ def test_model_epub_and_print_copies_are_upright(make_edition, tmp_path):
     from publisher.config import load_settings
 
     target = tmp_path / "cmyk.jpg"
-    to_cmyk(image.path, target, check_profile(load_settings(folder).output_profile))
+    to_cmyk(image.path, target, check_profile(load_settings().output_profile))
     with Image.open(target) as im:
         assert im.mode == "CMYK" and im.getexif().get(0x0112) in (None, 1)
         assert same_picture(im.convert("RGB"), want)

@@ -54,7 +54,7 @@ def test_a_photo_without_text_alternative_is_a_build_error(every_block_dir):
     bad = dataclasses.replace(photo, body=(Figure(caption="", image=fig.image, alt=None),))
     pages[0] = dataclasses.replace(page, articles=tuple(bad if a is photo else a for a in page.articles))
     edition = dataclasses.replace(edition, pages=tuple(pages))
-    settings = load_settings(every_block_dir)
+    settings = load_settings()
     with pytest.raises(RenderError, match="neither alt text nor a caption"):
         build_epub(edition, settings, load_fonts(settings.fonts_dir))
 

@@ -20,7 +20,7 @@ MAX_EPUB_BYTES = 1_500_000
 
 @pytest.fixture(scope="module")
 def fonts(sample_dir):
-    return load_fonts(load_settings(sample_dir).fonts_dir)
+    return load_fonts(load_settings().fonts_dir)
 
 
 def embedded(epub):
@@ -77,7 +77,7 @@ def _text_all(docs, xpath):
 
 
 def _css(request):
-    styles = load_settings(request.getfixturevalue("sample_dir")).styles_dir
+    styles = load_settings().styles_dir
     return (styles / "base.css").read_text("utf-8") + (styles / "epub.css").read_text("utf-8")
 
 

@@ -116,7 +116,7 @@ def every_block_model(every_block_dir):
 
 def test_print_pages_from_the_print_layout_win(every_block_model, every_block_dir, open_epub):
     """The seam for the print layout: what it says is what the EPUB lists."""
-    settings = load_settings(every_block_dir)
+    settings = load_settings()
     fonts = load_fonts(settings.fonts_dir)
     layout = {"lead": (1,), "news": (1, 2), "photo": (1,), "briefs": (2,), "second": (2,)}
     epub = open_epub(build_epub(every_block_model, settings, fonts, print_pages=layout))

@@ -12,12 +12,13 @@ from publisher.fonts import load_fonts
 from publisher.sources import read_edition
 
 NS = {"opf": "http://www.idpf.org/2007/opf"}
+STYLES = load_settings().styles_dir
 
 
 @pytest.fixture(scope="module")
 def vertical_file(every_block_dir, tmp_path_factory):
-    settings = load_settings(every_block_dir)
-    settings = settings.model_copy(update={"extra": {**settings.extra, "epub": {"vertical": True}}})
+    settings = load_settings()
+    settings = settings.model_copy(update={"epub": settings.epub.model_copy(update={"vertical": True})})
     data = build_epub(read_edition(every_block_dir), settings, load_fonts(settings.fonts_dir))
     path = tmp_path_factory.mktemp("vertical") / "vertical.epub"
     path.write_bytes(data)
@@ -43,9 +44,13 @@ def test_horizontal_by_default(every_block):
     assert "vertical-rl" not in every_block.read("EPUB/styles/epub.css").decode()
 
 
-@pytest.mark.parametrize("option", [{"vertical": "yes"}, {"vertcal": True}])
-def test_bad_epub_options_are_refused(every_block_dir, option):
-    settings = load_settings(every_block_dir)
-    settings = settings.model_copy(update={"extra": {**settings.extra, "epub": option}})
-    with pytest.raises(ConfigError, match=r"\[tool.publisher.epub\]"):
-        build_epub(read_edition(every_block_dir), settings, load_fonts(settings.fonts_dir))
+@pytest.mark.parametrize("option, words", [('vertical = "yes"', 'vertical = "yes": input should be a valid boolean'),
+                                           ("vertcal = true", "unknown key vertcal in [tool.publisher.epub] (did you mean vertical?)")])
+def test_bad_epub_options_are_refused(tmp_path, option, words):
+    """The house file is refused when read, with the line of the bad option."""
+    house = tmp_path / "pyproject.toml"
+    house.write_text(f'[tool.publisher]\nstyles = "{STYLES}"\n\n[tool.publisher.epub]\n{option}\n', "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(house)
+    [problem] = caught.value.problems
+    assert words in problem.message and problem.where == f"{house}:5"

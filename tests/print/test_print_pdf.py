@@ -33,7 +33,7 @@ def test_outputs_are_the_issue_and_one_file_per_page(print_build):
 
 @pytest.mark.parametrize("which", [0, 1])
 def test_boxes_are_exact(print_build, which):
-    p = load_settings(SAMPLE).print
+    p = load_settings().print
     outside = p.bleed + p.marks_offset + p.marks_length
     with pikepdf.open(_files(print_build)[which]) as pdf:
         assert len(pdf.pages) == 1
@@ -60,7 +60,7 @@ def test_pdfx_version_key_and_output_intent(print_build):
             assert pdf.pdf_version >= "1.6"
             (intent,) = pdf.Root.OutputIntents
             assert intent.S == pikepdf.Name.GTS_PDFX
-            assert str(intent.OutputConditionIdentifier) == load_settings(SAMPLE).print.output_condition
+            assert str(intent.OutputConditionIdentifier) == load_settings().print.output_condition
             profile = intent.DestOutputProfile
             assert int(profile.N) == 4
             assert profile.read_bytes()[36:40] == b"acsp"  # an ICC profile

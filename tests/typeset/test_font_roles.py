@@ -26,7 +26,7 @@ from publisher.fonts import FIELD_ROLES, GENERIC, ROLES, field_texts, load_fonts
 from publisher.publish import load, publish
 from tests.conftest import SAMPLE
 
-STYLES = sorted(load_settings(SAMPLE).styles_dir.glob("*.css"))
+STYLES = sorted(load_settings().styles_dir.glob("*.css"))
 
 # one marker character per field, none of them in any template's own text
 MARKERS = {
@@ -98,7 +98,7 @@ kind = "photo"
 
 @pytest.fixture(scope="module")
 def fonts():
-    return load_fonts(load_settings(SAMPLE).fonts_dir)
+    return load_fonts(load_settings().fonts_dir)
 
 
 def _declarations():

@@ -35,7 +35,7 @@ MARGIN, WIDTH = 20.0, 95.0
 
 @pytest.fixture(scope="module")
 def fonts():
-    return load_fonts(load_settings(SAMPLE).fonts_dir)
+    return load_fonts(load_settings().fonts_dir)
 
 
 def _render(fonts, body: str, path: Path, css: str) -> Path:
@@ -141,7 +141,7 @@ def test_phone_size_sample_reading_pdf_counts_are_zero(tmp_path):
     """The sample's reading PDF at the house's phone size (90 x 160 mm): every count 0."""
     from publisher.publish import publish
 
-    settings = load_settings(SAMPLE)
+    settings = load_settings()
     settings = settings.model_copy(
         update={"reading": settings.reading.model_copy(update={"page_size": "phone"})})
     publish(SAMPLE, tmp_path, ["pdf"], settings=settings)

@@ -54,7 +54,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def fonts():
-    return load_fonts(load_settings(SAMPLE).fonts_dir)
+    return load_fonts(load_settings().fonts_dir)
 
 
 def _cmaps(fonts) -> dict[str, set[int]]:

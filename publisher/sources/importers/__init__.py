@@ -14,14 +14,15 @@ never the other way round.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 from typing import Callable
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ...errors import Problem, SourceError
+from ...errors import SourceError
 from ...model import Paper
+from ...tomlfile import read_toml
+from ..edition import PaperSchema
 from ..writer import write_edition
 from .jsonfeed import import_json
 from .plaintext import import_text
@@ -35,18 +36,19 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {"text": import_text, "json"
 def run_import(kind: str, file: Path, *, out: Path, date: dt.date | str,
                paper: str | Path | Paper | None = None, page: str | None = None,
                encoding: str = "utf-8", channel_map: dict[str, int | str] | None = None,
-               force: bool = False, strict: bool = False) -> ImportResult:
+               force: bool = False, strict: bool = False, papers: Path | None = None) -> ImportResult:
     """Import ``file`` as ``kind`` ("text" or "json") into the edition folder ``out``.
 
     ``paper`` is a paper id ("xnrb"), a TOML file with a ``[paper]`` table (and optionally
-    ``[issue]`` number/edition), or a Paper. Raises SourceError, writing nothing, when the
+    ``[issue]`` number), or a Paper. A paper id with a file ``<id>.toml`` in ``papers`` (the
+    house's papers folder) is that file. Raises SourceError, writing nothing, when the
     copy has problems, or has guesses and ``strict`` is set. Returns the result, whose
     ``report`` lists every finding (also written as ``out/import-report.txt``).
     """
     if kind not in IMPORTERS:
         raise SourceError(f"unknown import kind {kind!r}: use one of {', '.join(IMPORTERS)}")
     file = Path(file)
-    paper_id, paper_obj, issue_number = _paper_option(paper)
+    paper_id, paper_obj, issue_number = _paper_option(paper, papers)
     common = dict(date=date, paper_id=paper_id, paper=paper_obj, issue_number=issue_number,
                   encoding=encoding)
     if kind == "text":
@@ -64,26 +66,35 @@ def run_import(kind: str, file: Path, *, out: Path, date: dt.date | str,
     return result
 
 
-def _paper_option(paper: str | Path | Paper | None) -> tuple[str | None, Paper | None, int | None]:
+class _IssueDefaults(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    number: int | None = Field(default=None, ge=1)
+
+
+class PaperFile(BaseModel):
+    """A paper file (``--paper FILE``): ``[paper]`` as in edition.toml, and optionally the
+    ``[issue]`` number. Strict: an unknown table or key is an error, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    paper: PaperSchema
+    issue: _IssueDefaults = _IssueDefaults()
+
+
+def read_paper_file(path: Path) -> PaperFile:
+    return read_toml(path, PaperFile, error=SourceError, code="paper",
+                     hint="give [paper] id, name and publisher, as in edition.toml")
+
+
+def _paper_option(paper: str | Path | Paper | None,
+                  papers: Path | None = None) -> tuple[str | None, Paper | None, int | None]:
     if paper is None or isinstance(paper, Paper):
         return None, paper, None
     path = Path(paper)
+    if papers is not None and not path.suffix and (papers / f"{paper}.toml").is_file():
+        path = papers / f"{paper}.toml"  # a paper of the house
     if path.suffix == ".toml" or path.is_file():
-        from ..edition import IssueSchema, PaperSchema
-
-        try:
-            data = tomllib.loads(path.read_text("utf-8"))
-            p = PaperSchema.model_validate(data["paper"])
-            number = data.get("issue", {}).get("number")
-            if number is not None:
-                IssueSchema.model_validate({"date": dt.date(2000, 1, 1), "number": number})
-        except FileNotFoundError:
-            raise SourceError(Problem("no such paper file", path, code="paper")) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, KeyError, ValidationError) as exc:
-            raise SourceError(Problem(f"cannot read [paper] from it: {exc}", path,
-                                      hint="give [paper] id, name and publisher, as in edition.toml",
-                                      code="paper")) from None
-        return None, Paper(**p.model_dump()), number
+        found = read_paper_file(path)
+        return None, Paper(**found.paper.model_dump()), found.issue.number
     return str(paper), None, None
 
 
