@@ -50,11 +50,10 @@ def read_toml(path: Path, model: type[M], *, table: tuple[str, ...] = (), fixed:
                             hint or "fix the TOML syntax", code=code)) from None
     except RecursionError:
         raise error(Problem("invalid TOML: nested too deeply", path, hint=hint, code=code)) from None
-    for depth, name in enumerate(table):
+    for name in table:
         data = data.get(name) if isinstance(data, dict) else None
-        if not isinstance(data, dict):
-            where = "[" + ".".join(table[:depth + 1]) + "]"
-            raise error(Problem(f"no {where} table in the file", path, hint=hint, code=code))
+    if not isinstance(data, dict):
+        raise error(Problem(f"no {_section(table, ())} table in the file", path, hint=hint, code=code))
     problems = [Problem(f"unknown key {key} in {_section(table, ())} (publisher sets it itself)",
                         path, _line(key_lines(text), table, (key,)), code=code)
                 for key in fixed if key in data]
@@ -252,7 +251,8 @@ class _Scanner:
                 return
             if self.s.startswith("[[", self.i):
                 self.i += 2
-                path = self.resolve(self.keys())
+                names = self.keys()
+                path = (*self.resolve(names[:-1]), names[-1])  # a new table of this array
                 self.expect("]]")
                 index = self.arrays.get(path, -1) + 1
                 self.arrays[path] = index
