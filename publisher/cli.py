@@ -10,15 +10,19 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from .errors import Problem, PublisherError
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 app = typer.Typer(
     name="publisher",
@@ -117,7 +121,7 @@ def build(
                house, page_size.value if page_size else None)
 
 
-def _house(house: Path | None, editions: list[Path] = ()):
+def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
     """The run's house settings, read once (its errors end the run before anything is built)."""
     from .config import load_settings
 
@@ -163,7 +167,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     out.print(summary)
 
 
-def _build(edition: Path, out_dir: Path, chosen: list[str], settings) -> None:
+def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings) -> None:
     from .publish import publish
 
     try:

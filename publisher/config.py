@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -228,11 +229,11 @@ def _is_house(path: Path) -> bool:
         return "tool.publisher" in text
 
 
-def load_settings(house: Path | None = None, *, editions: tuple[Path, ...] | list[Path] = (),
+def load_settings(house: Path | None = None, *, editions: Sequence[Path] = (),
                   cwd: Path | None = None) -> Settings:
     """The settings of the house ``find_house`` picks, validated; refused when any part of
     the house lies inside one of ``editions`` (the editions the run builds)."""
-    path, how = find_house(house, cwd)
+    path, _how = find_house(house, cwd)
     settings = read_toml(path, Settings, table=HOUSE_TABLE, code="config",
                          fixed={"root": path.parent.resolve(), "file": path},
                          hint="the house file holds the settings in [tool.publisher]; "
@@ -264,8 +265,9 @@ def ensure_outside(settings: Settings, edition: Path) -> None:
     inside = [(what, p) for what, p in settings.parts.items() if p == root or root in p.parents]
     if inside:
         what, part = inside[0]
+        name = "the house file" if what == "house file" else f"the house's {what}"
         raise ConfigError(Problem(
-            f"the house's {what} ({part}) is inside the edition folder {edition}: an edition "
+            f"{name} ({part}) is inside {edition}, given as an edition folder: an edition "
             "cannot bring its own settings, styles or fonts", settings.file,
             hint="run from your house folder or name your house with --house FILE; "
                  "see SECURITY.md", code="house-in-edition"))

@@ -25,15 +25,16 @@ import logging
 import os
 import re
 import shutil
-import tomllib
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import ConfigError, Problem, Problems, RenderError
 from .model import Brief, Edition, Figure, Paragraph, RunStyle, Subhead
+from .tomlfile import key_lines, read_toml
 
 log = logging.getLogger(__name__)
 
@@ -178,38 +179,58 @@ def _xml(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class _FaceEntry(BaseModel):
+    """One ``[[face]]`` of fonts.toml. Strict: a misspelt key (``unicode_rang``) would
+    otherwise be a silently dropped limit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    role: str
+    family: str
+    file: str
+    index: int = Field(default=0, ge=0)
+    weight: int = Field(default=400, ge=100, le=900)
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    licence: str
+    package: str | None = None
+    source: str | None = None  # where `publisher fonts install` copies the file from
+    unicode_range: list[str] | None = None
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, role: str) -> str:
+        if role not in (*ROLES, FALLBACK):
+            raise ValueError(f"unknown role {role!r} (one of {', '.join(ROLES)}, {FALLBACK})")
+        return role
+
+
+class _Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    face: list[_FaceEntry] = []
+
+
 def read_manifest(folder: Path, manifest: Path | None = None) -> FontSet:
     """Parse the manifest (``folder``/fonts.toml unless given: the default house's is shipped
     with publisher) without touching the font files, which are in ``folder``."""
     path = manifest or folder / MANIFEST
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         raise ConfigError(Problem(f"no font manifest {path}", path, code="fonts",
-                                  hint="the fonts folder must declare its faces in fonts.toml")) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(Problem(f"invalid TOML: {exc}", path, code="fonts")) from None
+                                  hint="the fonts folder must declare its faces in fonts.toml"))
+    data = read_toml(path, _Manifest, code="fonts",
+                     hint="declare each face as a [[face]] table (see this repository's fonts/fonts.toml)")
     faces = []
     problems = Problems()
-    for i, entry in enumerate(data.get("face", [])):
+    for i, entry in enumerate(data.face):
         try:
-            role = entry["role"]
-            if role not in (*ROLES, FALLBACK):
-                problems.add(f"face {i + 1}: unknown role {role!r} (one of {', '.join(ROLES)}, {FALLBACK})",
-                             path,
-                             code="fonts")
-                continue
-            faces.append(Face(role=role, family=entry["family"], file=(folder / entry["file"]).resolve(),
-                              sha256=entry["sha256"].lower(), licence=entry["licence"],
-                              index=int(entry.get("index", 0)), weight=int(entry.get("weight", 400)),
-                              package=entry.get("package"),
-                              source=Path(entry["source"]) if entry.get("source") else None,
-                              ranges=_ranges(entry["unicode_range"]) if "unicode_range" in entry else None))
-        except KeyError as exc:
-            problems.add(f"face {i + 1}: missing key {exc.args[0]!r}", path, code="fonts")
+            ranges = _ranges(entry.unicode_range) if entry.unicode_range is not None else None
         except ValueError as exc:
-            problems.add(f"face {i + 1}: {exc}", path, code="fonts",
+            line = key_lines(path.read_text("utf-8-sig")).get(("face", i, "unicode_range"))
+            problems.add(f"face {i + 1}: {exc}", path, line, code="fonts",
                          hint='write each range as in CSS unicode-range: "U+3400-4DBF" or "U+3007"')
+            continue
+        faces.append(Face(role=entry.role, family=entry.family, file=(folder / entry.file).resolve(),
+                          sha256=entry.sha256.lower(), licence=entry.licence, index=entry.index,
+                          weight=entry.weight, package=entry.package,
+                          source=Path(entry.source) if entry.source else None, ranges=ranges))
     for role in ROLES:
         if not any(f.role == role for f in faces):
             problems.add(f"no face declared for role {role!r}", path, code="fonts")
@@ -217,10 +238,8 @@ def read_manifest(folder: Path, manifest: Path | None = None) -> FontSet:
     return FontSet(folder.resolve(), tuple(faces))
 
 
-def _ranges(items) -> tuple[tuple[int, int], ...]:
+def _ranges(items: list[str]) -> tuple[tuple[int, int], ...]:
     """["U+3400-4DBF", "U+3007"] -> ((0x3400, 0x4DBF), (0x3007, 0x3007))."""
-    if not isinstance(items, list):
-        raise ValueError("unicode_range must be a list of strings")
     out = []
     for item in items:
         m = re.fullmatch(r"U\+([0-9A-Fa-f]{1,6})(?:-([0-9A-Fa-f]{1,6}))?", str(item).strip())

@@ -70,15 +70,15 @@ def read_toml(path: Path, model: type[M], *, table: tuple[str, ...] = (), fixed:
 
 def read_text(path: Path, *, error: type[PublisherError] = ConfigError, code: str = "config") -> str:
     """The file's text: UTF-8, a regular file of reasonable size, or a clear problem."""
+    if not path.exists():
+        raise error(Problem("no such file", path, code=code))
+    if path.is_dir():
+        raise error(Problem("this is a folder, not a TOML file", path, code=code))
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise error(Problem("not a regular file", path, code=code))
     try:
         with path.open("rb") as f:
-            if not path.is_file():
-                raise IsADirectoryError(path)
             data = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise error(Problem("no such file", path, code=code)) from None
-    except IsADirectoryError:
-        raise error(Problem("this is a folder, not a TOML file", path, code=code)) from None
     except OSError as exc:
         raise error(Problem(f"cannot read it: {exc.strerror or exc}", path, code=code)) from None
     if len(data) > MAX_BYTES:
@@ -133,7 +133,7 @@ def _listing(where: str, known: dict[str, bool]) -> str:
 
 
 def _message(err: Any) -> str:
-    msg = str(err["msg"])
+    msg = str(err["msg"]).removeprefix("Value error, ")  # a validator's own words
     return msg[0].lower() + msg[1:] if msg else msg
 
 

@@ -310,3 +310,33 @@ def test_publisher_house_says_which_house_and_why(tmp_path):
     assert run.exit_code == 0, run.output
     assert f"house file  {named} (--house)" in run.output
     assert f"styles      {STYLES}" in run.output and f"fonts       {FONTS}" in run.output
+
+
+def test_the_font_manifest_is_strict_too(tmp_path):
+    """A misspelt key of fonts.toml (unicode_rang) would silently lift the fallback's limit."""
+    from publisher.fonts import read_manifest
+
+    text = (FONTS / "fonts.toml").read_text("utf-8")
+    (tmp_path / "fonts.toml").write_text(text.replace("unicode_range =", "unicode_rang ="), "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_manifest(tmp_path)
+    [problem] = caught.value.problems
+    assert problem.code == "fonts" and "unknown key unicode_rang in [face] (did you mean unicode_range?)" == problem.message
+    assert problem.line == text[:text.index("unicode_range =")].count("\n") + 1
+
+
+@pytest.mark.parametrize("command", [["build"], ["archive"], ["check"], ["preflight"], ["house"],
+                                     ["fonts", "install"], ["fonts", "verify"],
+                                     ["import", "text"], ["import", "json"]])
+def test_every_command_that_reads_the_house_takes_house(command):
+    run = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert run.exit_code == 0 and "--house" in run.output
+
+
+def test_preflight_reports_a_broken_house_instead_of_guessing(tmp_path):
+    path = house_file(tmp_path, "\n[tool.publisher.print]\nink_limt = 240\n")
+    pdf = tmp_path / "any.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    run = CliRunner().invoke(app, ["preflight", str(pdf), "--house", str(path)])
+    assert run.exit_code == 1
+    assert f"{path}:6: error[config]: unknown key ink_limt in [tool.publisher.print] (did you mean ink_limit?)" in run.output
