@@ -1,6 +1,7 @@
 """Strict TOML files: a file read into a typed model, or every problem of it at once.
 
-The house file (``[tool.publisher]``) and the paper files of the importers are read here.
+The house's files are read here: its settings (``[tool.publisher]``), its font manifest
+(fonts.toml) and its paper files (the importers' ``--paper``).
 Everything wrong with a file is reported together, each problem with the file, the line and
 what to do: TOML syntax, an unknown section or key (with the nearest known name: "did you
 mean print?"), a missing key, a value of the wrong type or out of range. Nothing unknown is
