@@ -6,12 +6,13 @@ from a collected heap (``gc.collect()`` first: what one build leaves is not coll
 next one's time), median of ``--runs`` each after one warm-up round:
 
 * ``full``: the build as shipped: the typeset pass (the EPUB's spans; in the PDF, halts,
-  CJK–Latin gaps and paragraph ends set by publisher/pdf_typeset.py), inter-character
-  justification (publisher/pdf_justify.py), tagged PDF/A-2a;
-* ``no typeset pass``: source text only escaped (no spans, pdf_typeset uninstalled),
+  CJK–Latin gaps and paragraph ends set by publisher/engine/typeset.py), inter-character
+  justification (publisher/engine/justify.py), tagged PDF/A-2a;
+* ``no typeset pass``: source text only escaped (no spans, engine.typeset uninstalled),
   justification still on;
-* ``no justification``: WeasyPrint's own justification step (the patch uninstalled);
-* ``no typography``: neither: what WeasyPrint gives by default;
+* ``no justification``: WeasyPrint's own justification step (engine.justify uninstalled);
+* ``no typography``: neither: what WeasyPrint gives by default (the general fixes of
+  publisher/engine/patches stay: they fix defects, they are not typography);
 * ``untagged``: full typography, but no PDF/A-2a structure tree (for scale only).
 
 The figure of issue 5 is ``full / no typography`` (target: under 1.15).
@@ -37,7 +38,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from make_big_edition import make as make_big_edition  # noqa: E402
 from markupsafe import escape  # noqa: E402
 
-from publisher import pdf, pdf_justify, pdf_typeset, render  # noqa: E402
+from publisher import engine, render  # noqa: E402
+from publisher.engine import justify, typeset  # noqa: E402
 from publisher import publish as pipeline  # noqa: E402
 from publisher.publish import load  # noqa: E402
 
@@ -45,38 +47,38 @@ from publisher.publish import load  # noqa: E402
 @contextmanager
 def typeset_off():
     """No typeset pass: source text only escaped, and WeasyPrint's layout applies none of it
-    (publisher/pdf_typeset.py uninstalled)."""
+    (publisher/engine/typeset.py uninstalled)."""
     saved = render.typeset
     render.typeset = lambda text, *args, **kwargs: escape(text or "")
-    pdf_typeset.uninstall()
+    typeset.uninstall()
     try:
         yield
     finally:
         render.typeset = saved
-        pdf_typeset.install()
+        typeset.install()
 
 
 @contextmanager
 def justify_off():
-    pdf_justify.uninstall()
+    justify.uninstall()
     try:
         yield
     finally:
-        pdf_justify.install()
+        justify.install()
 
 
 @contextmanager
 def untagged():
-    saved = pdf.render_pdf
+    saved = engine.render
 
     def render_untagged(html, **options):
         return saved(html, **{**options, "pdf_variant": None, "pdf_tags": False, "xmp": None})
 
-    pdf.render_pdf = render_untagged  # reading_render imports it from publisher.pdf per call
+    engine.render = render_untagged  # reading_render imports it from publisher.engine per call
     try:
         yield
     finally:
-        pdf.render_pdf = saved
+        engine.render = saved
 
 
 @contextmanager

@@ -12,7 +12,7 @@ Python, costs a larger share of the time than of the instructions (at the end of
 typography_cost.py).
 
 Each variant runs in a process of its own (``one`` below): it loads the edition, loads
-WeasyPrint (which installs publisher/pdf_justify.py and pdf_typeset.py), switches the variant
+WeasyPrint (which installs publisher.engine: its typeset pass and justification), switches the variant
 on and renders the reading PDF once. A process that does all of it but the render is counted
 too, and subtracted: what is left is the render alone.
 
@@ -45,11 +45,11 @@ def one(variant: str, edition_dir: str) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import typography_cost
 
-    from publisher import pdf
+    from publisher import engine
     from publisher.publish import load, reading_render
 
     edition, settings, fonts, _ = load(Path(edition_dir))
-    pdf.weasyprint(fonts)
+    engine.load(fonts)
     with typography_cost.VARIANTS["full" if variant == "load" else variant]():
         gc.collect()
         if variant != "load":

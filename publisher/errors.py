@@ -149,6 +149,7 @@ CODES: dict[str, str] = {
     "uncovered-character": "a character is in no declared font (names article, character, code point)",
     "url-refused": "a render tried to read outside the edition, styles and fonts folders",
     "render": "WeasyPrint reported a problem that would make a wrong output",
+    "engine-version": "the installed WeasyPrint or pydyf is not the version publisher's engine is pinned to",
     "overflow": "an article does not fit its box on a print page (names article, page, lines over)",
     "underfull": "warning: columns of a print page end short of the foot (size given)",
     "print-pages": "the print layout cannot place the page's articles",

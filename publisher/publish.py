@@ -132,8 +132,7 @@ def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
 def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False):
     """The reading PDF, PDF/A-2a and PDF/UA-1 (with ``layout``: where every line of it sits;
     the archive takes its pages from the print build, see ``publish``)."""
-    from .pdf import Sandbox, render_pdf
-    from .pdf_layout import Rendered, render_with_layout
+    from .engine import Sandbox, render
     from .render import reading_html, xmp_description
 
     assert edition.root is not None
@@ -144,10 +143,7 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet, layout:
                 fonts=fonts, sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
                 what="reading PDF", pdf_variant="pdf/a-2a", pdf_tags=True,
                 xmp=xmp_description(edition, pdfua=1))
-    html = reading_html(edition, settings)
-    if layout:
-        return render_with_layout(html, **args)
-    return Rendered(render_pdf(html, **args), ())
+    return render(reading_html(edition, settings), layout=layout, **args)
 
 
 def output_paths(edition_id: str, out_dir: Path, formats: Iterable[str]) -> list[Path]:

@@ -24,7 +24,7 @@ def typeset(text: str | None, spacing: str = "quarter", end: bool = False,
 
     ``end``: the text ends a paragraph (its last two letters are kept on one line).
     ``engine``: the markup is for WeasyPrint, which applies halts, gaps and paragraph ends
-    itself (publisher/pdf_typeset.py; ``to_html``'s ``engine``)."""
+    itself (publisher/engine/typeset.py; ``to_html``'s ``engine``)."""
     if not text:
         return Markup("")
     try:
@@ -40,7 +40,7 @@ def brief(item: Brief, spacing: str = "quarter", engine: bool = False) -> Markup
     The attribution is its own span (names set in 楷), so the typeset pass cannot see the
     pair "。（" across the two: squeeze it here, on the closing mark, whose face (宋) has the
     `halt` feature (LXGW WenKai has none), so the pair takes 1.5 em, not 2. (For WeasyPrint,
-    ``engine``, pdf_typeset decides halts over the whole brief and squeezes it itself.)
+    ``engine``, engine/typeset.py decides halts over the whole brief and squeezes it itself.)
     """
     text = item.text
     if not item.attribution:

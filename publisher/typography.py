@@ -38,7 +38,7 @@ How lines, body text and columns are found (the method, so the figures can be ju
   column's left edge is its lines' smallest left edge; its right edge is, unless the caller
   passes ``columns``, the rightmost end of its lines (a closing mark at the end taken on half an
   em). That is right as soon as one line of the column is flush (always the case with
-  publisher/pdf_justify.py); to judge output that was not justified, pass the real column
+  publisher/engine/justify.py); to judge output that was not justified, pass the real column
   boxes: ``columns=[(x0, x1), ...]`` in PDF points for every page, or
   ``{page_index: [(x0, x1), ...]}``.
 * **Reading order** (``_successors``): a column's text continues in the column below it unless

@@ -81,9 +81,9 @@ def test_weasyprint_subsets_with_harfbuzz():
     """Without libharfbuzz-subset0 WeasyPrint falls back to fontTools: 10x slower."""
     from publisher.config import load_settings
     from publisher.fonts import load_fonts
-    from publisher.pdf import weasyprint
+    from publisher.engine import load
 
-    wp = weasyprint(load_fonts(load_settings().fonts_dir))
+    wp = load(load_fonts(load_settings().fonts_dir))
     from weasyprint.text.ffi import harfbuzz_subset
 
     assert wp and harfbuzz_subset is not None

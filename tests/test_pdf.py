@@ -1,4 +1,4 @@
-"""The PDF layer: WeasyPrint reads only the edition, styles and fonts folders."""
+"""The engine's sandbox: WeasyPrint reads only the edition, styles and fonts folders."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from publisher.config import load_settings
 from publisher.errors import RenderError
 from publisher.fonts import load_fonts
-from publisher.pdf import Sandbox, render_pdf
+from publisher.engine import Sandbox, render
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +18,8 @@ def env():
 
 def _render(html, tmp_path, env):
     settings, fonts = env
-    return render_pdf(html, base_dir=tmp_path, stylesheets=[], fonts=fonts,
-                      sandbox=Sandbox((tmp_path.resolve(),)), what="test")
+    return render(html, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                  sandbox=Sandbox((tmp_path.resolve(),)), what="test").pdf
 
 
 @pytest.mark.parametrize("url", [
@@ -45,20 +45,3 @@ def test_files_inside_the_sandbox_are_read(tmp_path, env):
     Image.new("RGB", (10, 10), "red").save(tmp_path / "ok.png")
     pdf = _render('<html><body><img src="ok.png"></body></html>', tmp_path, env)
     assert pdf.startswith(b"%PDF") and b"/Image" in pdf
-
-
-def test_cached_page_references_follow_added_pages():
-    """pdf.py caches pydyf's page_references (tagging asked for it once per box): the cache
-    must give what pydyf computes, also after more pages are added."""
-    import pydyf
-
-    from publisher.pdf import _cache_page_references
-
-    _cache_page_references()
-    pdf = pydyf.PDF()
-    for expected_pages in (1, 2, 5):
-        while pdf.pages["Count"] < expected_pages:
-            pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
-        want = tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3])
-        assert pdf.page_references == want
-        assert len(want) == expected_pages

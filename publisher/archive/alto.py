@@ -1,7 +1,7 @@
 """ALTO v4 (4.4) text files: one per 版, with the exact position of every character.
 
 Libraries get ALTO from OCR on page scans; ours comes from the typesetter's own layout
-of the print page (``publisher.pdf_layout``, recorded by the print workers while they
+of the print page (``publisher.engine``, recorded by the print workers while they
 write each page), so every coordinate is where the text was set, not a guess.
 
 Shape of a file: ``Description`` (unit, the page PDF it describes, how it was made),
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..model import Edition
-from ..pdf_layout import TextLine, TextRun
+from ..engine import TextLine, TextRun
 from .pages import ArchivePage, Block
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"
@@ -206,7 +206,7 @@ def _line(out: list[str], line: TextLine, lid: str, styles) -> None:
             items.append("".join(parts))
         else:
             items.append(head + "/>\n")
-    if n == 0:  # a line of spaces only cannot be ALTO; pdf_layout drops those already
+    if n == 0:  # a line of spaces only cannot be ALTO; the engine drops those already
         return
     out.append(f'          <TextLine ID="{lid}"{_box(line.x, line.y, line.width, line.height)}>\n')
     out.extend(items)

@@ -2,7 +2,7 @@
 
 The archive is built from the print pages (``publisher.printing.build``): each 版 is one
 page, laid out and written once in a worker process, which also returns where every line
-and glyph of it landed (``publisher.pdf_layout.PageLayout``, pt from the trim's top left).
+and glyph of it landed (``publisher.engine.PageLayout``, pt from the trim's top left).
 ``print_pages`` pairs the 版 with those layouts and keeps what lies on the newspaper page.
 
 Blocks: consecutive lines of the same article and role, broken again where the text
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..model import Edition, Page
-from ..pdf_layout import PageLayout, TextLine
+from ..engine import PageLayout, TextLine
 
 # How a layout role shows in the archive (ALTO block, METS logical division).
 ROLE_GROUPS = {

@@ -5,7 +5,7 @@ build (``publisher.printing``), one per 版, each rendered and written once. A p
 is a press sheet: trim plus bleed plus crop marks and a slug line outside it. An archive
 page is the newspaper page: ``archival_pdf`` makes each page's MediaBox its TrimBox and
 cuts out of its content stream what was drawn outside the trim (crop marks, slug: marked
-while drawing, see ``publisher.pdf_layout.strip_outside_trim``), so nothing hides beyond
+while drawing, see ``publisher.engine.strip_outside_trim``), so nothing hides beyond
 the page edge; bleed that runs past the trim is clipped by the MediaBox, as the knife
 cuts it. The colours stay as printed (CMYK): the OutputIntent is the print's (the plant's
 CMYK profile, embedded), declared ``GTS_PDFA1``. The XMP packet is replaced by a PDF/A one
@@ -36,7 +36,7 @@ from xml.sax.saxutils import escape
 import pikepdf
 from lxml import etree
 
-from ..pdf_layout import strip_outside_trim
+from ..engine import strip_outside_trim
 from ..printing.pdfx import pdf_date
 
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"

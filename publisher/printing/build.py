@@ -8,7 +8,7 @@ page's plan decides what a later page receives. The result is one PDF/X file for
 issue and one per 版, all from the same rendered pages.
 
 With ``layout=True`` (the archive asks for it) each worker also records, while it writes
-its page, where every line and glyph landed (``publisher.pdf_layout.write_with_layout``)
+its page, where every line and glyph landed (``engine.Document.write(layout=True)``)
 and returns that ``PageLayout`` with the page's PDF: the archive's ALTO needs no second
 layout, and the page is laid out and written exactly once.
 """
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
+from ..engine import Sandbox, lay_out, load
 from ..errors import Problem, RenderError
 from ..fonts import FontSet
 from ..model import Edition
@@ -44,7 +45,7 @@ class PrintResult:
     pages: dict[str, bytes]  # file label (p01) -> that 版 alone
     warnings: list[Problem]
     # with ``layout``: per 版, in order, the text lines of its rendered page
-    # (``pdf_layout.PageLayout``: pt from the trim's top left, the trim's size); else empty
+    # (``engine.PageLayout``: pt from the trim's top left, the trim's size); else empty
     layouts: tuple = ()
 
 
@@ -61,9 +62,7 @@ class _Job:
 _JOB: _Job | None = None  # set in the parent before the pool forks
 
 
-def _sandbox(job: _Job):
-    from ..pdf import Sandbox
-
+def _sandbox(job: _Job) -> Sandbox:
     roots = (job.edition.root, job.settings.styles_dir, job.settings.fonts_dir,
              job.settings.output_profile)
     aliases = tuple((image_url(src, job.edition), cmyk) for src, cmyk in job.images.items())
@@ -75,8 +74,6 @@ def _stylesheets(job: _Job) -> list[Path]:
 
 
 def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measure]:
-    from ..pdf import layout_document
-
     t0 = time.perf_counter()
     job = _JOB
     page = next(p for p in job.edition.pages if p.number == number)
@@ -84,9 +81,8 @@ def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measu
     if not galleys:
         return {}
     html = galley_html(job.edition, job.settings, galleys, job.settings.output_profile, job.images)
-    doc = layout_document(html, base_dir=job.edition.root, stylesheets=_stylesheets(job),
-                          fonts=job.fonts, sandbox=_sandbox(job),
-                          what=f"print galleys of page {page.number}")
+    doc = lay_out(html, base_dir=job.edition.root, stylesheets=_stylesheets(job),
+                  fonts=job.fonts, sandbox=_sandbox(job), what=f"print galleys of page {page.number}")
     measures = read_measures(doc, galleys)
     log.info("page %d: galleys measured in %.2f s (process %d)", number, time.perf_counter() - t0,
              os.getpid())
@@ -95,28 +91,17 @@ def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measu
 
 def _render(plan: PagePlan):
     """The page's PDF bytes, and with ``_JOB.layout`` its ``PageLayout`` (a pair)."""
-    from ..pdf import layout_document, write_document
-    from ..pdf_layout import install_draw_hooks, write_with_layout
-
     t0 = time.perf_counter()
     job = _JOB
     what = f"print page {plan.page.number}"
     html = page_html(job.edition, job.settings, plan, job.settings.output_profile, job.images)
-    doc = layout_document(html, base_dir=job.edition.root, stylesheets=_stylesheets(job),
-                          fonts=job.fonts, sandbox=_sandbox(job), what=what)
+    doc = lay_out(html, base_dir=job.edition.root, stylesheets=_stylesheets(job),
+                  fonts=job.fonts, sandbox=_sandbox(job), what=what)
     check_overflow(doc, plan)
     t1 = time.perf_counter()
-    install_draw_hooks()  # crop marks and slug drawn as marked artifacts the archive can cut
-
-    def write() -> bytes:
-        return write_document(doc, fonts=job.fonts, sandbox=_sandbox(job), what=what,
-                              pdf_variant="pdf/x-4", uncompressed_pdf=False)
-
-    if job.layout:
-        rendered = write_with_layout(doc, write)
-        data = (rendered.pdf, rendered.pages[0])
-    else:
-        data = write()
+    # The engine draws crop marks and slug as marked artifacts the archive can cut out.
+    rendered = doc.write(layout=job.layout, pdf_variant="pdf/x-4", uncompressed_pdf=False)
+    data = (rendered.pdf, rendered.pages[0]) if job.layout else rendered.pdf
     log.info("page %d: laid out in %.2f s, written in %.2f s (process %d)", plan.page.number,
              t1 - t0, time.perf_counter() - t1, os.getpid())
     return data
@@ -152,9 +137,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         if workers > 1:
             # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
             # every worker inherits it instead of paying for the import and font setup.
-            from ..pdf import weasyprint
-
-            weasyprint(fonts)
+            load(fonts)
         pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
                 if workers > 1 else _Serial())
         try:

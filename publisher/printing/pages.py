@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
+from ..engine import Document
 from ..errors import Problem, RenderError
 from ..model import Edition, Figure, Page
 from ..render import render
 from .geometry import Geometry
 from .grid import ARTICLE_GAP, PagePlan, line_mm
 from .lunar import lunar_date_zh
-from .measure import PX_TO_MM, Galley, _find
+from .measure import GALLEY_HEIGHT, Galley
 
 PAGE_HEAD = 9.0  # mm: the 版头 band
 MASTHEAD = 48.0  # mm: the 报头 band on page 1
@@ -76,7 +77,7 @@ def _context(edition: Edition, settings: Settings, profile: Path, images: dict[P
 def galley_html(edition: Edition, settings: Settings, galleys: list[Galley], profile: Path,
                 images: dict[Path, Path]) -> str:
     width = max(g.width for g in galleys) + 10
-    return render("print/galley.html.j2", settings, engine=True, galleys=galleys, sheet=(width, 15000),
+    return render("print/galley.html.j2", settings, engine=True, galleys=galleys, sheet=(width, GALLEY_HEIGHT),
                   bleed=0, **_context(edition, settings, profile, images))
 
 
@@ -124,34 +125,27 @@ class _Shown:
         self.article = placed.item.shown
 
 
-def check_overflow(document, plan: PagePlan) -> None:
+# mm (1 CSS px): more than rounding, so a line this far past its box is a real overflow
+OVERFLOW_TOLERANCE = 25.4 / 96
+
+
+def check_overflow(document: Document, plan: PagePlan) -> None:
     """Fail if any article's text was laid out beyond its box (an extra column or below)."""
     problems = []
     sources = {p.item.article.slug: p.item.article.source for p in plan.placed}
-    for page in document.pages:
-        for box in _find(page._page_box, "box"):
-            slug = box.element.get("data-slug")
-            right = box.content_box_x() + box.width
-            bottom = box.content_box_y() + box.height
-            worst = 0.0
-            for text in _find(box, "text"):
-                for child in _descendants(text):
-                    if type(child).__name__ in ("LineBox", "BlockBox"):
-                        worst = max(worst, child.position_x + child.width - right,
-                                    child.position_y + child.height - bottom)
-            if worst > 1.0:  # px: more than rounding
-                src = sources.get(slug)
-                problems.append(Problem(
-                    f"article {slug!r} on page {plan.page.number} ran {worst * PX_TO_MM:.1f} mm "
-                    "out of its box after layout", src.path if src else None, None,
-                    "report this: the measurement and the layout disagree", code="overflow"))
+    for box in document.find("box"):
+        slug = box.get("slug")
+        right, bottom = box.content.right, box.content.bottom
+        worst = 0.0
+        for text in box.find("text"):
+            inside = list(text.descendants())
+            for rect in [b.border for b in inside] + [line for b in (text, *inside) for line in b.lines]:
+                worst = max(worst, rect.right - right, rect.bottom - bottom)
+        if worst > OVERFLOW_TOLERANCE:
+            src = sources.get(slug)
+            problems.append(Problem(
+                f"article {slug!r} on page {plan.page.number} ran {worst:.1f} mm "
+                "out of its box after layout", src.path if src else None, None,
+                "report this: the measurement and the layout disagree", code="overflow"))
     if problems:
         raise RenderError(problems)
-
-
-def _descendants(box):
-    for child in getattr(box, "children", ()):
-        yield child
-        yield from _descendants(child)
-
-

@@ -28,11 +28,11 @@ and text extraction give the source string back):
 Limitations, honestly: the CJK–Latin gap is padding on an inline box, so when a Latin run
 starts or ends a line the gap shows at the line's edge in EPUB reading systems (a quarter em
 at most, only where a line happens to start or end with a Latin run). The PDFs' markup
-(``engine=True``) has spans only for long strings (whose padding publisher/pdf_justify.py
-removes at line edges): publisher/pdf_typeset.py applies the halts, gaps and paragraph ends
+(``engine=True``) has spans only for long strings (whose padding publisher/engine/justify.py
+removes at line edges): publisher/engine/typeset.py applies the halts, gaps and paragraph ends
 from ``halt_indices``, ``latin_runs``, ``gap_sides`` and ``keep_index`` inside WeasyPrint's layout. Full-width marks at a line end
 are not trimmed here (the line breaks are not known when the markup is made): the house
-option ``line_end_marks = "half"`` does it in pdf_justify's justification step.
+option ``line_end_marks = "half"`` does it in engine.justify's justification step.
 
 * **No lone last-line character.** With ``keep_end=True`` (the text ends a paragraph) the last
   two letters, the opening marks just before them and everything after them are wrapped in
@@ -50,7 +50,7 @@ from markupsafe import Markup, escape
 
 from .punctuation import is_cjk
 
-__all__ = ["to_html", "halt_indices", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM",
+__all__ = ["to_html", "halt_indices", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM", "GAP_CLASSES",
            "CLOSING_MARKS", "OPENING_MARKS"]
 
 # Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified
@@ -64,6 +64,9 @@ _MARK = re.compile("[" + re.escape("".join(sorted(_MARKS))) + "]")
 _SPACE_CLASS = {"quarter": "4", "eighth": "8", "off": None}
 # The same house option as a width in em (the PDFs' layout engine sets the gap itself).
 GAP_EM = {"quarter": 0.25, "eighth": 0.125, "off": 0.0}
+# The classes of the gap spans: their padding is the gap (styles/typeset.css), dropped where
+# such a span starts or ends a line (publisher/engine/justify.py).
+GAP_CLASSES = frozenset(f"cl-{size}{side}" for size in _SPACE_CLASS.values() if size for side in "se")
 
 # A Latin/digit run: starts with a letter or digit, may contain spaces and ASCII marks, ends
 # with a letter, a digit, % or °. Latin-1 to Cyrillic letters count as Latin here.
@@ -200,7 +203,7 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
     ``keep_end``: ``text`` ends a paragraph; its last two letters (see ``keep_start``) are
     wrapped in ``<span class="keep-end">`` so that no last line holds a lone character.
     ``engine``: the layout engine sets the halts, the gaps and the paragraph end itself, from
-    the same functions (the PDFs: publisher/pdf_typeset.py), so only long strings get their
+    the same functions (the PDFs: publisher/engine/typeset.py), so only long strings get their
     span (``brk``, with its gap classes: a property of the box, not of characters).
     """
     text = text.unescape() if isinstance(text, Markup) else str(text)
@@ -253,6 +256,6 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
         # letters never part. A nowrap span keeps the text as it is (no character inserted,
         # extraction unchanged) and lets the reading system's line breaking move the letter
         # before it down when they do not fit. The PDFs (``engine``) get the same range as a
-        # Pango no-break attribute from publisher/pdf_typeset.py.
+        # Pango no-break attribute from publisher/engine/typeset.py.
         out += ['<span class="keep-end">', *emit(keep, len(text)), "</span>"]
     return Markup("".join(out))

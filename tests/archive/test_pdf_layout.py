@@ -1,4 +1,4 @@
-"""``pdf_layout``: one render gives the PDF and where each line of its text sits."""
+"""``engine.render(layout=True)``: one render gives the PDF and where each line of its text sits."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from publisher.config import load_settings
 from publisher.fonts import load_fonts
-from publisher.pdf import Sandbox, render_pdf
-from publisher.pdf_layout import render_with_layout
+from publisher.engine import Sandbox
+from publisher.engine import render as engine_render
 from publisher.archive.pdfa import check_pdfa
 
 HTML = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><title>t</title>
@@ -32,7 +32,7 @@ def render(tmp_path_factory):
     def go(**options):
         kw = dict(base_dir=base, stylesheets=[settings.styles_dir / "base.css"], fonts=fonts,
                   sandbox=Sandbox((base, settings.styles_dir, settings.fonts_dir)), what="test")
-        return render_with_layout(HTML, **kw, **options), render_pdf(HTML, **kw, **options)
+        return engine_render(HTML, layout=True, **kw, **options), engine_render(HTML, **kw, **options).pdf
 
     return go
 

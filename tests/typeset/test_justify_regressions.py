@@ -1,4 +1,4 @@
-"""Regressions of publisher/pdf_justify.py found by the typography measure, each rendered small.
+"""Regressions of publisher/engine/justify.py found by the typography measure, each rendered small.
 
 * A character only the fallback face has (𪚥, U+2A6A5, BabelStone Han) is a Pango run of its own
   inside a text box; the TJ arrays WeasyPrint wrote around it held empty strings, after which
@@ -8,7 +8,7 @@
   ``<span class="brief-text">``) after its opening quote, because WeasyPrint took the box for
   the line's start: ``超载、“`` ended a line.
 
-Both render through publisher.pdf with the house stylesheets and the pinned fonts, and are
+Both render through publisher.engine with the house stylesheets and the pinned fonts, and are
 judged on the PDF as read back by pdfium.
 """
 
@@ -39,13 +39,13 @@ def fonts():
 
 
 def _render(fonts, body: str, path: Path, css: str) -> Path:
-    from publisher.pdf import Sandbox, render_pdf
+    from publisher.engine import Sandbox, render
 
     html = (f'<html lang="zh-Hans"><head><meta charset="utf-8"><style>{css}</style></head>'
             f"<body>{body}</body></html>")
-    pdf = render_pdf(html, base_dir=path.parent, fonts=fonts, what="test PDF",
-                     stylesheets=[STYLES / "base.css", STYLES / "typeset.css"],
-                     sandbox=Sandbox((path.parent, STYLES, fonts.folder)))
+    pdf = render(html, base_dir=path.parent, fonts=fonts, what="test PDF",
+                 stylesheets=[STYLES / "base.css", STYLES / "typeset.css"],
+                 sandbox=Sandbox((path.parent, STYLES, fonts.folder))).pdf
     path.write_bytes(pdf)
     return path
 

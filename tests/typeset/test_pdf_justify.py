@@ -1,7 +1,8 @@
 """Chinese justification in WeasyPrint, measured on the PDF with publisher.typography.
 
-Renders long Chinese paragraphs of the seed page (after the typeset pass) with and without
-publisher.pdf_justify.install() and checks the output: no forbidden line starts or ends, every
+Renders long Chinese paragraphs of the seed page (after the typeset pass) by WeasyPrint alone
+and with publisher.engine installed (its justification, publisher/engine/justify.py, and the
+general fixes it relies on) and checks the output: no forbidden line starts or ends, every
 non-final body line flush with its column (within 0.5 pt) once installed, the same line breaks
 either way, and the text extracted from the PDF equal to the source text.
 
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # when run as a script
     sys.path.insert(0, str(ROOT))
 
-from publisher import pdf_justify, pdf_typeset  # noqa: E402
+from publisher import engine  # noqa: E402
+from publisher.engine import justify, layout, typeset  # noqa: E402
 from publisher.typeset import normalize, to_html  # noqa: E402
 from publisher.typography import measure  # noqa: E402
 
@@ -75,12 +77,12 @@ def page_html(paragraphs: list[str], extra_css: str = "") -> str:
 def render(html: str, path: Path, justified: bool) -> Path:
     import weasyprint
 
-    was = pdf_justify.installed()
-    (pdf_justify.install if justified else pdf_justify.uninstall)()
+    was = engine.installed()
+    (engine.install if justified else engine.uninstall)()
     try:
         weasyprint.HTML(string=html).write_pdf(path)
     finally:
-        (pdf_justify.install if was else pdf_justify.uninstall)()
+        (engine.install if was else engine.uninstall)()
     return path
 
 
@@ -105,7 +107,7 @@ def seed_pdfs(tmp_path_factory):
 
 
 def test_weasyprint_alone_leaves_chinese_ragged(seed_pdfs):
-    # The reason pdf_justify exists; if this fails, WeasyPrint learned CJK justification.
+    # The reason engine/justify.py exists; if this fails, WeasyPrint learned CJK justification.
     _, before, _ = seed_pdfs
     report = measure(before, columns=[COLUMN])
     assert report.justified_lines > 70
@@ -186,35 +188,39 @@ def test_stress_in_three_columns(tmp_path):
     assert report.text.replace(" ", "") == "".join(paragraphs).replace(" ", "")
 
 
-def test_install_is_idempotent_and_reversible():
+def test_justify_install_is_idempotent_and_reversible_alone():
+    """The justification goes on and off by itself, the engine's other adaptations staying
+    (engine.patching takes a replacement out of the middle of a stack: draw_first_line is
+    also wrapped by the glyph recording of engine.layout)."""
     from weasyprint.draw import text as draw_text
     from weasyprint.layout import inline
-    from weasyprint.pdf import stream
     from weasyprint.text import line_break
 
     def current():
-        return (inline.justify_line, inline.text_align,
-                line_break.create_layout, inline.split_inline_box, inline.split_inline_level,
-                stream.Stream.show_text, draw_text.draw_first_line)
+        return inline.justify_line, inline.text_align, draw_text.draw_first_line
 
-    was = pdf_justify.installed()
-    pdf_justify.uninstall()
-    originals = current()
-    layout_methods = dict(vars(line_break.Layout))
+    was = engine.installed()
+    engine.install()
     try:
-        pdf_justify.install()
-        patched = current()
-        pdf_justify.install()
-        assert current() == patched
-        assert patched[0] is pdf_justify.justify_line
+        with_all = current()
+        justify.uninstall()
+        assert not justify.installed() and typeset.installed()
+        without = current()
+        assert without[0] is justify.replacements()[0].original  # WeasyPrint's own
+        # the glyph recording stays on top, now wrapping WeasyPrint's own drawing
+        assert without[2] is with_all[2] is layout.draw_first_line
+        assert layout.replacements()[0].original is justify.replacements()[2].original
+        layout_methods = dict(vars(line_break.Layout))
+        justify.install()
+        justify.install()
+        assert justify.installed() and current()[:2] == with_all[:2]
+        assert current()[0] is justify.justify_line
         # WeasyPrint's Layout is left alone: justified text gets a subclass (_add_spacing)
         assert dict(vars(line_break.Layout)) == layout_methods
-        assert all(p is not o for p, o in zip(patched, originals))
-        pdf_justify.uninstall()
-        assert current() == originals
-        assert "show_text" not in vars(stream.Stream)  # pydyf's, inherited, as before
     finally:
-        (pdf_justify.install if was else pdf_justify.uninstall)()
+        engine.uninstall()
+        if was:
+            engine.install()
 
 
 def test_typeset_install_is_idempotent_and_reversible_and_independent_of_justify():
@@ -225,50 +231,36 @@ def test_typeset_install_is_idempotent_and_reversible_and_independent_of_justify
     def current():
         return document.build_formatting_structure, inline.split_text_box
 
-    was = pdf_typeset.installed(), pdf_justify.installed()
-    pdf_typeset.uninstall()
-    originals, layout = current(), line_break.Layout
+    was = engine.installed()
+    engine.uninstall()
+    originals, layout_class = current(), line_break.Layout
     try:
-        pdf_typeset.install()
+        typeset.install()
         patched = current()
-        pdf_typeset.install()
+        typeset.install()
         assert current() == patched
         assert all(p is not o for p, o in zip(patched, originals))
         # WeasyPrint's Layout stays in place: only the layouts of planned text are typeset.
-        assert line_break.Layout is layout
+        assert line_break.Layout is layout_class
         # Justification subclasses the layouts of justified text (either class): either
         # module can go alone.
-        pdf_justify.uninstall()
+        justify.install()
         assert current() == patched
-        pdf_justify.install()
-        assert line_break.Layout is layout
-        pdf_typeset.uninstall()
+        justify.uninstall()
+        assert line_break.Layout is layout_class
+        justify.install()
+        typeset.uninstall()
         assert current() == originals
-        assert pdf_justify.installed()
+        assert justify.installed()
     finally:
-        (pdf_typeset.install if was[0] else pdf_typeset.uninstall)()
-        (pdf_justify.install if was[1] else pdf_justify.uninstall)()
-
-
-def test_install_refuses_another_weasyprint(monkeypatch):
-    import weasyprint
-
-    was = pdf_justify.installed()
-    pdf_justify.uninstall()
-    monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    try:
-        with pytest.raises(RuntimeError, match="70.0"):
-            pdf_justify.install()
-        assert not pdf_justify.installed()
-    finally:
-        monkeypatch.undo()
+        engine.uninstall()
         if was:
-            pdf_justify.install()
+            engine.install()
 
 
 def test_expandable_characters():
-    assert all(map(pdf_justify.is_expandable, "中𠮷，。“”（）《》、"))
-    assert not any(map(pdf_justify.is_expandable, "aZ1 %—…·"))
+    assert all(map(justify.is_expandable, "中𠮷，。“”（）《》、"))
+    assert not any(map(justify.is_expandable, "aZ1 %—…·"))
 
 
 # --- Benchmark (not a test: no timed assertions) ---------------------------------------------
@@ -280,7 +272,7 @@ def benchmark(runs: int = 5) -> None:
 
     paragraphs = seed_paragraphs()
     html = page_html(paragraphs)
-    modes = (("WeasyPrint alone", False), ("with pdf_justify", True))
+    modes = (("WeasyPrint alone", False), ("with publisher.engine", True))
     times: dict[bool, list[float]] = {False: [], True: []}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -299,13 +291,13 @@ def benchmark(runs: int = 5) -> None:
             print(f"{'':18} median write_pdf CPU {statistics.median(times[justified]):.3f} s"
                   f"  ({', '.join(f'{t:.3f}' for t in times[justified])})")
     cost = statistics.median(times[True]) / statistics.median(times[False]) - 1
-    print(f"time cost of pdf_justify: {cost:+.1%}")
+    print(f"time cost of publisher.engine: {cost:+.1%}")
     print("weasyprint", weasyprint.__version__, "| fc-match:",
           subprocess.run(["fc-match", "Noto Serif CJK SC"], capture_output=True, text=True).stdout.strip())
 
 
 def picture(path: Path) -> None:
-    """Side by side, the same paragraphs set by WeasyPrint alone and with pdf_justify."""
+    """Side by side, the same paragraphs set by WeasyPrint alone and with publisher.engine."""
     import tempfile
 
     import pypdfium2 as pdfium
@@ -330,7 +322,7 @@ def picture(path: Path) -> None:
     out.paste(images[0], (0, 0))
     out.paste(images[1], (images[0].width + 30, 0))
     out.save(path, optimize=True)
-    print(f"wrote {path}: left WeasyPrint 70.0 alone, right with publisher.pdf_justify")
+    print(f"wrote {path}: left WeasyPrint 70.0 alone, right with publisher.engine")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""publisher/pdf_typeset.py: the typeset pass's halts, CJK–Latin gaps and paragraph ends set by
+"""publisher/engine/typeset.py: the typeset pass's halts, CJK–Latin gaps and paragraph ends set by
 WeasyPrint's text layout from the text, with no spans in the PDFs' markup.
 
 The render tests read the PDF back with pypdfium2 (publisher.typography) and compare with the
@@ -16,8 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from publisher import pdf_justify, pdf_typeset  # noqa: E402
-from publisher.pdf_typeset import TextPlan, utf8_offsets  # noqa: E402
+from publisher import engine  # noqa: E402
+from publisher.engine.typeset import TextPlan, utf8_offsets  # noqa: E402
 from publisher.typeset import normalize, to_html  # noqa: E402
 from publisher.typography import _lines, _read_chars, measure  # noqa: E402
 
@@ -136,14 +136,13 @@ def engine_html(paragraphs, extra_css="") -> str:
 def write(html: str, path: Path) -> Path:
     import weasyprint
 
-    was = pdf_justify.installed(), pdf_typeset.installed()
-    pdf_justify.install()
-    pdf_typeset.install()
+    was = engine.installed()
+    engine.install()
     try:
         weasyprint.HTML(string=html).write_pdf(path)
     finally:
-        (pdf_typeset.install if was[1] else pdf_typeset.uninstall)()
-        (pdf_justify.install if was[0] else pdf_justify.uninstall)()
+        if not was:
+            engine.uninstall()
     return path
 
 
@@ -236,7 +235,7 @@ def test_gap_never_at_a_line_edge(tmp_path):
     # A 10 em column: the first line is ten Han characters and breaks where the Latin run
     # starts, so its gap would stand at the line's end and the next line's start: it does not,
     # and the line still holds its ten characters (Pango needed room for the gap's letter
-    # spacing to fit 十: pdf_typeset tries again with it). Set as the span markup sets it.
+    # spacing to fit 十: engine/typeset.py tries again with it). Set as the span markup sets it.
     css = ("@page { size: 80mm 60mm; margin: 10mm; } article, body > p { width: 10em; }"
            " p { text-indent: 0; }")
     text = "一二三四五六七八九十ABCD二三四五六七八九十一二三四五六七八九十。"
@@ -267,7 +266,7 @@ def test_paragraph_end_is_kept_by_the_engine(tmp_path):
 
 @render_needs_fonts
 def test_flush_to_a_tenth_of_a_point(both):
-    # The glyph adjustments are rounded with error diffusion (pdf_justify._DiffusedInt): a
+    # The glyph adjustments are rounded with error diffusion (engine/patches/diffused_rounding.py): a
     # justified line ends where Pango put it, not up to 0.4 pt short.
     _, _, engine = both
     rights = []

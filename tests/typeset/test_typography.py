@@ -91,15 +91,15 @@ LONE = ("咸安区外学内创以党建引领小区治理把城市居民小区�
 
 
 def _justified_pdf(tmp_path, body):
-    from publisher import pdf_justify
+    from publisher import engine
 
-    was = pdf_justify.installed()
-    pdf_justify.install()
+    was = engine.installed()
+    engine.install()
     try:
         return pdf(tmp_path, body)
     finally:
         if not was:
-            pdf_justify.uninstall()
+            engine.uninstall()
 
 
 def test_lone_last_character_is_counted_and_kept_away(tmp_path):

@@ -34,7 +34,8 @@ replaces the two functions that do the work, with the smallest change that does 
   drawn with the PDF's character spacing ``Tc`` set to ``s``, and only the glyphs that gain
   something else (a Latin letter or digit, a space) get their advance changed, by the
   difference (``_draw_first_line``). Without it every glyph of a justified line had an
-  adjustment of its own in the TJ array, rounded (``_diffused_int``) and written one by one.
+  adjustment of its own in the TJ array, rounded (patches/diffused_rounding.py) and written one
+  by one.
 
 No character is inserted: the PDF holds the source text and positioning only, so copy, search
 and text extraction give the original string (extractors may still *synthesise* spaces where
@@ -45,44 +46,30 @@ property ``--line-end-marks: half`` (the house option ``line_end_marks`` writes 
 element): ``text_align`` is wrapped to let such a line's last closing mark hang its blank half
 past the column edge (``line_end_hang``). The default, ``full``, changes nothing.
 
-``word-break: break-all`` is made to work as CSS Text 3 says (``_create_layout``): WeasyPrint 70
-breaks such text anywhere only once a line overflows, so a URL still broke at its slashes and
-left short lines in narrow columns.
+A second, separate adjustment is publisher-specific: the CJK–Latin gap of
+publisher/typeset/spacing.py is inline padding on a span (``GAP_CLASSES``), which should not
+show at a line's start or end; ``text_align`` is wrapped to drop that padding where such a
+span starts or ends a line, before the line is aligned (``trim_edge_gaps``).
 
-Two WeasyPrint defects that broke the measured typography are worked around here as well, each
-where it happens: ``_split_inline_level`` tells a text box inside an inline box that it does
-not start the line when something precedes it (WeasyPrint took every text box of the line's
-first inline box for the line's start, so ``overflow-wrap: anywhere`` cut it after an opening
-quote or before a pause mark), and ``_show_text`` writes TJ arrays without the empty strings
-that made pdfium (Chromium's viewer, and publisher.typography) drop the adjustment after a
-font change inside a text box: a character from the fallback face lost half its share.
-
-A second, separate adjustment (``trim_classes``) is publisher-specific: the CJK–Latin gap of
-publisher/typeset/spacing.py is inline padding on a span, which should not show at a line's
-start or end; ``text_align`` is wrapped to drop that padding where such a span starts or ends a
-line, before the line is aligned. It only acts on elements with the given classes.
+The general WeasyPrint defects this typography ran into (TJ arrays with empty strings,
+truncated glyph adjustments, ``word-break: break-all``, line starts inside inline boxes) are
+fixed apart from it, one module each, in publisher/engine/patches/.
 
 Pinned version and upstream
 ---------------------------
-Written against WeasyPrint 70.0 (pinned exactly in pyproject.toml); ``install`` refuses any
-other version rather than patch code it was not tested with. The new ``justify_line`` keeps the
-original's signature and falls back to it for right-to-left lines, and the ``set_text`` and
-``get_first_line`` changes are additive, so the same code could be offered upstream as the ``text-justify: auto`` /
-``inter-character`` behaviour for CJK (where it would live in inline.py and line_break.py
-instead of being patched in). Upstream, the ``int()`` in draw/text.py that truncates each
-glyph's adjustment would better carry its remainder: with every glyph of a justified line
-adjusted alike, the same fraction was lost on each and long lines ended up to 0.4 pt short;
-``_diffused_int`` does it here (lines end within 0.03 pt of the column edge on the sample's
-reading PDF). The ``break-all`` fix (WRAP_CHAR when laying out such text) is a bug fix that
-belongs in line_break.create_layout upstream as it stands; the padding allowance in it is the
-workaround for an inline box's left padding that split_inline_box does not subtract, which
-upstream should fix where it happens.
+Written against WeasyPrint 70.0 (``publisher.engine.install`` refuses any other version rather
+than patch code it was not tested with; docs/weasyprint-patches.md lists what is touched).
+The new ``justify_line`` keeps the original's signature and falls back to it for right-to-left
+lines, and the ``set_text`` and ``get_first_line`` changes are additive (a subclass of the
+layout of a justified text box), so the same code could be offered upstream as the
+``text-justify: auto`` / ``inter-character`` behaviour for CJK (where it would live in
+inline.py and line_break.py instead of being patched in).
 
 Cost: benchmarks/typography_cost.py times the default build with and without the typography
 (16 pages, EPUB + reading PDF); benchmarks/typography_instructions.py counts the reading
 PDF's render in instructions (callgrind), the steadier figure to compare changes by. Most of
 what is left is Python per line: the share per line, the glyph runs read once per line
-(``_widen``), the Pango attributes of publisher/pdf_typeset.py.
+(``_widen``), the Pango attributes of publisher/engine/typeset.py.
 See tests/typeset/test_pdf_justify.py, which also prints the flush figures when run as a script.
 """
 
@@ -96,23 +83,20 @@ from bisect import bisect_left, bisect_right
 from operator import add
 from types import SimpleNamespace
 
-from . import pdf_typeset
+from ..typeset.spacing import GAP_CLASSES
+from . import typeset
+from .patching import Replacement
 
-__all__ = ["install", "installed", "uninstall", "is_expandable", "line_end_hang", "WEASYPRINT_VERSION"]
+__all__ = ["install", "installed", "uninstall", "replacements", "is_expandable", "line_end_hang"]
 
 LOGGER = logging.getLogger(__name__)
 
-WEASYPRINT_VERSION = "70.0"
-DEFAULT_TRIM_CLASSES = frozenset({"cl-4s", "cl-4e", "cl-8s", "cl-8e"})
 # The widest letter spacing (in em) the fallback may give to a line without CJK gaps or spaces.
 MAX_LATIN_SPACING = 0.1
-CJK_LATIN_GAP = 0.25  # em: the widest gap padding of publisher/typeset/spacing.py
 
-_saved: dict[str, object] = {}
-# WeasyPrint's modules and functions that the hot paths use, bound by ``install`` (WeasyPrint
-# is imported only once publisher.pdf has pointed fontconfig at the pinned fonts).
+# WeasyPrint's modules and functions that the hot paths use, bound by ``replacements`` (WeasyPrint
+# is imported only once publisher.engine has pointed fontconfig at the pinned fonts).
 _wp = SimpleNamespace()
-_trim_classes: frozenset[str] = frozenset()
 
 # Not expandable although full width: the two halves of —— and …… must stay joined.
 _UNBREAKABLE = frozenset("\u2014\u2015\u2026\u2e3a\u2e3b")
@@ -149,8 +133,8 @@ def justify_line(context, line, extra_width):
     """Spread ``extra_width`` over the spaces and CJK gaps of ``line`` (replaces WeasyPrint's)."""
     boxes = _wp.boxes
     if line.style["direction"] == "rtl":
-        return _saved["justify_line"](context, line, extra_width)
-    texts = [box for box in pdf_typeset.text_boxes(line, boxes) if box.text]
+        return _replacements[0].original(context, line, extra_width)
+    texts = [box for box in typeset.text_boxes(line, boxes) if box.text]
     if not texts:
         return None
     for expandable in (is_expandable, _any_character):
@@ -178,7 +162,6 @@ def _any_character(char: str) -> bool:
 
 def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandable):
     """Like WeasyPrint's add_word_spacing, with CJK characters expandable too."""
-    create_layout = _wp.create_layout
     if isinstance(box, boxes.TextBox):
         text = box.text
         if not text:
@@ -197,9 +180,9 @@ def _add_spacing(context, box, spacing, x_advance, first, last, boxes, expandabl
         if inside:
             layout = box.pango_layout
             if layout is None or layout.text != text:
-                layout = create_layout(text, box.style, context, max_width=None,
+                layout = _wp.line_break.create_layout(text, box.style, context, max_width=None,
                                        justification_spacing=0)
-                pdf_typeset.carry(box, layout)
+                typeset.carry(box, layout)
             # The spacing is applied when the text is drawn (Layout.reactivate calls
             # set_text(justify=True)); re-using the box's layout spares a Pango layout a line.
             layout.justification_spacing = spacing
@@ -229,7 +212,7 @@ _justified_classes: dict[type, type] = {}
 
 
 def _justified(layout_class: type) -> type:
-    """``layout_class`` (WeasyPrint's Layout, or pdf_typeset's subclass of it) with the
+    """``layout_class`` (WeasyPrint's Layout, or engine.typeset's subclass of it) with the
     justification drawn: the class ``_add_spacing`` gives the layout of a justified text box,
     so that no other layout pays for it."""
     try:
@@ -282,17 +265,17 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     it writes any glyph): only where every glyph is one character (Tc spaces glyphs, the
     shares belong to characters) and most characters are expandable. ``layout.cjk_tc`` keeps
     the spacing for those who read glyph positions off the drawn layout
-    (publisher/pdf_layout.py, the archive's ALTO): Pango's glyphs do not have it.
+    (publisher/engine/layout.py, the archive's ALTO): Pango's glyphs do not have it.
     """
     global _drawing
     layout = textbox.pango_layout
     layout.cjk_tc = 0.0
     if not (layout.__dict__.get("cjk_justify") and text_overflow != "ellipsis"
             and block_ellipsis == "none" and not _NO_TC.search(layout.text)):
-        return _saved["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
+        return _replacements[2].original(stream, textbox, text_overflow, block_ellipsis, matrix)
     _drawing = stream
     try:
-        return _saved["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
+        return _replacements[2].original(stream, textbox, text_overflow, block_ellipsis, matrix)
     finally:
         _drawing = None
         if layout.cjk_tc:
@@ -308,7 +291,7 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
     expandables = sum(flags)
     if not expandables:
         return
-    offsets = pdf_typeset.utf8_offsets(text)  # what Pango's glyphs point at
+    offsets = typeset.utf8_offsets(text)  # what Pango's glyphs point at
     runs = []  # (glyphs, count, clusters or None: one glyph per character, first character)
     run = line.runs
     while run != ffi.NULL:
@@ -386,10 +369,10 @@ def _widen_clusters(glyphs, count, clusters, start, offsets, gains) -> None:
 
 def _has_trim_class(box) -> bool:
     element = getattr(box, "element", None)
-    if element is None or not _trim_classes:
+    if element is None:
         return False
     classes = (element.get("class") or "").split()
-    return bool(_trim_classes.intersection(classes))
+    return bool(GAP_CLASSES.intersection(classes))
 
 
 def _edge_chain(line, boxes, end: bool):
@@ -412,7 +395,7 @@ def trim_edge_gaps(line) -> None:
     """Drop the start (end) padding of a trim-class span that starts (ends) ``line``."""
     boxes = _wp.boxes
     children = line.children
-    if not (_trim_classes and children):
+    if not children:
         return
     first, last = children[0], children[-1]
     if (isinstance(first, boxes.TextBox) and first.text
@@ -458,17 +441,17 @@ def line_end_hang(line) -> float:
     the eye sees it, and no character moves to another line (line breaks are not changed).
     A mark already on half an em (``halt``, in a squeezed pair) is left alone.
     """
-    if pdf_typeset.custom_property(line.style, "__line_end_marks") != "half":
+    if typeset.custom_property(line.style, "__line_end_marks") != "half":
         return 0.0
     boxes = _wp.boxes
-    texts = [box for box in pdf_typeset.text_boxes(line, boxes) if box.text]
+    texts = [box for box in typeset.text_boxes(line, boxes) if box.text]
     if not texts or texts[-1].text[-1] not in _CLOSING:
         return 0.0
     style = texts[-1].style
     features = style["font_feature_settings"]
     if features != "normal" and ("halt", 1) in tuple(features):
         return 0.0
-    if pdf_typeset.is_halted(texts[-1], -1):
+    if typeset.is_halted(texts[-1], -1):
         return 0.0
     return style["font_size"] / 2
 
@@ -479,7 +462,7 @@ def _text_align(context, line, available_width, last):
     if not last and line.style["text_align_all"] == "justify":
         # The hanging half widens what the line is justified to (see line_end_hang).
         hang = line_end_hang(line)
-    offset = _saved["text_align"](context, line, available_width + hang, last)
+    offset = _replacements[1].original(context, line, available_width + hang, last)
     if hang and line.width > available_width:
         # As CSS hanging punctuation: the hanging half is outside the line box, which stays
         # as wide as the column (the text box inside it does not).
@@ -487,216 +470,48 @@ def _text_align(context, line, available_width, last):
     return offset
 
 
-# --- word-break: break-all, as CSS Text 3 defines it ----------------------------------------
-
-def _create_layout(text, style, context, max_width, justification_spacing):
-    """line_break.create_layout, with Pango wrapping at any character for ``word-break:
-    break-all``.
-
-    WeasyPrint 70 only breaks such text anywhere when its first line overflows; otherwise Pango
-    breaks it at its usual opportunities (after / and - in a URL), which leaves each line of a
-    URL in a narrow column short by up to a path segment, too much to justify. CSS says
-    break-all text may break between any two typographic letter units, so the line fills.
-    publisher/typeset/spacing.py puts the property on URLs and other long strings only.
-    """
-    layout = _saved["create_layout"](text, style, context, max_width, justification_spacing)
-    if style["word_break"] == "break-all" and max_width is not None and 0 < max_width < 2 ** 21:
-        from weasyprint.text.constants import PANGO_WRAP_MODE
-        from weasyprint.text.ffi import TO_UNITS, pango
-
-        pango.pango_layout_set_wrap(layout.layout, PANGO_WRAP_MODE["WRAP_CHAR"])
-        # WeasyPrint 70 gives the text of an inline box that does not start the line the
-        # width left *before* the box's left padding (the CJK–Latin gap, at most 1/4 em):
-        # a line that Pango fills to the last character then overflows by that padding and
-        # the whole box moves to the next line. Wrap that much earlier; justification
-        # spreads the difference.
-        width = max(0.0, max_width - CJK_LATIN_GAP * style["font_size"])
-        pango.pango_layout_set_width(layout.layout, int(width * TO_UNITS))
-    return layout
-
-
-# --- overflow-wrap only where a line starts, inside inline boxes too ------------------------
-
-# Per line being laid out (keyed by the id of WeasyPrint's ``line_children`` list, one per
-# attempt at a line and alive while it is laid out): where text or an atomic box was placed.
-_line_content: dict[int, list[float]] = {}
-
-
-# Where split_inline_box and split_inline_level take ``position_x`` and ``line_children`` among
-# the arguments after ``context`` and ``box`` (WeasyPrint passes them all by position).
-_POSITION_X, _LINE_CHILDREN = 0, 9
-
-
-def _split_inline_box(context, box, *args):
-    """inline.split_inline_box, opening (and closing) the record of a line's content."""
-    if not isinstance(box, _wp.boxes.LineBox):
-        return _saved["split_inline_box"](context, box, *args)
-    key = id(args[_LINE_CHILDREN])
-    _line_content[key] = []
-    try:
-        return _saved["split_inline_box"](context, box, *args)
-    finally:
-        _line_content.pop(key, None)
-
-
-def _split_inline_level(context, box, *args):
-    """inline.split_inline_level, telling a text box inside an inline box that it does not
-    start the line when something was placed before it.
-
-    WeasyPrint 70 decides that a text box starts its line when ``line_children`` is empty, and
-    that list only gets the line box's own children once each is done: every text box inside
-    the line's first inline box (a brief is ``<li><span class="brief-text">…``; the halt and gap
-    spans of publisher/typeset/spacing.py split its text into several boxes) is taken for the
-    line's start. There ``overflow-wrap: anywhere`` (base.css, ``.zh-text``) lets
-    split_first_line break the box at any character when its first unbreakable piece does not
-    fit the rest of the line, instead of going back to the previous break opportunity: after
-    ``超载<span class="halt">、</span>``, the box ``“四好农村路…`` was cut after “ (a line
-    ending with an opening quote, forbidden), and a box starting ``好，`` would be cut before ，
-    (a line starting with a pause mark). Telling the box the truth (a non-empty list: the only
-    thing WeasyPrint reads in it for a text box) makes the line break where Pango allows,
-    before 载. CSS Text 3 allows ``anywhere`` only "if there are no otherwise-acceptable break
-    points in the line", which is what WeasyPrint means by its test; upstream, split_inline_box
-    would pass the fact down instead of the list.
-    """
-    placed = _line_content.get(id(args[_LINE_CHILDREN]))
-    if placed is None:
-        return _saved["split_inline_level"](context, box, *args)
-    position_x = args[_POSITION_X]
-    if (placed and not args[_LINE_CHILDREN] and isinstance(box, _wp.boxes.TextBox)
-            and any(x < position_x - 1e-3 for x in placed)):
-        args = (*args[:_LINE_CHILDREN], [None], *args[_LINE_CHILDREN + 1:])
-    result = _saved["split_inline_level"](context, box, *args)
-    if result[0] is not None and not isinstance(box, _wp.boxes.InlineBox):
-        placed.append(position_x)
-    return result
-
-
-# --- No empty strings in a TJ array ----------------------------------------------------------
-
-def _show_text(self, text):
-    """pydyf's Stream.show_text, without the empty strings WeasyPrint writes in TJ arrays.
-
-    draw_first_line writes a glyph with an x offset as ``<>-39.6<25dc>`` (it closes the hex
-    string, writes the offset and reopens it), which leaves an empty string ``<>`` before every
-    glyph that has one; Pango puts half of each justification share there. By the PDF
-    specification an empty string shows nothing, and poppler draws such arrays right; but
-    pdfium (the Chromium / Edge viewer, pypdfium2 and so publisher.typography) drops the *last*
-    adjustment of an array that holds one (measured: the same array without the empty strings
-    is drawn right). That adjustment is about 0 where a text box ends, which hid the bug, but
-    not where the font changes inside a box: a character only the fallback face has (𪚥 among
-    Noto Serif CJK SC) is a Pango run of its own, so draw_first_line ends the array before it
-    and after it, each time on a glyph's half share. pdfium drew every glyph after the change
-    half a share to the left, and the stress edition's line ``…四个龙字合成的𪚥`` ended 1.74 pt
-    short. A space instead of ``<>`` is the same array by the specification and is drawn the
-    same by every reader. (Upstream, draw_first_line would not write the empty string.)
-    """
-    _remainder[0] = 0.0  # the end of a TJ array (see _diffused_int)
-    if isinstance(text, str) and "<>" in text:
-        # "<>" can only be an empty string: glyph strings are hex, at least two digits.
-        text = text.replace("<>", " ").strip()
-    return _saved["show_text"](self, text)
-
-
-# --- Glyph adjustments without drift ---------------------------------------------------------
-
-_remainder = [0.0]  # what rounding left over in the TJ array being written
-
-
-def _diffused_int(value):
-    """``int`` for weasyprint.draw.text: the glyph adjustments of a TJ array, rounded with
-    error diffusion.
-
-    draw_first_line writes each glyph's adjustment (its letter spacing, in thousandths of an
-    em) as ``int(kerning)``. Justification gives every glyph of a line the same spacing, so
-    the same fraction was cut off every glyph: a 40-character line drew 0.2–0.4 pt short of
-    its column (measured on the sample's reading PDF, whose halts and gaps are Pango
-    attributes in one text box per line, see pdf_typeset; with a box per span the drift
-    restarted at each box). Here each value is rounded with the remainder of the previous
-    ones added, so a glyph is never more than half a thousandth of an em from where Pango put
-    it. ``_show_text`` clears the remainder at the end of each TJ array, so the output does not
-    depend on what was drawn before. ``int`` is called in that module only for this and for an
-    ellipsis width, in Pango units, which this rounds instead of truncating (1/1024 px).
-    Upstream, draw_first_line would carry the remainder itself.
-    """
-    if not isinstance(value, float):
-        return int(value)
-    value += _remainder[0]
-    rounded = round(value)
-    _remainder[0] = value - rounded
-    return rounded
-
-
 # --- Installing ------------------------------------------------------------------------------
 
-def installed() -> bool:
-    return bool(_saved)
+_replacements: list = []
 
 
-def install(trim_classes=DEFAULT_TRIM_CLASSES) -> None:
-    """Patch WeasyPrint's justification step (idempotent; call before rendering).
-
-    ``trim_classes``: classes of the CJK–Latin gap spans whose padding is dropped at line edges
-    (empty to leave all padding alone).
-    """
-    global _trim_classes, _GLYPH_SIZE, _GLYPH_FIELDS, _ADVANCE
-    import weasyprint
+def replacements() -> list:
+    """What this adaptation replaces in WeasyPrint (``publisher.engine.install`` applies them
+    after the general patches and ``engine.typeset``)."""
+    global _GLYPH_SIZE, _GLYPH_FIELDS, _ADVANCE
     from weasyprint.draw import text as draw_text
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout import inline
-    from weasyprint.pdf import stream
     from weasyprint.text import line_break
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
-    _trim_classes = frozenset(trim_classes)
-    if _saved:
-        return
-    if weasyprint.__version__ != WEASYPRINT_VERSION:
-        raise RuntimeError(
-            f"publisher.pdf_justify is written for WeasyPrint {WEASYPRINT_VERSION}, "
-            f"found {weasyprint.__version__}: re-check the adaptation before changing the pin")
-    # create_layout is this module's: _add_spacing lays out with break-all as CSS says.
-    _wp.boxes, _wp.ffi, _wp.TO_UNITS, _wp.create_layout = boxes, ffi, TO_UNITS, _create_layout
-    _wp.EMPTY = pango.PANGO_GLYPH_EMPTY
-    _GLYPH_SIZE = ffi.sizeof("PangoGlyphInfo")
-    _GLYPH_FIELDS = _GLYPH_SIZE // ffi.sizeof("int")
-    _ADVANCE = ffi.offsetof("PangoGlyphInfo", "geometry", "width") // ffi.sizeof("int")
-    _saved["justify_line"] = inline.justify_line
-    _saved["text_align"] = inline.text_align
-    _saved["create_layout"] = line_break.create_layout
-    _saved["show_text"] = stream.Stream.show_text
-    _saved["draw_first_line"] = draw_text.draw_first_line
-    draw_text.draw_first_line = _draw_first_line
-    draw_text.int = _diffused_int
-    _saved["split_inline_box"] = inline.split_inline_box
-    _saved["split_inline_level"] = inline.split_inline_level
-    inline.split_inline_box = _split_inline_box
-    inline.split_inline_level = _split_inline_level
-    line_break.create_layout = _create_layout
-    stream.Stream.show_text = _show_text
-    inline.justify_line = justify_line
-    inline.text_align = _text_align
-    LOGGER.debug("CJK inter-character justification installed in WeasyPrint %s",
-                 weasyprint.__version__)
+    if not _replacements:
+        _wp.boxes, _wp.ffi, _wp.TO_UNITS, _wp.line_break = boxes, ffi, TO_UNITS, line_break
+        _wp.EMPTY = pango.PANGO_GLYPH_EMPTY
+        _GLYPH_SIZE = ffi.sizeof("PangoGlyphInfo")
+        _GLYPH_FIELDS = _GLYPH_SIZE // ffi.sizeof("int")
+        _ADVANCE = ffi.offsetof("PangoGlyphInfo", "geometry", "width") // ffi.sizeof("int")
+        _replacements.extend([
+            Replacement(inline, "justify_line", justify_line),
+            Replacement(inline, "text_align", _text_align),
+            Replacement(draw_text, "draw_first_line", _draw_first_line),
+        ])
+    return _replacements
+
+
+def installed() -> bool:
+    return bool(_replacements) and all(r.applied for r in _replacements)
+
+
+def install() -> None:
+    """Apply this adaptation alone (idempotent); ``publisher.engine.install`` applies it with
+    all the others and checks the versions first."""
+    for replacement in replacements():
+        replacement.apply()
+    LOGGER.debug("CJK inter-character justification installed in WeasyPrint")
 
 
 def uninstall() -> None:
     """Restore WeasyPrint's own functions (for tests comparing before and after)."""
-    from weasyprint.draw import text as draw_text
-    from weasyprint.layout import inline
-    from weasyprint.pdf import stream
-    from weasyprint.text import line_break
-
-    if not _saved:
-        return
-    del draw_text.int
-    draw_text.draw_first_line = _saved.pop("draw_first_line")
-    inline.split_inline_box = _saved.pop("split_inline_box")
-    inline.split_inline_level = _saved.pop("split_inline_level")
-    saved_show_text = _saved.pop("show_text")
-    if "show_text" in vars(stream.Stream):
-        del stream.Stream.show_text  # inherited from pydyf.Stream
-    if stream.Stream.show_text is not saved_show_text:
-        stream.Stream.show_text = saved_show_text
-    inline.justify_line = _saved.pop("justify_line")
-    inline.text_align = _saved.pop("text_align")
-    line_break.create_layout = _saved.pop("create_layout")
+    for replacement in reversed(_replacements):
+        replacement.revert()

@@ -44,12 +44,12 @@ functions of spacing.py, where Pango lays out the text:
   with the whole letter spacing, so it has the room).
 
 Long strings (URLs) keep their ``brk`` span (``word-break`` is a box property Pango cannot
-take per range) and its gap padding, which publisher/pdf_justify.py trims at line edges.
+take per range) and its gap padding, which publisher/engine/justify.py trims at line edges.
 
 No character is inserted or removed: the PDF's text is the source text, as before. Written
-against WeasyPrint 70.0, like pdf_justify (which ``install`` expects to be installed too).
+against WeasyPrint 70.0, like engine.justify (which expects this module installed too).
 WeasyPrint's ``Layout`` class stays in place: the layouts made while a planned text box is
-split are of this module's subclass (``TypesetLayout``), and pdf_justify subclasses the
+split are of this module's subclass (``TypesetLayout``), and engine.justify subclasses the
 layout of a justified box (either class) in turn, so text with nothing to typeset or justify
 pays nothing for either.
 """
@@ -62,16 +62,16 @@ from itertools import accumulate
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from .typeset.spacing import GAP_EM, gap_sides, halt_indices, keep_index, latin_runs
+from ..typeset.spacing import GAP_EM, gap_sides, halt_indices, keep_index, latin_runs
+from .patching import Replacement
 
-__all__ = ["TextPlan", "install", "installed", "uninstall", "plan_of", "is_halted", "custom_property",
+__all__ = ["TextPlan", "install", "installed", "uninstall", "replacements", "plan_of", "is_halted", "custom_property",
            "carry", "text_boxes", "utf8_offsets"]
 
 LOGGER = logging.getLogger(__name__)
 
-_saved: dict[str, object] = {}
 # WeasyPrint's modules and constants that the hot paths use, bound by ``install`` (WeasyPrint
-# is imported only once publisher.pdf has pointed fontconfig at the pinned fonts).
+# is imported only once publisher.engine has pointed fontconfig at the pinned fonts).
 _wp = SimpleNamespace()
 # The plan of the text box being split into lines, shifted to where the split starts: the
 # Pango layouts WeasyPrint makes during that split take it (they are all of that text).
@@ -256,7 +256,7 @@ def attach_plans(root) -> None:
 
 
 def _build_formatting_structure(*args, **kwargs):
-    root = _saved["build_formatting_structure"](*args, **kwargs)
+    root = _replacements[0].original(*args, **kwargs)
     attach_plans(root)
     return root
 
@@ -266,7 +266,7 @@ def _build_formatting_structure(*args, **kwargs):
 def _split_text_box(context, box, available_width, skip, is_line_start=True):
     plan = plan_of(box)
     if plan is None:
-        return _saved["split_text_box"](context, box, available_width, skip, is_line_start)
+        return _replacements[1].original(context, box, available_width, skip, is_line_start)
     # ``skip`` counts UTF-8 bytes (WeasyPrint's resume index), the plan characters.
     start = len(box.text.encode()[:skip].decode()) if skip else 0
 
@@ -279,7 +279,7 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
         outer, _active = _active, plan.slice(start)
         layout, line_break.Layout = line_break.Layout, _wp.TypesetLayout
         try:
-            return _saved["split_text_box"](context, box, width, skip, is_line_start)
+            return _replacements[1].original(context, box, width, skip, is_line_start)
         finally:
             _active, line_break.Layout = outer, layout
 
@@ -307,7 +307,7 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
 
 
 def carry(box, layout) -> None:
-    """Give a layout made anew for a laid-out box (pdf_justify) the box's plan and gaps."""
+    """Give a layout made anew for a laid-out box (engine.justify) the box's plan and gaps."""
     if plan_of(box) is not None:
         layout.__class__ = _wp.TypesetLayout  # made with WeasyPrint's class: it takes plans
         layout.cjk_plan = plan_of(box)
@@ -436,39 +436,44 @@ def _draw_gaps(line, targets: dict[int, tuple[float, float]]) -> None:
 
 # --- Installing ------------------------------------------------------------------------------
 
-def installed() -> bool:
-    return bool(_saved)
+_replacements: list[Replacement] = []
 
 
-def install() -> None:
-    """Patch WeasyPrint (idempotent; call before rendering, with pdf_justify installed)."""
-    if _saved:
-        return
+def replacements() -> list[Replacement]:
+    """What this adaptation replaces in WeasyPrint (``publisher.engine.install`` applies them
+    after the general patches, before ``engine.justify``)."""
     from weasyprint import document
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout import inline
     from weasyprint.text import ffi as weasy_ffi
     from weasyprint.text import line_break
 
-    _wp.boxes, _wp.ffi, _wp.pango, _wp.TO_UNITS = boxes, weasy_ffi.ffi, weasy_ffi.pango, weasy_ffi.TO_UNITS
-    _wp.line_break, _wp.TypesetLayout = line_break, _layout_class(line_break.Layout)
-    if not hasattr(weasy_ffi, "_publisher_allow_breaks"):
-        # Not in WeasyPrint's declarations; Pango has it since 1.44.
+    if not _replacements:
+        _wp.boxes, _wp.ffi, _wp.pango, _wp.TO_UNITS = boxes, weasy_ffi.ffi, weasy_ffi.pango, weasy_ffi.TO_UNITS
+        _wp.line_break, _wp.TypesetLayout = line_break, _layout_class(line_break.Layout)
+        # Not in WeasyPrint's declarations; Pango has it since 1.44. (A declaration cannot be
+        # taken back: it stays, unused, when the adaptation is reverted.)
         weasy_ffi.ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")
-        weasy_ffi._publisher_allow_breaks = True
-    _saved["build_formatting_structure"] = document.build_formatting_structure
-    _saved["split_text_box"] = inline.split_text_box
-    document.build_formatting_structure = _build_formatting_structure
-    inline.split_text_box = _split_text_box
+        _replacements.extend([
+            Replacement(document, "build_formatting_structure", _build_formatting_structure),
+            Replacement(inline, "split_text_box", _split_text_box),
+        ])
+    return _replacements
+
+
+def installed() -> bool:
+    return bool(_replacements) and all(r.applied for r in _replacements)
+
+
+def install() -> None:
+    """Apply this adaptation alone (idempotent); ``publisher.engine.install`` applies it with
+    all the others and checks the versions first."""
+    for replacement in replacements():
+        replacement.apply()
     LOGGER.debug("typeset pass installed in WeasyPrint's text layout")
 
 
 def uninstall() -> None:
     """Restore WeasyPrint's own functions (for tests and benchmarks comparing both)."""
-    from weasyprint import document
-    from weasyprint.layout import inline
-
-    if not _saved:
-        return
-    document.build_formatting_structure = _saved.pop("build_formatting_structure")
-    inline.split_text_box = _saved.pop("split_text_box")
+    for replacement in reversed(_replacements):
+        replacement.revert()

@@ -1,0 +1,119 @@
+"""What a render may read: the sandbox of folders and the URL fetcher that keeps to it.
+
+WeasyPrint by default fetches any URL it meets, ``file://`` and ``http://`` too (a ``<link
+rel=attachment>`` embedded a local file into the PDF). ``ConfinedFetcher`` serves ``file:``
+URLs inside the ``Sandbox`` (the edition, styles and fonts folders, and the build's own
+aliases) and refuses every other URL, fatally: the render stops with the URL named. JPEG
+files are served without their metadata segments (``strip_jpeg_metadata``), since
+WeasyPrint embeds JPEG data as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The folders a render may read: the edition, the styles, the fonts."""
+
+    roots: tuple[Path, ...]
+    # Exact URLs served from files made during the build (the print edition's CMYK photos):
+    # their URLs must not name a temporary folder, because WeasyPrint names images by URL.
+    aliases: tuple[tuple[str, Path], ...] = ()
+
+    def allows(self, path: Path) -> bool:
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return False
+        return any(real.is_relative_to(root) for root in self.roots) and real.is_file()
+
+
+def fetcher_class(wp):
+    class Response(wp.urls.URLFetcherResponse):
+        """The bytes checked here, and no path: WeasyPrint would re-read a file: URL's file
+        from disk when it embeds an image, bypassing what this fetcher served."""
+
+        @property
+        def path(self):
+            return None
+
+    class ConfinedFetcher(wp.URLFetcher):
+        """Serve file: URLs inside the sandbox; refuse every other URL, fatally."""
+
+        def __init__(self, sandbox: Sandbox, refused: list[str]):
+            super().__init__(fail_on_errors=True)
+            self.sandbox = sandbox
+            self.refused = refused
+
+        def fetch(self, url, headers=None):
+            for alias, path in self.sandbox.aliases:
+                if url == alias:
+                    return wp.urls.URLFetcherResponse(url, path.read_bytes(), {})
+            parts = urlsplit(url)
+            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path))
+                if self.sandbox.allows(path):
+                    data = path.resolve().read_bytes()
+                    if data.startswith(b"\xff\xd8"):
+                        data = strip_jpeg_metadata(data)
+                    return Response(url, data, {})
+            self.refused.append(url[:200])
+            raise PermissionError(f"publisher does not fetch {url[:200]!r}: outside the edition, "
+                                  "styles and fonts folders")
+
+    return ConfinedFetcher
+
+
+# JPEG segments a PDF may carry: JFIF (APP0), ICC profile (APP2), Adobe (APP14, which says
+# how to read CMYK). Everything else before the image data is metadata: EXIF (camera, GPS,
+# description), XMP, Photoshop/IPTC notes and comments.
+_KEEP_SEGMENTS = {0xE0, 0xE2, 0xEE}
+
+
+def strip_jpeg_metadata(data: bytes) -> bytes:
+    """The JPEG without its metadata segments; the EXIF orientation alone is kept.
+
+    WeasyPrint embeds JPEG files as they are (DCTDecode), so a photo's EXIF description,
+    GPS position and comments would be published in the PDF. The image data is untouched.
+    """
+    out = bytearray(data[:2])
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xDA or 0xD0 <= marker <= 0xD9:  # start of scan: the rest is image data
+            break
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        segment = data[i:i + 2 + length]
+        if marker in _KEEP_SEGMENTS or not (0xE0 <= marker <= 0xEF or marker == 0xFE):
+            out += segment
+        elif marker == 0xE1 and segment[4:10] == b"Exif\x00\x00":
+            out += _orientation_only(segment[4:])
+        i += 2 + length
+    else:
+        return data  # not a JPEG structure we understand: Pillow decoded it; leave it whole
+    return bytes(out + data[i:])
+
+
+def _orientation_only(exif: bytes) -> bytes:
+    """An APP1 segment holding only the EXIF orientation (photos from phones rely on it)."""
+    from PIL import Image
+
+    try:
+        orientation = Image.Exif()
+        orientation.load(exif)
+        value = orientation.get(0x0112)
+    except Exception:  # noqa: BLE001 - damaged EXIF: drop it all
+        return b""
+    if not value:
+        return b""
+    kept = Image.Exif()
+    kept[0x0112] = value
+    body = kept.tobytes()
+    return b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body

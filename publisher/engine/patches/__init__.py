@@ -1,0 +1,17 @@
+"""General fixes to WeasyPrint 70.0 and pydyf 0.13.0, one defect a module.
+
+Each module fixes one defect that any WeasyPrint user could meet, says in its docstring what
+is wrong, how it is fixed and which function it touches, in words meant to be proposed
+upstream, and returns its ``Replacement``s from ``replacements()`` (a wrapper around the
+original wherever one does the job). ``publisher.engine.install`` applies them, in this
+order, before the publisher-specific adaptations (``engine.typeset``, ``engine.justify``);
+docs/weasyprint-patches.md lists every patch and adaptation. Upgrading WeasyPrint or pydyf
+means reviewing this folder and that page: a patch whose defect upstream fixed is deleted.
+"""
+
+from . import break_all, diffused_rounding, inline_line_start, page_references, tj_arrays
+
+# Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
+PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, page_references)
+
+__all__ = ["PATCHES"]

@@ -1,0 +1,165 @@
+"""What the engine tells the rest of publisher about a layout: plain, frozen records.
+
+Nothing here knows WeasyPrint. Everything above the engine (the print pages, the archive's
+ALTO, and later the make-up solver and the web edition) reads these, never a box:
+
+- **Text**, for where every character landed: ``PageLayout`` (one rendered page) → ``TextLine``
+  → ``TextRun`` (one run of text in one style) → ``Glyph``. Units: PDF points (1/72 in),
+  origin at the page's top left (CSS's, not PDF's), as ALTO wants them.
+- **Blocks**, for measuring: ``Block`` is one block-level box of a laid-out document (an
+  element, or a box WeasyPrint made around loose text) with its rectangles, its own line
+  boxes and its block children, in order. Units: millimetres, origin at the page's top left,
+  the grid's units. ``Document.find(cls)`` (publisher.engine.rendering) gives the blocks of the
+  elements of one class, so a galley of article variants is measured by reading, per
+  variant, its blocks' heights, line counts and kinds (tag and classes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+PT_PER_PX = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
+MM_PER_PX = 25.4 / 96
+
+
+# ---------------------------------------------------------------- text, in pt
+
+class Glyph(NamedTuple):
+    """One character and its horizontal extent on the page (a tuple: there are many)."""
+
+    text: str
+    x: float
+    width: float
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """One run of text in one style on one line."""
+
+    text: str
+    x: float
+    y: float
+    width: float
+    height: float
+    font_family: str  # the first family of the computed font-family list
+    font_size: float  # pt
+    font_weight: int
+    font_style: str  # normal, italic, oblique
+    glyphs: tuple[Glyph, ...]
+    article: str | None  # id of the nearest ancestor whose id starts with "a-"
+    role: str | None  # nearest ancestor class among layout.ROLES, or "p" for a body paragraph
+    element_id: str | None  # id of the nearest ancestor that has one
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line box with text in it: its box and its runs, left to right."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    runs: tuple[TextRun, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(r.text for r in self.runs)
+
+    @property
+    def article(self) -> str | None:
+        return next((r.article for r in self.runs if r.article), None)
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """One rendered page: its size and its text lines in layout order."""
+
+    index: int  # 0-based page index in the rendered document
+    width: float
+    height: float
+    lines: tuple[TextLine, ...]
+    anchors: tuple[str, ...]  # element ids whose box starts on this page, in page order
+
+    @property
+    def text(self) -> str:
+        return "".join(line.text for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One render: the PDF and where its text is (no pages when the layout was not asked for)."""
+
+    pdf: bytes
+    pages: tuple[PageLayout, ...]
+
+
+# ---------------------------------------------------------------- blocks, in mm
+
+@dataclass(frozen=True)
+class Rect:
+    """A rectangle on the page, in mm from the page's top left."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.height
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block-level box of a laid-out document and what is in it.
+
+    ``margin`` is the box with its margins (where it starts in the flow and how much room it
+    takes there), ``border`` the box as drawn, ``content`` the room its content gets (CSS's
+    margin, border and content boxes). ``lines`` are its own line boxes, top to bottom (a
+    paragraph's lines; none for a box holding blocks); ``children`` its block-level
+    children in order (what is inside a line, such as an inline-block, is part of the line).
+    A box WeasyPrint made around loose text beside blocks is ``anonymous`` and carries its
+    parent's tag, id, classes and data.
+    """
+
+    page: int  # 0-based page index
+    tag: str | None  # the element's tag ("p", "h3", "figure"; "p::before" for a pseudo-element)
+    id: str | None
+    classes: frozenset[str]
+    data: tuple[tuple[str, str], ...]  # the element's data-* attributes, without "data-"
+    anonymous: bool
+    margin: Rect
+    border: Rect
+    content: Rect
+    lines: tuple[Rect, ...]
+    children: tuple[Block, ...]
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
+
+    def get(self, name: str) -> str | None:
+        """The value of the element's ``data-NAME`` attribute."""
+        return dict(self.data).get(name)
+
+    def descendants(self) -> Iterator[Block]:
+        """Every block below this one, in document order."""
+        for child in self.children:
+            yield child
+            yield from child.descendants()
+
+    def find(self, cls: str) -> tuple[Block, ...]:
+        """The blocks below this one whose element has class ``cls`` (not below a match)."""
+        found: list[Block] = []
+        for child in self.children:
+            if cls in child.classes and not child.anonymous:
+                found.append(child)
+            else:
+                found.extend(child.find(cls))
+        return tuple(found)

@@ -1,0 +1,172 @@
+"""publisher.engine: one install for every adaptation, pinned versions, exact uninstall, and the
+block records the print grid (and the make-up solver) measure with."""
+
+from __future__ import annotations
+
+import pytest
+
+from publisher import engine
+from publisher.config import load_settings
+from publisher.engine.adaptations import ADAPTATIONS
+from publisher.engine.patching import Replacement
+from publisher.fonts import load_fonts
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    fonts = load_fonts(load_settings().fonts_dir)
+    engine.load(fonts)  # WeasyPrint loaded with the pinned fonts, as a build does
+    return fonts
+
+
+def _owners():
+    """Every module and class an adaptation replaces something in, by identity."""
+    owners = {}
+    for adaptation in ADAPTATIONS:
+        for replacement in adaptation.replacements():
+            owners[id(replacement.owner)] = replacement.owner
+    return list(owners.values())
+
+
+def _snapshot(owners):
+    return [dict(vars(owner)) for owner in owners]
+
+
+def test_install_applies_every_adaptation_and_uninstall_leaves_weasyprint_as_it_was(fonts):
+    import pydyf
+    from weasyprint.draw import text as draw_text
+    from weasyprint.layout import inline
+    from weasyprint.pdf import stream
+
+    owners = _owners()
+    assert {o.__name__ for o in owners} >= {"weasyprint.layout.inline", "weasyprint.draw.text",
+                                            "weasyprint.draw", "weasyprint.document",
+                                            "weasyprint.text.line_break", "Stream", "PDF"}
+    engine.uninstall()
+    try:
+        assert not engine.installed()
+        before = _snapshot(owners)
+        assert "show_text" not in vars(stream.Stream) and "int" not in vars(draw_text)
+        engine.install()
+        engine.install()  # idempotent: nothing is wrapped twice
+        assert engine.installed()
+        for adaptation in ADAPTATIONS:
+            for replacement in adaptation.replacements():
+                assert replacement.applied, replacement
+        assert inline.justify_line is not before[owners.index(inline)]["justify_line"]
+        assert "show_text" in vars(stream.Stream) and "int" in vars(draw_text)
+        assert pydyf.PDF.page_references is not before[owners.index(pydyf.PDF)]["page_references"]
+        engine.uninstall()
+        assert _snapshot(owners) == before
+        assert not engine.installed()
+    finally:
+        engine.install()
+
+
+@pytest.mark.parametrize("library, version", [("weasyprint", "71.0"), ("pydyf", "0.14.0")])
+def test_install_refuses_another_weasyprint_or_pydyf(fonts, monkeypatch, library, version):
+    import importlib
+
+    owners = _owners()
+    engine.uninstall()
+    before = _snapshot(owners)
+    monkeypatch.setattr(importlib.import_module(library), "__version__", version)
+    try:
+        with pytest.raises(engine.EngineVersionError) as info:
+            engine.install()
+        problem = info.value.problems[0]
+        assert problem.code == "engine-version"
+        assert version in problem.message
+        assert "WeasyPrint 70.0" in problem.message and "pydyf 0.13.0" in problem.message
+        assert "docs/weasyprint-patches.md" in problem.hint
+        assert _snapshot(owners) == before  # refused before anything was applied
+        assert not engine.installed()
+    finally:
+        monkeypatch.undo()
+        engine.install()
+
+
+def test_the_pins_in_pyproject_are_the_engines():
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text("utf-8"))
+    dependencies = project["project"]["dependencies"]
+    assert f"weasyprint=={engine.WEASYPRINT_VERSION}" in dependencies
+    assert f"pydyf=={engine.PYDYF_VERSION}" in dependencies
+
+
+def test_replacements_of_one_attribute_stack_and_come_off_in_any_order():
+    class Owner:
+        def f(self):
+            return "own"
+
+    class Child(Owner):
+        pass
+
+    def wrap(tag, replacement_of):
+        return lambda self: tag + "(" + replacement_of[0].original(self) + ")"
+
+    a_ref, b_ref = [], []
+    a = Replacement(Child, "f", wrap("a", a_ref))
+    b = Replacement(Child, "f", wrap("b", b_ref))
+    a_ref.append(a), b_ref.append(b)
+    a.apply(), b.apply()
+    assert Child().f() == "b(a(own))"
+    a.revert()  # from the middle: b now wraps what a wrapped
+    assert Child().f() == "b(own)" and not a.applied and b.applied
+    a.apply()
+    assert Child().f() == "a(b(own))"
+    a.revert(), b.revert()
+    assert "f" not in vars(Child) and Child().f() == "own"  # inherited again, as before
+
+
+def test_cached_page_references_follow_added_pages(fonts):
+    """engine/patches/page_references.py: the cache gives what pydyf computes, also after
+    more pages are added."""
+    import pydyf
+
+    pdf = pydyf.PDF()
+    for expected_pages in (1, 2, 5):
+        while pdf.pages["Count"] < expected_pages:
+            pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        want = tuple(f"{n} 0 R".encode("ascii") for n in pdf.pages["Kids"][::3])
+        assert pdf.page_references == want
+        assert len(want) == expected_pages
+
+
+GALLEY = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
+@page { size: 120mm 200mm; margin: 10mm; }
+body { margin: 0; font-family: "Noto Serif CJK SC"; font-size: 10pt; line-height: 14pt; }
+p, h3, ul, li { margin: 0; padding: 0; } h3 { font-size: 12pt; line-height: 20pt; }
+.col { width: 50mm; margin-left: 5mm; padding-top: 2mm; } ul { list-style: none; }
+</style></head><body>
+<section class="col" id="c1" data-key="one|3|1"><h3>小标题</h3><p>短段。</p>
+<p>{long}</p><ul class="briefs"><li>简讯一。</li><li>简讯二。</li></ul></section>
+<section class="col" data-key="two|3|1"><p>第二栏。</p></section>
+</body></html>"""
+
+
+def test_blocks_are_plain_records_in_mm_with_their_lines(fonts, tmp_path):
+    settings = load_settings()
+    html = GALLEY.replace("{long}", "全区各乡镇认真开展主题教育活动，深入基层调查研究。" * 6)
+    doc = engine.lay_out(html, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                         sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test")
+    first, second = doc.find("col")
+    assert (first.get("key"), second.get("key")) == ("one|3|1", "two|3|1")
+    assert first.id == "c1" and first.tag == "section" and first.page == 0 and not first.anonymous
+    assert first.content.x == pytest.approx(15.0, abs=0.01)  # page margin 10 + margin-left 5
+    assert first.content.width == pytest.approx(50.0, abs=0.01)
+    assert first.content.y - first.border.y == pytest.approx(2.0, abs=0.01)  # padding-top
+    h3, short, long, briefs = first.children
+    assert [b.tag for b in first.children] == ["h3", "p", "p", "ul"]
+    assert (h3.line_count, short.line_count) == (1, 1)
+    assert long.line_count >= 4
+    line = 14 * 25.4 / 72  # mm
+    assert long.content.height == pytest.approx(long.line_count * line, abs=0.01)
+    assert short.margin.bottom == pytest.approx(long.margin.y, abs=0.001)  # stacked, no gap
+    assert all(a.bottom <= b.y + 0.001 for a, b in zip(long.lines, long.lines[1:]))
+    assert [li.line_count for li in briefs.children] == [1, 1]
+    assert first.find("briefs") == (briefs,)
+    assert [b.tag for b in first.descendants()] == ["h3", "p", "p", "ul", "li", "li"]
+    assert doc.page_count == 1
