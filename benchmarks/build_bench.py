@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from make_big_edition import SAMPLE, make as make_big_edition  # noqa: E402
 
 from publisher.config import load_settings  # noqa: E402
-from publisher.publish import load, publish, reading_pdf  # noqa: E402
+from publisher.publish import load, publish  # noqa: E402
+from publisher.reading import reading_pdf  # noqa: E402
 
 
 def median_time(fn, runs: int) -> float:

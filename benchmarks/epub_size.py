@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from publisher.epub import build_epub  # noqa: E402
-from publisher.publish import load, reading_pdf  # noqa: E402
+from publisher.publish import load  # noqa: E402
+from publisher.reading import reading_pdf  # noqa: E402
 
 BUDGET = 1_500_000
 

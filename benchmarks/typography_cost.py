@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from make_big_edition import make as make_big_edition  # noqa: E402
 from markupsafe import escape  # noqa: E402
 
-from publisher import engine, render  # noqa: E402
+from publisher import reading, render  # noqa: E402
 from publisher.engine import justify, typeset  # noqa: E402
 from publisher import publish as pipeline  # noqa: E402
 from publisher.publish import load  # noqa: E402
@@ -69,16 +69,16 @@ def justify_off():
 
 @contextmanager
 def untagged():
-    saved = engine.render
+    saved = reading.render
 
     def render_untagged(html, **options):
         return saved(html, **{**options, "pdf_variant": None, "pdf_tags": False, "xmp": None})
 
-    engine.render = render_untagged  # reading_render imports it from publisher.engine per call
+    reading.render = render_untagged  # the engine's render, as publisher.reading calls it
     try:
         yield
     finally:
-        engine.render = saved
+        reading.render = saved
 
 
 @contextmanager

@@ -46,7 +46,8 @@ def one(variant: str, edition_dir: str) -> None:
     import typography_cost
 
     from publisher import engine
-    from publisher.publish import load, reading_render
+    from publisher.publish import load
+    from publisher.reading import reading_render
 
     edition, settings, fonts, _ = load(Path(edition_dir))
     engine.load(fonts)

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from . import formats as output_formats
 from .errors import Problem, PublisherError
 
 if TYPE_CHECKING:
@@ -48,11 +49,8 @@ class PageSize(str, Enum):
     phone = "phone"
 
 
-class Format(str, Enum):
-    epub = "epub"
-    pdf = "pdf"
-    print = "print"
-    archive = "archive"
+# --format's choices: publisher.formats names them
+Format = Enum("Format", [(name, name) for name in output_formats.ALL], type=str)
 
 
 HOUSE_HELP = ("The house file: the TOML file with publisher's settings (a folder: its "
@@ -114,11 +112,9 @@ def build(
     Example: publisher build editions/xnrb-2019-10-21-xianan --out dist --format epub
     Example: publisher build editions/xnrb-2019-* --out archive-2019 --format archive --skip-built
     """
-    from .publish import FORMATS
-
     _setup_logging(verbose)
-    _build_all(editions, out_dir, [f.value for f in formats] if formats else list(FORMATS), skip_built,
-               house, page_size.value if page_size else None)
+    _build_all(editions, out_dir, [f.value for f in formats] if formats else list(output_formats.DEFAULT),
+               skip_built, house, page_size.value if page_size else None)
 
 
 def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:

@@ -8,7 +8,7 @@ the EPUB and the edition sources, and the verification of such a bag.
 - ``bag``: BagIt manifests and bag-info; ``verify``: ``publisher verify BAG``.
 """
 
-from .build import FOLDER, build_archive
+from .build import build_archive
 from .verify import verify_bag
 
-__all__ = ["FOLDER", "build_archive", "verify_bag"]
+__all__ = ["build_archive", "verify_bag"]

@@ -34,8 +34,6 @@ from .pdfa import Attachment, PdfaMeta, archival_pdf
 
 log = logging.getLogger(__name__)
 
-FOLDER = "archive"  # OUT/<edition-id>/archive/
-
 
 def version() -> str:
     try:

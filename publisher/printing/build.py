@@ -48,6 +48,11 @@ class PrintResult:
     # (``engine.PageLayout``: pt from the trim's top left, the trim's size); else empty
     layouts: tuple = ()
 
+    @property
+    def front_page(self) -> bytes:
+        """The first 版 alone (the EPUB's cover when the build prints)."""
+        return next(iter(self.pages.values()))
+
 
 @dataclass(frozen=True)
 class _Job:

@@ -132,9 +132,9 @@ def load_cases() -> list[Case]:
 
 
 def available_formats() -> tuple[str, ...]:
-    from publisher.publish import FORMATS
+    from publisher.formats import DEFAULT
 
-    return tuple(FORMATS)
+    return tuple(DEFAULT)
 
 
 def _subst(text: str, run_vars: dict[str, str]) -> str:

@@ -1,0 +1,63 @@
+"""The outputs a build can write: their names, the default set, what each needs, where it goes.
+
+One place for these facts: ``publish`` writes by them, ``publish.output_paths`` and
+``built_already`` look for them, the CLI offers ``--format`` from them. Pure: no I/O.
+
+Paths are relative to the edition's output folder, ``OUT/<edition-id>/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+EPUB, PDF, PRINT, ARCHIVE = "epub", "pdf", "print", "archive"
+ALL = (EPUB, PDF, PRINT, ARCHIVE)
+DEFAULT = (EPUB, PDF)  # what a plain ``publisher build`` writes
+# Asked for by name: print (a 版 whose articles do not fit is an error there, and an edition
+# made for screens need not have a print layout) and the archive. A newspaper archive holds the
+# pages as printed, one page PDF and one ALTO per 版, and the reader EPUB: building it builds
+# those too (written only when asked for as well), so an edition without a print layout that
+# fits cannot be archived (the print build's error, with the archive named in it).
+NEEDS = {ARCHIVE: (PRINT, EPUB)}
+
+ARCHIVE_FOLDER = "archive"  # the bag, replaced whole
+
+
+def epub_file(edition_id: str) -> str:
+    return f"{edition_id}.epub"
+
+
+def reading_file(edition_id: str) -> str:
+    return f"{edition_id}.pdf"
+
+
+def print_file(edition_id: str) -> str:
+    """The whole issue as printed."""
+    return f"{edition_id}-print.pdf"
+
+
+def print_page_file(label: str) -> str:
+    """One 版 as printed, by its file label (p01)."""
+    return f"print/{label}.pdf"
+
+
+def main_output(fmt: str, edition_id: str) -> str:
+    """The file whose presence shows that ``fmt`` was built (outputs are written whole): the
+    format's file, or for the archive its bag's declaration."""
+    return {EPUB: epub_file(edition_id), PDF: reading_file(edition_id),
+            PRINT: print_file(edition_id), ARCHIVE: f"{ARCHIVE_FOLDER}/bagit.txt"}[fmt]
+
+
+def chosen(formats: Iterable[str]) -> tuple[str, ...]:
+    """The formats asked for, each once, in the order given."""
+    asked = tuple(dict.fromkeys(formats))
+    unknown = [f for f in asked if f not in ALL]
+    if unknown:
+        raise ValueError(f"unknown output format(s) {unknown}: choose from {list(ALL)}")
+    return asked
+
+
+def needed(formats: Iterable[str]) -> frozenset[str]:
+    """The formats to build for ``formats``: those and what they need."""
+    asked = chosen(formats)
+    return frozenset(asked).union(*(NEEDS.get(f, ()) for f in asked))

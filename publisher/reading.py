@@ -1,0 +1,43 @@
+"""The reading edition: the whole issue as one PDF for screens, tagged, PDF/A-2a and PDF/UA-1.
+
+Its markup is ``render.reading_html`` (one document, 版 by 版, bookmarks 版 → article), its
+stylesheets A4's (``base``, ``typeset``, ``reading``) with the phone page's on top when the
+house asks for ``[tool.publisher.reading] page_size = "phone"``, and it is rendered through
+the engine with only the edition, styles and fonts folders readable. PDF/A-2a (an accessible
+logical structure) that also declares PDF/UA-1 in its XMP: one file is both the accessible
+reading PDF and an archival issue PDF.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import Settings
+from .engine import Rendered, Sandbox, render
+from .fonts import FontSet
+from .model import Edition
+from .render import reading_html, xmp_description
+
+STYLES = ("base.css", "typeset.css", "reading.css")
+PHONE_STYLES = ("reading-phone.css",)  # the phone page, on top of A4's rules
+
+
+def reading_styles(settings: Settings) -> list[Path]:
+    """The reading PDF's stylesheets: A4, or A4's rules with the phone page on top."""
+    names = STYLES + (PHONE_STYLES if settings.reading.page_size == "phone" else ())
+    return [settings.styles_dir / name for name in names]
+
+
+def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
+    return reading_render(edition, settings, fonts).pdf
+
+
+def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
+                   layout: bool = False) -> Rendered:
+    """The reading PDF (with ``layout``: where every line of it sits)."""
+    assert edition.root is not None
+    return render(reading_html(edition, settings), base_dir=edition.root,
+                  stylesheets=reading_styles(settings), fonts=fonts,
+                  sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
+                  what="reading PDF", layout=layout, pdf_variant="pdf/a-2a", pdf_tags=True,
+                  xmp=xmp_description(edition, pdfua=1))
