@@ -59,9 +59,16 @@ HOUSE_HELP = ("The house file: the TOML file with publisher's settings (a folder
 _HOUSE = typer.Option("--house", help=HOUSE_HELP, metavar="FILE")
 
 
+# How a finding is coloured, whatever reported it: a Problem's severity (errors.Severity),
+# a preflight finding's (error, warning, ok), an import finding's level (problem, guess,
+# recognised).
+COLOURS = {"error": "red", "problem": "red", "warning": "yellow", "guess": "yellow",
+           "ok": "green", "recognised": "green"}
+
+
 def _report(problems: list[Problem]) -> None:
     for p in problems:
-        colour = "red" if p.is_error else "yellow"
+        colour = COLOURS[p.severity.value]
         where = f"{escape(p.where)}: " if p.where else ""
         # the stable code in brackets (as rustc does) lets scripts and tests tell errors apart
         err.print(f"{where}[{colour}]{p.severity.value}[/{colour}]\\[{p.code}]: {escape(p.message)}",
@@ -312,9 +319,8 @@ def preflight(
     if ink_limit is None:
         ink_limit = _house(house).print.ink_limit
     report = run(pdf, ink_limit)
-    colours = {"error": "red", "warning": "yellow", "ok": "green"}
     for f in report.findings:
-        c = colours[f.severity]
+        c = COLOURS[f.severity]
         where = f"page {f.page}: " if f.page else ""
         out.print(f"[{c}]{f.severity:7}[/{c}] {where}{f.message}", markup=True, soft_wrap=True,
                   highlight=False)
@@ -436,14 +442,13 @@ def _run_import(kind: str, file: Path, **options) -> None:
         result = run_import(kind, file, papers=settings.papers_dir, **options)
     except PublisherError as exc:
         _fail(exc)
-    colour = {Level.RECOGNISED: "green", Level.GUESS: "yellow", Level.PROBLEM: "red"}
     for f in result.report:
         if f.level is Level.RECOGNISED and not verbose:
             continue
         where = f"line {f.line}" if f.line else (f.where or "")
         head = ":".join(x for x in (str(file), where.removeprefix("line ")) if x)
         slug = escape(f" [{f.slug}]") if f.slug else ""
-        c = colour[f.level]
+        c = COLOURS[f.level.value]
         err.print(f"{escape(head)}:{slug} [{c}]{f.level.value}[/{c}]: {escape(f.message)}",
                   markup=True, soft_wrap=True, highlight=False)
     ed = result.edition

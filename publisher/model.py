@@ -50,6 +50,12 @@ class Paper:
     url: str | None = None
 
 
+# When an issue closes: 05:00 China Standard Time on its date. Every date a build writes
+# (PDF and XMP dates, METS, the print slug's build time) is this moment, not the clock, so
+# builds are reproducible and a file says which issue it belongs to.
+CLOSING_TIME = _dt.time(5, 0, tzinfo=_dt.timezone(_dt.timedelta(hours=8)))
+
+
 @dataclass(frozen=True)
 class Issue:
     """One day's issue of the paper, possibly one regional edition of it."""
@@ -59,6 +65,11 @@ class Issue:
     edition: str | None = None  # regional edition name, e.g. 咸安
     edition_code: str | None = None  # ASCII code of that edition, e.g. "xianan"
     note: str | None = None  # e.g. that the values are sample values
+
+    @property
+    def closing_time(self) -> _dt.datetime:
+        """When the issue closed (``isoformat()``: 2019-10-21T05:00:00+08:00)."""
+        return _dt.datetime.combine(self.date, CLOSING_TIME)
 
     @property
     def weekday_zh(self) -> str:

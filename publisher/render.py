@@ -97,12 +97,8 @@ def page_id(page: Page) -> str:
 def reading_html(edition: Edition, settings: Settings) -> str:
     """The whole issue as one HTML document for the reading PDF."""
     return render("reading/edition.html.j2", settings, engine=True, edition=edition,
-                  created=_created(edition), image_src=lambda fig: fig.image.href)
-
-
-def _created(edition: Edition) -> str:
-    # Fixed from the issue date so that builds are reproducible.
-    return f"{edition.issue.date.isoformat()}T05:00:00+08:00"
+                  created=edition.issue.closing_time.isoformat(),
+                  image_src=lambda fig: fig.image.href)
 
 
 RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'

@@ -71,13 +71,15 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
+from .typeset.punctuation import CLOSING_MARKS, OPENING_MARKS
+
 __all__ = ["Report", "Line", "measure", "FORBIDDEN_START", "FORBIDDEN_END"]
 
-FORBIDDEN_START = frozenset("、，。：；！？”’）》〉】」』〕〗〙］｝")
-FORBIDDEN_END = frozenset("“‘（《〈【「『〔〖〘［｛")
+# What may not start a line: closing and pause marks (CLOSING_MARKS, whose blank right half
+# may also end a line on half an em, GB/T 15834); what may not end one: opening marks.
+FORBIDDEN_START = CLOSING_MARKS
+FORBIDDEN_END = OPENING_MARKS
 FULL_WIDTH_MARKS = FORBIDDEN_START | FORBIDDEN_END
-# Closing and pause marks: blank on the right, may end a line on half an em (GB/T 15834).
-CLOSING_MARKS = FORBIDDEN_START
 TOLERANCE = 0.5  # pt
 GUTTER = 1.0  # em: a wider gap between two characters on one baseline separates columns
 # em: a gap that cuts a body baseline into segments (text columns are joined again from them)

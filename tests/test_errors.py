@@ -108,3 +108,18 @@ def test_output_folder_inside_the_edition_is_refused(make_edition):
     result = build(edition, edition / "dist")
     assert result.exit_code == 1 and "inside the edition" in result.output
     assert not (edition / "dist").exists()
+
+
+def test_the_cli_colours_every_kind_of_finding_from_one_table():
+    from pathlib import Path
+
+    from publisher.cli import COLOURS
+    from publisher.errors import Severity
+    from publisher.printing.preflight import Report
+    from publisher.sources.importers import Level
+
+    report = Report(Path("x.pdf"))
+    report.error("e"), report.warn("w"), report.ok("o")
+    kinds = ({s.value for s in Severity} | {level.value for level in Level}
+             | {f.severity for f in report.findings})
+    assert kinds == set(COLOURS)

@@ -50,7 +50,7 @@ def build_archive(edition: Edition, printed: PrintResult, epub: bytes) -> dict[s
     pages = print_pages(edition, printed.layouts)
     sources = _sources(edition)
     description = xmp_description(edition)
-    created = f"{edition.issue.date.isoformat()}T05:00:00+08:00"
+    created = edition.issue.closing_time.isoformat()
 
     def meta(key: str, title: str) -> PdfaMeta:
         return PdfaMeta(f"{edition.id}/archive/{key}", title, edition.paper.publisher, created,

@@ -52,7 +52,7 @@ def _q(tag: str, ns: str = NS) -> str:
 
 def build_mets(edition: Edition, pages: tuple[ArchivePage, ...], files: list[FileEntry],
                version: str) -> bytes:
-    created = f"{edition.issue.date.isoformat()}T05:00:00+08:00"
+    created = edition.issue.closing_time.isoformat()
     root = etree.Element(_q("mets"), nsmap={"mets": NS, "xlink": XLINK, "xsi": XSI, "dc": DC})
     root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
     root.set("OBJID", edition.id)

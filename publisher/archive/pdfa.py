@@ -37,12 +37,11 @@ import pikepdf
 from lxml import etree
 
 from ..engine import strip_outside_trim
-from ..printing.pdfx import pdf_date
+from ..printing.pdfx import CREATOR, PRODUCER, pdf_date
 
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 NAMESPACE = uuid.UUID("0b6c3c1e-5a35-5d5e-8f0e-617263686976")  # ids of archive files
-PRODUCER = "publisher (WeasyPrint 70.0, pikepdf)"
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def archival_pdf(pdfx: bytes, meta: PdfaMeta, attachments: tuple[Attachment, ...
         date = pdf_date(meta.created)
         pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
             Title=pikepdf.String(meta.title), Author=pikepdf.String(meta.author),
-            Creator=pikepdf.String("publisher"), Producer=pikepdf.String(PRODUCER),
+            Creator=pikepdf.String(CREATOR), Producer=pikepdf.String(PRODUCER),
             CreationDate=pikepdf.String(date), ModDate=pikepdf.String(date)))
         if attachments:
             _attach(pdf, attachments, date)
@@ -138,7 +137,7 @@ def _xmp(meta: PdfaMeta, part: int) -> bytes:
  xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
  xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:dc="http://purl.org/dc/elements/1.1/">
 <pdf:Producer>{escape(PRODUCER)}</pdf:Producer>
-<xmp:CreatorTool>publisher</xmp:CreatorTool>
+<xmp:CreatorTool>{escape(CREATOR)}</xmp:CreatorTool>
 <xmp:CreateDate>{meta.created}</xmp:CreateDate>
 <xmp:ModifyDate>{meta.created}</xmp:ModifyDate>
 <xmp:MetadataDate>{meta.created}</xmp:MetadataDate>

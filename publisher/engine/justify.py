@@ -83,6 +83,7 @@ from bisect import bisect_left, bisect_right
 from operator import add
 from types import SimpleNamespace
 
+from ..typeset.punctuation import CLOSING_MARKS
 from ..typeset.spacing import GAP_CLASSES
 from . import typeset
 from .patching import Replacement
@@ -426,8 +427,6 @@ def trim_edge_gaps(line) -> None:
 
 # --- Line-end marks on half an em (GB/T 15834 行末点号半角), a CSS-driven choice -------------
 
-# Closing and pause marks: their glyph fills the left half of the em, the right half is blank.
-_CLOSING = frozenset("，。、：；！？”’）》〉】」』〕〗〙］｝")
 
 
 def line_end_hang(line) -> float:
@@ -445,7 +444,7 @@ def line_end_hang(line) -> float:
         return 0.0
     boxes = _wp.boxes
     texts = [box for box in typeset.text_boxes(line, boxes) if box.text]
-    if not texts or texts[-1].text[-1] not in _CLOSING:
+    if not texts or texts[-1].text[-1] not in CLOSING_MARKS:
         return 0.0
     style = texts[-1].style
     features = style["font_feature_settings"]

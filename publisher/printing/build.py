@@ -203,5 +203,5 @@ def _check_jumps(edition: Edition) -> None:
 
 def _meta(edition: Edition, settings: Settings) -> Meta:
     return Meta(f"{edition.id}/print", f"{edition.title} 印刷版", edition.paper.publisher,
-                f"{edition.issue.date.isoformat()}T05:00:00+08:00", settings.print.pdfx,
+                edition.issue.closing_time.isoformat(), settings.print.pdfx,
                 settings.print.output_condition)

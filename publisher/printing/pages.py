@@ -55,8 +55,8 @@ def _mm(value: float) -> str:
 
 def _built(edition: Edition) -> str:
     # The slug's "build time" is the issue's closing time, not the clock: builds stay
-    # reproducible, and the plant sees which issue the plate belongs to.
-    return f"{edition.issue.date.isoformat()}T05:00+08:00"
+    # reproducible, and the plant sees which issue the plate belongs to. To the minute.
+    return edition.issue.closing_time.isoformat(timespec="minutes")
 
 
 def image_url(source: Path, edition: Edition) -> str:
@@ -70,7 +70,7 @@ def _context(edition: Edition, settings: Settings, profile: Path, images: dict[P
     def image_src(fig: Figure) -> str:
         return image_url(fig.image.path, edition)
 
-    return dict(edition=edition, created=f"{edition.issue.date.isoformat()}T05:00:00+08:00",
+    return dict(edition=edition, created=edition.issue.closing_time.isoformat(),
                 profile_url=profile.as_uri(), image_src=image_src, mm=_mm)
 
 

@@ -21,9 +21,14 @@ from xml.sax.saxutils import escape
 
 import pikepdf
 
+from ..engine import WEASYPRINT_VERSION
 from .geometry import Geometry, mm_to_pt
 
 NAMESPACE = uuid.UUID("8b0f6a8e-2f6e-5b8e-9c57-7075626c6973")  # "publis": ids of our files
+# Who made the PDF files publisher finishes with pikepdf (print and archive): the Info
+# dictionary's /Creator and /Producer and the XMP's xmp:CreatorTool and pdf:Producer.
+CREATOR = "publisher"
+PRODUCER = f"publisher (WeasyPrint {WEASYPRINT_VERSION}, pikepdf)"
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,8 @@ def _xmp(meta: Meta) -> bytes:
  xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:dc="http://purl.org/dc/elements/1.1/">
 <pdfxid:GTS_PDFXVersion>{meta.pdfx}</pdfxid:GTS_PDFXVersion>
 <pdf:Trapped>False</pdf:Trapped>
-<pdf:Producer>publisher (WeasyPrint 70.0, pikepdf)</pdf:Producer>
-<xmp:CreatorTool>publisher</xmp:CreatorTool>
+<pdf:Producer>{escape(PRODUCER)}</pdf:Producer>
+<xmp:CreatorTool>{escape(CREATOR)}</xmp:CreatorTool>
 <xmp:CreateDate>{meta.created}</xmp:CreateDate>
 <xmp:ModifyDate>{meta.created}</xmp:ModifyDate>
 <xmp:MetadataDate>{meta.created}</xmp:MetadataDate>
@@ -111,7 +116,7 @@ def finish(pages: list[tuple[bytes, Geometry]], meta: Meta) -> bytes:
     date = pdf_date(meta.created)
     out.docinfo = out.make_indirect(pikepdf.Dictionary(
         Title=pikepdf.String(meta.title), Author=pikepdf.String(meta.author),
-        Creator=pikepdf.String("publisher"), Producer=pikepdf.String("publisher (WeasyPrint 70.0, pikepdf)"),
+        Creator=pikepdf.String(CREATOR), Producer=pikepdf.String(PRODUCER),
         CreationDate=pikepdf.String(date), ModDate=pikepdf.String(date),
         Trapped=pikepdf.Name("/False"),
         GTS_PDFXVersion=pikepdf.String(meta.pdfx)))

@@ -86,6 +86,13 @@ def is_cjk(char: str) -> bool:
     return any(lo <= cp <= hi for lo, hi in _HAN) or any(lo <= cp <= hi for lo, hi in _CJK_OTHER)
 
 
+# Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified
+# Chinese fonts: pauses, stops and closing brackets and quotes. None may start a line.
+CLOSING_MARKS = frozenset("，。、：；！？”’）》〉】」』〕〗〙］｝")
+# Marks whose glyph sits in the right half (blank on the left): opening brackets and quotes.
+# None may end a line.
+OPENING_MARKS = frozenset("“‘（《〈【「『〔〖〘［｛")
+
 _TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", ".": "。", "(": "（", ")": "）"}
 # Skipped when looking for the context of a mark: spaces and the convertible ASCII marks.
 _NEUTRAL = frozenset(" \t\u00a0,.;:?!()")

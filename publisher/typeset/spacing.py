@@ -48,16 +48,11 @@ from bisect import bisect_right
 
 from markupsafe import Markup, escape
 
-from .punctuation import is_cjk
+from .punctuation import CLOSING_MARKS, OPENING_MARKS, is_cjk
 
 __all__ = ["to_html", "halt_indices", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM", "GAP_CLASSES",
            "CLOSING_MARKS", "OPENING_MARKS"]
 
-# Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified
-# Chinese fonts: pauses, stops and closing brackets and quotes.
-CLOSING_MARKS = frozenset("，。、：；！？”’）》〉】」』〕〗〙］｝")
-# Marks whose glyph sits in the right half (blank on the left): opening brackets and quotes.
-OPENING_MARKS = frozenset("“‘（《〈【「『〔〖〘［｛")
 _MARKS = CLOSING_MARKS | OPENING_MARKS
 _MARK = re.compile("[" + re.escape("".join(sorted(_MARKS))) + "]")
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ...model import Byline, Credit
+from ...typeset.punctuation import CLOSING_MARKS
 from ..edition import BYLINE_ROLES, parse_byline
 from ..markdown import is_cjk
 
@@ -195,7 +196,7 @@ def is_title_like(text: str) -> bool:
 def cannot_start_title(text: str) -> bool:
     """A line starting like this is the rest of a cut sentence, never a headline."""
     return bool(text) and (text[0].isdigit() and not SUBHEAD_NUMBER.match(text)
-                           or text[0] in "%％，。、；：！？）)”’》】…")
+                           or text[0] in CLOSING_MARKS or text[0] in "%％)…")
 
 
 def unterminated(text: str) -> bool:
