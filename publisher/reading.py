@@ -5,7 +5,8 @@ stylesheets A4's (``base``, ``typeset``, ``reading``) with the phone page's on t
 house asks for ``[tool.publisher.reading] page_size = "phone"``, and it is rendered through
 the engine with only the edition, styles and fonts folders readable. PDF/A-2a (an accessible
 logical structure) that also declares PDF/UA-1 in its XMP: one file is both the accessible
-reading PDF and an archival issue PDF.
+reading PDF and an archival issue PDF. WeasyPrint's XMP (title, creator, description, dates)
+is completed with what an archive reads (``xmp.issue_properties``) and the PDF/UA claim.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from .config import Settings
 from .engine import Rendered, Sandbox, render
 from .fonts import FontSet
 from .model import Edition
-from .render import reading_html, xmp_description
+from .render import reading_html
+from .xmp import complete, issue_properties
 
 STYLES = ("base.css", "typeset.css", "reading.css")
 PHONE_STYLES = ("reading-phone.css",)  # the phone page, on top of A4's rules
@@ -36,8 +38,8 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
                    layout: bool = False) -> Rendered:
     """The reading PDF (with ``layout``: where every line of it sits)."""
     assert edition.root is not None
-    return render(reading_html(edition, settings), base_dir=edition.root,
-                  stylesheets=reading_styles(settings), fonts=fonts,
-                  sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
-                  what="reading PDF", layout=layout, pdf_variant="pdf/a-2a", pdf_tags=True,
-                  xmp=xmp_description(edition, pdfua=1))
+    rendered = render(reading_html(edition, settings), base_dir=edition.root,
+                      stylesheets=reading_styles(settings), fonts=fonts,
+                      sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
+                      what="reading PDF", layout=layout, pdf_variant="pdf/a-2a", pdf_tags=True)
+    return Rendered(complete(rendered.pdf, issue_properties(edition), pdfua=1), rendered.pages)

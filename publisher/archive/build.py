@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..model import Edition, Figure
 from ..printing.build import PrintResult
-from ..render import xmp_description
+from ..xmp import issue_properties
 from .alto import build_alto
 from .bag import make_bag
 from .mets import FileEntry, build_mets
@@ -49,12 +49,12 @@ def build_archive(edition: Edition, printed: PrintResult, epub: bytes) -> dict[s
     ver = version()
     pages = print_pages(edition, printed.layouts)
     sources = _sources(edition)
-    description = xmp_description(edition)
+    issue = issue_properties(edition)
     created = edition.issue.closing_time.isoformat()
 
     def meta(key: str, title: str) -> PdfaMeta:
         return PdfaMeta(f"{edition.id}/archive/{key}", title, edition.paper.publisher, created,
-                        edition.paper.language, description)
+                        edition.paper.language, issue)
 
     issue_pdf = archival_pdf(printed.issue, meta("issue", edition.title),
                              tuple(Attachment(path, data, _mimetype(path))

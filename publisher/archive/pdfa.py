@@ -8,11 +8,12 @@ cuts out of its content stream what was drawn outside the trim (crop marks, slug
 while drawing, see ``publisher.engine.strip_outside_trim``), so nothing hides beyond
 the page edge; bleed that runs past the trim is clipped by the MediaBox, as the knife
 cuts it. The colours stay as printed (CMYK): the OutputIntent is the print's (the plant's
-CMYK profile, embedded), declared ``GTS_PDFA1``. The XMP packet is replaced by a PDF/A one
-(pdfaid part and level B, Dublin Core title, creator, publisher, date, language,
-identifiers from ``render.xmp_description``), the document information dictionary
-restated to match it, and the ids derived from the edition (uuid5) with a content-derived
-trailer /ID, so the files are byte-reproducible.
+CMYK profile, embedded), declared ``GTS_PDFA1``. The print's metadata is replaced by PDF/A
+metadata (``publisher.xmp``, through pikepdf's metadata API: pdfaid part and level B,
+Dublin Core title, creator, and the issue's publisher, date, language and identifiers),
+the document information dictionary kept in step with it by pikepdf, and the ids derived
+from the edition (uuid5) with a content-derived trailer /ID, so the files are
+byte-reproducible.
 
 The issue PDF is the same treatment of the print build's joined issue. With
 ``attachments`` it is PDF/A-3b: each source file embedded with ``/AFRelationship
@@ -27,17 +28,19 @@ font embedded.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 import pikepdf
 from lxml import etree
+from pikepdf.models.metadata import encode_pdf_date
 
+from .. import xmp
 from ..engine import strip_outside_trim
-from ..printing.pdfx import CREATOR, PRODUCER, pdf_date
 
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -51,7 +54,7 @@ class PdfaMeta:
     author: str  # the publisher
     created: str  # ISO 8601 with zone, from the issue date
     language: str
-    description: bytes  # rdf:Description elements: publisher, date, language, identifiers
+    issue: Mapping[str, object]  # the issue's XMP properties (xmp.issue_properties)
 
 
 @dataclass(frozen=True)
@@ -72,16 +75,16 @@ def archival_pdf(pdfx: bytes, meta: PdfaMeta, attachments: tuple[Attachment, ...
             raise ValueError("the print PDF has no OutputIntent to declare for PDF/A")
         for intent in intents:
             intent.S = pikepdf.Name("/GTS_PDFA1")
-        pdf.Root.Metadata = pdf.make_stream(_xmp(meta, part), Type=pikepdf.Name.Metadata,
-                                            Subtype=pikepdf.Name("/XML"))
+        # The print's metadata says PDF/X: PDF/A metadata replaces it, Info included.
+        del pdf.Root.Metadata
+        pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary())
+        xmp.write(pdf, {"pdfaid:part": part, "pdfaid:conformance": "B",
+                        **xmp.file_properties(namespace=NAMESPACE, key=meta.key, title=meta.title,
+                                              author=meta.author, created=meta.created),
+                        **meta.issue})
         pdf.Root.Lang = pikepdf.String(meta.language)
-        date = pdf_date(meta.created)
-        pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
-            Title=pikepdf.String(meta.title), Author=pikepdf.String(meta.author),
-            Creator=pikepdf.String(CREATOR), Producer=pikepdf.String(PRODUCER),
-            CreationDate=pikepdf.String(date), ModDate=pikepdf.String(date)))
         if attachments:
-            _attach(pdf, attachments, date)
+            _attach(pdf, attachments, encode_pdf_date(datetime.datetime.fromisoformat(meta.created)))
         buf = io.BytesIO()
         pdf.save(buf, deterministic_id=True, min_version="1.7", compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -128,31 +131,6 @@ def _attach(pdf: pikepdf.Pdf, attachments: tuple[Attachment, ...], date: str) ->
 
 
 
-def _xmp(meta: PdfaMeta, part: int) -> bytes:
-    doc_id = uuid.uuid5(NAMESPACE, meta.key)
-    inst_id = uuid.uuid5(NAMESPACE, meta.key + "#1")
-    rdf = f"""<rdf:RDF xmlns:rdf="{RDF}">
-<rdf:Description rdf:about="" xmlns:pdfaid="{PDFAID}" pdfaid:part="{part}" pdfaid:conformance="B"/>
-<rdf:Description rdf:about=""
- xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
- xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:dc="http://purl.org/dc/elements/1.1/">
-<pdf:Producer>{escape(PRODUCER)}</pdf:Producer>
-<xmp:CreatorTool>{escape(CREATOR)}</xmp:CreatorTool>
-<xmp:CreateDate>{meta.created}</xmp:CreateDate>
-<xmp:ModifyDate>{meta.created}</xmp:ModifyDate>
-<xmp:MetadataDate>{meta.created}</xmp:MetadataDate>
-<xmpMM:DocumentID>uuid:{doc_id}</xmpMM:DocumentID>
-<xmpMM:InstanceID>uuid:{inst_id}</xmpMM:InstanceID>
-<dc:format>application/pdf</dc:format>
-<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.title)}</rdf:li></rdf:Alt></dc:title>
-<dc:creator><rdf:Seq><rdf:li>{escape(meta.author)}</rdf:li></rdf:Seq></dc:creator>
-</rdf:Description>
-"""
-    return (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-            b'<x:xmpmeta xmlns:x="adobe:ns:meta/">\n' + rdf.encode("utf-8") + meta.description
-            + b"\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>")
-
-
 def check_pdfa(data: bytes) -> list[str]:
     """What is structurally wrong with ``data`` as a PDF/A-2 or -3 file (empty: nothing found)."""
     try:
@@ -177,12 +155,12 @@ def _check_xmp(pdf: pikepdf.Pdf) -> list[str]:
     raw = pdf.Root.Metadata.read_bytes()
     start, end = raw.find(b"<x:xmpmeta"), raw.rfind(b"</x:xmpmeta>")
     try:
-        xmp = etree.fromstring(raw[start:end + len(b"</x:xmpmeta>")],
-                               etree.XMLParser(no_network=True, resolve_entities=False))
+        packet = etree.fromstring(raw[start:end + len(b"</x:xmpmeta>")],
+                                  etree.XMLParser(no_network=True, resolve_entities=False))
     except etree.XMLSyntaxError as exc:
         return [f"the XMP metadata is not well-formed: {exc}"]
     part = conformance = None
-    for desc in xmp.iter(f"{{{RDF}}}Description"):
+    for desc in packet.iter(f"{{{RDF}}}Description"):
         part = part or desc.get(f"{{{PDFAID}}}part") or desc.findtext(f"{{{PDFAID}}}part")
         conformance = conformance or desc.get(f"{{{PDFAID}}}conformance") or desc.findtext(
             f"{{{PDFAID}}}conformance")

@@ -8,8 +8,7 @@ What this module adds around WeasyPrint:
   fonts folders are read, anything else stops the build;
 - WeasyPrint's warnings (an image it could not load, a font it subset with fontTools)
   become build errors instead of log lines nobody reads;
-- reproducible metadata: dates come from the document's dcterms meta, fixed by render;
-  ``xmp`` adds a description to the XMP packet.
+- reproducible metadata: dates come from the document's dcterms meta, fixed by render.
 
 ``render`` lays a document out and writes it in one go (the reading PDF); ``lay_out`` gives a
 ``Document`` to read blocks from (``find``) before or instead of writing it (the print
@@ -57,26 +56,22 @@ def load(fonts: FontSet):
 
 
 def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
-           sandbox: Sandbox, what: str, layout: bool = False, xmp: bytes | None = None,
-           **options) -> Rendered:
+           sandbox: Sandbox, what: str, layout: bool = False, **options) -> Rendered:
     """Lay ``html`` (whose relative URLs resolve in ``base_dir``) out and write it once: the
     PDF bytes and, with ``layout``, each page's text lines (``Rendered.pages``).
 
-    ``xmp`` is one ``rdf:Description`` element added to the document's XMP packet (PDF/A
-    readers look there for title, date, publisher); ``options`` go to WeasyPrint's render
-    and write (``pdf_variant``, ``pdf_tags``…).
+    ``options`` go to WeasyPrint's render and write (``pdf_variant``, ``pdf_tags``…).
     """
     with _rendering(fonts, sandbox, what) as (wp, fetcher):
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
         document = source.render(stylesheets=css, **options)
         out = io.BytesIO()
-        finisher = _xmp_finisher(xmp) if xmp else None
         if not layout:
-            document.write_pdf(out, finisher=finisher, **options)
+            document.write_pdf(out, **options)
             return Rendered(out.getvalue(), ())
         with recording() as recorded:
-            document.write_pdf(out, finisher=finisher, **options)
+            document.write_pdf(out, **options)
             pages = text_pages(document, source.etree_element, recorded)
     return Rendered(out.getvalue(), pages)
 
@@ -194,22 +189,3 @@ def _confined(fonts: FontSet, sandbox: Sandbox, what: str):
             log.warning("%s: WeasyPrint: %s", what, m)
     if fatal:
         raise RenderError([Problem(f"{what}: WeasyPrint: {m}", code="render") for m in fatal])
-
-
-def _xmp_finisher(description: bytes):
-    """Put ``description`` inside the XMP packet's rdf:RDF, before the PDF is written.
-
-    WeasyPrint's own ``xmp_metadata`` option appends after rdf:RDF (a second top-level
-    element, which XMP does not allow) and reads it through a URL; this edits the stream.
-    """
-    def finish(document, pdf) -> None:
-        ref = pdf.catalog.get("Metadata")
-        if ref is None:
-            raise RenderError(Problem("PDF has no XMP metadata to extend", code="render"))
-        number = ref.decode() if isinstance(ref, bytes) else str(ref)
-        stream = pdf.objects[int(number.split()[0])]
-        packet = b"".join(stream.stream)
-        end = packet.rindex(b"</rdf:RDF>")
-        stream.stream = [packet[:end] + description + packet[end:]]
-
-    return finish

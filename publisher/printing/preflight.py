@@ -18,7 +18,6 @@ Structural checks with pikepdf (veraPDF is not installable here, see TOOLCHAIN.m
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,14 +90,10 @@ def preflight(path: Path, ink_limit: int = 300) -> Report:
 
 def _version_key(pdf: pikepdf.Pdf, report: Report) -> None:
     info = str(pdf.docinfo.get("/GTS_PDFXVersion", "")) if pdf.trailer.get("/Info") is not None else ""
-    xmp = ""
-    if "/Metadata" in pdf.Root:
-        try:
-            text = pdf.Root.Metadata.read_bytes().decode("utf-8", "replace")
-        except pikepdf.PdfError:
-            text = ""
-        m = re.search(r"GTS_PDFXVersion(?:>|=\")([^<\"]+)", text)
-        xmp = m.group(1) if m else ""
+    try:  # pikepdf reads the key as an element or as an attribute, wherever it is declared
+        xmp = str(pdf.open_metadata().get("pdfxid:GTS_PDFXVersion") or "")
+    except (pikepdf.PdfError, ValueError):
+        xmp = ""
     version = info or xmp
     if not version:
         report.error("no PDF/X version key (GTS_PDFXVersion in Info or XMP)", code="pdfx-version")

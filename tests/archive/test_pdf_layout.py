@@ -84,13 +84,22 @@ def test_pdfa_variant_passes_the_structural_check_and_plain_fails(render):
     assert any("OutputIntent" in p for p in problems)
 
 
-def test_xmp_description_lands_inside_rdf(render):
-    xmp = (b'<rdf:Description xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-           b'xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
-           b'<dc:publisher><rdf:Bag><rdf:li>\xe5\x92\xb8\xe5\xae\x81\xe6\x97\xa5\xe6\x8a\xa5\xe7\xa4\xbe'
-           b'</rdf:li></rdf:Bag></dc:publisher></rdf:Description>')
-    rendered, _ = render(pdf_variant="pdf/a-2b", xmp=xmp)
-    with pikepdf.open(io.BytesIO(rendered.pdf)) as pdf:
+def test_xmp_properties_complete_weasyprints_packet(render):
+    """publisher.xmp.complete: the properties and the PDF/UA claim join WeasyPrint's XMP, whose
+    PDF/A claim and title stay; the same input gives the same bytes."""
+    from publisher import xmp
+
+    rendered, _ = render(pdf_variant="pdf/a-2b")
+    properties = {"dc:publisher": ["咸宁日报社 <&>"], "dc:relation": ["b", "a"], "dc:identifier": "id-1"}
+    done = xmp.complete(rendered.pdf, properties, pdfua=1)
+    assert done == xmp.complete(rendered.pdf, properties, pdfua=1)
+    with pikepdf.open(io.BytesIO(done)) as pdf:
         meta = pdf.open_metadata()
-        assert set(meta["dc:publisher"]) == {"咸宁日报社"}
-        assert meta["pdfaid:part"] == "2"
+        assert meta["dc:publisher"] == {"咸宁日报社 <&>"}
+        assert meta["dc:identifier"] == "id-1" and meta["dc:title"] == "t"
+        assert meta["pdfaid:part"] == "2" and meta["pdfuaid:part"] == "1"
+        packet = pdf.Root.Metadata.read_bytes()
+        assert b"<rdf:Bag><rdf:li>b</rdf:li><rdf:li>a</rdf:li></rdf:Bag>" in packet  # as given
+        assert b"<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in packet  # the extension schema
+        assert b"&lt;&amp;&gt;" in packet
+    assert check_pdfa(done) == []

@@ -55,8 +55,7 @@ def test_pdfx_version_key_and_output_intent(print_build):
         with pikepdf.open(path) as pdf:
             assert str(pdf.docinfo["/GTS_PDFXVersion"]) == "PDF/X-4"
             assert pdf.docinfo["/Trapped"] == pikepdf.Name("/False")
-            xmp = pdf.Root.Metadata.read_bytes().decode()
-            assert "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
+            assert pdf.open_metadata()["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
             assert pdf.pdf_version >= "1.6"
             (intent,) = pdf.Root.OutputIntents
             assert intent.S == pikepdf.Name.GTS_PDFX
