@@ -3,7 +3,9 @@
 Its markup is ``render.reading_html`` (one document, 版 by 版, bookmarks 版 → article), its
 stylesheets A4's (``base``, ``typeset``, ``reading``) with the phone page's on top when the
 house asks for ``[tool.publisher.reading] page_size = "phone"``, and it is rendered through
-the engine with only the edition, styles and fonts folders readable. PDF/A-2a (an accessible
+the engine with only the edition, styles and fonts folders readable (its photos by URLs
+that do not name the edition's folder, so the PDF is the same wherever the edition lies).
+PDF/A-2a (an accessible
 logical structure) that also declares PDF/UA-1 in its XMP: one file is both the accessible
 reading PDF and an archival issue PDF. WeasyPrint's XMP (title, creator, description, dates)
 is completed with what an archive reads (``xmp.issue_properties``) and the PDF/UA claim.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import Settings
-from .engine import Rendered, Sandbox, render
+from .engine import Rendered, Sandbox, alias_url, render
 from .fonts import FontSet
 from .model import Edition
 from .render import reading_html
@@ -30,6 +32,14 @@ def reading_styles(settings: Settings) -> list[Path]:
     return [settings.styles_dir / name for name in names]
 
 
+def image_url(source: Path, edition: Edition) -> str:
+    """The URL a photo is fetched by: named after its place in the edition, not the folder the
+    edition lies in, so that WeasyPrint's image names (hashes of the URL) are the same in
+    every build."""
+    assert edition.root is not None
+    return alias_url("publisher-photo", source.relative_to(edition.root).as_posix())
+
+
 def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
     return reading_render(edition, settings, fonts).pdf
 
@@ -38,8 +48,11 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
                    layout: bool = False) -> Rendered:
     """The reading PDF (with ``layout``: where every line of it sits)."""
     assert edition.root is not None
-    rendered = render(reading_html(edition, settings), base_dir=edition.root,
-                      stylesheets=reading_styles(settings), fonts=fonts,
-                      sandbox=Sandbox((edition.root, settings.styles_dir, settings.fonts_dir)),
-                      what="reading PDF", layout=layout, pdf_variant="pdf/a-2a", pdf_tags=True)
+    photos = {fig.image.path for article in edition.articles for fig in article.figures if fig.image}
+    sandbox = Sandbox((edition.root, settings.styles_dir, settings.fonts_dir),
+                      tuple((image_url(path, edition), path) for path in sorted(photos)))
+    html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition))
+    rendered = render(html, base_dir=edition.root, stylesheets=reading_styles(settings), fonts=fonts,
+                      sandbox=sandbox, what="reading PDF", layout=layout, pdf_variant="pdf/a-2a",
+                      pdf_tags=True)
     return Rendered(complete(rendered.pdf, issue_properties(edition), pdfua=1), rendered.pages)

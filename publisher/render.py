@@ -94,8 +94,9 @@ def page_id(page: Page) -> str:
     return f"p-{page.number}"
 
 
-def reading_html(edition: Edition, settings: Settings) -> str:
-    """The whole issue as one HTML document for the reading PDF."""
+def reading_html(edition: Edition, settings: Settings,
+                 image_src=lambda fig: fig.image.href) -> str:
+    """The whole issue as one HTML document for the reading PDF; ``image_src(figure)`` is the
+    URL its photo is fetched by."""
     return render("reading/edition.html.j2", settings, engine=True, edition=edition,
-                  created=edition.issue.closing_time.isoformat(),
-                  image_src=lambda fig: fig.image.href)
+                  created=edition.issue.closing_time.isoformat(), image_src=image_src)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import zipfile
 
 import pikepdf
@@ -94,9 +95,13 @@ def _digests(folder):
             if p.is_file() and not p.name.startswith(".")}
 
 
-def test_two_builds_are_byte_identical(sample_build, sample_dir, tmp_path):
-    publish(sample_dir, tmp_path)
-    again = _digests(tmp_path / ID)
+def test_two_builds_are_byte_identical_wherever_the_edition_lies(sample_build, sample_dir, tmp_path):
+    # A copy elsewhere: the photos' URLs, which name the images in the PDF, must not carry
+    # the edition's folder (they did, so the reading PDF depended on where it was built).
+    elsewhere = tmp_path / "another" / "folder" / sample_dir.name
+    shutil.copytree(sample_dir, elsewhere)
+    publish(elsewhere, tmp_path / "out")
+    again = _digests(tmp_path / "out" / ID)
     assert again == _digests(sample_build)
     assert set(again) >= {f"{ID}.epub", f"{ID}.pdf"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,10 @@ class Sandbox:
     """The folders a render may read: the edition, the styles, the fonts."""
 
     roots: tuple[Path, ...]
-    # Exact URLs served from files made during the build (the print edition's CMYK photos):
-    # their URLs must not name a temporary folder, because WeasyPrint names images by URL.
+    # Exact URLs served from given files (the photos: the edition's for the reading PDF, the
+    # CMYK copies made during the build for print). WeasyPrint names an image in the PDF by
+    # a hash of its URL, so a photo's URL must not name the folder the edition or a
+    # temporary copy lies in, or the PDF would depend on where it was built.
     aliases: tuple[tuple[str, Path], ...] = ()
 
     def allows(self, path: Path) -> bool:
@@ -30,6 +32,13 @@ class Sandbox:
         except (OSError, RuntimeError):
             return False
         return any(real.is_relative_to(root) for root in self.roots) and real.is_file()
+
+
+def alias_url(scheme: str, relative: str) -> str:
+    """A URL for ``Sandbox.aliases`` that names a file by its path inside the edition, never
+    by the folder it lies in, percent-encoded as WeasyPrint will ask for it (it encodes what
+    a URL may not hold: a photo named 照片.jpg is fetched as %E7%85%A7%E7%89%87.jpg)."""
+    return f"{scheme}:{quote(relative, safe='/')}"
 
 
 def fetcher_class(wp):
@@ -42,7 +51,8 @@ def fetcher_class(wp):
             return None
 
     class ConfinedFetcher(wp.URLFetcher):
-        """Serve file: URLs inside the sandbox; refuse every other URL, fatally."""
+        """Serve the sandbox's aliases and file: URLs inside it; refuse every other URL,
+        fatally."""
 
         def __init__(self, sandbox: Sandbox, refused: list[str]):
             super().__init__(fail_on_errors=True)
@@ -50,20 +60,26 @@ def fetcher_class(wp):
             self.refused = refused
 
         def fetch(self, url, headers=None):
+            path = self._file(url)
+            if path is None:
+                self.refused.append(url[:200])
+                raise PermissionError(f"publisher does not fetch {url[:200]!r}: outside the "
+                                      "edition, styles and fonts folders")
+            data = path.read_bytes()
+            if data.startswith(b"\xff\xd8"):
+                data = strip_jpeg_metadata(data)
+            return Response(url, data, {})
+
+        def _file(self, url) -> Path | None:
             for alias, path in self.sandbox.aliases:
                 if url == alias:
-                    return wp.urls.URLFetcherResponse(url, path.read_bytes(), {})
+                    return path
             parts = urlsplit(url)
             if parts.scheme == "file" and parts.netloc in ("", "localhost"):
                 path = Path(unquote(parts.path))
                 if self.sandbox.allows(path):
-                    data = path.resolve().read_bytes()
-                    if data.startswith(b"\xff\xd8"):
-                        data = strip_jpeg_metadata(data)
-                    return Response(url, data, {})
-            self.refused.append(url[:200])
-            raise PermissionError(f"publisher does not fetch {url[:200]!r}: outside the edition, "
-                                  "styles and fonts folders")
+                    return path.resolve()
+            return None
 
     return ConfinedFetcher
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
-from ..engine import Document
+from ..engine import Document, alias_url
 from ..errors import Problem, RenderError
 from ..model import Edition, Figure, Page
 from ..render import render
@@ -63,7 +63,7 @@ def image_url(source: Path, edition: Edition) -> str:
     """The URL a CMYK copy is fetched by: named after the source, not the scratch folder, so
     that WeasyPrint's image names (hashes of the URL) are the same in every build."""
     assert edition.root is not None
-    return "publisher-cmyk:" + source.relative_to(edition.root).as_posix()
+    return alias_url("publisher-cmyk", source.relative_to(edition.root).as_posix())
 
 
 def _context(edition: Edition, settings: Settings, profile: Path, images: dict[Path, Path]):

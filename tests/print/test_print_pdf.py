@@ -104,3 +104,30 @@ def test_two_builds_are_byte_identical(print_build, tmp_path):
     for path in _files(print_build):
         twin = again / path.relative_to(print_build)
         assert twin.read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_photo_named_in_chinese_prints_and_reads(print_build, tmp_path):
+    """A photo's URL names its file inside the edition, percent-encoded as WeasyPrint asks for
+    it: 照片.jpg is fetched as %E7%85%A7%E7%89%87.jpg (before, the print and reading renders
+    refused their own photo, error[url-refused]). The pages are the sample's, photo and all."""
+    import shutil
+
+    from publisher.publish import publish
+
+    edition = tmp_path / "edition"
+    shutil.copytree(SAMPLE, edition)
+    (edition / "images" / "shuihulu.jpg").rename(edition / "images" / "水葫芦照片.jpg")
+    article = edition / "articles" / "shuihulu.md"
+    text = article.read_text("utf-8")
+    assert "(images/shuihulu.jpg)" in text
+    article.write_text(text.replace("(images/shuihulu.jpg)", "(images/水葫芦照片.jpg)"), "utf-8")
+    publish(edition, tmp_path / "out", ["print", "pdf"])
+    built = tmp_path / "out" / "xnrb-2019-10-21-xianan"
+    with pikepdf.open(built / "print" / "p01.pdf") as renamed, \
+            pikepdf.open(print_build / "print" / "p01.pdf") as original:
+        def images(pdf):
+            return sorted(len(x.read_raw_bytes()) for x in pdf.pages[0].get_images().values())
+
+        assert images(renamed) == images(original) and images(original)
+    with pikepdf.open(built / "xnrb-2019-10-21-xianan.pdf") as reading:
+        assert sum(len(page.get_images()) for page in reading.pages) >= 1
