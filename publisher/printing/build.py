@@ -34,7 +34,7 @@ from .geometry import Geometry
 from .grid import Item, Measure, PagePlan, items_for, line_mm, plan_page
 from .measure import galleys_for, read_measures
 from .pages import check_overflow, galley_html, grid_top, image_url, page_html
-from .pdfx import Meta, finish
+from .pdfx import Meta, finish, image_digest, prepare
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,11 @@ def _render(plan: PagePlan):
     t1 = time.perf_counter()
     # The engine draws crop marks and slug as marked artifacts the archive can cut out.
     rendered = doc.write(layout=job.layout, pdf_variant="pdf/x-4", uncompressed_pdf=False)
-    data = (rendered.pdf, rendered.pages[0]) if job.layout else rendered.pdf
+    # K-only overprint and the photos' source names, while still in the worker
+    sources = {image_digest(cmyk.read_bytes()): src.relative_to(job.edition.root).as_posix()
+               for src, cmyk in job.images.items()}
+    pdf = prepare(rendered.pdf, sources)
+    data = (pdf, rendered.pages[0]) if job.layout else pdf
     log.info("page %d: laid out in %.2f s, written in %.2f s (process %d)", plan.page.number,
              t1 - t0, time.perf_counter() - t1, os.getpid())
     return data

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..config import Settings
 from ..engine import Document, alias_url
 from ..errors import Problem, RenderError
-from ..model import Edition, Figure, Page
+from ..model import ArticleKind, Edition, Figure, Page
 from ..render import render
 from .geometry import Geometry
 from .grid import ARTICLE_GAP, PagePlan, line_mm
@@ -81,16 +81,22 @@ def galley_html(edition: Edition, settings: Settings, galleys: list[Galley], pro
                   bleed=0, **_context(edition, settings, profile, images))
 
 
+# Kinds whose head draws a rule along the box's top (styles/print.css: the 简讯 headline's
+# red border-top): no column rule above them, or the two rules would double.
+TOP_RULED = {ArticleKind.BRIEFS}
+
+
 def rules_for(plan: PagePlan) -> list[Rule]:
     """Column rules: in the gutter left of each box not at the grid's left edge, and in the
-    gap above each box not at the grid's top."""
+    gap above each box not at the grid's top (unless the box rules its own top)."""
     g = plan.geometry
     area = g.type_area
     rules = []
     for p in plan.placed:
         if p.box.x > area.x + 0.01:
             rules.append(Rule("v", p.box.x - g.gutter / 2, p.box.y, p.box.height))
-        if p.box.y > plan.top + 0.01:
+        ruled = p.item.shown.kind in TOP_RULED and not p.item.continued_from
+        if p.box.y > plan.top + 0.01 and not ruled:
             rules.append(Rule("h", p.box.x, p.box.y - ARTICLE_GAP / 2, p.box.width))
     return rules
 
@@ -101,14 +107,15 @@ def page_html(edition: Edition, settings: Settings, plan: PagePlan, profile: Pat
     area = g.type_area
     page = plan.page
     masthead = None
+    head_y = area.y  # the page head; on page 1 below the masthead, which heads the page
     if page.number == 1:
-        masthead = Masthead(area.y + PAGE_HEAD + BAND_GAP, MASTHEAD,
-                            g.span_width(4) + g.gutter)
+        masthead = Masthead(area.y, MASTHEAD, g.span_width(4) + g.gutter)
+        head_y = area.y + MASTHEAD + BAND_GAP
     lunar = lunar_date_zh(edition.issue.date) if settings.print.lunar_date else None
     return render("print/page.html.j2", settings, engine=True, page=page, geometry=g, area=area,
                   placed=[_Shown(p) for p in plan.placed], rules=rules_for(plan),
                   masthead=masthead, lunar=lunar, pages_total=len(edition.pages),
-                  head_height=PAGE_HEAD, gutter=g.gutter, line=line_mm(settings.print.line_height),
+                  head_y=head_y, head_height=PAGE_HEAD, gutter=g.gutter, line=line_mm(settings.print.line_height),
                   slug=settings.print.slug, built=_built(edition),
                   sheet=(g.trim_width, g.trim_height), bleed=g.outside,
                   **_context(edition, settings, profile, images))

@@ -18,6 +18,10 @@ Structural checks with pikepdf (veraPDF is not installable here, see TOOLCHAIN.m
 from __future__ import annotations
 
 import math
+import re
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +29,7 @@ import pikepdf
 
 MIN_PPI_ERROR = 150
 MIN_PPI_WARN = 200
+INK_DPI = 150  # separations are rendered at this resolution to measure total ink
 TEXT_OPS = {"Tj", "TJ", "'", '"'}
 
 
@@ -67,7 +72,7 @@ class Report:
         return not self.errors
 
 
-def preflight(path: Path, ink_limit: int = 300) -> Report:
+def preflight(path: Path, ink_limit: int = 240) -> Report:
     report = Report(Path(path))
     try:
         pdf = pikepdf.open(path)
@@ -80,8 +85,13 @@ def preflight(path: Path, ink_limit: int = 300) -> Report:
         _version_key(pdf, report)
         _output_intent(pdf, report)
         _boxes(pdf, report)
+        placements = {}
         for number, page in enumerate(pdf.pages, 1):
-            _PageWalk(report, number, ink_limit).page(page)
+            walk = _PageWalk(report, number, ink_limit)
+            walk.page(page)
+            placements[number] = walk.placements
+        if not pdf.is_encrypted:
+            _ink(Path(path), pdf, report, ink_limit, placements)
     return report
 
 
@@ -202,6 +212,62 @@ def _space_kind(cs) -> str:
     return "other"
 
 
+@dataclass
+class _Paint:
+    """What the walk knows of the graphics state: colours (with whether their space is
+    DeviceCMYK, the only one the nonzero overprint mode applies to) and overprint."""
+
+    fill_space: str = "gray"
+    fill: tuple = (0.0,)
+    fill_device_cmyk: bool = False
+    stroke_device_cmyk: bool = False
+    stroke: tuple = (0.0,)
+    OP: bool = False  # overprint for strokes (and fills, unless op says otherwise)
+    op: bool = False  # overprint for fills and text
+    OPM: int = 0
+    mode: int = 0  # text rendering mode
+
+    def copy(self) -> "_Paint":
+        return _Paint(**self.__dict__)
+
+
+FILL_PAINT = {"f", "F", "f*"}
+STROKE_PAINT = {"S", "s"}
+BOTH_PAINT = {"B", "B*", "b", "b*"}
+
+
+def _k_only(device_cmyk: bool, colour: tuple) -> bool:
+    return device_cmyk and len(colour) == 4 and colour[0] == colour[1] == colour[2] == 0 and colour[3] > 0
+
+
+def _white(device_cmyk: bool, colour: tuple) -> bool:
+    return device_cmyk and len(colour) == 4 and not any(colour)
+
+
+def _image_name(xobj, name: str) -> str:
+    """The image's source file where its XMP says (dc:source or dc:title), else its
+    resource name."""
+    metadata = xobj.get("/Metadata")
+    if metadata is not None:
+        try:
+            text = metadata.read_bytes().decode("utf-8", "replace")
+        except pikepdf.PdfError:
+            text = ""
+        m = (re.search(r"<dc:source>([^<]+)</dc:source>", text)
+             or re.search(r"<dc:title>.*?<rdf:li[^>]*>([^<]+)</rdf:li>", text, re.S))
+        if m:
+            return m.group(1).strip()
+    return name
+
+
+@dataclass(frozen=True)
+class Placement:
+    """An image as placed on a page: its name and its bounding box in page space (pt)."""
+
+    label: str
+    box: tuple[float, float, float, float]
+
+
 class _PageWalk:
     def __init__(self, report: Report, number: int, ink_limit: int):
         self.report, self.number, self.ink_limit = report, number, ink_limit
@@ -210,12 +276,17 @@ class _PageWalk:
         self.rgb: list[str] = []
         self.calrgb: list[str] = []
         self.rich_black = 0
+        self.knockout = {"text": 0, "rule": 0}  # pure-K objects that knock out
+        self.white_overprint = 0
+        self.colour_overprint = 0
+        self.placements: list[Placement] = []
 
     def page(self, page: pikepdf.Page) -> None:
         group = page.obj.get("/Group")
         if group is not None and _space_kind(group.get("/CS")) == "rgb":
             self.rgb.append("page transparency group blends in DeviceRGB")
-        self.stream(page, page.obj.get("/Resources", pikepdf.Dictionary()), [1, 0, 0, 1, 0, 0], 0)
+        self.stream(page, page.obj.get("/Resources", pikepdf.Dictionary()), [1, 0, 0, 1, 0, 0], 0,
+                    _Paint())
         if self.rgb:
             self.report.error(f"DeviceRGB used: {'; '.join(sorted(set(self.rgb))[:5])}", self.number, "rgb")
         if self.calrgb:
@@ -224,6 +295,17 @@ class _PageWalk:
         if self.rich_black:
             self.report.warn(f"{self.rich_black} text runs in rich black (K with C, M or Y); "
                              "body text should be pure K", self.number, "rich-black")
+        text, rules = self.knockout["text"], self.knockout["rule"]
+        if text or rules:
+            self.report.error(f"{text} text runs and {rules} rules or shapes in pure K knock out: "
+                              "pure-K text and rules must overprint (ExtGState /OP true /op true "
+                              "/OPM 1)", self.number, "overprint")
+        if self.white_overprint:
+            self.report.error(f"{self.white_overprint} white objects are set to overprint: they "
+                              "vanish on the plate", self.number, "overprint")
+        if self.colour_overprint:
+            self.report.warn(f"{self.colour_overprint} coloured text runs or shapes overprint "
+                             "(coloured type should knock out)", self.number, "overprint")
 
     def _fonts(self, resources) -> None:
         for name, font in (resources.get("/Font") or {}).items():
@@ -254,15 +336,43 @@ class _PageWalk:
                 self.calrgb.append(f"shading {name}")
         return spaces
 
-    def stream(self, owner, resources, ctm, depth: int) -> None:
+    def _painted(self, paint: _Paint, fills: bool, strokes: bool, what: str) -> None:
+        """Overprint of one painting operation (text run or path) by its colours."""
+        op = paint.op
+        for used, device, colour, overprints in ((fills, paint.fill_device_cmyk, paint.fill, op),
+                                                 (strokes, paint.stroke_device_cmyk, paint.stroke,
+                                                  paint.OP)):
+            if not used:
+                continue
+            nonzero = overprints and paint.OPM == 1
+            if _k_only(device, colour) and not nonzero:
+                self.knockout[what] += 1
+            elif _white(device, colour) and nonzero:
+                self.white_overprint += 1
+            elif overprints and device and not _k_only(device, colour) and not _white(device, colour):
+                self.colour_overprint += 1
+
+    def _ext_gstate(self, resources, name, paint: _Paint) -> None:
+        gs = (resources.get("/ExtGState") or {}).get(name)
+        if gs is None:
+            return
+        if "/OP" in gs:
+            paint.OP = bool(gs.OP)
+            if "/op" not in gs:
+                paint.op = paint.OP  # ISO 32000: /op defaults to /OP's value
+        if "/op" in gs:
+            paint.op = bool(gs.op)
+        if "/OPM" in gs:
+            paint.OPM = int(gs.OPM)
+
+    def stream(self, owner, resources, ctm, depth: int, paint: _Paint) -> None:
         if depth > 8:
             return
         self._fonts(resources)
         spaces = self._colour_spaces(resources)
         xobjects = resources.get("/XObject") or {}
         stack = []
-        fill_space = "gray"
-        fill = ()
+        paint = paint.copy()
         in_text = False
         try:
             instructions = pikepdf.parse_content_stream(owner)
@@ -272,21 +382,32 @@ class _PageWalk:
         for operands, op in instructions:
             op = str(op)
             if op == "q":
-                stack.append((ctm, fill_space, fill))
+                stack.append((ctm, paint.copy()))
             elif op == "Q" and stack:
-                ctm, fill_space, fill = stack.pop()
+                ctm, paint = stack.pop()
             elif op == "cm":
                 ctm = _mul([float(v) for v in operands], ctm)
+            elif op == "gs" and operands:
+                self._ext_gstate(resources, operands[0], paint)
             elif op in ("rg", "RG"):
                 self.rgb.append(f"operator {op}")
                 if op == "rg":
-                    fill_space, fill = "rgb", tuple(float(v) for v in operands)
+                    paint.fill_space, paint.fill = "rgb", tuple(float(v) for v in operands)
+                    paint.fill_device_cmyk = False
+                else:
+                    paint.stroke, paint.stroke_device_cmyk = tuple(float(v) for v in operands), False
             elif op in ("k", "K"):
+                colour = tuple(float(v) for v in operands)
                 if op == "k":
-                    fill_space, fill = "cmyk", tuple(float(v) for v in operands)
+                    paint.fill_space, paint.fill, paint.fill_device_cmyk = "cmyk", colour, True
+                else:
+                    paint.stroke, paint.stroke_device_cmyk = colour, True
             elif op in ("g", "G"):
                 if op == "g":
-                    fill_space, fill = "gray", tuple(float(v) for v in operands)
+                    paint.fill_space, paint.fill = "gray", tuple(float(v) for v in operands)
+                    paint.fill_device_cmyk = False
+                else:
+                    paint.stroke, paint.stroke_device_cmyk = tuple(float(v) for v in operands), False
             elif op in ("cs", "CS"):
                 name = str(operands[0])
                 cs = spaces.get(name, pikepdf.Name(name))
@@ -295,18 +416,32 @@ class _PageWalk:
                     self.rgb.append(f"colour space {name} ({op})")
                 elif kind == "calrgb":
                     self.calrgb.append(f"colour space {name}")
+                device = isinstance(cs, pikepdf.Name) and str(cs) in ("/DeviceCMYK", "/CMYK")
+                initial = (0.0, 0.0, 0.0, 1.0) if device else ()
                 if op == "cs":
-                    fill_space, fill = kind, ()
-            elif op in ("sc", "scn"):
-                fill = tuple(float(v) for v in operands if isinstance(v, (int, float)) or
-                             hasattr(v, "__float__"))
+                    paint.fill_space, paint.fill, paint.fill_device_cmyk = kind, initial, device
+                else:
+                    paint.stroke, paint.stroke_device_cmyk = initial, device
+            elif op in ("sc", "scn", "SC", "SCN"):
+                colour = tuple(float(v) for v in operands if isinstance(v, (int, float)) or
+                               hasattr(v, "__float__"))
+                if op in ("sc", "scn"):
+                    paint.fill = colour
+                else:
+                    paint.stroke = colour
+            elif op == "Tr" and operands:
+                paint.mode = int(operands[0])
             elif op == "BT":
                 in_text = True
             elif op == "ET":
                 in_text = False
             elif op in TEXT_OPS and in_text:
-                if fill_space == "cmyk" and len(fill) == 4 and fill[3] >= 0.8 and max(fill[:3]) > 0:
+                fill = paint.fill
+                if paint.fill_space == "cmyk" and len(fill) == 4 and fill[3] >= 0.8 and max(fill[:3]) > 0:
                     self.rich_black += 1
+                self._painted(paint, paint.mode in (0, 2, 4, 6), paint.mode in (1, 2, 5, 6), "text")
+            elif op in FILL_PAINT or op in STROKE_PAINT or op in BOTH_PAINT:
+                self._painted(paint, op not in STROKE_PAINT, op not in FILL_PAINT, "rule")
             elif op == "Do":
                 name = operands[0]
                 xobj = xobjects.get(name)
@@ -320,7 +455,8 @@ class _PageWalk:
                     if group is not None and _space_kind(group.get("/CS")) == "rgb":
                         self.rgb.append(f"form {name} transparency group blends in DeviceRGB")
                     matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
-                    self.stream(xobj, xobj.get("/Resources", resources), _mul(matrix, ctm), depth + 1)
+                    self.stream(xobj, xobj.get("/Resources", resources), _mul(matrix, ctm), depth + 1,
+                                paint)
             elif op == "sh":
                 pass  # shadings were checked with the resources
 
@@ -328,7 +464,7 @@ class _PageWalk:
         if xobj.get("/ImageMask"):
             return
         kind = _space_kind(xobj.get("/ColorSpace"))
-        label = f"image {name} ({int(xobj.Width)}x{int(xobj.Height)})"
+        label = f"image {_image_name(xobj, name)} ({int(xobj.Width)}x{int(xobj.Height)})"
         if kind == "rgb":
             self.rgb.append(label)
         elif kind == "calrgb":
@@ -336,6 +472,10 @@ class _PageWalk:
         smask = xobj.get("/SMask")
         if smask is not None and _space_kind(smask.get("/ColorSpace")) == "rgb":
             self.rgb.append(f"soft mask of {label}")
+        corners = [(ctm[0] * u + ctm[2] * v + ctm[4], ctm[1] * u + ctm[3] * v + ctm[5])
+                   for u, v in ((0, 0), (1, 0), (0, 1), (1, 1))]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        self.placements.append(Placement(label, (min(xs), min(ys), max(xs), max(ys))))
         width_pt = math.hypot(ctm[0], ctm[1])
         height_pt = math.hypot(ctm[2], ctm[3])
         if width_pt > 1 and height_pt > 1:
@@ -347,40 +487,119 @@ class _PageWalk:
             elif ppi < MIN_PPI_WARN:
                 self.report.warn(f"{label} is {ppi:.0f} ppi at its placed size {placed} "
                                  f"(want {MIN_PPI_WARN})", self.number, "resolution")
-        if kind == "cmyk" and xobj.objgen not in self.seen_images:
-            self.seen_images.add(xobj.objgen)
-            self.ink(xobj, label)
 
-    def ink(self, xobj, label: str) -> None:
+
+# ---------------------------------------------------------------- ink, from separations
+
+
+@dataclass(frozen=True)
+class PageInk:
+    """Total area coverage of one page from its rendered separations over the trim."""
+
+    page: int  # 1-based
+    peak: float  # %: the highest total at any pixel
+    over: float  # share of the trim's pixels above the limit (0..1)
+    pixels: int  # pixels rendered (over the trim)
+
+
+def separations(path: Path, folder: Path, dpi: int = INK_DPI) -> list[list[Path]]:
+    """Render every page's separations over its TrimBox with Ghostscript's ``tiffsep``:
+    per page, the files of its separations (8-bit, 0 = solid ink)."""
+    gs = shutil.which("gs")
+    if gs is None:
+        raise FileNotFoundError("Ghostscript (gs) is not installed: apt-get install ghostscript")
+    subprocess.run([gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffsep", f"-r{dpi}",
+                    "-dUseTrimBox", "-sCompression=lzw", f"-sOutputFile={folder}/p%04d.tif",
+                    str(path)], check=True, capture_output=True, timeout=1800)
+    pages = []
+    for composite in sorted(folder.glob("p[0-9][0-9][0-9][0-9].tif")):
+        pages.append(sorted(folder.glob(f"{composite.stem}(*).tif")))
+    return pages
+
+
+def total_ink(files: list[Path]):
+    """The total area coverage image ('I' mode, 0..255 per separation summed) of one page."""
+    from PIL import Image, ImageChops, ImageMath
+
+    total = None
+    for f in files:
+        with Image.open(f) as im:
+            band = ImageChops.invert(im.convert("L")).convert("I")
+        total = band if total is None else ImageMath.lambda_eval(lambda v: v["a"] + v["b"],
+                                                                 a=total, b=band)
+    return total
+
+
+def _ink(path: Path, pdf: pikepdf.Pdf, report: Report, ink_limit: int,
+         placements: dict[int, list[Placement]]) -> list[PageInk]:
+    from PIL import ImageMath
+
+    with tempfile.TemporaryDirectory(prefix="publisher-preflight-") as tmp:
         try:
-            im = pikepdf.PdfImage(xobj).as_pil_image()
-        except Exception as exc:  # an undecodable image is the plant's problem too
-            self.report.warn(f"cannot decode {label} to measure ink: {exc}", self.number, "ink")
-            return
-        if im.mode != "CMYK":
-            return
-        decode = xobj.get("/Decode")
-        inverted = decode is not None and float(decode[0]) == 1.0
-        hist = _tac_histogram(im, inverted)
-        total = sum(hist)
-        over = sum(hist[self.ink_limit + 1:])
-        if total and over / total > 0.001:
-            peak = max(i for i, n in enumerate(hist) if n)
-            self.report.warn(f"{label}: {over / total:.1%} of its pixels exceed the ink limit "
-                             f"{self.ink_limit}% (peak {peak}%)", self.number, "ink")
+            pages = separations(path, Path(tmp))
+        except FileNotFoundError as exc:
+            report.error(f"cannot measure ink: {exc}", code="ink")
+            return []
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            stderr = getattr(exc, "stderr", b"") or b""
+            report.error(f"Ghostscript could not render the separations: "
+                         f"{stderr.decode('utf-8', 'replace').strip()[:200] or exc}", code="ink")
+            return []
+        limit = ink_limit * 255 / 100
+        inks = []
+        for number, files in enumerate(pages, 1):
+            total = total_ink(files)
+            if total is None:
+                continue
+            peak = total.getextrema()[1] * 100 / 255
+            mask = ImageMath.lambda_eval(lambda v: (v["t"] > limit) * 255, t=total).convert("L")
+            over_pixels = mask.histogram()[255]
+            ink = PageInk(number, peak, over_pixels / (total.width * total.height),
+                          total.width * total.height)
+            inks.append(ink)
+            if not over_pixels:
+                continue
+            where = _where(pdf.pages[number - 1], total, mask, placements.get(number, []), limit)
+            report.error(f"total ink reaches {peak:.0f}% (limit {ink_limit}%) on "
+                         f"{ink.over:.2%} of the page{where}", number, "ink")
+        if inks and not any(i.over for i in inks):
+            worst = max(inks, key=lambda i: i.peak)
+            report.ok(f"total ink at most {worst.peak:.0f}% (page {worst.page}; separations over the "
+                      f"trim at {INK_DPI} dpi, limit {ink_limit}%)", code="ink")
+        return inks
 
 
-def _tac_histogram(im, inverted: bool) -> list[int]:
-    """Pixels per total area coverage in percent (0..400, in 2 % steps), from a CMYK image."""
-    from PIL import ImageChops
+def _where(page, total, mask, placements: list[Placement], limit: float) -> str:
+    """Which images (by source file) and what else carry the ink above the limit."""
+    from PIL import ImageMath
 
-    bands = im.split()
-    if inverted:
-        bands = [ImageChops.invert(b) for b in bands]
-    # Each channel scaled to 0..50 (2 % steps) so that the sum of four fits in 8 bits.
-    halves = [b.point(lambda v: round(v * 50 / 255)) for b in bands]
-    total = ImageChops.add(ImageChops.add(halves[0], halves[1]), ImageChops.add(halves[2], halves[3]))
-    hist = [0] * 401
-    for value, count in enumerate(total.histogram()[:201]):
-        hist[value * 2] += count
-    return hist
+    trim = _box(page, "/TrimBox") or _box(page, "/MediaBox")
+    if trim is None or int(page.obj.get("/Rotate", 0)) % 360:
+        return ""
+    sx, sy = total.width / (trim[2] - trim[0]), total.height / (trim[3] - trim[1])
+    parts = []
+    rest = mask.copy()
+    for p in placements:
+        x0, y0, x1, y1 = p.box
+        box = (max(0, int((x0 - trim[0]) * sx)), max(0, int((trim[3] - y1) * sy)),
+               min(total.width, math.ceil((x1 - trim[0]) * sx)),
+               min(total.height, math.ceil((trim[3] - y0) * sy)))
+        if box[2] <= box[0] or box[3] <= box[1]:
+            continue
+        region = mask.crop(box)
+        over = region.histogram()[255]
+        rest.paste(0, box)
+        if over:
+            peak = total.crop(box).getextrema()[1] * 100 / 255
+            parts.append(f"{p.label}: peak {peak:.0f}%, {over / (region.width * region.height):.1%} "
+                         "of it over")
+    left = rest.getbbox()
+    if left:
+        mm = 25.4 / 72
+        x0, y0 = left[0] / sx * mm, left[1] / sy * mm
+        x1, y1 = left[2] / sx * mm, left[3] / sy * mm
+        peak = ImageMath.lambda_eval(lambda v: v["t"] * (v["m"] > 0), t=total,
+                                     m=rest.convert("I")).getextrema()[1] * 100 / 255
+        parts.append(f"other objects between {x0:.0f},{y0:.0f} and {x1:.0f},{y1:.0f} mm from the "
+                     f"trim's top left: peak {peak:.0f}%")
+    return " — " + "; ".join(parts) if parts else ""
