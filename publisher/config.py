@@ -75,6 +75,8 @@ class Margins(_Strict):
     outer: float = Field(20, ge=0, le=100)
 
 
+NEWSPRINT_CONDITION = "Coldset newsprint, ISO 12647-3 aim values (modelled), TAC 240%"
+
 # Trim sizes of Chinese newspapers, width x height in mm: 对开 broadsheet and 四开 tabloid.
 TRIM_PRESETS = {"broadsheet": (390.0, 545.0), "tabloid": (272.0, 390.0)}
 
@@ -94,10 +96,12 @@ class Print(_Strict):
     body_size: float = Field(9, ge=6, le=14)  # pt; 小五 is 9 pt, 五号 10.5 pt
     line_height: float = Field(13, ge=6, le=24)  # pt
     lunar_date: bool = True  # the masthead prints the lunar date (农历)
-    output_profile: HousePath = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
-    output_condition: str = "Ghostscript default CMYK"  # OutputConditionIdentifier
+    # The press's characterisation: by default the coldset newsprint profile built at setup
+    # (scripts/newsprint_profile.py); a plant's own .icc with its condition replaces it.
+    output_profile: HousePath = Path("profiles/publisher-newsprint-240.icc")
+    output_condition: str = NEWSPRINT_CONDITION  # OutputConditionIdentifier
     pdfx: Literal["PDF/X-4"] = "PDF/X-4"
-    ink_limit: int = Field(300, ge=200, le=400)  # % total area coverage the preflight warns over
+    ink_limit: int = Field(240, ge=200, le=400)  # % total area coverage; the preflight fails over it
     workers: int = Field(2, ge=1, le=16)  # pages rendered in parallel
 
     @property

@@ -7,13 +7,15 @@
 #   libpango-1.0-0 libpangoft2-1.0-0    WeasyPrint's text layout
 #   default-jre-headless                Java for EPUBCheck 5
 #   poppler-utils                       pdftoppm/pdffonts for tests and previews
-#   ghostscript                         its default_cmyk.icc is the default print output intent
+#   ghostscript                         tiffsep separations measure total ink (preflight); its
+#                                       srgb.icc is the source gamut of the newsprint profile
+#   argyll                              colprof builds the default newsprint output profile
 #   python3-venv                        the virtual environment in .venv
 # With the argument "test", also what only the test suite needs:
 #   chromium, nodejs + npm              DAISY Ace (npm @daisy/ace-cli) checks the EPUB's accessibility
 set -euo pipefail
 packages=(fonts-noto-cjk fonts-lxgw-wenkai fonts-babelstone-han libharfbuzz-subset0 libpango-1.0-0
-          libpangoft2-1.0-0 default-jre-headless poppler-utils ghostscript)
+          libpangoft2-1.0-0 default-jre-headless poppler-utils ghostscript argyll)
 missing=()
 if [ "${1:-}" = test ]; then
   packages+=(chromium)

@@ -6,11 +6,19 @@ when it has none) to the house output profile, perceptual intent, and saved as a
 JPEG that WeasyPrint embeds as DeviceCMYK. The same profile becomes the OutputIntent.
 Conversion is deterministic (same pixels, same encoder settings), so builds stay
 byte-identical.
+
+The house default is ``profiles/publisher-newsprint-240.icc``, built at setup by
+``scripts/newsprint_profile.py`` (coldset newsprint modelled from ISO 12647-3 aim values,
+240 % total ink, black generation: neutral greys print with black). A profile listed in
+the ``profiles.toml`` beside it is checked against its pinned sha256 before use, as the
+fonts are; a plant's own profile named in the house settings is used as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import tomllib
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
@@ -21,7 +29,34 @@ from ..model import Edition, Figure
 JPEG_QUALITY = 92
 
 
+PINS = "profiles.toml"  # beside the profiles: file name -> sha256
+
+
+def _check_pin(path: Path) -> None:
+    manifest = path.parent / PINS
+    if not manifest.is_file():
+        return
+    try:
+        pins = tomllib.loads(manifest.read_text("utf-8")).get("profile", [])
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RenderError(Problem(f"cannot read {manifest}: {exc}", manifest, code="output-profile")) from None
+    pin = next((p for p in pins if p.get("file") == path.name), None)
+    if pin is None:
+        return
+    if not path.is_file():
+        raise RenderError(Problem(f"the output profile {path} is not built",
+                                  hint="run `make setup` (it builds the pinned profiles with Argyll CMS)",
+                                  code="output-profile"))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != pin.get("sha256"):
+        raise RenderError(Problem(f"the output profile {path} has sha256 {digest}, {manifest.name} "
+                                  f"pins {pin.get('sha256')}", manifest,
+                                  hint="delete it and run `make setup` to build it again",
+                                  code="output-profile"))
+
+
 def check_profile(path: Path) -> ImageCms.ImageCmsProfile:
+    _check_pin(path)
     try:
         profile = ImageCms.getOpenProfile(str(path))
     except (OSError, ImageCms.PyCMSError) as exc:

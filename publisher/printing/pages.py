@@ -95,7 +95,7 @@ def rules_for(plan: PagePlan) -> list[Rule]:
     for p in plan.placed:
         if p.box.x > area.x + 0.01:
             rules.append(Rule("v", p.box.x - g.gutter / 2, p.box.y, p.box.height))
-        ruled = p.item.shown.kind in TOP_RULED and not p.item.continued_from
+        ruled = p.item.article.kind in TOP_RULED and not p.item.continued_from
         if p.box.y > plan.top + 0.01 and not ruled:
             rules.append(Rule("h", p.box.x, p.box.y - ARTICLE_GAP / 2, p.box.width))
     return rules

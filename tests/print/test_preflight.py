@@ -75,16 +75,50 @@ def test_low_resolution_image_is_an_error_and_a_middling_one_a_warning(tmp_path)
     assert any(f.code == "resolution" and "180 ppi" in f.message for f in mid.warnings)
 
 
-def test_rich_black_text_and_heavy_ink_are_warnings(tmp_path):
-    # Text filled 0.6 0.4 0.4 1 (rich black); a CMYK image at 78 % on every channel = 314 %.
+def test_rich_black_text_is_a_warning_and_heavy_ink_an_error(tmp_path):
+    # Text filled 0.6 0.4 0.4 1 (rich black); a CMYK image at 78 % on every channel = 314 %,
+    # measured on Ghostscript's separations over the trim.
     content = b"q 720 0 0 720 0 0 cm /Im0 Do Q BT /F1 12 Tf 0.6 0.4 0.4 1 k 100 500 Td (Hi) Tj ET"
     report = preflight(_pdf(tmp_path / "rich.pdf", content, image_cs="/DeviceCMYK", boxes=True,
                             pdfx=True), ink_limit=300)
     assert any(f.code == "rich-black" for f in report.warnings)
-    assert any(f.code == "ink" and "exceed the ink limit 300%" in f.message for f in report.warnings)
+    (ink,) = [f for f in report.errors if f.code == "ink"]
+    assert "reaches 314% (limit 300%)" in ink.message and "image /Im0 (40x40): peak 314%" in ink.message
     pure = preflight(_pdf(tmp_path / "k.pdf", content.replace(b"0.6 0.4 0.4 1 k", b"0 0 0 1 k"),
                           image_cs="/DeviceCMYK", boxes=True, pdfx=True), ink_limit=320)
-    assert not [f for f in pure.warnings if f.code in ("rich-black", "ink")]
+    assert not [f for f in pure.warnings if f.code == "rich-black"]
+    assert [f.severity for f in pure.findings if f.code == "ink"] == ["ok"]
+    assert "total ink at most 314%" in str([f for f in pure.findings if f.code == "ink"][0])
+
+
+def _overprint_pdf(path: Path, content: bytes) -> Path:
+    _pdf(path, content, image_cs="/DeviceCMYK", boxes=True, pdfx=True)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].Resources.ExtGState = pikepdf.Dictionary(
+            OP=pikepdf.Dictionary(OP=True, op=True, OPM=1), KO=pikepdf.Dictionary(OP=False))
+        pdf.save(path)
+    return path
+
+
+def test_overprint_of_black_white_and_colour(tmp_path):
+    text = b"BT /F1 12 Tf 100 500 Td (Hi) Tj ET "
+    rule = b"100 400 200 0.5 re f "
+    knockout = preflight(_overprint_pdf(tmp_path / "ko.pdf", b"0 0 0 1 k " + text + rule))
+    (error,) = [f for f in knockout.errors if f.code == "overprint"]
+    assert "1 text runs and 1 rules" in error.message
+    good = preflight(_overprint_pdf(tmp_path / "op.pdf", b"/OP gs 0 0 0 1 k " + text + rule
+                                    + b"/KO gs 0 1 1 0 k " + text))
+    assert not [f for f in good.findings if f.code == "overprint"]
+    # the initial colour of DeviceCMYK is 0 0 0 1: a K rule set by `cs` alone counts too
+    by_cs = preflight(_overprint_pdf(tmp_path / "cs.pdf", b"/DeviceCMYK cs " + rule))
+    assert [f.code for f in by_cs.errors if f.code != "font"] == ["overprint"]  # Helvetica: not embedded
+    white = preflight(_overprint_pdf(tmp_path / "white.pdf", b"/OP gs 0 0 0 0 k " + text))
+    assert any("white objects" in f.message for f in white.errors)
+    red = preflight(_overprint_pdf(tmp_path / "red.pdf", b"/OP gs 0 1 1 0 k " + text))
+    assert any(f.code == "overprint" and "coloured" in f.message for f in red.warnings)
+    # the state is restored by Q: black after a Q that undid the overprint knocks out
+    restored = preflight(_overprint_pdf(tmp_path / "q.pdf", b"q /OP gs Q 0 0 0 1 k " + text))
+    assert any(f.code == "overprint" for f in restored.errors)
 
 
 def test_not_a_pdf_is_an_error(tmp_path):
