@@ -44,7 +44,7 @@ fonts: $(VENV)/.installed
 # The default output profile (coldset newsprint, 240 % ink), built with Argyll CMS from a
 # documented model and checked against its pin in profiles/profiles.toml (about a minute,
 # once; nothing to do while the pinned file is there).
-profiles:
+profiles: system
 	@$(PYTHON) scripts/newsprint_profile.py profiles
 
 bench: setup

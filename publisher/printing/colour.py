@@ -39,7 +39,8 @@ def _check_pin(path: Path) -> None:
     try:
         pins = tomllib.loads(manifest.read_text("utf-8")).get("profile", [])
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RenderError(Problem(f"cannot read {manifest}: {exc}", manifest, code="output-profile")) from None
+        raise RenderError(Problem(f"cannot read {manifest}: {exc}", manifest,
+                                  code="output-profile")) from None
     pin = next((p for p in pins if p.get("file") == path.name), None)
     if pin is None:
         return
@@ -61,7 +62,8 @@ def check_profile(path: Path) -> ImageCms.ImageCmsProfile:
         profile = ImageCms.getOpenProfile(str(path))
     except (OSError, ImageCms.PyCMSError) as exc:
         raise RenderError(Problem(f"cannot read the output profile {path}: {exc}",
-                                  hint="set [tool.publisher.print] output_profile to a CMYK .icc file",
+                                  hint="set [tool.publisher.print] output_profile to a CMYK .icc "
+                                       "file (the default is built by `make setup`)",
                                   code="output-profile")) from None
     if profile.profile.xcolor_space.strip() != "CMYK":
         raise RenderError(Problem(f"the output profile {path} is not a CMYK profile "

@@ -115,7 +115,8 @@ def page_html(edition: Edition, settings: Settings, plan: PagePlan, profile: Pat
     return render("print/page.html.j2", settings, engine=True, page=page, geometry=g, area=area,
                   placed=[_Shown(p) for p in plan.placed], rules=rules_for(plan),
                   masthead=masthead, lunar=lunar, pages_total=len(edition.pages),
-                  head_y=head_y, head_height=PAGE_HEAD, gutter=g.gutter, line=line_mm(settings.print.line_height),
+                  head_y=head_y, head_height=PAGE_HEAD, gutter=g.gutter,
+                  line=line_mm(settings.print.line_height),
                   slug=settings.print.slug, built=_built(edition),
                   sheet=(g.trim_width, g.trim_height), bleed=g.outside,
                   **_context(edition, settings, profile, images))

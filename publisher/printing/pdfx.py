@@ -84,6 +84,8 @@ _FILL_PAINT = {b"f", b"F", b"f*"}
 _STROKE_PAINT = {b"S", b"s"}
 _BOTH_PAINT = {b"B", b"B*", b"b", b"b*"}
 _TEXT_SHOW = {b"Tj", b"TJ", b"'", b'"'}
+_PATH_BUILD = {b"m", b"re"}  # what opens a path object; nothing but its own operators may
+# stand between it and its painting (or ``n``), so the ExtGState goes before the path
 _FILL_MODES, _STROKE_MODES = {0, 2, 4, 6}, {1, 2, 5, 6}  # text rendering modes (Tr)
 
 
@@ -142,6 +144,7 @@ def _overprint_stream(data: bytes, entry: tuple[bool, bool] | None, resources
     drawn: list[bytes] = []
     depth = 0  # inside an array operand
     begin = None  # where the current operator's operands start: the ExtGState goes there
+    path = None  # where the current path object starts
     for kind, start, tok in _tokens(data):
         if begin is None:
             begin = start
@@ -155,7 +158,11 @@ def _overprint_stream(data: bytes, entry: tuple[bool, bool] | None, resources
         op, at, begin = tok, begin, None
         if op == b"BI":
             raise ValueError("inline images are not expected in a rendered page")
-        if op == b"q":
+        if op in _PATH_BUILD and path is None:
+            path = at
+        elif op == b"n":
+            path = None
+        elif op == b"q":
             stack.append((fill_space, fill, stroke_space, stroke, state, mode))
         elif op == b"Q" and stack:
             fill_space, fill, stroke_space, stroke, state, mode = stack.pop()
@@ -198,9 +205,11 @@ def _overprint_stream(data: bytes, entry: tuple[bool, bool] | None, resources
                     _k_only(fill_space, fill) if fills else now[1])
             if want != state:
                 name = _STATE_NAME[want]
-                inserts.append((at, name.encode() + b" gs "))
+                inserts.append((at if path is None else path, name.encode() + b" gs "))
                 used.add(name)
                 state = want
+            if op not in _TEXT_SHOW:
+                path = None
         operands = []
     if not inserts:
         return data, used, drawn

@@ -10,9 +10,15 @@ Structural checks with pikepdf (veraPDF is not installable here, see TOOLCHAIN.m
 - TrimBox and BleedBox on every page, TrimBox inside BleedBox inside MediaBox, one trim
   size for all pages;
 - effective resolution of each image at its placed size: warning under 200 ppi, error
-  under 150 ppi;
-- total area coverage of CMYK images over the ink limit (warning);
-- text filled in rich black (K with C, M or Y) instead of pure K (warning).
+  under 150 ppi; images are named by their source file where their XMP says it
+  (``dc:source``, which our print build writes), else by resource name;
+- text filled in rich black (K with C, M or Y) instead of pure K (warning);
+- overprint, following the graphics state through q/Q, gs and forms: pure-K text and
+  rules that knock out (error: misregistration leaves white halos), white objects set to
+  overprint (error: they vanish), coloured type that overprints (warning);
+- total ink as the plant measures it: Ghostscript renders each page's separations over
+  the TrimBox (``tiffsep`` at 150 dpi); their sum at any pixel above the ink limit is an
+  error naming the images (by source file) and other areas that carry it.
 """
 
 from __future__ import annotations
@@ -87,7 +93,7 @@ def preflight(path: Path, ink_limit: int = 240) -> Report:
         _boxes(pdf, report)
         placements = {}
         for number, page in enumerate(pdf.pages, 1):
-            walk = _PageWalk(report, number, ink_limit)
+            walk = _PageWalk(report, number)
             walk.page(page)
             placements[number] = walk.placements
         if not pdf.is_encrypted:
@@ -269,10 +275,9 @@ class Placement:
 
 
 class _PageWalk:
-    def __init__(self, report: Report, number: int, ink_limit: int):
-        self.report, self.number, self.ink_limit = report, number, ink_limit
+    def __init__(self, report: Report, number: int):
+        self.report, self.number = report, number
         self.seen_fonts: set = set()
-        self.seen_images: set = set()
         self.rgb: list[str] = []
         self.calrgb: list[str] = []
         self.rich_black = 0

@@ -174,7 +174,7 @@ def test_total_ink_from_separations_and_black_in_the_photos(print_build, tmp_pat
         scale = k.width / (trim[2] - trim[0])
         from publisher.printing.preflight import _PageWalk, Report
 
-        walk = _PageWalk(Report(pdf_path), 1, LIMIT)
+        walk = _PageWalk(Report(pdf_path), 1)
         walk.page(page)
         assert [p.label.split()[1] for p in walk.placements] == ["images/shuihulu.jpg",
                                                                   "images/yaozui-daqiao.jpg"]
