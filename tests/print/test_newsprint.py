@@ -292,7 +292,7 @@ def test_no_column_rule_doubles_the_rule_of_the_briefs(print_build, tmp_path):
     assert len(black) >= 2
 
 
-def test_prepare_keeps_the_archive_markers_and_is_reproducible(print_build):
+def test_prepare_keeps_the_archive_markers(print_build):
     """Overprint is inserted, not re-serialised: the comments marking what lies outside
     the trim survive (the archive cuts by them)."""
     with pikepdf.open(print_build / "print" / "p01.pdf") as pdf:
