@@ -33,7 +33,7 @@ def _tac(cmyk: Image.Image) -> float:
 
 
 def test_the_default_profile_is_the_pinned_newsprint_build():
-    settings = load_settings(SAMPLE)
+    settings = load_settings(ROOT / "pyproject.toml")
     assert settings.output_profile == PROFILE
     assert settings.print.ink_limit == LIMIT
     pins = tomllib.loads((PROFILE.parent / "profiles.toml").read_text("utf-8"))["profile"]
@@ -46,6 +46,16 @@ def test_the_default_profile_is_the_pinned_newsprint_build():
     assert "240" in description
     assert profile.profile.xcolor_space.strip() == "CMYK"
     assert profile.profile.device_class == "prtr"
+
+
+def test_the_default_house_prints_with_the_same_profile():
+    """The package's default house (publisher/house/) finds the profile through its link."""
+    from publisher.config import default_house_file
+
+    settings = load_settings(default_house_file())
+    assert settings.print.ink_limit == LIMIT
+    assert settings.output_profile.read_bytes() == PROFILE.read_bytes()
+    check_profile(settings.output_profile)
 
 
 def test_a_changed_or_missing_profile_is_refused(tmp_path):
@@ -107,7 +117,8 @@ def test_output_intent_is_the_house_profile(print_build):
         (intent,) = pdf.Root.OutputIntents
         assert intent.S == pikepdf.Name.GTS_PDFX
         assert intent.DestOutputProfile.read_bytes() == PROFILE.read_bytes()
-        assert str(intent.OutputConditionIdentifier) == load_settings(SAMPLE).print.output_condition
+        house = load_settings(ROOT / "pyproject.toml")
+        assert str(intent.OutputConditionIdentifier) == house.print.output_condition
 
 
 def _paints(pdf: pikepdf.Pdf):
@@ -193,7 +204,7 @@ def test_preflight_fails_a_copy_separated_with_the_old_swop_intent(tmp_path):
     photos, named by their files."""
     from publisher.publish import publish
 
-    settings = load_settings(SAMPLE)
+    settings = load_settings(ROOT / "pyproject.toml")
     swop = settings.model_copy(update={"print": settings.print.model_copy(
         update={"output_profile": DEFAULT_CMYK, "output_condition": "Ghostscript default CMYK"})})
     assert swop.output_profile == DEFAULT_CMYK
