@@ -31,6 +31,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 import pikepdf
 
