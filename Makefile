@@ -11,6 +11,14 @@ SAMPLE := editions/xnrb-2019-10-21-xianan
 
 demo: setup
 	$(BIN)/publisher build $(SAMPLE) --out dist
+	@echo
+	@echo "Built the sample edition into dist/$(notdir $(SAMPLE))/: the reader EPUB and the reading PDF."
+	@echo "Try next:"
+	@echo "  $(BIN)/publisher build $(SAMPLE) --out dist --format print     # the broadsheet print pages (PDF/X-4)"
+	@echo "  $(BIN)/publisher build $(SAMPLE) --out dist --format archive   # the archive bag (PDF/A, ALTO, METS, NITF)"
+	@echo "  $(BIN)/publisher import text tests/fixtures/seeds/xianan-2019-10-page.txt --paper xnrb --date 2019-10-21 --out editions/mine"
+	@echo "  $(BIN)/publisher import json tests/fixtures/feeds/economy-daily.json --out editions/jjrb   # a CMS feed as it comes"
+	@echo "  $(BIN)/publisher --help   (README.md: the CLI, the edition format, importing copy)"
 
 # PUBLISHER_REQUIRE_ACE: under `make test` the DAISY Ace check fails instead of skipping
 test: setup test-tools

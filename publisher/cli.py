@@ -27,21 +27,45 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="publisher",
-    help="E-edition publisher for Chinese newspapers: one issue in; reader EPUB, reading PDF "
-         "(and, as they land, print PDF and archive package) out.\n\n"
+    help="E-edition publisher for Chinese newspapers: one issue in; reader EPUB, reading PDF, "
+         "print PDF/X pages and an archive package out.\n\n"
          "Example: publisher build editions/xnrb-2019-10-21-xianan --out dist",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # help texts are plain text: rich markup would eat [paper], [issue], [tool.publisher…]
+    rich_markup_mode=None,
 )
-fonts_app = typer.Typer(help="The pinned fonts of fonts/fonts.toml.", no_args_is_help=True)
+fonts_app = typer.Typer(help="The pinned fonts of fonts/fonts.toml.", no_args_is_help=True,
+                        rich_markup_mode=None)
 app.add_typer(fonts_app, name="fonts")
-import_app = typer.Typer(help="Turn newsroom copy (plain text, a CMS's JSON feed) into an edition folder.",
-                         no_args_is_help=True)
+import_app = typer.Typer(help="Turn newsroom copy (plain text, a CMS's JSON feed, RSS/Atom, NITF) "
+                              "into an edition folder.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(import_app, name="import")
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+# soft_wrap: a line is never broken at the console's width (80 columns when the output is
+# redirected to a log); the terminal wraps long lines itself.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"publisher {version('publisher')}")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree
+            out.print("publisher (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """E-edition publisher for Chinese newspapers."""
 
 
 class PageSize(str, Enum):
@@ -61,9 +85,9 @@ _HOUSE = typer.Option("--house", help=HOUSE_HELP, metavar="FILE")
 
 # How a finding is coloured, whatever reported it: a Problem's severity (errors.Severity),
 # a preflight finding's (error, warning, ok), an import finding's level (problem, guess,
-# recognised).
+# note, recognised).
 COLOURS = {"error": "red", "problem": "red", "warning": "yellow", "guess": "yellow",
-           "ok": "green", "recognised": "green"}
+           "note": "cyan", "ok": "green", "recognised": "green"}
 
 
 def _report(problems: list[Problem]) -> None:
@@ -105,9 +129,10 @@ def build(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
     formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose requested outputs are all in OUT already (resumes a batch).")] = False,
-    page_size: Annotated[Optional[PageSize], typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: the house's reading page_size.")] = None,
+    page_size: Annotated[Optional[PageSize], typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: page_size of the house's [tool.publisher.reading].")] = None,
     house: Annotated[Optional[Path], _HOUSE] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only: no progress, no list of files written.")] = False,
 ) -> None:
     """Build an edition's outputs; several editions build one after the other (a backfill).
 
@@ -121,7 +146,7 @@ def build(
     """
     _setup_logging(verbose)
     _build_all(editions, out_dir, [f.value for f in formats] if formats else list(output_formats.DEFAULT),
-               skip_built, house, page_size.value if page_size else None)
+               skip_built, house, page_size.value if page_size else None, quiet)
 
 
 def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
@@ -135,7 +160,8 @@ def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
 
 
 def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool,
-               house: Path | None = None, page_size: str | None = None) -> None:
+               house: Path | None = None, page_size: str | None = None,
+               quiet: bool = False) -> None:
     """One edition: its errors end the run. Several: each is reported, then a summary."""
     from .publish import built_already
 
@@ -145,7 +171,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
         reading = settings.reading.model_copy(update={"page_size": page_size})
         settings = settings.model_copy(update={"reading": reading})
     if len(editions) == 1 and not skip_built:
-        _build(editions[0], out_dir, chosen, settings)
+        _build(editions[0], out_dir, chosen, settings, quiet)
         return
     failed: list[Path] = []
     skipped = 0
@@ -153,9 +179,10 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
         if skip_built and built_already(edition, out_dir, chosen):
             skipped += 1
             continue
-        err.print(f"[{n}/{len(editions)}] {edition}", highlight=False)
+        if not quiet:
+            err.print(f"[{n}/{len(editions)}] {escape(str(edition))}", highlight=False, markup=False)
         try:
-            _build(edition, out_dir, chosen, settings)
+            _build(edition, out_dir, chosen, settings, quiet)
         except typer.Exit as stop:
             if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
                 err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
@@ -170,14 +197,20 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     out.print(summary)
 
 
-def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings) -> None:
+def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
+           quiet: bool = False) -> None:
     from .publish import publish
 
     try:
-        if err.is_terminal:
-            with err.status("building…") as status:
+        if err.is_terminal and not quiet:
+            # progress as it happens, 版 by 版 for the print pages; on a log, nothing
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                          console=err, transient=True) as bar:
+                task = bar.add_task(f"{edition}: reading…", total=None)
                 result = publish(edition, out_dir, chosen, settings,
-                                 progress=lambda m: status.update(m + "…"))
+                                 progress=lambda m: bar.update(task, description=f"{edition}: {m}…"))
         else:
             result = publish(edition, out_dir, chosen, settings)
     except PublisherError as exc:
@@ -189,6 +222,8 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings) 
         err.print(f"{what}; {done}.")
         raise typer.Exit(143 if isinstance(exc, _Terminated) else 130)
     _report(result.warnings)
+    if quiet:
+        return
     for path in result.files:
         if path.is_dir():
             size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
@@ -357,6 +392,8 @@ def house_cmd(
         out.print(f"            pinned by {settings.font_manifest}", soft_wrap=True)
     out.print(f"papers      {settings.papers_dir}{'' if settings.papers_dir.is_dir() else ' (none)'}",
               soft_wrap=True)
+    out.print(f"mappings    {settings.mappings_dir}{'' if settings.mappings_dir.is_dir() else ' (none)'}",
+              soft_wrap=True)
 
 
 @app.command("errors")
@@ -426,35 +463,52 @@ def fonts_verify(
 
 _DATE = typer.Option("--date", help="The issue date, YYYY-MM-DD.")
 _OUT = typer.Option("--out", "-o", help="The edition folder to write, e.g. editions/<id>.")
-_PAPER = typer.Option("--paper", help="Paper id (xnrb: the house's papers/xnrb.toml when it has one), or a TOML file with a paper table (and the issue number).")
+_PAPER = typer.Option("--paper", help="The paper: a name from the house's papers/ folder (xnrb), or a paper file (.toml).")
+_NUMBER = typer.Option("--number", min=1, help="The issue number (总第…期); without it none is printed.")
 _FORCE = typer.Option("--force", help="Replace an existing non-empty --out folder.")
-_STRICT = typer.Option("--strict", help="Fail on any guess, not only on problems.")
+_STRICT = typer.Option("--strict", help="Fail on any guess (not on notes such as unknown fields).")
 _VERBOSE = typer.Option("--verbose", "-v", help="Also list everything recognised.")
+_QUIET = typer.Option("--quiet", "-q", help="Print problems only.")
+_CHANNELS = typer.Option("--channel-map", help="Channels to pages: \"要闻=1,证券=A03\". Default: the mapping's, then one page per channel in feed order.")
 
 
-def _run_import(kind: str, file: Path, **options) -> None:
-    from .sources.importers import REPORT_FILE, Level, run_import
+def _run_import(kind: str, file, **options) -> None:
+    from .sources.importers import REPORT_FILE, Level, grouped, run_import
 
-    verbose = options.pop("verbose")
+    verbose, quiet = options.pop("verbose"), options.pop("quiet")
     _setup_logging(False)
     settings = _house(options.pop("house"))
+    source = file[0] if isinstance(file, list) else file
     try:
-        result = run_import(kind, file, papers=settings.papers_dir, **options)
+        result = run_import(kind, file, settings=settings, **options)
     except PublisherError as exc:
         _fail(exc)
-    for f in result.report:
-        if f.level is Level.RECOGNISED and not verbose:
-            continue
+    shown = [f for f in result.report
+             if not quiet and (verbose or f.level is not Level.RECOGNISED)]
+    for f in grouped(shown):
         where = f"line {f.line}" if f.line else (f.where or "")
-        head = ":".join(x for x in (str(file), where.removeprefix("line ")) if x)
+        head = ":".join(x for x in (str(source), where.removeprefix("line ")) if x)
         slug = escape(f" [{f.slug}]") if f.slug else ""
         c = COLOURS[f.level.value]
         err.print(f"{escape(head)}:{slug} [{c}]{f.level.value}[/{c}]: {escape(f.message)}",
                   markup=True, soft_wrap=True, highlight=False)
     ed = result.edition
-    out.print(f"imported {len(ed.articles)} article(s) on {len(ed.pages)} page(s) into "
-              f"{options['out']} ({ed.id}); {len(result.guesses)} guess(es) to check, "
-              f"listed in {Path(options['out']) / REPORT_FILE}")
+    n_notes = len(result.of_level(Level.NOTE))
+    if not quiet:
+        out.print(f"imported {len(ed.articles)} article(s) on {len(ed.pages)} page(s) of "
+                  f"{ed.title} into {options['out']} ({ed.id}); {len(result.guesses)} guess(es) to "
+                  f"check, {n_notes} note(s), listed in {Path(options['out']) / REPORT_FILE}",
+                  soft_wrap=True)
+        out.print(f"next: publisher build {options['out']} --out dist", soft_wrap=True)
+
+
+def _channel_map(text: str | None):
+    from .sources.importers import parse_channel_map
+
+    try:
+        return parse_channel_map(text) if text else None
+    except PublisherError as exc:
+        _fail(exc)
 
 
 @import_app.command("text")
@@ -464,45 +518,92 @@ def import_text_cmd(
     out_dir: Annotated[Path, _OUT],
     paper: Annotated[Optional[str], _PAPER] = None,
     page: Annotated[Optional[str], typer.Option("--page", help="The page: 3, A03 or 第3版.")] = None,
+    number: Annotated[Optional[int], _NUMBER] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="utf-8 (default) or gb18030 for legacy files.")] = "utf-8",
     force: Annotated[bool, _FORCE] = False,
     strict: Annotated[bool, _STRICT] = False,
     house: Annotated[Optional[Path], _HOUSE] = None,
     verbose: Annotated[bool, _VERBOSE] = False,
+    quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """Import a page of plain-text copy.
 
     Example: publisher import text page3.txt --date 2019-10-21 --paper xnrb --page 3 --out editions/xnrb-2019-10-21
     """
-    _run_import("text", file, out=out_dir, date=date, paper=paper, page=page, encoding=encoding,
-                force=force, strict=strict, house=house, verbose=verbose)
+    _run_import("text", file, out=out_dir, date=date, paper=paper, page=page, number=number,
+                encoding=encoding, force=force, strict=strict, house=house, verbose=verbose,
+                quiet=quiet)
 
 
 @import_app.command("json")
 def import_json_cmd(
-    file: Annotated[Path, typer.Argument(help="The CMS feed (see publisher/sources/importers/feed.schema.json).")],
-    date: Annotated[str, _DATE],
+    file: Annotated[Path, typer.Argument(help="The CMS's JSON feed, as it comes.")],
     out_dir: Annotated[Path, _OUT],
+    date: Annotated[Optional[str], typer.Option("--date", help="The issue date, YYYY-MM-DD (default: the feed's date field).")] = None,
     paper: Annotated[Optional[str], _PAPER] = None,
-    channel_map: Annotated[Optional[str], typer.Option("--channel-map", help="Channels to pages: \"要闻=1,咸安新闻=3\". Default: one page per channel, in feed order.")] = None,
+    mapping: Annotated[Optional[str], typer.Option("--map", help="A feed mapping: a name from the house's mappings/ folder, or a .toml file (docs/importing.md).")] = None,
+    number: Annotated[Optional[int], _NUMBER] = None,
+    channel_map: Annotated[Optional[str], _CHANNELS] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="The feed's encoding (JSON is UTF-8).")] = "utf-8",
     force: Annotated[bool, _FORCE] = False,
     strict: Annotated[bool, _STRICT] = False,
     house: Annotated[Optional[Path], _HOUSE] = None,
     verbose: Annotated[bool, _VERBOSE] = False,
+    quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
-    """Import a CMS's JSON feed.
+    """Import a CMS's JSON feed: articles at the top level or under articles/items/data,
+    bodies as text, paragraphs or HTML; a mapping (--map) names the fields of other shapes.
 
-    Example: publisher import json feed.json --date 2019-10-21 --paper xnrb --out editions/xnrb-2019-10-21
+    Example: publisher import json feed.json --date 2026-06-12 --out editions/jjrb-2026-06-12
+    Example: publisher import json feed.json --map mymap.toml --paper xnrb --date 2019-10-21 --out editions/xnrb-2019-10-21
     """
-    from .sources.importers import parse_channel_map
+    _run_import("json", file, out=out_dir, date=date, paper=paper, mapping=mapping, number=number,
+                channel_map=_channel_map(channel_map), encoding=encoding, force=force,
+                strict=strict, house=house, verbose=verbose, quiet=quiet)
 
-    try:
-        cmap = parse_channel_map(channel_map) if channel_map else None
-    except PublisherError as exc:
-        _fail(exc)
-    _run_import("json", file, out=out_dir, date=date, paper=paper, channel_map=cmap,
-                encoding=encoding, force=force, strict=strict, house=house, verbose=verbose)
+
+@import_app.command("rss")
+def import_rss_cmd(
+    file: Annotated[Path, typer.Argument(help="An RSS 2.0 or Atom feed file (never a URL: nothing is fetched).")],
+    date: Annotated[str, _DATE],
+    out_dir: Annotated[Path, _OUT],
+    paper: Annotated[Optional[str], _PAPER] = None,
+    number: Annotated[Optional[int], _NUMBER] = None,
+    channel_map: Annotated[Optional[str], _CHANNELS] = None,
+    force: Annotated[bool, _FORCE] = False,
+    strict: Annotated[bool, _STRICT] = False,
+    house: Annotated[Optional[Path], _HOUSE] = None,
+    verbose: Annotated[bool, _VERBOSE] = False,
+    quiet: Annotated[bool, _QUIET] = False,
+) -> None:
+    """Import an RSS 2.0 or Atom feed: one article per item, categories as channels.
+
+    Example: publisher import rss news.xml --date 2019-10-21 --paper xnrb --out editions/xnrb-2019-10-21
+    """
+    _run_import("rss", file, out=out_dir, date=date, paper=paper, number=number,
+                channel_map=_channel_map(channel_map), force=force, strict=strict, house=house,
+                verbose=verbose, quiet=quiet)
+
+
+@import_app.command("nitf")
+def import_nitf_cmd(
+    files: Annotated[list[Path], typer.Argument(help="NITF 3.x files, or folders holding them (one article per file).", metavar="NITF...")],
+    out_dir: Annotated[Path, _OUT],
+    date: Annotated[Optional[str], typer.Option("--date", help="The issue date, YYYY-MM-DD (default: the files' date.issue).")] = None,
+    paper: Annotated[Optional[str], _PAPER] = None,
+    number: Annotated[Optional[int], _NUMBER] = None,
+    force: Annotated[bool, _FORCE] = False,
+    strict: Annotated[bool, _STRICT] = False,
+    house: Annotated[Optional[Path], _HOUSE] = None,
+    verbose: Annotated[bool, _VERBOSE] = False,
+    quiet: Annotated[bool, _QUIET] = False,
+) -> None:
+    """Import NITF 3.x articles (an agency's files, or an archive bag's nitf/ folder).
+
+    Example: publisher import nitf dist/xnrb-2019-10-21-xianan/archive/data --paper xnrb --out editions/again
+    """
+    _run_import("nitf", files, out=out_dir, date=date, paper=paper, number=number, force=force,
+                strict=strict, house=house, verbose=verbose, quiet=quiet)
 
 
 def main() -> None:  # pragma: no cover - console entry

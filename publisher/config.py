@@ -124,6 +124,7 @@ class Settings(_Strict):
     # user's font folder (user_fonts_dir).
     fonts: HousePath | None = None
     papers: HousePath = Path("papers")  # the house's paper files, for the importers' --paper NAME
+    mappings: HousePath = Path("mappings")  # the house's feed mappings (--map NAME, [match])
     typography: Typography = Typography()
     reading: Reading = Reading()
     print: Print = Print()
@@ -149,6 +150,14 @@ class Settings(_Strict):
         return (self.root / self.papers).resolve()
 
     @property
+    def mappings_dir(self) -> Path:
+        return (self.root / self.mappings).resolve()
+
+    @property
+    def house_file(self) -> Path:
+        return self.file or self.root / HOUSE_FILE
+
+    @property
     def output_profile(self) -> Path:
         return (self.root / self.print.output_profile).resolve()
 
@@ -156,7 +165,7 @@ class Settings(_Strict):
     def parts(self) -> dict[str, Path]:
         """Every file and folder of the house, by what it is (for ensure_outside)."""
         parts = {"house file": self.file or self.root, "styles": self.styles_dir,
-                 "fonts": self.fonts_dir, "papers": self.papers_dir,
+                 "fonts": self.fonts_dir, "papers": self.papers_dir, "mappings": self.mappings_dir,
                  "output profile": self.output_profile}
         return {what: path.resolve() for what, path in parts.items()}
 

@@ -56,7 +56,7 @@ ROLE_CLASSES = {
     "kai": ("kicker", "subtitle", "byline", "attribution", "caption", "credit"),
     "hei": ("headline", "dateline", "subhead", "page-tag", "page-head", "paper"),
 }
-ROLE_ELEMENTS = {"kai": ("figcaption",), "hei": ("strong",)}
+ROLE_ELEMENTS = {"kai": ("figcaption",), "hei": ("strong", "th")}
 
 
 class _Doc(epub.EpubItem):
@@ -336,7 +336,8 @@ def _metadata(book: epub.EpubBook, edition: Edition, *, has_images: bool, has_co
     # The issue as a position in the paper's series: readers group and order issues by it.
     meta("belongs-to-collection", paper.name, id="series")
     meta("collection-type", "series", refines="#series")
-    meta("group-position", str(issue.number), refines="#series")
+    if issue.number:
+        meta("group-position", str(issue.number), refines="#series")
     if paper.issn:
         meta("dcterms:identifier", f"urn:issn:{paper.issn}", refines="#series")
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import ConfigError, Problem, Problems, RenderError
-from .model import Brief, Edition, Figure, Paragraph, RunStyle, Subhead
+from .model import Brief, Edition, Figure, Paragraph, RunStyle, Subhead, Table
 from .tomlfile import key_lines, read_toml
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ FIELD_ROLES: dict[str, tuple[str, ...]] = {
     "credit": ("kai",),
     "brief": ("song",),
     "attribution": ("kai",),
+    "table-head": ("hei",),  # th: 黑
+    "table-cell": ("song",),
     "paper": ("hei",),  # masthead, page heads
     "publisher": ("hei",),  # the print masthead's facts
     "edition": ("kai", "hei", "song"),  # 咸安版: print masthead, page heads, issue lines
@@ -349,6 +351,12 @@ def field_texts(edition: Edition) -> Iterator[tuple[str, str, Path | None, int |
                 yield "brief", b.text, path, line
                 for who in b.attribution:
                     yield "attribution", who, path, line
+            elif isinstance(b, Table):
+                for cell in b.header:
+                    yield "table-head", cell, path, line
+                for row in b.rows:
+                    for cell in row:
+                        yield "table-cell", cell, path, line
 
 
 def check_coverage(edition: Edition, fonts: FontSet, problems: Problems) -> None:

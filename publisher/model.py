@@ -61,7 +61,7 @@ class Issue:
     """One day's issue of the paper, possibly one regional edition of it."""
 
     date: _dt.date
-    number: int  # 总第…期
+    number: int | None  # 总第…期; None: not known (not printed)
     edition: str | None = None  # regional edition name, e.g. 咸安
     edition_code: str | None = None  # ASCII code of that edition, e.g. "xianan"
     note: str | None = None  # e.g. that the values are sample values
@@ -193,7 +193,49 @@ class Brief:
     source: SourceRef | None = field(default=None, compare=False)
 
 
-Block = Paragraph | Subhead | Figure | Brief
+@dataclass(frozen=True)
+class Table:
+    """A table of figures (market data, results): a header row and body rows of plain text.
+
+    ``align`` is what the source asked for each column ("left", "center", "right" or None);
+    ``alignment`` is what is printed: as asked, else right for a column of numbers, so that
+    their digits line up, else start.
+    """
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    align: tuple[str | None, ...] = ()
+    source: SourceRef | None = field(default=None, compare=False)
+
+    @property
+    def columns(self) -> int:
+        return len(self.header)
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return self.header + tuple(c for row in self.rows for c in row)
+
+    @property
+    def text(self) -> str:
+        return " ".join(c for c in self.cells if c)
+
+    def numeric(self, column: int) -> bool:
+        """Every filled body cell of ``column`` is a number (1,234.5 / -3.2% / +41 / 6.8109)."""
+        values = [row[column] for row in self.rows if column < len(row) and row[column].strip()]
+        return bool(values) and all(NUMBER.fullmatch(v.strip()) for v in values)
+
+    def alignment(self, column: int) -> str:
+        asked = self.align[column] if column < len(self.align) else None
+        return asked or ("right" if self.numeric(column) else "left")
+
+
+# A cell that is a number: sign, digits with thousands separators, decimals, a percent or
+# per-mille sign, and a unit of at most two characters (亿元, 万股, 点, 倍).
+NUMBER = re.compile(r"[+\-−–]?[¥$￥]?(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?"
+                    r"(?:[%％‰]|[\u4e00-\u9fff]{1,2})?")
+
+
+Block = Paragraph | Subhead | Figure | Brief | Table
 
 
 # ---------------------------------------------------------------- articles and pages
@@ -242,6 +284,8 @@ class Article:
         for b in self.body:
             if isinstance(b, (Paragraph, Subhead, Figure)):
                 out.append(b.text)
+            elif isinstance(b, Table):
+                out.extend(c for c in b.cells if c)
             else:
                 out.append(b.text)
                 out.extend(b.attribution)

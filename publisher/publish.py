@@ -70,7 +70,8 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
         reading = reading_pdf(edition, settings, fonts)
     if PRINT in builds:
         step("rendering the print pages")
-        printed = _print(edition, settings, fonts, for_archive=ARCHIVE in builds)
+        printed = _print(edition, settings, fonts, for_archive=ARCHIVE in builds,
+                         progress=lambda m: step(f"print pages: {m}"))
         result.warnings.extend(printed.warnings)
     if EPUB in builds:
         step("rendering the EPUB")
@@ -85,11 +86,12 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
     return result
 
 
-def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool) -> PrintResult:
+def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,
+           progress=None) -> PrintResult:
     """The print pages; for the archive, with the layout its ALTO is made from (recorded by
-    the print workers as they write the pages: no second layout)."""
+    the print workers as they write the pages: no second layout). ``progress``: told 版 by 版."""
     try:
-        return build_print(edition, settings, fonts, layout=for_archive)
+        return build_print(edition, settings, fonts, layout=for_archive, progress=progress)
     except RenderError as exc:
         if not for_archive:
             raise

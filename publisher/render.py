@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from .config import Settings
 from .model import (Article, ArticleKind, Brief, Edition, Figure, Page, Paragraph, RunStyle,
-                    Subhead)
+                    Subhead, Table)
 
 
 def typeset(text: str | None, spacing: str = "quarter", end: bool = False,
@@ -68,7 +68,8 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(ArticleKind=ArticleKind, RunStyle=RunStyle, is_paragraph=_is(Paragraph),
-                       is_subhead=_is(Subhead), is_figure=_is(Figure), is_brief=_is(Brief))
+                       is_subhead=_is(Subhead), is_figure=_is(Figure), is_brief=_is(Brief),
+                       is_table=_is(Table))
     return env
 
 

@@ -1,7 +1,8 @@
 """Strict TOML files: a file read into a typed model, or every problem of it at once.
 
 The house's files are read here: its settings (``[tool.publisher]``), its font manifest
-(fonts.toml) and its paper files (the importers' ``--paper``).
+(fonts.toml), its paper files (the importers' ``--paper``) and its feed mappings (``--map``);
+``syntax_problem`` and ``line_of`` also place the problems of an edition's edition.toml.
 Everything wrong with a file is reported together, each problem with the file, the line and
 what to do: TOML syntax, an unknown section or key (with the nearest known name: "did you
 mean print?"), a missing key, a value of the wrong type or out of range. Nothing unknown is
@@ -13,6 +14,7 @@ scanning the document (only once it has parsed, and only when there is a problem
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import re
@@ -46,9 +48,7 @@ def read_toml(path: Path, model: type[M], *, table: tuple[str, ...] = (), fixed:
     try:
         data: Any = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"at line (\d+)", str(exc))
-        raise error(Problem(f"invalid TOML: {exc}", path, int(m.group(1)) if m else None,
-                            hint or "fix the TOML syntax", code=code)) from None
+        raise error(syntax_problem(exc, text, path, code, hint)) from None
     except RecursionError:
         raise error(Problem("invalid TOML: nested too deeply", path, hint=hint, code=code)) from None
     for name in table:
@@ -67,6 +67,41 @@ def read_toml(path: Path, model: type[M], *, table: tuple[str, ...] = (), fixed:
     if problems:
         raise error(sorted(problems, key=lambda p: p.line or 0))
     return value
+
+
+_DATE = re.compile(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
+
+
+def syntax_problem(exc: tomllib.TOMLDecodeError, text: str, path: Path | None,
+                   code: str = "toml", hint: str | None = None) -> Problem:
+    """A TOML syntax error on its line, in words a person knows where we can tell more:
+    tomllib says "Expected newline" for ``date = 2019-10-32``; this says it is not a date."""
+    m = re.search(r"at line (\d+)", str(exc))
+    line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
+    message, fix = f"invalid TOML: {exc}", hint or "fix the TOML syntax"
+    lines = text.split("\n")
+    if line and line - 1 < len(lines):
+        source = lines[line - 1]
+        for d in _DATE.finditer(source.split("=", 1)[-1]):
+            try:
+                dt.date(int(d.group(1)), int(d.group(2)), int(d.group(3)))
+            except ValueError as bad:
+                message = f"{d.group(0)} is not a valid date ({bad})"
+                fix = "write a real date, YYYY-MM-DD, without quotes"
+                break
+    return Problem(message, path, line, fix, code=code)
+
+
+def line_of(text: str, loc: Loc) -> int | None:
+    """The line of a key path like ("pages", 2, "name") in TOML ``text``; a key that is
+    missing, the header of the table that should hold it ([paper] for paper.name)."""
+    return _line(key_lines(text), (), loc)
+
+
+def did_you_mean(word: str, choices) -> str:
+    """" (did you mean 'name'?)" or "": the nearest of ``choices`` to ``word``."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def read_text(path: Path, *, error: type[PublisherError] = ConfigError, code: str = "config") -> str:

@@ -44,8 +44,10 @@ def issue_properties(edition: Edition) -> dict[str, object]:
         "dc:date": [issue.date.isoformat()],
         "dc:language": [edition.paper.language],
         "dc:identifier": edition.id,
-        "dc:source": f"{edition.paper.name} {issue.date_zh} 总第{issue.number}期",
-        "dc:relation": [edition.id, f"总第{issue.number}期"] + ([edition.paper.cn] if edition.paper.cn else []),
+        "dc:source": f"{edition.paper.name} {issue.date_zh}"
+                     + (f" 总第{issue.number}期" if issue.number else ""),  # the number may be unknown
+        "dc:relation": [edition.id] + ([f"总第{issue.number}期"] if issue.number else [])
+                       + ([edition.paper.cn] if edition.paper.cn else []),
     }
 
 

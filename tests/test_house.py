@@ -172,31 +172,34 @@ margins = { top = 22, bottom = { x = 1 } }
 
 
 def test_a_paper_file_is_strict(tmp_path):
-    from publisher.sources.importers import read_paper_file
+    from publisher.papers import read_paper_file
 
     path = tmp_path / "xnrb.toml"
     path.write_text('[paper]\nid = "xnrb"\nnmae = "咸宁日报"\npublisher = "咸宁日报社"\n\n'
-                    '[issue]\nnumber = 8216\nedition = "咸安版"\n\n[papr]\ncn = "42-0000"\n', "utf-8")
-    with pytest.raises(SourceError) as caught:
+                    '[edition]\nname = "咸安"\n\n[papr]\ncn = "42-0000"\n\n[issue]\nnumber = 8216\n', "utf-8")
+    with pytest.raises(ConfigError) as caught:
         read_paper_file(path)
     found = [(p.line, p.code, p.message) for p in caught.value.problems]
     assert found == [(1, "paper", "missing key name in [paper]"),
                      (3, "paper", "unknown key nmae in [paper] (did you mean name?)"),
-                     (8, "paper", "unknown key edition in [issue]"),
-                     (10, "paper", "unknown section [papr] (did you mean paper?)")]
+                     (6, "paper", "missing key code in [edition]"),
+                     (9, "paper", "unknown section [papr] (did you mean paper?)"),
+                     (12, "paper", "unknown section [issue]")]  # the number is --number
 
 
 def test_a_paper_name_is_the_house_paper_file(tmp_path):
     from publisher.sources import read_edition
     from publisher.sources.importers import run_import
 
-    papers = tmp_path / "papers"
+    house = house_file(tmp_path / "house", 'papers = "papers"\n')
+    papers = house.parent / "papers"
     papers.mkdir()
     (papers / "xnrb.toml").write_text('[paper]\nid = "xnrb"\nname = "咸宁日报"\npublisher = "咸宁日报社"\n',
                                       "utf-8")
     copy = tmp_path / "page.txt"
     copy.write_text("# 标题\n\n本报讯 正文。\n", "utf-8")
-    run_import("text", copy, out=tmp_path / "ed", date="2019-10-21", paper="xnrb", papers=papers)
+    run_import("text", copy, out=tmp_path / "ed", date="2019-10-21", paper="xnrb",
+               settings=load_settings(house))
     assert read_edition(tmp_path / "ed").paper.name == "咸宁日报"
 
 

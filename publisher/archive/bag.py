@@ -36,7 +36,8 @@ def bag_info(edition: Edition, payload: dict[str, bytes], version: str) -> bytes
     fields = [
         ("Source-Organization", paper.publisher),
         ("External-Identifier", edition.id),
-        ("External-Description", f"{edition.title} 总第{issue.number}期: issue PDF/A-2b, page "
+        ("External-Description", f"{edition.title}{f' 总第{issue.number}期' if issue.number else ''}"
+                                 ": issue PDF/A-2b, page "
                                  "PDFs, ALTO 4.4 per page, METS, NITF per article, EPUB, "
                                  "edition sources"),
         ("Bagging-Date", issue.date.isoformat()),
@@ -45,7 +46,7 @@ def bag_info(edition: Edition, payload: dict[str, bytes], version: str) -> bytes
         ("Paper-Name", paper.name),
         ("Paper-Id", paper.id),
         ("Issue-Date", issue.date.isoformat()),
-        ("Issue-Number", str(issue.number)),
+        *([("Issue-Number", str(issue.number))] if issue.number else []),
     ]
     if issue.edition:
         fields.append(("Issue-Edition", issue.edition))

@@ -1,10 +1,13 @@
 """NITF 3.6 per article: the article's text and metadata as a news agency would file it.
 
-One file per article, from the model (not from the layout): headline block (主题 as
+One file per article, from the model (not from the layout): the article's kind as the
+``tobject`` type (news, feature, briefs, photo), the headline block (主题 as
 ``hl1``; 引题 and 副题 as ``hl2`` with class kicker/subtitle, since NITF has no kicker),
 byline with its roles and people, the dateline, the body paragraphs in order (STRONG and
 EMPHASIS runs as ``em`` with a class), subheads as ``hl2``, photos as ``media`` with
-their caption and credit, briefs as paragraphs ending with their attribution.
+their caption and credit, briefs as paragraphs ending with their attribution, tables as
+NITF's (XHTML) tables: a ``thead`` row of ``th``, ``tbody`` rows of ``td``, each cell with the
+alignment the outputs print (numbers right).
 
 NITF's schema is not shipped by any package reachable here: files are checked against
 ``schemas/nitf-3.6-subset.xsd``, publisher's own schema for the elements it writes
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..model import Article, Brief, Edition, Figure, Page, Paragraph, RunStyle, Subhead
+from ..model import Article, Brief, Edition, Figure, Page, Paragraph, RunStyle, Subhead, Table
 
 NS = "http://iptc.org/std/NITF/2006-10-18/"
 VERSION = "-//IPTC//DTD NITF 3.6//EN"
@@ -44,6 +47,7 @@ def build_nitf(edition: Edition, page: Page, article: Article, image_href) -> by
 
     head = _el(root, "head")
     _el(head, "title", article.title)
+    _el(head, "tobject").set("tobject.type", article.kind.value)
     doc = _el(head, "docdata")
     did = _el(doc, "doc-id")
     did.set("id-string", f"{edition.id}-{article.slug}")
@@ -56,7 +60,8 @@ def build_nitf(edition: Edition, page: Page, article: Article, image_href) -> by
     pub.set("type", "print")
     pub.set("name", edition.paper.name)
     pub.set("date.publication", norm)
-    pub.set("issue", str(edition.issue.number))
+    if edition.issue.number:
+        pub.set("issue", str(edition.issue.number))
     if edition.issue.edition:
         pub.set("edition.name", edition.issue.edition)
     pub.set("position.section", f"{page.display_label} {page.name}")
@@ -110,7 +115,23 @@ def build_nitf(edition: Edition, page: Page, article: Article, image_href) -> by
             p.set("class", "brief")
             if block.attribution:
                 p.text += "（" + "、".join(block.attribution) + "）"
+        elif isinstance(block, Table):
+            _table(content, block)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _table(content, table: Table) -> None:
+    el = _el(content, "table")
+    if table.align:  # the alignment asked for by the source (None: as the outputs decide)
+        el.set("class", " ".join(a or "auto" for a in table.align))
+    tr = _el(_el(el, "thead"), "tr")
+    for k, cell in enumerate(table.header):
+        _el(tr, "th", cell).set("align", table.alignment(k))
+    body = _el(el, "tbody")
+    for row in table.rows:
+        tr = _el(body, "tr")
+        for k, cell in enumerate(row):
+            _el(tr, "td", cell).set("align", table.alignment(k))
 
 
 def _runs(p, paragraph: Paragraph) -> None:

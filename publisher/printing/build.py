@@ -130,8 +130,11 @@ class _Serial:
 
 
 def build_print(edition: Edition, settings: Settings, fonts: FontSet,
-                layout: bool = False) -> PrintResult:
+                layout: bool = False, progress=None) -> PrintResult:
+    """``progress(message)``: told as each 版 is measured and rendered (the CLI shows it)."""
     global _JOB
+    step = progress or (lambda message: None)
+    total = len(edition.pages)
     assert edition.root is not None
     ps = settings.print
     line = line_mm(ps.line_height)
@@ -153,8 +156,9 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             with pool:
                 numbers = [p.number for p in edition.pages]
                 measures: dict = {}
-                for m in pool.map(_measure, numbers, [items[n] for n in numbers]):
+                for k, m in enumerate(pool.map(_measure, numbers, [items[n] for n in numbers]), 1):
                     measures.update(m)
+                    step(f"measured 版 {k} of {total}")
                 problems: list[Problem] = []
                 carried: dict[int, list[Item]] = {}
                 plans = []
@@ -170,7 +174,11 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
                 errors = [p for p in problems if p.is_error]
                 if errors:
                     raise RenderError(problems)
-                rendered = list(pool.map(_render, plans))
+                rendered = []
+                for plan, data in zip(plans, pool.map(_render, plans)):
+                    rendered.append(data)
+                    step(f"rendered 版 {len(rendered)} of {total} "
+                         f"({plan.page.display_label} {plan.page.name})")
         finally:
             _JOB = None
     layouts: tuple = ()

@@ -51,6 +51,9 @@ class Measure:
 
     head: float  # mm
     units: tuple[Unit, ...]
+    # tables wider than the text column: (which table of the article, 1-based; its width
+    # in mm; the column's width in mm). Never printed: reported (grid.plan_page).
+    wide: tuple[tuple[int, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,13 +202,15 @@ def plan_page(page: Page, geometry: Geometry, top: float, items: list[Item],
     for item in items:
         for variant in item.variants():
             start, y, head, body, units = _position(variant, tops, top, geometry, measures, line)
-            if y + head + body <= area.bottom + 1e-6:
+            if y + head + body <= area.bottom + 1e-6 and not measures[variant.key].wide:
                 item = variant
                 break
         else:  # no width fits: keep the first, and report it (or jump) below
             item = item.with_span(item.span) if item.alternatives else item
             start, y, head, body, units = _position(item, tops, top, geometry, measures, line)
         cols = range(start, start + item.span)
+        for n, width, column in measures[item.key].wide:
+            problems.append(_too_wide(item, page, n, width, column))
         if y + head + body > area.bottom + 1e-6:
             over = y + head + body - area.bottom
             if item.continued_on:
@@ -261,6 +266,16 @@ def _overflow(item: Item, page: Page, over: float, line: float, hint: str) -> Pr
                    f"{page.number} ({page.display_label}): {lines} lines over "
                    f"({over:.0f} mm in each of its {item.text_columns} text columns)",
                    src.path if src else None, None, hint, Severity.ERROR, "overflow")
+
+
+def _too_wide(item: Item, page: Page, n: int, width: float, column: float) -> Problem:
+    src = item.article.source
+    return Problem(f"table {n} of article {item.article.slug!r} ({item.article.title}) is "
+                   f"{width:.0f} mm wide; its print column on page {page.number} is {column:.0f} mm",
+                   src.path if src else None, None,
+                   "set the article in fewer text columns or more grid columns in the page's "
+                   "layout (text_columns = 1, columns = N), or split the table",
+                   Severity.ERROR, "table-too-wide")
 
 
 def _underfull(page: Page, geometry: Geometry, tops: list[float], line: float,

@@ -55,12 +55,19 @@ def read_measures(document: Document, galleys: list[Galley]) -> dict[tuple[str, 
             else:
                 blocks.append(child)
         units = []
+        wide = []  # tables wider than the text column (the engine lets them overflow)
+        column = text.content.width
+        tables = 0
         for i, b in enumerate(blocks):
+            if b.tag == "table":
+                tables += 1
+                if b.margin.width > column + 0.2:
+                    wide.append((tables, round(b.margin.width, 1), round(column, 1)))
             nxt = blocks[i + 1].margin.y if i + 1 < len(blocks) else b.margin.bottom
             lines = b.line_count if b.tag in ("p", "li") else 0
             units.append(Unit(nxt - b.margin.y, lines, b.tag == "h3"))
         slug, span, cols = key.split("|")
-        out[(slug, int(span), int(cols))] = Measure(head, tuple(units))
+        out[(slug, int(span), int(cols))] = Measure(head, tuple(units), tuple(wide))
         by_key.pop(key, None)
     if by_key:  # a galley that did not come back means the layout broke: never guess
         raise RuntimeError(f"galleys not measured: {sorted(by_key)}")

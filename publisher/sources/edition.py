@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import Problems, SourceError
+from ..tomlfile import did_you_mean, line_of, syntax_problem
 from ..model import (Article, ArticleKind, Byline, Credit, Edition, Editor, Image, Issue,
                      Page, Paper, Placement, SourceRef)
 from . import markdown
@@ -62,7 +63,7 @@ class PaperSchema(_Strict):
 
 class IssueSchema(_Strict):
     date: dt.date
-    number: int = Field(ge=1)
+    number: int | None = Field(default=None, ge=1)  # 总第…期; without it none is printed
     edition: str | None = None
     edition_code: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
     note: str | None = None
@@ -145,9 +146,7 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
-        raise SourceError(problems_one(f"invalid TOML: {exc}", toml_path, "fix the TOML syntax",
-                                       line=line, code="toml")) from None
+        raise SourceError(syntax_problem(exc, text, toml_path)) from None
     for loc, value in _strings(raw):
         if bad := control_characters(value):
             problems.add(f"{'.'.join(map(str, loc))} contains the control character "
@@ -481,10 +480,23 @@ def problems_one(message: str, path: Path, hint: str | None = None, line: int | 
 def _describe(err: dict, where: str = "") -> str:
     loc = ".".join(str(x) for x in err["loc"])
     if err["type"] == "extra_forbidden":
-        return f"unknown key {loc!r}{' in the ' + where if where else ''}"
+        known = _KNOWN_KEYS.get(tuple(k for k in err["loc"][:-1] if isinstance(k, str)), ())
+        return (f"unknown key {loc!r}{' in the ' + where if where else ''}"
+                f"{did_you_mean(err['loc'][-1], known)}")
     if err["type"] == "missing":
-        return f"missing key {loc!r}{' in the ' + where if where else ''}"
+        table = ".".join(str(x) for x in err["loc"][:-1])
+        inside = f" in [{table}]" if table else (" in the " + where if where else "")
+        return f"missing key {err['loc'][-1]!r}{inside}"
     return f"{loc}: {err['msg']}"
+
+
+# The keys of each table, for "did you mean": () is the front matter or the top level.
+_KNOWN_KEYS: dict[tuple, tuple[str, ...]] = {
+    (): tuple(FrontMatter.model_fields) + tuple(EditionSchema.model_fields),
+    ("paper",): tuple(PaperSchema.model_fields), ("issue",): tuple(IssueSchema.model_fields),
+    ("pages",): tuple(PageSchema.model_fields), ("pages", "layout"): tuple(LayoutSchema.model_fields),
+    ("pages", "editors"): tuple(EditorSchema.model_fields),
+}
 
 
 def _hint(err: dict) -> str | None:
@@ -501,27 +513,8 @@ def _line_from_message(message: str) -> int | None:
 
 
 def _line_of(text: str, loc: tuple) -> int | None:
-    """Best-effort line of a TOML key path like ('pages', 2, 'nmae'): for messages only."""
-    lines = text.split("\n")
-    start = 0
-    keys = [k for k in loc if isinstance(k, str)]
-    index = next((k for k in loc if isinstance(k, int)), None)
-    if keys and index is not None:
-        headers = [i for i, ln in enumerate(lines) if ln.strip() == f"[[{keys[0]}]]"]
-        if index < len(headers):
-            start = headers[index]
-    elif keys:
-        for i, ln in enumerate(lines):
-            if ln.strip() == f"[{keys[0]}]":
-                start = i
-                break
-    last = keys[-1] if keys else None
-    if last:
-        pattern = re.compile(rf"^\s*{re.escape(last)}\s*=|[{{,]\s*{re.escape(last)}\s*=|^\s*\[+{re.escape(last)}\]+")
-        for i in range(start, len(lines)):
-            if pattern.search(lines[i]):
-                return i + 1
-    return start + 1 if start else None
+    """The line of a TOML key path like ('pages', 2, 'nmae'): for messages only."""
+    return line_of(text, loc)
 
 
 def _line_of_value(text: str, value: str) -> int | None:

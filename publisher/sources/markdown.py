@@ -9,9 +9,10 @@ The body grammar, kept small on purpose (see the README's edition format):
   ``![alt](images/x.jpg "通讯员 吴涛 摄")`` then the caption on the following lines;
   ``![alt]()`` is a figure whose photo has not arrived (a caption with no image);
 - in a briefs article, each list item is a brief; a trailing （name、name） is its attribution;
-- ``**strong**`` is set in 黑体, ``*emphasis*`` with 着重号; links keep their text only.
+- ``**strong**`` is set in 黑体, ``*emphasis*`` with 着重号; links keep their text only;
+- a GFM pipe table is a table (header row, alignment row, body rows; cells are plain text).
 
-Anything else (raw HTML, headings of level 1, tables, code, quotes, images inside text)
+Anything else (raw HTML, headings of level 1, code, quotes, images inside text)
 is reported as a problem with its line, so nothing unexpected reaches an output.
 """
 
@@ -27,10 +28,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..errors import Problems
-from ..model import Block, Brief, Figure, Image, Paragraph, Run, RunStyle, SourceRef, Subhead
+from ..model import (Block, Brief, Figure, Image, Paragraph, Run, RunStyle, SourceRef, Subhead,
+                     Table)
 
 # html=True only so that raw HTML is *seen* and refused with its line; it is never rendered.
-_MD = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+_MD = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
 # markdown-it drops links and images whose URL it deems unsafe (javascript:, file:, data:
 # but images) and prints their source as text instead, so ``![图](file:///etc/passwd)``
 # would be published as that text. Accept every URL here: images are checked (and refused
@@ -128,6 +130,14 @@ def parse_body(text: str, path: Path, line_offset: int, problems: Problems,
                 ctx.error("lists are only for briefs columns (kind = \"briefs\")", tok,
                           "write the items as paragraphs, or set kind = \"briefs\"")
             i = j
+        elif tok.type == "table_open":
+            i, table = _table(tokens, i, ctx)
+            if table is not None:
+                if briefs:
+                    ctx.error("a table inside a briefs column", tok,
+                              "put the table in a news article of its own")
+                else:
+                    blocks.append(table)
         else:
             what = {"fence": "a code block", "code_block": "a code block (indented text?)",
                     "blockquote_open": "a block quote", "hr": "a horizontal rule",
@@ -145,6 +155,60 @@ def parse_body(text: str, path: Path, line_offset: int, problems: Problems,
             else:
                 i += 1
     return tuple(blocks)
+
+
+_ALIGN = re.compile(r"text-align:\s*(left|right|center)")
+
+
+def _table(tokens: list[Token], i: int, ctx: _Ctx) -> tuple[int, Table | None]:
+    """The table starting at ``tokens[i]``: (index after it, the Table)."""
+    open_tok = tokens[i]
+    header: list[str] = []
+    align: list[str | None] = []
+    rows: list[list[str]] = []
+    in_head = False
+    j = i + 1
+    while j < len(tokens) and tokens[j].type != "table_close":
+        t = tokens[j]
+        if t.type == "thead_open":
+            in_head = True
+        elif t.type == "thead_close":
+            in_head = False
+        elif t.type == "tr_open" and not in_head:
+            rows.append([])
+        elif t.type in ("th_open", "td_open") and in_head:
+            m = _ALIGN.search(t.attrs.get("style", "") or "")
+            align.append(m.group(1) if m else None)
+        elif t.type == "inline":
+            text = _plain(t, ctx).strip()
+            (header if in_head else rows[-1]).append(text)
+        j += 1
+    width = len(header)
+    body = tuple(tuple(r + [""] * (width - len(r))) for r in rows)
+    if not any(c for c in header) and not body:
+        return j + 1, None
+    return j + 1, Table(tuple(header), body, tuple(align) if any(align) else (),
+                        SourceRef(ctx.path, ctx.line(open_tok)))
+
+
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_RULE_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def is_pipe_table(lines: list[str]) -> bool:
+    """Lines that are a GFM pipe table: a header row, the alignment row, rows."""
+    return (len(lines) >= 2 and all(_PIPE_ROW.match(ln) for ln in lines[:1] + lines[2:])
+            and _RULE_ROW.match(lines[1]) is not None)
+
+
+def parse_table(lines: list[str], ref: SourceRef) -> Table | None:
+    """A GFM pipe table given as lines (from copy or a feed), read as the reader reads one."""
+    problems = Problems()
+    ctx = _Ctx(ref.path, (ref.line or 1) - 1, problems, lambda *a: None, False)
+    tokens = _MD.parse("\n".join(lines))
+    if not tokens or tokens[0].type != "table_open":
+        return None
+    return _table(tokens, 0, ctx)[1]
 
 
 def _subhead(text: str, ref: SourceRef) -> Subhead:

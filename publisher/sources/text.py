@@ -54,6 +54,14 @@ def decode(data: bytes, path: Path, encoding: str = "utf-8") -> tuple[str | None
         text = data.decode(encoding, errors="strict")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        if exc.reason == "unexpected end of data" and exc.end == len(data) \
+                and encoding.lower().startswith("utf"):
+            # the last character's first bytes, and then nothing: the file was cut off
+            return None, Problem(
+                f"the file is truncated: it ends in the middle of a character (byte {exc.start} "
+                f"of {len(data)})", path, line,
+                hint="the download or export stopped early; get the whole file again",
+                code="truncated")
         guess = guess_encoding(data) if encoding.lower().startswith("utf") else None
         hint = (f"it looks like {guess}; convert it with "
                 f"`iconv -f {guess.split()[0]} -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}`"

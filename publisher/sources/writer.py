@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import Problem, PublisherError, SourceError
 from ..model import (Article, ArticleKind, Block, Brief, Edition, Figure, Paragraph, RunStyle,
-                     Subhead)
+                     Subhead, Table)
 from .edition import EDITION_FILE, SLUG, read_edition
 
 log = logging.getLogger(__name__)
@@ -254,7 +254,26 @@ def _block_markdown(block: Block, article: Article) -> str:
         else:
             dest = src if re.fullmatch(r"[A-Za-z0-9._/\-]*", src) else f"<{src}>"
         return f"![{alt}]({dest})\n" + escape_markdown(block.caption)
+    if isinstance(block, Table):
+        if briefs:
+            raise WriteError(Problem(f"{where}: a table inside a briefs column cannot be written",
+                                     hint="put the table in a news article", code="write-grammar"))
+        return table_markdown(block)
     raise TypeError(f"unknown block {type(block).__name__}")
+
+
+_RULE = {None: "---", "left": ":--", "right": "--:", "center": ":-:"}
+
+
+def table_markdown(table: Table) -> str:
+    """A GFM pipe table; ``|`` in a cell is escaped, cells are one line each."""
+    def row(cells) -> str:
+        return "| " + " | ".join(_escape_inline(c).replace("|", "\\|") for c in cells) + " |"
+
+    align = list(table.align) + [None] * (table.columns - len(table.align))
+    lines = [row(table.header), "| " + " | ".join(_RULE[a] for a in align) + " |"]
+    lines += [row(r) for r in table.rows]
+    return "\n".join(lines)
 
 
 def _escape_inline(text: str) -> str:

@@ -162,13 +162,13 @@ class Harness:
         self.copy.write_bytes(data)
         # an importer's model may still hold what its report names (bidi controls…): the
         # written edition is read back by the reader, which refuses them; here: no crash
-        import_text(self.copy, date="2019-10-21", paper_id="fuzz")
+        import_text(self.copy, date="2019-10-21", paper="xnrb")
 
     def t_import_json(self, data: bytes) -> None:
         from publisher.sources.importers.jsonfeed import import_json
 
         self.feed.write_bytes(data)
-        import_json(self.feed, date="2019-10-21", paper_id="fuzz")
+        import_json(self.feed, date="2019-10-21", paper="xnrb")
 
     def t_markdown(self, data: bytes) -> None:
         text = data.decode("utf-8", "replace").replace("\x00", "")

@@ -218,7 +218,7 @@ def _prepare_import(case: Case, work: Path, vars_: dict[str, str]) -> Run:
         (folder / rel).symlink_to(_subst(target, vars_))
     imported, out = work / "imported", work / "out"
     args = ["import", case.spec["import"], str(folder / case.spec["input"]), "--out", str(imported),
-            *case.spec.get("import_args", ["--date", "2019-10-21", "--paper", "hostile"])]
+            *case.spec.get("import_args", ["--date", "2019-10-21", "--paper", "xnrb"])]
     build = ["build", str(imported), "--out", str(out)]
     for fmt in case.formats(available_formats()):
         build += ["--format", fmt]

@@ -12,7 +12,7 @@ from publisher.errors import SourceError
 from publisher.model import ArticleKind, Credit, Figure, Subhead
 from publisher.sources import read_edition
 from publisher.sources.importers import parse_channel_map, run_import
-from publisher.sources.importers.jsonfeed import feed_schema, import_json
+from publisher.sources.importers.jsonfeed import import_json
 
 CHANNELS = ["要闻", "咸安新闻", "社会"]
 PLACES = ["咸安区", "温泉街道", "马桥镇", "贺胜桥镇", "大幕乡", "桂花镇"]
@@ -67,13 +67,6 @@ def feed_file(tmp_path):
     return write
 
 
-def test_schema_is_valid_json_schema():
-    from jsonschema import Draft202012Validator
-
-    Draft202012Validator.check_schema(feed_schema())
-    Draft202012Validator(feed_schema()).validate(make_feed(3)["articles"])
-
-
 def test_feed_of_34_articles_over_three_channels(feed_file):
     result = import_json(feed_file(make_feed()), date="2019-10-21")
     ed = result.edition
@@ -109,13 +102,15 @@ def test_fields_map_onto_the_model(feed_file):
         ("10月20日，市体育中心举办健身活动。", ("周红", "吴刚"))]
 
 
-def test_unknown_fields_are_reported_not_dropped_silently(feed_file):
+def test_unknown_fields_are_listed_once_with_counts_as_notes(feed_file):
+    from publisher.sources.importers import Level
+
     result = import_json(feed_file(make_feed()), date="2019-10-21")
-    unknown = sorted(f.where for f in result.report if f.code == "unknown-field")
-    assert unknown == ["articles[17].tags", "articles[27].tags", "articles[7].tags",
-                       "feed.generator"]
-    tagged = next(f for f in result.report if f.where == "articles[7].tags")
-    assert tagged.slug is not None and "民生" in tagged.message
+    unknown = {f.where: f for f in result.report if f.code == "unknown-field"}
+    assert sorted(unknown) == ["articles[*].tags", "feed.generator"]
+    tags = unknown["articles[*].tags"]
+    assert "in 3 of 34 articles" in tags.message and "民生" in tags.message
+    assert {f.level for f in unknown.values()} == {Level.NOTE}  # noise never fails --strict
     remote = [f for f in result.report if f.code == "remote-image"]
     assert len(remote) == 1
 
@@ -127,7 +122,7 @@ def test_imports_round_trips_and_builds(feed_file, tmp_path):
     result = run_import("json", feed_file(make_feed()), out=out, date="2019-10-21")
     assert read_edition(out) == result.edition
     report = (out / "import-report.txt").read_text("utf-8")
-    assert "articles[7].tags" in report and "34 articles" in report
+    assert "articles[*].tags" in report and "34 articles" in report
     built = publish(out, tmp_path / "dist", ["epub"])
     assert any(p.suffix == ".epub" for p in built.files)
 
@@ -170,7 +165,7 @@ def test_image_outside_the_feed_folder_is_refused(feed_file, tmp_path):
 
 
 def test_schema_errors_fail_with_their_place(feed_file, tmp_path):
-    feed = [{"title": "", "channel": "要闻", "paragraphs": "不是列表"}]
+    feed = [{"title": "", "channel": "要闻", "paragraphs": {"段落": "不是文本"}}]
     with pytest.raises(SourceError) as info:
         run_import("json", feed_file(feed), out=tmp_path / "ed", date="2019-10-21", paper="xnrb")
     text = str(info.value)
@@ -186,17 +181,18 @@ def test_invalid_json_names_its_line(feed_file, tmp_path):
 
 
 @pytest.mark.parametrize("feed, words", [
-    ({"paper": {}}, "no \"articles\""), ("just text", "neither"), ([], "no articles")])
+    ({"paper": {}}, "no list of articles"), ("just text", "no list of articles"),
+    ([], "no articles"), ({"data": {"rows": [1]}, "x": []}, "(lists under: x)")])
 def test_feeds_without_articles(feed_file, feed, words):
     with pytest.raises(SourceError) as info:
-        import_json(feed_file(feed), date="2019-10-21")
+        import_json(feed_file(feed), date="2019-10-21", paper="xnrb")
     assert words in str(info.value)
 
 
 def test_publish_time_far_from_the_edition_date_is_a_guess(feed_file):
     feed = [{"title": "旧闻", "channel": "要闻", "paragraphs": ["正文。"], "publish_time": "2019-09-01"},
             {"title": "新闻", "channel": "要闻", "paragraphs": ["正文。"], "publish_time": "2019-10-20 18:00"}]
-    result = import_json(feed_file(feed), date="2019-10-21")
+    result = import_json(feed_file(feed), date="2019-10-21", paper="xnrb")
     assert [f.where for f in result.guesses if f.code == "publish-time"] == ["articles[0].publish_time"]
     with pytest.raises(SourceError):
-        import_json(feed_file(feed), date="21/10/2019")
+        import_json(feed_file(feed), date="21/10/2019", paper="xnrb")

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(not SEED.is_file(), reason="the seed page (../sh
 
 @pytest.fixture(scope="module")
 def result():
-    return import_text(SEED, date="2019-10-21", paper_id="xnrb", page_label="1")
+    return import_text(SEED, date="2019-10-21", paper="xnrb", page_label="1")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from publisher.errors import SourceError
 from publisher.model import ArticleKind, Credit, Figure, Paragraph, Subhead
 from publisher.sources import read_edition
-from publisher.sources.importers import run_import
+from publisher.sources.importers import Level, run_import
 from publisher.sources.importers.plaintext import import_text, parse_copy
 
 SEED = Path("/work/shared/seeds/xianan-2019-10-page.txt")
@@ -68,7 +68,7 @@ PAGE = """\
 def page(tmp_path_factory):
     path = tmp_path_factory.mktemp("copy") / "page2.txt"
     path.write_text(PAGE, "utf-8")
-    return import_text(path, date="2019-10-21", paper_id="xnrb")
+    return import_text(path, date="2019-10-21", paper="xnrb")
 
 
 def test_page_head_and_editor(page):
@@ -143,10 +143,10 @@ def test_gb18030_bytes(tmp_path):
     path.write_bytes(PAGE.encode("gb18030"))
     utf8 = tmp_path / "page.txt"
     utf8.write_text(PAGE, "utf-8")
-    legacy = import_text(path, date="2019-10-21", paper_id="xnrb", encoding="gb18030")
-    assert legacy.edition == import_text(utf8, date="2019-10-21", paper_id="xnrb").edition
+    legacy = import_text(path, date="2019-10-21", paper="xnrb", encoding="gb18030")
+    assert legacy.edition == import_text(utf8, date="2019-10-21", paper="xnrb").edition
     with pytest.raises(SourceError) as info:
-        import_text(path, date="2019-10-21", paper_id="xnrb")  # strict UTF-8 by default
+        import_text(path, date="2019-10-21", paper="xnrb")  # strict UTF-8 by default
     problem = info.value.problems[0]
     first_bad = next(i for i, b in enumerate(PAGE.encode("gb18030")) if b >= 0x80)
     assert f"byte offset {first_bad}" in problem.message
@@ -159,8 +159,8 @@ def test_seed_without_any_markdown_marks_reads_the_same(tmp_path):
     text = SEED.read_text("utf-8")
     bare = "\n".join(line.lstrip("#").lstrip() for line in text.split("\n"))
     assert "#" not in bare
-    marked = parse_copy(text, SEED, date="2019-10-21", paper_id="xnrb").edition
-    unmarked = parse_copy(bare, SEED, date="2019-10-21", paper_id="xnrb").edition
+    marked = parse_copy(text, SEED, date="2019-10-21", paper="xnrb").edition
+    unmarked = parse_copy(bare, SEED, date="2019-10-21", paper="xnrb").edition
     assert unmarked == marked
     assert [a.kind for a in unmarked.articles].count(ArticleKind.FEATURE) == 1
 
@@ -187,7 +187,7 @@ def test_markdown_levels_decide_kicker_and_subheads(tmp_path):
 
 种粮大户算起了增收账。
 """
-    ed = parse_copy(copy, Path("copy.txt"), date="2019-10-21", paper_id="xnrb").edition
+    ed = parse_copy(copy, Path("copy.txt"), date="2019-10-21", paper="xnrb").edition
     first, second = ed.articles
     assert first.body[0].text == "这是第一篇的正文。" and len(first.body) == 1
     assert (second.kicker, second.headline, second.subtitle) == ("秋收时节", "田野里的丰收图景",
@@ -219,16 +219,53 @@ def test_strict_turns_guesses_into_failures(tmp_path):
     assert (tmp_path / "ed" / "import-report.txt").is_file()
 
 
-def test_paper_file_gives_names_and_issue_number(tmp_path):
+def test_paper_file_gives_names_edition_and_page_names(tmp_path):
     path = tmp_path / "page.txt"
-    path.write_text(PAGE, "utf-8")
+    path.write_text(PAGE.replace("第2版 要闻\n", ""), "utf-8")
     paper = tmp_path / "xnrb.toml"
     paper.write_text('[paper]\nid = "xnrb"\nname = "咸宁日报"\npublisher = "咸宁日报社"\n\n'
-                     '[issue]\nnumber = 8216\n', "utf-8")
-    result = run_import("text", path, out=tmp_path / "ed", date="2019-10-21", paper=paper)
+                     '[edition]\nname = "咸安"\ncode = "xianan"\n\n[pages]\n2 = "要闻"\n', "utf-8")
+    result = run_import("text", path, out=tmp_path / "ed", date="2019-10-21", paper=paper,
+                        page="2", number=8216)
     ed = read_edition(tmp_path / "ed")
-    assert (ed.paper.name, ed.issue.number) == ("咸宁日报", 8216)
-    assert not any(f.code in ("paper", "issue-number") for f in result.report)
+    assert (ed.paper.name, ed.issue.number, ed.issue.edition, ed.id) == (
+        "咸宁日报", 8216, "咸安", "xnrb-2019-10-21-xianan")
+    assert ed.title == "咸宁日报·咸安版 2019年10月21日"
+    assert ed.pages[0].name == "要闻"
+    assert not any(f.code in ("paper", "issue-number", "page-name") and f.level is not Level.RECOGNISED
+                   for f in result.report)
+
+
+def test_paper_file_typo_is_an_error_with_did_you_mean(tmp_path):
+    from publisher.errors import PublisherError
+
+    path = tmp_path / "page.txt"
+    path.write_text(PAGE, "utf-8")
+    paper = tmp_path / "p.toml"
+    paper.write_text('[paper]\nid = "xnrb"\nname = "咸宁日报"\npublsher = "咸宁日报社"\n\n'
+                     '[edition]\nname = "咸安"\n', "utf-8")
+    with pytest.raises(PublisherError) as info:
+        run_import("text", path, out=tmp_path / "ed", date="2019-10-21", paper=paper)
+    messages = {(p.line, p.message) for p in info.value.problems}
+    assert (4, "unknown key publsher in [paper] (did you mean publisher?)") in messages
+    assert (1, "missing key publisher in [paper]") in messages
+    assert (6, "missing key code in [edition]") in messages
+    assert not (tmp_path / "ed").exists()
+
+
+def test_unknown_or_missing_paper_lists_the_known_papers(tmp_path):
+    from publisher.errors import PublisherError
+
+    path = tmp_path / "page.txt"
+    path.write_text(PAGE, "utf-8")
+    for paper, words in (("xnbr", "unknown paper 'xnbr' (did you mean 'xnrb'?)"),
+                         (None, "does not say which paper")):
+        with pytest.raises(PublisherError) as info:
+            run_import("text", path, out=tmp_path / "ed", date="2019-10-21", paper=paper)
+        problem = info.value.problems[0]
+        assert words in problem.message
+        assert "xnrb (咸宁日报·咸安版)" in problem.hint and "jjrb (经济日报)" in problem.hint
+        assert "pyproject.toml" in problem.hint  # the house file in use
 
 
 def test_invisible_characters_are_problems_with_their_line(tmp_path):

@@ -33,7 +33,7 @@ MARKERS = {
     "headline": "鹤", "kicker": "雁", "subtitle": "鸥", "byline": "鹭", "dateline": "鸽",
     "paragraph": "鹅", "emphasis": "鸭", "strong": "鹰", "subhead": "鹊", "caption": "鹃",
     "credit": "鹦", "brief": "鹉", "attribution": "鸠", "paper": "鹏", "edition": "鸳",
-    "page": "鸯", "editors": "鸵", "title": "鸬",
+    "page": "鸯", "editors": "鸵", "title": "鸬", "table-head": "鹳", "table-cell": "鹌",
 }
 
 TOML = f"""\
@@ -78,6 +78,10 @@ dateline = "本报讯 记者{MARKERS['dateline']}报道："
 
 ![](images/x.png "记者 {MARKERS['credit']}摄")
 图注。
+
+| 表{MARKERS['table-head']} | 数 |
+| :-- | --: |
+| 格{MARKERS['table-cell']} | 1 |
 """,
     "three.md": f"""+++
 kind = "briefs"

@@ -1,11 +1,20 @@
 """Importers: newsroom copy in other shapes turned into a native edition folder.
 
-Each importer is one small module behind one interface: a function
-``import_<kind>(path, *, date, paper_id, …) -> ImportResult`` that builds the model and
-reports what it recognised and guessed, without writing anything. ``run_import`` is what
-the CLI calls: it picks the importer, applies ``--strict``, and writes the edition (through
-``publisher.sources.writer``) with ``import-report.txt`` inside it. A new format (NITF,
-NewsML-G2) is one more module and one more entry in ``IMPORTERS``.
+Each format is one small module behind one interface, a function
+``import_<kind>(path, *, date, paper, number, …) -> ImportResult`` that builds the model and
+reports what it recognised, noted and guessed, without writing anything:
+
+- ``plaintext``: a page of copy pasted from the editing system;
+- ``jsonfeed``: a CMS's JSON export, as it comes (``mapping`` says which field is what);
+- ``syndication``: RSS 2.0 and Atom (feedparser);
+- ``nitf``: NITF 3.x files, one per article (what the archive writes reads back).
+
+The feed importers share ``entries`` (a feed's records into articles and pages: bylines,
+leads, tables, 版 names) and ``html`` (HTML bodies sanitised to blocks); ``conventions``
+knows what Chinese newspaper copy looks like. ``run_import`` is what the CLI calls: it
+resolves the paper (``publisher.papers``) and the mapping, applies ``--strict`` (guesses
+fail; notes never do), groups findings alike into one line, and writes the edition
+(``publisher.sources.writer``) with ``import-report.txt`` inside it.
 
 Kept apart from the native reader: importers depend on it (to read back what they wrote),
 never the other way round.
@@ -15,87 +24,68 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from ...errors import SourceError
-from ...model import Paper
-from ...tomlfile import read_toml
-from ..edition import PaperSchema
+from ...errors import Problem, SourceError
 from ..writer import write_edition
 from .jsonfeed import import_json
+from .mapping import Mapping, find_mapping
+from .nitf import import_nitf
 from .plaintext import import_text
-from .report import Finding, ImportResult, Level, format_report
+from .report import Finding, ImportResult, Level, format_report, grouped
+from .syndication import import_feed
 
 REPORT_FILE = "import-report.txt"
 
-IMPORTERS: dict[str, Callable[..., ImportResult]] = {"text": import_text, "json": import_json}
+IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+    "text": import_text, "json": import_json, "rss": import_feed, "nitf": import_nitf}
 
 
-def run_import(kind: str, file: Path, *, out: Path, date: dt.date | str,
-               paper: str | Path | Paper | None = None, page: str | None = None,
-               encoding: str = "utf-8", channel_map: dict[str, int | str] | None = None,
-               force: bool = False, strict: bool = False, papers: Path | None = None) -> ImportResult:
-    """Import ``file`` as ``kind`` ("text" or "json") into the edition folder ``out``.
+def run_import(kind: str, file: Path | list[Path], *, out: Path, date: dt.date | str | None = None,
+               paper: Any = None, number: int | None = None, page: str | None = None,
+               encoding: str = "utf-8", mapping: str | Path | Mapping | None = None,
+               channel_map: dict[str, int | str] | None = None, force: bool = False,
+               strict: bool = False, settings=None) -> ImportResult:
+    """Import ``file`` as ``kind`` (text, json, rss or nitf) into the edition folder ``out``.
 
-    ``paper`` is a paper id ("xnrb"), a TOML file with a ``[paper]`` table (and optionally
-    ``[issue]`` number), or a Paper. A paper id with a file ``<id>.toml`` in ``papers`` (the
-    house's papers folder) is that file. Raises SourceError, writing nothing, when the
-    copy has problems, or has guesses and ``strict`` is set. Returns the result, whose
-    ``report`` lists every finding (also written as ``out/import-report.txt``).
+    ``paper`` is a house paper name ("xnrb"), a paper file, a PaperFile or a Paper;
+    ``mapping`` (JSON feeds) a house mapping name, a mapping file or a Mapping. Raises a
+    PublisherError, writing nothing, when the copy has problems, or guesses and ``strict``
+    is set; the findings alike are one grouped problem. Returns the result, whose ``report``
+    lists every finding (also written as ``out/import-report.txt``).
     """
+    from ...config import load_settings
+
     if kind not in IMPORTERS:
         raise SourceError(f"unknown import kind {kind!r}: use one of {', '.join(IMPORTERS)}")
-    file = Path(file)
-    paper_id, paper_obj, issue_number = _paper_option(paper, papers)
-    common = dict(date=date, paper_id=paper_id, paper=paper_obj, issue_number=issue_number,
-                  encoding=encoding)
+    settings = settings or load_settings()
+    files = [Path(f) for f in file] if isinstance(file, (list, tuple)) else [Path(file)]
+    common = dict(date=date, paper=paper, number=number, settings=settings)
+    if page and kind != "text":
+        raise SourceError(Problem("--page is for text copy; a feed's pages come from its pages "
+                                  "or channels", code="option",
+                                  hint="use --channel-map or a mapping's [channels]"))
+    if mapping is not None and kind != "json":
+        raise SourceError(Problem("--map is for JSON feeds", code="option"))
     if kind == "text":
-        result = import_text(file, page_label=page, **common)
+        if date is None:
+            raise SourceError(Problem("no issue date: pass --date YYYY-MM-DD", files[0], code="date"))
+        result = import_text(files[0], page_label=page, encoding=encoding, **common)
+    elif kind == "json":
+        if isinstance(mapping, (str, Path)):
+            mapping = find_mapping(str(mapping), settings)
+        result = import_json(files[0], mapping=mapping, channel_map=channel_map, encoding=encoding,
+                             **common)
+    elif kind == "nitf":
+        result = import_nitf(files, channel_map=channel_map, **common)
     else:
-        if page:
-            raise SourceError("--page is for text copy; a feed's pages come from its channels "
-                              "(use --channel-map)")
-        result = import_json(file, channel_map=channel_map, **common)
+        result = import_feed(files[0], channel_map=channel_map, **common)
     failing = result.problems + (result.guesses if strict else [])
     if failing:
-        raise SourceError([f.to_problem(file) for f in failing])
+        raise SourceError([f.to_problem(files[0]) for f in grouped(failing)])
     write_edition(result.edition, Path(out), result.images, force=force,
                   extra_files={REPORT_FILE: format_report(result)})
     return result
-
-
-class _IssueDefaults(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-    number: int | None = Field(default=None, ge=1)
-
-
-class PaperFile(BaseModel):
-    """A paper file (``--paper FILE``): ``[paper]`` as in edition.toml, and optionally the
-    ``[issue]`` number. Strict: an unknown table or key is an error, never ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    paper: PaperSchema
-    issue: _IssueDefaults = _IssueDefaults()
-
-
-def read_paper_file(path: Path) -> PaperFile:
-    return read_toml(path, PaperFile, error=SourceError, code="paper",
-                     hint="give [paper] id, name and publisher, as in edition.toml")
-
-
-def _paper_option(paper: str | Path | Paper | None,
-                  papers: Path | None = None) -> tuple[str | None, Paper | None, int | None]:
-    if paper is None or isinstance(paper, Paper):
-        return None, paper, None
-    path = Path(paper)
-    if papers is not None and not path.suffix and (papers / f"{paper}.toml").is_file():
-        path = papers / f"{paper}.toml"  # a paper of the house
-    if path.suffix == ".toml" or path.is_file():
-        found = read_paper_file(path)
-        return None, Paper(**found.paper.model_dump()), found.issue.number
-    return str(paper), None, None
 
 
 def parse_channel_map(text: str) -> dict[str, int | str]:
@@ -105,11 +95,13 @@ def parse_channel_map(text: str) -> dict[str, int | str]:
         if not part.strip():
             continue
         if "=" not in part:
-            raise SourceError(f"--channel-map item {part!r} is not CHANNEL=PAGE")
+            raise SourceError(Problem(f"--channel-map item {part!r} is not CHANNEL=PAGE",
+                                      code="channel-map", hint="e.g. --channel-map \"要闻=1,证券=A03\""))
         ch, page = (x.strip() for x in part.split("=", 1))
         out[ch] = int(page) if page.isdigit() else page
     return out
 
 
-__all__ = ["run_import", "parse_channel_map", "import_text", "import_json", "ImportResult",
-           "Finding", "Level", "format_report", "IMPORTERS", "REPORT_FILE"]
+__all__ = ["run_import", "parse_channel_map", "import_text", "import_json", "import_feed",
+           "import_nitf", "ImportResult", "Finding", "Level", "format_report", "grouped",
+           "IMPORTERS", "REPORT_FILE"]

@@ -42,9 +42,13 @@ EDITOR = re.compile(r"^[（(]?\s*(责任编辑|责编|美术编辑|美编|校对
                     rf"({_NAME}(?:\s*[、\s]\s*{_NAME})*)\s*[）)]?$")
 PAGE_HEAD = re.compile(r"^(第\s*(\d{1,3})\s*版|([A-Z]\d{1,3}))\s*[：:·\s]\s*(\S{2,12})$")
 
+# An outlet's own dateline: "科技日报兰州6月11日电", "中国经济网北京6月12日讯" — a name ending
+# like a paper, agency, site or station, a place, the date, then 电 or 讯.
+_OUTLET = (rf"[{HAN}]{{1,8}}?(?:日报|晚报|时报|商报|报|通讯社|社|网|电视台|台)[{HAN}]{{0,8}}?"
+           rf"\d{{1,2}}月\d{{1,2}}日[电讯]")
 _LEAD = re.compile(
     rf"""^(?P<agency>本报讯|本报[{HAN}]{{1,8}}[讯电]|新华社[{HAN}\d]{{0,20}}?电|
-          (?:中新社|人民网|新华网|央视网)[{HAN}\d]{{0,20}}?电|据[{HAN}]{{2,12}}报道)
+          (?:中新社|人民网|新华网|央视网)[{HAN}\d]{{0,20}}?电|据[{HAN}]{{2,12}}报道|{_OUTLET})
         (?P<sp1>\s*)
         (?:[（(](?P<paren>[^（）()]{{1,60}})[）)])?
         \s*
@@ -56,7 +60,7 @@ _CREDIT_BODY = rf"(?:(?:{_ROLE})\s*)?{_NAME}(?:[\s、]+{_NAME}){{0,5}}"
 CREDIT_LINE = re.compile(rf"^[（(]?\s*(?P<who>{_CREDIT_BODY}|(?:{_ROLE}))\s*摄\s*[）)]?$")
 _CREDIT_WINDOW = 100  # characters: a role, six names and their spaces fit easily
 CREDIT_TAIL = re.compile(rf"(?<=[。！？”\s）])\s*[（(]?\s*(?P<who>{_CREDIT_BODY})\s*摄\s*[）)]?$")
-BYLINE_LINE = re.compile(rf"^(?P<mark>[○●◎])?\s*[（(]?\s*(?P<body>(?:(?:{_ROLE})\s*[:：]?\s*)?"
+BYLINE_LINE = re.compile(rf"^(?P<mark>[○●◎■□◆])?\s*[（(]?\s*(?P<body>(?:(?:{_ROLE})\s*[:：]?\s*)?"
                          rf"{_NAME}(?:[\s、，]+(?:(?:{_ROLE})\s*)?{_NAME}){{0,11}})\s*[）)]?$")
 FOREIGN = re.compile(rf"(?<=[{HAN}，。、])\s*\b([a-z]{{2,}}(?:\s+[a-z]{{2,}})*)\b\s*(?=[{HAN}])")
 # Compound surnames: a four-character name is only plausible with one of these.
@@ -76,6 +80,8 @@ SURNAMES = set(
     "楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣"
     "晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉"
     "银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由上诸葛东皇令端独"
+    # rarer ones met in bylines
+    "颉郗郦逄闫芈岳靖藏仉督眭暴钮龚禄蓟郄郏笪糜粘郇酆"
 )
 
 
@@ -121,17 +127,29 @@ def _strip_text_by(byline: Byline) -> tuple[Byline, str | None]:
     return byline, None
 
 
+# A two-character name spaced out to the width of three ("田 鹏", "李　文"), as bylines are
+# set: one name. Only a surname followed by one character and then the end or a separator.
+_SPACED_NAME = re.compile(rf"(?<![{HAN}])([{HAN}])[ \u3000]([{HAN}])(?![{HAN}])")
+
+
+def join_spaced_names(text: str) -> str:
+    return _SPACED_NAME.sub(lambda m: m.group(1) + m.group(2) if m.group(1) in SURNAMES
+                            else m.group(0), text)
+
+
 def parse_credits(text: str) -> Byline | None:
     """Roles and names ("通讯员胡晓轩、李文福", "记者 甲 通讯员 乙") as a Byline."""
-    text = re.sub(r"[:：]", " ", text)
+    text = join_spaced_names(re.sub(r"[:：]", " ", text))
     byline = parse_byline(text)
     return byline if byline.credits else None
 
 
 def match_byline_line(text: str) -> Byline | None:
-    """A line that is only a byline: "○ 通讯员 王颖 潘尚", "记者 张三", "（本报记者 李四）"."""
+    """A line that is only a byline: "○ 通讯员 王颖 潘尚", "记者 张三", "（本报记者 李四）",
+    "本报记者 田 鹏" (a two-character name spaced out), "■ 李 文" (a commentary's author)."""
     if len(text) > 80 or text.endswith("摄"):
         return None
+    text = join_spaced_names(text)
     m = BYLINE_LINE.match(text)
     if not m:
         return None
@@ -217,6 +235,44 @@ def join_broken(left: str, right: str) -> str:
 def foreign_fragments(text: str) -> list[str]:
     """Lower-case Latin words alone inside Chinese text ("运营模式 and 人才团队")."""
     return [m.group(1) for m in FOREIGN.finditer(text)]
+
+
+def not_names(byline: Byline, confirmed: set[str] = frozenset()) -> list[str]:
+    """The names of ``byline`` that cannot be people's names: a field of a feed such as
+    ``reporter`` often holds scraper residue ("了解到，在年货运", "走访北京多个商圈").
+
+    A name is Han characters only (a transliterated name may hold "·"), two or three of them
+    starting with a known surname, or four starting with a compound surname; a name the
+    body's own byline or lead confirms (``confirmed``) is taken as it is.
+    """
+    bad = []
+    for credit in byline.credits:
+        for name in credit.names:
+            if name in confirmed:
+                continue
+            if "·" in name:
+                ok = re.fullmatch(rf"[{HAN}]{{1,8}}(?:·[{HAN}]{{1,8}})+", name) is not None
+            elif len(name) == 4:
+                ok = name.startswith(COMPOUND_SURNAMES) and re.fullmatch(f"[{HAN}]{{4}}", name) is not None
+            else:
+                ok = re.fullmatch(f"[{HAN}]{{2,3}}", name) is not None and name[0] in SURNAMES
+            if not ok:
+                bad.append(name)
+    return bad
+
+
+def looks_like_names(text: str) -> bool:
+    """A field value made only of names (with roles): no sentence marks, no quotes."""
+    if re.search(r"[，。；：！？“”‘’《》「」,.;:!?\"'（）()]", text.strip()):
+        return False
+    byline = parse_credits(text)
+    return byline is not None and bool(byline.names) and not not_names(byline)
+
+
+# "《 人民日报 》（ 2026年06月12日   06 版）": where a reprinted article first appeared, as a
+# web page appends it; not part of the article's text.
+SOURCE_TRAILER = re.compile(r"^《\s*(?P<paper>[^》]{1,20}?)\s*》\s*[（(]\s*(?P<date>\d{4}年\d{1,2}月\d{1,2}日)"
+                            r"\s*(?P<page>[A-Z]?\d{1,3})\s*版\s*[）)]$")
 
 
 def uncertain_names(byline: Byline | None) -> list[str]:

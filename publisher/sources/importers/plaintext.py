@@ -18,13 +18,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ...errors import SourceError
+from ...errors import Problem, SourceError
+from ...papers import PaperFile
 from ...model import (Article, ArticleKind, Block, Byline, Edition, Editor, Figure, Issue,
-                      Page, Paper, Paragraph, Run, SourceRef)
-from ..markdown import _brief, _subhead  # the reader's own splitting, so imports read back equal
+                      Page, Paragraph, Run, SourceRef, Table)
+from ..markdown import _brief, _subhead, is_pipe_table, parse_table  # the reader's own
+                                                                    # splitting: imports read back equal
 from ..text import invisible_characters, read_text
 from . import conventions as cv
+from .entries import resolve_paper
 from .report import ImportResult, Reporter
 
 # The typeset pass owns punctuation (publisher/typeset/punctuation.py, same signature);
@@ -73,70 +77,71 @@ class _Draft:
 # ---------------------------------------------------------------- entry points
 
 
-def import_text(path: Path, *, date: dt.date | str, paper_id: str | None = None,
+def import_text(path: Path, *, date: dt.date | str, paper: Any = None,
                 page_label: str | None = None, encoding: str = "utf-8",
-                page_name: str | None = None, paper: Paper | None = None,
-                issue_number: int | None = None) -> ImportResult:
-    """Import one page of plain-text copy from ``path`` (strictly decoded in ``encoding``)."""
+                page_name: str | None = None, number: int | None = None,
+                settings=None) -> ImportResult:
+    """Import one page of plain-text copy from ``path`` (strictly decoded in ``encoding``).
+
+    ``paper``: a house paper name (``--paper xnrb``), a paper file, a PaperFile or a Paper;
+    plain copy never names its paper, so it is required."""
+    from ...config import load_settings
+
     path = Path(path)
+    settings = settings or load_settings()
+    the_paper = resolve_paper(paper, settings, where=path)
     text, problem = read_text(path, encoding)
     if problem:
         raise SourceError([problem])
-    return parse_copy(text, path, date=date, paper_id=paper_id, page_label=page_label,
-                      page_name=page_name, paper=paper, issue_number=issue_number)
+    return parse_copy(text, path, date=date, paper=the_paper, page_label=page_label,
+                      page_name=page_name, number=number)
 
 
-def parse_copy(text: str, path: Path, *, date: dt.date | str, paper_id: str | None = None,
+def parse_copy(text: str, path: Path, *, date: dt.date | str, paper: Any,
                page_label: str | None = None, page_name: str | None = None,
-               paper: Paper | None = None, issue_number: int | None = None) -> ImportResult:
+               number: int | None = None) -> ImportResult:
+    if not isinstance(paper, PaperFile):
+        from ...config import load_settings
+
+        paper = resolve_paper(paper, load_settings(), where=Path(path))
     rep = Reporter()
     units = read_units(text, rep)
     parser = _PageParser(units, Path(path), rep)
     parser.run()
-    number, label = page_number(page_label or parser.page_label, rep)
-    name = page_name or parser.page_name
+    page_no, label = page_number(page_label or parser.page_label, rep)
+    name = page_name or parser.page_name or paper.pages.get(page_no)
+    if parser.page_name is None and not page_name and name:
+        rep.seen("page-name", f"版名 {name!r} from the paper file")
     if not name:
-        name = f"第{number}版"
-        rep.guess("page-name", f"no 版名 in the copy: named the page {name!r}; "
-                               "set pages.name in edition.toml")
-    articles = parser.articles(number)
-    page = Page(number=number, name=name, label=label, articles=tuple(articles),
+        name = f"第{page_no}版"
+        rep.guess("page-name", f"no 版名 in the copy or the paper file: named the page {name!r}",
+                  hint="set pages.name in edition.toml, or the paper file's [pages]")
+    articles = parser.articles(page_no)
+    page = Page(number=page_no, name=name, label=label, articles=tuple(articles),
                 editors=tuple(parser.editors))
-    edition = Edition(paper=make_paper(paper, paper_id, rep), pages=(page,),
-                      issue=make_issue(date, issue_number, rep))
+    issue = Issue(date=parse_date(date), number=number, edition=paper.edition,
+                  edition_code=paper.edition_code)
+    if number is None:
+        rep.note("issue-number", "no issue number (总第…期): it is not printed",
+                 hint="pass --number N")
+    edition = Edition(paper=paper.paper, pages=(page,), issue=issue)
     return ImportResult(edition=edition, report=rep.items, source=Path(path))
 
 
-# ---------------------------------------------------------------- paper, issue, page
-
-
-def make_paper(paper: Paper | None, paper_id: str | None, rep: Reporter) -> Paper:
-    if paper is not None:
-        return paper
-    pid = paper_id or "paper"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", pid):
-        raise SourceError(f"paper id {pid!r} is not a short lower-case ASCII name (e.g. xnrb)")
-    rep.guess("paper", f"paper name and publisher are not in the copy: both set to {pid!r}; "
-                       "set [paper] name and publisher in edition.toml (or pass --paper FILE.toml)")
-    return Paper(id=pid, name=pid, publisher=pid)
+# ---------------------------------------------------------------- issue, page
 
 
 def parse_date(date: dt.date | str) -> dt.date:
     if isinstance(date, dt.date):
         return date
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(date).strip()):
+        raise SourceError(Problem(f"date {date!r} is not YYYY-MM-DD", code="date",
+                                  hint="give the issue date as --date 2019-10-21"))
     try:
-        return dt.date.fromisoformat(date)
-    except ValueError:
-        raise SourceError(f"date {date!r} is not YYYY-MM-DD") from None
-
-
-def make_issue(date: dt.date | str, number: int | None, rep: Reporter) -> Issue:
-    date = parse_date(date)
-    if number is None:
-        rep.guess("issue-number", "the issue number (总第…期) is not in the copy: set to 1; "
-                                  "set [issue] number in edition.toml")
-        number = 1
-    return Issue(date=date, number=number)
+        return dt.date.fromisoformat(str(date).strip())
+    except ValueError as exc:
+        raise SourceError(Problem(f"{date} is not a valid date ({exc})", code="date",
+                                  hint="give a real date, YYYY-MM-DD")) from None
 
 
 def page_number(label: str | None, rep: Reporter) -> tuple[int, str | None]:
@@ -172,8 +177,11 @@ def read_units(text: str, rep: Reporter) -> list[Unit]:
                 gap += 1
                 continue
         # A line ending in "digit." may be a decimal cut by a column ("增长10." + "5%"):
-        # keep that dot ASCII so the rejoin below can see the number continues.
-        if len(s) > 1 and s.endswith(".") and s[-2].isdigit():
+        # keep that dot ASCII so the rejoin below can see the number continues. A row of a
+        # pipe table is kept as written: its cells are made full width when it is read.
+        if s.startswith("|"):
+            norm = s
+        elif len(s) > 1 and s.endswith(".") and s[-2].isdigit():
             norm = normalize_punctuation(s[:-1]) + "."
         else:
             norm = normalize_punctuation(s)
@@ -195,6 +203,8 @@ def read_units(text: str, rep: Reporter) -> list[Unit]:
 
 def classify(u: Unit) -> str:
     t = u.text
+    if t.startswith("|") and t.endswith("|") and len(t) > 1:
+        return "tablerow"
     if cv.EDITOR.match(t):
         return "editor"
     if cv.PAGE_HEAD.match(t):
@@ -257,11 +267,32 @@ class _PageParser:
                 self.note("seen", None, "editor", f"{role}: {m.group(2)}", u.line)
                 i += 1
                 continue
+            if kind == "tablerow":
+                i = self._table(i)
+                continue
             if self._starts_article(i):
                 i = self._title_group(i)
                 continue
             self._element(i)
             i += 1
+
+    def _table(self, i: int) -> int:
+        """A GFM pipe table: its rows, one line each, with no blank line between them."""
+        j = i + 1
+        while j < len(self.units) and self.kinds[j] == "tablerow" and self.units[j].gap == 0:
+            j += 1
+        rows = [u.text for u in self.units[i:j]]
+        u = self.units[i]
+        if not is_pipe_table(rows):
+            self.note("problem", self.cur, "table", "lines of | cells that are not a table: a "
+                      "header row, then the alignment row (| --- | --: |), then the rows", u.line)
+            return j
+        if self.cur is None:
+            self.note("problem", None, "table", "a table before any headline", u.line)
+            return j
+        self.cur.blocks.append(_Block("table", "\n".join(rows), u.line, lines=[x.line for x in self.units[i:j]]))
+        self.note("seen", self.cur, "table", f"table of {len(rows) - 2} rows", u.line)
+        return j
 
     def _starts_article(self, i: int) -> bool:
         u, kind = self.units[i], self.kinds[i]
@@ -522,6 +553,13 @@ class _PageParser:
             for word in cv.foreign_fragments(text):
                 rep.guess("foreign", f"foreign fragment {word!r} inside Chinese text kept as written "
                                      "(a translation slip?)", b.line, slug)
+            if b.kind == "table":
+                table = parse_table(b.text.split("\n"), ref)
+                if table is not None:
+                    body.append(Table(tuple(normalize_punctuation(c) for c in table.header),
+                                      tuple(tuple(normalize_punctuation(c) for c in r) for r in table.rows),
+                                      table.align, ref))
+                continue
             if b.kind == "p":
                 body.append(Paragraph((Run(text),), ref))
             elif b.kind == "sub":

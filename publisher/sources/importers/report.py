@@ -5,9 +5,15 @@ each tied to a source line (plain text) or a feed path (JSON) and, where known, 
 article it concerns. ``format_report`` renders the list as the plain text written beside
 the edition as ``import-report.txt``; the CLI renders the same findings with rich.
 
-Levels: RECOGNISED is information (a field and where it came from); GUESS is a decision
-the importer made that an editor should check (``--strict`` turns guesses into failures);
-PROBLEM means the copy could not be imported as it is (the import fails).
+Levels: RECOGNISED is information (a field and where it came from); NOTE is something the
+importer left out or could not use and says so (a feed's unknown fields, a reporter field
+holding no names), never a failure; GUESS is a decision the importer made that an editor
+should check (``--strict`` turns guesses into failures); PROBLEM means the copy could not be
+imported as it is (the import fails).
+
+The same finding over many articles is one line: findings that carry a ``group`` (their
+message without what differs from article to article) are merged by ``grouped`` into one
+finding naming every place and the count.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from ...model import Article, Brief, Edition, Figure, Subhead
 
 class Level(enum.Enum):
     RECOGNISED = "recognised"
+    NOTE = "note"
     GUESS = "guess"
     PROBLEM = "problem"
 
@@ -34,12 +41,52 @@ class Finding:
     line: int | None = None  # source line (text) — None for feeds and whole-file findings
     slug: str | None = None  # the article concerned
     where: str | None = None  # a non-line location, e.g. "articles[3].tags" in a feed
+    hint: str | None = None  # how to fix it
+    group: str | None = None  # the message without what differs between articles
 
     def to_problem(self, path: Path | None) -> Problem:
         loc = f"{self.where}: " if self.where else ""
-        return Problem(f"{loc}{self.message}", path, self.line, code=self.code,
-                       severity=Severity.ERROR if self.level is not Level.RECOGNISED
+        return Problem(f"{loc}{self.message}", path, self.line, hint=self.hint, code=self.code,
+                       severity=Severity.ERROR if self.level in (Level.GUESS, Level.PROBLEM)
                        else Severity.WARNING)
+
+
+GROUP_AT = 3  # this many findings alike (or more) are reported as one line
+
+
+def grouped(findings: list[Finding]) -> list[Finding]:
+    """``findings`` with those alike (same level, code and group) merged into one line each,
+    in the place of the first: "articles[0,1,…,28].content: … (29 articles)"."""
+    buckets: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        if f.group is not None:
+            buckets.setdefault((f.level, f.code, f.group), []).append(f)
+    out: list[Finding] = []
+    done: set[tuple] = set()
+    for f in findings:
+        key = (f.level, f.code, f.group)
+        items = buckets.get(key) if f.group is not None else None
+        if not items or len(items) < GROUP_AT:
+            out.append(f)
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        out.append(Finding(f.level, f.code, f"{f.group} ({len(items)} articles)",
+                           where=_places([x.where or f"line {x.line}" for x in items]), hint=f.hint))
+    return out
+
+
+def _places(wheres: list[str]) -> str:
+    """"articles[0].content", "articles[1].content" … -> "articles[0,1,…].content"."""
+    import re
+
+    parts = [re.fullmatch(r"(\w+)\[(\d+)\](.*)", w) for w in wheres]
+    if all(parts) and len({(m.group(1), m.group(3)) for m in parts}) == 1:
+        numbers = [m.group(2) for m in parts]
+        shown = ",".join(numbers[:8]) + (",…" if len(numbers) > 8 else "")
+        return f"{parts[0].group(1)}[{shown}]{parts[0].group(3)}"
+    return ", ".join(wheres[:4]) + (", …" if len(wheres) > 4 else "")
 
 
 @dataclass
@@ -71,13 +118,18 @@ class Reporter:
              where: str | None = None) -> None:
         self.items.append(Finding(Level.RECOGNISED, code, message, line, slug, where))
 
+    def note(self, code: str, message: str, line: int | None = None, slug: str | None = None,
+             where: str | None = None, hint: str | None = None, group: str | None = None) -> None:
+        self.items.append(Finding(Level.NOTE, code, message, line, slug, where, hint, group))
+
     def guess(self, code: str, message: str, line: int | None = None, slug: str | None = None,
-              where: str | None = None) -> None:
-        self.items.append(Finding(Level.GUESS, code, message, line, slug, where))
+              where: str | None = None, hint: str | None = None, group: str | None = None) -> None:
+        self.items.append(Finding(Level.GUESS, code, message, line, slug, where, hint, group))
 
     def problem(self, code: str, message: str, line: int | None = None, slug: str | None = None,
-                where: str | None = None) -> None:
-        self.items.append(Finding(Level.PROBLEM, code, message, line, slug, where))
+                where: str | None = None, hint: str | None = None,
+                group: str | None = None) -> None:
+        self.items.append(Finding(Level.PROBLEM, code, message, line, slug, where, hint, group))
 
 
 def _loc(f: Finding) -> str:
@@ -142,8 +194,8 @@ def format_report(result: ImportResult) -> str:
         if slug not in known:
             for f in items:
                 lines.append(f"{f.level.value:>10}  {_loc(f)}: {f.message}")
-    n_g, n_p = len(result.guesses), len(result.problems)
-    lines.append(f"{len(ed.articles)} articles, {n_g} guesses to check, {n_p} problems")
+    n_g, n_p, n_n = len(result.guesses), len(result.problems), len(result.of_level(Level.NOTE))
+    lines.append(f"{len(ed.articles)} articles, {n_g} guesses to check, {n_n} notes, {n_p} problems")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

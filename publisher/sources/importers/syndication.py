@@ -1,0 +1,119 @@
+"""RSS 2.0 and Atom feeds (feedparser) into one edition.
+
+Owns reading a syndication feed: each item or entry becomes an ``entries.Entry`` — its
+title the headline, its ``content`` (else its summary/description) the body (HTML is
+sanitised by feedparser and again reduced to the model's blocks by ``html``), its authors
+the byline field (kept only where they look like names), its first category the channel,
+its publication date checked against the issue's, its image enclosures and media:content
+photos whose URLs are never fetched. feedparser is given the file's bytes, never a URL, so
+nothing is fetched while parsing either; it stays in this module (import-linter contract).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from ...errors import Problem, SourceError
+from .entries import Context, Entry, RawImage, build_edition, resolve_paper
+from .html import looks_like_html
+from .report import ImportResult, Reporter
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def import_feed(path: Path, *, date: dt.date | str | None = None, paper: Any = None,
+                number: int | None = None, channel_map: dict[str, int | str] | None = None,
+                settings=None, **_ignored) -> ImportResult:
+    """Import the RSS 2.0 or Atom feed at ``path``."""
+    import feedparser
+
+    from ...config import load_settings
+    from .plaintext import parse_date
+
+    path = Path(path)
+    settings = settings or load_settings()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(Problem(f"cannot read the feed: {exc.strerror}", path, code="io")) from None
+    if len(data) > MAX_BYTES:
+        raise SourceError(Problem(f"the feed is {len(data) // 1_048_576} MB (at most 50)", path,
+                                  code="feed"))
+    parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)
+    if not parsed.entries:
+        why = parsed.get("bozo_exception")
+        line = getattr(why, "getLineNumber", lambda: None)() if why else None
+        raise SourceError(Problem("no items or entries in the feed" + (f" ({why})" if why else ""),
+                                  path, line, hint="give an RSS 2.0 or Atom file", code="feed"))
+    rep = Reporter()
+    if parsed.get("bozo"):
+        rep.guess("feed", f"the feed is not well-formed XML ({parsed.get('bozo_exception')}); "
+                  "feedparser read what it could", hint="check the items against the source")
+    version = parsed.get("version") or "unknown"
+    rep.seen("feed", f"{version} feed {parsed.feed.get('title', '')!r}: {len(parsed.entries)} items")
+    entries = [_entry(item, i) for i, item in enumerate(parsed.entries)]
+    if date is None:
+        raise SourceError(Problem("no issue date: pass --date YYYY-MM-DD", path, code="date"))
+    from .entries import ChannelPage, page_label
+
+    channels = {}
+    for ch, value in (channel_map or {}).items():
+        found = page_label(str(value))
+        if found is None:
+            raise SourceError(Problem(f"channel map: page {value!r} for {ch!r} is not a page number",
+                                      code="channel-map"))
+        channels[ch] = ChannelPage(found[0], None, found[1])
+    ctx = Context(path=path, date=parse_date(date), paper=resolve_paper(paper, settings, where=path),
+                  number=number, channels=channels)
+    return build_edition(entries, ctx, rep)
+
+
+def _entry(item, i: int) -> Entry:
+    e = Entry(where=f"item[{i}]")
+    e.headline = (item.get("title") or "").strip() or None
+    e.fields.update(headline="title", body="content", byline="author", channel="category",
+                    publish_time="published", images="enclosure")
+    content = item.get("content") or []
+    body = content[0] if content else None
+    if body is None and item.get("summary_detail"):
+        body = item.summary_detail
+        e.fields["body"] = "description"
+    if body is not None:
+        value = body.get("value") or ""
+        # feedparser calls an RSS description text/html even when it is plain text, whose
+        # line breaks are paragraph breaks
+        if "html" in (body.get("type") or "") and looks_like_html(value):
+            e.html = value
+        else:
+            e.paragraphs = [value]
+    # RSS 2.0 <author> is "email (Name)"; feedparser splits non-ASCII names wrongly, so the
+    # name is taken from the element's text here; Atom's <author><name> as feedparser reads it
+    raw = (item.get("author") or "").strip()
+    m = re.fullmatch(r"\S+@\S+\s*\((.+)\)", raw)
+    if m:
+        names = [m.group(1).strip()]
+    elif raw and "@" not in raw:
+        names = [raw] if not item.get("authors") else [a.get("name") for a in item.authors
+                                                        if a.get("name")]
+    else:
+        names = []
+    e.byline = names
+    tags = [t.get("term") for t in item.get("tags") or [] if t.get("term")]
+    e.channel = tags[0] if tags else None
+    when = item.get("published_parsed") or item.get("updated_parsed")
+    if when:
+        e.publish_time = dt.datetime(*when[:6]).isoformat()  # feedparser gives UTC
+    for media in item.get("media_content") or []:
+        if (media.get("medium") == "image" or (media.get("type") or "").startswith("image/")) and media.get("url"):
+            e.images.append(RawImage(src=media["url"], caption=item.get("media_description") or None))
+    for link in item.get("links") or []:
+        if link.get("rel") == "enclosure" and (link.get("type") or "").startswith("image/"):
+            if not any(img.src == link.get("href") for img in e.images):
+                e.images.append(RawImage(src=link.get("href"), caption=None))
+    return e
+
+
+__all__ = ["import_feed"]
