@@ -513,8 +513,13 @@ def _line_from_message(message: str) -> int | None:
 
 
 def _line_of(text: str, loc: tuple) -> int | None:
-    """The line of a TOML key path like ('pages', 2, 'nmae'): for messages only."""
-    return line_of(text, loc)
+    """The line of a TOML key path like ('pages', 2, 'nmae'): for messages only. An article's
+    text is front matter and Markdown, not TOML: there, the first line that sets the key."""
+    found = line_of(text, loc)
+    if found is None and loc and isinstance(loc[-1], str):
+        pattern = re.compile(rf"^\s*{re.escape(loc[-1])}\s*=")
+        found = next((i for i, ln in enumerate(text.split("\n"), 1) if pattern.match(ln)), None)
+    return found
 
 
 def _line_of_value(text: str, value: str) -> int | None:
