@@ -25,7 +25,7 @@ from build_bench import median_time  # noqa: E402  (benchmarks/ is on the path w
 from publisher.sources.importers import run_import  # noqa: E402
 from publisher.sources.importers.plaintext import import_text  # noqa: E402
 
-SEED_CANDIDATES = [ROOT.parent / "shared" / "seeds" / "xianan-2019-10-page.txt"]
+SEED = ROOT / "tests" / "fixtures" / "xianan-2019-10-page.txt"
 
 
 def seed_chunks(text: str) -> list[tuple[str, bool]]:
@@ -57,9 +57,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--articles", type=int, default=200)
     args = ap.parse_args()
-    seed = next((p for p in SEED_CANDIDATES if p.is_file()), None)
-    if seed is None:
-        sys.exit("the seed page ../shared/seeds/xianan-2019-10-page.txt is not here")
+    seed = SEED
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "copy.txt"
         copy.write_text(make_copy(seed.read_text("utf-8"), args.articles), "utf-8")

@@ -1,5 +1,6 @@
-"""Shared fixtures: the repository's paths, small editions made on the fly, and the sample
-edition built once per test session (building it is the slow part of the suite)."""
+"""Shared fixtures: the repository's paths, small editions made on the fly, the sample
+edition built once per test session in every format (building it is the slow part of the
+suite), and the goldens (``--regen-goldens``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,29 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "editions" / "xnrb-2019-10-21-xianan"
+SAMPLE_ID = "xnrb-2019-10-21-xianan"
+SAMPLE = ROOT / "editions" / SAMPLE_ID
 HOUSE = ROOT / "pyproject.toml"
 
 # Every test uses this repository's house, wherever pytest was started from and whatever the
 # developer's own $PUBLISHER_HOUSE says (tests/test_house.py tests the search rule itself).
 os.environ["PUBLISHER_HOUSE"] = str(HOUSE)
+
+FIXTURES = ROOT / "tests" / "fixtures"
+# One real page of a local daily's 咸安 edition as plain text, verbatim: the source the sample
+# edition was made from by hand, and the plain-text importer's first case.
+SEED_PAGE = FIXTURES / "xianan-2019-10-page.txt"
+# The face the typography tests that drive WeasyPrint directly set text in, by its fontconfig
+# name (Debian's fonts-noto-cjk, which `make setup` installs; builds use the pinned copies in
+# fonts/). Missing, those tests fail through the `noto_serif` fixture: they never skip.
+NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+
+
+@pytest.fixture(scope="session")
+def noto_serif() -> Path:
+    if not NOTO_SERIF.is_file():
+        pytest.fail(f"{NOTO_SERIF} is missing: `make setup` installs it (Debian fonts-noto-cjk)")
+    return NOTO_SERIF
 
 
 @pytest.fixture(scope="session")
@@ -24,14 +42,27 @@ def sample_dir() -> Path:
     return SAMPLE
 
 
-@pytest.fixture(scope="session")
-def sample_build(tmp_path_factory) -> Path:
-    """The sample edition built with every format into a session folder."""
+EVERY_FORMAT = ("epub", "pdf", "print", "archive")
+
+
+def build_sample(out: Path) -> Path:
     from publisher.publish import publish
 
-    out = tmp_path_factory.mktemp("sample-build")
-    publish(SAMPLE, out)
-    return out / "xnrb-2019-10-21-xianan"
+    publish(SAMPLE, out, EVERY_FORMAT)
+    return out / SAMPLE_ID
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """OUT/<edition-id>/ of the sample built once in every format (EPUB, reading PDF, print
+    PDFs, archive bag), shared by every test that only reads it: never write into it."""
+    return build_sample(tmp_path_factory.mktemp("sample-build"))
+
+
+@pytest.fixture(scope="session")
+def sample_rebuild(tmp_path_factory) -> Path:
+    """The same build once more, into another folder: for the reproducibility tests."""
+    return build_sample(tmp_path_factory.mktemp("sample-rebuild-elsewhere"))
 
 
 _HEAD = """\
@@ -120,3 +151,60 @@ def copy_sample(tmp_path) -> Path:
     dst = tmp_path / "sample"
     shutil.copytree(SAMPLE, dst)
     return dst
+
+
+# --- Goldens: outputs a person reviews as a diff -------------------------------------------------
+# tests/goldens/<case>/ holds the expected files of one case, byte for byte (builds are
+# reproducible: nothing is normalised). `pytest --regen-goldens` writes them anew from the
+# current code; review the change with `git diff tests/goldens` and commit it with the code.
+GOLDENS = ROOT / "tests" / "goldens"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-goldens", action="store_true", default=False,
+                     help="write tests/goldens/<case>/ from the current outputs instead of "
+                          "comparing (then review them with git diff)")
+
+
+def _diff(name: str, expected: bytes, actual: bytes, limit: int = 60) -> str:
+    import difflib
+
+    try:
+        old, new = expected.decode("utf-8"), actual.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{name}: binary, {len(expected)} -> {len(actual)} bytes"
+    lines = list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                      f"golden/{name}", f"output/{name}", n=2))
+    more = f"… {len(lines) - limit} more diff lines\n" if len(lines) > limit else ""
+    return "".join(lines[:limit]) + more
+
+
+@pytest.fixture
+def golden(request):
+    """golden(case, {relative name: bytes}): the outputs must equal tests/goldens/<case>/
+    exactly, no file more or less; with --regen-goldens the case folder is rewritten."""
+
+    def check(case: str, files: dict[str, bytes]) -> None:
+        folder = GOLDENS / case
+        if request.config.getoption("--regen-goldens"):
+            if folder.exists():
+                shutil.rmtree(folder)
+            for name, data in files.items():
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                (folder / name).write_bytes(data)
+            return
+        if not folder.is_dir():
+            pytest.fail(f"no golden for {case}: run pytest --regen-goldens, then review "
+                        f"tests/goldens/{case}/ and commit it")
+        stored = {p.relative_to(folder).as_posix(): p.read_bytes()
+                  for p in sorted(folder.rglob("*")) if p.is_file()}
+        report = [f"{name}: not in the output any more" for name in sorted(stored.keys() - files.keys())]
+        report += [f"{name}: new output, no golden" for name in sorted(files.keys() - stored.keys())]
+        report += [_diff(name, stored[name], files[name]) for name in sorted(files.keys() & stored.keys())
+                   if stored[name] != files[name]]
+        if report:
+            pytest.fail(f"outputs differ from tests/goldens/{case}/ (if intended: pytest "
+                        f"--regen-goldens, then review git diff):\n" + "\n".join(report),
+                        pytrace=False)
+
+    return check

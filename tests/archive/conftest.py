@@ -1,4 +1,4 @@
-"""The sample edition's archive bag, built once per session (a full WeasyPrint render)."""
+"""The sample edition's archive bag, from the session's build of every format."""
 
 from __future__ import annotations
 
@@ -13,12 +13,8 @@ EDITION_ID = "xnrb-2019-10-21-xianan"
 
 
 @pytest.fixture(scope="session")
-def archive_bag(tmp_path_factory) -> Path:
-    from publisher.publish import publish
-
-    out = tmp_path_factory.mktemp("archive-build")
-    publish(SAMPLE, out, ["archive"])
-    return out / EDITION_ID / "archive"
+def archive_bag(sample_build) -> Path:
+    return sample_build / "archive"
 
 
 @pytest.fixture

@@ -26,11 +26,8 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-def test_two_builds_are_byte_identical(archive_bag, tmp_path):
-    from publisher.publish import publish
-
-    publish(SAMPLE, tmp_path, ["archive"])
-    again = _files(tmp_path / EDITION_ID / "archive")
+def test_two_builds_are_byte_identical(archive_bag, sample_rebuild):
+    again = _files(sample_rebuild / "archive")
     first = _files(archive_bag)
     assert sorted(again) == sorted(first)
     for name in first:

@@ -148,7 +148,8 @@ def sample_epub(sample_epub_file) -> Epub:
 
 @pytest.fixture(scope="session")
 def sample_epub_alone(tmp_path_factory, sample_dir) -> bytes:
-    """The sample EPUB built again, alone (``--format epub``), in another folder."""
+    """The sample EPUB built again, alone (``--format epub``: its cover is the reading PDF's page
+    1), in another folder."""
     from publisher.publish import publish
 
     out = tmp_path_factory.mktemp("sample-epub-only")

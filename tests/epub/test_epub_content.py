@@ -89,9 +89,12 @@ def test_cover_is_page_one_of_the_pdf_at_1600_px(sample_build):
         assert reds > 20
 
 
-def test_cover_of_the_sample_is_its_front_page(sample_epub, sample_build):
-    pdf = (sample_build / "xnrb-2019-10-21-xianan.pdf").read_bytes()
-    assert sample_epub.read("EPUB/images/cover.jpg") == cover_image(pdf)
+def test_cover_of_the_sample_is_its_front_page(sample_epub, sample_epub_alone, sample_build, open_epub):
+    """Page 1 as printed when the build has print pages; else the reading PDF's page 1."""
+    printed = (sample_build / "print" / "p01.pdf").read_bytes()
+    assert sample_epub.read("EPUB/images/cover.jpg") == cover_image(printed)
+    reading = (sample_build / "xnrb-2019-10-21-xianan.pdf").read_bytes()
+    assert open_epub(sample_epub_alone).read("EPUB/images/cover.jpg") == cover_image(reading)
 
 
 def test_cover_needs_a_page(tmp_path):

@@ -76,7 +76,7 @@ TOKENS = [b"+++", b"+++\n", b"\n", b"\r\n", b"\r", b"![", b"](", b")", b"![a](im
 def seeds() -> list[bytes]:
     """The sample edition's files, the catalog's text files, and the two templates above."""
     out = [EDITION_TOML, ARTICLE]
-    for folder in (ROOT / "editions", ROOT / "tests" / "hostile", Path("/work/shared/seeds")):
+    for folder in (ROOT / "editions", ROOT / "tests" / "hostile", ROOT / "tests" / "fixtures"):
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if (path.suffix in (".md", ".toml", ".txt", ".json") and path.is_file()

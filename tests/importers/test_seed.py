@@ -17,13 +17,8 @@ from publisher.sources import read_edition
 from publisher.sources.importers import REPORT_FILE, Level, run_import
 from publisher.sources.importers.plaintext import import_text
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "xianan-2019-10-page.txt"
-if not SEED.is_file():  # the checkout's ../shared, wherever the checkout is
-    SEED = Path("/work/shared/seeds/xianan-2019-10-page.txt")
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "editions" / "xnrb-2019-10-21-xianan"
-
-pytestmark = pytest.mark.skipif(not SEED.is_file(), reason="the seed page (../shared) is not here")
+from tests.conftest import SAMPLE
+from tests.conftest import SEED_PAGE as SEED
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +142,6 @@ def _plain(article):
     return replace(article, slug="", body=body)
 
 
-@pytest.mark.skipif(not SAMPLE.is_dir(), reason="the sample edition is not in this checkout")
 def test_same_structure_as_the_hand_made_sample_edition(articles):
     sample = read_edition(SAMPLE).articles
     assert len(sample) == len(articles)

@@ -13,11 +13,7 @@ from publisher.sources import read_edition
 from publisher.sources.importers import Level, run_import
 from publisher.sources.importers.plaintext import import_text, parse_copy
 
-SEED = Path("/work/shared/seeds/xianan-2019-10-page.txt")
-for _parent in Path(__file__).resolve().parents:
-    if (_parent / "shared" / "seeds" / "xianan-2019-10-page.txt").is_file():
-        SEED = _parent / "shared" / "seeds" / "xianan-2019-10-page.txt"
-        break
+from tests.conftest import SEED_PAGE as SEED
 
 # No Markdown marks; 引题 + 主题 + 副题; 本报讯（记者 … 通讯员 …）; a number and a sentence cut by
 # column breaks; a 图为 caption with its credit; a byline line; a 新华社 lead; a 快讯 column
@@ -154,8 +150,6 @@ def test_gb18030_bytes(tmp_path):
 
 
 def test_seed_without_any_markdown_marks_reads_the_same(tmp_path):
-    if not SEED.is_file():
-        pytest.skip("the seed page is not here")
     text = SEED.read_text("utf-8")
     bare = "\n".join(line.lstrip("#").lstrip() for line in text.split("\n"))
     assert "#" not in bare

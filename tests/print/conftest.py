@@ -1,4 +1,5 @@
-"""Fixtures of the print tests: the sample's print edition, built once per session."""
+"""Fixtures of the print tests: the sample's print edition (from the session's build of every
+format) and the text of a PDF's pages."""
 
 from __future__ import annotations
 
@@ -11,13 +12,9 @@ SAMPLE = ROOT / "editions" / "xnrb-2019-10-21-xianan"
 
 
 @pytest.fixture(scope="session")
-def print_build(tmp_path_factory) -> Path:
-    """OUT/<edition-id>/ of the sample built with --format print."""
-    from publisher.publish import publish
-
-    out = tmp_path_factory.mktemp("print-build")
-    publish(SAMPLE, out, ["print"])
-    return out / "xnrb-2019-10-21-xianan"
+def print_build(sample_build) -> Path:
+    """OUT/<edition-id>/ of the sample: <id>-print.pdf and print/p01.pdf, among the others."""
+    return sample_build
 
 
 @pytest.fixture(scope="session")

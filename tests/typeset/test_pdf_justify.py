@@ -31,8 +31,8 @@ from publisher.engine import justify, layout, typeset  # noqa: E402
 from publisher.typeset import normalize, to_html  # noqa: E402
 from publisher.typography import measure  # noqa: E402
 
-SEED = Path("/work/shared/seeds/xianan-2019-10-page.txt")
-NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+from tests.conftest import SEED_PAGE as SEED  # noqa: E402
+
 TYPESET_CSS = ROOT / "styles" / "typeset.css"
 
 # A5, 18 mm side margins: the column is 51.02 pt to 368.50 pt, 30.24 em of 10.5 pt (not a whole
@@ -56,9 +56,7 @@ STRESS = [
     "好。",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not (SEED.exists() and NOTO_SERIF.exists() and shutil.which("fc-match")),
-    reason="needs the seed page and Noto Serif CJK")
+pytestmark = pytest.mark.usefixtures("noto_serif")
 
 
 def seed_paragraphs(limit: int | None = None) -> list[str]:

@@ -21,9 +21,8 @@ from publisher.engine.typeset import TextPlan, utf8_offsets  # noqa: E402
 from publisher.typeset import normalize, to_html  # noqa: E402
 from publisher.typography import _lines, _read_chars, measure  # noqa: E402
 
-SEED = Path("/work/shared/seeds/xianan-2019-10-page.txt")
-SEED = SEED if SEED.exists() else ROOT.parent / "shared" / "seeds" / "xianan-2019-10-page.txt"
-NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+from tests.conftest import SEED_PAGE as SEED  # noqa: E402
+
 TYPESET_CSS = ROOT / "styles" / "typeset.css"
 SIZE = 10.5  # pt
 # A5 with 18 mm side margins: a column of 30.24 em, so every line has spare width to spread.
@@ -37,9 +36,7 @@ p {{ text-indent: 2em; }}
 ul {{ list-style: none; padding: 0; margin: 0; }}
 """
 
-render_needs_fonts = pytest.mark.skipif(
-    not (SEED.exists() and NOTO_SERIF.exists() and shutil.which("fc-match")),
-    reason="needs the seed page and Noto Serif CJK")
+render_needs_fonts = pytest.mark.usefixtures("noto_serif")
 
 
 # --- The plan, pure ----------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from publisher.typeset.punctuation import is_han, normalize
 
+from tests.conftest import SEED_PAGE
+
 TABLE = Path(__file__).with_name("punctuation.tsv")
 
 
@@ -83,9 +85,7 @@ def test_any_text_round_trips_without_nfkc(text):
 
 
 def test_seed_page_has_no_ascii_comma_left_between_han():
-    seed = Path("/work/shared/seeds/xianan-2019-10-page.txt")
-    if not seed.exists():
-        pytest.skip("seed page not available")
+    seed = SEED_PAGE
     out = normalize(seed.read_text(encoding="utf-8"))
     for i, c in enumerate(out[1:-1], 1):
         if c in ",?:;" and is_han(out[i - 1]) and is_han(out[i + 1]):

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from publisher.typeset.spacing import CLOSING_MARKS, OPENING_MARKS, to_html
 
-NOTO_SERIF = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+from tests.conftest import NOTO_SERIF
 
 
 def parse(markup: str) -> etree._Element:
@@ -95,7 +95,7 @@ def test_text_is_unchanged_and_every_mark_pair_is_squeezed(text):
 
 
 def _advance(text: str, features: dict) -> int:
-    blob = hb.Blob.from_file_path(NOTO_SERIF)
+    blob = hb.Blob.from_file_path(str(NOTO_SERIF))
     font = hb.Font(hb.Face(blob, 2))  # face 2 = SC
     buf = hb.Buffer()
     buf.add_str(text)
@@ -106,9 +106,8 @@ def _advance(text: str, features: dict) -> int:
 
 
 @pytest.mark.parametrize("mark", sorted(CLOSING_MARKS | OPENING_MARKS))
+@pytest.mark.usefixtures("noto_serif")
 def test_noto_serif_sc_halt_sets_every_mark_on_half_an_em(mark):
-    if not os.path.exists(NOTO_SERIF):
-        pytest.skip("Noto Serif CJK not installed")
     assert _advance(mark, {}) == 1000
     assert _advance(mark, {"halt": True}) == 500
 

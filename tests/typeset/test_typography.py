@@ -11,8 +11,7 @@ import pytest
 from publisher.typeset import to_html
 from publisher.typography import measure
 
-NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
-pytestmark = pytest.mark.skipif(not NOTO_SERIF.exists(), reason="needs Noto Serif CJK")
+pytestmark = pytest.mark.usefixtures("noto_serif")
 
 CSS = """
 @page { size: A5; margin: 20mm 18mm; }
