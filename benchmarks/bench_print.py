@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from publisher.publish import load  # noqa: E402
+from publisher.publish import load
 
 
 def cpu() -> float:

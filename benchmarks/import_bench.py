@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from build_bench import median_time  # noqa: E402  (benchmarks/ is on the path when run)
+
 from publisher.sources.importers import run_import  # noqa: E402
 from publisher.sources.importers.plaintext import import_text  # noqa: E402
 
@@ -34,7 +35,7 @@ def seed_chunks(text: str) -> list[tuple[str, bool]]:
     starts = [i for i, ln in enumerate(lines)
               if re.match(r"^#{1,2} (?!—)", ln)]
     chunks = []
-    for a, b in zip(starts, starts[1:] + [len(lines)]):
+    for a, b in zip(starts, [*starts[1:], len(lines)], strict=True):
         chunk = "\n".join(lines[a:b]).strip("\n")
         # the headless photo caption sits after three blank lines inside the previous chunk
         parts = re.split(r"\n{4,}", chunk)

@@ -84,7 +84,7 @@ def main() -> int:
         edition_dir = make_big_edition(Path(tmp) / "big", pages=args.pages)
         names = ["load", *VARIANTS]
         with ThreadPoolExecutor(2) as pool:
-            counts = dict(zip(names, pool.map(lambda v: count(v, edition_dir), names)))
+            counts = dict(zip(names, pool.map(lambda v: count(v, edition_dir), names), strict=True))
     base = counts["no typography"] - counts["load"]
     print(f"reading PDF render of {args.pages} pages, instructions (callgrind, PYTHONHASHSEED=0)")
     print(f"{'variant':<18} {'render':>15} {'ratio':>6} {'typography':>15}")

@@ -89,7 +89,7 @@ def draw(name: str, size: tuple[int, int], font_path: Path | None) -> Image.Imag
     heights = [d.textbbox((0, 0), t, font=f)[3] - d.textbbox((0, 0), t, font=f)[1] for t, f in lines]
     gap = h // 20
     y = (h - sum(heights) - gap * (len(lines) - 1)) // 2
-    for (text, font), th in zip(lines, heights):
+    for (text, font), th in zip(lines, heights, strict=True):
         box = d.textbbox((0, 0), text, font=font)
         tw = box[2] - box[0]
         x, ty = (w - tw) // 2 - box[0], y - box[1]

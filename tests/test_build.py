@@ -52,13 +52,12 @@ def test_pdf_headlines_extract_as_the_original_text(sample_build, sample_dir):
 
 def test_pdf_bookmarks_one_per_page_and_article(sample_build, sample_dir):
     edition = read_edition(sample_dir)
-    with pikepdf.open(sample_build / f"{ID}.pdf") as pdf:
-        with pdf.open_outline() as outline:
-            top = outline.root
-            assert [item.title for item in top] == [
-                f"{p.display_label} {p.name}" for p in edition.pages]
-            for item, page in zip(top, edition.pages):
-                assert [c.title for c in item.children] == [a.title for a in page.articles]
+    with pikepdf.open(sample_build / f"{ID}.pdf") as pdf, pdf.open_outline() as outline:
+        top = outline.root
+        assert [item.title for item in top] == [
+            f"{p.display_label} {p.name}" for p in edition.pages]
+        for item, page in zip(top, edition.pages, strict=True):
+            assert [c.title for c in item.children] == [a.title for a in page.articles]
 
 
 def test_pdf_has_page_numbers(sample_build):

@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fuzz"))
 
-import fuzz_sources  # noqa: E402
+import fuzz_sources
 
-from publisher.sources.text import decode  # noqa: E402
+from publisher.sources.text import decode
 
 FAST = settings(max_examples=300, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -80,9 +79,8 @@ def test_markdown_gives_blocks_or_problems(harness, body):
 
 
 @FAST
-@given(st.lists(st.sampled_from(fuzz_sources.EDITION_TOML.split(b"\n") + [b"[[pages]]", b"articles = []",
-                                                                         b"date = 2019-02-30", b"nmae = 1"]),
-                max_size=25))
+@given(st.lists(st.sampled_from([*fuzz_sources.EDITION_TOML.split(b"\n"), b"[[pages]]", b"articles = []",
+                                 b"date = 2019-02-30", b"nmae = 1"]), max_size=25))
 def test_edition_toml_gives_a_model_or_an_error(harness, lines):
     harness.run("edition", b"\n".join(lines))
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import zipfile
 
 from publisher.sources.importers import run_import
-
 from tests.conftest import SAMPLE_ID, SEED_PAGE
 
 

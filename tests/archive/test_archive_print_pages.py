@@ -55,9 +55,9 @@ def _objects_outside(page, tol=0.5) -> list:
     left, bottom, right, top = page.get_cropbox()
     out = []
     for obj in page.get_objects(max_depth=8):
-        l, b, r, t = obj.get_bounds()
-        if l < left - tol or b < bottom - tol or r > right + tol or t > top + tol:
-            out.append((obj.type, round(l), round(b), round(r), round(t)))
+        x0, y0, x1, y1 = obj.get_bounds()
+        if x0 < left - tol or y0 < bottom - tol or x1 > right + tol or y1 > top + tol:
+            out.append((obj.type, round(x0), round(y0), round(x1), round(y1)))
     return out
 
 
@@ -95,7 +95,7 @@ def _check_strings_against_the_pdf(pdf_path, alto_path) -> int:
         # line boxes of a big headline may overlap the next line: the nearest line wins
         best = min(hits, key=lambda i: abs(strings[i][1][1] + strings[i][1][3] / 2 - cy))
         found[best].append((cx, ch))
-    for (content, _), chars_in in zip(strings, found):
+    for (content, _), chars_in in zip(strings, found, strict=True):
         assert "".join(ch for _, ch in sorted(chars_in, key=lambda t: t[0])) == content
     assert sum(len(c) for c, _ in strings) == len(chars)
     return len(chars)
@@ -138,8 +138,8 @@ def test_the_print_page_it_comes_from_does_draw_outside_the_trim(sample_build):
         trim = [float(v) for v in pdf.pages[0].obj.TrimBox]
     outside = 0
     for obj in page.get_objects(max_depth=8):
-        l, b, r, t = obj.get_bounds()
-        if l < trim[0] - 0.5 or b < trim[1] - 0.5 or r > trim[2] + 0.5 or t > trim[3] + 0.5:
+        x0, y0, x1, y1 = obj.get_bounds()
+        if x0 < trim[0] - 0.5 or y0 < trim[1] - 0.5 or x1 > trim[2] + 0.5 or y1 > trim[3] + 0.5:
             outside += 1
     assert outside >= 9  # eight crop-mark strokes and the slug line
     assert EDITION_ID in _squeeze(page.get_textpage().get_text_range())

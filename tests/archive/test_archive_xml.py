@@ -134,7 +134,7 @@ def test_alto_text_is_the_page_text_in_reading_order(archive_bag):
     pdf = pdfium.PdfDocument(archive_bag / "data" / "pages" / "p01.pdf")
     pages = list(_alto(archive_bag).iter(f"{ALTO}Page"))
     assert len(pages) == len(pdf)
-    for pdf_page, alto_page in zip(pdf, pages):
+    for pdf_page, alto_page in zip(pdf, pages, strict=True):
         pdf_text = re.sub(r"\s+", "", "".join(c[0] for c in _pdf_chars(pdf_page)))
         alto_text = "".join(s.get("CONTENT") for s in alto_page.iter(f"{ALTO}String"))
         assert alto_text == pdf_text
@@ -150,7 +150,7 @@ def test_every_glyph_box_holds_the_ink_of_its_character(archive_bag):
     """
     pdf = pdfium.PdfDocument(archive_bag / "data" / "pages" / "p01.pdf")
     total = 0
-    for pdf_page, alto_page in zip(pdf, _alto(archive_bag).iter(f"{ALTO}Page")):
+    for pdf_page, alto_page in zip(pdf, _alto(archive_bag).iter(f"{ALTO}Page"), strict=True):
         chars = [c for c in _pdf_chars(pdf_page) if not c[0].isspace()]
         glyphs = list(alto_page.iter(f"{ALTO}Glyph"))
         assert len(glyphs) == len(chars)
@@ -165,7 +165,7 @@ def test_every_glyph_box_holds_the_ink_of_its_character(archive_bag):
             x2 = max(b[0] + b[2] for b in boxes)
             y1 = min(b[1] for b in boxes)
             y2 = max(b[1] + b[3] for b in boxes)
-            _, cx, cy, _box_ = chars[i]
+            _, cx, cy, _ = chars[i]
             assert x1 - 0.01 <= cx <= x2 + 0.01 and y1 <= cy <= y2, (chars[i][0], i)
             total += j - i
             i = j

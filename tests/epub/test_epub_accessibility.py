@@ -6,6 +6,7 @@ page source."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -76,7 +77,7 @@ def test_headings_never_skip_a_level(which, request):
     for href, doc in epub.content_docs().items():
         levels = [int(h.tag[-1]) for h in doc.iter() if isinstance(h.tag, str)
                   and re.fullmatch(r"\{http://www.w3.org/1999/xhtml\}h[1-6]", h.tag)]
-        for before, after in zip([0] + levels, levels):
+        for before, after in itertools.pairwise([0, *levels]):
             assert after <= before + 1, f"{href}: h{before} followed by h{after}"
 
 

@@ -50,7 +50,7 @@ def test_toc_nests_articles_under_their_page_in_print_order(which, request):
     tree = nav_tree(epub)
     assert [head for head, _ in tree] == [(f"text/{p.file_label}.xhtml", f"{p.display_label} {p.name}")
                                           for p in model.pages]
-    for (_, kids), page in zip(tree, model.pages):
+    for (_, kids), page in zip(tree, model.pages, strict=True):
         assert kids == [(f"text/a-{a.slug}.xhtml", a.title) for a in page.articles]
     # the NCX has the same nesting, and playOrder follows it
     assert ncx_tree(epub) == tree

@@ -96,7 +96,6 @@ def animated_gif() -> bytes:
 
 
 def animated_png() -> bytes:
-    from PIL import Image
 
     frames = [_photo(120, 80).rotate(i * 90) for i in range(3)]
     buf = io.BytesIO()

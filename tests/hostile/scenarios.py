@@ -91,7 +91,7 @@ def sigkill(case: Case, tmp: Path, kills: int = 10, seed: int | None = None) -> 
         for path in run.outputs:
             try:
                 check_complete(path)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 problems.append(f"kill {k}: {path.name} is broken: {exc}")
         previous = {name: now.get(name, b"") for name in now}
     execute(run)
@@ -162,7 +162,7 @@ def concurrent(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     run = prepare(case, tmp)
     reference = _reference(run)
     procs = [_popen(run) for _ in range(2)]
-    results = [p.communicate() + (p.returncode,) for p in procs]
+    results = [(*p.communicate(), p.returncode) for p in procs]
     problems = [f"build {i} exit {rc}: {err[-800:]}" for i, (_o, err, rc) in enumerate(results) if rc != 0]
     now = _outputs(run)
     if now != reference:

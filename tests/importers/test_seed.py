@@ -8,7 +8,6 @@ captions and briefs on its own, and its edition must build.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -16,9 +15,7 @@ from publisher.model import ArticleKind, Brief, Figure, Paragraph, Subhead
 from publisher.sources import read_edition
 from publisher.sources.importers import REPORT_FILE, Level, run_import
 from publisher.sources.importers.plaintext import import_text
-
-from tests.conftest import SAMPLE
-from tests.conftest import SEED_PAGE as SEED
+from tests.conftest import SAMPLE, SEED_PAGE as SEED
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +142,7 @@ def _plain(article):
 def test_same_structure_as_the_hand_made_sample_edition(articles):
     sample = read_edition(SAMPLE).articles
     assert len(sample) == len(articles)
-    for hand, imported in zip(sample, articles):
+    for hand, imported in zip(sample, articles, strict=True):
         # the same kinds, titles, bylines, datelines and body blocks, text for text;
         # only slugs, photos and alt texts (which the text copy cannot carry) differ
         assert _plain(imported) == _plain(hand), hand.slug

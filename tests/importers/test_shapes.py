@@ -12,7 +12,6 @@ from publisher.model import ArticleKind, Credit, Figure, Paragraph, Subhead
 from publisher.sources import read_edition
 from publisher.sources.importers import Level, run_import
 from publisher.sources.importers.plaintext import import_text, parse_copy
-
 from tests.conftest import SEED_PAGE as SEED
 
 # No Markdown marks; 引题 + 主题 + 副题; 本报讯（记者 … 通讯员 …）; a number and a sentence cut by

@@ -9,8 +9,25 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from PIL import Image as PILImage
 
-from publisher.model import (Article, ArticleKind, Brief, Byline, Credit, Edition, Editor, Figure,
-                             Image, Issue, Page, Paper, Paragraph, Placement, Run, RunStyle, Subhead)
+from publisher.model import (
+    Article,
+    ArticleKind,
+    Brief,
+    Byline,
+    Credit,
+    Edition,
+    Editor,
+    Figure,
+    Image,
+    Issue,
+    Page,
+    Paper,
+    Paragraph,
+    Placement,
+    Run,
+    RunStyle,
+    Subhead,
+)
 from publisher.sources import read_edition
 from publisher.sources.writer import WriteError, escape_markdown, write_edition
 
@@ -121,9 +138,9 @@ def test_sample_edition_rewritten_reads_back_equal(tmp_path):
     write_edition(sample, tmp_path / "ed")
     back = read_edition(tmp_path / "ed")
     assert [a.body for a in back.articles] != []
-    for a, b in zip(sample.articles, back.articles):
+    for a, b in zip(sample.articles, back.articles, strict=True):
         assert a.slug == b.slug and a.headline == b.headline and a.byline == b.byline
-        for x, y in zip(a.body, b.body):
+        for x, y in zip(a.body, b.body, strict=True):
             if isinstance(x, Figure) and x.image:
                 assert (x.image.href, x.image.width) == (y.image.href, y.image.width)
             else:

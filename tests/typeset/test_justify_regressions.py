@@ -15,6 +15,7 @@ judged on the PDF as read back by pdfium.
 from __future__ import annotations
 
 import ctypes
+import itertools
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_a_fallback_face_character_takes_its_whole_share(fonts, tmp_path):
     right = MARGIN + WIDTH
     share = (WIDTH - 9 * FONT_SIZE) / 8
     for line in lines[:-1]:
-        gaps = [b - a for (_, a), (_, b) in zip(line, line[1:])]
+        gaps = [b - a for (_, a), (_, b) in itertools.pairwise(line)]
         # Every gap one em and one share, the fallback face's character like the others ...
         assert all(abs(g - (FONT_SIZE + share)) <= 0.1 for g in gaps), (line, gaps)
         # ... and the line flush with the column.
@@ -129,7 +130,7 @@ def test_no_forbidden_break_at_a_span_boundary_in_a_narrow_column(fonts, tmp_pat
     pdf = _render(fonts, body, tmp_path / "breaks.pdf", BREAK_CSS)
     lines = ["".join(c for c, _ in line) for line in _lines(pdf)]
     # The trap is hit, and the line breaks at the opportunity before it (载、“四 do not part).
-    assert any(a.endswith("和超") and b.startswith("载、“四") for a, b in zip(lines, lines[1:]))
+    assert any(a.endswith("和超") and b.startswith("载、“四") for a, b in itertools.pairwise(lines))
     report = measure(pdf)
     assert report.forbidden_ends == report.forbidden_starts == 0, report.details
     assert report.counts() == dict.fromkeys(report.COUNTS, 0), report.details

@@ -7,7 +7,7 @@ same text set from the EPUB's span markup, which WeasyPrint lays out with CSS al
 
 from __future__ import annotations
 
-import shutil
+import itertools
 import statistics
 import unicodedata
 from pathlib import Path
@@ -20,7 +20,6 @@ from publisher import engine  # noqa: E402
 from publisher.engine.typeset import TextPlan, utf8_offsets  # noqa: E402
 from publisher.typeset import normalize, to_html  # noqa: E402
 from publisher.typography import _lines, _read_chars, measure  # noqa: E402
-
 from tests.conftest import SEED_PAGE as SEED  # noqa: E402
 
 TYPESET_CSS = ROOT / "styles" / "typeset.css"
@@ -169,13 +168,13 @@ def test_engine_sets_the_text_as_the_spans_did(both):
     a, b = lines(spans), lines(engine)
     assert "".join(line.text for line in a) == "".join(line.text for line in b)
     assert len(a) == len(b) > 150
-    same = [(la, lb) for la, lb in zip(a, b) if la.text == lb.text]
+    same = [(la, lb) for la, lb in zip(a, b, strict=True) if la.text == lb.text]
     assert len(same) >= 0.98 * len(a)
-    for la, lb in zip(a, b):
+    for la, lb in zip(a, b, strict=True):
         if la.text != lb.text:
             assert la.chars[0].char.isascii() and len(lb.text) > len(la.text), (la.text, lb.text)
             break  # the lines after it in the paragraph are shifted by what moved up
-    worst = max(abs(ca.x - cb.x) for la, lb in same for ca, cb in zip(la.chars, lb.chars))
+    worst = max(abs(ca.x - cb.x) for la, lb in same for ca, cb in zip(la.chars, lb.chars, strict=True))
     assert worst < 0.15
 
 
@@ -198,12 +197,12 @@ def test_gaps_are_a_quarter_em_on_their_side_only(both):
     han_latin, deviations = [], []
     for line in lines(engine):
         chars = line.chars
-        shares = [(b.x - a.x - a.size) / a.size for a, b in zip(chars, chars[1:])
+        shares = [(b.x - a.x - a.size) / a.size for a, b in itertools.pairwise(chars)
                   if han(a.char) and han(b.char)]
         if len(shares) < 5:
             continue
         share = statistics.median(shares)
-        for a, b in zip(chars, chars[1:]):
+        for a, b in itertools.pairwise(chars):
             if han(a.char) and b.char.isascii() and b.char.isalnum() and f"{a.char} {b.char}" not in source:
                 han_latin.append((b.x - a.x - a.size) / a.size - share / 2)
             if han(a.char) and han(b.char) and f"{a.char} {b.char}" not in source:
@@ -245,8 +244,8 @@ def test_gap_never_at_a_line_edge(tmp_path):
     size = first.chars[0].size
     assert first.right == pytest.approx(first.chars[0].x + 10 * size, abs=0.1)
     assert second.chars[0].x == pytest.approx(first.chars[0].x, abs=0.1)
-    for a, b in zip(engine, spans):
-        assert max(abs(ca.x - cb.x) for ca, cb in zip(a.chars, b.chars)) < 0.15
+    for a, b in zip(engine, spans, strict=True):
+        assert max(abs(ca.x - cb.x) for ca, cb in zip(a.chars, b.chars, strict=True)) < 0.15
 
 
 @render_needs_fonts

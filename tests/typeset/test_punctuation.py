@@ -6,11 +6,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from publisher.typeset.punctuation import is_han, normalize
-
 from tests.conftest import SEED_PAGE
 
 TABLE = Path(__file__).with_name("punctuation.tsv")

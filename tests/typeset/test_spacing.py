@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import uharfbuzz as hb
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from lxml import etree
 from markupsafe import Markup
 
 from publisher.typeset.spacing import CLOSING_MARKS, OPENING_MARKS, to_html
-
 from tests.conftest import NOTO_SERIF
 
 
@@ -139,7 +135,7 @@ def test_keep_end_wraps_the_paragraph_end(text, kept):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(_ALPHABET + ["A", "é", "/", "https://x.y/abcdefghijklmnop"]), max_size=30))
+@given(st.lists(st.sampled_from([*_ALPHABET, "A", "é", "/", "https://x.y/abcdefghijklmnop"]), max_size=30))
 def test_keep_end_changes_no_text(parts):
     text = "".join(parts)
     root = parse(to_html(text, keep_end=True))

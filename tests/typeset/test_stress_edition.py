@@ -94,7 +94,7 @@ def test_text_read_back_is_the_typeset_source(stress_build, which):
 
 def test_urls_break_inside_the_narrow_print_columns(stress_build):
     """The long URL is set over several lines of its column, none past the column's edge."""
-    for index, boxes, chars, _ in _read_chars(stress_build / PDFS["print"]):
+    for index, _boxes, chars, _ in _read_chars(stress_build / PDFS["print"]):
         body = [c for c in chars if round(c.size, 1) == 9.0]
         columns = _columns(index, body, 9.0)
         holding = [col for col in columns if any("xianning.gov" in line.text for line in col.lines)]

@@ -132,7 +132,8 @@ def test_line_end_marks(tmp_path, mode):
     # Lines of 28 (indented) and 30 characters that end with ，
     text = (("基层治理的基本单元" * 4)[:27] + "，" + (("居民小区作为基本单元" * 3)[:29] + "，") * 4
             + "结束了。")
-    path = _justified_pdf(tmp_path, f'<div style="--line-end-marks: {mode}"><p>{to_html(text, keep_end=True)}</p></div>')
+    html = f'<div style="--line-end-marks: {mode}"><p>{to_html(text, keep_end=True)}</p></div>'
+    path = _justified_pdf(tmp_path, html)
     column = (18 * 72 / 25.4, 148 * 72 / 25.4 - 18 * 72 / 25.4)
     report = measure(path, columns=[column])
     assert report.ok and report.flush_lines == report.justified_lines >= 4, report.details
