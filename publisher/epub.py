@@ -24,7 +24,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ebooklib import epub
 from lxml import etree
@@ -307,7 +307,7 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
         # Kindle reads the writing mode from the package metadata
         book.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
     raw = io.BytesIO()
-    modified = datetime.combine(edition.issue.date, datetime.min.time(), tzinfo=timezone.utc)
+    modified = datetime.combine(edition.issue.date, datetime.min.time(), tzinfo=UTC)
     epub.write_epub(raw, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
                                 "epub3_pages": False, "raise_exceptions": True,
                                 "spine_direction": vertical})
@@ -424,8 +424,7 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
     """Every photo re-encoded for screens: long side <= 1600 px, metadata stripped.
 
     JPEG photos become progressive JPEGs; PNG (graphics, screenshots) stays PNG."""
-    from PIL import Image as PILImage
-    from PIL import ImageOps
+    from PIL import Image as PILImage, ImageOps
 
     out: dict[str, tuple[str, bytes, str, tuple[int, int]]] = {}
     for article in edition.articles:

@@ -171,7 +171,7 @@ class FontSet:
             f"<fontconfig>\n  <dir>{_xml(str(self.folder))}</dir>\n"
             f"  <cachedir>{_xml(str(cache / 'fontconfig'))}</cachedir>\n</fontconfig>\n")
         if not conf.exists() or conf.read_text() != text:
-            tmp = conf.with_suffix(".tmp%d" % os.getpid())
+            tmp = conf.with_suffix(f".tmp{os.getpid()}")
             tmp.write_text(text)
             os.replace(tmp, conf)
         return conf

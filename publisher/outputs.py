@@ -22,7 +22,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .errors import Problem, PublisherError
@@ -105,10 +105,8 @@ def _clean_stale(root: Path) -> None:
             shutil.rmtree(here / name, ignore_errors=True)
         for name in files:
             if name.startswith(TMP_PREFIX):
-                try:
+                with suppress(OSError):
                     (here / name).unlink()
-                except OSError:
-                    pass
 
 
 def _fsync_dir(path: Path) -> None:

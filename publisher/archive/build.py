@@ -67,7 +67,7 @@ def build_archive(edition: Edition, printed: PrintResult, epub: bytes) -> dict[s
         FileEntry("ISSUE_PDF", f"{edition.id}.pdf", "ISSUE", "application/pdf", issue_pdf),
         FileEntry("ISSUE_EPUB", f"{edition.id}.epub", "EPUB", "application/epub+zip", epub),
     ]
-    for page, pdf in zip(pages, page_pdfs):
+    for page, pdf in zip(pages, page_pdfs, strict=True):
         files.append(FileEntry(f"PDF_{page.name}", f"pages/{page.name}.pdf", "PAGE PDF",
                                "application/pdf", pdf))
     for page in pages:

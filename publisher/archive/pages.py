@@ -85,7 +85,7 @@ def print_pages(edition: Edition, layouts: tuple[PageLayout, ...]) -> tuple[Arch
         raise ValueError(f"the print render has {len(layouts)} pages for "
                          f"{len(edition.pages)} 版")
     return tuple(_archive_page(page, [_inside_trim(lay)])
-                 for page, lay in zip(edition.pages, layouts))
+                 for page, lay in zip(edition.pages, layouts, strict=True))
 
 
 def _inside_trim(layout: PageLayout) -> PageLayout:
@@ -137,7 +137,7 @@ def _blocks(lines: tuple[TextLine, ...], prefix: str) -> tuple[Block, ...]:
             blocks.append([line])
             keys.append(key)
     return tuple(Block(f"{prefix}_TB{i:04d}", key[0], key[1], tuple(ls))
-                 for i, (key, ls) in enumerate(zip(keys, blocks), start=1))
+                 for i, (key, ls) in enumerate(zip(keys, blocks, strict=True), start=1))
 
 
 def _new_column(previous: TextLine, line: TextLine) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -91,17 +91,17 @@ def _load(schema: SchemaFile) -> etree.XMLSchema:
     return etree.XMLSchema(doc)
 
 
-@lru_cache(maxsize=None)
+@cache
 def alto() -> etree.XMLSchema:
     return _load(ALTO)
 
 
-@lru_cache(maxsize=None)
+@cache
 def mets() -> etree.XMLSchema:
     return _load(METS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def nitf() -> etree.XMLSchema:
     return _load(NITF)
 

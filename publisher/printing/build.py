@@ -186,10 +186,10 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         layouts = tuple(lay for _, lay in rendered)
         rendered = [data for data, _ in rendered]
     meta = _meta(edition, settings)
-    pages = [(data, geometries[p.number]) for data, p in zip(rendered, edition.pages)]
+    pages = [(data, geometries[p.number]) for data, p in zip(rendered, edition.pages, strict=True)]
     issue = finish(pages, meta)
     single = {}
-    for (data, g), page in zip(pages, edition.pages):
+    for (data, g), page in zip(pages, edition.pages, strict=True):
         m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
                  meta.author, meta.created, meta.pdfx, meta.condition)
         single[page.file_label] = finish([(data, g)], m)

@@ -54,7 +54,7 @@ class Geometry:
     gutter: float
 
     @classmethod
-    def for_page(cls, settings: Print, number: int) -> "Geometry":
+    def for_page(cls, settings: Print, number: int) -> Geometry:
         width, height = settings.trim_mm
         m = settings.margins
         # Odd pages are right-hand pages: their inner margin is on the left.

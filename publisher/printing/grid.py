@@ -70,11 +70,11 @@ class Item:
     count: int | None = None  # how many units this part holds; None: all the rest
     alternatives: tuple[int, ...] = ()  # other widths to try when placed automatically
 
-    def with_span(self, span: int) -> "Item":
+    def with_span(self, span: int) -> Item:
         cols = 1 if self.article.kind is ArticleKind.PHOTO else span
         return dataclasses.replace(self, span=span, text_columns=cols, alternatives=())
 
-    def variants(self) -> list["Item"]:
+    def variants(self) -> list[Item]:
         """This item, then the same at each alternative width."""
         return [self, *(self.with_span(s) for s in self.alternatives)]
 

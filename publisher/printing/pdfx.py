@@ -309,7 +309,7 @@ def finish(pages: list[tuple[bytes, Geometry]], meta: Meta) -> bytes:
         # WeasyPrint names the condition after the profile's file; the plant reads this key.
         oi.OutputConditionIdentifier = pikepdf.String(meta.condition)
         oi.OutputCondition = pikepdf.String(meta.condition)
-    for page, (_, g) in zip(out.pages, pages):
+    for page, (_, g) in zip(out.pages, pages, strict=True):
         _set_boxes(page, g)
     xmp.write(out, {"pdfxid:GTS_PDFXVersion": meta.pdfx, "pdf:Trapped": "False",
                     **xmp.file_properties(namespace=NAMESPACE, key=meta.key, title=meta.title,

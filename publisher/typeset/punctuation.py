@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["normalize", "is_cjk", "is_han"]
+__all__ = ["is_cjk", "is_han", "normalize"]
 
 # Ranges of characters that make their surroundings "Chinese text". Han ideographs of every
 # block (incl. the supplementary planes, Extension B and beyond), radicals and strokes, kana,
@@ -252,7 +252,7 @@ def _pair_quotes(text, protected, taken, put, straight, opening, closing, *, out
     spots: list[int] = []
 
     def flush() -> None:
-        for a, b in zip(spots[0::2], spots[1::2]):
+        for a, b in zip(spots[0::2], spots[1::2], strict=False):  # an unpaired last spot: none
             chinese = any(is_cjk(ch) for ch in text[a + 1:b])
             if outside:
                 chinese = chinese or _context(text, a, -1) == "C" or _context(text, b, +1) == "C"
