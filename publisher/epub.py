@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from ebooklib import epub
 from lxml import etree
@@ -237,13 +238,13 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     images = _images(edition)
     sizes = {name: size for name, _, _, size in images}
 
-    ctx = dict(edition=edition, article_file=article_file, page_file=page_file,
-               image_src=lambda fig: "../" + image_name(fig),
-               image_size=lambda fig: sizes[image_name(fig)], identifier=identifier(edition),
-               page_list=pages_listed, page_targets=page_targets(edition, breaks),
-               max_page=max(b.number for b in pages_listed),
-               cover_image=COVER_FILE if cover else None,
-               cover_size=_jpeg_size(cover) if cover else None)
+    ctx: dict[str, Any] = dict(edition=edition, article_file=article_file, page_file=page_file,
+                               image_src=lambda fig: "../" + image_name(fig),
+                               image_size=lambda fig: sizes[image_name(fig)], identifier=identifier(edition),
+                               page_list=pages_listed, page_targets=page_targets(edition, breaks),
+                               max_page=max(b.number for b in pages_listed),
+                               cover_image=COVER_FILE if cover else None,
+                               cover_size=_jpeg_size(cover) if cover else None)
 
     book = epub.EpubBook()
     book.metadata = {}

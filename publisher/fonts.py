@@ -387,11 +387,11 @@ def check_coverage(edition: Edition, fonts: FontSet, problems: Problems) -> None
                               "with an ideographic description sequence such as ⿰亻尔)",
                          code="uncovered-character")
             continue
-        roles = list(dict.fromkeys(r for _, r in uses))
-        faces = "; ".join(f"{r}: {' or '.join(fonts.families(r) + fonts.families(FALLBACK))}" for r in roles)
+        used = list(dict.fromkeys(r for _, r in uses))
+        faces = "; ".join(f"{r}: {' or '.join(fonts.families(r) + fonts.families(FALLBACK))}" for r in used)
         problems.add(f"{where}: character {ch!r} (U+{cp:04X}) in the {fields}, set in the "
-                     f"{' and '.join(roles)} role{'s' if len(roles) > 1 else ''}, is in no face "
-                     f"of {'those roles' if len(roles) > 1 else 'that role'} ({faces})", path, line,
+                     f"{' and '.join(used)} role{'s' if len(used) > 1 else ''}, is in no face "
+                     f"of {'those roles' if len(used) > 1 else 'that role'} ({faces})", path, line,
                      hint="declare a face that covers it in fonts/fonts.toml, or replace it",
                      code="uncovered-character")
 

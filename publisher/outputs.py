@@ -87,7 +87,7 @@ def _signals_deferred():
         try:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)  # runs a pending handler here
         except (KeyboardInterrupt, SystemExit) as exc:  # Ctrl-C, or the CLI's SIGTERM handler
-            exc.outputs_written = True  # type: ignore[attr-defined]
+            exc.outputs_written = True  # type: ignore[union-attr]
             raise
 
 
@@ -225,13 +225,13 @@ def write_outputs(root: Path, files: dict[str, bytes],
             for rel, data in files.items():
                 target = root / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=target.parent)
-                temps.append((Path(tmp), target))
+                fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, dir=target.parent)
+                temps.append((Path(tmp_name), target))
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
-                os.chmod(tmp, 0o644)
+                os.chmod(tmp_name, 0o644)
             with _signals_deferred():
                 for tmp, target in temps:
                     os.replace(tmp, target)

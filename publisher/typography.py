@@ -70,6 +70,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from .typeset.punctuation import CLOSING_MARKS, OPENING_MARKS
 
@@ -171,7 +172,8 @@ def _notdef_map(path: Path) -> dict[str, set[str]]:
     with pikepdf.open(path) as pdf:
         seen = set()
         for page in pdf.pages:
-            fonts = page.obj.get("/Resources", {}).get("/Font", {})
+            resources: Any = page.obj.get("/Resources", {})
+            fonts = resources.get("/Font", {})
             for _, font in fonts.items():
                 if font.objgen in seen or font.get("/Subtype") != "/Type0":
                     continue
@@ -190,15 +192,26 @@ def _notdef_map(path: Path) -> dict[str, set[str]]:
                     cff.decompile(BytesIO(data), None)
                     glyphs = len(cff[cff.fontNames[0]].CharStrings)
                 to_unicode = _parse_to_unicode(font.ToUnicode.read_bytes())
-                if "/CIDToGIDMap" in cid_font and isinstance(cid_font.CIDToGIDMap, pikepdf.Stream):
-                    gid_map = cid_font.CIDToGIDMap.read_bytes()
-                    gid = lambda cid: int.from_bytes(gid_map[2 * cid:2 * cid + 2], "big") if 2 * cid + 2 <= len(gid_map) else 0  # noqa: E731
-                else:
-                    gid = lambda cid: cid  # noqa: E731  Identity
-                missing = {text for cid, text in to_unicode.items() if gid(cid) == 0 or gid(cid) >= glyphs}
+                gid_map = (cid_font.CIDToGIDMap.read_bytes() if "/CIDToGIDMap" in cid_font
+                           and isinstance(cid_font.CIDToGIDMap, pikepdf.Stream) else None)
+                missing = {text for cid, text in to_unicode.items()
+                           if (gid := _glyph_id(gid_map, cid)) == 0 or gid >= glyphs}
                 name = str(font.BaseFont).lstrip("/")
                 result.setdefault(name, set()).update(missing)
     return result
+
+
+def _edges(line: Line) -> tuple[float, float]:
+    """A body line's column edges (set for every body line before the checks read them)."""
+    assert line.column is not None
+    return line.column
+
+
+def _glyph_id(gid_map: bytes | None, cid: int) -> int:
+    """The glyph a CID draws: through the font's CIDToGIDMap, or the same number (Identity)."""
+    if gid_map is None:
+        return cid
+    return int.from_bytes(gid_map[2 * cid:2 * cid + 2], "big") if 2 * cid + 2 <= len(gid_map) else 0
 
 
 def _parse_to_unicode(data: bytes) -> dict[int, str]:
@@ -354,6 +367,7 @@ def _segments(chars: list[Char], size: float) -> list[list[Char]]:
     row_gaps: dict[float, list[float]] = {}
     for y in sorted(rows, reverse=True):
         row = sorted(rows[y], key=lambda c: c.x)
+        inner: list[float]
         current, before, inner = [row[0]], 0.0, []
         every = row_gaps.setdefault(y, [])
         for c in row[1:]:
@@ -471,6 +485,7 @@ def _successors(columns: list[list[_Column]], heads: list[list[Line]], size: flo
     lowest column of a page without either continues on the next page's first column.
     """
     result: dict[int, _Column | None] = {}
+    next_page: list[int] = []  # the lowest column of a page: continues on the next page
     tops: list[_Column | None] = []
     for page, big in zip(columns, heads):
         down: dict[int, _Column] = {}
@@ -503,13 +518,14 @@ def _successors(columns: list[list[_Column]], heads: list[list[Line]], size: flo
             if near:
                 result[id(col)] = min(near, key=lambda d: abs(d.top - top.top))
             else:
-                result[id(col)] = "next page" if col is lowest else None
+                result[id(col)] = None
+                if col is lowest:
+                    next_page.append(id(col))
         starts = [c for c in page if id(c) not in up]
         tops.append(min(starts, key=lambda c: (round(c.left), -c.top)) if starts else None)
-    for key, value in result.items():
-        if value == "next page":
-            page = next(i for i, cols in enumerate(columns) if any(id(c) == key for c in cols))
-            result[key] = next((t for t in tops[page + 1:] if t is not None), None)
+    for key in next_page:
+        index = next(i for i, cols in enumerate(columns) if any(id(c) == key for c in cols))
+        result[key] = next((t for t in tops[index + 1:] if t is not None), None)
     return result
 
 
@@ -583,8 +599,8 @@ def measure(pdf_path, columns=None) -> Report:
     following: dict[int, Line | None] = {}  # id(line) -> the next line of its text
     for cols in page_columns:
         for col in cols:
-            for a, b in zip(col.lines, col.lines[1:]):
-                following[id(a)] = b
+            for this, then in itertools.pairwise(col.lines):
+                following[id(this)] = then
             nxt = successor[id(col)]
             following[id(col.lines[-1])] = nxt.lines[0] if nxt else None
             ordered.extend(col.lines)
@@ -609,17 +625,18 @@ def measure(pdf_path, columns=None) -> Report:
 
     for line in ordered:
         nxt = following[id(line)]
-        line.final = nxt is None or nxt.left - nxt.column[0] >= 0.5 * body_size
+        line.final = nxt is None or nxt.left - _edges(nxt)[0] >= 0.5 * body_size
     previous = {id(b): a for a in ordered if (b := following[id(a)]) is not None}
     for line in ordered:
-        left, right = line.column
+        left, right = _edges(line)
         before = previous.get(id(line))
         starts_paragraph = before is None or before.final
         if columns is not None and line.right_min - right > TOLERANCE:
             report.overflow += 1
             report.details.append(f"p{line.page + 1}: line overflows its column by "
                                   f"{line.right_min - right:.2f} pt: {line.text[-12:]}")
-        if line.final and not starts_paragraph and _letters(line) == 1 and _letters(before) > 1:
+        if (line.final and not starts_paragraph and before is not None  # (before: not starts_paragraph)
+                and _letters(line) == 1 and _letters(before) > 1):
             report.lone_last += 1
             report.details.append(f"p{line.page + 1}: a lone character on a paragraph's last "
                                   f"line: …{before.text[-6:]} / {line.text}")

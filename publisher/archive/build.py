@@ -67,12 +67,12 @@ def build_archive(edition: Edition, printed: PrintResult, epub: bytes) -> dict[s
         FileEntry("ISSUE_PDF", f"{edition.id}.pdf", "ISSUE", "application/pdf", issue_pdf),
         FileEntry("ISSUE_EPUB", f"{edition.id}.epub", "EPUB", "application/epub+zip", epub),
     ]
-    for page, pdf in zip(pages, page_pdfs, strict=True):
-        files.append(FileEntry(f"PDF_{page.name}", f"pages/{page.name}.pdf", "PAGE PDF",
+    for sheet, pdf in zip(pages, page_pdfs, strict=True):
+        files.append(FileEntry(f"PDF_{sheet.name}", f"pages/{sheet.name}.pdf", "PAGE PDF",
                                "application/pdf", pdf))
-    for page in pages:
-        alto = build_alto(edition, page, f"../pages/{page.name}.pdf", ver)
-        files.append(FileEntry(f"ALTO_{page.name}", f"alto/{page.name}.xml", "ALTO",
+    for sheet in pages:
+        alto = build_alto(edition, sheet, f"../pages/{sheet.name}.pdf", ver)
+        files.append(FileEntry(f"ALTO_{sheet.name}", f"alto/{sheet.name}.xml", "ALTO",
                                "text/xml", alto))
     for page in edition.pages:
         for article in page.articles:

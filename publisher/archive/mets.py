@@ -94,11 +94,11 @@ def build_mets(edition: Edition, pages: tuple[ArchivePage, ...], files: list[Fil
     phys = etree.SubElement(root, _q("structMap"), TYPE="PHYSICAL")
     issue = etree.SubElement(phys, _q("div"), TYPE="issue", LABEL=edition.title, DMDID="DMD_ISSUE")
     ids = {f.id for f in files}
-    for order, page in enumerate(pages, start=1):
-        div = etree.SubElement(issue, _q("div"), ID=f"PHYS_{page.name}", TYPE="page",
-                               ORDER=str(order), ORDERLABEL=page.page.display_label,
-                               LABEL=f"{page.page.display_label} {page.page.name}")
-        for fid in (f"PDF_{page.name}", f"ALTO_{page.name}"):
+    for order, sheet in enumerate(pages, start=1):
+        div = etree.SubElement(issue, _q("div"), ID=f"PHYS_{sheet.name}", TYPE="page",
+                               ORDER=str(order), ORDERLABEL=sheet.page.display_label,
+                               LABEL=f"{sheet.page.display_label} {sheet.page.name}")
+        for fid in (f"PDF_{sheet.name}", f"ALTO_{sheet.name}"):
             if fid in ids:
                 etree.SubElement(div, _q("fptr"), FILEID=fid)
 

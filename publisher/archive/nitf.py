@@ -102,6 +102,7 @@ def build_nitf(edition: Edition, page: Page, article: Article, image_href) -> by
             ref = _el(media, "media-reference")
             href = image_href(block)
             if href:
+                assert block.image is not None  # a figure with an href has its photo
                 ref.set("source", href)
                 ref.set("mime-type", block.image.media_type)
                 ref.set("width", str(block.image.width))

@@ -86,8 +86,10 @@ def to_cmyk(source: Path, target: Path, output: ImageCms.ImageCmsProfile) -> Non
             rgb = im.convert("RGB")
             src = (ImageCms.ImageCmsProfile(io.BytesIO(embedded)) if embedded
                    else ImageCms.createProfile("sRGB"))
-            cmyk = ImageCms.profileToProfile(rgb, src, output, outputMode="CMYK",
-                                             renderingIntent=ImageCms.Intent.PERCEPTUAL)
+            converted = ImageCms.profileToProfile(rgb, src, output, outputMode="CMYK",
+                                                  renderingIntent=ImageCms.Intent.PERCEPTUAL)
+            assert converted is not None  # a new image: not converted in place
+            cmyk = converted
         dpi = im.info.get("dpi")
     target.parent.mkdir(parents=True, exist_ok=True)
     cmyk.save(target, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False,

@@ -68,6 +68,7 @@ def image_url(source: Path, edition: Edition) -> str:
 
 def _context(edition: Edition, settings: Settings, profile: Path, images: dict[Path, Path]):
     def image_src(fig: Figure) -> str:
+        assert fig.image is not None  # asked only for figures with a photo
         return image_url(fig.image.path, edition)
 
     return dict(edition=edition, created=edition.issue.closing_time.isoformat(),

@@ -37,7 +37,7 @@ _MD = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": F
 # but images) and prints their source as text instead, so ``![图](file:///etc/passwd)``
 # would be published as that text. Accept every URL here: images are checked (and refused
 # with a message) by the reader, and link targets are never output.
-_MD.validateLink = lambda url: True
+_MD.validateLink = lambda url: True  # type: ignore[method-assign]
 
 _ATTRIBUTION = re.compile(r"[（(]([^（）()]{1,40})[）)]\s*$")
 _SUBHEAD = re.compile(r"^(?:(\d{1,2})[\s.、．]+)?(\S+?[？！?!：:。])?\s*(.*)$")
@@ -234,7 +234,7 @@ def _paragraph_or_figure(inline: Token, open_tok: Token, ctx: _Ctx) -> Block | N
         img = children[0]
         src = img.attrs.get("src", "")
         alt = "".join(c.content for c in (img.children or [])).strip() or None
-        credit = (img.attrs.get("title") or "").strip() or None
+        credit = str(img.attrs.get("title") or "").strip() or None
         rest = Token("inline", "", 0, children=children[1:], map=inline.map)
         caption = _plain(rest, ctx).strip()
         if not caption:

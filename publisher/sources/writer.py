@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -46,7 +47,7 @@ class WriteError(PublisherError):
 # ---------------------------------------------------------------- public entry
 
 
-def write_edition(edition: Edition, out: Path, images: dict[str, ImageSource] | None = None, *,
+def write_edition(edition: Edition, out: Path, images: Mapping[str, ImageSource] | None = None, *,
                   force: bool = False, extra_files: dict[str, str] | None = None) -> None:
     """Write ``edition`` as a native edition folder at ``out``.
 
@@ -227,7 +228,7 @@ def _block_markdown(block: Block, article: Article) -> str:
                                      "written (the reader makes every paragraph a brief)",
                                      hint="make it a Brief, or the article kind news",
                                      code="write-grammar"))
-        out = []
+        out: list[str] = []
         for run in block.runs:
             text = escape_markdown(run.text) if not out else _escape_inline(run.text)
             if run.style is RunStyle.STRONG:
@@ -283,7 +284,7 @@ def _escape_inline(text: str) -> str:
 # ---------------------------------------------------------------- images and checking
 
 
-def _image_blobs(edition: Edition, images: dict[str, ImageSource]) -> dict[str, ImageSource]:
+def _image_blobs(edition: Edition, images: Mapping[str, ImageSource]) -> dict[str, ImageSource]:
     blobs: dict[str, ImageSource] = {}
     for article in edition.articles:
         for fig in article.figures:
