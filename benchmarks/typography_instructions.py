@@ -63,7 +63,9 @@ def count(variant: str, edition_dir: Path) -> int:
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
          __file__, "--one", variant, str(edition_dir)],
         env=env, capture_output=True, text=True, check=True)
-    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+    collected = re.search(r"Collected : (\d+)", done.stderr)
+    assert collected, done.stderr[-2000:]
+    return int(collected.group(1))
 
 
 def main() -> int:

@@ -48,7 +48,7 @@ def linked_images(edition: Path) -> list[str]:
         body = parts[2] if text.startswith("+++") and len(parts) == 3 else text
         for tok in md.parse(body):
             for child in tok.children or []:
-                src = child.attrs.get("src") if child.type == "image" else None
+                src = str(child.attrs.get("src") or "") if child.type == "image" else None
                 if src and src.startswith("images/") and ".." not in src:
                     found.add(str(src))
     return sorted(found)

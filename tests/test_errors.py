@@ -24,7 +24,8 @@ def article(body="正文。", **front):
     return "+++\n" + "\n".join(lines) + "\n+++\n" + body + "\n"
 
 
-CASES = {
+# case -> (files to write, None to leave one out; where the error is; words of its message)
+CASES: dict[str, tuple[dict[str, str | bytes | None], str, str]] = {
     "invalid-toml": (
         {"edition.toml": "[paper\nid = 1\n"}, "edition.toml:1", "invalid TOML"),
     "missing-article": (

@@ -41,6 +41,7 @@ def same_picture(a: Image.Image, b: Image.Image) -> bool:
     for box in ((0, 0, w // 2, h // 2), (w // 2, 0, w, h // 2), (0, h // 2, w // 2, h), (w // 2, h // 2, w, h)):
         pa = a.crop(box).resize((1, 1)).getpixel((0, 0))
         pb = b.crop(box).resize((1, 1)).getpixel((0, 0))
+        assert isinstance(pa, tuple) and isinstance(pb, tuple)  # RGB pixels
         if any(abs(x - y) > 40 for x, y in zip(pa, pb, strict=True)):
             return False
     return True

@@ -169,6 +169,7 @@ def test_ascii_punctuation_check_catches_a_comma():
 def _placeholder_script():
     spec = importlib.util.spec_from_file_location("make_placeholders",
                                                   REPO / "scripts" / "make_placeholders.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

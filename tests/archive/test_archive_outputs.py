@@ -87,7 +87,12 @@ def test_without_syncfs_every_file_is_flushed_on_its_own(tmp_path, monkeypatch):
     monkeypatch.setattr(outputs, "_syncfs", lambda folder: False)
     flushed = []
     real_fsync = outputs.os.fsync
-    monkeypatch.setattr(outputs.os, "fsync", lambda fd: (flushed.append(fd), real_fsync(fd)))
+
+    def fsync(fd: int) -> None:
+        flushed.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(outputs.os, "fsync", fsync)
     write_outputs(tmp_path, {}, {"bag": {"a/x.txt": b"1", "y.txt": b"2"}})
     assert _tree(tmp_path / "bag") == {"a/x.txt": b"1", "y.txt": b"2"}
     assert len(flushed) >= 2 + 2  # two files, two folders (and the output folder)

@@ -282,6 +282,7 @@ def pdf_parts(path: Path) -> tuple[list[bytes], list[tuple[int, int]], list[byte
             # get_images() (pikepdf >= 9.x) also finds images nested in form XObjects
             found = page.get_images() if hasattr(page, "get_images") else page.images
             for _name, raw in found.items():
+                assert isinstance(raw, pikepdf.Stream)
                 img = pikepdf.PdfImage(raw)
                 sizes.append((img.width, img.height))
                 images.append(bytes(raw.read_raw_bytes()))

@@ -17,7 +17,7 @@ def test_broadsheet_defaults_and_tabloid_preset():
     assert Print(trim="tabloid").trim_mm == (272, 390)
     assert Print(trim_size=(300, 420)).trim_mm == (300, 420)
     with pytest.raises(ValidationError):
-        Print(trim="a3")
+        Print(trim="a3")  # type: ignore[arg-type]  # the point: an unknown trim is refused
     with pytest.raises(ValidationError):
         Print(bleed=-1)
 

@@ -87,7 +87,7 @@ def render(html: str, path: Path, justified: bool) -> Path:
 def line_texts(pdf: Path) -> list[str]:
     from publisher.typography import _body_lines, _read_chars
 
-    out = []
+    out: list[str] = []
     for index, _, chars, _ in _read_chars(pdf):
         for lines in _body_lines(index, chars, 10.5):
             out.extend(line.text for line in lines)
@@ -130,7 +130,7 @@ def test_chinese_lines_are_spaced_by_the_character_spacing(seed_pdfs):
 
     _, before, after = seed_pdfs
     with pikepdf.open(after) as pdf:
-        texts = [[(str(op), operands) for operands, op in pikepdf.parse_content_stream(page)]
+        texts = [[(str(i.operator), i.operands) for i in pikepdf.parse_content_stream(page)]
                  for page in pdf.pages]
     spaced = glyphs = corrections = 0
     for ops in texts:

@@ -11,6 +11,7 @@ import itertools
 import statistics
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ render_needs_fonts = pytest.mark.usefixtures("noto_serif")
 # --- The plan, pure ----------------------------------------------------------------------------
 
 def plan(**kw) -> TextPlan:
-    base = dict(halt=(), left=(), right=(), keep=None, gap=4.0)
+    base: dict[str, Any] = dict(halt=(), left=(), right=(), keep=None, gap=4.0)
     return TextPlan(**{**base, **{k: tuple(sorted(v)) if k in ("halt", "left", "right") else v
                                   for k, v in kw.items()}})
 

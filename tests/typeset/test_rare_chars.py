@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -112,7 +113,8 @@ def _pdf_fonts(path: Path) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
-            for _, font in page.obj.get("/Resources", {}).get("/Font", {}).items():
+            resources: Any = page.obj.get("/Resources", {})
+            for _, font in resources.get("/Font", {}).items():
                 name = str(font.BaseFont).lstrip("/").split("+", 1)[-1]
                 chars = set(_parse_to_unicode(font.ToUnicode.read_bytes()).values()) if "/ToUnicode" in font else set()
                 out.setdefault(name, set()).update(chars)
