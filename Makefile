@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := editions/xnrb-2019-10-21-xianan
 
-.PHONY: demo test test-tools setup system fonts profiles bench clean
+.PHONY: demo test lint test-tools setup system fonts profiles bench goldens lock lock-upgrade clean
 .DEFAULT_GOAL := demo
 
 demo: setup
@@ -20,9 +20,18 @@ demo: setup
 	@echo "  $(BIN)/publisher import json tests/fixtures/feeds/economy-daily.json --out editions/jjrb   # a CMS feed as it comes"
 	@echo "  $(BIN)/publisher --help   (README.md: the CLI, the edition format, importing copy)"
 
-# PUBLISHER_REQUIRE_ACE: under `make test` the DAISY Ace check fails instead of skipping
-test: setup test-tools
+# PUBLISHER_REQUIRE_ACE: under `make test` the DAISY Ace check fails instead of skipping.
+# The gates first: ruff and mypy (configured in pyproject.toml) report 0 on the whole tree.
+test: setup test-tools lint
 	PUBLISHER_REQUIRE_ACE=1 $(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/mypy
+
+# Rewrite tests/goldens/ from the current outputs; review them with `git diff tests/goldens`.
+goldens: setup
+	$(BIN)/python -m pytest tests/test_goldens.py --regen-goldens
 
 # What only the tests need: Chromium and DAISY Ace (pinned in package-lock.json; Puppeteer's
 # own Chrome download is skipped, Ace drives Debian's chromium).
@@ -38,13 +47,37 @@ setup: system $(VENV)/.installed fonts profiles
 system:
 	@bash scripts/setup-system.sh
 
-$(VENV)/.installed: pyproject.toml requirements/schemas.txt
+# Every third-party package comes from requirements/lock.txt, exact versions checked against
+# their hashes (the outputs are byte-identical only with the same pikepdf, pypdfium2, Pillow,
+# uharfbuzz, pydyf, WeasyPrint...); then the project itself, with nothing more to fetch.
+$(VENV)/.installed: pyproject.toml requirements/lock.txt requirements/schemas.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/lock.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	# the archive's XML schemas (ALTO, METS, XLink) ship in packages used as data only
-	$(BIN)/pip install --quiet --no-deps -r requirements/schemas.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/schemas.txt
 	touch $@
+
+# The lock: pyproject.toml's dependencies (runtime and [test]) and requirements/build.in,
+# resolved for Python 3.11 on Linux with every file's hash, by uv (pinned here). `make lock`
+# keeps the locked versions that still fit (after a change to pyproject.toml);
+# `make lock-upgrade` moves every package to its newest fitting version. Either way: run
+# `make test` and the byte-identity check of the outputs before committing the new lock.
+UV_VERSION := 0.13.9
+UV := build/uv-$(UV_VERSION)/bin/uv
+UV_COMPILE = $(UV) pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock"
+
+lock: $(UV)
+	$(UV_COMPILE) $(UPGRADE) pyproject.toml requirements/build.in --extra test -o requirements/lock.txt
+	$(UV_COMPILE) $(UPGRADE) --no-deps requirements/schemas.in -o requirements/schemas.txt
+
+$(UV):
+	$(PYTHON) -m venv build/uv-$(UV_VERSION)
+	build/uv-$(UV_VERSION)/bin/pip install --quiet uv==$(UV_VERSION)
+
+lock-upgrade:
+	$(MAKE) lock UPGRADE=--upgrade
 
 fonts: $(VENV)/.installed
 	@$(BIN)/publisher fonts install
@@ -60,4 +93,4 @@ bench: setup
 	$(BIN)/python benchmarks/import_bench.py
 
 clean:
-	rm -rf dist $(VENV) *.egg-info node_modules
+	rm -rf dist build $(VENV) *.egg-info node_modules

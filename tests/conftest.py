@@ -45,10 +45,10 @@ def sample_dir() -> Path:
 EVERY_FORMAT = ("epub", "pdf", "print", "archive")
 
 
-def build_sample(out: Path) -> Path:
+def build_sample(out: Path, source: Path = SAMPLE) -> Path:
     from publisher.publish import publish
 
-    publish(SAMPLE, out, EVERY_FORMAT)
+    publish(source, out, EVERY_FORMAT)
     return out / SAMPLE_ID
 
 
@@ -61,8 +61,11 @@ def sample_build(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_rebuild(tmp_path_factory) -> Path:
-    """The same build once more, into another folder: for the reproducibility tests."""
-    return build_sample(tmp_path_factory.mktemp("sample-rebuild-elsewhere"))
+    """The same build once more, of a copy of the sample lying elsewhere, into another
+    folder: for the reproducibility tests (same sources, wherever they lie)."""
+    root = tmp_path_factory.mktemp("sample-rebuild-elsewhere")
+    source = shutil.copytree(SAMPLE, root / "a" / "copy" / "of" / SAMPLE_ID)
+    return build_sample(root / "out", source)
 
 
 _HEAD = """\

@@ -88,11 +88,21 @@ def _digests(folder):
 
 
 def test_two_builds_are_byte_identical(sample_build, sample_rebuild):
-    """Every output of every format, built twice into two folders: the same bytes."""
-    first = _digests(sample_build)
-    assert _digests(sample_rebuild) == first
+    """Every output of every format, built twice from copies in two places into two folders:
+    the same bytes (the reading PDF: see the next test)."""
+    first, again = _digests(sample_build), _digests(sample_rebuild)
     assert {f"{ID}.epub", f"{ID}.pdf", f"{ID}-print.pdf", "print/p01.pdf", "archive/bagit.txt",
             "archive/data/mets.xml", "archive/data/alto/p01.xml"} <= set(first)
+    assert set(again) == set(first)
+    assert {k: v for k, v in again.items() if k != f"{ID}.pdf"} == \
+        {k: v for k, v in first.items() if k != f"{ID}.pdf"}
+
+
+@pytest.mark.xfail(strict=True, reason="WeasyPrint names an image XObject after a hash of its "
+                   "URL: the reading PDF loads photos by absolute file: URL, so the names, and "
+                   "the bytes, change with the edition's folder (the print pages use aliases)")
+def test_reading_pdf_does_not_depend_on_where_the_edition_lies(sample_build, sample_rebuild):
+    assert (sample_rebuild / f"{ID}.pdf").read_bytes() == (sample_build / f"{ID}.pdf").read_bytes()
 
 
 @pytest.mark.parametrize("fmt", ["epub", "pdf"])
