@@ -551,9 +551,9 @@ def full_face(face: Face) -> bytes:
     """The whole face as one OpenType font (a collection member extracted), for measuring."""
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(face.file), fontNumber=face.index, lazy=True)
     buf = io.BytesIO()
-    font.save(buf)
+    with TTFont(str(face.file), fontNumber=face.index, lazy=True) as font:
+        font.save(buf)
     return buf.getvalue()
 
 

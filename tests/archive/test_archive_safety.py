@@ -59,21 +59,21 @@ CHILD = textwrap.dedent("""
 
 def _build_and_kill(out: Path, marker: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(SAMPLE), str(marker), str(out)],
-                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        for _ in range(1200):  # a build takes seconds; give up after two minutes
-            if marker.exists() or child.poll() is not None:
-                break
-            time.sleep(0.1)
-        assert marker.exists(), child.communicate(timeout=5)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
-        assert child.returncode == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    with subprocess.Popen([sys.executable, "-c", CHILD, str(SAMPLE), str(marker), str(out)],
+                          env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        try:
+            for _ in range(1200):  # a build takes seconds; give up after two minutes
+                if marker.exists() or child.poll() is not None:
+                    break
+                time.sleep(0.1)
+            assert marker.exists(), child.communicate(timeout=5)
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(timeout=30)
+            assert child.returncode == -signal.SIGKILL
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
     marker.unlink()
 
 

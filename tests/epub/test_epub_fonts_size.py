@@ -128,7 +128,8 @@ def test_every_subset_carries_its_copyright_and_licence(sample_epub, fonts):
     """Each embedded subset keeps the face's copyright (name 0), licence (13) and licence URL
     (14): a subset travels alone, and the fallback face's licence asks for it."""
     for face in fonts.faces:
-        full = _names(TTFont(face.file, fontNumber=face.index, lazy=True))
+        with TTFont(face.file, fontNumber=face.index, lazy=True) as font:
+            full = _names(font)
         sub = _names(TTFont(io.BytesIO(face.subset("中文"))))
         for name_id in (0, 13, 14):
             if name_id in full:

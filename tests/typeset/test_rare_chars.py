@@ -62,8 +62,8 @@ def _cmaps(fonts) -> dict[str, set[int]]:
     """Each pinned face's cmap read with fontTools (independently of publisher.fonts)."""
     out = {}
     for face in fonts.faces:
-        font = TTFont(str(face.file), fontNumber=face.index, lazy=True)
-        out[f"{face.role}:{face.file.name}"] = set(font.getBestCmap())
+        with TTFont(str(face.file), fontNumber=face.index, lazy=True) as font:
+            out[f"{face.role}:{face.file.name}"] = set(font.getBestCmap())
     return out
 
 
@@ -212,7 +212,8 @@ def test_private_use_character_is_refused_even_where_the_fallback_has_it(make_ed
 def test_the_fallback_is_used_for_han_ideographs_only(make_edition, fonts):
     """BabelStone Han maps 😀, but the manifest declares it for Han ideographs only."""
     [fallback] = fonts.by_role(FALLBACK)
-    assert 0x1F600 in TTFont(str(fallback.file), lazy=True).getBestCmap()
+    with TTFont(str(fallback.file), lazy=True) as font:
+        assert 0x1F600 in font.getBestCmap()
     assert 0x1F600 not in fallback.codepoints and ord(ZHE) in fallback.codepoints
     bad = make_edition({"articles/one.md": "+++\nheadline = \"标题\"\n+++\n笑脸\U0001F600。\n"})
     with pytest.raises(SourceError) as exc:
