@@ -38,9 +38,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from make_big_edition import make as make_big_edition  # noqa: E402
 from markupsafe import escape  # noqa: E402
 
-from publisher import reading, render  # noqa: E402
+from publisher import (  # noqa: E402
+    publish as pipeline,
+    reading,
+    render,
+)
 from publisher.engine import justify, typeset  # noqa: E402
-from publisher import publish as pipeline  # noqa: E402
 from publisher.publish import load  # noqa: E402
 
 

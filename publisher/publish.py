@@ -20,8 +20,21 @@ from .config import Settings, ensure_outside, load_settings
 from .epub import build_epub
 from .errors import Problem, Problems, PublisherError, RenderError
 from .fonts import FontSet, check_coverage, load_fonts
-from .formats import (ARCHIVE, ARCHIVE_FOLDER, DEFAULT, EPUB, PDF, PRINT, chosen, epub_file, main_output,
-                      needed, print_file, print_page_file, reading_file)
+from .formats import (
+    ARCHIVE,
+    ARCHIVE_FOLDER,
+    DEFAULT,
+    EPUB,
+    PDF,
+    PRINT,
+    chosen,
+    epub_file,
+    main_output,
+    needed,
+    print_file,
+    print_page_file,
+    reading_file,
+)
 from .model import Edition
 from .outputs import check_out_dir, write_outputs
 from .printing.build import PrintResult, build_print
@@ -79,6 +92,7 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
                           front_page_pdf=printed.front_page if printed else reading)
     if ARCHIVE in builds:
         step("packing the archive")
+        assert printed is not None and epub is not None  # the archive asked for both above
         bag = build_archive(edition, printed, epub)
     step("writing the outputs")
     files, folders = _outputs(edition, wanted, reading, printed, epub, bag)

@@ -62,6 +62,7 @@ How lines, body text and columns are found (the method, so the figures can be ju
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import re
 import statistics
@@ -74,7 +75,7 @@ from typing import Any
 
 from .typeset.punctuation import CLOSING_MARKS, OPENING_MARKS
 
-__all__ = ["Report", "Line", "measure", "FORBIDDEN_START", "FORBIDDEN_END"]
+__all__ = ["FORBIDDEN_END", "FORBIDDEN_START", "Line", "Report", "measure"]
 
 # What may not start a line: closing and pause marks (CLOSING_MARKS, whose blank right half
 # may also end a line on half an em, GB/T 15834); what may not end one: opening marks.
@@ -400,7 +401,7 @@ def _segments(chars: list[Char], size: float) -> list[list[Char]]:
                           statistics.median(row_gaps[y]) if row_gaps[y] else 0.0)
             if gap <= 2 * typical + 0.5 * size and not column_start(seg):
                 joined[-1].extend(seg)
-                joined_gaps[-1].extend([gap] + inner)
+                joined_gaps[-1].extend([gap, *inner])
                 continue
         joined.append(seg)
         joined_gaps.append(list(inner))
@@ -487,7 +488,7 @@ def _successors(columns: list[list[_Column]], heads: list[list[Line]], size: flo
     result: dict[int, _Column | None] = {}
     next_page: list[int] = []  # the lowest column of a page: continues on the next page
     tops: list[_Column | None] = []
-    for page, big in zip(columns, heads):
+    for page, big in zip(columns, heads, strict=True):
         down: dict[int, _Column] = {}
         up: dict[int, _Column] = {}
         for col in page:
@@ -501,7 +502,7 @@ def _successors(columns: list[list[_Column]], heads: list[list[Line]], size: flo
                 d = max(below, key=lambda d: d.top)
                 if id(d) not in up:
                     down[id(col)], up[id(d)] = d, col
-        def stack_top(col):
+        def stack_top(col, up=up):
             while id(col) in up:
                 col = up[id(col)]
             return col
@@ -662,17 +663,14 @@ def _wide_pairs(line: Line, details: list[str]) -> int:
     chars = line.chars
     # The line's justification gap: the median extra space between two full-width characters
     # set on a whole em (a squeezed mark advances half an em and shows a negative extra).
-    gaps = [b.x - a.x - a.size for a, b in zip(chars, chars[1:])
+    gaps = [b.x - a.x - a.size for a, b in itertools.pairwise(chars)
             if _full_width(a.char) and _full_width(b.char) and b.x - a.x - a.size > -0.05]
     extra = statistics.median(gaps) if gaps else 0.0
     count = 0
     for i in range(len(chars) - 1):
         a, b = chars[i], chars[i + 1]
         if a.char in FULL_WIDTH_MARKS and b.char in FULL_WIDTH_MARKS:
-            if i + 2 < len(chars):
-                width = chars[i + 2].x - a.x - 2 * extra
-            else:
-                width = line.right_min - a.x - extra
+            width = chars[i + 2].x - a.x - 2 * extra if i + 2 < len(chars) else line.right_min - a.x - extra
             if width > 1.5 * a.size + TOLERANCE:
                 count += 1
                 details.append(f"p{line.page + 1}: {a.char}{b.char} set {width / a.size:.2f} em wide")

@@ -33,7 +33,6 @@ Usage: python scripts/newsprint_profile.py PROFILES_DIR   (run by ``make``)
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 import shutil
 import struct
@@ -89,14 +88,14 @@ def lab_to_xyz(lab: tuple[float, float, float]) -> tuple[float, float, float]:
     def f(t: float) -> float:
         return t ** 3 if t ** 3 > 216 / 24389 else (116 * t - 16) / (24389 / 27)
 
-    return tuple(w * f(t) for w, t in zip(D50, (fx, fy, fz)))  # type: ignore[return-value]
+    return tuple(w * f(t) for w, t in zip(D50, (fx, fy, fz), strict=True))  # type: ignore[return-value]
 
 
 def xyz_to_lab(xyz) -> tuple[float, float, float]:
     def f(t: float) -> float:
         return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
 
-    fx, fy, fz = (f(v / w) for v, w in zip(xyz, D50))
+    fx, fy, fz = (f(v / w) for v, w in zip(xyz, D50, strict=True))
     return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
 
 
@@ -121,14 +120,15 @@ def primaries() -> dict[str, tuple[float, float, float]]:
                  for ch, ti in enumerate(t)]
         return t
 
-    out = {}
+    out: dict[str, tuple[float, float, float]] = {}
     for n in range(16):
         inks = "".join(c for i, c in enumerate("CMYK") if n >> i & 1)
         if inks in known:
             out[inks] = known[inks]
         else:
             t = layer(inks)
-            out[inks] = tuple(paper[ch] * (SURFACE + (1 - SURFACE) * t[ch]) for ch in range(3))
+            r, g, b = (paper[ch] * (SURFACE + (1 - SURFACE) * t[ch]) for ch in range(3))
+            out[inks] = (r, g, b)
     return out
 
 

@@ -3,6 +3,8 @@ block records the print grid (and the make-up solver) measure with."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from publisher import engine
@@ -78,7 +80,7 @@ def test_install_refuses_another_weasyprint_or_pydyf(fonts, monkeypatch, library
         assert problem.code == "engine-version"
         assert version in problem.message
         assert "WeasyPrint 70.0" in problem.message and "pydyf 0.13.0" in problem.message
-        assert "docs/weasyprint-patches.md" in problem.hint
+        assert "docs/weasyprint-patches.md" in (problem.hint or "")
         assert _snapshot(owners) == before  # refused before anything was applied
         assert not engine.installed()
     finally:
@@ -107,7 +109,8 @@ def test_replacements_of_one_attribute_stack_and_come_off_in_any_order():
     def wrap(tag, replacement_of):
         return lambda self: tag + "(" + replacement_of[0].original(self) + ")"
 
-    a_ref, b_ref = [], []
+    a_ref: list = []
+    b_ref: list = []
     a = Replacement(Child, "f", wrap("a", a_ref))
     b = Replacement(Child, "f", wrap("b", b_ref))
     a_ref.append(a), b_ref.append(b)
@@ -165,7 +168,7 @@ def test_blocks_are_plain_records_in_mm_with_their_lines(fonts, tmp_path):
     line = 14 * 25.4 / 72  # mm
     assert long.content.height == pytest.approx(long.line_count * line, abs=0.01)
     assert short.margin.bottom == pytest.approx(long.margin.y, abs=0.001)  # stacked, no gap
-    assert all(a.bottom <= b.y + 0.001 for a, b in zip(long.lines, long.lines[1:]))
+    assert all(a.bottom <= b.y + 0.001 for a, b in itertools.pairwise(long.lines))
     assert [li.line_count for li in briefs.children] == [1, 1]
     assert first.find("briefs") == (briefs,)
     assert [b.tag for b in first.descendants()] == ["h3", "p", "p", "ul", "li", "li"]

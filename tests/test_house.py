@@ -324,7 +324,8 @@ def test_the_font_manifest_is_strict_too(tmp_path):
     with pytest.raises(ConfigError) as caught:
         read_manifest(tmp_path)
     [problem] = caught.value.problems
-    assert problem.code == "fonts" and "unknown key unicode_rang in [face] (did you mean unicode_range?)" == problem.message
+    assert problem.code == "fonts"
+    assert problem.message == "unknown key unicode_rang in [face] (did you mean unicode_range?)"
     assert problem.line == text[:text.index("unicode_range =")].count("\n") + 1
 
 
@@ -342,4 +343,5 @@ def test_preflight_reports_a_broken_house_instead_of_guessing(tmp_path):
     pdf.write_bytes(b"%PDF-1.7\n")
     run = CliRunner().invoke(app, ["preflight", str(pdf), "--house", str(path)])
     assert run.exit_code == 1
-    assert f"{path}:6: error[config]: unknown key ink_limt in [tool.publisher.print] (did you mean ink_limit?)" in run.output
+    assert (f"{path}:6: error[config]: unknown key ink_limt in [tool.publisher.print] "
+            "(did you mean ink_limit?)") in run.output

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from publisher.config import load_settings
+from publisher.engine import Sandbox, render
 from publisher.errors import RenderError
 from publisher.fonts import load_fonts
-from publisher.engine import Sandbox, render
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def env():
 
 
 def _render(html, tmp_path, env):
-    settings, fonts = env
+    _settings, fonts = env
     return render(html, base_dir=tmp_path, stylesheets=[], fonts=fonts,
                   sandbox=Sandbox((tmp_path.resolve(),)), what="test").pdf
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..model import Edition
 from ..engine import TextLine, TextRun
+from ..model import Edition
 from .pages import ArchivePage, Block
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"

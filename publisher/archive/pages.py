@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..model import Edition, Page
 from ..engine import PageLayout, TextLine
+from ..model import Edition, Page
 
 # How a layout role shows in the archive (ALTO block, METS logical division).
 ROLE_GROUPS = {

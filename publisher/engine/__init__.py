@@ -24,14 +24,32 @@ install, uninstall), ``patching`` (an attribute replaced, and put back), ``types
 ``justify``, ``outside_trim``, ``patches/``.
 """
 
-from .adaptations import (PYDYF_VERSION, WEASYPRINT_VERSION, EngineVersionError, install, installed,
-                          uninstall)
+from .adaptations import PYDYF_VERSION, WEASYPRINT_VERSION, EngineVersionError, install, installed, uninstall
 from .fetcher import Sandbox, alias_url, strip_jpeg_metadata
 from .outside_trim import strip_outside_trim
 from .records import Block, Glyph, PageLayout, Rect, Rendered, TextLine, TextRun
 from .rendering import Document, lay_out, load, render
 
-__all__ = ["Block", "Document", "EngineVersionError", "Glyph", "PYDYF_VERSION", "PageLayout",
-           "Rect", "Rendered", "Sandbox", "TextLine", "TextRun", "WEASYPRINT_VERSION", "alias_url",
-           "install", "installed", "lay_out", "load", "render", "strip_jpeg_metadata",
-           "strip_outside_trim", "uninstall"]
+__all__ = [
+                          "PYDYF_VERSION",
+                          "WEASYPRINT_VERSION",
+                          "Block",
+                          "Document",
+                          "EngineVersionError",
+                          "Glyph",
+                          "PageLayout",
+                          "Rect",
+                          "Rendered",
+                          "Sandbox",
+                          "TextLine",
+                          "TextRun",
+                          "alias_url",
+                          "install",
+                          "installed",
+                          "lay_out",
+                          "load",
+                          "render",
+                          "strip_jpeg_metadata",
+                          "strip_outside_trim",
+                          "uninstall",
+]

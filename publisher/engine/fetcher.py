@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 
@@ -41,7 +42,7 @@ def alias_url(scheme: str, relative: str) -> str:
     return f"{scheme}:{quote(relative, safe='/')}"
 
 
-def fetcher_class(wp):
+def fetcher_class(wp: Any):
     class Response(wp.urls.URLFetcherResponse):
         """The bytes checked here, and no path: WeasyPrint would re-read a file: URL's file
         from disk when it embeds an image, bypassing what this fetcher served."""
@@ -125,7 +126,7 @@ def _orientation_only(exif: bytes) -> bytes:
         orientation = Image.Exif()
         orientation.load(exif)
         value = orientation.get(0x0112)
-    except Exception:  # noqa: BLE001 - damaged EXIF: drop it all
+    except Exception:  # damaged EXIF: drop it all
         return b""
     if not value:
         return b""

@@ -75,6 +75,7 @@ See tests/typeset/test_pdf_justify.py, which also prints the flush figures when 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import unicodedata
@@ -82,13 +83,14 @@ from array import array
 from bisect import bisect_left, bisect_right
 from operator import add
 from types import SimpleNamespace
+from typing import Any
 
 from ..typeset.punctuation import CLOSING_MARKS
 from ..typeset.spacing import GAP_CLASSES
 from . import typeset
 from .patching import Replacement
 
-__all__ = ["install", "installed", "uninstall", "replacements", "is_expandable", "line_end_hang"]
+__all__ = ["install", "installed", "is_expandable", "line_end_hang", "replacements", "uninstall"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -110,9 +112,7 @@ def _expandable(char: str) -> bool:
         return False
     if char in "“”‘’":
         return True
-    if unicodedata.east_asian_width(char) in ("W", "F"):
-        return True
-    return False
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 class _Answers(dict):
@@ -235,7 +235,8 @@ def _justified(layout_class: type) -> type:
             if pending:
                 self.cjk_justify = None  # once per laid-out line: the edits stay on Pango's line
                 stream, _drawing = _drawing, None
-                _widen(self.text, line, *pending, stream=stream, layout=self)
+                spacing, expandable = pending
+                _widen(self.text, line, spacing, expandable, stream=stream, layout=self)
             return line, index
 
     _justified_classes[layout_class] = JustifiedLayout
@@ -293,7 +294,8 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
     if not expandables:
         return
     offsets = typeset.utf8_offsets(text)  # what Pango's glyphs point at
-    runs = []  # (glyphs, count, clusters or None: one glyph per character, first character)
+    # (glyphs, count, clusters or None: one glyph per character, first character)
+    runs: list[tuple[Any, int, list[int] | None, int]] = []
     run = line.runs
     while run != ffi.NULL:
         item = run.data
@@ -309,10 +311,10 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
             if stream is not None and _wp.EMPTY in _glyph_fields(glyphs, count, 0):
                 stream = None  # a glyph not drawn (Tc would not space it): no Tc
         else:
-            runs.append((glyphs, count, clusters + [item.item.length], start))
+            runs.append((glyphs, count, [*clusters, item.item.length], start))
             stream = None  # Tc spaces glyphs, the shares belong to characters: no Tc
     half = spacing / 2 * TO_UNITS
-    by_count = (0, int(round(half)), int(round(2 * half)))
+    by_count = (0, round(half), round(2 * half))
     base = 0  # what every glyph gains without an advance of its own: Tc
     if stream is not None and 2 * expandables > len(flags):
         # The share goes to every glyph by Tc (see _draw_first_line): each glyph gains what
@@ -323,7 +325,7 @@ def _widen(text: str, line, spacing: float, expandable, stream=None, layout=None
             return  # all of it Chinese: no advance to change
         base = by_count[2]
     # What each character's glyph gains: the boundary after it.
-    gains = [by_count[a + b] - base for a, b in zip(flags, flags[1:])] + [0]
+    gains = [by_count[a + b] - base for a, b in itertools.pairwise(flags)] + [0]
     for glyphs, count, clusters, first in runs:
         if clusters is None:
             advances = _glyph_fields(glyphs, count, _ADVANCE)
@@ -348,8 +350,8 @@ _GLYPH_SIZE, _GLYPH_FIELDS, _ADVANCE = 20, 5, 1
 def _widen_clusters(glyphs, count, clusters, start, offsets, gains) -> None:
     """_widen for a run whose glyphs are not one per character: ligatures, a base and its
     marks, several glyphs for one character."""
-    gain_at = dict(zip(offsets, gains))
-    next_at = dict(zip(offsets, offsets[1:]))
+    gain_at = dict(zip(offsets, gains, strict=False))
+    next_at = dict(itertools.pairwise(offsets))
     infos = glyphs.glyphs
     for k in range(count):
         cluster, following = clusters[k], clusters[k + 1]

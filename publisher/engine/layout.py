@@ -22,6 +22,7 @@ Touches: ``weasyprint.draw.text.draw_first_line`` (a wrapper, applied by
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Any
 
 from .patching import Replacement
 from .records import MM_PER_PX, PT_PER_PX, Block, Glyph, PageLayout, Rect, TextLine, TextRun
@@ -36,7 +37,7 @@ ROLES = ("kicker", "headline", "subtitle", "byline", "dateline", "caption", "cre
 
 _recorded: dict[int, tuple] | None = None  # id(text box) -> glyphs, during one recording
 _replacements: list[Replacement] = []
-_draw = None  # Pango and a rectangle for the recording wrapper, bound by replacements()
+_draw: Any = None  # Pango and a rectangle for the recording wrapper, bound by replacements()
 
 
 @contextmanager
@@ -44,7 +45,8 @@ def recording():
     """Record each text box's glyph positions while a document is written in this block;
     yields the record for ``text_pages``."""
     global _recorded
-    _recorded = recorded = {}
+    recorded: dict[int, tuple] = {}
+    _recorded = recorded
     try:
         yield recorded
     finally:
@@ -202,8 +204,8 @@ class _Context:
 
 def _collect_lines(box, boxes, out: list[TextLine], ctx: _Context) -> None:
     if isinstance(box, boxes.LineBox):
-        runs = [_run(t, ctx) for t in _text_boxes(box, boxes)]
-        runs = [r for r in runs if r is not None]
+        found = [_run(t, ctx) for t in _text_boxes(box, boxes)]
+        runs = [r for r in found if r is not None]
         if runs and "".join(r.text for r in runs).strip():
             out.append(TextLine(box.position_x * PT_PER_PX, box.position_y * PT_PER_PX,
                                 box.width * PT_PER_PX, box.height * PT_PER_PX, tuple(runs)))

@@ -14,6 +14,7 @@ Touches: ``weasyprint.draw.draw_stacking_context`` (a wrapper, applied by
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .patching import Replacement
 
@@ -42,7 +43,7 @@ def _outside_trim(box) -> bool:
 
 
 _replacements: list[Replacement] = []
-_pydyf = None  # bound by replacements()
+_pydyf: Any = None  # bound by replacements()
 
 
 def draw_stacking_context(stream, stacking_context):

@@ -27,7 +27,7 @@ _stacks: dict[tuple[int, str], list[Replacement]] = {}
 class Replacement:
     """``owner.name`` replaced by ``new`` while applied; ``original`` is what ``new`` wraps."""
 
-    __slots__ = ("owner", "name", "new", "original", "_own")
+    __slots__ = ("_own", "name", "new", "original", "owner")
 
     def __init__(self, owner: Any, name: str, new: Any):
         self.owner, self.name, self.new = owner, name, new

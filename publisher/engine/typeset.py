@@ -60,13 +60,24 @@ import logging
 from bisect import bisect_left
 from itertools import accumulate
 from types import SimpleNamespace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..typeset.spacing import GAP_EM, gap_sides, halt_indices, keep_index, latin_runs
 from .patching import Replacement
 
-__all__ = ["TextPlan", "install", "installed", "uninstall", "replacements", "plan_of", "is_halted", "custom_property",
-           "carry", "text_boxes", "utf8_offsets"]
+__all__ = [
+    "TextPlan",
+    "carry",
+    "custom_property",
+    "install",
+    "installed",
+    "is_halted",
+    "plan_of",
+    "replacements",
+    "text_boxes",
+    "uninstall",
+    "utf8_offsets",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -235,7 +246,7 @@ def attach_plans(root) -> None:
         halt = halt_indices("".join(t.text for t in texts))
         last = max((i for i, t in enumerate(texts) if t.text.strip()), default=-1)
         offset = 0
-        for i, (box, mode) in enumerate(zip(texts, modes)):
+        for i, (box, mode) in enumerate(zip(texts, modes, strict=False)):
             text = box.text
             if mode in ("text", "paragraph") and text:
                 size = custom_property(box.style, "__cjk_latin_space")
@@ -316,7 +327,7 @@ def carry(box, layout) -> None:
 
 # --- Pango: the attributes, and the gaps drawn one-sided -------------------------------------
 
-def _layout_class(base):
+def _layout_class(base: Any):
     class TypesetLayout(base):
         """WeasyPrint's Layout, with the text box's plan as Pango attributes: the class of
         the layouts made while a planned text box is split into lines (_split_text_box)."""
@@ -385,7 +396,7 @@ def _apply(layout, justify: bool) -> None:
         for i, (on_left, on_right) in sides.items():
             gapped = 2 * on_right if i == 0 else on_left + on_right
             if gapped:
-                attr = pango.pango_attr_letter_spacing_new(int(round((base + gapped * plan.gap) * _wp.TO_UNITS)))
+                attr = pango.pango_attr_letter_spacing_new(round((base + gapped * plan.gap) * _wp.TO_UNITS))
                 attr.start_index, attr.end_index = at(i), at(i + 1)
                 pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(layout.layout, attr_list)
@@ -427,11 +438,11 @@ def _draw_gaps(line, targets: dict[int, tuple[float, float]]) -> None:
             if gap is not None:
                 left, right = gap
                 geometry = glyphs.glyphs[k].geometry
-                geometry.width += int(round((left + right) * TO_UNITS))
+                geometry.width += round((left + right) * TO_UNITS)
                 # draw_first_line reads x_offset as thousandths of an em times 1.024 (it
                 # divides Pango units by the font size without FROM_UNITS); the advance is
                 # right either way, but the glyph would stand 2.4 % of the gap too far right.
-                geometry.x_offset += int(round(left * 1000))
+                geometry.x_offset += round(left * 1000)
 
 
 # --- Installing ------------------------------------------------------------------------------
@@ -445,8 +456,7 @@ def replacements() -> list[Replacement]:
     from weasyprint import document
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout import inline
-    from weasyprint.text import ffi as weasy_ffi
-    from weasyprint.text import line_break
+    from weasyprint.text import ffi as weasy_ffi, line_break
 
     if not _replacements:
         _wp.boxes, _wp.ffi, _wp.pango, _wp.TO_UNITS = boxes, weasy_ffi.ffi, weasy_ffi.pango, weasy_ffi.TO_UNITS

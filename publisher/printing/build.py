@@ -63,12 +63,22 @@ class _Job:
     scratch: Path
     layout: bool = False
 
+    @property
+    def root(self) -> Path:
+        assert self.edition.root is not None  # an edition read from a folder
+        return self.edition.root
+
 
 _JOB: _Job | None = None  # set in the parent before the pool forks
 
 
+def _job() -> _Job:
+    assert _JOB is not None, "the print job is set before any page is measured or rendered"
+    return _JOB
+
+
 def _sandbox(job: _Job) -> Sandbox:
-    roots = (job.edition.root, job.settings.styles_dir, job.settings.fonts_dir,
+    roots = (job.root, job.settings.styles_dir, job.settings.fonts_dir,
              job.settings.output_profile)
     aliases = tuple((image_url(src, job.edition), cmyk) for src, cmyk in job.images.items())
     return Sandbox(tuple(Path(r) for r in roots), aliases)
@@ -80,13 +90,13 @@ def _stylesheets(job: _Job) -> list[Path]:
 
 def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measure]:
     t0 = time.perf_counter()
-    job = _JOB
+    job = _job()
     page = next(p for p in job.edition.pages if p.number == number)
     galleys = galleys_for(items, Geometry.for_page(job.settings.print, number))
     if not galleys:
         return {}
     html = galley_html(job.edition, job.settings, galleys, job.settings.output_profile, job.images)
-    doc = lay_out(html, base_dir=job.edition.root, stylesheets=_stylesheets(job),
+    doc = lay_out(html, base_dir=job.root, stylesheets=_stylesheets(job),
                   fonts=job.fonts, sandbox=_sandbox(job), what=f"print galleys of page {page.number}")
     measures = read_measures(doc, galleys)
     log.info("page %d: galleys measured in %.2f s (process %d)", number, time.perf_counter() - t0,
@@ -97,17 +107,17 @@ def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measu
 def _render(plan: PagePlan):
     """The page's PDF bytes, and with ``_JOB.layout`` its ``PageLayout`` (a pair)."""
     t0 = time.perf_counter()
-    job = _JOB
+    job = _job()
     what = f"print page {plan.page.number}"
     html = page_html(job.edition, job.settings, plan, job.settings.output_profile, job.images)
-    doc = lay_out(html, base_dir=job.edition.root, stylesheets=_stylesheets(job),
+    doc = lay_out(html, base_dir=job.root, stylesheets=_stylesheets(job),
                   fonts=job.fonts, sandbox=_sandbox(job), what=what)
     check_overflow(doc, plan)
     t1 = time.perf_counter()
     # The engine draws crop marks and slug as marked artifacts the archive can cut out.
     rendered = doc.write(layout=job.layout, pdf_variant="pdf/x-4", uncompressed_pdf=False)
     # K-only overprint and the photos' source names, while still in the worker
-    sources = {image_digest(cmyk.read_bytes()): src.relative_to(job.edition.root).as_posix()
+    sources = {image_digest(cmyk.read_bytes()): src.relative_to(job.root).as_posix()
                for src, cmyk in job.images.items()}
     pdf = prepare(rendered.pdf, sources)
     data = (pdf, rendered.pages[0]) if job.layout else pdf

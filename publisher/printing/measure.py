@@ -45,6 +45,7 @@ def read_measures(document: Document, galleys: list[Galley]) -> dict[tuple[str, 
     out: dict[tuple[str, int, int], Measure] = {}
     for section in document.find("galley"):
         key = section.get("key")
+        assert key is not None  # every galley section carries its key
         box = section.find("box")[0]
         text = box.find("text")[0]
         head = text.margin.y - box.content.y

@@ -151,7 +151,7 @@ def check_overflow(document: Document, plan: PagePlan) -> None:
             for rect in [b.border for b in inside] + [line for b in (text, *inside) for line in b.lines]:
                 worst = max(worst, rect.right - right, rect.bottom - bottom)
         if worst > OVERFLOW_TOLERANCE:
-            src = sources.get(slug)
+            src = sources.get(slug or "")
             problems.append(Problem(
                 f"article {slug!r} on page {plan.page.number} ran {worst:.1f} mm "
                 "out of its box after layout", src.path if src else None, None,

@@ -135,6 +135,8 @@ def _overprint_stream(data: bytes, entry: tuple[bool, bool] | None, resources
     ``entry`` is the (OP, op) state the stream starts in, None when unknown (a form)."""
     touching = {str(name).encode("latin-1") for name, gs in (resources.get("/ExtGState") or {}).items()
                 if any(k in gs for k in ("/OP", "/op", "/OPM"))}
+    fill: tuple[float, ...]
+    stroke: tuple[float, ...]
     fill_space, fill = "/DeviceGray", (0.0,)
     stroke_space, stroke = "/DeviceGray", (0.0,)
     state, mode = entry, 0

@@ -233,7 +233,7 @@ class _Paint:
     OPM: int = 0
     mode: int = 0  # text rendering mode
 
-    def copy(self) -> "_Paint":
+    def copy(self) -> _Paint:
         return _Paint(**self.__dict__)
 
 
@@ -384,8 +384,8 @@ class _PageWalk:
         except pikepdf.PdfError as exc:
             self.report.error(f"cannot parse a content stream: {exc}", self.number, "content")
             return
-        for operands, op in instructions:
-            op = str(op)
+        for instruction in instructions:
+            operands, op = instruction.operands, str(instruction.operator)
             if op == "q":
                 stack.append((ctm, paint.copy()))
             elif op == "Q" and stack:
@@ -448,17 +448,17 @@ class _PageWalk:
             elif op in FILL_PAINT or op in STROKE_PAINT or op in BOTH_PAINT:
                 self._painted(paint, op not in STROKE_PAINT, op not in FILL_PAINT, "rule")
             elif op == "Do":
-                name = operands[0]
-                xobj = xobjects.get(name)
+                xname = operands[0]
+                xobj = xobjects.get(xname)
                 if xobj is None:
                     continue
                 sub = xobj.get("/Subtype")
                 if sub == pikepdf.Name.Image:
-                    self.image(xobj, str(name), ctm)
+                    self.image(xobj, str(xname), ctm)
                 elif sub == pikepdf.Name.Form:
                     group = xobj.get("/Group")
                     if group is not None and _space_kind(group.get("/CS")) == "rgb":
-                        self.rgb.append(f"form {name} transparency group blends in DeviceRGB")
+                        self.rgb.append(f"form {xname} transparency group blends in DeviceRGB")
                     matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
                     self.stream(xobj, xobj.get("/Resources", resources), _mul(matrix, ctm), depth + 1,
                                 paint)

@@ -30,9 +30,10 @@ starts or ends a line the gap shows at the line's edge in EPUB reading systems (
 at most, only where a line happens to start or end with a Latin run). The PDFs' markup
 (``engine=True``) has spans only for long strings (whose padding publisher/engine/justify.py
 removes at line edges): publisher/engine/typeset.py applies the halts, gaps and paragraph ends
-from ``halt_indices``, ``latin_runs``, ``gap_sides`` and ``keep_index`` inside WeasyPrint's layout. Full-width marks at a line end
-are not trimmed here (the line breaks are not known when the markup is made): the house
-option ``line_end_marks = "half"`` does it in engine.justify's justification step.
+from ``halt_indices``, ``latin_runs``, ``gap_sides`` and ``keep_index`` inside WeasyPrint's
+layout. Full-width marks at a line end are not trimmed here (the line breaks are not known
+when the markup is made): the house option ``line_end_marks = "half"`` does it in
+engine.justify's justification step.
 
 * **No lone last-line character.** With ``keep_end=True`` (the text ends a paragraph) the last
   two letters, the opening marks just before them and everything after them are wrapped in
@@ -50,8 +51,18 @@ from markupsafe import Markup, escape
 
 from .punctuation import CLOSING_MARKS, OPENING_MARKS, is_cjk
 
-__all__ = ["to_html", "halt_indices", "latin_runs", "gap_sides", "keep_start", "keep_index", "GAP_EM", "GAP_CLASSES",
-           "CLOSING_MARKS", "OPENING_MARKS"]
+__all__ = [
+    "CLOSING_MARKS",
+    "GAP_CLASSES",
+    "GAP_EM",
+    "OPENING_MARKS",
+    "gap_sides",
+    "halt_indices",
+    "keep_index",
+    "keep_start",
+    "latin_runs",
+    "to_html",
+]
 
 _MARKS = CLOSING_MARKS | OPENING_MARKS
 _MARK = re.compile("[" + re.escape("".join(sorted(_MARKS))) + "]")
@@ -167,7 +178,7 @@ def keep_index(text: str, runs: dict[int, tuple[int, str]]) -> int:
         # Latin run is kept whole.
         while 0 < keep < len(text) and _WORD.match(text[keep - 1]) and _WORD.match(text[keep]):
             keep -= 1
-        for start, (end, cls) in runs.items():
+        for start, (end, _cls) in runs.items():
             if start < keep < end and end - start <= 16:
                 keep = start
     return keep
@@ -219,7 +230,7 @@ def to_html(text: str, *, cjk_latin_space: str = "quarter", keep_end: bool = Fal
         i = lo
         cut = [(s, e, c) for s, (e, c) in runs.items() if s < lo < e]
         if cut:
-            s, e, cls = cut[0]
+            _s, e, cls = cut[0]
             end = min(e, hi)
             cls = " ".join(k for k in cls.split() if k == "brk" or (k.endswith("e") and e <= hi))
             out.append(f'<span class="{cls}">{escape(text[lo:end])}</span>' if cls else str(escape(text[lo:end])))

@@ -7,11 +7,10 @@ import io
 import pikepdf
 import pytest
 
-from publisher.config import load_settings
-from publisher.fonts import load_fonts
-from publisher.engine import Sandbox
-from publisher.engine import render as engine_render
 from publisher.archive.pdfa import check_pdfa
+from publisher.config import load_settings
+from publisher.engine import Sandbox, render as engine_render
+from publisher.fonts import load_fonts
 
 HTML = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><title>t</title>
 <meta name="dcterms.created" content="2019-10-21T05:00:00+08:00">

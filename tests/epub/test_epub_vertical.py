@@ -44,8 +44,9 @@ def test_horizontal_by_default(every_block):
     assert "vertical-rl" not in every_block.read("EPUB/styles/epub.css").decode()
 
 
-@pytest.mark.parametrize("option, words", [('vertical = "yes"', 'vertical = "yes": input should be a valid boolean'),
-                                           ("vertcal = true", "unknown key vertcal in [tool.publisher.epub] (did you mean vertical?)")])
+@pytest.mark.parametrize("option, words", [
+    ('vertical = "yes"', 'vertical = "yes": input should be a valid boolean'),
+    ("vertcal = true", "unknown key vertcal in [tool.publisher.epub] (did you mean vertical?)")])
 def test_bad_epub_options_are_refused(tmp_path, option, words):
     """The house file is refused when read, with the line of the bad option."""
     house = tmp_path / "pyproject.toml"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -79,8 +80,8 @@ def test_neutral_greys_separate_with_black(tmp_path, grey):
     Image.new("RGB", (64, 64), (grey, grey, grey)).save(source)
     to_cmyk(source, tmp_path / "grey.jpg", check_profile(PROFILE))
     with Image.open(tmp_path / "grey.jpg") as im:
-        c, m, y, k = (b.getextrema()[0] for b in im.split())
-    assert k > 0 and c > 0  # black with some colour under it: a medium GCR, not K only
+        c, _m, _y, k = (b.getextrema()[0] for b in im.split())
+    assert k > 0 and c > 0  # type: ignore[operator]  # one band each: (min, max); black with some colour under it: a medium GCR, not K only
     if grey >= 200:  # where the old intent put no black at all: the test can tell them apart
         swop = tmp_path / "swop.jpg"
         to_cmyk(source, swop, check_profile(DEFAULT_CMYK))
@@ -93,6 +94,7 @@ def test_photos_stay_within_the_ink_limit(tmp_path):
     n = 32
     im = Image.new("RGB", (n * n * 4, n * 4))
     px = im.load()
+    assert px is not None
     for r in range(n):
         for g in range(n):
             for b in range(n):
@@ -125,9 +127,12 @@ def _paints(pdf: pikepdf.Pdf):
     """(kind, fill colour, overprint fills, OPM) of every text run and filled path of each
     page, from the content streams read back (an independent walk of q/Q, gs, cs/scn, k)."""
     for page in pdf.pages:
-        states = page.Resources.get("/ExtGState", {})
-        fill, op, opm, stack = (), False, 0, []
-        for operands, operator in pikepdf.parse_content_stream(page):
+        states: Any = page.Resources.get("/ExtGState", {})
+        fill: tuple[float, ...]
+        stack: list = []
+        fill, op, opm = (), False, 0
+        for instruction in pikepdf.parse_content_stream(page):
+            operands, operator = instruction.operands, instruction.operator
             o = str(operator)
             if o == "q":
                 stack.append((fill, op, opm))
@@ -183,7 +188,7 @@ def test_total_ink_from_separations_and_black_in_the_photos(print_build, tmp_pat
         page = pdf.pages[0]
         trim = [float(v) for v in page.TrimBox]
         scale = k.width / (trim[2] - trim[0])
-        from publisher.printing.preflight import _PageWalk, Report
+        from publisher.printing.preflight import Report, _PageWalk
 
         walk = _PageWalk(Report(pdf_path), 1)
         walk.page(page)
@@ -195,7 +200,7 @@ def test_total_ink_from_separations_and_black_in_the_photos(print_build, tmp_pat
                                                 int((trim[3] - y1) * scale) + 3,
                                                 int((x1 - trim[0]) * scale) - 3,
                                                 int((trim[3] - y0) * scale) - 3))
-            assert region.getextrema()[0] > 0, p.label
+            assert region.getextrema()[0] > 0, p.label  # type: ignore[operator]  # one band: (min, max)
 
 
 @pytest.mark.slow
@@ -252,7 +257,7 @@ def test_masthead_heads_page_one_and_page_heads_are_mirrored(make_edition, tmp_p
     try:
         pages = [doc[i].get_textpage() for i in range(3)]
         inside = [[b for b in _find(tp, "2019年10月21日") if trim[1] <= b[1] and b[3] <= trim[3]]
-                  for tp, trim in zip(pages, trims)]
+                  for tp, trim in zip(pages, trims, strict=True)]
         assert len(inside[0]) == 1  # page 1: the date once, in the masthead's ear
         assert len(inside[1]) == 2 and len(inside[2]) == 2  # page head and folio
         (paper,) = [b for b in _find(pages[0], "测试日报") if b[3] - b[1] > 60]  # the big name
@@ -280,6 +285,7 @@ def _lines(sep: Image.Image, least: int) -> dict[int, tuple[int, int]]:
         row = ink.crop((0, y, ink.width, y + 1))
         if row.histogram()[255] >= least:
             box = row.getbbox()
+            assert box is not None  # a row with ink
             rows[y] = (box[0], box[2])
     return rows
 

@@ -87,7 +87,7 @@ def test_rich_black_text_is_a_warning_and_heavy_ink_an_error(tmp_path):
                           image_cs="/DeviceCMYK", boxes=True, pdfx=True), ink_limit=320)
     assert not [f for f in pure.warnings if f.code == "rich-black"]
     assert [f.severity for f in pure.findings if f.code == "ink"] == ["ok"]
-    assert "total ink at most 314%" in str([f for f in pure.findings if f.code == "ink"][0])
+    assert "total ink at most 314%" in str(next(f for f in pure.findings if f.code == "ink"))
 
 
 def _overprint_pdf(path: Path, content: bytes) -> Path:

@@ -23,7 +23,6 @@ from publisher.config import load_settings
 from publisher.epub import _role_runs
 from publisher.fonts import FIELD_ROLES, GENERIC, ROLES, field_texts, load_fonts
 from publisher.publish import load, publish
-from tests.conftest import SAMPLE
 
 STYLES = sorted(load_settings().styles_dir.glob("*.css"))
 

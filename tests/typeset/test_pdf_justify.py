@@ -13,7 +13,6 @@ Run as a script for the before/after figures and the time cost, or a side-by-sid
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,6 @@ from publisher import engine  # noqa: E402
 from publisher.engine import justify, layout, typeset  # noqa: E402
 from publisher.typeset import normalize, to_html  # noqa: E402
 from publisher.typography import measure  # noqa: E402
-
 from tests.conftest import SEED_PAGE as SEED  # noqa: E402
 
 TYPESET_CSS = ROOT / "styles" / "typeset.css"
@@ -61,7 +59,7 @@ pytestmark = pytest.mark.usefixtures("noto_serif")
 
 def seed_paragraphs(limit: int | None = None) -> list[str]:
     lines = SEED.read_text(encoding="utf-8").splitlines()
-    paras = [normalize(l) for l in lines if len(l) > 40 and not l.startswith(("#", "○"))]
+    paras = [normalize(line) for line in lines if len(line) > 40 and not line.startswith(("#", "○"))]
     return paras[:limit]
 
 
@@ -237,7 +235,7 @@ def test_typeset_install_is_idempotent_and_reversible_and_independent_of_justify
         patched = current()
         typeset.install()
         assert current() == patched
-        assert all(p is not o for p, o in zip(patched, originals))
+        assert all(p is not o for p, o in zip(patched, originals, strict=True))
         # WeasyPrint's Layout stays in place: only the layouts of planned text are typeset.
         assert line_break.Layout is layout_class
         # Justification subclasses the layouts of justified text (either class): either

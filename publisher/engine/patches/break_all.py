@@ -26,11 +26,13 @@ original, then its wrap mode and width are set).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...typeset.spacing import GAP_EM
 from ..patching import Replacement
 
 PADDING_ALLOWANCE = max(GAP_EM.values())  # em
-_replacement: Replacement | None = None
+_replacement: Any = None  # the Replacement, bound by replacements()
 
 
 def create_layout(text, style, context, max_width, justification_spacing):

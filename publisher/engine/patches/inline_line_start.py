@@ -30,6 +30,8 @@ both pass every argument through unchanged, but the one list).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..patching import Replacement
 
 # Per line being laid out (keyed by the id of WeasyPrint's ``line_children`` list, one per
@@ -41,7 +43,7 @@ _line_content: dict[int, list[float]] = {}
 _POSITION_X, _LINE_CHILDREN = 0, 9
 
 _replacements: list[Replacement] = []
-_boxes = None  # weasyprint.formatting_structure.boxes, bound by replacements()
+_boxes: Any = None  # weasyprint.formatting_structure.boxes, bound by replacements()
 
 
 def split_inline_box(context, box, *args):

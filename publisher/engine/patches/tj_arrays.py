@@ -27,9 +27,11 @@ replacement is WeasyPrint's subclass's own attribute, removed again on revert).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..patching import Replacement
 
-_replacement: Replacement | None = None
+_replacement: Any = None  # the Replacement, bound by replacements()
 
 
 def show_text(self, text):

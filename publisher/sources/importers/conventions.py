@@ -120,8 +120,8 @@ def _strip_text_by(byline: Byline) -> tuple[Byline, str | None]:
         return byline, None
     name = last.names[-1]
     if len(name) == 4 and name[-1] in "文图" and not name.startswith(COMPOUND_SURNAMES):
-        fixed = Credit(last.role, last.names[:-1] + (name[:-1],))
-        return (Byline(byline.credits[:-1] + (fixed,)),
+        fixed = Credit(last.role, (*last.names[:-1], name[:-1]))
+        return (Byline((*byline.credits[:-1], fixed)),
                 f"{name!r} read as {name[:-1]!r} + {name[-1]!r} (\"{name[-1]}\" = text by); "
                 f"if the name is {name!r}, change the byline")
     return byline, None
@@ -158,7 +158,7 @@ def match_byline_line(text: str) -> Byline | None:
     if not (has_role or m.group("mark")):
         return None  # bare names are too easily a short sentence or a headline
     byline = parse_credits(body)
-    if byline is None or not m.group("mark") and any(n[0] not in SURNAMES for n in byline.names):
+    if byline is None or (not m.group("mark") and any(n[0] not in SURNAMES for n in byline.names)):
         return None  # "记者节快乐" is a headline
     return byline
 
@@ -213,7 +213,7 @@ def is_title_like(text: str) -> bool:
 
 def cannot_start_title(text: str) -> bool:
     """A line starting like this is the rest of a cut sentence, never a headline."""
-    return bool(text) and (text[0].isdigit() and not SUBHEAD_NUMBER.match(text)
+    return bool(text) and ((text[0].isdigit() and not SUBHEAD_NUMBER.match(text))
                            or text[0] in CLOSING_MARKS or text[0] in "%％)…")
 
 
@@ -284,9 +284,7 @@ def uncertain_names(byline: Byline | None) -> list[str]:
         if not credit.names:
             odd.append(f"{credit.role or '?'} (no name)")
         for name in credit.names:
-            if len(name) > 4 or (len(name) == 4 and not name.startswith(COMPOUND_SURNAMES)):
-                odd.append(name)
-            elif len(name) < 2:
+            if len(name) > 4 or (len(name) == 4 and not name.startswith(COMPOUND_SURNAMES)) or len(name) < 2:
                 odd.append(name)
     return odd
 
