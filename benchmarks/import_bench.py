@@ -26,7 +26,7 @@ from build_bench import median_time  # noqa: E402  (benchmarks/ is on the path w
 from publisher.sources.importers import run_import  # noqa: E402
 from publisher.sources.importers.plaintext import import_text  # noqa: E402
 
-SEED = ROOT / "tests" / "fixtures" / "xianan-2019-10-page.txt"
+SEED = ROOT / "tests" / "fixtures" / "seeds" / "xianan-2019-10-page.txt"
 
 
 def seed_chunks(text: str) -> list[tuple[str, bool]]:
@@ -62,12 +62,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "copy.txt"
         copy.write_text(make_copy(seed.read_text("utf-8"), args.articles), "utf-8")
-        result = import_text(copy, date="2019-10-21", paper_id="xnrb", page_label="1")
+        result = import_text(copy, date="2019-10-21", paper="xnrb", page_label="1")
         n = len(result.edition.articles)
         size = copy.stat().st_size
 
         def parse():
-            import_text(copy, date="2019-10-21", paper_id="xnrb", page_label="1")
+            import_text(copy, date="2019-10-21", paper="xnrb", page_label="1")
 
         def full():
             out = Path(tmp) / "ed"

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -74,7 +74,7 @@ class PageSize(str, Enum):
 
 
 # --format's choices: publisher.formats names them
-Format = Enum("Format", [(name, name) for name in output_formats.ALL], type=str)
+Format = Enum("Format", [(name, name) for name in output_formats.ALL], type=str)  # type: ignore[misc]
 
 
 HOUSE_HELP = ("The house file: the TOML file with publisher's settings (a folder: its "
@@ -101,7 +101,7 @@ def _report(problems: list[Problem]) -> None:
             err.print(f"    hint: {p.hint}", markup=False, soft_wrap=True)
 
 
-def _fail(exc: PublisherError) -> None:
+def _fail(exc: PublisherError) -> NoReturn:
     _report(exc.problems)
     n = len(exc.errors)
     err.print(f"[red]{n} error{'s' if n != 1 else ''}[/red]; nothing was written.", markup=True)
@@ -127,10 +127,10 @@ def _setup_logging(verbose: bool) -> None:
 def build(
     editions: Annotated[list[Path], typer.Argument(help="The edition folder(s) (each holds edition.toml).", metavar="EDITION...")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
-    formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
+    formats: Annotated[list[Format] | None, typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose requested outputs are all in OUT already (resumes a batch).")] = False,
-    page_size: Annotated[Optional[PageSize], typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: page_size of the house's [tool.publisher.reading].")] = None,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    page_size: Annotated[PageSize | None, typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: page_size of the house's [tool.publisher.reading].")] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only: no progress, no list of files written.")] = False,
 ) -> None:
@@ -220,7 +220,7 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
         done = ("the outputs were written before it stopped" if getattr(exc, "outputs_written", False)
                 else "nothing was written")
         err.print(f"{what}; {done}.")
-        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130)
+        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
     _report(result.warnings)
     if quiet:
         return
@@ -237,7 +237,7 @@ def archive(
     editions: Annotated[list[Path], typer.Argument(help="The edition folder(s) (each holds edition.toml).", metavar="EDITION...")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; the bag goes to OUT/<edition-id>/archive/.")] = Path("dist"),
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose bag is in OUT already (resumes a backfill).")] = False,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
     """Build an issue's archive package: a BagIt bag of PDF/A, page PDFs, ALTO, METS, NITF,
@@ -288,7 +288,7 @@ def verify(
 def check(
     path: Annotated[Path, typer.Argument(help="An edition folder, a built .epub or a built .pdf.")],
     typography: Annotated[bool, typer.Option("--typography", help="Insist on the typography counts: PATH must be a PDF.")] = False,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
 ) -> None:
     """Check sources or outputs and report every problem, building nothing.
 
@@ -331,7 +331,7 @@ def check(
         ed, _settings, _fonts, problems = load(path, settings)
     except PublisherError as exc:
         _report(exc.problems)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     _report(problems.items)
     out.print(f"{ed.id}: {len(ed.pages)} page(s), {len(ed.articles)} article(s), "
               f"{len(problems.warnings)} warning(s), no errors")
@@ -340,8 +340,8 @@ def check(
 @app.command()
 def preflight(
     pdf: Annotated[Path, typer.Argument(help="The PDF to check (any PDF, not only ours).")],
-    ink_limit: Annotated[Optional[int], typer.Option(help="Total ink limit in % (default: the house's).")] = None,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    ink_limit: Annotated[int | None, typer.Option(help="Total ink limit in % (default: the house's).")] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
 ) -> None:
     """Check a PDF the way a printing plant would: PDF/X key, OutputIntent, no RGB, fonts
     embedded, trim and bleed boxes, image resolution, ink coverage, rich-black text.
@@ -368,7 +368,7 @@ def preflight(
 
 @app.command("house")
 def house_cmd(
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
 ) -> None:
     """Show the house a command run here would use, and why: its file, styles, fonts and
     papers. The house is trusted: it is named or found from the working directory, never
@@ -413,8 +413,8 @@ def errors_list() -> None:
 
 @fonts_app.command("install")
 def fonts_install(
-    folder: Annotated[Optional[Path], typer.Option(help="A fonts folder holding its own fonts.toml (default: the house's fonts).")] = None,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    folder: Annotated[Path | None, typer.Option(help="A fonts folder holding its own fonts.toml (default: the house's fonts).")] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
 ) -> None:
     """Copy the pinned faces from their Debian packages into the house's fonts folder and
     verify their checksums. The default house's faces go to the user's font folder
@@ -438,8 +438,8 @@ def fonts_install(
 
 @fonts_app.command("verify")
 def fonts_verify(
-    folder: Annotated[Optional[Path], typer.Option(help="A fonts folder holding its own fonts.toml (default: the house's fonts).")] = None,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    folder: Annotated[Path | None, typer.Option(help="A fonts folder holding its own fonts.toml (default: the house's fonts).")] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
 ) -> None:
     """Check every declared face against its checksum.
 
@@ -516,13 +516,13 @@ def import_text_cmd(
     file: Annotated[Path, typer.Argument(help="The copy: plain text, one page, with or without # marks.")],
     date: Annotated[str, _DATE],
     out_dir: Annotated[Path, _OUT],
-    paper: Annotated[Optional[str], _PAPER] = None,
-    page: Annotated[Optional[str], typer.Option("--page", help="The page: 3, A03 or 第3版.")] = None,
-    number: Annotated[Optional[int], _NUMBER] = None,
+    paper: Annotated[str | None, _PAPER] = None,
+    page: Annotated[str | None, typer.Option("--page", help="The page: 3, A03 or 第3版.")] = None,
+    number: Annotated[int | None, _NUMBER] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="utf-8 (default) or gb18030 for legacy files.")] = "utf-8",
     force: Annotated[bool, _FORCE] = False,
     strict: Annotated[bool, _STRICT] = False,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
     verbose: Annotated[bool, _VERBOSE] = False,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
@@ -539,15 +539,15 @@ def import_text_cmd(
 def import_json_cmd(
     file: Annotated[Path, typer.Argument(help="The CMS's JSON feed, as it comes.")],
     out_dir: Annotated[Path, _OUT],
-    date: Annotated[Optional[str], typer.Option("--date", help="The issue date, YYYY-MM-DD (default: the feed's date field).")] = None,
-    paper: Annotated[Optional[str], _PAPER] = None,
-    mapping: Annotated[Optional[str], typer.Option("--map", help="A feed mapping: a name from the house's mappings/ folder, or a .toml file (docs/importing.md).")] = None,
-    number: Annotated[Optional[int], _NUMBER] = None,
-    channel_map: Annotated[Optional[str], _CHANNELS] = None,
+    date: Annotated[str | None, typer.Option("--date", help="The issue date, YYYY-MM-DD (default: the feed's date field).")] = None,
+    paper: Annotated[str | None, _PAPER] = None,
+    mapping: Annotated[str | None, typer.Option("--map", help="A feed mapping: a name from the house's mappings/ folder, or a .toml file (docs/importing.md).")] = None,
+    number: Annotated[int | None, _NUMBER] = None,
+    channel_map: Annotated[str | None, _CHANNELS] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="The feed's encoding (JSON is UTF-8).")] = "utf-8",
     force: Annotated[bool, _FORCE] = False,
     strict: Annotated[bool, _STRICT] = False,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
     verbose: Annotated[bool, _VERBOSE] = False,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
@@ -567,12 +567,12 @@ def import_rss_cmd(
     file: Annotated[Path, typer.Argument(help="An RSS 2.0 or Atom feed file (never a URL: nothing is fetched).")],
     date: Annotated[str, _DATE],
     out_dir: Annotated[Path, _OUT],
-    paper: Annotated[Optional[str], _PAPER] = None,
-    number: Annotated[Optional[int], _NUMBER] = None,
-    channel_map: Annotated[Optional[str], _CHANNELS] = None,
+    paper: Annotated[str | None, _PAPER] = None,
+    number: Annotated[int | None, _NUMBER] = None,
+    channel_map: Annotated[str | None, _CHANNELS] = None,
     force: Annotated[bool, _FORCE] = False,
     strict: Annotated[bool, _STRICT] = False,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
     verbose: Annotated[bool, _VERBOSE] = False,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
@@ -589,12 +589,12 @@ def import_rss_cmd(
 def import_nitf_cmd(
     files: Annotated[list[Path], typer.Argument(help="NITF 3.x files, or folders holding them (one article per file).", metavar="NITF...")],
     out_dir: Annotated[Path, _OUT],
-    date: Annotated[Optional[str], typer.Option("--date", help="The issue date, YYYY-MM-DD (default: the files' date.issue).")] = None,
-    paper: Annotated[Optional[str], _PAPER] = None,
-    number: Annotated[Optional[int], _NUMBER] = None,
+    date: Annotated[str | None, typer.Option("--date", help="The issue date, YYYY-MM-DD (default: the files' date.issue).")] = None,
+    paper: Annotated[str | None, _PAPER] = None,
+    number: Annotated[int | None, _NUMBER] = None,
     force: Annotated[bool, _FORCE] = False,
     strict: Annotated[bool, _STRICT] = False,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
     verbose: Annotated[bool, _VERBOSE] = False,
     quiet: Annotated[bool, _QUIET] = False,
 ) -> None:

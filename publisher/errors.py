@@ -130,7 +130,6 @@ CODES: dict[str, str] = {
     # images
     "image": "an image path cannot be used",
     "image-url": "an image URL with a scheme other than a relative path (file:, data:, javascript:…)",
-    "remote-image": "an http(s) image: builds never fetch from the network",
     "image-outside": "an image path (.., absolute, or a symlink) leaves the edition folder",
     "missing-image": "an image file does not exist",
     "not-an-image": "the file is not a readable image",

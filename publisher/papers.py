@@ -122,4 +122,4 @@ def describe_papers(settings: Settings) -> str:
     return ", ".join(out) or "none"
 
 
-__all__ = ["PaperFile", "read_paper_file", "find_paper", "known_papers", "describe_papers"]
+__all__ = ["PaperFile", "describe_papers", "find_paper", "known_papers", "read_paper_file"]

@@ -14,8 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .config import Settings
-from .model import (Article, ArticleKind, Brief, Edition, Figure, Page, Paragraph, RunStyle,
-                    Subhead, Table)
+from .model import Article, ArticleKind, Brief, Edition, Figure, Page, Paragraph, RunStyle, Subhead, Table
 
 
 def typeset(text: str | None, spacing: str = "quarter", end: bool = False,

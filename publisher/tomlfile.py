@@ -14,6 +14,7 @@ scanning the document (only once it has parsed, and only when there is a problem
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import json
@@ -259,10 +260,9 @@ def key_lines(text: str) -> dict[Loc, int]:
     by its path: ``("tool", "publisher", "print", "bleed")``; tables of an array by index:
     ``("face", 2, "sha256")``; values in arrays too: ``("print", "trim_size", 1)``."""
     scanner = _Scanner(text)
-    try:
+    # for messages only: a line we cannot place is left out
+    with contextlib.suppress(RecursionError, IndexError, ValueError):
         scanner.document()
-    except (RecursionError, IndexError, ValueError):
-        pass  # for messages only: a line we cannot place is left out
     return scanner.found
 
 

@@ -23,7 +23,7 @@ os.environ["PUBLISHER_HOUSE"] = str(HOUSE)
 FIXTURES = ROOT / "tests" / "fixtures"
 # One real page of a local daily's 咸安 edition as plain text, verbatim: the source the sample
 # edition was made from by hand, and the plain-text importer's first case.
-SEED_PAGE = FIXTURES / "xianan-2019-10-page.txt"
+SEED_PAGE = FIXTURES / "seeds" / "xianan-2019-10-page.txt"
 # The face the typography tests that drive WeasyPrint directly set text in, by its fontconfig
 # name (Debian's fonts-noto-cjk, which `make setup` installs; builds use the pinned copies in
 # fonts/). Missing, those tests fail through the `noto_serif` fixture: they never skip.

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from publisher import config
 from publisher.cli import app
 from publisher.config import HOUSE_ENV, default_house_file, find_house, load_settings
-from publisher.errors import ConfigError, SourceError
+from publisher.errors import ConfigError
 from publisher.tomlfile import key_lines
 
 ROOT = Path(__file__).resolve().parent.parent

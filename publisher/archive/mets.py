@@ -68,7 +68,8 @@ def build_mets(edition: Edition, pages: tuple[ArchivePage, ...], files: list[Fil
     _dc(root, "DMD_ISSUE", [
         ("title", edition.title), ("publisher", edition.paper.publisher),
         ("date", edition.issue.date.isoformat()), ("language", edition.paper.language),
-        ("identifier", edition.id), *([("identifier", f"总第{edition.issue.number}期")] if edition.issue.number else []),
+        ("identifier", edition.id),
+        *([("identifier", f"总第{edition.issue.number}期")] if edition.issue.number else []),
         *([("identifier", edition.paper.cn)] if edition.paper.cn else []),
         *([("identifier", f"ISSN {edition.paper.issn}")] if edition.paper.issn else []),
         ("type", "newspaper issue")])

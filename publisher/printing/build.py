@@ -185,7 +185,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
                 if errors:
                     raise RenderError(problems)
                 rendered = []
-                for plan, data in zip(plans, pool.map(_render, plans)):
+                for plan, data in zip(plans, pool.map(_render, plans), strict=True):
                     rendered.append(data)
                     step(f"rendered 版 {len(rendered)} of {total} "
                          f"({plan.page.display_label} {plan.page.name})")

@@ -16,15 +16,28 @@ import re
 import tomllib
 import warnings
 from pathlib import Path
-from urllib.parse import unquote
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from ..errors import Problems, SourceError
+from ..model import (
+    Article,
+    ArticleKind,
+    Byline,
+    Credit,
+    Edition,
+    Editor,
+    Image,
+    Issue,
+    Page,
+    Paper,
+    Placement,
+    SourceRef,
+)
 from ..tomlfile import did_you_mean, line_of, syntax_problem
-from ..model import (Article, ArticleKind, Byline, Credit, Edition, Editor, Image, Issue,
-                     Page, Paper, Placement, SourceRef)
 from . import markdown
 from .text import bidi_controls, control_characters, decode, invisible_characters, read_text
 
@@ -143,6 +156,7 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
     text, problem = read_text(toml_path)
     if problem:
         raise SourceError([problem])
+    assert text is not None  # read_text gives the text or a problem
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -245,6 +259,7 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems) -> Artic
     if problem:
         problems.items.append(problem)
         return None
+    assert text is not None  # read_text gives the text or a problem
     front, body, body_line = split_front_matter(text, path, problems)
     if front is None:
         return None
@@ -350,7 +365,7 @@ def parse_byline(text: str) -> Byline:
     return Byline(tuple(credits))
 
 
-def resolve_image(src: str, root: Path, article: Path, line: int, problems: Problems) -> Image | None:
+def resolve_image(src: str, root: Path, article: Path, line: int | None, problems: Problems) -> Image | None:
     """Check that ``src`` names an image file inside the edition and measure it."""
     def fail(msg: str, hint: str, code: str = "image") -> None:
         problems.add(msg, article, line, hint=hint, code=code)
@@ -418,7 +433,7 @@ def resolve_image(src: str, root: Path, article: Path, line: int, problems: Prob
                          "image-format")
                     return None
                 if getattr(im, "is_animated", False):
-                    fail(f"image {src!r} is animated ({im.n_frames} frames); a page shows one picture",
+                    fail(f"image {src!r} is animated ({getattr(im, 'n_frames', 0)} frames); a page shows one picture",
                          "export the frame to print as a JPEG or PNG", "image-animated")
                     return None
                 # Decode every pixel (the header alone passes a truncated upload). The pixel
@@ -477,12 +492,12 @@ def problems_one(message: str, path: Path, hint: str | None = None, line: int | 
     return p.items
 
 
-def _describe(err: dict, where: str = "") -> str:
+def _describe(err: ErrorDetails, where: str = "") -> str:
     loc = ".".join(str(x) for x in err["loc"])
     if err["type"] == "extra_forbidden":
         known = _KNOWN_KEYS.get(tuple(k for k in err["loc"][:-1] if isinstance(k, str)), ())
         return (f"unknown key {loc!r}{' in the ' + where if where else ''}"
-                f"{did_you_mean(err['loc'][-1], known)}")
+                f"{did_you_mean(str(err['loc'][-1]), known)}")
     if err["type"] == "missing":
         table = ".".join(str(x) for x in err["loc"][:-1])
         inside = f" in [{table}]" if table else (" in the " + where if where else "")
@@ -499,7 +514,7 @@ _KNOWN_KEYS: dict[tuple, tuple[str, ...]] = {
 }
 
 
-def _hint(err: dict) -> str | None:
+def _hint(err: ErrorDetails) -> str | None:
     if err["type"] == "extra_forbidden":
         return "check the spelling; the README lists every key of the edition format"
     if err["type"] == "missing":
@@ -530,4 +545,4 @@ def _line_of_value(text: str, value: str) -> int | None:
     return None
 
 
-__all__ = ["read_edition", "read_article", "parse_byline", "resolve_image", "decode"]
+__all__ = ["decode", "parse_byline", "read_article", "read_edition", "resolve_image"]

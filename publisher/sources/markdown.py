@@ -28,8 +28,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..errors import Problems
-from ..model import (Block, Brief, Figure, Image, Paragraph, Run, RunStyle, SourceRef, Subhead,
-                     Table)
+from ..model import Block, Brief, Figure, Image, Paragraph, Run, RunStyle, SourceRef, Subhead, Table
 
 # html=True only so that raw HTML is *seen* and refused with its line; it is never rendered.
 _MD = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
@@ -177,7 +176,7 @@ def _table(tokens: list[Token], i: int, ctx: _Ctx) -> tuple[int, Table | None]:
         elif t.type == "tr_open" and not in_head:
             rows.append([])
         elif t.type in ("th_open", "td_open") and in_head:
-            m = _ALIGN.search(t.attrs.get("style", "") or "")
+            m = _ALIGN.search(str(t.attrs.get("style") or ""))
             align.append(m.group(1) if m else None)
         elif t.type == "inline":
             text = _plain(t, ctx).strip()

@@ -31,8 +31,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from ..errors import Problem, PublisherError, SourceError
-from ..model import (Article, ArticleKind, Block, Brief, Edition, Figure, Paragraph, RunStyle,
-                     Subhead, Table)
+from ..model import Article, ArticleKind, Block, Brief, Edition, Figure, Paragraph, RunStyle, Subhead, Table
 from .edition import EDITION_FILE, SLUG, read_edition
 
 log = logging.getLogger(__name__)
@@ -329,8 +328,9 @@ def _verify(edition: Edition, folder: Path) -> None:
     if want == got:
         return
     problems = []
-    for pw, pg in zip(want.pages, got.pages):
-        for aw, ag in zip(pw.articles, pg.articles):
+    # a page or article more or less is the message below; these name what differs in the rest
+    for pw, pg in zip(want.pages, got.pages, strict=False):
+        for aw, ag in zip(pw.articles, pg.articles, strict=False):
             if aw != ag:
                 problems.append(Problem(f"article {aw.slug} would not read back as written: "
                                         f"{_first_difference(aw, ag)}",
@@ -345,11 +345,17 @@ def _first_difference(a: Article, b: Article) -> str:
     for name in ("kind", "headline", "kicker", "subtitle", "byline", "dateline"):
         if getattr(a, name) != getattr(b, name):
             return f"{name} {getattr(a, name)!r} reads back as {getattr(b, name)!r}"
-    for i, (x, y) in enumerate(zip(a.body, b.body)):
+    for i, (x, y) in enumerate(zip(a.body, b.body, strict=False)):  # a block more: said below
         if x != y:
             return f"block {i + 1} {x!r} reads back as {y!r}"
     return f"{len(a.body)} blocks read back as {len(b.body)}"
 
 
-__all__ = ["write_edition", "render_files", "edition_toml", "article_markdown", "escape_markdown",
-           "WriteError"]
+__all__ = [
+    "WriteError",
+    "article_markdown",
+    "edition_toml",
+    "escape_markdown",
+    "render_files",
+    "write_edition",
+]

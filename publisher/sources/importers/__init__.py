@@ -23,8 +23,9 @@ never the other way round.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ...errors import Problem, SourceError
 from ..writer import write_edition
@@ -102,6 +103,18 @@ def parse_channel_map(text: str) -> dict[str, int | str]:
     return out
 
 
-__all__ = ["run_import", "parse_channel_map", "import_text", "import_json", "import_feed",
-           "import_nitf", "ImportResult", "Finding", "Level", "format_report", "grouped",
-           "IMPORTERS", "REPORT_FILE"]
+__all__ = [
+    "IMPORTERS",
+    "REPORT_FILE",
+    "Finding",
+    "ImportResult",
+    "Level",
+    "format_report",
+    "grouped",
+    "import_feed",
+    "import_json",
+    "import_nitf",
+    "import_text",
+    "parse_channel_map",
+    "run_import",
+]

@@ -15,6 +15,7 @@ belongs to the importer, which has the context.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from ...model import Byline, Credit
@@ -237,7 +238,7 @@ def foreign_fragments(text: str) -> list[str]:
     return [m.group(1) for m in FOREIGN.finditer(text)]
 
 
-def not_names(byline: Byline, confirmed: set[str] = frozenset()) -> list[str]:
+def not_names(byline: Byline, confirmed: AbstractSet[str] = frozenset()) -> list[str]:
     """The names of ``byline`` that cannot be people's names: a field of a feed such as
     ``reporter`` often holds scraper residue ("了解到，在年货运", "走访北京多个商圈").
 

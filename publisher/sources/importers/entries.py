@@ -30,8 +30,24 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ...errors import Problems
-from ...model import (Article, ArticleKind, Block, Brief, Byline, Credit, Edition, Figure, Image,
-                      Issue, Page, Paragraph, Run, SourceRef, Subhead, Table)
+from ...model import (
+    Article,
+    ArticleKind,
+    Block,
+    Brief,
+    Byline,
+    Credit,
+    Edition,
+    Figure,
+    Image,
+    Issue,
+    Page,
+    Paragraph,
+    Run,
+    SourceRef,
+    Subhead,
+    Table,
+)
 from ...papers import PaperFile
 from ...typeset.punctuation import normalize as normalize_punctuation
 from ..edition import SLUG, resolve_image
@@ -323,7 +339,7 @@ class _Builder:
         if b.header_rows == 0:
             self.rep.guess("table-header", "an HTML table without header cells: its first row "
                            "taken as the header", slug=slug, where=where)
-        header = [" ".join(x for x in col if x) for col in zip(*rows[:head])]
+        header = [" ".join(x for x in col if x) for col in zip(*rows[:head], strict=False)]
         align = (list(b.align) + [None] * width)[:width] if any(b.align) else []
         return Table(tuple(header), tuple(tuple(r) for r in rows[head:]), tuple(align),
                      SourceRef(self.ctx.path))
@@ -331,10 +347,7 @@ class _Builder:
     def _article(self, e: Entry, slug: str) -> Article | None:
         rep = self.rep
         ref = SourceRef(e.source_path or self.ctx.path)
-        if not e.headline:
-            headline = None
-        else:
-            headline = self._text(e.headline, e.field_where("headline"), slug)
+        headline = self._text(e.headline, e.field_where("headline"), slug) if e.headline else None
         rep.seen("headline", f"主题 {headline!r}", slug=slug, where=e.where)
         kicker = self._text(e.kicker, e.field_where("kicker"), slug) if e.kicker else None
         subtitle = (self._text(e.subtitle, e.field_where("subtitle"), slug).lstrip("—－- ") or None
@@ -621,7 +634,7 @@ def _merge_runs(runs: tuple[Run, ...]) -> tuple[Run, ...]:
     return tuple(out)
 
 
-__all__ = ["Entry", "RawImage", "ChannelPage", "Context", "build_edition", "page_label"]
+__all__ = ["ChannelPage", "Context", "Entry", "RawImage", "build_edition", "page_label"]
 
 
 # ---------------------------------------------------------------- the paper

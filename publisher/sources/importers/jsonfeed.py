@@ -37,6 +37,7 @@ def read_json(path: Path, encoding: str = "utf-8") -> Any:
     text, problem = read_text(path, encoding)
     if problem:
         raise SourceError([problem])
+    assert text is not None  # read_text gives the text or a problem
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -67,8 +68,8 @@ def import_json(path: Path, *, date: dt.date | str | None = None, paper: Any = N
     feed = read_json(path, encoding)
     rep = Reporter()
     if mapping is None:
-        records = default_mapping().find_articles(feed)
-        mapping = matching_mapping(records[1] if records else [], settings) or default_mapping()
+        default_found = default_mapping().find_articles(feed)
+        mapping = matching_mapping(default_found[1] if default_found else [], settings) or default_mapping()
         if mapping.path:
             rep.seen("mapping-used", f"the feed's fields match {mapping.path.name}: that mapping used")
     found = mapping.find_articles(feed)
@@ -121,9 +122,9 @@ def import_json(path: Path, *, date: dt.date | str | None = None, paper: Any = N
                  f"not imported (e.g. {preview(example[key])})", where=f"{prefix}[*].{key}",
                  hint="map it in a mapping's [fields], or list it in [fields] ignore")
 
-    issue = head.get("issue") if isinstance(head.get("issue"), dict) else {}
+    issue = issue_head if isinstance(issue_head := head.get("issue"), dict) else {}
     the_paper = resolve_paper(paper, settings, mapping_paper=mapping.paper,
-                              feed_paper=head.get("paper") if isinstance(head.get("paper"), dict) else None,
+                              feed_paper=paper_head if isinstance(paper_head := head.get("paper"), dict) else None,
                               where=path)
     if issue.get("edition") and not the_paper.edition:
         from dataclasses import replace

@@ -146,7 +146,7 @@ class Mapping:
                     e.images.append(RawImage(src=img))
                 elif isinstance(img, dict):
                     got = {p: self._pick(img, p, set())[1] for p in IMAGE_PARTS}
-                    e.images.append(RawImage(*(_text(got[p]) for p in IMAGE_PARTS)))
+                    e.images.append(RawImage(*(_text(got[p]) for p in IMAGE_PARTS)))  # type: ignore[arg-type]  # its fields in order
                 elif img is not None:
                     problems.append(("images", f"{e.fields['images']}[{k}] is {_kind(img)}, not an image"))
         used |= {k for k in record if k in self.ignore}
@@ -380,5 +380,13 @@ def preview(value: Any) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-__all__ = ["Mapping", "MappingSchema", "read_mapping", "find_mapping", "default_mapping",
-           "matching_mapping", "house_mappings", "PARTS"]
+__all__ = [
+    "PARTS",
+    "Mapping",
+    "MappingSchema",
+    "default_mapping",
+    "find_mapping",
+    "house_mappings",
+    "matching_mapping",
+    "read_mapping",
+]

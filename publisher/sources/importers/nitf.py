@@ -26,7 +26,7 @@ from typing import Any
 from lxml import etree
 
 from ...errors import Problem, SourceError
-from ...model import Figure, Paragraph, Run, RunStyle, SourceRef, Table
+from ...model import Block, Figure, Paragraph, Run, RunStyle, SourceRef, Table
 from ..markdown import _brief, _subhead
 from .entries import Context, Entry, RawImage, build_edition, resolve_paper
 from .report import ImportResult, Reporter
@@ -201,7 +201,7 @@ def _entry(path: Path, doc, root: Path, used: dict) -> tuple[Entry, dict]:
     if dl is not None and _text(dl):
         e.dateline = _text(dl)
     content = _find(body, "body.content")
-    blocks = []
+    blocks: list[Block] = []
     ref = SourceRef(path)
     for el in content if content is not None else []:
         name = _local(el)

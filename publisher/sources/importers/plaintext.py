@@ -21,19 +21,33 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Problem, SourceError
+from ...model import (
+    Article,
+    ArticleKind,
+    Block,
+    Byline,
+    Edition,
+    Editor,
+    Figure,
+    Issue,
+    Page,
+    Paragraph,
+    Run,
+    SourceRef,
+    Table,
+)
 from ...papers import PaperFile
-from ...model import (Article, ArticleKind, Block, Byline, Edition, Editor, Figure, Issue,
-                      Page, Paragraph, Run, SourceRef, Table)
-from ..markdown import _brief, _subhead, is_pipe_table, parse_table  # the reader's own
-                                                                    # splitting: imports read back equal
-from ..text import invisible_characters, read_text
-from . import conventions as cv
-from .entries import resolve_paper
-from .report import ImportResult, Reporter
 
 # The typeset pass owns punctuation (publisher/typeset/punctuation.py, same signature);
 # until it is on main this minimal stand-in does the job. The lead switches the import.
 from ...typeset.punctuation import normalize as normalize_punctuation
+from ..markdown import _brief, _subhead, is_pipe_table, parse_table  # the reader's own
+
+# splitting: imports read back equal
+from ..text import invisible_characters, read_text
+from . import conventions as cv
+from .entries import resolve_paper
+from .report import ImportResult, Reporter
 
 _MARK = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?$")
 
@@ -93,6 +107,7 @@ def import_text(path: Path, *, date: dt.date | str, paper: Any = None,
     text, problem = read_text(path, encoding)
     if problem:
         raise SourceError([problem])
+    assert text is not None  # read_text gives the text or a problem
     return parse_copy(text, path, date=date, paper=the_paper, page_label=page_label,
                       page_name=page_name, number=number)
 
@@ -255,12 +270,14 @@ class _PageParser:
             u, kind = self.units[i], self.kinds[i]
             if kind == "pagehead" and not self.drafts:
                 m = cv.PAGE_HEAD.match(u.text)
+                assert m  # what made it a page head
                 self.page_label, self.page_name = m.group(1).replace(" ", ""), m.group(4)
                 self.note("seen", None, "page", f"page head {u.text!r}", u.line)
                 i += 1
                 continue
             if kind == "editor":
                 m = cv.EDITOR.match(u.text)
+                assert m  # what made it an editor line
                 role = {"责编": "责任编辑", "美编": "美术编辑"}.get(m.group(1), m.group(1))
                 for name in re.split(r"[\s、]+", m.group(2).strip()):
                     self.editors.append(Editor(role, name))
@@ -304,9 +321,8 @@ class _PageParser:
                 nxt = i + 1 < len(self.units) and self.units[i + 1]
                 return bool(nxt and self.kinds[i + 1] == "title" and nxt.level in (1, 2)
                             and nxt.gap <= self.normal_gap)
-            if u.level == 0 and self._continues(i) and (cur.briefs or cv.cannot_start_title(u.text)):
-                return False
-            return True
+            return not (u.level == 0 and self._continues(i) and cur is not None  # it continues cur
+                        and (cur.briefs or cv.cannot_start_title(u.text)))
         if kind == "numbered":
             return cur is None or not cur.has_content
         return False
@@ -388,7 +404,7 @@ class _PageParser:
     def _element(self, i: int) -> None:
         u, kind = self.units[i], self.kinds[i]
         cur = self.cur
-        if kind in ("body", "title", "subtitle") and self._continues(i):
+        if kind in ("body", "title", "subtitle") and cur is not None and self._continues(i):
             last = cur.blocks[-1]
             self.note("guess", cur, "rejoined", f"line {last.lines[-1]} ends without end punctuation "
                       f"and line {u.line} continues it: rejoined as one paragraph "
@@ -446,7 +462,7 @@ class _PageParser:
                     item = item[bullet.end():]
                 d.blocks.append(_Block("brief", item, u.line, lines=[u.line]))
             return
-        if cv.is_caption_start(text) or d.kind is ArticleKind.PHOTO and not d.blocks:
+        if cv.is_caption_start(text) or (d.kind is ArticleKind.PHOTO and not d.blocks):
             caption, credit = cv.split_credit_tail(text)
             d.blocks.append(_Block("fig", caption, u.line, credit, lines=[u.line]))
             return
@@ -466,6 +482,7 @@ class _PageParser:
 
     def _dateline(self, u: Unit) -> None:
         lead = cv.match_lead(u.text)
+        assert lead is not None  # what made it a dateline
         d = self.cur
         if d is None or d.dateline or any(b.kind != "fig" for b in d.blocks) or d.briefs:
             d = _Draft(line=u.line, kind=ArticleKind.NEWS)
@@ -485,6 +502,7 @@ class _PageParser:
     def _byline(self, u: Unit) -> None:
         d = self.cur
         byline = cv.match_byline_line(u.text)
+        assert byline is not None  # what made it a byline line
         if d is None:
             self.note("problem", None, "byline", f"byline {u.text!r} before any headline", u.line)
             return
@@ -601,4 +619,4 @@ class _PageParser:
                        body=tuple(body), source=SourceRef(path, d.line))
 
 
-__all__ = ["import_text", "parse_copy", "read_units", "classify", "Unit"]
+__all__ = ["Unit", "classify", "import_text", "parse_copy", "read_units"]

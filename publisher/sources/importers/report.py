@@ -81,8 +81,8 @@ def _places(wheres: list[str]) -> str:
     """"articles[0].content", "articles[1].content" … -> "articles[0,1,…].content"."""
     import re
 
-    parts = [re.fullmatch(r"(\w+)\[(\d+)\](.*)", w) for w in wheres]
-    if all(parts) and len({(m.group(1), m.group(3)) for m in parts}) == 1:
+    parts = [m for w in wheres if (m := re.fullmatch(r"(\w+)\[(\d+)\](.*)", w))]
+    if len(parts) == len(wheres) and len({(m.group(1), m.group(3)) for m in parts}) == 1:
         numbers = [m.group(2) for m in parts]
         shown = ",".join(numbers[:8]) + (",…" if len(numbers) > 8 else "")
         return f"{parts[0].group(1)}[{shown}]{parts[0].group(3)}"

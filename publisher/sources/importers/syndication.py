@@ -110,8 +110,8 @@ def _entry(item, i: int) -> Entry:
         if (media.get("medium") == "image" or (media.get("type") or "").startswith("image/")) and media.get("url"):
             e.images.append(RawImage(src=media["url"], caption=item.get("media_description") or None))
     for link in item.get("links") or []:
-        if link.get("rel") == "enclosure" and (link.get("type") or "").startswith("image/"):
-            if not any(img.src == link.get("href") for img in e.images):
+        if (link.get("rel") == "enclosure" and (link.get("type") or "").startswith("image/")
+                and not any(img.src == link.get("href") for img in e.images)):
                 e.images.append(RawImage(src=link.get("href"), caption=None))
     return e
 
