@@ -294,7 +294,10 @@ def test_no_column_rule_doubles_the_rule_of_the_briefs(print_build, tmp_path):
     """The 简讯 head draws its own (red) rule at the box top: no black column rule in the
     gap above it (both seen in Ghostscript's separations, 150 dpi)."""
     (files,) = separations(print_build / "xnrb-2019-10-21-xianan-print.pdf", tmp_path)
-    seps = {f.name.split("(")[1][:-5]: Image.open(f) for f in files}
+    seps = {}
+    for f in files:
+        with Image.open(f) as im:  # read whole, then closed
+            seps[f.name.split("(")[1][:-5]] = im.copy()
     mm = 150 / 25.4
     red = _lines(seps["Magenta"], int(100 * mm))
     black = _lines(seps["Black"], int(40 * mm))
