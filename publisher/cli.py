@@ -252,6 +252,143 @@ def archive(
 
 
 @app.command()
+def backfill(
+    editions: Annotated[Optional[list[Path]], typer.Argument(help="The edition folders (each holds edition.toml).", metavar="EDITION...", show_default=False)] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder: OUT/<edition-id>/ per edition and the journal OUT/backfill-journal.sqlite.")] = None,
+    formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Local worker processes (default: one per core).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="A running Dask scheduler, tcp://host:port, instead of local workers.")] = None,
+    retries: Annotated[int, typer.Option(min=0, help="Retries of an edition whose worker died or that ran past --timeout.")] = 2,
+    timeout: Annotated[float, typer.Option(min=0, help="Seconds an edition may take (0: no limit).")] = 1800.0,
+    max_tasks: Annotated[int, typer.Option("--max-tasks", min=0, help="Editions a worker process builds before it is restarted (0: never).")] = 20,
+    house: Annotated[Optional[Path], _HOUSE] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Print the journal's summary of an output folder and build nothing.", metavar="DIR")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (Dask's too).")] = False,
+) -> None:
+    """Build many editions as Dask tasks, resumably: skip those whose outputs are current.
+
+    A journal in OUT records each edition's input hash (sources, house, formats, tool) and
+    its outputs' hashes; run the same command again after a stop, a crash or a change and
+    exactly the editions that are not current are built. A publisher error is recorded with
+    its code and the batch goes on; a lost worker or a timeout is retried. The exit code is
+    1 when any edition failed. See docs/backfill.md.
+
+    Example: publisher backfill editions/xnrb-2019-* --out archive-2019 -f epub -f pdf
+    Example: publisher backfill editions/xnrb-20* --out /srv/archive --scheduler tcp://10.0.0.5:8786
+    Example: publisher backfill --report archive-2019
+    """
+    _setup_logging(verbose)
+    if report is not None:
+        if editions or out_dir:
+            err.print("--report DIR prints a journal; give no editions and no --out with it")
+            raise typer.Exit(2)
+        _backfill_report(report)
+        return
+    if not editions or out_dir is None:
+        err.print("give the edition folders and --out DIR (or --report DIR)")
+        raise typer.Exit(2)
+    if workers and scheduler:
+        err.print("--workers starts local workers; --scheduler uses a running cluster: give one")
+        raise typer.Exit(2)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    _run_backfill(editions, out_dir, [f.value for f in formats] if formats else list(output_formats.DEFAULT),
+                  workers, scheduler, retries, timeout, max_tasks, house)
+
+
+def _run_backfill(editions, out_dir, chosen, workers, scheduler, retries, timeout, max_tasks, house) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .backfill import Cluster, backfill as run
+
+    if not logging.getLogger("publisher").isEnabledFor(logging.INFO):  # without -v: Dask's errors only
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+
+    def counts(t) -> str:
+        eta = t.eta()
+        left = f"ETA {int(eta // 3600)}:{int(eta % 3600 // 60):02d}:{int(eta % 60):02d}" if eta is not None else "ETA -:--:--"
+        return (f"{t.built} built · {t.current} current · {t.failed} failed · {t.retried} retried · "
+                f"{t.running} running · {left}")
+
+    cluster = Cluster(workers=workers, scheduler=scheduler, retries=retries, timeout=timeout,
+                      max_tasks=max_tasks)
+    settings = _house(house, editions)  # one house for the whole batch, checked before any work
+    try:
+        if err.is_terminal:
+            with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
+                          console=err, transient=False) as bar:
+                task = bar.add_task("backfill", total=len(editions), counts="starting the workers…")
+
+                def update(t) -> None:
+                    bar.update(task, total=t.total, completed=t.finished, counts=counts(t))
+
+                summary = run(editions, out_dir, chosen, settings, cluster, on_update=update)
+        else:
+            last = [-1]
+
+            def update(t) -> None:
+                if t.finished != last[0]:
+                    last[0] = t.finished
+                    err.print(f"[{t.finished}/{t.total}] {counts(t)}", markup=False, highlight=False)
+
+            summary = run(editions, out_dir, chosen, settings, cluster, on_update=update)
+    except PublisherError as exc:
+        _fail(exc)
+    except (KeyboardInterrupt, _Terminated) as exc:
+        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+        err.print(f"{what}; the editions finished so far are in {out_dir}/backfill-journal.sqlite: "
+                  "run the same command again to resume.")
+        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130)
+    t = summary.tally
+    line = (f"{t.total} edition(s): {t.built} built, {t.current} current (skipped), {t.failed} failed, "
+            f"{t.retried} retried, in {summary.wall:.1f} s")
+    _print_failures({code: [(f.edition, f.source, f.message) for f in group]
+                     for code, group in summary.by_code().items()})
+    if t.failed:
+        err.print(f"[red]{escape(line)}[/red]", markup=True)
+        raise typer.Exit(1)
+    out.print(line)
+
+
+def _print_failures(groups: dict[str, list[tuple[str, str, str]]]) -> None:
+    for code, group in groups.items():
+        err.print(f"[red]error[/red]\\[{code}]: {len(group)} edition{'s' if len(group) != 1 else ''}",
+                  markup=True)
+        for edition, source, message in group:
+            err.print(f"  {edition}  {source}", markup=False, soft_wrap=True)
+            if message:
+                err.print(f"      {message}", markup=False, soft_wrap=True)
+
+
+def _backfill_report(folder: Path) -> None:
+    from .backfill import Journal, report
+
+    try:
+        with Journal.open(folder, write=False) as journal:
+            rep = report(journal)
+    except PublisherError as exc:
+        _fail(exc)
+    last = rep.last_batch
+    if last:
+        state = last["outcome"] or "stopped before it finished"
+        out.print(f"last batch: started {last['started']}, {last['editions']} edition(s), {last['cluster']}, "
+                  f"formats {last['formats']}: {state}")
+    out.print(f"{rep.journal}: {len(rep.done)} edition(s) done, {len(rep.failed)} failed")
+    if rep.retried:
+        out.print(f"{len(rep.retried)} attempt(s) of the last batch failed and were retried or given up: "
+                  + ", ".join(f"{a['edition']} ({a['outcome']})" for a in rep.retried[:20]))
+    if rep.interrupted:
+        out.print(f"being built when the last batch stopped: {', '.join(rep.interrupted)}")
+    for code, eds in rep.warnings_by_code().items():
+        shown = ", ".join(eds[:10]) + (f" and {len(eds) - 10} more" if len(eds) > 10 else "")
+        out.print(f"warning[{code}]: {len(eds)} edition(s) built with it: {shown}", markup=False)
+    _print_failures({code: [(e.edition, e.source, (e.error or "").splitlines()[0] if e.error else "")
+                            for e in group] for code, group in rep.by_code().items()})
+    if rep.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def verify(
     bags: Annotated[list[Path], typer.Argument(help="The archive bag folder(s) (OUT/<edition-id>/archive).", metavar="BAG...")],
 ) -> None:

@@ -162,6 +162,16 @@ CODES: dict[str, str] = {
     "out-inside-edition": "the output folder is inside the edition folder",
     "out-not-dir": "the output path is a file",
     "out-unwritable": "the output folder cannot be created or written",
+    # backfill (publisher backfill): recorded per edition in the journal, the batch goes on
+    "internal": "an unexpected error (a bug in publisher) while building this edition; the batch goes on",
+    "timeout": "an edition ran past the backfill's --timeout on every attempt (its worker was restarted each time)",
+    "worker-lost": "the worker process building an edition died on every attempt (crash, out of memory, node lost)",
+    "sources-changed": "an edition's files changed while it was being built, on every attempt",
+    "worker-mismatch": "a Dask worker has another publisher or another house than the backfill's client",
+    "duplicate-edition": "two edition folders of one batch have the same edition id (one output folder)",
+    "scheduler": "the Dask scheduler cannot be reached or has no workers",
+    "journal": "the backfill journal in the output folder cannot be read",
+    "journal-busy": "another backfill is writing into the same output folder",
     # importers: failures
     "json": "a JSON feed is not valid JSON, or has no list of articles",
     "json-field": "a field of a feed's article cannot be read as the part it is mapped to",

@@ -327,6 +327,12 @@ class Page:
         return f"p{self.number:02d}"
 
 
+def edition_id(paper_id: str, date: _dt.date, edition_code: str | None = None) -> str:
+    """An edition's id (the name of its output folder): paper, date and regional code."""
+    base = f"{paper_id}-{date.isoformat()}"
+    return f"{base}-{edition_code}" if edition_code else base
+
+
 @dataclass(frozen=True)
 class Edition:
     """One issue as a whole: the root of the model."""
@@ -339,8 +345,7 @@ class Edition:
     @property
     def id(self) -> str:
         """Deterministic, file-name-safe id: xnrb-2019-10-21[-xianan]."""
-        base = f"{self.paper.id}-{self.issue.date.isoformat()}"
-        return f"{base}-{self.issue.edition_code}" if self.issue.edition_code else base
+        return edition_id(self.paper.id, self.issue.date, self.issue.edition_code)
 
     @property
     def title(self) -> str:
