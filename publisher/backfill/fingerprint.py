@@ -65,10 +65,14 @@ def _update_tree(h, root: Path, label: str) -> None:
         h.update(b"missing\n")
         return
     for rel, path in _tree(root):
-        if path.is_symlink():
-            h.update(f"link {rel} -> {os.readlink(path)}\n".encode("utf-8", "surrogateescape"))
-        else:
-            h.update(f"file {rel} {_file_digest(path)}\n".encode("utf-8", "surrogateescape"))
+        _update_entry(h, rel, path)
+
+
+def _update_entry(h, rel: str, path: Path) -> None:
+    if path.is_symlink():
+        h.update(f"link {rel} -> {os.readlink(path)}\n".encode("utf-8", "surrogateescape"))
+    else:
+        h.update(f"file {rel} {_file_digest(path)}\n".encode("utf-8", "surrogateescape"))
 
 
 def sources_hash(edition_dir: Path) -> str:
@@ -143,7 +147,7 @@ def tool_version() -> str:
     for rel, path in _tree(package):
         if "__pycache__" in rel.split("/") or rel.endswith(".pyc"):
             continue
-        h.update(f"{rel} {_file_digest(path)}\n".encode())
+        _update_entry(h, rel, path)  # the default house's links: the house is hashed apart
     for name in OUTPUT_LIBRARIES:
         try:
             version = metadata.version(name)
