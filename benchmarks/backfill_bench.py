@@ -29,9 +29,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from benchmarks.make_big_edition import make as make_big  # noqa: E402
-from publisher.backfill import Cluster, Journal, backfill  # noqa: E402
+from make_big_edition import make as make_big  # noqa: E402
+
+from publisher.backfill import Cluster, Journal, Summary, backfill  # noqa: E402
 from publisher.backfill.batch import MAX_TASKS  # noqa: E402
 from publisher.config import load_settings  # noqa: E402
 
@@ -60,7 +62,7 @@ def copies(root: Path, n: int) -> list[Path]:
     return folders
 
 
-def run(folders: list[Path], out: Path, formats=FORMATS, **cluster) -> tuple[float, float, object]:
+def run(folders: list[Path], out: Path, formats=FORMATS, **cluster) -> tuple[float, float, Summary]:
     """(seconds building, seconds in all, summary)."""
     if out.exists():
         shutil.rmtree(out)
@@ -69,6 +71,7 @@ def run(folders: list[Path], out: Path, formats=FORMATS, **cluster) -> tuple[flo
     total = time.monotonic() - start
     t = summary.tally
     assert t.failed == 0 and t.built == len(folders), (t, summary.failures)
+    assert t.last_finish is not None and t.first_start is not None
     return t.last_finish - t.first_start, total, summary
 
 
@@ -129,7 +132,9 @@ def big(tmp: Path) -> None:
         _, _, summary = run([folder], tmp / "out", formats=formats, workers=1, max_tasks=0, timeout=0)
         r = summary.records[0]
         with Journal.open(tmp / "out", write=False) as journal:
-            outputs = journal.entry(r.edition).outputs
+            entry = journal.entry(r.edition)
+            assert entry is not None
+            outputs = entry.outputs
         size = sum((tmp / "out" / rel).stat().st_size for rel in outputs)
         print(f"a 16-版 edition as {' + '.join(formats)}: {r.duration:.1f} s, {r.cpu:.1f} CPU-s in the "
               f"worker, peak resident {r.peak_rss / 2**20:.0f} MB, {len(outputs)} output files, "

@@ -253,16 +253,16 @@ def archive(
 
 @app.command()
 def backfill(
-    editions: Annotated[Optional[list[Path]], typer.Argument(help="The edition folders (each holds edition.toml).", metavar="EDITION...", show_default=False)] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder: OUT/<edition-id>/ per edition and the journal OUT/backfill-journal.sqlite.")] = None,
-    formats: Annotated[Optional[list[Format]], typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf.")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Local worker processes (default: one per core).")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="A running Dask scheduler, tcp://host:port, instead of local workers.")] = None,
+    editions: Annotated[list[Path] | None, typer.Argument(help="The edition folders (each holds edition.toml).", metavar="EDITION...", show_default=False)] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder: OUT/<edition-id>/ per edition and the journal OUT/backfill-journal.sqlite.")] = None,
+    formats: Annotated[list[Format] | None, typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Local worker processes (default: one per core).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="A running Dask scheduler, tcp://host:port, instead of local workers.")] = None,
     retries: Annotated[int, typer.Option(min=0, help="Retries of an edition whose worker died or that ran past --timeout.")] = 2,
     timeout: Annotated[float, typer.Option(min=0, help="Seconds an edition may take (0: no limit).")] = 1800.0,
     max_tasks: Annotated[int, typer.Option("--max-tasks", min=0, help="Editions a worker process builds before it is restarted (0: never).")] = 20,
-    house: Annotated[Optional[Path], _HOUSE] = None,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Print the journal's summary of an output folder and build nothing.", metavar="DIR")] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Print the journal's summary of an output folder and build nothing.", metavar="DIR")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (Dask's too).")] = False,
 ) -> None:
     """Build many editions as Dask tasks, resumably: skip those whose outputs are current.
@@ -338,7 +338,7 @@ def _run_backfill(editions, out_dir, chosen, workers, scheduler, retries, timeou
         what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
         err.print(f"{what}; the editions finished so far are in {out_dir}/backfill-journal.sqlite: "
                   "run the same command again to resume.")
-        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130)
+        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
     t = summary.tally
     line = (f"{t.total} edition(s): {t.built} built, {t.current} current (skipped), {t.failed} failed, "
             f"{t.retried} retried, in {summary.wall:.1f} s")

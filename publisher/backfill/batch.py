@@ -23,6 +23,7 @@ The library logs; ``on_update`` receives the running tally for a progress displa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import dask
-from distributed import Client, KilledWorker, LocalCluster
+from distributed import Client, Future, KilledWorker, LocalCluster
 
 from ..config import Settings
 from ..errors import Problem, PublisherError
@@ -252,15 +253,15 @@ def backfill(editions: Sequence[Path], out_dir: Path, formats: Sequence[str], se
                 topic = f"publisher-backfill-{uuid.uuid4().hex[:12]}"
 
                 def job(item: _Item) -> Job:  # made when submitted: a bag's record is large
-                    recorded = journal.entry(item.edition)
-                    done = recorded is not None and recorded.state == "done"
+                    entry = journal.entry(item.edition)
+                    done = entry if entry is not None and entry.state == "done" else None
                     return Job(
                         edition=item.edition, source=str(item.source), out_dir=str(out_dir.resolve()),
                         formats=formats, settings=settings, tool=tool, house=house, topic=topic,
                         timeout=cluster.timeout, max_tasks=cluster.max_tasks,
-                        recorded_hash=recorded.input_hash if done else None,
-                        recorded_outputs=recorded.outputs if done else {},
-                        recorded_folders=tuple(recorded.folders) if done else ())
+                        recorded_hash=done.input_hash if done else None,
+                        recorded_outputs=done.outputs if done else {},
+                        recorded_folders=tuple(done.folders) if done else ())
 
                 runner = _Runner(client, journal, batch, cluster, tally, on_update, topic, items, job)
                 try:
@@ -282,7 +283,7 @@ class _State:
     index: int
     item: _Item
     job: Job | None = None
-    future: object | None = None
+    future: Future | None = None
     submissions: int = 0
     attempts: int = 0  # starts seen
     open_attempt: bool = False
@@ -335,10 +336,8 @@ class _Runner:
             pending = [s.future for s in self.active.values() if s.future is not None]
             if pending:
                 self.client.cancel(pending)
-            try:
+            with contextlib.suppress(ValueError):  # never subscribed
                 self.client.unsubscribe_topic(self.topic)
-            except ValueError:
-                pass
 
     def _fill(self) -> None:
         """Submit waiting editions up to two per worker thread (looked up again every 10 s:
@@ -416,7 +415,7 @@ class _Runner:
                 except Exception as exc:  # the restart is best effort: the scheduler may drop it
                     log.warning("could not restart %s: %s", state.worker, exc)
 
-    def _on_done(self, edition: str, future) -> None:
+    def _on_done(self, edition: str, future: Future) -> None:
         state = self.states[edition]
         if state.future is not future or state.finished:
             return

@@ -93,7 +93,7 @@ def _house_files(settings: Settings) -> list[tuple[str, Path]]:
 def _house_signature(settings: Settings) -> tuple:
     """Cheap stand-in for the house's content (sizes and modification times), to know when a
     cached house hash must be computed again."""
-    sig = []
+    sig: list[tuple] = []
     for label, root in _house_files(settings):
         paths = [p for _, p in _tree(root)] if root.is_dir() else [root]
         for p in paths:

@@ -99,7 +99,7 @@ class Entry:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class Journal:
@@ -165,7 +165,7 @@ class Journal:
         cur = self.db.execute(
             "INSERT INTO batches (started, tool, house, formats, cluster, editions) VALUES (?,?,?,?,?,?)",
             (_now(), tool, house, " ".join(formats), cluster, editions))
-        return int(cur.lastrowid)
+        return int(cur.lastrowid or 0)
 
     def finish_batch(self, batch: int, outcome: str) -> None:
         self.db.execute("UPDATE batches SET finished=?, outcome=? WHERE id=?", (_now(), outcome, batch))
@@ -219,12 +219,12 @@ class Journal:
         query = "SELECT * FROM attempts" + (" WHERE edition=?" if edition else "") + " ORDER BY batch, edition, n"
         cur = self.db.execute(query, (edition,) if edition else ())
         names = [c[0] for c in cur.description]
-        return [dict(zip(names, row)) for row in cur]
+        return [dict(zip(names, row, strict=True)) for row in cur]
 
     def batches(self) -> list[dict]:
         cur = self.db.execute("SELECT * FROM batches ORDER BY id")
         names = [c[0] for c in cur.description]
-        return [dict(zip(names, row)) for row in cur]
+        return [dict(zip(names, row, strict=True)) for row in cur]
 
 
 def _entry(row: tuple) -> Entry:

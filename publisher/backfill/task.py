@@ -31,6 +31,7 @@ another publisher or other styles would write outputs the journal would call cur
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import gc
 import logging
@@ -48,8 +49,7 @@ from distributed import Reschedule, get_worker
 from ..config import Settings
 from ..errors import PublisherError
 from ..publish import publish
-from .fingerprint import (house_hash, input_hash, output_hashes, outputs_verify, sources_hash,
-                          tool_version)
+from .fingerprint import house_hash, input_hash, output_hashes, outputs_verify, sources_hash, tool_version
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +155,8 @@ def _settle() -> None:
     gc.collect()
     if not gc.get_freeze_count():
         gc.freeze()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def _rss() -> int:

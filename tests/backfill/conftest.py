@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,8 +69,8 @@ def dask_cluster(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("dask")
     info = base / "scheduler.json"
-    logs = open(base / "cluster.log", "wb")
-    common = dict(cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)
+    logs = open(base / "cluster.log", "wb")  # noqa: SIM115 (the processes write to it until teardown)
+    common: dict[str, Any] = dict(cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)
     # everything on the loopback interface, on ports the system picks
     procs = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
                                "--no-dashboard", "--dashboard-address", "127.0.0.1:0",

@@ -95,8 +95,8 @@ def test_one_changed_article_makes_its_edition_stale_and_a_house_change_all(
                                 "test-2019-01-03": "built", "test-2019-01-04": "current"}
     with Journal.open(out, write=False) as journal:
         changed = journal.entry("test-2019-01-03")
-    assert changed.batch == second.batch and changed.input_hash != [
-        r for r in first.records if r.edition == "test-2019-01-03"][0].input_hash
+    assert changed.batch == second.batch and changed.input_hash != next(
+        r for r in first.records if r.edition == "test-2019-01-03").input_hash
 
     # an output changed on disk (present, not current) is built again
     epub = out / "test-2019-01-04" / "test-2019-01-04.epub"

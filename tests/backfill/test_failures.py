@@ -54,7 +54,7 @@ def test_a_bad_edition_is_reported_with_its_code_and_the_batch_finishes(dask_clu
     with Journal.open(out, write=False) as journal:
         failed = {e.edition: e for e in journal.entries() if e.state == "failed"}
         assert failed["test-2019-01-02"].attempts == 1  # a publisher error is not retried
-        assert "two.md" in failed["test-2019-01-02"].error
+        assert "two.md" in (failed["test-2019-01-02"].error or "")
 
     report = CliRunner().invoke(app, ["backfill", "--report", str(out)])
     assert report.exit_code == 1, report.output
@@ -81,7 +81,7 @@ def test_an_unexpected_exception_is_error_internal(tmp_path, monkeypatch):
     monkeypatch.setattr(task, "publish", broken)
     record = check_and_build(_job(folder, tmp_path / "out"))
     assert (record.outcome, record.code) == ("failed", "internal")
-    assert record.error.startswith("ZeroDivisionError: a bug") and "Traceback" in record.error
+    assert record.error and record.error.startswith("ZeroDivisionError: a bug") and "Traceback" in record.error
 
 
 def test_a_worker_with_another_house_refuses(tmp_path):
@@ -116,7 +116,6 @@ def test_workers_are_recycled_between_editions(dask_cluster, tmp_path):
 
 def test_two_batches_never_write_into_one_folder(tmp_path):
     folders = write_editions(tmp_path / "editions", 1)
-    with Journal.open(tmp_path / "out"):
-        with pytest.raises(JournalError) as caught:
-            backfill(folders, tmp_path / "out", ("epub",), load_settings(ROOT), Cluster(workers=1))
+    with Journal.open(tmp_path / "out"), pytest.raises(JournalError) as caught:
+        backfill(folders, tmp_path / "out", ("epub",), load_settings(ROOT), Cluster(workers=1))
     assert caught.value.problems[0].code == "journal-busy"

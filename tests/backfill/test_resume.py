@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from publisher.backfill import Cluster, Journal, backfill
 from publisher.backfill.fingerprint import outputs_verify
@@ -46,7 +46,7 @@ def test_sigkill_mid_batch_then_resume(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     # the local workers die with the process that started them (nothing keeps writing)
-    gone, alive = psutil.wait_procs([psutil.Process(p) for p in family if psutil.pid_exists(p)], timeout=30)
+    _, alive = psutil.wait_procs([psutil.Process(p) for p in family if psutil.pid_exists(p)], timeout=30)
     assert not alive, alive
     finished = _done(journal)
     assert 1 <= len(finished) < len(folders), finished  # killed mid-batch
@@ -65,7 +65,7 @@ def test_sigkill_mid_batch_then_resume(tmp_path):
         entries = j.entries()
         assert j.batches()[0]["outcome"] is None  # the killed batch never finished
     assert len(entries) == len(folders) and {e.state for e in entries} == {"done"}
-    for entry, folder in zip(sorted(entries, key=lambda e: e.edition), sorted(folders)):
+    for entry, folder in zip(sorted(entries, key=lambda e: e.edition), sorted(folders), strict=True):
         assert outputs_verify(out, entry.outputs, entry.folders) is None
         publish(folder, reference, ("epub", "pdf"), load_settings(ROOT))
         for rel in entry.outputs:
