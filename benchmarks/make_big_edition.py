@@ -1,9 +1,10 @@
 """Make a 16-page edition for benchmarks: the sample's 9 articles copied onto every page.
 
-    python benchmarks/make_big_edition.py OUT_DIR [--pages 16]
+    python benchmarks/make_big_edition.py OUT_DIR [--pages 16] [--no-layout]
 
 Each page gets its own copies of the articles (slugs ``pNN-<slug>``), the sample's print
-layout and a page name of its own; the photos are shared. The result is an ordinary
+layout (``--no-layout``: none, the make-up places everything) and a page name of its own;
+the photos are shared. The result is an ordinary
 edition folder: ``publisher build OUT_DIR --format print`` builds it.
 """
 
@@ -33,7 +34,7 @@ def _toml_value(v) -> str:
     raise TypeError(v)
 
 
-def make(out: Path, pages: int = 16, sample: Path = SAMPLE) -> Path:
+def make(out: Path, pages: int = 16, sample: Path = SAMPLE, layout: bool = True) -> Path:
     data = tomllib.loads((sample / "edition.toml").read_text("utf-8"))
     page = data["pages"][0]
     if out.exists():
@@ -50,12 +51,12 @@ def make(out: Path, pages: int = 16, sample: Path = SAMPLE) -> Path:
         for slug in page["articles"]:
             text = (sample / "articles" / f"{slug}.md").read_text("utf-8")
             (out / "articles" / f"{prefix}{slug}.md").write_text(text, "utf-8")
-        layout = [{**item, "article": prefix + item["article"]} for item in page.get("layout", [])]
+        pinned = [{**item, "article": prefix + item["article"]} for item in page.get("layout", [])]
         lines += ["[[pages]]", f"number = {n}", f"name = {_toml_value(NAMES[(n - 1) % len(NAMES)])}",
                   f'label = "第{n}版"',
                   f"editors = {_toml_value(page.get('editors', []))}",
                   f"articles = {_toml_value([prefix + s for s in page['articles']])}",
-                  f"layout = {_toml_value(layout)}", ""]
+                  *([f"layout = {_toml_value(pinned)}"] if layout else []), ""]
     (out / "edition.toml").write_text("\n".join(lines), "utf-8")
     return out
 
@@ -64,5 +65,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--pages", type=int, default=16)
+    ap.add_argument("--no-layout", action="store_true", help="no [[pages.layout]]: all automatic")
     args = ap.parse_args()
-    print(make(args.out, args.pages))
+    print(make(args.out, args.pages, layout=not args.no_layout))

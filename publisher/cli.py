@@ -429,7 +429,8 @@ def check(
 ) -> None:
     """Check sources or outputs and report every problem, building nothing.
 
-    An edition folder: its sources are validated (every problem reported). An .epub:
+    An edition folder: its sources are validated and its print make-up is done (every
+    problem reported, as `build --format print` would; nothing rendered). An .epub:
     EPUBCheck's verdict. A .pdf: the typography counts of TYPOGRAPHY.md (forbidden line
     starts and ends, ragged justified lines, tofu, wide punctuation pairs, overflow).
 
@@ -461,17 +462,72 @@ def check(
                   f"{verdict.warnings} warnings")
         raise typer.Exit(0 if verdict.clean else 1)
 
-    from .publish import load
+    from .publish import plan
 
     settings = _house(house, [path])
     try:
-        ed, _settings, _fonts, problems = load(path, settings)
+        ed, made, problems = plan(path, settings)
     except PublisherError as exc:
         _report(exc.problems)
         raise typer.Exit(1) from None
     _report(problems.items)
+    full = sum(1 for p in made.plans if p.full)
+    if problems.errors:
+        err.print(f"[red]{len(problems.errors)} error(s)[/red]: the edition does not print as it is",
+                  markup=True)
+        raise typer.Exit(1)
     out.print(f"{ed.id}: {len(ed.pages)} page(s), {len(ed.articles)} article(s), "
-              f"{len(problems.warnings)} warning(s), no errors")
+              f"{len(problems.warnings)} warning(s), no errors; print make-up: {full} of "
+              f"{len(made.plans)} 版 filled to the foot")
+
+
+@app.command()
+def layout(
+    edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
+    page: Annotated[Optional[int], typer.Option("--page", "-p", help="Only this 版 (and the pages that jump to it).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Thumbnails go to OUT/<edition-id>/layout/pNN.png.")] = Path("dist"),
+    png: Annotated[bool, typer.Option("--png/--no-png", help="Write a PNG thumbnail of each 版's plan.")] = True,
+    write: Annotated[bool, typer.Option("--write", help="Write the chosen layout into edition.toml ([[pages]] layout), to adjust by hand.")] = False,
+    house: Annotated[Optional[Path], _HOUSE] = None,
+) -> None:
+    """Show the print make-up of each 版: a grid drawing, its score (white lines per column,
+    jumps, tombstones) and a PNG thumbnail; warnings say which columns end short and what
+    would fill them. Exits 1 when copy does not fit.
+
+    Example: publisher layout editions/xnrb-2019-10-21-xianan --page 1
+    Example: publisher layout editions/xnrb-2019-10-21-xianan --write
+    """
+    from .makeup.score import drawing, score, thumbnail, write_layout
+    from .publish import plan
+
+    _setup_logging(False)
+    settings = _house(house, [edition])
+    try:
+        ed, made, problems = plan(edition, settings, {page} if page else None)
+    except PublisherError as exc:
+        _fail(exc)
+    if page and not made.plans:
+        err.print(f"{edition}: no page {page} (pages: {', '.join(str(p.number) for p in ed.pages)})")
+        raise typer.Exit(2)
+    folder = out_dir / ed.id / "layout"
+    for p in made.plans:
+        out.print(f"[bold]{ed.id} {p.page.display_label} {p.page.name}[/bold] "
+                  f"({p.grid.columns} columns × {p.grid.lines} lines)", markup=True, highlight=False)
+        out.print(drawing(p), markup=False, highlight=False)
+        out.print(str(score(p)), markup=False, highlight=False)
+        if png:
+            folder.mkdir(parents=True, exist_ok=True)
+            thumbnail(p, folder / f"{p.page.file_label}.png")
+    if png and made.plans:
+        out.print(f"thumbnails in {folder}/")
+    _report(problems.items)
+    if problems.errors:
+        err.print(f"[red]{len(problems.errors)} error(s)[/red]: the edition does not print as it is",
+                  markup=True)
+        raise typer.Exit(1)
+    if write:
+        write_layout(edition / "edition.toml", made.plans)
+        out.print(f"wrote the layout of {len(made.plans)} 版 into {edition / 'edition.toml'}")
 
 
 @app.command()

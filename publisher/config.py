@@ -109,6 +109,21 @@ class Print(_Strict):
         return self.trim_size or TRIM_PRESETS[self.trim]
 
 
+class Makeup(_Strict):
+    """The automatic page make-up (publisher/makeup, docs/make-up.md)."""
+
+    # Lines of air the solver may add around a headline to fill a column to the foot.
+    stretch: int = Field(2, ge=0, le=6)
+    # Jumps (下转): "named" only to the page an article's layout names (continued_on);
+    # "next" also lets any article of a 版 continue on the next 版.
+    jumps: Literal["named", "next"] = "named"
+    max_jumps: int = Field(1, ge=0, le=8)  # first parts that jump, per 版
+    # The solver's limit per 版, in its deterministic time units (not seconds: the same
+    # plan on any machine under any load).
+    work: float = Field(0.5, gt=0, le=60)
+    cache: bool = True  # keep measurements on disk (publisher/makeup/cache.py says where)
+
+
 class Epub(_Strict):
     """The reader EPUB."""
 
@@ -128,6 +143,7 @@ class Settings(_Strict):
     typography: Typography = Typography()
     reading: Reading = Reading()
     print: Print = Print()
+    makeup: Makeup = Makeup()
     epub: Epub = Epub()
 
     @property

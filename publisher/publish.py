@@ -35,6 +35,7 @@ from .formats import (
     print_page_file,
     reading_file,
 )
+from .makeup import MakeUp, make_up
 from .model import Edition
 from .outputs import check_out_dir, write_outputs
 from .printing.build import PrintResult, build_print
@@ -64,6 +65,17 @@ def load(edition_dir: Path, settings: Settings | None = None) -> tuple[Edition, 
     check_coverage(edition, fonts, problems)
     problems.raise_if_errors()
     return edition, settings, fonts, problems
+
+
+def plan(edition_dir: Path, settings: Settings | None = None,
+         pages: set[int] | None = None) -> tuple[Edition, MakeUp, Problems]:
+    """Read an edition and make up its 版 (or ``pages``) without rendering them: the plans,
+    and every problem (the sources' and the make-up's, the print build's own words)."""
+    edition, settings, fonts, problems = load(edition_dir, settings)
+    made = make_up(edition, settings, fonts, workers=min(settings.print.workers, len(edition.pages)),
+                   pages=pages)
+    problems.items.extend(made.problems)
+    return edition, made, problems
 
 
 def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,

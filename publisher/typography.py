@@ -477,8 +477,9 @@ def _successors(columns: list[list[_Column]], heads: list[list[Line]], size: flo
     """The column each column's text continues in (by id), or None where a paragraph must end.
 
     Text continues downwards first: in the nearest column below that overlaps it, unless a
-    headline (a line set at 1.4 times the body size or more, within a column's width of the
-    two: a centred headline may sit over the box, not the column) lies between them (another
+    headline (a line set at 1.4 times the body size or more) lies between them that is not
+    apart from them (``_apart``: body text at its height between the two means it heads
+    another box; a headline centred over a wide box may stand columns away from its last) lies between them (another
     article then starts there). Subheads and pictures are smaller or not text: the text below them
     follows on (an indented first line then ends the paragraph above). A column with nothing
     below continues at the top of the stack just right of it (within three em): the column
@@ -491,17 +492,22 @@ def _successors(columns: list[list[_Column]], heads: list[list[Line]], size: flo
     for page, big in zip(columns, heads, strict=True):
         down: dict[int, _Column] = {}
         up: dict[int, _Column] = {}
+        nearest_above: dict[int, tuple[_Column, _Column]] = {}
         for col in page:
-            width = col.right - col.left  # a headline may sit over the box, not the column
             below = [d for d in page if d.top < col.bottom
                      and min(d.right, col.right) - max(d.left, col.left) > 0.5 * size
                      and not any(d.top < h.y < col.bottom and h.size >= 1.4 * size
-                                 and h.chars[-1].right > max(d.left, col.left) - width
-                                 and h.left < min(d.right, col.right) + width for h in big)]
+                                 and not _apart(h, max(d.left, col.left), min(d.right, col.right),
+                                                page, size) for h in big)]
             if below:
                 d = max(below, key=lambda d: d.top)
-                if id(d) not in up:
-                    down[id(col)], up[id(d)] = d, col
+                # the column nearest above d continues there (a line that spans several
+                # columns higher up, such as a centred byline, does not)
+                held = nearest_above.get(id(d))
+                if held is None or col.bottom < held[0].bottom:
+                    nearest_above[id(d)] = (col, d)
+        for col, d in nearest_above.values():
+            down[id(col)], up[id(d)] = d, col
         def stack_top(col, up=up):
             while id(col) in up:
                 col = up[id(col)]
@@ -528,6 +534,19 @@ def _successors(columns: list[list[_Column]], heads: list[list[Line]], size: flo
         index = next(i for i, cols in enumerate(columns) if any(id(c) == key for c in cols))
         result[key] = next((t for t in tops[index + 1:] if t is not None), None)
     return result
+
+
+def _apart(head: Line, left: float, right: float, page: list[_Column], size: float) -> bool:
+    """A headline beside the span [left, right] stands apart from it when body text lies
+    between the two at the headline's height (it heads another box, across a column)."""
+    if head.chars[-1].right <= left:
+        lo, hi = head.chars[-1].right, left
+    elif head.left >= right:
+        lo, hi = right, head.left
+    else:
+        return False
+    return any(abs(line.y - head.y) <= 2 * size and line.left < hi and line.right > lo
+               for col in page for line in col.lines)
 
 
 def _letters(line: Line) -> int:

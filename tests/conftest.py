@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -19,6 +20,8 @@ HOUSE = ROOT / "pyproject.toml"
 # Every test uses this repository's house, wherever pytest was started from and whatever the
 # developer's own $PUBLISHER_HOUSE says (tests/test_house.py tests the search rule itself).
 os.environ["PUBLISHER_HOUSE"] = str(HOUSE)
+# The make-up's measurement cache: one for the session, never the developer's own.
+os.environ["PUBLISHER_CACHE"] = tempfile.mkdtemp(prefix="publisher-test-cache-")
 
 FIXTURES = ROOT / "tests" / "fixtures"
 # One real page of a local daily's 咸安 edition as plain text, verbatim: the source the sample
@@ -211,3 +214,19 @@ def golden(request):
                         pytrace=False)
 
     return check
+
+
+def drop_layout(edition: Path) -> Path:
+    """Remove every page's print layout from an edition.toml (the make-up places all)."""
+    toml = edition / "edition.toml"
+    lines, skipping = [], False
+    for line in toml.read_text("utf-8").splitlines():
+        if line.startswith("layout = ["):
+            skipping = not line.rstrip().endswith("]")
+            continue
+        if skipping:
+            skipping = line.strip() != "]"
+            continue
+        lines.append(line)
+    toml.write_text("\n".join(lines) + "\n", "utf-8")
+    return edition

@@ -31,7 +31,7 @@ def built(tmp_path_factory):
     messages: list[str] = []
     result = publish(EDITION, out, ["epub", "pdf", "print"], progress=messages.append)
     # the CLI shows these on a terminal: the print pages are told 版 by 版
-    assert "print pages: measured 版 1 of 1" in messages
+    assert "print pages: made up 版 1 of 1 (第1版 证券)" in messages
     assert "print pages: rendered 版 1 of 1 (第1版 证券)" in messages
     return {p.name: p for p in result.files}
 

@@ -113,10 +113,11 @@ def _rect(x: float, y: float, width: float, height: float) -> Rect:
 def _block(box, parent, page: int) -> Block:
     from weasyprint.formatting_structure import boxes
 
-    lines, children = [], []
+    lines, texts, children = [], [], []
     for child in getattr(box, "children", ()):
         if isinstance(child, boxes.LineBox):
             lines.append(_rect(child.position_x, child.position_y, child.width, child.height))
+            texts.append("".join(t.text for t in _text_boxes(child, boxes)).strip())
         else:
             children.append(_block(child, box, page))
     element = getattr(box, "element", None)
@@ -131,7 +132,7 @@ def _block(box, parent, page: int) -> Block:
         margin=_rect(box.position_x, box.position_y, box.margin_width(), box.margin_height()),
         border=_rect(box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()),
         content=_rect(box.content_box_x(), box.content_box_y(), box.width, box.height),
-        lines=tuple(lines), children=tuple(children))
+        lines=tuple(lines), children=tuple(children), texts=tuple(texts))
 
 
 # ---------------------------------------------------------------- text lines

@@ -122,8 +122,8 @@ class Block:
     ``margin`` is the box with its margins (where it starts in the flow and how much room it
     takes there), ``border`` the box as drawn, ``content`` the room its content gets (CSS's
     margin, border and content boxes). ``lines`` are its own line boxes, top to bottom (a
-    paragraph's lines; none for a box holding blocks); ``children`` its block-level
-    children in order (what is inside a line, such as an inline-block, is part of the line).
+    paragraph's lines; none for a box holding blocks) and ``texts`` what each holds;
+    ``children`` its block-level children in order (what is inside a line, such as an inline-block, is part of the line).
     A box WeasyPrint made around loose text beside blocks is ``anonymous`` and carries its
     parent's tag, id, classes and data.
     """
@@ -139,6 +139,9 @@ class Block:
     content: Rect
     lines: tuple[Rect, ...]
     children: tuple[Block, ...]
+    # the text of each of ``lines`` as laid out (spaces a line starts or ends with dropped):
+    # where a paragraph's lines break, so the make-up can cut it between two of them
+    texts: tuple[str, ...] = ()
 
     @property
     def line_count(self) -> int:

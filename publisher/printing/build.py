@@ -1,11 +1,11 @@
-"""The print edition from the model: convert photos, measure, plan, render pages, join.
+"""The print edition from the model: make up the pages, convert photos, render pages, join.
 
-Pages are independent documents, so the two WeasyPrint phases (measuring galleys,
-rendering pages) run in a pool of ``[tool.publisher.print] workers`` processes (fork: the
-workers inherit the edition, settings and fonts; WeasyPrint is imported in each worker).
-Planning (placing boxes, cutting jumped articles) runs in between, in order, because a
-page's plan decides what a later page receives. The result is one PDF/X file for the
-issue and one per 版, all from the same rendered pages.
+The make-up (``publisher.makeup``: measured variants, a solver, page plans) decides where
+everything goes; this module renders its plans. Pages are independent documents, so they
+are rendered in a pool of ``[tool.publisher.print] workers`` processes (fork: the workers
+inherit the edition, settings and fonts; WeasyPrint is imported once before the fork), as
+the make-up's galleys are measured. The result is one PDF/X file for the issue and one per
+版, all from the same rendered pages.
 
 With ``layout=True`` (the archive asks for it) each worker also records, while it writes
 its page, where every line and glyph landed (``engine.Document.write(layout=True)``)
@@ -28,12 +28,10 @@ from ..config import Settings
 from ..engine import Sandbox, lay_out, load
 from ..errors import Problem, RenderError
 from ..fonts import FontSet
+from ..makeup import MakeUp, PagePlan, make_up
 from ..model import Edition
 from .colour import convert_images
-from .geometry import Geometry
-from .grid import Item, Measure, PagePlan, items_for, line_mm, plan_page
-from .measure import galleys_for, read_measures
-from .pages import check_overflow, galley_html, grid_top, image_url, page_html
+from .pages import check_plan, image_url, page_html
 from .pdfx import Meta, finish, image_digest, prepare
 
 log = logging.getLogger(__name__)
@@ -88,22 +86,6 @@ def _stylesheets(job: _Job) -> list[Path]:
     return [job.settings.styles_dir / n for n in ("base.css", "typeset.css", "print.css")]
 
 
-def _measure(number: int, items: list[Item]) -> dict[tuple[str, int, int], Measure]:
-    t0 = time.perf_counter()
-    job = _job()
-    page = next(p for p in job.edition.pages if p.number == number)
-    galleys = galleys_for(items, Geometry.for_page(job.settings.print, number))
-    if not galleys:
-        return {}
-    html = galley_html(job.edition, job.settings, galleys, job.settings.output_profile, job.images)
-    doc = lay_out(html, base_dir=job.root, stylesheets=_stylesheets(job),
-                  fonts=job.fonts, sandbox=_sandbox(job), what=f"print galleys of page {page.number}")
-    measures = read_measures(doc, galleys)
-    log.info("page %d: galleys measured in %.2f s (process %d)", number, time.perf_counter() - t0,
-             os.getpid())
-    return measures
-
-
 def _render(plan: PagePlan):
     """The page's PDF bytes, and with ``_JOB.layout`` its ``PageLayout`` (a pair)."""
     t0 = time.perf_counter()
@@ -112,7 +94,7 @@ def _render(plan: PagePlan):
     html = page_html(job.edition, job.settings, plan, job.settings.output_profile, job.images)
     doc = lay_out(html, base_dir=job.root, stylesheets=_stylesheets(job),
                   fonts=job.fonts, sandbox=_sandbox(job), what=what)
-    check_overflow(doc, plan)
+    check_plan(doc, plan)
     t1 = time.perf_counter()
     # The engine draws crop marks and slug as marked artifacts the archive can cut out.
     rendered = doc.write(layout=job.layout, pdf_variant="pdf/x-4", uncompressed_pdf=False)
@@ -140,22 +122,27 @@ class _Serial:
 
 
 def build_print(edition: Edition, settings: Settings, fonts: FontSet,
-                layout: bool = False, progress=None) -> PrintResult:
-    """``progress(message)``: told as each 版 is measured and rendered (the CLI shows it)."""
+                layout: bool = False, makeup: MakeUp | None = None,
+                pages: set[int] | None = None, progress=None) -> PrintResult:
+    """The print pages of ``edition`` (``makeup``: its make-up, when the caller has it;
+    ``pages``: only these 版, e.g. {1} for the front page alone: only the pages up to the
+    last of them are measured and planned, only these rendered). ``progress(message)``:
+    told as each 版 is made up and rendered (the CLI shows it)."""
     global _JOB
     step = progress or (lambda message: None)
-    total = len(edition.pages)
     assert edition.root is not None
     ps = settings.print
-    line = line_mm(ps.line_height)
-    _check_jumps(edition)
+    workers = min(ps.workers, len(edition.pages))
+    if makeup is None:
+        makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step)
+    problems = makeup.problems
+    if any(p.is_error for p in problems):
+        raise RenderError(problems)
+    total = len(makeup.plans)
     with tempfile.TemporaryDirectory(prefix="publisher-print-") as tmp:
         scratch = Path(tmp).resolve()
         images = convert_images(edition, settings.output_profile, scratch / "images")
         _JOB = _Job(edition, settings, fonts, images, scratch, layout)
-        geometries = {p.number: Geometry.for_page(ps, p.number) for p in edition.pages}
-        items = {p.number: items_for(p, geometries[p.number]) for p in edition.pages}
-        workers = min(ps.workers, len(edition.pages))
         if workers > 1:
             # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
             # every worker inherits it instead of paying for the import and font setup.
@@ -164,28 +151,8 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
                 if workers > 1 else _Serial())
         try:
             with pool:
-                numbers = [p.number for p in edition.pages]
-                measures: dict = {}
-                for k, m in enumerate(pool.map(_measure, numbers, [items[n] for n in numbers]), 1):
-                    measures.update(m)
-                    step(f"measured 版 {k} of {total}")
-                problems: list[Problem] = []
-                carried: dict[int, list[Item]] = {}
-                plans = []
-                for page in edition.pages:
-                    out: list[tuple[int, Item]] = []
-                    plan = plan_page(page, geometries[page.number],
-                                     grid_top(geometries[page.number], page),
-                                     items[page.number] + carried.pop(page.number, []),
-                                     measures, line, problems, out)
-                    for target, item in out:
-                        carried.setdefault(target, []).append(item)
-                    plans.append(plan)
-                errors = [p for p in problems if p.is_error]
-                if errors:
-                    raise RenderError(problems)
                 rendered = []
-                for plan, data in zip(plans, pool.map(_render, plans), strict=True):
+                for plan, data in zip(makeup.plans, pool.map(_render, makeup.plans), strict=True):
                     rendered.append(data)
                     step(f"rendered 版 {len(rendered)} of {total} "
                          f"({plan.page.display_label} {plan.page.name})")
@@ -196,31 +163,14 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         layouts = tuple(lay for _, lay in rendered)
         rendered = [data for data, _ in rendered]
     meta = _meta(edition, settings)
-    pages = [(data, geometries[p.number]) for data, p in zip(rendered, edition.pages, strict=True)]
-    issue = finish(pages, meta)
+    sheets = [(data, plan.grid.geometry) for data, plan in zip(rendered, makeup.plans, strict=True)]
+    issue = finish(sheets, meta)
     single = {}
-    for (data, g), page in zip(pages, edition.pages, strict=True):
+    for (data, g), page in zip(sheets, (plan.page for plan in makeup.plans), strict=True):
         m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
                  meta.author, meta.created, meta.pdfx, meta.condition)
         single[page.file_label] = finish([(data, g)], m)
     return PrintResult(issue, single, [p for p in problems if not p.is_error], layouts)
-
-
-def _check_jumps(edition: Edition) -> None:
-    numbers = {p.number for p in edition.pages}
-    problems = []
-    for page in edition.pages:
-        for p in page.placements:
-            if p.continued_on is None:
-                continue
-            if p.continued_on not in numbers or p.continued_on <= page.number:
-                problems.append(Problem(
-                    f"page {page.number}: article {p.slug!r} is continued on page {p.continued_on}, "
-                    "which is not a later page of this issue",
-                    edition.root / "edition.toml" if edition.root else None, None,
-                    "continued_on must name a later page (下转 runs forward)", code="layout"))
-    if problems:
-        raise RenderError(problems)
 
 
 def _meta(edition: Edition, settings: Settings) -> Meta:

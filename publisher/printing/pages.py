@@ -1,10 +1,15 @@
-"""The markup of the print edition: galleys for measuring and the printed 版 itself.
+"""The markup of a printed 版, from its make-up plan, and the proof that it was set as planned.
 
-Both come from the templates under ``publisher/templates/print`` with the shared article
-macros and ``styles/print.css``. Here too: the page head (版头) and the masthead (报头)
-bands' sizes, the column rules between articles, and the check after layout that no
-article's text ran out of its box (overflow is never silent, even when a measurement
-was wrong).
+The page comes from ``publisher/templates/print/page.html.j2`` with the shared article
+macros, the units macros the galleys were measured with, and ``styles/print.css``: page
+head (版头), masthead (报头) on page 1, each article's box with its head zone and its text
+columns (the units, or parts of units, the plan gives each column), the rules between
+articles and between text columns, the folio.
+
+``check_plan`` reads the laid-out page back: every text column must hold exactly the lines
+the plan gave it, within its box. The make-up measured the very units the page sets, so
+this never fails for a valid edition; if it ever did, the page is not printed wrong: the
+build stops with an internal error to report.
 """
 
 from __future__ import annotations
@@ -15,28 +20,16 @@ from pathlib import Path
 from ..config import Settings
 from ..engine import Document, alias_url
 from ..errors import Problem, RenderError
-from ..model import ArticleKind, Edition, Figure, Page
+from ..makeup import PagePlan
+from ..makeup.geometry import BAND_GAP, MASTHEAD, PAGE_HEAD
+from ..model import ArticleKind, Edition, Figure
 from ..render import render
-from .geometry import Geometry
-from .grid import ARTICLE_GAP, PagePlan, line_mm
 from .lunar import lunar_date_zh
-from .measure import GALLEY_HEIGHT, Galley
-
-PAGE_HEAD = 9.0  # mm: the 版头 band
-MASTHEAD = 48.0  # mm: the 报头 band on page 1
-BAND_GAP = 4.0  # mm between a band and the grid
-
-
-def grid_top(geometry: Geometry, page: Page) -> float:
-    top = geometry.type_area.y + PAGE_HEAD + BAND_GAP
-    if page.number == 1:
-        top += MASTHEAD + BAND_GAP
-    return top
 
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str  # "v" or "h"
+    kind: str  # "v" between articles side by side, "h" between stacked ones, "t" between text columns
     x: float
     y: float
     length: float
@@ -66,45 +59,33 @@ def image_url(source: Path, edition: Edition) -> str:
     return alias_url("publisher-cmyk", source.relative_to(edition.root).as_posix())
 
 
-def _context(edition: Edition, settings: Settings, profile: Path, images: dict[Path, Path]):
-    def image_src(fig: Figure) -> str:
-        assert fig.image is not None  # asked only for figures with a photo
-        return image_url(fig.image.path, edition)
-
-    return dict(edition=edition, created=edition.issue.closing_time.isoformat(),
-                profile_url=profile.as_uri(), image_src=image_src, mm=_mm)
-
-
-def galley_html(edition: Edition, settings: Settings, galleys: list[Galley], profile: Path,
-                images: dict[Path, Path]) -> str:
-    width = max(g.width for g in galleys) + 10
-    return render("print/galley.html.j2", settings, engine=True, galleys=galleys, sheet=(width, GALLEY_HEIGHT),
-                  bleed=0, **_context(edition, settings, profile, images))
-
-
 # Kinds whose head draws a rule along the box's top (styles/print.css: the 简讯 headline's
 # red border-top): no column rule above them, or the two rules would double.
 TOP_RULED = {ArticleKind.BRIEFS}
 
 
 def rules_for(plan: PagePlan) -> list[Rule]:
-    """Column rules: in the gutter left of each box not at the grid's left edge, and in the
-    gap above each box not at the grid's top (unless the box rules its own top)."""
-    g = plan.geometry
+    """Column rules: in the gutter left of each box not at the grid's left edge, in the gap
+    line above each box not at the grid's top (unless the box rules its own top), and
+    between an article's text columns."""
+    g = plan.grid.geometry
     area = g.type_area
+    line = plan.grid.line
     rules = []
     for p in plan.placed:
         if p.box.x > area.x + 0.01:
             rules.append(Rule("v", p.box.x - g.gutter / 2, p.box.y, p.box.height))
-        ruled = p.item.article.kind in TOP_RULED and not p.item.continued_from
-        if p.box.y > plan.top + 0.01 and not ruled:
-            rules.append(Rule("h", p.box.x, p.box.y - ARTICLE_GAP / 2, p.box.width))
+        ruled = p.article.kind in TOP_RULED and not p.continued_from
+        if p.line > 0 and not ruled:
+            rules.append(Rule("h", p.box.x, p.box.y - line / 2, p.box.width))
+        for c in p.columns[1:]:
+            rules.append(Rule("t", p.box.x + c.x - g.gutter / 2, p.box.y + p.zone, p.body * line))
     return rules
 
 
 def page_html(edition: Edition, settings: Settings, plan: PagePlan, profile: Path,
               images: dict[Path, Path]) -> str:
-    g = plan.geometry
+    g = plan.grid.geometry
     area = g.type_area
     page = plan.page
     masthead = None
@@ -113,48 +94,55 @@ def page_html(edition: Edition, settings: Settings, plan: PagePlan, profile: Pat
         masthead = Masthead(area.y, MASTHEAD, g.span_width(4) + g.gutter)
         head_y = area.y + MASTHEAD + BAND_GAP
     lunar = lunar_date_zh(edition.issue.date) if settings.print.lunar_date else None
+
+    def image_src(fig: Figure) -> str:
+        assert fig.image is not None  # asked only for figures with a photo
+        return image_url(fig.image.path, edition)
+
     return render("print/page.html.j2", settings, engine=True, page=page, geometry=g, area=area,
-                  placed=[_Shown(p) for p in plan.placed], rules=rules_for(plan),
-                  masthead=masthead, lunar=lunar, pages_total=len(edition.pages),
-                  head_y=head_y, head_height=PAGE_HEAD, gutter=g.gutter,
-                  line=line_mm(settings.print.line_height),
+                  placed=plan.placed, rules=rules_for(plan), masthead=masthead, lunar=lunar,
+                  pages_total=len(edition.pages), head_y=head_y, head_height=PAGE_HEAD,
+                  line=plan.grid.line,
                   slug=settings.print.slug, built=_built(edition),
-                  sheet=(g.trim_width, g.trim_height), bleed=g.outside,
-                  **_context(edition, settings, profile, images))
-
-
-class _Shown:
-    """A placed item as the template sees it: the part of the article it prints."""
-
-    def __init__(self, placed):
-        self.item = placed.item
-        self.box = placed.box
-        self.body = placed.body
-        self.jump = placed.jump
-        self.article = placed.item.shown
+                  sheet=(g.trim_width, g.trim_height), bleed=g.outside, edition=edition,
+                  created=edition.issue.closing_time.isoformat(), profile_url=profile.as_uri(),
+                  image_src=image_src, mm=_mm)
 
 
 # mm (1 CSS px): more than rounding, so a line this far past its box is a real overflow
 OVERFLOW_TOLERANCE = 25.4 / 96
 
 
-def check_overflow(document: Document, plan: PagePlan) -> None:
-    """Fail if any article's text was laid out beyond its box (an extra column or below)."""
+def check_plan(document: Document, plan: PagePlan) -> None:
+    """Fail if a text column does not hold what the plan gave it: a unit past the column's
+    foot, or a part of a paragraph that took other lines than its galley said."""
     problems = []
-    sources = {p.item.article.slug: p.item.article.source for p in plan.placed}
+    placed = {p.slug: p for p in plan.placed}
     for box in document.find("box"):
-        slug = box.get("slug")
-        right, bottom = box.content.right, box.content.bottom
-        worst = 0.0
-        for text in box.find("text"):
-            inside = list(text.descendants())
-            for rect in [b.border for b in inside] + [line for b in (text, *inside) for line in b.lines]:
-                worst = max(worst, rect.right - right, rect.bottom - bottom)
-        if worst > OVERFLOW_TOLERANCE:
-            src = sources.get(slug or "")
+        p = placed.get(box.get("slug") or "")
+        if p is None:
+            continue
+        worst, wrong = 0.0, []
+        for c, col in zip(p.columns, box.find("column"), strict=False):
+            bottom = col.content.bottom
+            units = col.find("unit")
+            for piece, unit in zip(c.pieces, units, strict=False):
+                worst = max(worst, unit.margin.bottom - bottom)
+                if piece.source.text:
+                    lines = sum(len(b.lines) for b in (unit, *unit.descendants()))
+                    if lines != piece.lines:
+                        wrong.append(f"{lines} lines instead of {piece.lines}")
+            if len(units) != len(c.pieces):
+                wrong.append(f"{len(units)} units instead of {len(c.pieces)}")
+        for head in box.find("head-zone"):
+            for inner in head.children:
+                worst = max(worst, inner.margin.bottom - head.content.bottom - 2.5)
+        if worst > OVERFLOW_TOLERANCE or wrong:
+            src = p.article.source
+            what = "; ".join(wrong) or f"{worst:.1f} mm past its text column"
             problems.append(Problem(
-                f"article {slug!r} on page {plan.page.number} ran {worst:.1f} mm "
-                "out of its box after layout", src.path if src else None, None,
-                "report this: the measurement and the layout disagree", code="overflow"))
+                f"article {p.slug!r} on page {plan.page.number} was not set as planned ({what})",
+                src.path if src else None, None,
+                "report this: the measurement and the layout disagree", code="internal"))
     if problems:
         raise RenderError(problems)

@@ -36,7 +36,7 @@ from xml.sax.saxutils import escape
 import pikepdf
 
 from .. import xmp
-from .geometry import Geometry, mm_to_pt
+from ..makeup.geometry import Geometry, mm_to_pt
 
 NAMESPACE = uuid.UUID("8b0f6a8e-2f6e-5b8e-9c57-7075626c6973")  # "publis": ids of our files
 

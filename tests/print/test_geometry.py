@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from publisher.config import Print
-from publisher.printing.geometry import Geometry
+from publisher.makeup.geometry import Geometry
 from publisher.printing.lunar import lunar_date_zh
 
 

@@ -1,4 +1,5 @@
-"""Page geometry of the print edition: trim, bleed, mark area, type area and the grid.
+"""Page geometry of the print edition: trim, bleed, mark area, type area, the grid of columns
+and the grid of body lines the make-up counts in.
 
 Every size here is in millimetres and comes from the house's ``[tool.publisher.print]``.
 The sheet WeasyPrint draws is the trim plus, on each side, the bleed and the mark area
@@ -6,6 +7,11 @@ The sheet WeasyPrint draws is the trim plus, on each side, the bleed and the mar
 exact, and the PDF/X step puts BleedBox back at the real bleed. WeasyPrint's own
 ``marks`` are not used: it draws them inside the bleed, where the plant trims into them;
 ours start ``marks_offset`` outside the bleed edge (ISO 12647 practice).
+
+The make-up works in body lines (``Grid``): a 版's grid is a whole number of body lines
+tall and ends exactly at the foot of the type area; the bands above it (page head, and the
+masthead on page 1) take what is left over at the top, so that a column filled with whole
+lines ends at the foot.
 """
 
 from __future__ import annotations
@@ -19,6 +25,16 @@ MM_PER_PT = 25.4 / 72
 
 def mm_to_pt(mm: float) -> float:
     return mm / MM_PER_PT
+
+
+def line_mm(line_height_pt: float) -> float:
+    """One body line, in mm."""
+    return line_height_pt * MM_PER_PT
+
+
+PAGE_HEAD = 9.0  # mm: the 版头 band
+MASTHEAD = 48.0  # mm: the 报头 band on page 1
+BAND_GAP = 4.0  # mm, at least, between a band and the grid
 
 
 @dataclass(frozen=True)
@@ -106,3 +122,37 @@ class Geometry:
     def slug_y(self) -> float:
         """Baseline band of the slug line: in the mark area below the bleed."""
         return self.trim_height + self.bleed + self.marks_offset
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A 版's grid of columns and body lines: ``lines`` lines from ``top`` to the foot."""
+
+    geometry: Geometry
+    line: float  # mm: one body line
+    top: float  # mm from the trim's top: where line 0 starts
+    lines: int  # body lines from ``top`` to the foot of the type area
+    masthead: bool
+
+    @classmethod
+    def for_page(cls, settings: Print, number: int) -> "Grid":
+        g = Geometry.for_page(settings, number)
+        line = line_mm(settings.line_height)
+        area = g.type_area
+        bands = PAGE_HEAD + BAND_GAP + (MASTHEAD + BAND_GAP if number == 1 else 0.0)
+        lines = int((area.height - bands) / line + 1e-6)
+        return cls(g, line, area.bottom - lines * line, lines, number == 1)
+
+    @property
+    def columns(self) -> int:
+        return self.geometry.columns
+
+    def y(self, line: int) -> float:
+        """mm from the trim's top of grid line ``line``."""
+        return self.top + line * self.line
+
+    def text_width(self, span: int, text_columns: int) -> float:
+        """The width of one text column of an article ``span`` grid columns wide in
+        ``text_columns`` columns (the basic column when they are equal)."""
+        g = self.geometry
+        return (g.span_width(span) - (text_columns - 1) * g.gutter) / text_columns

@@ -1,0 +1,25 @@
+"""The page make-up (自动组版): where every article of every 版 goes, decided by a solver.
+
+Between the outputs and the engine: the print pages (``publisher.printing``) render the
+plans made here, and the archive and (later) the web edition read them through the print
+pages. The pipeline, one module a step:
+
+``geometry`` (trim, type area, the grid of columns and body lines) → ``units`` (an article's
+body as units of whole lines, and where a paragraph may be cut) → ``measure`` (galleys laid
+out by the engine: heads per width and tier, bodies per text-column width; ``cache`` keeps
+them on disk) → ``variants`` (the ways to set each article, in lines) → ``columns`` (a body
+broken into balanced text columns) → ``solver`` (the CP-SAT model choosing variants and
+places: the only module that knows OR-Tools) → ``plan`` (page plans, jumps carried to
+their pages, problems) → ``score`` (white lines, jumps, tombstones; the terminal drawing and
+thumbnail of ``publisher layout``; writing a plan back to edition.toml) and ``greedy`` (the
+skyline placement it replaced, kept as the benchmark's baseline).
+
+docs/make-up.md describes the model.
+"""
+
+from .geometry import Box, Geometry, Grid, line_mm
+from .plan import Column, MakeUp, PagePlan, Placed, make_up, plan_page
+from .units import Piece
+
+__all__ = ["Box", "Column", "Geometry", "Grid", "MakeUp", "PagePlan", "Piece", "Placed", "line_mm",
+           "make_up", "plan_page"]

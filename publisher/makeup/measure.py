@@ -1,0 +1,302 @@
+"""Measuring articles for the make-up: galleys laid out by the engine, read back as units.
+
+What is measured, and at which widths:
+
+- a **head** (kicker, headline, subtitle, byline; or the 上接 head of a continued part) at
+  each box width and headline tier the variants use: its height, and how many lines its
+  headline took;
+- a **body** at each text-column width the variants use, unit by unit in ONE text column
+  (``publisher.makeup.units``): each unit's height, its lines and their texts. Line breaks
+  depend only on the column's width, so one galley serves every variant whose text columns
+  are that wide (k = w gives the basic column for any width w).
+
+Galleys are set with the print stylesheet and the same macros as the page
+(``print/units.j2``), so a unit is as tall on the page as in its galley. Measurements are
+kept by content, not by slug (two articles with the same text are measured once), and in
+a disk cache (``publisher.makeup.cache``) keyed by content, width and everything that
+shapes the layout (styles, templates, fonts, settings, versions), so a second run measures
+only what changed. Galleys of several 版 are laid out in a pool of processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import multiprocessing
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Settings
+from ..engine import Sandbox, lay_out, load
+from ..fonts import FontSet
+from ..model import Article, Brief, Figure, Paragraph, Subhead, Table
+from ..render import render
+from . import cache as disk
+from .units import Piece, Source, Unit, cuts_for, printed_ends, sources
+
+log = logging.getLogger(__name__)
+
+GALLEY_HEIGHT = 15000  # mm: tall enough that a galley never breaks across pages
+# Bump when what a measurement holds or how it is read changes: old cache entries are ignored.
+MEASURE_VERSION = 2
+STYLESHEETS = ("base.css", "typeset.css", "print.css")
+TEMPLATES = ("print/galley.html.j2", "print/units.j2", "print/_sheet.html.j2", "shared/article.j2")
+
+
+@dataclass(frozen=True)
+class Head:
+    height: float  # mm, with the space below it
+    title_lines: int  # lines the headline took
+
+
+@dataclass(frozen=True)
+class HeadRequest:
+    article: Article
+    width: float  # mm
+    tier: int
+    continued: bool = False
+
+
+@dataclass(frozen=True)
+class BodyRequest:
+    article: Article
+    width: float  # mm: one text column
+
+
+@dataclass
+class Measures:
+    """What the galleys measured, by request (heads and bodies)."""
+
+    heads: dict[tuple, Head] = field(default_factory=dict)
+    bodies: dict[tuple, tuple[Unit, ...]] = field(default_factory=dict)
+    measured: int = 0  # galleys laid out in this run (not from the cache)
+    cached: int = 0
+    seconds: float = 0.0  # laying out galleys (wall)
+    cpu: float = 0.0  # CPU seconds of it, in this process and the pool's
+
+    def head(self, article: Article, width: float, tier: int, continued: bool = False) -> Head:
+        return self.heads[head_key(article, width, tier, continued)]
+
+    def body(self, article: Article, width: float) -> tuple[Unit, ...]:
+        return self.bodies[body_key(article, width)]
+
+
+def content_key(article: Article) -> str:
+    """A hash of what an article prints (not its slug or source file): equal copy, equal key."""
+    def block(b):
+        if isinstance(b, Paragraph):
+            return ["p", [[r.text, r.style.value] for r in b.runs]]
+        if isinstance(b, Subhead):
+            return ["h", b.number, b.title, b.subtitle]
+        if isinstance(b, Figure):
+            img = [b.image.width, b.image.height] if b.image else None
+            return ["f", b.caption, b.credit, b.alt, img]
+        if isinstance(b, Brief):
+            return ["b", b.text, list(b.attribution)]
+        if isinstance(b, Table):
+            return ["t", list(b.header), [list(r) for r in b.rows], list(b.align)]
+        raise TypeError(b)
+    data = [article.kind.value, article.kicker, article.headline, article.subtitle,
+            str(article.byline) if article.byline else None, article.dateline,
+            [block(b) for b in article.body]]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+
+
+def _w(width: float) -> str:
+    return f"{width:.3f}"
+
+
+def head_key(article: Article, width: float, tier: int, continued: bool = False) -> tuple:
+    return ("head", content_key(article), _w(width), tier, continued)
+
+
+def body_key(article: Article, width: float) -> tuple:
+    return ("body", content_key(article), _w(width))
+
+
+def style_key(settings: Settings, fonts: FontSet) -> str:
+    """Everything besides the copy that shapes a measurement: stylesheets, templates, the
+    font manifest, the print and typography settings, the versions of publisher and the engine."""
+    from importlib import resources
+    from importlib.metadata import version
+
+    from ..engine import WEASYPRINT_VERSION
+
+    h = hashlib.sha256()
+    h.update(f"{MEASURE_VERSION}|{version('publisher')}|{WEASYPRINT_VERSION}".encode())
+    for name in STYLESHEETS:
+        h.update((settings.styles_dir / name).read_bytes())
+    templates = resources.files("publisher") / "templates"
+    for name in TEMPLATES:
+        h.update((templates / name).read_bytes())
+    h.update(settings.font_manifest.read_bytes())
+    h.update(settings.print.model_dump_json(exclude={"workers", "output_profile", "output_condition",
+                                                     "ink_limit", "slug"}).encode())
+    h.update(settings.typography.model_dump_json().encode())
+    return h.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _Galley:
+    key: str
+    article: Article
+    width: float
+    tier: int = 0
+    continued: bool = False
+    pieces: tuple = ()
+
+
+def image_height(source: Source, width: float) -> float:
+    """A photo set at ``width`` mm: as tall as its aspect gives (scaled, never distorted)."""
+    fig = source.item
+    if not isinstance(fig, Figure) or fig.image is None:
+        return 0.0
+    return width * fig.image.height / fig.image.width
+
+
+def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest],
+            bodies: list[BodyRequest], *, workers: int = 1, use_cache: bool = True) -> Measures:
+    """Measure every head and body asked for (each distinct one once): from the cache where
+    it holds them, else from galleys laid out in ``workers`` processes."""
+    skey = style_key(settings, fonts)
+    store = disk.Cache(skey) if use_cache else None
+    out = Measures()
+    todo_heads: dict[tuple, HeadRequest] = {}
+    todo_bodies: dict[tuple, BodyRequest] = {}
+    for r in heads:
+        key = head_key(r.article, r.width, r.tier, r.continued)
+        if key in out.heads or key in todo_heads:
+            continue
+        hit = store.get(key) if store else None
+        if hit is not None:
+            out.heads[key] = Head(**hit)
+            out.cached += 1
+        else:
+            todo_heads[key] = r
+    for r in bodies:
+        key = body_key(r.article, r.width)
+        if key in out.bodies or key in todo_bodies:
+            continue
+        hit = store.get(key) if store else None
+        if hit is not None:
+            out.bodies[key] = tuple(Unit(**{**u, "cuts": tuple(u["cuts"]), "ends": tuple(u["ends"])})
+                                    for u in hit)
+            out.cached += 1
+        else:
+            todo_bodies[key] = r
+    if not todo_heads and not todo_bodies:
+        return out
+    t0, c0 = time.perf_counter(), _cpu()
+    galleys = [_Galley("|".join(map(str, k)), r.article, r.width, r.tier, r.continued)
+               for k, r in todo_heads.items()]
+    galleys += [_Galley("|".join(map(str, k)), r.article, r.width,
+                        pieces=tuple(Piece(s, s.segments, image_height=image_height(s, r.width))
+                                     for s in sources(r.article)))
+                for k, r in todo_bodies.items()]
+    chunks = _chunks(galleys, workers)
+    global _JOB
+    _JOB = (edition, settings, fonts)
+    try:
+        if workers > 1 and len(chunks) > 1:
+            load(fonts)  # once, before the fork: the workers inherit WeasyPrint and fontconfig
+            with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
+                results = list(pool.map(_lay_out_galleys, chunks))
+        else:
+            results = [_lay_out_galleys(c) for c in chunks]
+    finally:
+        _JOB = None
+    keys = {"|".join(map(str, k)): k for k in (*todo_heads, *todo_bodies)}
+    for result in results:
+        for skey_, value in result.items():
+            key = keys[skey_]
+            if key[0] == "head":
+                out.heads[key] = Head(**value)
+            else:
+                out.bodies[key] = tuple(Unit(**{**u, "cuts": tuple(u["cuts"]), "ends": tuple(u["ends"])})
+                                        for u in value)
+            if store:
+                store.put(key, value)
+    out.measured = len(keys)
+    out.seconds = time.perf_counter() - t0
+    out.cpu = _cpu() - c0
+    log.info("make-up: %d galleys measured in %.2f s, %d from the cache", out.measured,
+             out.seconds, out.cached)
+    return out
+
+
+_JOB = None  # (edition, settings, fonts), set before the pool forks
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the pool's workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _chunks(galleys: list[_Galley], workers: int) -> list[list[_Galley]]:
+    """Galleys split into ``workers`` chunks of about equal work (a body is worth more)."""
+    n = max(1, min(workers, len(galleys)))
+    chunks: list[list[_Galley]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for g in sorted(galleys, key=lambda g: -_work(g)):
+        i = loads.index(min(loads))
+        chunks[i].append(g)
+        loads[i] += _work(g)
+    return [c for c in chunks if c]
+
+
+def _work(g: _Galley) -> int:
+    return 1 if not g.pieces else 3 * len(g.pieces)
+
+
+def _lay_out_galleys(galleys: list[_Galley]) -> dict[str, dict]:
+    edition, settings, fonts = _JOB
+    heads = [g for g in galleys if not g.pieces]
+    bodies = [g for g in galleys if g.pieces]
+    width = max(g.width for g in galleys) + 10
+    html = render("print/galley.html.j2", settings, engine=True, heads=heads, bodies=bodies,
+                  sheet=(width, GALLEY_HEIGHT), bleed=0, edition=edition,
+                  created=edition.issue.closing_time.isoformat(),
+                  profile_url=settings.output_profile.as_uri(), mm=lambda v: f"{v:.3f}mm")
+    roots = (edition.root, settings.styles_dir, settings.fonts_dir, settings.output_profile)
+    doc = lay_out(html, base_dir=Path(edition.root),
+                  stylesheets=[settings.styles_dir / n for n in STYLESHEETS], fonts=fonts,
+                  sandbox=Sandbox(tuple(Path(r) for r in roots), ()), what="make-up galleys")
+    line = settings.print.line_height * 25.4 / 72
+    out: dict[str, dict] = {}
+    for section in doc.find("galley"):
+        key = section.get("key")
+        box = section.find("box")[0]
+        if key.startswith("head|"):
+            head = box.find("article-head")[0]
+            title = head.find("headline")
+            out[key] = {"height": head.margin.height,
+                        "title_lines": title[0].line_count if title else 0}
+        else:
+            out[key] = [_unit(u, line) for u in box.find("unit")]
+    missing = {g.key for g in galleys} - set(out)
+    if missing:  # a galley that did not come back means the layout broke: never guess
+        raise RuntimeError(f"galleys not measured: {sorted(missing)}")
+    return out
+
+
+def _unit(block, line: float) -> dict:
+    inner = block.children[0] if block.children else block
+    kind = {"p": "p", "h3": "subhead", "figure": "figure", "table": "table"}.get(inner.tag or "", "p")
+    if kind == "p" and "brief" in inner.classes:
+        kind = "li"
+    height = block.margin.height
+    if kind in ("p", "li"):
+        texts = inner.texts
+        return {"kind": kind, "lines": inner.line_count, "height": height, "keep_with_next": False,
+                "cuts": list(cuts_for(texts)), "ends": list(printed_ends(texts)), "wide": 0.0}
+    lines = max(1, math.ceil(height / line - 0.02))
+    # a table wider than its column (the engine lets it overflow): never printed
+    wide = round(inner.margin.width, 1) if kind == "table" and inner.margin.width > block.content.width + 0.2 else 0.0
+    return {"kind": kind, "lines": lines, "height": height, "keep_with_next": kind == "subhead",
+            "cuts": [], "ends": [], "wide": wide}

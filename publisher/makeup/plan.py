@@ -1,0 +1,397 @@
+"""Page plans: what the make-up decided for each 版, as records the print pages render.
+
+``make_up`` is the make-up of an edition: measure every variant's head and body (the
+engine, through ``measure``), then, 版 by 版 in order, solve the page (``solver``), break
+each article's body into its text columns (``columns``), and carry the rest of an article
+that jumps (下转) to the page it continues on (上接), which is solved with it. What comes out
+is a ``PagePlan`` per 版 (every article's box, head zone and text columns with the units,
+or parts of units, each column prints, in grid lines and mm) and the problems: an error for
+copy that does not fit (article, page, lines over), a warning for columns that end short of
+the foot (which columns, how many lines, what could fill them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+from ..config import Settings
+from ..errors import Problem, Severity
+from ..fonts import FontSet
+from ..model import Article, ArticleKind, Edition, Page
+from . import solver
+from .columns import Run, balance
+from .geometry import Box, Grid
+from .measure import Measures, image_height, measure
+from .units import Piece, cut_segments, sources
+from .variants import Item, requests, too_wide, variants
+
+log = logging.getLogger(__name__)
+
+CHARS_PER_LINE = 14  # about, in a basic column of 9 pt type (for the short-copy hint)
+
+
+@dataclass(frozen=True)
+class Column:
+    x: float  # mm from the box's left edge
+    width: float  # mm
+    lines: int  # lines it holds (its last line stays free for 下转 in a part that jumps)
+    pieces: tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An article (or part of one) on its 版."""
+
+    article: Article
+    column: int  # first grid column, 0-based
+    span: int  # grid columns
+    line: int  # first grid line
+    lines: int  # body lines the box takes (head zone + body)
+    head: int  # lines of the head zone (0: no head)
+    head_height: float  # mm the head itself takes inside its zone
+    tier: int
+    text_columns: int
+    body: int  # lines of the text columns
+    columns: tuple[Column, ...]
+    box: Box  # mm from the trim's top left
+    continued_on: int | None = None  # 下转第X版
+    continued_from: int | None = None  # 上接第X版
+    short: tuple[int, ...] = ()  # per text column: lines it ends above the box's foot
+
+    zone: float = 0.0  # mm: the head zone's height (head lines)
+
+    @property
+    def slug(self) -> str:
+        return self.article.slug
+
+    @property
+    def head_pad(self) -> float:
+        """mm above the head in its zone: the air of a stretched zone, split above and below."""
+        return max(0.0, (self.zone - self.head_height) / 2)
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    page: Page
+    grid: Grid
+    placed: tuple[Placed, ...]
+    white: tuple[int, ...]  # per grid column: lines of white at its foot
+    jumps: int
+    tombstones: int
+    status: str  # the solver's: optimal, feasible, relaxed, failed
+
+    @property
+    def full(self) -> bool:
+        """Every column ends within one body line of the foot."""
+        return all(w <= 1 for w in self.white)
+
+
+@dataclass
+class MakeUp:
+    plans: list[PagePlan]
+    problems: list[Problem]
+    measures: Measures
+    solve_seconds: dict[int, float] = field(default_factory=dict)  # wall, per 版
+    solve_cpu: dict[int, float] = field(default_factory=dict)  # CPU seconds, per 版
+
+
+def items_of(page: Page, edition: Edition, settings: Settings) -> list[Item]:
+    pins = {p.slug: p for p in page.placements}
+    numbers = [p.number for p in edition.pages]
+    later = [n for n in numbers if n > page.number]
+    items = []
+    for i, article in enumerate(page.articles):
+        pin = pins.get(article.slug)
+        jump = pin.continued_on if pin and pin.continued_on else None
+        if jump is None and settings.makeup.jumps == "next" and later:
+            jump = later[0]
+        if pin and not (pin.columns or pin.column or pin.text_columns or pin.continued_on):
+            pin = None
+        items.append(Item(article, pin, jump, order=i))
+    return items
+
+
+def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
+            pages: set[int] | None = None, progress=None) -> MakeUp:
+    """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
+    ``progress(message)`` is told when the articles are measured and as each 版 is made up."""
+    step = progress or (lambda message: None)
+    wrong = _wrong_jumps(edition)
+    if wrong:
+        return MakeUp([], wrong, Measures())
+    grids = {p.number: Grid.for_page(settings.print, p.number) for p in edition.pages}
+    items = {p.number: items_of(p, edition, settings) for p in edition.pages}
+    last = max(pages) if pages else None
+    upto = [p for p in edition.pages if last is None or p.number <= last]
+    heads, bodies = [], []
+    for page in upto:
+        for item in items[page.number]:
+            h, b = requests(item, grids[page.number])
+            heads += h
+            bodies += b
+            if item.jump_to:  # its rest may go anywhere on the target page
+                target = grids.get(item.jump_to, grids[page.number])
+                h, b = requests(dataclasses.replace(item, pin=None, continued_from=page.number,
+                                                    jump_to=None), target)
+                heads += h
+                bodies += b
+    measures = measure(edition, settings, fonts, heads, bodies, workers=workers,
+                       use_cache=settings.makeup.cache)
+    step(f"measured the articles of {len(upto)} 版 ({measures.measured} galleys, "
+         f"{measures.cached} from the cache)")
+    result = MakeUp([], [], measures)
+    carried: dict[int, list[Item]] = {}
+    for page in upto:
+        t0, c0 = time.perf_counter(), time.process_time()
+        plan, rests, problems = plan_page(page, grids[page.number],
+                                          items[page.number] + carried.pop(page.number, []),
+                                          measures, settings)
+        result.solve_seconds[page.number] = time.perf_counter() - t0
+        result.solve_cpu[page.number] = time.process_time() - c0
+        for target, rest in rests:
+            carried.setdefault(target, []).append(rest)
+        result.problems += problems
+        if pages is None or page.number in pages:
+            result.plans.append(plan)
+        step(f"made up 版 {len(result.solve_seconds)} of {len(upto)} ({page.display_label} {page.name})")
+    return result
+
+
+def _wrong_jumps(edition: Edition) -> list[Problem]:
+    """A layout's continued_on must name a later page of this issue (下转 runs forward)."""
+    numbers = {p.number for p in edition.pages}
+    problems = []
+    for page in edition.pages:
+        for p in page.placements:
+            if p.continued_on is not None and (p.continued_on not in numbers or p.continued_on <= page.number):
+                problems.append(Problem(
+                    f"page {page.number}: article {p.slug!r} is continued on page {p.continued_on}, "
+                    "which is not a later page of this issue",
+                    edition.root / "edition.toml" if edition.root else None, None,
+                    "continued_on must name a later page (下转 runs forward)", code="layout"))
+    return problems
+
+
+def plan_page(page: Page, grid: Grid, items: list[Item], measures: Measures,
+              settings: Settings) -> tuple[PagePlan, list[tuple[int, Item]], list[Problem]]:
+    """Solve one 版: its plan, the rests it sends on (page, item), its problems."""
+    mk = settings.makeup
+    problems: list[Problem] = []
+    options = [variants(it, grid, measures, cut=bool(it.jump_to)) for it in items]
+    for item, opts in zip(items, options):
+        if not opts:
+            problems += [_too_wide(item, page, n, width, column)
+                         for n, width, column in too_wide(item, grid, measures)]
+    if problems:
+        return _failed(page, grid), [], problems
+    status = "optimal"
+    solution = None
+    if all(options):
+        solution = solver.solve(items, options, grid.columns, grid.lines, stretch=mk.stretch,
+                                max_jumps=mk.max_jumps, work=mk.work)
+        if solution is None:
+            solution = solver.solve(items, options, grid.columns, grid.lines, stretch=mk.stretch,
+                                    max_jumps=mk.max_jumps, work=mk.work, strict=False)
+            status = "relaxed"
+    if solution is None:
+        # Does not fit: solve again letting any article be cut, to say which and by how much.
+        options = [variants(it, grid, measures, cut=True) for it in items]
+        if all(options):
+            solution = solver.solve(items, options, grid.columns, grid.lines, stretch=mk.stretch,
+                                    max_jumps=mk.max_jumps, work=mk.work, strict=False)
+        status = "failed"
+        if solution is None:
+            problems.append(Problem(
+                f"page {page.number} ({page.display_label}): its {len(items)} articles cannot be "
+                "placed on the grid at all (each is too tall even at its widest, or the layout's "
+                "pins contradict each other)", _toml(page, items), None,
+                "move articles to another page, shorten them, or loosen [[pages.layout]]",
+                code="print-pages"))
+            return _failed(page, grid), [], problems
+    else:
+        status = solution.status if status == "optimal" else status
+    placed, rests = [], []
+    for choice in solution.choices:
+        p, rest = _place(choice, grid, measures, page)
+        placed.append(p)
+        if rest is not None:
+            if choice.item.jump_to:
+                rests.append((choice.item.jump_to, rest))
+            else:
+                problems.append(_overflow(choice, page, measures, grid, rest))
+    placed.sort(key=lambda p: (p.line, p.column))
+    white = _white(placed, grid)
+    tombs = tombstones(placed)
+    plan = PagePlan(page, grid, tuple(placed), white, sum(1 for p in placed if p.continued_on),
+                    tombs, status)
+    if status != "failed":
+        problems += _underfull(plan, items)
+    return plan, rests, problems
+
+
+def _failed(page: Page, grid: Grid) -> PagePlan:
+    return PagePlan(page, grid, (), tuple([grid.lines] * grid.columns), 0, 0, "failed")
+
+
+def _too_wide(item: Item, page: Page, n: int, width: float, column: float) -> Problem:
+    art = item.article
+    src = art.source
+    return Problem(f"table {n} of article {art.slug!r} ({art.title}) is {width:.0f} mm wide; its "
+                   f"print column on page {page.number} is {column:.0f} mm",
+                   src.path if src else None, None,
+                   "set the article in fewer text columns or more grid columns in the page's "
+                   "layout (text_columns = 1, columns = N), or split the table",
+                   Severity.ERROR, "table-too-wide")
+
+
+def _place(choice: solver.Choice, grid: Grid, measures: Measures, page: Page):
+    item, v = choice.item, choice.variant
+    run = Run.of(measures.body(item.article, v.text_width))
+    k = v.text_columns
+    rest = None
+    if v.cut and choice.body < v.body:
+        heights = [choice.body] * (k - 1) + [choice.body - 1]
+        ranges, p = [], item.start
+        for h in heights:
+            q = run.furthest(p, h) if p < run.total else None
+            q = p if q is None else q
+            ranges.append((p, q))
+            p = q
+        rest = dataclasses.replace(item, pin=None, jump_to=None, continued_from=page.number,
+                                   start=p, order=1000 + item.order)
+    else:
+        ranges = balance(run, [choice.body] * k, item.start)
+    g = grid.geometry
+    columns, short = [], []
+    for i, (a, b) in enumerate(ranges):
+        columns.append(Column(i * (v.text_width + g.gutter), v.text_width, b - a,
+                              _pieces(item.article, run, a, b, v.text_width, grid.line)))
+        short.append(choice.body - (b - a) - (1 if rest is not None and i == k - 1 else 0))
+    head = v.head + choice.stretch if v.head else 0
+    lines = head + choice.body
+    box = Box(g.column_x(choice.x), grid.y(choice.y), g.span_width(v.span), lines * grid.line)
+    placed = Placed(item.article, choice.x, v.span, choice.y, lines, head, v.head_height, v.tier,
+                    k, choice.body, tuple(columns), box,
+                    continued_on=item.jump_to if rest is not None else None,
+                    continued_from=item.continued_from, short=tuple(short), zone=head * grid.line)
+    return placed, rest
+
+
+def _pieces(article: Article, run: Run, a: int, b: int, width: float, line: float) -> tuple[Piece, ...]:
+    out = []
+    srcs = sources(article)
+    for src, unit, start in zip(srcs, run.units, run.starts):
+        end = start + unit.lines
+        if end <= a or start >= b:
+            continue
+        if not unit.text:
+            extra = unit.lines * line - unit.height
+            out.append(Piece(src, lines=unit.lines, height=unit.lines * line,
+                             pad=max(0.0, extra) if src.kind == "subhead" else 0.0,
+                             image_height=image_height(src, width)))
+            continue
+        first, last = max(a, start) - start, min(b, end) - start  # lines [first, last)
+        lo = unit.ends[first - 1] if first > 0 else 0
+        hi = unit.ends[last - 1] if last < unit.lines else None
+        segs = cut_segments(src.segments, lo, hi) if (first or last < unit.lines) else src.segments
+        out.append(Piece(src, segs, first > 0, last < unit.lines, last - first))
+    return tuple(out)
+
+
+def _white(placed: list[Placed], grid: Grid) -> tuple[int, ...]:
+    """Per grid column, the lines of white at its foot: below its lowest box, and inside it
+    where that box's text column there ends short."""
+    white = []
+    for c in range(grid.columns):
+        over = [p for p in placed if p.column <= c < p.column + p.span]
+        if not over:
+            white.append(grid.lines)
+            continue
+        low = max(over, key=lambda p: p.line + p.lines)
+        w = grid.lines - (low.line + low.lines)
+        if low.short:
+            # the text column over this grid column (破栏: the one covering most of it)
+            i = min(low.text_columns - 1, (c - low.column) * low.text_columns // low.span)
+            w += low.short[i]
+        white.append(max(0, w))
+    return tuple(white)
+
+
+def tombstones(placed: list[Placed] | tuple[Placed, ...]) -> int:
+    """Pairs of heads side by side whose heights overlap (a plan's proof of the rule)."""
+    n = 0
+    heads = [p for p in placed if p.head]
+    for i, a in enumerate(heads):
+        for b in heads[i + 1:]:
+            side = a.column + a.span == b.column or b.column + b.span == a.column
+            if side and a.line < b.line + b.head and b.line < a.line + a.head:
+                n += 1
+    return n
+
+
+def _toml(page: Page, items: list[Item]):
+    src = next((it.article.source for it in items if it.article.source), None)
+    return src.path.parent.parent / "edition.toml" if src else None
+
+
+def _overflow(choice: solver.Choice, page: Page, measures: Measures, grid: Grid, rest: Item) -> Problem:
+    run = Run.of(measures.body(choice.item.article, choice.variant.text_width))
+    over = run.total - rest.start
+    art = choice.item.article
+    src = art.source
+    per = math.ceil(over / choice.variant.text_columns)
+    return Problem(
+        f"article {art.slug!r} ({art.title}) does not fit on page {page.number} "
+        f"({page.display_label}): {over} lines over (about {per} in each of its "
+        f"{choice.variant.text_columns} text columns, {choice.variant.span} grid columns wide)",
+        src.path if src else None, None,
+        "shorten it or another article of the page, move an article to another page, or let it "
+        "continue on a later page: continued_on = N in the page's [[pages.layout]]",
+        Severity.ERROR, "overflow")
+
+
+def _underfull(plan: PagePlan, items: list[Item]) -> list[Problem]:
+    """Columns that end more than a line short: which, how many lines, what could fill them."""
+    out = []
+    c = 0
+    white = plan.white
+    page = plan.page
+    while c < len(white):
+        if white[c] <= 1:
+            c += 1
+            continue
+        end = c
+        while end + 1 < len(white) and white[end + 1] == white[c]:
+            end += 1
+        cols = f"column {c + 1}" if end == c else f"columns {c + 1}–{end + 1}"
+        lines = white[c]
+        mm = lines * plan.grid.line
+        fills = _fillers(plan, c, end, lines)
+        out.append(Problem(
+            f"page {page.number} ({page.display_label}) is short of copy: {cols} end {lines} lines "
+            f"({mm:.0f} mm) above the foot of the type area", None, None,
+            f"to fill them: {fills}", Severity.WARNING, "underfull"))
+        c = end + 1
+    return out
+
+
+def _fillers(plan: PagePlan, c: int, end: int, lines: int) -> str:
+    width = end - c + 1
+    g = plan.grid.geometry
+    photo_w = g.span_width(width)
+    ideas = []
+    if lines >= 6:
+        ideas.append(f"a photo {photo_w:.0f} mm wide and up to {lines * plan.grid.line - 10:.0f} mm "
+                     f"tall (with its caption) in {'that column' if width == 1 else 'those columns'}")
+    ideas.append(f"about {lines * width} more lines of copy (a brief of about "
+                 f"{lines * width * CHARS_PER_LINE} characters)")
+    above = [p for p in plan.placed if p.column <= c and end < p.column + p.span]
+    if above:
+        low = max(above, key=lambda p: p.line + p.lines)
+        ideas.append(f"a larger headline, more copy or a larger photo for {low.slug!r}, the "
+                     f"article above")
+    return "; or ".join(ideas)

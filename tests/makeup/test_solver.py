@@ -1,0 +1,94 @@
+"""The CP-SAT model on small made-up pages: it fills every column, keeps the first article
+top left, never sets two heads or two photos side by side, keeps pins and the jump limit,
+and gives the same answer every time."""
+
+from __future__ import annotations
+
+from publisher.makeup.solver import solve
+from publisher.makeup.variants import Item, Variant
+from publisher.model import Article, ArticleKind, Placement
+
+COLUMNS, LINES = 4, 30
+
+
+def article(slug: str, kind=ArticleKind.NEWS, headline: str | None = "标题") -> Article:
+    return Article(slug, kind, headline)
+
+
+def variant(span: int, head: int, body: int, cost: int = 0, cut=None) -> Variant:
+    return Variant(span, span, 3, head, head * 4.0, body, 40.0, cost, cut)
+
+
+def fills(solution, columns=COLUMNS, lines=LINES) -> list[int]:
+    """Lines used in each column (boxes plus their gap line)."""
+    used = [0] * columns
+    for c in solution.choices:
+        h = c.variant.head + c.stretch + c.body + 1
+        for x in range(c.x, c.x + c.variant.span):
+            used[x] += h
+    return used
+
+
+def test_every_column_is_filled_and_the_first_article_is_top_left():
+    items = [Item(article("a"), order=0), Item(article("p", ArticleKind.PHOTO, None), order=1),
+             Item(article("b"), order=2), Item(article("c"), order=3)]
+    options = [[variant(2, 3, 12), variant(4, 3, 5)],  # 16 lines with its gap, or 9
+               [variant(2, 0, 10), variant(4, 0, 5)],
+               [variant(2, 2, 12), variant(4, 2, 4)],
+               [variant(2, 2, 17)]]
+    sol = solve(items, options, COLUMNS, LINES)
+    assert sol is not None
+    assert all(u == LINES + 1 for u in fills(sol)), fills(sol)
+    first = sol.choices[0]
+    assert (first.x, first.y) == (0, 0)
+    again = solve(items, options, COLUMNS, LINES)
+    assert [(c.x, c.y, c.variant, c.stretch) for c in again.choices] == \
+        [(c.x, c.y, c.variant, c.stretch) for c in sol.choices]
+
+
+def tombstones(sol) -> int:
+    heads = [c for c in sol.choices if c.item.has_head]
+    n = 0
+    for i, a in enumerate(heads):
+        for b in heads[i + 1:]:
+            side = a.x + a.variant.span == b.x or b.x + b.variant.span == a.x
+            ha, hb = a.variant.head + a.stretch, b.variant.head + b.stretch
+            n += side and a.y < b.y + hb and b.y < a.y + ha
+    return n
+
+
+def test_no_tombstone_and_no_photo_beside_a_photo():
+    # the photo goes top right, beside the first article's head, the second article under it
+    items = [Item(article("a"), order=0), Item(article("p", ArticleKind.PHOTO, None), order=1),
+             Item(article("b"), order=2)]
+    options = [[variant(2, 3, 27)], [variant(2, 0, 18)], [variant(2, 3, 8)]]
+    sol = solve(items, options, COLUMNS, LINES)
+    assert sol is not None and tombstones(sol) == 0
+    assert sol.choices[1].y == 0 and sol.choices[2].y == 19
+    # two heads that can only stand side by side: no plan under the rules, a costly one without
+    items = [Item(article("a"), order=0), Item(article("b"), order=1)]
+    options = [[variant(2, 3, 27)], [variant(2, 3, 27)]]
+    assert solve(items, options, COLUMNS, LINES) is None
+    relaxed = solve(items, options, COLUMNS, LINES, strict=False)
+    assert relaxed is not None and tombstones(relaxed) == 1
+    # two photos stack rather than stand side by side
+    items = [Item(article("a"), order=0), Item(article("p", ArticleKind.PHOTO, None), order=1),
+             Item(article("q", ArticleKind.PHOTO, None), order=2)]
+    options = [[variant(2, 3, 27)], [variant(2, 0, 14)], [variant(2, 0, 15)]]
+    sol = solve(items, options, COLUMNS, LINES)
+    _, p, q = sol.choices
+    assert p.x == q.x == 2 and q.y == p.y + 15
+
+
+def test_pins_and_the_jump_limit():
+    pin = Placement("b", columns=2, column=3)
+    items = [Item(article("a"), order=0), Item(article("b", ArticleKind.PHOTO, None), pin, order=1),
+             Item(article("c"), jump_to=2, order=2)]
+    options = [[variant(2, 3, 20)], [variant(2, 0, 29)],
+               [variant(2, 2, 40), variant(2, 2, 40, cut=(4, 39))]]
+    assert solve(items, options, COLUMNS, LINES, max_jumps=0) is None  # c cannot jump
+    sol = solve(items, options, COLUMNS, LINES, max_jumps=1)
+    assert sol is not None
+    a, b, c = sol.choices
+    assert b.x == 2 and b.variant.span == 2  # pinned to column 3
+    assert c.variant.cut and c.x == 0 and c.body == 4  # cut to fill under a
