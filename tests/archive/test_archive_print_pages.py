@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 
 from publisher.archive import verify_bag
-from tests.conftest import SHORT, TWO_PAGES, long_article
+from tests.conftest import PARAGRAPH, SHORT, TWO_PAGES, long_article
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 METS = "{http://www.loc.gov/METS/}"
@@ -262,7 +262,12 @@ def test_each_page_of_a_jumped_edition_has_its_own_pdf_and_alto(jumped_bag):
         texts.append(alto_text)
     first, second = texts
     assert "下转第2版" in first
-    assert "（上接第1版）一篇很长的稿件本报讯" in second  # ALTO order is reading order
+    # ALTO order is reading order: the 上接 head, then the text where page 1 left it (the
+    # make-up may cut a paragraph at the jump: its two parts join into the whole)
+    assert "（上接第1版）一篇很长的稿件" in second
+    rest = second.split("（上接第1版）一篇很长的稿件", 1)[1]
+    cut = first.split("（下转第2版）")[0].rsplit("。", 1)[1]
+    assert re.fullmatch(re.escape(PARAGRAPH) + r"第\d+段。", cut + rest.split("。", 1)[0] + "。")
     for i in range(1, 30):  # every paragraph on exactly one 版
         assert (first + second).count(f"第{i}段。") == 1, i
     with pikepdf.open(data / "test-2019-10-21.pdf") as issue:
