@@ -41,9 +41,9 @@ from .units import Piece, Source, Unit, cuts_for, printed_ends, sources
 
 log = logging.getLogger(__name__)
 
-GALLEY_HEIGHT = 15000  # mm: tall enough that a galley never breaks across pages
+GALLEY_HEIGHT = 15000  # mm: a page tall enough for a 版's galleys, mostly
 # Bump when what a measurement holds or how it is read changes: old cache entries are ignored.
-MEASURE_VERSION = 2
+MEASURE_VERSION = 3
 STYLESHEETS = ("base.css", "typeset.css", "print.css")
 TEMPLATES = ("print/galley.html.j2", "print/units.j2", "print/_sheet.html.j2", "shared/article.j2")
 
@@ -256,17 +256,9 @@ def _work(g: _Galley) -> int:
 
 def _lay_out_galleys(galleys: list[_Galley]) -> dict[str, dict]:
     edition, settings, fonts = _JOB
-    heads = [g for g in galleys if not g.pieces]
-    bodies = [g for g in galleys if g.pieces]
-    width = max(g.width for g in galleys) + 10
-    html = render("print/galley.html.j2", settings, engine=True, heads=heads, bodies=bodies,
-                  sheet=(width, GALLEY_HEIGHT), bleed=0, edition=edition,
-                  created=edition.issue.closing_time.isoformat(),
-                  profile_url=settings.output_profile.as_uri(), mm=lambda v: f"{v:.3f}mm")
-    roots = (edition.root, settings.styles_dir, settings.fonts_dir, settings.output_profile)
-    doc = lay_out(html, base_dir=Path(edition.root),
-                  stylesheets=[settings.styles_dir / n for n in STYLESHEETS], fonts=fonts,
-                  sandbox=Sandbox(tuple(Path(r) for r in roots), ()), what="make-up galleys")
+    doc = _galley_document(galleys, edition, settings, fonts, paged=False)
+    if doc.page_count > 1:  # more than one very tall page: one galley a page, none split
+        doc = _galley_document(galleys, edition, settings, fonts, paged=True)
     line = settings.print.line_height * 25.4 / 72
     out: dict[str, dict] = {}
     for section in doc.find("galley"):
@@ -275,7 +267,7 @@ def _lay_out_galleys(galleys: list[_Galley]) -> dict[str, dict]:
         if key.startswith("head|"):
             head = box.find("article-head")[0]
             title = head.find("headline")
-            out[key] = {"height": head.margin.height,
+            out[key] = {"height": round(head.margin.height, 4),
                         "title_lines": title[0].line_count if title else 0}
         else:
             out[key] = [_unit(u, line) for u in box.find("unit")]
@@ -285,12 +277,28 @@ def _lay_out_galleys(galleys: list[_Galley]) -> dict[str, dict]:
     return out
 
 
+def _galley_document(galleys: list[_Galley], edition, settings: Settings, fonts: FontSet, *,
+                     paged: bool):
+    heads = [g for g in galleys if not g.pieces]
+    bodies = [g for g in galleys if g.pieces]
+    width = max(g.width for g in galleys) + 10
+    html = render("print/galley.html.j2", settings, engine=True, heads=heads, bodies=bodies,
+                  paged=paged, sheet=(width, GALLEY_HEIGHT), bleed=0, edition=edition,
+                  created=edition.issue.closing_time.isoformat(),
+                  profile_url=settings.output_profile.as_uri(), mm=lambda v: f"{v:.3f}mm")
+    roots = (edition.root, settings.styles_dir, settings.fonts_dir, settings.output_profile)
+    return lay_out(html, base_dir=Path(edition.root),
+                   stylesheets=[settings.styles_dir / n for n in STYLESHEETS], fonts=fonts,
+                   sandbox=Sandbox(tuple(Path(r) for r in roots), ()), what="make-up galleys")
+
+
 def _unit(block, line: float) -> dict:
     inner = block.children[0] if block.children else block
     kind = {"p": "p", "h3": "subhead", "figure": "figure", "table": "table"}.get(inner.tag or "", "p")
     if kind == "p" and "brief" in inner.classes:
         kind = "li"
-    height = block.margin.height
+    # to a tenth of a micrometre: the same number wherever on the galley page it was set
+    height = round(block.margin.height, 4)
     if kind in ("p", "li"):
         texts = inner.texts
         return {"kind": kind, "lines": inner.line_count, "height": height, "keep_with_next": False,

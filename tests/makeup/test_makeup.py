@@ -205,3 +205,20 @@ def test_check_and_print_build_agree(make_edition, tmp_path):
         except PublisherError as exc:
             built = [str(p) for p in exc.errors]
         assert [str(p) for p in problems.errors] == built, name
+
+
+def test_one_page_alone_is_made_up_and_rendered(make_edition):
+    """The front page alone (the EPUB's cover from the print page 1): only 版 1 is planned
+    and rendered, as it is in the whole issue."""
+    from publisher.printing.build import build_print
+    from publisher.publish import load
+
+    ed = make_edition({"articles/long.md": long_article(30), "articles/two.md": SHORT},
+                      toml=TWO_PAGES.format(jump=", continued_on = 2"))
+    edition, settings, fonts, _ = load(ed)
+    alone = build_print(edition, settings, fonts, pages={1})
+    assert list(alone.pages) == ["p01"]
+    _, made, _ = _plan(ed)
+    _, first, _ = _plan(ed, {1})
+    assert [p.page.number for p in first.plans] == [1]
+    assert first.plans[0].placed == made.plans[0].placed
