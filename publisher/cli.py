@@ -486,7 +486,7 @@ def layout(
     edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
     page: Annotated[Optional[int], typer.Option("--page", "-p", help="Only this 版 (and the pages that jump to it).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Thumbnails go to OUT/<edition-id>/layout/pNN.png.")] = Path("dist"),
-    png: Annotated[bool, typer.Option("--png/--no-png", help="Write a PNG thumbnail of each 版's plan.")] = True,
+    no_png: Annotated[bool, typer.Option("--no-png", help="Write no PNG thumbnails of the plans.")] = False,
     write: Annotated[bool, typer.Option("--write", help="Write the chosen layout into edition.toml ([[pages]] layout), to adjust by hand.")] = False,
     house: Annotated[Optional[Path], _HOUSE] = None,
 ) -> None:
@@ -515,10 +515,10 @@ def layout(
                   f"({p.grid.columns} columns × {p.grid.lines} lines)", markup=True, highlight=False)
         out.print(drawing(p), markup=False, highlight=False)
         out.print(str(score(p)), markup=False, highlight=False)
-        if png:
+        if not no_png:
             folder.mkdir(parents=True, exist_ok=True)
             thumbnail(p, folder / f"{p.page.file_label}.png")
-    if png and made.plans:
+    if not no_png and made.plans:
         out.print(f"thumbnails in {folder}/")
     _report(problems.items)
     if problems.errors:

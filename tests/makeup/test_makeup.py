@@ -150,8 +150,8 @@ def test_pages_are_set_as_planned_in_other_houses(tmp_path, house, monkeypatch):
         text = text.replace("columns = 8", "columns = 7").replace("line_height = 13", "line_height = 12.5")
     else:
         text = text.replace("columns = 8", "columns = 6").replace("gutter = 4", "gutter = 5")
-    text = text.replace('styles = "styles"', f'styles = "{root / "styles"}"').replace(
-        'fonts = "fonts"', f'fonts = "{root / "fonts"}"')
+    for key in ("styles", "fonts", "profiles"):  # the repository's own, by absolute path
+        text = text.replace(f'"{key}', f'"{root / key}')
     (tmp_path / "house").mkdir()
     (tmp_path / "house" / "pyproject.toml").write_text(text, "utf-8")
     settings = load_settings(tmp_path / "house" / "pyproject.toml")
