@@ -129,7 +129,7 @@ def main() -> None:
                 print(f"  {key:34} make-up {mine[key]:>7.2f}   greedy {base[key]:>7.2f}")
             print(f"  {'lines over (greedy: a build error)':34} make-up "
                   f"{sum(1 for p in made.problems if p.code == 'overflow'):>7}   greedy {over:>7}")
-            print(f"  solver status: " + ", ".join(sorted({p.status for p in made.plans})))
+            print("  solver status: " + ", ".join(sorted({p.status for p in made.plans})))
             totals["makeup"] += made.plans
             totals["greedy"] += [r.plan for r in g]
         allm, allg = figures(totals["makeup"]), figures(totals["greedy"])

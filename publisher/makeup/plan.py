@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..config import Settings
 from ..errors import Problem, Severity
 from ..fonts import FontSet
-from ..model import Article, ArticleKind, Edition, Page
+from ..model import Article, Edition, Page
 from . import solver
 from .columns import Run, balance
 from .geometry import Box, Grid
