@@ -63,9 +63,11 @@ class Solution:
 TOP, BOTTOM = "top", "bottom"
 
 
-def slots(columns: int) -> list[tuple[int, int]]:
-    """Every stack slot: (first column, width)."""
-    return [(a, w) for w in range(min(MIN_SLOT, columns), columns + 1) for a in range(columns - w + 1)]
+def slots(columns: int, narrowest: int = MIN_SLOT) -> list[tuple[int, int]]:
+    """Every stack slot: (first column, width), at least MIN_SLOT columns wide (or as narrow
+    as a layout pins an article)."""
+    least = max(1, min(MIN_SLOT, narrowest, columns))
+    return [(a, w) for w in range(least, columns + 1) for a in range(columns - w + 1)]
 
 
 def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: int, *,
@@ -77,7 +79,7 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
     m = cp_model.CpModel()
     H = lines + 1  # one line more for the gap below the last article of a column
     n = len(items)
-    places: list = [TOP, BOTTOM, *slots(columns)]
+    places: list = [TOP, BOTTOM, *slots(columns, min(v.span for vs in options for v in vs))]
     wide = {TOP: (0, columns), BOTTOM: (0, columns)}
 
     def where(p):

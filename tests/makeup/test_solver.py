@@ -92,3 +92,11 @@ def test_pins_and_the_jump_limit():
     a, b, c = sol.choices
     assert b.x == 2 and b.variant.span == 2  # pinned to column 3
     assert c.variant.cut and c.x == 0 and c.body == 4  # cut to fill under a
+
+
+def test_a_layout_may_pin_a_single_column():
+    pin = Placement("b", columns=1, column=4)
+    items = [Item(article("a"), order=0), Item(article("b", ArticleKind.PHOTO, None), pin, order=1)]
+    options = [[variant(3, 3, 27)], [variant(1, 0, 30)]]
+    sol = solve(items, options, COLUMNS, LINES)
+    assert sol is not None and (sol.choices[1].x, sol.choices[1].variant.span) == (3, 1)
