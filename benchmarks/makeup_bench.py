@@ -3,7 +3,7 @@
     python benchmarks/makeup_bench.py [--only NAME ...] [--pages-big 64]
 
 Editions: the sample without its layout, the seed page imported with ``publisher import
-text`` (tests/fixtures/xianan-2019-10-page.txt, --paper xnrb), the typography stress
+text`` (tests/fixtures/seeds/xianan-2019-10-page.txt, --paper xnrb), the typography stress
 edition, and the 16- and 64-版 benchmark editions without layouts (make_big_edition.py
 --no-layout). For each: seconds per 版 of measure + solve (median; cold = an empty
 measurement cache, warm = a second run that reads it), white lines at the foot of each
@@ -35,7 +35,7 @@ from publisher.makeup.plan import items_of, make_up  # noqa: E402
 from publisher.publish import load  # noqa: E402
 
 SAMPLE = ROOT / "editions" / "xnrb-2019-10-21-xianan"
-SEED = ROOT / "tests" / "fixtures" / "xianan-2019-10-page.txt"
+SEED = ROOT / "tests" / "fixtures" / "seeds" / "xianan-2019-10-page.txt"
 STRESS = ROOT / "tests" / "typeset" / "stress-edition"
 
 
