@@ -64,8 +64,7 @@ def editions(tmp: Path, big: int) -> dict[str, Path]:
 
 def _import(target: Path) -> None:
     from publisher.sources.importers import run_import
-    run_import("text", SEED, out=target, date="2019-10-21", paper="xnrb", page=None,
-               encoding="utf-8", force=True, strict=False, papers=ROOT / "papers")
+    run_import("text", SEED, out=target, date="2019-10-21", paper="xnrb", force=True)
 
 
 def run(path: Path, cache: Path):
@@ -107,7 +106,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_:
         tmp = Path(tmp_)
         eds = editions(tmp, args.pages_big)
-        totals = {"makeup": [], "greedy": []}
+        totals: dict[str, list] = {"makeup": [], "greedy": []}
         for name, path in eds.items():
             if args.only and not any(o in name for o in args.only):
                 continue
@@ -121,8 +120,10 @@ def main() -> None:
                   f"({statistics.median(cold_per[1]):.2f} s; galleys {cold_made.measures.seconds:.2f} s "
                   f"for {cold_made.measures.measured} measurements), warm "
                   f"{statistics.median(warm_per[0]):.2f} s ({statistics.median(warm_per[1]):.2f} s; "
-                  f"{made.measures.cached} from the cache); solve alone {statistics.median(made.solve_seconds.values()):.2f} s "
-                  f"({statistics.median(made.solve_cpu.values()):.2f} s); whole make-up cold {cold_total:.1f} s, warm {warm_total:.1f} s")
+                  f"{made.measures.cached} from the cache); solve alone "
+                  f"{statistics.median(made.solve_seconds.values()):.2f} s "
+                  f"({statistics.median(made.solve_cpu.values()):.2f} s); whole make-up cold "
+                  f"{cold_total:.1f} s, warm {warm_total:.1f} s")
             mine, base = figures(made.plans), figures([r.plan for r in g])
             over = sum(r.over for r in g)
             for key in mine:

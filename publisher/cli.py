@@ -484,11 +484,11 @@ def check(
 @app.command()
 def layout(
     edition: Annotated[Path, typer.Argument(help="The edition folder (holds edition.toml).")],
-    page: Annotated[Optional[int], typer.Option("--page", "-p", help="Only this 版 (and the pages that jump to it).")] = None,
+    page: Annotated[int | None, typer.Option("--page", "-p", help="Only this 版 (and the pages that jump to it).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Thumbnails go to OUT/<edition-id>/layout/pNN.png.")] = Path("dist"),
     no_png: Annotated[bool, typer.Option("--no-png", help="Write no PNG thumbnails of the plans.")] = False,
     write: Annotated[bool, typer.Option("--write", help="Write the chosen layout into edition.toml ([[pages]] layout), to adjust by hand.")] = False,
-    house: Annotated[Optional[Path], _HOUSE] = None,
+    house: Annotated[Path | None, _HOUSE] = None,
 ) -> None:
     """Show the print make-up of each 版: a grid drawing, its score (white lines per column,
     jumps, tombstones) and a PNG thumbnail; warnings say which columns end short and what

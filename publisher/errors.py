@@ -153,7 +153,6 @@ CODES: dict[str, str] = {
     "underfull": "warning: columns of a print page end short of the foot (size given)",
     "print-pages": "the print layout cannot place the page's articles",
     "table-too-wide": "a table is wider than its print column (names table, article, widths)",
-    "internal": "a bug in publisher: the message says what to report",
     "config": "the house file is missing, or its settings ([tool.publisher]) are invalid or unknown",
     "house-in-edition": "the house (its file, styles, fonts or papers) is inside an edition folder",
     "truncated": "a file ends early: cut off in the middle of a character or of the JSON",

@@ -122,8 +122,9 @@ class Block:
     ``margin`` is the box with its margins (where it starts in the flow and how much room it
     takes there), ``border`` the box as drawn, ``content`` the room its content gets (CSS's
     margin, border and content boxes). ``lines`` are its own line boxes, top to bottom (a
-    paragraph's lines; none for a box holding blocks) and ``texts`` what each holds;
-    ``children`` its block-level children in order (what is inside a line, such as an inline-block, is part of the line).
+    paragraph's lines; none for a box holding blocks) and ``texts`` what each says;
+    ``children`` its block-level children in order (what is inside a line, such as an
+    inline-block, is part of the line).
     A box WeasyPrint made around loose text beside blocks is ``anonymous`` and carries its
     parent's tag, id, classes and data.
     """

@@ -29,7 +29,7 @@ class Run:
     breaks: tuple[int, ...]  # allowed positions, sorted, 0 and total included
 
     @classmethod
-    def of(cls, units: tuple[Unit, ...]) -> "Run":
+    def of(cls, units: tuple[Unit, ...]) -> Run:
         starts, pos = [], 0
         breaks = {0}
         for i, u in enumerate(units):

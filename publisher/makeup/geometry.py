@@ -135,7 +135,7 @@ class Grid:
     masthead: bool
 
     @classmethod
-    def for_page(cls, settings: Print, number: int) -> "Grid":
+    def for_page(cls, settings: Print, number: int) -> Grid:
         g = Geometry.for_page(settings, number)
         line = line_mm(settings.line_height)
         area = g.type_area

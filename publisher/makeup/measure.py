@@ -34,7 +34,7 @@ from pathlib import Path
 from ..config import Settings
 from ..engine import Sandbox, lay_out, load
 from ..fonts import FontSet
-from ..model import Article, Brief, Figure, Paragraph, Subhead, Table
+from ..model import Article, Brief, Edition, Figure, Paragraph, Subhead, Table
 from ..render import render
 from . import cache as disk
 from .units import Piece, Source, Unit, cuts_for, printed_ends, sources
@@ -168,8 +168,8 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
     out = Measures()
     todo_heads: dict[tuple, HeadRequest] = {}
     todo_bodies: dict[tuple, BodyRequest] = {}
-    for r in heads:
-        key = head_key(r.article, r.width, r.tier, r.continued)
+    for h in heads:
+        key = head_key(h.article, h.width, h.tier, h.continued)
         if key in out.heads or key in todo_heads:
             continue
         hit = store.get(key) if store else None
@@ -177,23 +177,22 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
             out.heads[key] = Head(**hit)
             out.cached += 1
         else:
-            todo_heads[key] = r
+            todo_heads[key] = h
     for r in bodies:
         key = body_key(r.article, r.width)
         if key in out.bodies or key in todo_bodies:
             continue
         hit = store.get(key) if store else None
         if hit is not None:
-            out.bodies[key] = tuple(Unit(**{**u, "cuts": tuple(u["cuts"]), "ends": tuple(u["ends"])})
-                                    for u in hit)
+            out.bodies[key] = _units(hit)
             out.cached += 1
         else:
             todo_bodies[key] = r
     if not todo_heads and not todo_bodies:
         return out
     t0, c0 = time.perf_counter(), _cpu()
-    galleys = [_Galley("|".join(map(str, k)), r.article, r.width, r.tier, r.continued)
-               for k, r in todo_heads.items()]
+    galleys = [_Galley("|".join(map(str, k)), h.article, h.width, h.tier, h.continued)
+               for k, h in todo_heads.items()]
     galleys += [_Galley("|".join(map(str, k)), r.article, r.width,
                         pieces=tuple(Piece(s, s.segments, image_height=image_height(s, r.width))
                                      for s in sources(r.article)))
@@ -214,11 +213,10 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
     for result in results:
         for skey_, value in result.items():
             key = keys[skey_]
-            if key[0] == "head":
+            if isinstance(value, dict):
                 out.heads[key] = Head(**value)
             else:
-                out.bodies[key] = tuple(Unit(**{**u, "cuts": tuple(u["cuts"]), "ends": tuple(u["ends"])})
-                                        for u in value)
+                out.bodies[key] = _units(value)
             if store:
                 store.put(key, value)
     out.measured = len(keys)
@@ -229,7 +227,12 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
     return out
 
 
-_JOB = None  # (edition, settings, fonts), set before the pool forks
+_JOB: tuple[Edition, Settings, FontSet] | None = None  # set before the pool forks
+
+
+def _units(value: list[dict]) -> tuple[Unit, ...]:
+    """Units from their JSON form (the cache's and the galley workers')."""
+    return tuple(Unit(**{**u, "cuts": tuple(u["cuts"]), "ends": tuple(u["ends"])}) for u in value)
 
 
 def _cpu() -> float:
@@ -254,15 +257,16 @@ def _work(g: _Galley) -> int:
     return 1 if not g.pieces else 3 * len(g.pieces)
 
 
-def _lay_out_galleys(galleys: list[_Galley]) -> dict[str, dict]:
+def _lay_out_galleys(galleys: list[_Galley]) -> dict[str, dict | list[dict]]:
+    assert _JOB is not None, "the job is set before galleys are laid out"
     edition, settings, fonts = _JOB
     doc = _galley_document(galleys, edition, settings, fonts, paged=False)
     if doc.page_count > 1:  # more than one very tall page: one galley a page, none split
         doc = _galley_document(galleys, edition, settings, fonts, paged=True)
     line = settings.print.line_height * 25.4 / 72
-    out: dict[str, dict] = {}
+    out: dict[str, dict | list[dict]] = {}
     for section in doc.find("galley"):
-        key = section.get("key")
+        key = section.get("key") or ""
         box = section.find("box")[0]
         if key.startswith("head|"):
             head = box.find("article-head")[0]

@@ -134,9 +134,9 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
             heads += h
             bodies += b
             if item.jump_to:  # its rest may go anywhere on the target page
-                target = grids.get(item.jump_to, grids[page.number])
+                there = grids.get(item.jump_to, grids[page.number])
                 h, b = requests(dataclasses.replace(item, pin=None, continued_from=page.number,
-                                                    jump_to=None), target)
+                                                    jump_to=None), there)
                 heads += h
                 bodies += b
     measures = measure(edition, settings, fonts, heads, bodies, workers=workers,
@@ -182,7 +182,7 @@ def plan_page(page: Page, grid: Grid, items: list[Item], measures: Measures,
     mk = settings.makeup
     problems: list[Problem] = []
     options = [variants(it, grid, measures, cut=bool(it.jump_to)) for it in items]
-    for item, opts in zip(items, options):
+    for item, opts in zip(items, options, strict=True):
         if not opts:
             problems += [_too_wide(item, page, n, width, column)
                          for n, width, column in too_wide(item, grid, measures)]
@@ -284,7 +284,7 @@ def _place(choice: solver.Choice, grid: Grid, measures: Measures, page: Page):
 def _pieces(article: Article, run: Run, a: int, b: int, width: float, line: float) -> tuple[Piece, ...]:
     out = []
     srcs = sources(article)
-    for src, unit, start in zip(srcs, run.units, run.starts):
+    for src, unit, start in zip(srcs, run.units, run.starts, strict=True):
         end = start + unit.lines
         if end <= a or start >= b:
             continue

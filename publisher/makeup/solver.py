@@ -85,16 +85,16 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
     def where(p):
         return wide.get(p, p)
 
-    used = {p: m.NewBoolVar(f"u{p}") for p in places if p not in (TOP, BOTTOM)}
+    used = {p: m.new_bool_var(f"u{p}") for p in places if p not in (TOP, BOTTOM)}
     for c in range(columns):  # the stacks partition the columns
-        m.AddExactlyOne([u for (a, w), u in used.items() if a <= c < a + w])
+        m.add_exactly_one([u for (a, w), u in used.items() if a <= c < a + w])
 
     cost = []
     z: list[dict] = []  # z[i][(place, j)]: item i at place with its variant j
     assign: list[dict] = []  # assign[i][place]
     hs, heads, bodies, ss = [], [], [], []
     jumps = []
-    for i, (item, vs) in enumerate(zip(items, options)):
+    for i, (item, vs) in enumerate(zip(items, options, strict=True)):
         zi, ai = {}, {}
         for p in places:
             a, w = where(p)
@@ -104,63 +104,68 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
             for j, v in enumerate(vs):
                 if v.span != w:
                     continue
-                b = m.NewBoolVar(f"z{i}_{p}_{j}")
+                b = m.new_bool_var(f"z{i}_{p}_{j}")
                 zi[(p, j)] = b
                 lits.append(b)
                 if p not in (TOP, BOTTOM):
-                    m.AddImplication(b, used[p])
+                    m.add_implication(b, used[p])
                 if v.cost:
                     cost.append(v.cost * b)
                 if p in (TOP, BOTTOM):
                     cost.append(W_BAND * b)
             if lits:
-                ap = m.NewBoolVar(f"a{i}_{p}")
-                m.AddMaxEquality(ap, lits)
+                ap = m.new_bool_var(f"a{i}_{p}")
+                m.add_max_equality(ap, lits)
                 ai[p] = ap
         if not zi:
             return None
-        m.AddExactlyOne(zi.values())
-        s = m.NewIntVar(0, stretch if item.has_head else 0, f"s{i}")
-        body = m.NewIntVar(0, H, f"b{i}")
-        head = m.NewIntVar(0, H, f"hd{i}")
-        for (p, j), b in zi.items():
+        m.add_exactly_one(zi.values())
+        s = m.new_int_var(0, stretch if item.has_head else 0, f"s{i}")
+        body = m.new_int_var(0, H, f"b{i}")
+        head = m.new_int_var(0, H, f"hd{i}")
+        for (_, j), b in zi.items():
             v = vs[j]
             if v.cut:
-                m.Add(body >= v.cut[0]).OnlyEnforceIf(b)
-                m.Add(body <= v.cut[1]).OnlyEnforceIf(b)
+                m.add(body >= v.cut[0]).only_enforce_if(b)
+                m.add(body <= v.cut[1]).only_enforce_if(b)
             else:
-                m.Add(body == v.body).OnlyEnforceIf(b)
-        m.Add(head == sum(vs[j].head * b for (p, j), b in zi.items()) + s)
-        h = m.NewIntVar(1, H, f"h{i}")
-        m.Add(h == head + body + 1)
+                m.add(body == v.body).only_enforce_if(b)
+        m.add(head == sum(vs[j].head * b for (p, j), b in zi.items()) + s)
+        h = m.new_int_var(1, H, f"h{i}")
+        m.add(h == head + body + 1)
         cut = [b for (p, j), b in zi.items() if vs[j].cut]
         if cut:
-            jumped = m.NewBoolVar(f"j{i}")
-            m.AddMaxEquality(jumped, cut)
+            jumped = m.new_bool_var(f"j{i}")
+            m.add_max_equality(jumped, cut)
             jumps.append((item, jumped))
-        z.append(zi), assign.append(ai), hs.append(h), heads.append(head), bodies.append(body), ss.append(s)
+        z.append(zi)
+        assign.append(ai)
+        hs.append(h)
+        heads.append(head)
+        bodies.append(body)
+        ss.append(s)
         cost.append(W_STRETCH * s)
 
     # Heights in each place: h if the item is there, else 0.
-    hc = [{p: m.NewIntVar(0, H, f"hc{i}_{p}") for p in assign[i]} for i in range(n)]
+    hc = [{p: m.new_int_var(0, H, f"hc{i}_{p}") for p in assign[i]} for i in range(n)]
     for i in range(n):
         for p, ap in assign[i].items():
-            m.Add(hc[i][p] == hs[i]).OnlyEnforceIf(ap)
-            m.Add(hc[i][p] == 0).OnlyEnforceIf(ap.Not())
-    top = m.NewIntVar(0, H, "top")
-    bottom = m.NewIntVar(0, H, "bottom")
-    m.Add(top == sum(hc[i][TOP] for i in range(n) if TOP in hc[i]))
-    m.Add(bottom == sum(hc[i][BOTTOM] for i in range(n) if BOTTOM in hc[i]))
-    room = m.NewIntVar(0, H, "room")
-    m.Add(room == H - top - bottom)
+            m.add(hc[i][p] == hs[i]).only_enforce_if(ap)
+            m.add(hc[i][p] == 0).only_enforce_if(ap.negated())
+    top = m.new_int_var(0, H, "top")
+    bottom = m.new_int_var(0, H, "bottom")
+    m.add(top == sum(hc[i][TOP] for i in range(n) if TOP in hc[i]))
+    m.add(bottom == sum(hc[i][BOTTOM] for i in range(n) if BOTTOM in hc[i]))
+    room = m.new_int_var(0, H, "room")
+    m.add(room == H - top - bottom)
     whites = []
     for p, u in used.items():
         a, w = p
-        white = m.NewIntVar(0, H, f"w{p}")
-        m.Add(sum(hc[i][p] for i in range(n) if p in hc[i]) + white == room).OnlyEnforceIf(u)
-        m.Add(white == 0).OnlyEnforceIf(u.Not())
-        more = m.NewIntVar(0, H, f"more{p}")
-        m.Add(more >= white - 1)
+        white = m.new_int_var(0, H, f"w{p}")
+        m.add(sum(hc[i][p] for i in range(n) if p in hc[i]) + white == room).only_enforce_if(u)
+        m.add(white == 0).only_enforce_if(u.negated())
+        more = m.new_int_var(0, H, f"more{p}")
+        m.add(more >= white - 1)
         cost += [W_WHITE * w * white, W_WHITE_MORE * w * more]
         whites.append(white)
 
@@ -173,42 +178,45 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
             if p not in assign[i]:
                 continue
             later = [assign[j][p] for j in range(i + 1, n) if p in assign[j]]
-            last = m.NewBoolVar(f"last{i}_{p}")
-            m.AddImplication(last, assign[i][p])
+            last = m.new_bool_var(f"last{i}_{p}")
+            m.add_implication(last, assign[i][p])
             for lj in later:
-                m.AddImplication(last, lj.Not())
-            m.AddBoolOr([assign[i][p].Not(), *later, last])
+                m.add_implication(last, lj.negated())
+            m.add_bool_or([assign[i][p].negated(), *later, last])
             for (q, j), b in z[i].items():
                 short = options[i][j].short
                 if q == p and short > 1:
-                    t = m.NewBoolVar(f"t{i}_{j}_{p}")
-                    m.Add(t >= b + last - 1)
+                    t = m.new_bool_var(f"t{i}_{j}_{p}")
+                    m.add(t >= b + last - 1)
                     cost.append(W_WHITE_MORE * (short - 1) * t)
 
     # Where each item's box starts: x from its place, y from what is above it there.
     xs, ys, ws = [], [], []
     for i in range(n):
-        x = m.NewIntVar(0, columns - 1, f"x{i}")
-        w = m.NewIntVar(1, columns, f"wd{i}")
-        y = m.NewIntVar(0, H, f"y{i}")
+        x = m.new_int_var(0, columns - 1, f"x{i}")
+        w = m.new_int_var(1, columns, f"wd{i}")
+        y = m.new_int_var(0, H, f"y{i}")
         for p, ap in assign[i].items():
             a, wd = where(p)
-            m.Add(x == a).OnlyEnforceIf(ap)
-            m.Add(w == wd).OnlyEnforceIf(ap)
+            m.add(x == a).only_enforce_if(ap)
+            m.add(w == wd).only_enforce_if(ap)
             above = sum(hc[j][p] for j in range(i) if p in hc[j])
             if p == TOP:
-                m.Add(y == above).OnlyEnforceIf(ap)
+                m.add(y == above).only_enforce_if(ap)
             elif p == BOTTOM:
-                m.Add(y == top + room + above).OnlyEnforceIf(ap)
+                m.add(y == top + room + above).only_enforce_if(ap)
             else:
-                m.Add(y == top + above).OnlyEnforceIf(ap)
-        xs.append(x), ys.append(y), ws.append(w)
+                m.add(y == top + above).only_enforce_if(ap)
+        xs.append(x)
+        ys.append(y)
+        ws.append(w)
 
     # The first article of the page (not a continued part) top left.
     first = next((i for i, it in enumerate(items) if not it.continued_from), None)
-    if first is not None and not (items[first].pin and items[first].pin.column not in (None, 1)):
-        m.Add(xs[first] == 0)
-        m.Add(ys[first] == 0)
+    pin = items[first].pin if first is not None else None
+    if first is not None and not (pin and pin.column not in (None, 1)):
+        m.add(xs[first] == 0)
+        m.add(ys[first] == 0)
 
     # Tombstones (heads side by side) and photos side by side.
     for i in range(n):
@@ -220,31 +228,29 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
                 rules.append(hs)
             if not rules:
                 continue
-            for a, b in ((i, j), (j, i)):
-                adjacent = m.NewBoolVar(f"adj{a}_{b}")
-                m.Add(xs[a] + ws[a] == xs[b]).OnlyEnforceIf(adjacent)
-                m.Add(xs[a] + ws[a] != xs[b]).OnlyEnforceIf(adjacent.Not())
+            for one, other in ((i, j), (j, i)):
+                adjacent = m.new_bool_var(f"adj{one}_{other}")
+                m.add(xs[one] + ws[one] == xs[other]).only_enforce_if(adjacent)
+                m.add(xs[one] + ws[one] != xs[other]).only_enforce_if(adjacent.negated())
                 for extent in rules:
-                    above = m.NewBoolVar(f"ab{a}_{b}")
-                    below = m.NewBoolVar(f"be{a}_{b}")
-                    m.Add(ys[a] + extent[a] <= ys[b]).OnlyEnforceIf(above)
-                    m.Add(ys[b] + extent[b] <= ys[a]).OnlyEnforceIf(below)
+                    over = m.new_bool_var(f"ab{one}_{other}")
+                    under = m.new_bool_var(f"be{one}_{other}")
+                    m.add(ys[one] + extent[one] <= ys[other]).only_enforce_if(over)
+                    m.add(ys[other] + extent[other] <= ys[one]).only_enforce_if(under)
                     if strict:
-                        m.AddBoolOr([adjacent.Not(), above, below])
+                        m.add_bool_or([adjacent.negated(), over, under])
                     else:
-                        bad = m.NewBoolVar(f"bad{a}_{b}")
-                        m.AddBoolOr([adjacent.Not(), above, below, bad])
+                        bad = m.new_bool_var(f"bad{one}_{other}")
+                        m.add_bool_or([adjacent.negated(), over, under, bad])
                         cost.append(W_TOMB * bad)
 
     # Jumps: at most max_jumps a page; a cut part not allowed to jump is lines over.
-    allowed = [j for it, j in jumps if it.jump_to]
+    allowed = [jumped for it, jumped in jumps if it.jump_to]
     if allowed:
-        m.Add(sum(allowed) <= max_jumps)
-    cost += [W_JUMP * j for it, j in jumps if it.jump_to]
-    for i, (it, j) in enumerate(jumps):
-        if not it.jump_to:
-            cost.append(W_OVER * j)
-    m.Minimize(sum(cost))
+        m.add(sum(allowed) <= max_jumps)
+    cost += [W_JUMP * jumped for jumped in allowed]
+    cost += [W_OVER * jumped for it, jumped in jumps if not it.jump_to]
+    m.minimize(sum(cost))
 
     solver = cp_model.CpSolver()
     prm = solver.parameters
@@ -252,13 +258,13 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
     prm.interleave_search = WORKERS > 1  # several workers interleaved in one thread stay deterministic
     prm.random_seed = 0
     prm.max_deterministic_time = work
-    status = solver.Solve(m)
+    status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     choices = []
     for i, item in enumerate(items):
-        (p, j), = [k for k, b in z[i].items() if solver.Value(b)]
-        choices.append(Choice(item, options[i][j], solver.Value(xs[i]), solver.Value(ys[i]),
-                              solver.Value(ss[i]), solver.Value(bodies[i])))
+        (p, j), = [k for k, b in z[i].items() if solver.value(b)]
+        choices.append(Choice(item, options[i][j], solver.value(xs[i]), solver.value(ys[i]),
+                              solver.value(ss[i]), solver.value(bodies[i])))
     return Solution(tuple(choices), "optimal" if status == cp_model.OPTIMAL else "feasible",
-                    solver.ObjectiveValue())
+                    solver.objective_value)

@@ -3,6 +3,8 @@ body into text columns (shortest height, balanced columns, the part before a jum
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from publisher.makeup.columns import Run, balance, columns_needed, fill, shortest
@@ -77,6 +79,6 @@ def test_balance_always_covers_the_body_in_order(k):
     h = shortest(run, k)
     cols = balance(run, [h] * k)
     assert cols[0][0] == 0 and cols[-1][1] == run.total
-    for (a, b), (c, d) in zip(cols, cols[1:]):
+    for (_, b), (c, _) in pairwise(cols):
         assert b == c and b in run.breaks
     assert all(b - a <= h for a, b in cols)

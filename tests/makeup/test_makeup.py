@@ -39,7 +39,7 @@ def test_sample_without_layout_fills_every_column_with_no_tombstone(sample_free)
     assert (first.column, first.line) == (0, 0)
     # every article placed once, inside the grid, boxes not overlapping
     assert sorted(p.slug for p in plan.placed) == sorted(a.slug for a in ed.articles)
-    cells = set()
+    cells: set[tuple[int, int]] = set()
     for p in plan.placed:
         assert p.column + p.span <= plan.grid.columns and p.line + p.lines <= plan.grid.lines
         mine = {(c, y) for c in range(p.column, p.column + p.span) for y in range(p.line, p.line + p.lines)}

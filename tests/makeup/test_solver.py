@@ -89,7 +89,7 @@ def test_pins_and_the_jump_limit():
     assert solve(items, options, COLUMNS, LINES, max_jumps=0) is None  # c cannot jump
     sol = solve(items, options, COLUMNS, LINES, max_jumps=1)
     assert sol is not None
-    a, b, c = sol.choices
+    _, b, c = sol.choices
     assert b.x == 2 and b.variant.span == 2  # pinned to column 3
     assert c.variant.cut and c.x == 0 and c.body == 4  # cut to fill under a
 
