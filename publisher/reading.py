@@ -7,8 +7,13 @@ the engine with only the edition, styles and fonts folders readable (its photos 
 that do not name the edition's folder, so the PDF is the same wherever the edition lies).
 PDF/A-2a (an accessible
 logical structure) that also declares PDF/UA-1 in its XMP: one file is both the accessible
-reading PDF and an archival issue PDF. WeasyPrint's XMP (title, creator, description, dates)
-is completed with what an archive reads (``xmp.issue_properties``) and the PDF/UA claim.
+reading PDF and an archival issue PDF. Its structure tree is written after the render, from
+the engine's record of what each piece of content belongs to (``structure.tag``: one
+``Sect`` per 版, one ``Art`` per article, whatever the page breaks); what is decoration
+(folios, the contents page's leaders and page numbers) the styles mark as artifacts
+(``--pdf-artifact``, see styles/reading.css). WeasyPrint's XMP (title, creator, description,
+dates) is completed with what an archive reads (``xmp.issue_properties``) and the PDF/UA
+claim. docs/reading.md says what is checked, and how.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from .engine import Rendered, Sandbox, alias_url, render
 from .fonts import FontSet
 from .model import Edition
 from .render import reading_html
+from .structure import tag
 from .xmp import complete, issue_properties
 
 STYLES = ("base.css", "typeset.css", "reading.css")
@@ -55,4 +61,7 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
     rendered = render(html, base_dir=edition.root, stylesheets=reading_styles(settings), fonts=fonts,
                       sandbox=sandbox, what="reading PDF", layout=layout, pdf_variant="pdf/a-2a",
                       pdf_tags=True)
-    return Rendered(complete(rendered.pdf, issue_properties(edition), pdfua=1), rendered.pages)
+    structure = rendered.structure
+    assert structure is not None
+    pdf = complete(rendered.pdf, issue_properties(edition), pdfua=1, edit=lambda pdf: tag(pdf, structure))
+    return Rendered(pdf, rendered.pages, structure)

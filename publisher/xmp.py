@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pikepdf
 from lxml import etree
@@ -82,10 +82,15 @@ def write(pdf: pikepdf.Pdf, properties: Properties, *, pdfua: int | None = None,
             meta[key] = value
 
 
-def complete(data: bytes, properties: Properties, *, pdfua: int | None = None) -> bytes:
+def complete(data: bytes, properties: Properties, *, pdfua: int | None = None,
+             edit: Callable[[pikepdf.Pdf], None] | None = None) -> bytes:
     """A PDF's bytes with ``properties`` added to its XMP (its Info dictionary as it is),
-    saved with an /ID derived from the content, so the same input gives the same bytes."""
+    saved with an /ID derived from the content, so the same input gives the same bytes;
+    ``edit``: anything else to do to the open PDF in the same pass (the reading PDF's
+    structure tree)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
+        if edit is not None:
+            edit(pdf)
         write(pdf, properties, pdfua=pdfua, docinfo=False)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True)

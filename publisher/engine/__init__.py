@@ -10,24 +10,27 @@ of theirs (import-linter and tests/test_architecture.py hold that). What it offe
 - **Records** (``engine.records``), plain and frozen: the text of each page as ``PageLayout``
   → ``TextLine`` → ``TextRun`` → ``Glyph`` in pt (the archive's ALTO), and the laid-out
   blocks of the elements of a class as ``Block`` (rectangles, line boxes, block children) in
-  mm (measuring articles for the print grid and, later, the make-up solver).
+  mm (measuring articles for the print grid and, later, the make-up solver), and for a
+  tagged render the ``Structure`` its tree is written from (``publisher.structure``).
 - **Adaptations**, applied by one ``install`` that first checks the pinned WeasyPrint and
   pydyf versions, undone by ``uninstall``: the general fixes in ``engine.patches`` (one
   defect a module, written to be proposed upstream), the typeset pass as Pango attributes
   (``engine.typeset``), inter-character justification of Chinese (``engine.justify``),
-  glyph recording (``engine.layout``) and marking what a print page draws outside its trim
-  (``engine.outside_trim``). docs/weasyprint-patches.md lists each with what it touches.
+  glyph recording (``engine.layout``), marking what a print page draws outside its trim
+  (``engine.outside_trim``) and recording what a tagged document's content belongs to
+  (``engine.tagging``). docs/weasyprint-patches.md lists each with what it touches.
 
 Modules: ``rendering`` (the entry points and ``Document``), ``fetcher`` (the sandbox and the URL
 fetcher), ``records``, ``layout`` (box tree → records), ``adaptations`` (the pinned versions,
 install, uninstall), ``patching`` (an attribute replaced, and put back), ``typeset``,
-``justify``, ``outside_trim``, ``patches/``.
+``justify``, ``outside_trim``, ``tagging``, ``patches/``.
 """
 
 from .adaptations import PYDYF_VERSION, WEASYPRINT_VERSION, EngineVersionError, install, installed, uninstall
 from .fetcher import Sandbox, alias_url, strip_jpeg_metadata
 from .outside_trim import strip_outside_trim
-from .records import Block, Glyph, PageLayout, Rect, Rendered, TextLine, TextRun
+from .records import (Block, Element, Glyph, PageLayout, Rect, Rendered, Structure, Tagged, TextLine,
+                      TextRun)
 from .rendering import Document, lay_out, load, render
 
 __all__ = [
@@ -35,12 +38,15 @@ __all__ = [
                           "WEASYPRINT_VERSION",
                           "Block",
                           "Document",
+                          "Element",
                           "EngineVersionError",
                           "Glyph",
                           "PageLayout",
                           "Rect",
                           "Rendered",
                           "Sandbox",
+                          "Structure",
+                          "Tagged",
                           "TextLine",
                           "TextRun",
                           "alias_url",

@@ -8,7 +8,9 @@ was written and tested against (pinned exactly in pyproject.toml), refusing any 
 2. ``engine.typeset``: the typeset pass's halts, gaps and paragraph ends as Pango attributes;
 3. ``engine.justify``: inter-character justification of Chinese, drawn with ``Tc``;
 4. ``engine.layout``: glyph positions recorded while drawing (inert unless recording);
-5. ``engine.outside_trim``: what a print page draws outside its trim marked as an artifact.
+5. ``engine.outside_trim``: what a print page draws outside its trim marked as an artifact;
+6. ``engine.tagging``: a tagged document's structure recorded instead of WeasyPrint's tree
+   (inert unless recording).
 
 Each is a list of ``patching.Replacement``s; ``uninstall`` reverts them all in the reverse
 order, leaving WeasyPrint's and pydyf's modules and classes as they were (two Pango
@@ -22,7 +24,7 @@ import logging
 import sys
 
 from ..errors import Problem, PublisherError
-from . import justify, layout, outside_trim, typeset
+from . import justify, layout, outside_trim, tagging, typeset
 from .patches import PATCHES
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ def check_versions() -> None:
 
 
 # The adaptation modules, in the order they are applied (each has ``replacements()``).
-ADAPTATIONS = (*PATCHES, typeset, justify, layout, outside_trim)
+ADAPTATIONS = (*PATCHES, typeset, justify, layout, outside_trim, tagging)
 
 
 def install() -> None:

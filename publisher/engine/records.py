@@ -12,12 +12,17 @@ ALTO, and later the make-up solver and the web edition) reads these, never a box
   the grid's units. ``Document.find(cls)`` (publisher.engine.rendering) gives the blocks of the
   elements of one class, so a galley of article variants is measured by reading, per
   variant, its blocks' heights, line counts and kinds (tag and classes).
+- **Structure**, for the tagged reading PDF: which source element each piece of marked
+  content and each link annotation of a tagged render belongs to (``Structure`` of
+  ``Element``s and ``Tagged`` content, in reading order). The engine writes no structure
+  tree itself: ``publisher.structure`` writes it from these, so a document joined from
+  several renders (``Structure.join``) is tagged as one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 PT_PER_PX = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
@@ -89,10 +94,12 @@ class PageLayout:
 
 @dataclass(frozen=True)
 class Rendered:
-    """One render: the PDF and where its text is (no pages when the layout was not asked for)."""
+    """One render: the PDF, where its text is (no pages when the layout was not asked for)
+    and, for a tagged render, what its marked content belongs to (else None)."""
 
     pdf: bytes
     pages: tuple[PageLayout, ...]
+    structure: Structure | None = None
 
 
 # ---------------------------------------------------------------- blocks, in mm
@@ -167,3 +174,64 @@ class Block:
             else:
                 found.extend(child.find(cls))
         return tuple(found)
+
+
+# ---------------------------------------------------------------- structure, for tagging
+
+@dataclass(frozen=True)
+class Element:
+    """An element of the source document that tagged content belongs to (or an ancestor of
+    one). ``key`` is its position in the document (unique in one render), ``parent`` its
+    parent's key (None for the root); ``attributes`` are the element's own; ``text`` is its
+    text content for an element that carries a link annotation (the annotation's
+    description), else None."""
+
+    key: int
+    parent: int | None
+    tag: str  # the HTML tag name: "section", "article", "p", "h2", "img", "a", "th"…
+    attributes: tuple[tuple[str, str], ...]
+    text: str | None = None
+
+    def get(self, name: str) -> str | None:
+        return dict(self.attributes).get(name)
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """One piece of tagged content on page ``page`` (0-based), belonging to element
+    ``element``: marked content ``mcid`` of the page's content stream, or link annotation
+    number ``annotation`` of the page's /Annots. ``box``: for an image, where it is drawn
+    (x, y, width, height in pt from the page's top left)."""
+
+    page: int
+    element: int
+    mcid: int | None = None
+    annotation: int | None = None
+    box: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the tagged content of a render belongs to: ``elements`` (each listed before its
+    children) and ``content`` in reading order (page by page, each page in document order).
+    Content drawn as an artifact (page furniture, decoration) is not in it."""
+
+    elements: tuple[Element, ...]
+    content: tuple[Tagged, ...]
+
+    @staticmethod
+    def join(parts: Iterable[tuple[Structure, int]]) -> Structure:
+        """The structure of a PDF whose pages are those of several renders one after the
+        other: each part with the number of pages before it. Element keys are renumbered so
+        that parts never share an element."""
+        elements: list[Element] = []
+        content: list[Tagged] = []
+        base = 0
+        for part, first_page in parts:
+            def key(k: int | None) -> int | None:
+                return None if k is None else k + base
+            elements.extend(replace(e, key=key(e.key), parent=key(e.parent)) for e in part.elements)
+            content.extend(replace(t, page=t.page + first_page, element=key(t.element))
+                           for t in part.content)
+            base += 1 + max((e.key for e in part.elements), default=-1)
+        return Structure(tuple(elements), tuple(content))

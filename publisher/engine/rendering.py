@@ -22,11 +22,12 @@ import gc
 import io
 import logging
 import os
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from ..errors import Problem, RenderError
 from ..fonts import FontSet
+from . import tagging
 from .fetcher import Sandbox, fetcher_class
 from .layout import blocks, recording, text_pages
 from .records import Block, Rendered
@@ -60,20 +61,16 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
     """Lay ``html`` (whose relative URLs resolve in ``base_dir``) out and write it once: the
     PDF bytes and, with ``layout``, each page's text lines (``Rendered.pages``).
 
-    ``options`` go to WeasyPrint's render and write (``pdf_variant``, ``pdf_tags``…).
+    ``options`` go to WeasyPrint's render and write (``pdf_variant``, ``pdf_tags``…). With
+    ``pdf_tags=True`` the PDF's content is marked but it has no structure tree yet:
+    ``Rendered.structure`` says what each marked piece belongs to, and
+    ``publisher.structure.tag`` writes the tree from it (``engine.tagging``).
     """
     with _rendering(fonts, sandbox, what) as (wp, fetcher):
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
         document = source.render(stylesheets=css, **options)
-        out = io.BytesIO()
-        if not layout:
-            document.write_pdf(out, **options)
-            return Rendered(out.getvalue(), ())
-        with recording() as recorded:
-            document.write_pdf(out, **options)
-            pages = text_pages(document, source.etree_element, recorded)
-    return Rendered(out.getvalue(), pages)
+        return _write(document, source.etree_element, layout, options)
 
 
 def lay_out(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
@@ -112,16 +109,20 @@ class Document:
     def write(self, *, layout: bool = False, **options) -> Rendered:
         """The PDF bytes (``options`` go to WeasyPrint's write_pdf) and, with ``layout``, each
         page's text lines, recorded while it is written."""
-        pages: tuple = ()
         with _rendering(self._fonts, self._sandbox, self._what):
-            out = io.BytesIO()
-            if not layout:
-                self._document.write_pdf(out, **options)
-            else:
-                with recording() as recorded:
-                    self._document.write_pdf(out, **options)
-                    pages = text_pages(self._document, self._root, recorded)
-        return Rendered(out.getvalue(), pages)
+            return _write(self._document, self._root, layout, options)
+
+
+def _write(document, root, layout: bool, options: dict) -> Rendered:
+    """Write a laid-out document: the PDF, its text lines with ``layout``, its structure with
+    ``pdf_tags``."""
+    out = io.BytesIO()
+    with ExitStack() as stack:
+        glyphs = stack.enter_context(recording()) if layout else None
+        tagged = stack.enter_context(tagging.recording(root)) if options.get("pdf_tags") else None
+        document.write_pdf(out, **options)
+        pages = text_pages(document, root, glyphs) if layout else ()
+    return Rendered(out.getvalue(), pages, tagged.structure if tagged else None)
 
 
 class _Collect(logging.Handler):
