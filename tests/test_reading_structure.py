@@ -267,6 +267,7 @@ def test_outloud_finds_no_error_and_no_warning(reading):
 
 # ---------------------------------------------------------------- joined renders
 
+@pytest.mark.filterwarnings("ignore::pikepdf.PageCopyWarning")  # no named destinations needed here
 def test_a_pdf_joined_from_two_renders_is_tagged_as_one(make_edition, tmp_path):
     """What the engine records survives a join: the pages of two renders, one after the
     other, tagged from the two records joined (Structure.join) make one tree."""
