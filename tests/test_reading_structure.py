@@ -298,3 +298,36 @@ def test_a_pdf_joined_from_two_renders_is_tagged_as_one(make_edition, tmp_path):
         assert struct_elems_in_file(pdf) == {e.obj.objgen for e in tree.walk()}
         second = tree.children()[2:]
         assert second[0].role == "Div" and second[0].first_page == offsets[1]
+
+
+# ---------------------------------------------------------------- tables
+
+def test_tables_are_tables_with_scoped_header_cells(tmp_path):
+    """A table of figures (tests/fixtures/editions/table-edition): one Table per table, its
+    header row THead > TR > TH with /Scope /Column, its rows TBody > TR > TD, each cell's
+    text the source's; and outloud finds nothing to say about it."""
+    from publisher.model import Table
+
+    edition_dir = Path(__file__).parent / "fixtures" / "editions" / "table-edition"
+    result = publish(edition_dir, tmp_path, ["pdf"])
+    path, = result.files
+    edition = read_edition(edition_dir)
+    sources = [b for a in edition.articles for b in a.body if isinstance(b, Table)]
+    with pikepdf.open(path) as pdf:
+        tree = read_tree(pdf)
+        texts = mcid_texts(text_objects(path))
+        tables = tree.find("Table")
+        assert len(tables) == len(sources) >= 1
+        for table, source in zip(tables, sources):
+            head, body = table.children()
+            assert (head.role, body.role) == ("THead", "TBody")
+            header, = head.children("TR")
+            cells = header.children()
+            assert [c.role for c in cells] == ["TH"] * len(source.header)
+            assert all(c.obj.A.Scope == pikepdf.Name.Column for c in cells)
+            assert [plain(c.text(texts)) for c in cells] == [plain(h) for h in source.header]
+            rows = body.children("TR")
+            assert [[plain(c.text(texts)) for c in r.children("TD")] for r in rows] == [
+                [plain(c) for c in row] for row in source.rows]
+    report = _run("outloud", "--json", "-", "--fail-on", "never", str(path))
+    assert report["results"][0]["counts"]["error"] == 0, report["results"][0]["findings"]
