@@ -87,13 +87,14 @@ def complete(data: bytes, properties: Properties, *, pdfua: int | None = None,
     """A PDF's bytes with ``properties`` added to its XMP (its Info dictionary as it is),
     saved with an /ID derived from the content, so the same input gives the same bytes;
     ``edit``: anything else to do to the open PDF in the same pass (the reading PDF's
-    structure tree)."""
+    structure tree). Objects are saved in compressed object streams, those ``edit`` made
+    too (the 16-版 reading PDF's structure tree: 1,119 KB instead of 1,308 KB)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if edit is not None:
             edit(pdf)
         write(pdf, properties, pdfua=pdfua, docinfo=False)
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
+        pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
 
