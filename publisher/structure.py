@@ -90,7 +90,7 @@ class _Builder:
             element = self.elements[key]
             role = ROLES.get(element.tag)
             above = self._roles_above(element.parent)
-            if role in HEADINGS and above & HEADINGS or role == "Link" and "Link" in above:
+            if (role in HEADINGS and above & HEADINGS) or (role == "Link" and "Link" in above):
                 role = None  # no heading inside a heading, no link inside a link
             self.roles[key] = role
         return self.roles[key]
@@ -213,12 +213,15 @@ class _Writer:
                     [round(x, 2), round(top - y - height, 2), round(x + width, 2), round(top - y, 2)]))
         elif node.role in ("TH", "TD"):
             attributes = Dictionary(O=Name.Table)
-            if node.role == "TH" and source.get("scope") in SCOPES:
-                attributes.Scope = Name("/" + SCOPES[source.get("scope")])
+            scope = SCOPES.get(source.get("scope") or "")
+            if node.role == "TH" and scope:
+                attributes.Scope = Name("/" + scope)
             for name, key in (("colspan", "ColSpan"), ("rowspan", "RowSpan")):
-                if (source.get(name) or "1").isdigit() and int(source.get(name) or 1) > 1:
-                    attributes[f"/{key}"] = int(source.get(name))
+                span = source.get(name) or "1"
+                if span.isdigit() and int(span) > 1:
+                    attributes[f"/{key}"] = int(span)
             if len(attributes) > 1:
                 element.A = attributes
-        if source.get("lang"):
-            element.Lang = pikepdf.String(source.get("lang"))
+        lang = source.get("lang")
+        if lang:
+            element.Lang = pikepdf.String(lang)

@@ -108,8 +108,9 @@ def read_tree(pdf: pikepdf.Pdf) -> Elem:
             else:
                 elem.kids.append(read(kid, elem))
                 continue
-            assert (mark.page, mark.mcid) not in claimed, f"MCID {mark} claimed twice"
-            claimed[mark.page, mark.mcid] = obj
+            key = (mark.page, int(mark.mcid or 0))
+            assert key not in claimed, f"MCID {mark} claimed twice"
+            claimed[key] = obj
             elem.kids.append(mark)
         return elem
 
@@ -126,7 +127,7 @@ def read_tree(pdf: pikepdf.Pdf) -> Elem:
     for annotation_id, link in annotations.items():
         annotation = pdf.get_object(annotation_id)
         assert nums[int(annotation.StructParent)].objgen == link.objgen
-    document, = top.kids
+    document, = top.children()
     document.parent = None
     return document
 
@@ -219,9 +220,12 @@ def _mark(mark) -> str:
 def artifact_text_types(page: pikepdf.Page) -> list[str]:
     """The /Type of each artifact of a page that shows text (pdfium does not read a marked
     content's name-valued properties: pikepdf's content-stream parser does)."""
-    types, stack = [], []
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
+    types: list[str] = []
+    stack: list[tuple[str, str, bool]] = []
+    for instruction in pikepdf.parse_content_stream(page):
+        if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+            continue  # an inline image
+        operands, op = instruction.operands, str(instruction.operator)
         if op in ("BDC", "BMC"):
             props = operands[1] if op == "BDC" and len(operands) > 1 else None
             kind = (str(props.get("/Type", "")) if isinstance(props, pikepdf.Dictionary) else "")

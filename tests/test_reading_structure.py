@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pikepdf
@@ -30,8 +31,16 @@ from publisher.model import ArticleKind, Edition, Figure, Subhead
 from publisher.publish import load, publish
 from publisher.sources import read_edition
 from tests.conftest import SAMPLE
-from tests.structure_tree import (Elem, TextObject, artifact_text_types, mcid_texts, plain, read_tree,
-                                  struct_elems_in_file, text_objects)
+from tests.structure_tree import (
+    Elem,
+    TextObject,
+    artifact_text_types,
+    mcid_texts,
+    plain,
+    read_tree,
+    struct_elems_in_file,
+    text_objects,
+)
 
 ID = "xnrb-2019-10-21-xianan"
 A4_COLUMN_PT = (210 - 2 * 20) * 72 / 25.4  # styles/reading.css: A4, 20 mm left and right
@@ -81,10 +90,10 @@ def test_one_sect_per_page_and_one_art_per_article(reading):
     sects = tree.children("Sect")
     assert len(sects) == len(edition.pages) == len(tree.find("Sect"))
     assert len(tree.find("Art")) == len(edition.articles)
-    for sect, page in zip(sects, edition.pages):
+    for sect, page in zip(sects, edition.pages, strict=True):
         arts = sect.children("Art")
         assert len(arts) == len(page.articles), page.name
-        for art, article in zip(arts, page.articles):
+        for art, article in zip(arts, page.articles, strict=True):
             assert _headline_or_caption(article) in reading.text(art), article.slug
             # the whole article, on however many pages: its last paragraph is in it too
             assert plain(article.texts()[-1])[-6:] in reading.text(art), article.slug
@@ -104,7 +113,7 @@ def test_a_brief_cut_by_a_page_break_stays_one_list_item(reading):
         assert len(lists) == 1, "the briefs are one list"
         items = lists[0].children("LI")
         assert len(items) == len(article.body)
-        for item, block in zip(items, article.body):
+        for item, block in zip(items, article.body, strict=True):
             assert [k.role for k in item.children()] == ["LBody"]
             assert plain(getattr(block, "text", "") or block.caption)[:10] in reading.text(item)
     if reading.size == "A4":  # the sample's A4 pages cut a brief: one item on two pages
@@ -119,21 +128,21 @@ def test_contents_page_is_a_list_of_links_without_leaders_or_page_numbers(readin
     contents, = front.children("L")
     entries = contents.children("LI")
     assert len(entries) == len(edition.pages)
-    for entry, page in zip(entries, edition.pages):
+    for entry, page in zip(entries, edition.pages, strict=True):
         body, = entry.children("LBody")
         link, articles = body.children()
         assert (link.role, articles.role) == ("Link", "L")
         assert reading.text(link) == plain(f"{page.display_label} {page.name}")
         items = articles.children("LI")
         assert len(items) == len(page.articles)
-        for item, article in zip(items, page.articles):
+        for item, article in zip(items, page.articles, strict=True):
             link, = item.children("LBody")[0].children("Link")
             assert reading.text(link) == plain(article.title), "no leader, no page number"
             # one link annotation a line (not one more for the leader and page number)
             annotations = [m.annotation for m in link.marks() if m.annotation is not None]
             assert {str(a.Contents) for a in annotations} == {article.title}
             lines = sorted(tuple(sorted(float(v) for v in a.Rect[1::2])) for a in annotations)
-            assert all(above[0] >= below[1] - 0.01 for below, above in zip(lines, lines[1:]))
+            assert all(above[0] >= below[1] - 0.01 for below, above in pairwise(lines))
     # nothing in the tree is only leader dots; the leaders are there, as artifacts
     for elem in tree.walk():
         own = "".join(reading.texts[m.page, m.mcid] for m in elem.kids
@@ -170,7 +179,7 @@ def test_headings_h1_for_each_page_h2_for_each_article_h3_for_each_subhead(readi
         ["本期目录"] + [plain(f"{p.display_label} {p.name}") for p in edition.pages])
     for sect in tree.children("Sect"):
         assert sect.children()[0].role == "H1"
-    for art, article in zip(tree.find("Art"), edition.articles):
+    for art, article in zip(tree.find("Art"), edition.articles, strict=True):
         h2 = art.children("H2")
         assert [reading.text(h) for h in h2] == ([plain(article.headline)] if article.headline else [])
         subheads = [b for b in article.body if isinstance(b, Subhead)]
@@ -183,7 +192,7 @@ def test_photos_are_figures_with_alt_beside_their_caption(reading):
     photos = [f for a in edition.articles for f in a.body if isinstance(f, Figure) and f.image]
     figures = tree.find("Figure")
     assert [str(f.obj.Alt) for f in figures] == [p.alt_text for p in photos]
-    for figure, photo in zip(figures, photos):
+    for figure, photo in zip(figures, photos, strict=True):
         assert not figure.children(), "nothing below a Figure: its /Alt would hide it"
         assert figure.parent.role == "Div"
         caption, = figure.parent.children("Caption")
@@ -204,17 +213,17 @@ def test_bookmarks_and_contents_entries_point_where_their_element_starts(reading
     with pdf.open_outline() as outline:
         items = list(outline.root)
         assert len(items) == len(edition.pages)
-        for item, sect in zip(items, tree.children("Sect")):
+        for item, sect in zip(items, tree.children("Sect"), strict=True):
             assert _destination_page(pdf, item.destination) == sect.first_page, item.title
             assert len(item.children) == len(sect.children("Art"))
-            for child, art in zip(item.children, sect.children("Art")):
+            for child, art in zip(item.children, sect.children("Art"), strict=True):
                 assert _destination_page(pdf, child.destination) == art.first_page, child.title
     contents = tree.children()[0].children("L")[0]
     targets = [t for sect in tree.children("Sect") for t in [sect, *sect.children("Art")]]
     links = [link for link in contents.find("Link")]
     assert len(links) == len(targets)
     numbers = [o for o in reading.objects if o.page == 0 and o.artifact and o.text.strip().isdigit()]
-    for link, target in zip(links, targets):
+    for link, target in zip(links, targets, strict=True):
         annotations = [m.annotation for m in link.marks() if m.annotation is not None]
         assert {_destination_page(pdf, a.Dest) for a in annotations} == {target.first_page}
         if target.role == "Art":  # the page number printed after the leader, on the last line
@@ -288,7 +297,9 @@ def test_a_pdf_joined_from_two_renders_is_tagged_as_one(make_edition, tmp_path):
         with pikepdf.open(io.BytesIO(rendered.pdf)) as part:
             joined.pages.extend(part.pages)
     joined.Root.Lang = pikepdf.String("zh-Hans")
-    tag(joined, Structure.join((r.structure, first) for (_, r), first in zip(parts, offsets)))
+    records = [r.structure for _, r in parts]
+    assert all(records)
+    tag(joined, Structure.join((r, first) for r, first in zip(records, offsets, strict=True) if r))
     path = tmp_path / "joined.pdf"
     joined.save(path)
     with pikepdf.open(path) as pdf:
@@ -318,7 +329,7 @@ def test_tables_are_tables_with_scoped_header_cells(tmp_path):
         texts = mcid_texts(text_objects(path))
         tables = tree.find("Table")
         assert len(tables) == len(sources) >= 1
-        for table, source in zip(tables, sources):
+        for table, source in zip(tables, sources, strict=True):
             head, body = table.children()
             assert (head.role, body.role) == ("THead", "TBody")
             header, = head.children("TR")

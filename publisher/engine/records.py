@@ -228,10 +228,8 @@ class Structure:
         content: list[Tagged] = []
         base = 0
         for part, first_page in parts:
-            def key(k: int | None) -> int | None:
-                return None if k is None else k + base
-            elements.extend(replace(e, key=key(e.key), parent=key(e.parent)) for e in part.elements)
-            content.extend(replace(t, page=t.page + first_page, element=key(t.element))
-                           for t in part.content)
+            elements.extend(replace(e, key=e.key + base, parent=None if e.parent is None else e.parent + base)
+                            for e in part.elements)
+            content.extend(replace(t, page=t.page + first_page, element=t.element + base) for t in part.content)
             base += 1 + max((e.key for e in part.elements), default=-1)
         return Structure(tuple(elements), tuple(content))

@@ -33,6 +33,7 @@ Reads the box tree (``Page._page_box``, boxes' ``element``, ``children``,
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Any
 
 from .patching import Replacement
 from .records import PT_PER_PX, Element, Structure, Tagged
@@ -71,7 +72,7 @@ class _Recording:
 
 _recording: _Recording | None = None
 _replacements: list[Replacement] = []
-_weasy = None  # (boxes, AbsolutePlaceholder, pydyf), bound by replacements()
+_weasy: Any = None  # (boxes, AbsolutePlaceholder, pydyf), bound by replacements()
 
 
 @contextmanager
@@ -120,26 +121,26 @@ def marked(stream, box, tag):
 
 def add_tags(pdf, document, pdf_version, page_streams):
     """weasyprint.pdf.add_tags; while recording, the structure is recorded, no tree written."""
-    if _recording is None:
+    recording = _recording
+    if recording is None:
         return _replacements[0].original(pdf, document, pdf_version, page_streams)
     kids = pdf.pages["Kids"]
-    for index, (page, stream) in enumerate(zip(document.pages, page_streams)):
+    for index, (page, stream) in enumerate(zip(document.pages, page_streams, strict=True)):
         tags = stream._tags
         pdf_page = pdf.objects[kids[3 * index]]
         annotations = [bytes(a) for a in pdf_page.get("Annots", ())]
-        _walk(page._page_box, index, tags, annotations)
+        _walk(recording, page._page_box, index, tags, annotations)
         if tags:  # drawn as marked content, but not found in the page's boxes
             raise RuntimeError(f"page {index + 1}: {len(tags)} marked content items belong to no box")
-    _recording.finish()
+    recording.finish()
 
 
-def _walk(box, page: int, tags: dict, annotations: list[bytes]) -> None:
+def _walk(recording: _Recording, box, page: int, tags: dict, annotations: list[bytes]) -> None:
     boxes, AbsolutePlaceholder, _ = _weasy
     if isinstance(box, AbsolutePlaceholder):
         box = box._box
     if isinstance(box, boxes.MarginBox):
         return  # drawn as artifacts: see marked()
-    recording = _recording
     if box.link_annotation is not None:
         number = annotations.index(box.link_annotation.reference)
         recording.content.append(Tagged(page, recording.key(box.element, link=True), annotation=number))
@@ -153,7 +154,7 @@ def _walk(box, page: int, tags: dict, annotations: list[bytes]) -> None:
             recording.content.append(Tagged(page, recording.key(box.element), mcid=tag["mcid"], box=where))
         return
     for child in getattr(box, "children", ()):
-        _walk(child, page, tags, annotations)
+        _walk(recording, child, page, tags, annotations)
 
 
 def replacements() -> list[Replacement]:
