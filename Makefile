@@ -54,7 +54,7 @@ $(VENV)/.installed: pyproject.toml requirements/lock.txt requirements/schemas.tx
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r requirements/lock.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
-	# the archive's XML schemas (ALTO, METS, XLink) ship in packages used as data only
+	# the archive's XML schemas (ALTO, METS, XLink, MODS, PREMIS, xml:) ship in packages used as data only
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/schemas.txt
 	touch $@
 

@@ -68,6 +68,19 @@ def _main(
     """E-edition publisher for Chinese newspapers."""
 
 
+class Profile(str, Enum):
+    bag = "bag"
+    ndnp = "ndnp"
+
+
+_PROFILE = typer.Option("--profile", help="The archive's layout: bag (default: one BagIt bag per "
+                        "issue, OUT/<edition-id>/archive/) or ndnp (each issue as the Library of "
+                        "Congress's NDNP takes it, OUT/<edition-id>/ndnp/, and a batch of all of "
+                        "them, OUT/batch_<awardee>_<name>_ver01/; docs/archive.md).")
+_BATCH_NAME = typer.Option("--batch-name", help="With --profile ndnp: the batch's name (letters and "
+                           "digits). Default: the papers and the span of dates.")
+
+
 class PageSize(str, Enum):
     a4 = "A4"
     phone = "phone"
@@ -130,6 +143,8 @@ def build(
     formats: Annotated[list[Format] | None, typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose requested outputs are all in OUT already (resumes a batch).")] = False,
     page_size: Annotated[PageSize | None, typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: page_size of the house's [tool.publisher.reading].")] = None,
+    profile: Annotated[Profile, _PROFILE] = Profile.bag,
+    batch_name: Annotated[str | None, _BATCH_NAME] = None,
     house: Annotated[Path | None, _HOUSE] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only: no progress, no list of files written.")] = False,
@@ -146,7 +161,8 @@ def build(
     """
     _setup_logging(verbose)
     _build_all(editions, out_dir, [f.value for f in formats] if formats else list(output_formats.DEFAULT),
-               skip_built, house, page_size.value if page_size else None, quiet)
+               skip_built, house, page_size.value if page_size else None, quiet, profile.value,
+               batch_name)
 
 
 def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
@@ -161,8 +177,9 @@ def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
 
 def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool,
                house: Path | None = None, page_size: str | None = None,
-               quiet: bool = False) -> None:
-    """One edition: its errors end the run. Several: each is reported, then a summary."""
+               quiet: bool = False, profile: str = "bag", batch_name: str | None = None) -> None:
+    """One edition: its errors end the run. Several: each is reported, then a summary. With
+    the NDNP profile, the batch of them all is written once every one is built."""
     from .publish import built_already
 
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -170,19 +187,22 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     if page_size:
         reading = settings.reading.model_copy(update={"page_size": page_size})
         settings = settings.model_copy(update={"reading": reading})
+    ndnp = profile == "ndnp" and "archive" in chosen
     if len(editions) == 1 and not skip_built:
-        _build(editions[0], out_dir, chosen, settings, quiet)
+        _build(editions[0], out_dir, chosen, settings, quiet, profile)
+        if ndnp:
+            _ndnp_batch(editions, out_dir, settings, batch_name)
         return
     failed: list[Path] = []
     skipped = 0
     for n, edition in enumerate(editions, 1):
-        if skip_built and built_already(edition, out_dir, chosen):
+        if skip_built and built_already(edition, out_dir, chosen, profile):
             skipped += 1
             continue
         if not quiet:
             err.print(f"[{n}/{len(editions)}] {escape(str(edition))}", highlight=False, markup=False)
         try:
-            _build(edition, out_dir, chosen, settings, quiet)
+            _build(edition, out_dir, chosen, settings, quiet, profile)
         except typer.Exit as stop:
             if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
                 err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
@@ -193,12 +213,26 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     summary = f"{built} built, {skipped} skipped (already built), {len(failed)} failed"
     if failed:
         err.print(f"[red]{summary}:[/red] " + ", ".join(escape(str(p)) for p in failed), markup=True)
+        if ndnp:
+            err.print("no NDNP batch was written: it holds every issue asked for")
         raise typer.Exit(1)
     out.print(summary)
+    if ndnp:
+        _ndnp_batch(editions, out_dir, settings, batch_name)
+
+
+def _ndnp_batch(editions: list[Path], out_dir: Path, settings: Settings, name: str | None) -> None:
+    from .publish import publish_ndnp_batch
+
+    try:
+        batch = publish_ndnp_batch(editions, out_dir, settings, name)
+    except PublisherError as exc:
+        _fail(exc)
+    out.print(f"wrote {batch}/ (NDNP batch of {len(editions)} issue{'s' if len(editions) != 1 else ''})")
 
 
 def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
-           quiet: bool = False) -> None:
+           quiet: bool = False, profile: str = "bag") -> None:
     from .publish import publish
 
     try:
@@ -210,9 +244,10 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
                           console=err, transient=True) as bar:
                 task = bar.add_task(f"{edition}: reading…", total=None)
                 result = publish(edition, out_dir, chosen, settings,
-                                 progress=lambda m: bar.update(task, description=f"{edition}: {m}…"))
+                                 progress=lambda m: bar.update(task, description=f"{edition}: {m}…"),
+                                 profile=profile)
         else:
-            result = publish(edition, out_dir, chosen, settings)
+            result = publish(edition, out_dir, chosen, settings, profile=profile)
     except PublisherError as exc:
         _fail(exc)
     except (KeyboardInterrupt, _Terminated) as exc:
@@ -237,18 +272,22 @@ def archive(
     editions: Annotated[list[Path], typer.Argument(help="The edition folder(s) (each holds edition.toml).", metavar="EDITION...")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; the bag goes to OUT/<edition-id>/archive/.")] = Path("dist"),
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose bag is in OUT already (resumes a backfill).")] = False,
+    profile: Annotated[Profile, _PROFILE] = Profile.bag,
+    batch_name: Annotated[str | None, _BATCH_NAME] = None,
     house: Annotated[Path | None, _HOUSE] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
 ) -> None:
-    """Build an issue's archive package: a BagIt bag of PDF/A, page PDFs, ALTO, METS, NITF,
-    EPUB and sources.
+    """Build an issue's archive package: a BagIt bag of PDF/A, page PDFs, ALTO, METS with
+    MODS and PREMIS, NITF, EPUB and sources; with --profile ndnp, the issues as the Library of
+    Congress's National Digital Newspaper Program takes them, and their batch.
 
     Several editions are archived one after the other, as ``build`` does (a backfill).
 
     Example: publisher archive editions/xnrb-2019-10-21-xianan --out dist
+    Example: publisher archive editions/xnrb-2019-10-2* --out dist --profile ndnp
     """
     _setup_logging(verbose)
-    _build_all(editions, out_dir, ["archive"], skip_built, house)
+    _build_all(editions, out_dir, ["archive"], skip_built, house, None, False, profile.value, batch_name)
 
 
 @app.command()

@@ -130,6 +130,30 @@ class Epub(_Strict):
     vertical: bool = False  # vertical writing (竖排), pages turning right to left
 
 
+class Ndnp(_Strict):
+    """The archive's NDNP profile (``--profile ndnp``): a batch as the Library of Congress's
+    National Digital Newspaper Program takes it (docs/archive.md)."""
+
+    # MARC organization code of the institution delivering the batch (the NDNP "awardee"):
+    # batch names, the batch file and each page's reproduction agency
+    awardee: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{1,15}$")
+    # page masters are rendered at this resolution relative to the printed page (NDNP: 300
+    # to 400 dpi, the most the source allows: a born-digital page allows 400)
+    resolution: int = Field(400, ge=300, le=400)
+
+
+class Archive(_Strict):
+    """Who makes the archive packages: bag-info's organisation and contact fields, the
+    METS agent, PREMIS's agent. Left out: the paper's publisher is the organisation."""
+
+    organisation: str | None = Field(default=None, min_length=1)  # Source-Organization
+    address: str | None = Field(default=None, min_length=1)  # Organization-Address
+    contact_name: str | None = Field(default=None, min_length=1)
+    contact_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()./-]{3,40}$")
+    ndnp: Ndnp = Ndnp()
+
+
 class Settings(_Strict):
     root: Path  # folder of the house file; every relative path starts here (set by publisher)
     file: Path | None = None  # the house file itself (set by publisher)
@@ -145,6 +169,7 @@ class Settings(_Strict):
     print: Print = Print()
     makeup: Makeup = Makeup()
     epub: Epub = Epub()
+    archive: Archive = Archive()
 
     @property
     def styles_dir(self) -> Path:

@@ -238,6 +238,9 @@ CODES: dict[str, str] = {
     "schema-missing": "an XML schema is not installed (the message gives the install command)",
     "schema-changed": "an installed XML schema differs from its pinned sha256",
     "pdfa": "a PDF in the bag no longer declares PDF/A or breaks its structural checks",
+    "source-date-epoch": "SOURCE_DATE_EPOCH is set but is not a whole number of seconds since 1970",
+    "ndnp": "the NDNP profile cannot be made (no awardee in the house, a page master cannot be encoded)",
+    "ndnp-rule": "a file of an NDNP batch breaks a rule of the NDNP profile (docs/archive.md)",
     "open": "a file in the bag cannot be opened",
     "encrypted": "a PDF is encrypted",
     # print preflight (publisher preflight)

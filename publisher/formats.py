@@ -21,6 +21,10 @@ DEFAULT = (EPUB, PDF)  # what a plain ``publisher build`` writes
 NEEDS = {ARCHIVE: (PRINT, EPUB)}
 
 ARCHIVE_FOLDER = "archive"  # the bag, replaced whole
+# The archive's layouts: the BagIt bag (default), or an issue as NDNP takes it (written to
+# NDNP_FOLDER; a batch of such issues is a folder of its own, OUT/batch_<awardee>_<name>_ver01)
+PROFILES = ("bag", "ndnp")
+NDNP_FOLDER = "ndnp"
 
 
 def epub_file(edition_id: str) -> str:
@@ -41,9 +45,11 @@ def print_page_file(label: str) -> str:
     return f"print/{label}.pdf"
 
 
-def main_output(fmt: str, edition_id: str) -> str:
+def main_output(fmt: str, edition_id: str, profile: str = "bag") -> str:
     """The file whose presence shows that ``fmt`` was built (outputs are written whole): the
-    format's file, or for the archive its bag's declaration."""
+    format's file, or for the archive its bag's declaration (its NDNP issue's folder)."""
+    if fmt == ARCHIVE and profile == "ndnp":
+        return NDNP_FOLDER
     return {EPUB: epub_file(edition_id), PDF: reading_file(edition_id),
             PRINT: print_file(edition_id), ARCHIVE: f"{ARCHIVE_FOLDER}/bagit.txt"}[fmt]
 

@@ -46,6 +46,7 @@ class Paper:
     publisher: str  # 咸宁日报社
     cn: str | None = None  # 国内统一连续出版物号, e.g. "CN 42-0032"
     issn: str | None = None
+    lccn: str | None = None  # Library of Congress Control Number, normalised: sn83045462
     language: str = "zh-Hans"
     url: str | None = None
 
@@ -64,6 +65,8 @@ class Issue:
     number: int | None  # 总第…期; None: not known (not printed)
     edition: str | None = None  # regional edition name, e.g. 咸安
     edition_code: str | None = None  # ASCII code of that edition, e.g. "xianan"
+    volume: int | None = None  # 卷, where the paper numbers volumes
+    edition_order: int = 1  # which edition of the day this is (1: the first)
     note: str | None = None  # e.g. that the values are sample values
 
     @property

@@ -146,8 +146,10 @@ def _syncfs(folder: Path) -> bool:
     return True
 
 
-def _write_folder(tmp: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` under the new folder ``tmp``, every file and folder flushed to disk."""
+def _write_folder(tmp: Path, files: dict[str, bytes | Path]) -> None:
+    """Write ``files`` under the new folder ``tmp``, every file and folder flushed to disk. A
+    file given as a ``Path`` (a large file already written, e.g. an NDNP page master) is
+    hard-linked where the file system allows it, else copied."""
     folders = {tmp}
     for rel, data in sorted(files.items()):
         target = tmp / rel
@@ -155,6 +157,13 @@ def _write_folder(tmp: Path, files: dict[str, bytes]) -> None:
             raise ValueError(f"{rel!r} leaves its folder")
         target.parent.mkdir(parents=True, exist_ok=True)
         folders.update(p for p in target.parents if p.is_relative_to(tmp))
+        if isinstance(data, Path):
+            try:
+                os.link(data, target)
+            except OSError:
+                shutil.copyfile(data, target)
+                os.chmod(target, 0o644)
+            continue
         _write_file(target, data, flush=False)
     for folder in folders:
         os.chmod(folder, 0o755)
@@ -204,7 +213,7 @@ def _swap_in(tmp: Path, target: Path) -> None:
 
 
 def write_outputs(root: Path, files: dict[str, bytes],
-                  folders: dict[str, dict[str, bytes]] | None = None) -> list[Path]:
+                  folders: dict[str, dict[str, bytes | Path]] | None = None) -> list[Path]:
     """Write ``files`` (relative path -> bytes) under ``root`` atomically, all or nothing.
 
     ``folders`` maps a folder name under ``root`` to its files (relative path -> bytes):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import build_archive
+from .archive import build_archive, build_ndnp_issue, made_at
 from .config import Settings, ensure_outside, load_settings
 from .epub import build_epub
 from .errors import Problem, Problems, PublisherError, RenderError
@@ -25,6 +25,7 @@ from .formats import (
     ARCHIVE_FOLDER,
     DEFAULT,
     EPUB,
+    NDNP_FOLDER,
     PDF,
     PRINT,
     chosen,
@@ -79,15 +80,22 @@ def plan(edition_dir: Path, settings: Settings | None = None,
 
 
 def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
-            settings: Settings | None = None, progress: Progress | None = None) -> Result:
+            settings: Settings | None = None, progress: Progress | None = None,
+            profile: str = "bag") -> Result:
+    """Build and write the edition's outputs; ``profile``: the archive's layout (formats.PROFILES:
+    the bag, or the NDNP issue)."""
     step = progress or log.info
     wanted = chosen(formats)
     builds = needed(wanted)
+    ndnp = ARCHIVE in builds and profile == "ndnp"
+    if ndnp:
+        builds = builds - {EPUB} if EPUB not in wanted else builds  # NDNP holds no EPUB
     check_out_dir(out_dir, edition_dir)
     step("reading the edition")
     edition, settings, fonts, problems = load(edition_dir, settings)
     result = Result(edition, warnings=problems.warnings)
     reading = printed = epub = bag = None
+    made = made_at() if ARCHIVE in builds else None  # SOURCE_DATE_EPOCH read, and checked, first
     # The EPUB's cover is the front page as printed when this build prints, else the
     # reading PDF's page 1: one layout pass serves both.
     if PDF in builds or (EPUB in builds and PRINT not in builds):
@@ -103,11 +111,16 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
         epub = build_epub(edition, settings, fonts,
                           front_page_pdf=printed.front_page if printed else reading)
     if ARCHIVE in builds:
-        step("packing the archive")
-        assert printed is not None and epub is not None  # the archive asked for both above
-        bag = build_archive(edition, printed, epub)
+        step("packing the archive" + (" (NDNP issue)" if ndnp else ""))
+        assert printed is not None  # the archive asked for the print pages above
+        if ndnp:
+            bag = build_ndnp_issue(edition, printed, settings, made)
+        else:
+            assert epub is not None  # and for the EPUB, which the bag holds
+            bag = build_archive(edition, printed, epub, settings, made)
     step("writing the outputs")
-    files, folders = _outputs(edition, wanted, reading, printed, epub, bag)
+    files, folders = _outputs(edition, wanted, reading, printed, epub, bag,
+                              NDNP_FOLDER if ndnp else ARCHIVE_FOLDER)
     result.files = write_outputs(out_dir / edition.id, files, folders)
     return result
 
@@ -130,7 +143,8 @@ def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bo
 
 
 def _outputs(edition: Edition, wanted: tuple[str, ...], reading: bytes | None,
-             printed: PrintResult | None, epub: bytes | None, bag: dict[str, bytes] | None):
+             printed: PrintResult | None, epub: bytes | None, bag: dict[str, bytes] | None,
+             archive_folder: str = ARCHIVE_FOLDER):
     """The requested files (path -> bytes) and folders (name -> its files), by formats' names."""
     files: dict[str, bytes] = {}
     if PDF in wanted and reading is not None:
@@ -140,16 +154,18 @@ def _outputs(edition: Edition, wanted: tuple[str, ...], reading: bytes | None,
         files.update({print_page_file(label): data for label, data in printed.pages.items()})
     if EPUB in wanted and epub is not None:
         files[epub_file(edition.id)] = epub
-    folders = {ARCHIVE_FOLDER: bag} if ARCHIVE in wanted and bag is not None else {}
+    folders = {archive_folder: bag} if ARCHIVE in wanted and bag is not None else {}
     return files, folders
 
 
-def output_paths(edition_id: str, out_dir: Path, formats: Iterable[str]) -> list[Path]:
+def output_paths(edition_id: str, out_dir: Path, formats: Iterable[str],
+                 profile: str = "bag") -> list[Path]:
     """Where ``publish`` writes each format's main output (the archive: its bag's declaration)."""
-    return [out_dir / edition_id / main_output(f, edition_id) for f in chosen(formats)]
+    return [out_dir / edition_id / main_output(f, edition_id, profile) for f in chosen(formats)]
 
 
-def built_already(edition_dir: Path, out_dir: Path, formats: Iterable[str]) -> bool:
+def built_already(edition_dir: Path, out_dir: Path, formats: Iterable[str],
+                  profile: str = "bag") -> bool:
     """Every requested output of the edition is in ``out_dir`` (outputs are written whole, so
     present means complete; it does not mean current: sources changed since are not seen)."""
     problems = Problems()
@@ -157,4 +173,21 @@ def built_already(edition_dir: Path, out_dir: Path, formats: Iterable[str]) -> b
         edition = read_edition(edition_dir, problems)
     except PublisherError:
         return False  # the build reports why
-    return all(p.exists() for p in output_paths(edition.id, out_dir, formats))
+    return all(p.exists() for p in output_paths(edition.id, out_dir, formats, profile))
+
+
+def publish_ndnp_batch(edition_dirs: Iterable[Path], out_dir: Path, settings: Settings,
+                       name: str | None = None) -> Path:
+    """The NDNP batch of the editions' issues, built already into ``out_dir`` (``publish``
+    with ``profile="ndnp"``): OUT/batch_<awardee>_<name>_ver01, a bag of batch.xml and the
+    issues' folders (their files linked, not copied, where the file system allows)."""
+    from .archive import ndnp
+
+    issues = []
+    for edition_dir in edition_dirs:
+        problems = Problems()
+        edition = read_edition(edition_dir, problems)
+        issues.append(ndnp.issue_ref(edition, out_dir / edition.id / NDNP_FOLDER))
+    full, files = ndnp.batch_files(issues, settings, made_at(), name)
+    (written,) = write_outputs(out_dir, {}, {full: files})
+    return written

@@ -22,6 +22,11 @@ HOUSE = ROOT / "pyproject.toml"
 os.environ["PUBLISHER_HOUSE"] = str(HOUSE)
 # The make-up's measurement cache: one for the session, never the developer's own.
 os.environ["PUBLISHER_CACHE"] = tempfile.mkdtemp(prefix="publisher-test-cache-")
+# Packages are dated when they are made: by the clock, or by SOURCE_DATE_EPOCH when set (the
+# reproducible-builds.org convention). The suite sets it, so every build of it is the same;
+# tests/archive/test_archive_dates.py unsets it to see the clock used.
+SOURCE_DATE_EPOCH = 1700000000  # 2023-11-14T22:13:20Z
+os.environ["SOURCE_DATE_EPOCH"] = str(SOURCE_DATE_EPOCH)
 
 FIXTURES = ROOT / "tests" / "fixtures"
 # One real page of a local daily's 咸安 edition as plain text, verbatim: the source the sample

@@ -52,7 +52,7 @@ class PdfaMeta:
     key: str  # what the file is, e.g. "xnrb-2019-10-21-xianan/archive/p01": its ids
     title: str
     author: str  # the publisher
-    created: str  # ISO 8601 with zone, from the issue date
+    created: str  # ISO 8601 with zone: when the archive made this file (archive.build.made_at)
     language: str
     issue: Mapping[str, object]  # the issue's XMP properties (xmp.issue_properties)
 

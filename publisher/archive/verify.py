@@ -12,6 +12,9 @@ Checks, each finding naming the file it is about:
 3. ALTO valid against ALTO 4.4, NITF against publisher's NITF subset schema;
 4. every PDF still declares PDF/A-2 and passes the structural checks of ``archive.pdfa``.
 
+A bag holding ``data/batch.xml`` is an NDNP batch: after 1., the rules of the NDNP profile
+(``archive.ndnp.check_batch``) instead of 2.–4.
+
 The schemas are read from disk (``archive.schemas``): no network.
 """
 
@@ -43,6 +46,8 @@ def verify_bag(bag_dir: Path) -> list[Problem]:
     if any(p.code in ("bag-structure",) for p in problems):
         return problems
     data = bag_dir / "data"
+    if (data / "batch.xml").is_file():
+        return problems + _ndnp_batch(bag_dir)
     problems += _mets(bag_dir, data)
     for path in sorted((data / "alto").glob("*.xml")):
         problems += _schema(path, schemas.alto(), "ALTO 4.4")
@@ -52,6 +57,14 @@ def verify_bag(bag_dir: Path) -> list[Problem]:
         for message in check_pdfa(path.read_bytes()):
             problems.append(Problem(f"not PDF/A: {message}", path, code="pdfa"))
     return problems
+
+
+def _ndnp_batch(bag_dir: Path) -> list[Problem]:
+    """A bag holding data/batch.xml is an NDNP batch (``--profile ndnp``): checked by the
+    rules of its profile (archive.ndnp.check_batch, docs/archive.md) instead of METS/ALTO's."""
+    from .ndnp import check_batch
+
+    return check_batch(bag_dir)
 
 
 def _bagit(bag_dir: Path) -> list[Problem]:

@@ -29,7 +29,7 @@ install, uninstall), ``patching`` (an attribute replaced, and put back), ``types
 from .adaptations import PYDYF_VERSION, WEASYPRINT_VERSION, EngineVersionError, install, installed, uninstall
 from .fetcher import Sandbox, alias_url, strip_jpeg_metadata
 from .outside_trim import strip_outside_trim
-from .records import Block, Element, Glyph, PageLayout, Rect, Rendered, Structure, Tagged, TextLine, TextRun
+from .records import Block, Element, Glyph, PageLayout, Picture, Rect, Rendered, Structure, Tagged, TextLine, TextRun
 from .rendering import Document, lay_out, load, render
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
                           "EngineVersionError",
                           "Glyph",
                           "PageLayout",
+                          "Picture",
                           "Rect",
                           "Rendered",
                           "Sandbox",

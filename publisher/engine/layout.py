@@ -5,71 +5,85 @@ size, text, computed style and source element, and every block a box with its ma
 borders and children. This module walks that box tree (WeasyPrint's private structure:
 only here) and returns plain records:
 
-- ``text_pages``: per page, its text lines, runs and glyphs (pt). Character positions come
-  from Pango itself (``pango_layout_index_to_pos``), asked while WeasyPrint draws each text
-  box — the one moment its Pango layout is live, set with the line's justification spacing
-  — by a wrapper around ``draw.text.draw_first_line`` that records nothing unless a
+- ``text_pages``: per page, its text lines, runs and glyphs, and its pictures (pt).
+  Character positions are read off the Pango line WeasyPrint draws, while it draws each
+  text box — the one moment its Pango layout is live, holding everything the line was set
+  with (letter spacing, the typeset pass's CJK–Latin gaps and halts, the justification) —
+  by a wrapper around ``draw.text.draw_first_line`` that records nothing unless a
   ``recording()`` is open (one at a time per process: the recording is module state, as
   WeasyPrint's own font configuration is). A box that was not drawn (whitespace only) gets
   its layout re-activated afterwards instead.
 - ``blocks``: the block boxes of the elements of one class (mm), for measuring.
 
+Where a glyph is drawn (``_glyphs_drawn``) is worked out the way ``draw_first_line``
+writes it into the PDF, glyph by glyph: the pen starts at the box's left edge and moves by
+each glyph's Pango advance; the glyph stands at the pen plus its x offset, which the PDF
+gets as thousandths of an em (``x_offset / font size``: Pango units read as 1/1000 px, as
+WeasyPrint writes them); a line justified by the PDF's character spacing (engine.justify's
+``Tc``) moves the pen that much further after every glyph. So spacing is *after* a glyph:
+letter spacing and the gap before a Han character shift its glyph right by their left part,
+and the glyph's box is its own advance in the font (``pango_font_get_glyph_extents``, what
+WeasyPrint writes in the font's widths) wide, from the font's descent to its ascent
+(``pango_font_get_metrics``, what it writes as the font descriptor's Descent and Ascent).
+That is the box PDF viewers and text extractors give the character (pdfium's loose box:
+from the origin, the font's advance wide, from the descent to the ascent), and
+tests/archive compare the two.
+
 Touches: ``weasyprint.draw.text.draw_first_line`` (a wrapper, applied by
 ``publisher.engine.install``; it calls the original first, then only reads) and Pango's
-``pango_layout_index_to_pos``, declared here (WeasyPrint's cffi declarations lack it).
+laid-out line, glyph strings and font metrics through WeasyPrint's cffi declarations.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any
 
 from .patching import Replacement
-from .records import MM_PER_PX, PT_PER_PX, Block, Glyph, PageLayout, Rect, TextLine, TextRun
+from .records import MM_PER_PX, PT_PER_PX, Block, Glyph, PageLayout, Picture, Rect, TextLine, TextRun
 
 # Classes that name what a line is, nearest ancestor first (see templates/shared/article.j2).
 ROLES = ("kicker", "headline", "subtitle", "byline", "dateline", "caption", "credit",
          "subhead", "brief-text", "attribution", "page-head", "editors", "masthead",
          "contents", "from", "jump")  # from, jump: the print's 上接/下转 lines
+# Elements that hold one paragraph of text each: TextRun.paragraph numbers the nearest one.
+PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "dt",
+                            "dd", "pre", "blockquote", "td", "th", "caption", "address"})
 
 
 # ---------------------------------------------------------------- glyphs, while drawing
 
 _recorded: dict[int, tuple] | None = None  # id(text box) -> glyphs, during one recording
 _replacements: list[Replacement] = []
-_draw: Any = None  # Pango and a rectangle for the recording wrapper, bound by replacements()
+_fonts: _Fonts | None = None  # what Pango tells of the fonts, during one recording
 
 
 @contextmanager
 def recording():
     """Record each text box's glyph positions while a document is written in this block;
     yields the record for ``text_pages``."""
-    global _recorded
-    recorded: dict[int, tuple] = {}
-    _recorded = recorded
+    global _recorded, _fonts
+    from weasyprint.text.ffi import ffi, pango
+
+    _recorded, _fonts = {}, _Fonts(ffi, pango)
+    recorded = _recorded
     try:
         yield recorded
     finally:
-        _recorded = None
+        _recorded = _fonts = None
 
 
 def draw_first_line(stream, textbox, *args, **kwargs):
     """draw.text.draw_first_line; while recording, the box's glyph positions are kept."""
     result = _replacements[0].original(stream, textbox, *args, **kwargs)
-    if _recorded is not None:
-        rect, pango = _draw
-        _recorded[id(textbox)] = _positions(textbox, textbox.pango_layout, rect, pango)
+    if _recorded is not None and textbox.text.strip():  # WeasyPrint draws no blank box
+        _recorded[id(textbox)] = _glyphs_drawn(textbox, textbox.pango_layout, _fonts)
     return result
 
 
 def replacements() -> list[Replacement]:
-    global _draw
     from weasyprint.draw import text as draw_text
-    from weasyprint.text.ffi import ffi, pango
 
     if not _replacements:
-        _declare_index_to_pos(ffi)
-        _draw = (ffi.new("PangoRectangle *"), pango)
         _replacements.append(Replacement(draw_text, "draw_first_line", draw_first_line))
     return _replacements
 
@@ -138,56 +152,90 @@ def _block(box, parent, page: int) -> Block:
 # ---------------------------------------------------------------- text lines
 
 def text_pages(document, root, recorded: dict | None = None) -> tuple[PageLayout, ...]:
-    """The text lines of every page of a laid-out WeasyPrint document (``root``: its HTML
-    root element; ``recorded``: the glyphs ``recording`` kept while it was written)."""
+    """The text lines and pictures of every page of a laid-out WeasyPrint document
+    (``root``: its HTML root element; ``recorded``: the glyphs ``recording`` kept while it
+    was written)."""
     from weasyprint.formatting_structure import boxes
     from weasyprint.text.ffi import ffi, pango
 
-    _declare_index_to_pos(ffi)
     parents = {child: parent for parent in root.iter() for child in parent}
-    context = _Context(parents, boxes, ffi, pango, recorded or {})
+    order = {element: n for n, element in enumerate(root.iter())}
+    context = _Context(parents, order, boxes, _Fonts(ffi, pango), recorded or {})
     pages = []
     for index, page in enumerate(document.pages):
         box = page._page_box  # WeasyPrint keeps no public handle on a page's boxes
         lines: list[TextLine] = []
-        _collect_lines(box, boxes, lines, context)
+        pictures: list[Picture] = []
+        _collect(box, boxes, lines, pictures, context)
         pages.append(PageLayout(
             index=index, width=page.width * PT_PER_PX, height=page.height * PT_PER_PX,
-            lines=tuple(lines), anchors=tuple(page.anchors)))
+            lines=tuple(lines), anchors=tuple(page.anchors), pictures=tuple(pictures)))
     return tuple(pages)
 
 
-_declared = False
+class _Fonts:
+    """Pango's facts about a font, asked once per font (and glyph) and kept: the size
+    WeasyPrint writes it at, its em box around the baseline, each glyph's own advance."""
 
+    def __init__(self, ffi, pango):
+        self.ffi, self.pango = ffi, pango
+        self.rect = ffi.new("PangoRectangle *")
+        self._em: dict[int, tuple[float, float, float]] = {}
+        self._advance: dict[tuple[int, int], float] = {}
 
-def _declare_index_to_pos(ffi) -> None:
-    # WeasyPrint's cffi declarations lack this Pango call; ABI-mode cffi resolves it lazily.
-    global _declared
-    if not _declared:
-        ffi.cdef("void pango_layout_index_to_pos (PangoLayout *layout, int index_, "
-                 "PangoRectangle *pos);")
-        _declared = True
+    def em(self, font) -> tuple[float, float, float]:
+        """(size, above, below) in px: the font size the PDF sets it at (WeasyPrint's
+        ``get_pango_font_key``), and how far the font reaches above and below the baseline
+        (its ascent and descent, as weasyprint.pdf.fonts.Font writes them in the font
+        descriptor: thousandths of an em, rounded)."""
+        key = int(self.ffi.cast("uintptr_t", font))
+        found = self._em.get(key)
+        if found is None:
+            ffi, pango = self.ffi, self.pango
+            description = pango.pango_font_describe_with_absolute_size(font)
+            size = pango.pango_font_description_get_size(description) / 1024
+            pango.pango_font_description_free(description)
+            metrics = pango.pango_font_get_metrics(font, ffi.NULL)
+            ascent = pango.pango_font_metrics_get_ascent(metrics) / 1024
+            descent = pango.pango_font_metrics_get_descent(metrics) / 1024
+            pango.pango_font_metrics_unref(metrics)
+            if size > 0:
+                ascent = round(ascent / size * 1000) * size / 1000
+                descent = round(descent / size * 1000) * size / 1000
+            found = self._em[key] = (size, ascent, descent)
+        return found
+
+    def advance(self, font, glyph: int) -> float:
+        """The glyph's own advance in px (its logical width in the font)."""
+        key = (int(self.ffi.cast("uintptr_t", font)), glyph)
+        found = self._advance.get(key)
+        if found is None:
+            self.pango.pango_font_get_glyph_extents(font, glyph, self.ffi.NULL, self.rect)
+            found = self._advance[key] = self.rect.width / 1024
+        return found
 
 
 class _Context:
-    def __init__(self, parents, boxes, ffi, pango, recorded):
+    def __init__(self, parents, order, boxes, fonts: _Fonts, recorded):
         self.recorded = recorded
         self.parents = parents
+        self.order = order
         self.boxes = boxes
-        self.ffi = ffi
-        self.pango = pango
-        self.cache: dict[int, tuple[str | None, str | None, str | None]] = {}
-        self.rect = ffi.new("PangoRectangle *")  # one out-parameter for every query
+        self.fonts = fonts
+        self.cache: dict[int, tuple[str | None, str | None, str | None, int | None]] = {}
 
-    def ancestry(self, element) -> tuple[str | None, str | None, str | None]:
-        """(article id, role, nearest id) for an element, from it up to the root."""
+    def ancestry(self, element) -> tuple[str | None, str | None, str | None, int | None]:
+        """(article id, role, nearest id, paragraph number) for an element, from it up to
+        the root."""
         if element is None:
-            return None, None, None
+            return None, None, None, None
         key = id(element)
         if key not in self.cache:
-            article = role = nearest = None
+            article = role = nearest = paragraph = None
             node = element
             while node is not None:
+                if paragraph is None and node.tag in PARAGRAPH_TAGS:
+                    paragraph = self.order.get(node)
                 ident = node.get("id")
                 if ident and nearest is None:
                     nearest = ident
@@ -199,20 +247,44 @@ class _Context:
                     if role is None and node.tag == "p":
                         role = "p"  # a body paragraph (the lead paragraph too)
                 node = self.parents.get(node)
-            self.cache[key] = (article, role, nearest)
+            self.cache[key] = (article, role, nearest, paragraph)
         return self.cache[key]
 
 
-def _collect_lines(box, boxes, out: list[TextLine], ctx: _Context) -> None:
+def _collect(box, boxes, lines: list[TextLine], pictures: list[Picture], ctx: _Context) -> None:
     if isinstance(box, boxes.LineBox):
-        found = [_run(t, ctx) for t in _text_boxes(box, boxes)]
-        runs = [r for r in found if r is not None]
+        runs = [_run(t, ctx) for t in _text_boxes(box, boxes)]
+        runs = [r for r in runs if r is not None]
         if runs and "".join(r.text for r in runs).strip():
-            out.append(TextLine(box.position_x * PT_PER_PX, box.position_y * PT_PER_PX,
-                                box.width * PT_PER_PX, box.height * PT_PER_PX, tuple(runs)))
-        return  # a line's inline-blocks are part of the line, not lines of their own
+            lines.append(TextLine(box.position_x * PT_PER_PX, box.position_y * PT_PER_PX,
+                                  box.width * PT_PER_PX, box.height * PT_PER_PX, tuple(runs)))
+        # a line's inline-blocks are part of the line, not lines of their own; its images
+        # are pictures all the same
+        _pictures(box, boxes, pictures, ctx)
+        return
+    if isinstance(box, boxes.ReplacedBox):
+        _picture(box, pictures, ctx)
+        return
     for child in getattr(box, "children", ()):
-        _collect_lines(child, boxes, out, ctx)
+        _collect(child, boxes, lines, pictures, ctx)
+
+
+def _pictures(box, boxes, pictures: list[Picture], ctx: _Context) -> None:
+    for child in getattr(box, "children", ()):
+        if isinstance(child, boxes.ReplacedBox):
+            _picture(child, pictures, ctx)
+        else:
+            _pictures(child, boxes, pictures, ctx)
+
+
+def _picture(box, pictures: list[Picture], ctx: _Context) -> None:
+    element = getattr(box, "element", None)
+    src = element.get("src") if element is not None else None
+    if not src or box.style["visibility"] != "visible":
+        return
+    article, _role, nearest, _paragraph = ctx.ancestry(element)
+    pictures.append(Picture(box.content_box_x() * PT_PER_PX, box.content_box_y() * PT_PER_PX,
+                            box.width * PT_PER_PX, box.height * PT_PER_PX, src, article, nearest))
 
 
 def _text_boxes(box, boxes):
@@ -226,7 +298,7 @@ def _text_boxes(box, boxes):
 def _run(box, ctx: _Context) -> TextRun | None:
     if not box.text or box.style["visibility"] != "visible":
         return None
-    article, role, nearest = ctx.ancestry(box.element)
+    article, role, nearest, paragraph = ctx.ancestry(box.element)
     style = box.style
     families = style["font_family"]
     return TextRun(
@@ -236,40 +308,91 @@ def _run(box, ctx: _Context) -> TextRun | None:
         font_family=families[0] if families else "",
         font_size=style["font_size"] * PT_PER_PX, font_weight=int(style["font_weight"]),
         font_style=str(style["font_style"]), glyphs=_glyphs(box, ctx),
-        article=article, role=role, element_id=nearest)
+        article=article, role=role, element_id=nearest, paragraph=paragraph)
 
 
 def _glyphs(box, ctx: _Context) -> tuple[Glyph, ...]:
-    """Each character's x and advance: recorded while drawing, else asked of Pango now."""
+    """Each character's box: recorded while drawing, else read off its layout now (a box
+    WeasyPrint does not draw: whitespace only)."""
     out = ctx.recorded.get(id(box))
     if out is None:
         layout = box.pango_layout
         layout.reactivate(box.style)
         try:
-            out = _positions(box, layout, ctx.rect, ctx.pango)
+            out = _glyphs_drawn(box, layout, ctx.fonts)
         finally:
             layout.deactivate()
     if "".join(g.text for g in out) != box.text:
         # the layout holds other text than the box (an ellipsis, a hyphen): keep the box
-        return (Glyph(box.text, box.position_x * PT_PER_PX, box.width * PT_PER_PX),)
+        return (Glyph(box.text, box.position_x * PT_PER_PX, box.width * PT_PER_PX,
+                      box.position_y * PT_PER_PX, box.height * PT_PER_PX),)
     return out
 
 
-def _positions(box, layout, rect, pango) -> tuple[Glyph, ...]:
-    """Ask the box's live Pango layout where each of its characters sits."""
-    to_pos, pango_layout = pango.pango_layout_index_to_pos, layout.layout
-    x0 = box.position_x * PT_PER_PX
-    scale = PT_PER_PX / 1024  # Pango units are 1/1024 CSS px here
-    # A line of Chinese justified by the PDF's character spacing (engine.justify's Tc): each
-    # character stands that much further right than the one before, which Pango's glyphs
-    # do not hold; the last one gains nothing (the line ends there).
-    spacing = layout.__dict__.get("cjk_tc", 0.0) * PT_PER_PX
-    last = len(layout.text) - 1
-    out = []
-    index = 0
-    for k, ch in enumerate(layout.text):
-        to_pos(pango_layout, index, rect)
-        out.append(Glyph(ch, x0 + rect.x * scale + k * spacing,
-                         abs(rect.width) * scale + (spacing if k < last else 0.0)))
-        index += 1 if ch < "\x80" else len(ch.encode("utf-8"))
+EMPTY_GLYPH = 0x0FFFFFFF  # PANGO_GLYPH_EMPTY: nothing drawn
+UNKNOWN_GLYPH = 0x10000000  # PANGO_GLYPH_UNKNOWN_FLAG: drawn as .notdef
+
+
+def _glyphs_drawn(box, layout, fonts: _Fonts) -> tuple[Glyph, ...]:
+    """Where each character of the box's first (only) line is drawn, as draw_first_line
+    writes it (see the module docstring): pt from the page's top left."""
+    ffi, pango = fonts.ffi, fonts.pango
+    text = layout.text
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    if line == ffi.NULL:
+        return ()
+    tc = layout.__dict__.get("cjk_tc", 0.0)  # engine.justify: the PDF's Tc on this line, px
+    baseline = box.position_y + box.baseline
+    pen = box.position_x
+    utf8 = text.encode()
+    starts = {}  # UTF-8 offset of a cluster's first character -> [x1, x2, top, bottom] px
+    run = line.runs
+    while run != ffi.NULL:
+        item = run.data
+        run = run.next
+        font = item.item.analysis.font
+        size, above, below = fonts.em(font)
+        offset = item.item.offset
+        glyphs = item.glyphs
+        infos, clusters = glyphs.glyphs, glyphs.log_clusters
+        for k in range(glyphs.num_glyphs):
+            info = infos[k]
+            geometry = info.geometry
+            cluster = offset + clusters[k]
+            if info.glyph == EMPTY_GLYPH:
+                # draw_first_line writes no glyph, only a move of width / font size
+                # thousandths of an em (so width/1000 px), and Tc spaces no glyph there
+                box_ = [pen, pen, baseline - above, baseline + below]
+                pen += geometry.width / 1000
+            else:
+                origin = pen + geometry.x_offset / 1000  # thousandths of an em: px / 1000
+                own = fonts.advance(font, info.glyph & ~UNKNOWN_GLYPH
+                                    if info.glyph & UNKNOWN_GLYPH else info.glyph)
+                box_ = [origin, origin + own, baseline - above, baseline + below]
+                pen += geometry.width / 1024 + tc
+            known = starts.get(cluster)
+            if known is None:
+                starts[cluster] = box_
+            else:  # several glyphs for one character: the union
+                known[0], known[1] = min(known[0], box_[0]), max(known[1], box_[1])
+                known[2], known[3] = min(known[2], box_[2]), max(known[3], box_[3])
+    out: list[Glyph] = []
+    offsets = [0]
+    for ch in text:
+        offsets.append(offsets[-1] + len(ch.encode()))
+    k = 0
+    while k < len(text):
+        found = starts.get(offsets[k])
+        if found is None:  # a character Pango set no glyph for: none of its own
+            found = [pen, pen, baseline, baseline]
+        # the characters up to the next cluster share its glyph(s) in equal parts
+        j = k + 1
+        while j < len(text) and offsets[j] not in starts and offsets[j] < len(utf8):
+            j += 1
+        x1, x2, top, bottom = found
+        share = (x2 - x1) / (j - k)
+        for n in range(k, j):
+            out.append(Glyph(text[n], (x1 + (n - k) * share) * PT_PER_PX, share * PT_PER_PX,
+                             top * PT_PER_PX, (bottom - top) * PT_PER_PX))
+        k = j
     return tuple(out)

@@ -4,8 +4,9 @@ Nothing here knows WeasyPrint. Everything above the engine (the print pages, the
 ALTO, and later the make-up solver and the web edition) reads these, never a box:
 
 - **Text**, for where every character landed: ``PageLayout`` (one rendered page) → ``TextLine``
-  → ``TextRun`` (one run of text in one style) → ``Glyph``. Units: PDF points (1/72 in),
-  origin at the page's top left (CSS's, not PDF's), as ALTO wants them.
+  → ``TextRun`` (one run of text in one style) → ``Glyph``; and ``Picture``, where each image
+  landed. Units: PDF points (1/72 in), origin at the page's top left (CSS's, not PDF's), as
+  ALTO wants them.
 - **Blocks**, for measuring: ``Block`` is one block-level box of a laid-out document (an
   element, or a box WeasyPrint made around loose text) with its rectangles, its own line
   boxes and its block children, in order. Units: millimetres, origin at the page's top left,
@@ -32,11 +33,22 @@ MM_PER_PX = 25.4 / 96
 # ---------------------------------------------------------------- text, in pt
 
 class Glyph(NamedTuple):
-    """One character and its horizontal extent on the page (a tuple: there are many)."""
+    """One character and where it is drawn (a tuple: there are many).
+
+    The box is the character's em box as the PDF draws it, which is what PDF viewers and
+    text extractors box (pdfium's "loose" character box): from the glyph's origin, as wide
+    as its advance in the font (``x``, ``width``), from the font's ascent above the
+    baseline to its descent below it (``y``, ``height``). Spacing the line
+    adds (letter spacing, the CJK–Latin gap, justification) lies after the glyph, outside
+    its box; where one glyph draws several characters (a ligature such as the font's
+    "——"), they share its box in equal parts.
+    """
 
     text: str
     x: float
     width: float
+    y: float = 0.0
+    height: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,9 @@ class TextRun:
     article: str | None  # id of the nearest ancestor whose id starts with "a-"
     role: str | None  # nearest ancestor class among layout.ROLES, or "p" for a body paragraph
     element_id: str | None  # id of the nearest ancestor that has one
+    # the nearest paragraph-like element around the run (p, h1-h6, li, figcaption…, see
+    # layout.PARAGRAPH_TAGS), numbered in document order: runs of one paragraph share it
+    paragraph: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,14 +93,28 @@ class TextLine:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """One image drawn on a page: its box as drawn (content box, pt) and what it shows."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    src: str  # the image element's src attribute, as written
+    article: str | None  # as for TextRun
+    element_id: str | None
+
+
+@dataclass(frozen=True)
 class PageLayout:
-    """One rendered page: its size and its text lines in layout order."""
+    """One rendered page: its size, its text lines in layout order and its pictures."""
 
     index: int  # 0-based page index in the rendered document
     width: float
     height: float
     lines: tuple[TextLine, ...]
     anchors: tuple[str, ...]  # element ids whose box starts on this page, in page order
+    pictures: tuple[Picture, ...] = ()
 
     @property
     def text(self) -> str:

@@ -70,6 +70,9 @@ class PaperSchema(_Strict):
     publisher: str = Field(min_length=1)
     cn: str | None = None
     issn: str | None = Field(default=None, pattern=r"^\d{4}-\d{3}[\dX]$")
+    # Library of Congress Control Number of the title, normalised (sn83045462), where one
+    # was assigned: the title identifier of the archive's NDNP profile
+    lccn: str | None = Field(default=None, pattern=r"^[a-z]{0,3}\d{8}(\d{2})?$")
     language: str = "zh-Hans"
     url: str | None = None
 
@@ -79,6 +82,8 @@ class IssueSchema(_Strict):
     number: int | None = Field(default=None, ge=1)  # 总第…期; without it none is printed
     edition: str | None = None
     edition_code: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    volume: int | None = Field(default=None, ge=1)  # 卷, where the paper prints one
+    edition_order: int = Field(default=1, ge=1, le=99)  # which edition of the day (NDNP)
     note: str | None = None
 
     @field_validator("date", mode="before")

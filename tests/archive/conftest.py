@@ -17,6 +17,25 @@ def archive_bag(sample_build) -> Path:
     return sample_build / "archive"
 
 
+@pytest.fixture(scope="session")
+def big_bag(tmp_path_factory) -> Path:
+    """The archive bag of the 16-版 benchmark edition (benchmarks/make_big_edition.py: the
+    sample 版 sixteen times, 144 articles): about 80 s of the suite."""
+    import importlib.util
+
+    from publisher.publish import publish
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("make_big_edition",
+                                                  root / "benchmarks" / "make_big_edition.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    work = tmp_path_factory.mktemp("big-archive")
+    edition = module.make(work / "edition", pages=16)
+    publish(edition, work / "out", ["archive"])
+    return work / "out" / EDITION_ID / "archive"
+
+
 @pytest.fixture
 def bag_copy(archive_bag, tmp_path) -> Path:
     """A private copy of the bag, to tamper with."""

@@ -30,13 +30,33 @@ def test_layout_of_the_bag(archive_bag):
     assert len([n for n in names if n.startswith("data/nitf/")]) == 9  # one per article
 
 
-def test_bag_info_comes_from_the_issue(archive_bag):
+def test_bag_info_says_who_made_it_when_and_of_what(archive_bag):
     info = bagit.Bag(str(archive_bag)).info
-    assert info["Bagging-Date"] == "2019-10-21"
+    assert info["Bagging-Date"] == "2023-11-14"  # made at SOURCE_DATE_EPOCH, not the issue date
+    # the house's [tool.publisher.archive] (pyproject.toml)
     assert info["Source-Organization"] == "咸宁日报社"
+    assert info["Organization-Address"] == "湖北省咸宁市咸安区"
+    assert info["Contact-Name"] == "咸宁日报社资料室"
+    assert info["Contact-Email"] == "archive@example.org"
+    assert info["Contact-Phone"] == "+86 715 000 0000"
+    assert info["External-Identifier"] == EDITION_ID
+    size = sum(p.stat().st_size for p in (archive_bag / "data").rglob("*") if p.is_file())
+    assert info["Bag-Size"] == f"{size / 1e6:.1f} MB"
+    description = info["External-Description"]
+    assert "PDF/A-3b" in description and "PDF/A-2b" in description and "MODS" in description
     assert info["Paper-Name"] == "咸宁日报"
     assert info["Issue-Number"] == "8216"
     assert info["Issue-Date"] == "2019-10-21"
+
+
+def test_the_descriptions_say_what_the_files_are(archive_bag):
+    """bag-info's description names the PDF/A part each PDF's XMP declares."""
+    def part(path):
+        with pikepdf.open(path) as pdf:
+            return pdf.open_metadata()["pdfaid:part"]
+
+    assert part(archive_bag / "data" / f"{EDITION_ID}.pdf") == "3"
+    assert part(archive_bag / "data" / "pages" / "p01.pdf") == "2"
 
 
 def test_the_reference_library_accepts_the_bag(archive_bag):

@@ -221,12 +221,12 @@ def test_the_alto_of_an_article_holds_its_model_text(archive_bag, sample_dir):
     edition = read_edition(sample_dir, Problems())
     alto = etree.parse(str(archive_bag / "data" / "alto" / "p01.xml"))
     blocks = {b.get("ID"): b for b in alto.iter(f"{ALTO}TextBlock")}
-    order = {block_id: i for i, block_id in enumerate(blocks)}
     mets = etree.parse(str(archive_bag / "data" / "mets.xml"))
     for article in edition.articles:
         div = mets.find(f".//{METS}div[@ID='LOG_{article.slug}']")
-        # METS groups the parts (body, then subheads): read the blocks in page order
-        ids = sorted((a.get("BEGIN") for a in div.iter(f"{METS}area")), key=order.__getitem__)
+        # METS lists the parts in reading order: their blocks, read in METS's order, hold
+        # the text in the source's order (photos are no text)
+        ids = [a.get("BEGIN") for a in div.iter(f"{METS}area") if a.get("BEGIN") in blocks]
         text = "".join(s.get("CONTENT") for i in ids for s in blocks[i].iter(f"{ALTO}String"))
         # the byline is typeset (names joined with 、), every other text is printed as written
         pieces = [p for p in article.texts() if p != str(article.byline or "")]
@@ -277,23 +277,35 @@ def test_each_page_of_a_jumped_edition_has_its_own_pdf_and_alto(jumped_bag):
 def test_mets_follows_a_jumped_article_onto_both_pages(jumped_bag):
     bag, _ = jumped_bag
     mets = etree.parse(str(bag / "data" / "mets.xml"))
-    body = mets.find(f".//{METS}div[@ID='LOG_long_body']")
-    files = [a.get("FILEID") for a in body.iter(f"{METS}area")]
+    article = mets.find(f".//{METS}div[@ID='LOG_long']")
+    paragraphs = [d for d in article.findall(f"{METS}div") if d.get("TYPE") == "PARAGRAPH"]
+    files = [a.get("FILEID") for d in paragraphs for a in d.iter(f"{METS}area")]
     assert files[0] == "ALTO_p01" and files[-1] == "ALTO_p02"
     links = {(s.get(f"{XLINK}from"), s.get(f"{XLINK}to")) for s in mets.iter(f"{METS}smLink")}
     assert {("LOG_long", "PHYS_p01"), ("LOG_long", "PHYS_p02")} <= links
-    # the article's body blocks, read in METS order, are the article's paragraphs in order
+    # the article's paragraphs, read in METS order, are the article's paragraphs in order
     altos = {f: etree.parse(str(bag / "data" / "alto" / f"{f[5:]}.xml")) for f in set(files)}
-    text = ""
-    for area in body.iter(f"{METS}area"):
-        block = altos[area.get("FILEID")].find(f".//{ALTO}TextBlock[@ID='{area.get('BEGIN')}']")
-        text += "".join(s.get("CONTENT") for s in block.iter(f"{ALTO}String"))
+
+    def text_of(divs):
+        text = ""
+        for div in divs:
+            for area in div.iter(f"{METS}area"):
+                block = altos[area.get("FILEID")].find(f".//{ALTO}TextBlock[@ID='{area.get('BEGIN')}']")
+                text += "".join(s.get("CONTENT") for s in block.iter(f"{ALTO}String"))
+        return text
+
+    text = text_of(paragraphs)
     positions = [text.find(f"第{i}段。") for i in range(1, 30)]
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
     assert text.startswith("本报讯") and text.endswith("最后一段到此结束。")
-    assert "下转" not in text and "上接" not in text  # the jump lines are a part of their own
-    jump = mets.find(f".//{METS}div[@ID='LOG_long_jump']")
-    assert [a.get("FILEID") for a in jump.iter(f"{METS}area")] == ["ALTO_p01", "ALTO_p02"]
+    assert "下转" not in text and "上接" not in text  # the jump lines are parts of their own
+    jumps = [d for d in article.findall(f"{METS}div") if d.get("TYPE") == "JUMP"]
+    assert [a.get("FILEID") for d in jumps for a in d.iter(f"{METS}area")][0] == "ALTO_p01"
+    assert "ALTO_p02" in [a.get("FILEID") for d in jumps for a in d.iter(f"{METS}area")]
+    assert "下转第2版" in text_of(jumps) and "上接第1版" in text_of(jumps)
+    # the reading order: the body on 第1版, its 下转 line, then 上接 and the rest on 第2版
+    kinds = [d.get("TYPE") for d in article.findall(f"{METS}div")]
+    assert kinds[0] == "HEADLINE" and kinds.index("JUMP") < len(kinds) - 1
 
 
 def test_an_edition_whose_print_layout_does_not_fit_cannot_be_archived(make_edition, tmp_path):
