@@ -114,6 +114,7 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
         step("packing the archive" + (" (NDNP issue)" if ndnp else ""))
         assert printed is not None  # the archive asked for the print pages above
         if ndnp:
+            assert made is not None  # read when the archive was asked for, above
             bag = build_ndnp_issue(edition, printed, settings, made)
         else:
             assert epub is not None  # and for the EPUB, which the bag holds

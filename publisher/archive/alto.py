@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..model import Edition, Figure
 from ..engine import TextLine, TextRun
+from ..model import Edition, Figure
 from .pages import ArchivePage, Block, PagePicture, glyph_edges, line_extent
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"

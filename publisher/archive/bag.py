@@ -61,7 +61,8 @@ class BagInfo:
         fields += [(k, v) for k, v in prov.contact]
         fields += [
             ("External-Description", description or (
-                f"{edition.title} 总第{issue.number}期, the archive package of the issue: the "
+                f"{edition.title}{f' 总第{issue.number}期' if issue.number else ''}, the archive "
+                "package of the issue: the "
                 "issue as printed (PDF/A-3b, its edition sources attached), each 版 as printed "
                 "(PDF/A-2b), ALTO 4.4 per 版, METS with MODS and PREMIS, NITF 3.6 per "
                 "article, the reader EPUB 3, the edition sources")),
@@ -73,7 +74,7 @@ class BagInfo:
             ("Paper-Name", paper.name),
             ("Paper-Id", paper.id),
             ("Issue-Date", issue.date.isoformat()),
-            ("Issue-Number", str(issue.number)),
+            *([("Issue-Number", str(issue.number))] if issue.number else []),
         ]
         if issue.volume is not None:
             after.append(("Issue-Volume", str(issue.volume)))
@@ -86,7 +87,7 @@ class BagInfo:
         if paper.lccn:
             after.append(("Paper-LCCN", paper.lccn))
         after.append(("Language", paper.language))
-        return cls(tuple(fields) + (("@payload", ""),) + tuple(after))
+        return cls((*tuple(fields), ("@payload", ""), *tuple(after)))
 
     def text(self, payload: dict[str, bytes]) -> bytes:
         size = sum(len(b) for b in payload.values())

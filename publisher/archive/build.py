@@ -56,10 +56,10 @@ def made_at(environ=os.environ) -> dt.datetime:
     is of): it stays wherever the issue date is meant."""
     raw = environ.get("SOURCE_DATE_EPOCH")
     if raw is None or raw == "":
-        return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
         seconds = int(raw)
-        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
     except (ValueError, OverflowError, OSError):
         raise ConfigError(Problem(f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds "
                                   "since 1970-01-01", hint="set it to e.g. $(git log -1 --format=%ct), "
@@ -99,7 +99,7 @@ def payload_files(edition: Edition, printed: PrintResult, epub: bytes | None, pr
     were made from (``pages.ArchivePage``)."""
     if len(printed.layouts) != len(edition.pages):
         raise ValueError("the archive needs the print build's page layouts (build_print(layout=True))")
-    pages = print_pages(edition, printed.layouts, lambda fig: image_url(fig.image.path, edition))
+    pages = print_pages(edition, printed.layouts, lambda fig: print_image_src(edition, fig))
     sources = _sources(edition)
     issue = issue_properties(edition)
 
@@ -125,7 +125,7 @@ def payload_files(edition: Edition, printed: PrintResult, epub: bytes | None, pr
     if epub is not None:
         files.append(FileEntry("ISSUE_EPUB", f"{edition.id}.epub", "EPUB", "application/epub+zip",
                                epub))
-    for page, pdf in zip(pages, page_pdfs):
+    for page, pdf in zip(pages, page_pdfs, strict=False):
         files.append(FileEntry(f"PDF_{page.name}", f"pages/{page.name}.pdf", "PAGE PDF",
                                "application/pdf", pdf))
     for page in pages:
@@ -134,9 +134,9 @@ def payload_files(edition: Edition, printed: PrintResult, epub: bytes | None, pr
                           image_file=image_file)
         files.append(FileEntry(f"ALTO_{page.name}", f"alto/{page.name}.xml", "ALTO",
                                "text/xml", alto))
-    for page in edition.pages:
-        for article in page.articles:
-            nitf = build_nitf(edition, page, article,
+    for printed_page in edition.pages:
+        for article in printed_page.articles:
+            nitf = build_nitf(edition, printed_page, article,
                               lambda fig: _image_href(edition, fig, "../sources/"))
             files.append(FileEntry(f"NITF_{article.slug}", f"nitf/{article.slug}.xml", "NITF",
                                    "text/xml", nitf))
@@ -144,6 +144,12 @@ def payload_files(edition: Edition, printed: PrintResult, epub: bytes | None, pr
         files.append(FileEntry(source_ids[path], f"sources/{path}", "SOURCE",
                                _mimetype(path), data))
     return files, pages
+
+
+def print_image_src(edition: Edition, fig: Figure) -> str:
+    """The src a print page gives a figure's image (printing.pages.image_url)."""
+    assert fig.image is not None  # only figures with an image are asked about
+    return image_url(fig.image.path, edition)
 
 
 def _edition_path(edition: Edition, fig: Figure) -> str | None:

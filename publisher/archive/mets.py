@@ -136,11 +136,11 @@ def build_mets(edition: Edition, pages: tuple[ArchivePage, ...], files: list[Fil
     for fid in ("ISSUE_PDF", "ISSUE_EPUB"):
         if fid in ids:
             _sub(issue, "fptr", FILEID=fid)
-    for n, page in enumerate(pages, start=1):
-        div = _sub(issue, "div", ID=f"PHYS_{page.name}", TYPE="page", ORDER=str(n),
-                   ORDERLABEL=page.page.display_label,
-                   LABEL=f"{page.page.display_label} {page.page.name}")
-        for fid in (f"PDF_{page.name}", f"ALTO_{page.name}"):
+    for n, sheet in enumerate(pages, start=1):
+        div = _sub(issue, "div", ID=f"PHYS_{sheet.name}", TYPE="page", ORDER=str(n),
+                   ORDERLABEL=sheet.page.display_label,
+                   LABEL=f"{sheet.page.display_label} {sheet.page.name}")
+        for fid in (f"PDF_{sheet.name}", f"ALTO_{sheet.name}"):
             if fid in ids:
                 _sub(div, "fptr", FILEID=fid)
 
@@ -179,6 +179,8 @@ def build_mets(edition: Edition, pages: tuple[ArchivePage, ...], files: list[Fil
 
 
 def _relative(edition: Edition, path) -> str | None:
+    if edition.root is None:
+        return None
     try:
         return path.resolve().relative_to(edition.root.resolve()).as_posix()
     except ValueError:
@@ -285,9 +287,10 @@ def _host(parent, edition: Edition, *, with_part: bool) -> etree._Element:
         part = _m(host, "part")
         if issue.volume is not None:
             _m(_m(part, "detail", type="volume"), "number", str(issue.volume))
-        detail = _m(part, "detail", type="issue")
-        _m(detail, "number", str(issue.number))
-        _m(detail, "caption", f"总第{issue.number}期")
+        if issue.number:
+            detail = _m(part, "detail", type="issue")
+            _m(detail, "number", str(issue.number))
+            _m(detail, "caption", f"总第{issue.number}期")
         detail = _m(part, "detail", type="edition")
         _m(detail, "number", str(issue.edition_order))
         if issue.edition:

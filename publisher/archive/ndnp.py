@@ -52,11 +52,10 @@ from ..config import Settings
 from ..errors import ConfigError, Problem
 from ..model import Edition
 from ..printing.build import PrintResult
-from ..printing.pages import image_url
 from ..xmp import issue_properties
 from . import schemas
 from .alto import UNITS, build_alto
-from .build import house_contact, provenance
+from .build import house_contact, print_image_src, provenance
 from .mets import Provenance
 from .pages import print_pages
 from .pdfa import PdfaMeta, archival_pdf, check_pdfa
@@ -110,7 +109,7 @@ def build_issue(edition: Edition, printed: PrintResult, settings: Settings,
     code = awardee(settings)
     prov = provenance(edition, settings, made)
     dpi = settings.archive.ndnp.resolution
-    pages = print_pages(edition, printed.layouts, lambda fig: image_url(fig.image.path, edition))
+    pages = print_pages(edition, printed.layouts, lambda fig: print_image_src(edition, fig))
     issue_meta = issue_properties(edition)
     files: dict[str, bytes] = {}
     images: list[tuple[tuple[int, int], tuple[int, int]]] = []
@@ -234,7 +233,8 @@ def issue_mets(edition: Edition, pages, images, prov: Provenance, code: str) -> 
     part = _sub(host, MODS, "part")
     if issue.volume is not None:
         _sub(_sub(part, MODS, "detail", type="volume"), MODS, "number", str(issue.volume))
-    _sub(_sub(part, MODS, "detail", type="issue"), MODS, "number", str(issue.number))
+    if issue.number:
+        _sub(_sub(part, MODS, "detail", type="issue"), MODS, "number", str(issue.number))
     detail = _sub(part, MODS, "detail", type="edition")
     _sub(detail, MODS, "number", str(issue.edition_order))
     if issue.edition:
@@ -257,7 +257,7 @@ def issue_mets(edition: Edition, pages, images, prov: Provenance, code: str) -> 
         _sub(mods, MODS, "note", "Present", type="noteAboutReproduction")
 
     amd = _sub(root, METS, "amdSec")
-    for n, ((width, height), (xres, yres)) in enumerate(images, start=1):
+    for n, ((width, height), (xres, _yres)) in enumerate(images, start=1):
         for kind, mime, scheme in (("master", "image/tiff", "1"), ("service", "image/jp2", "34712")):
             tech = _sub(amd, METS, "techMD", ID=f"mix{kind.title()}File{n}")
             wrap = _sub(tech, METS, "mdWrap", MDTYPE="NISOIMG", LABEL="NISO still image metadata")
@@ -447,7 +447,7 @@ def check_batch(bag_dir: Path) -> list[Problem]:
     try:
         batch = etree.parse(str(batch_path), etree.XMLParser(no_network=True, resolve_entities=False))
     except (OSError, etree.XMLSyntaxError) as exc:
-        return problems + [Problem(f"batch.xml cannot be read: {exc}", batch_path, code="ndnp-rule")]
+        return [*problems, Problem(f"batch.xml cannot be read: {exc}", batch_path, code="ndnp-rule")]
     root = batch.getroot()
     if root.tag != f"{{{NDNP}}}batch":
         fail("batch.xml's root is not ndnp:batch", batch_path)
@@ -495,14 +495,14 @@ def _check_issue(mets_path: Path, lccn: str, date: str, order: int) -> list[Prob
         fail("the METS does not declare LC's NDNP issue profile (PROFILE, TYPE)")
     issue = doc.find("m:structMap/m:div", ns)
     if issue is None or issue.get("TYPE") != "np:issue":
-        return problems + [Problem("no np:issue division in the structure map", mets_path, code="ndnp-rule")]
+        return [*problems, Problem("no np:issue division in the structure map", mets_path, code="ndnp-rule")]
 
     def mods(dmdid):
         return doc.find(f"m:dmdSec[@ID='{dmdid}']/m:mdWrap/m:xmlData/mods:mods", ns)
 
     imods = mods(issue.get("DMDID"))
     if imods is None:
-        return problems + [Problem("the np:issue division has no MODS", mets_path, code="ndnp-rule")]
+        return [*problems, Problem("the np:issue division has no MODS", mets_path, code="ndnp-rule")]
     ident = imods.find("mods:relatedItem[@type='host']/mods:identifier", ns)
     if ident is None or ident.text != lccn or ident.get("type") not in ("lccn", "local"):
         fail("the issue's MODS does not carry the title identifier batch.xml gives (lccn)")
@@ -511,8 +511,6 @@ def _check_issue(mets_path: Path, lccn: str, date: str, order: int) -> list[Prob
     edition = imods.findtext("mods:relatedItem/mods:part/mods:detail[@type='edition']/mods:number", namespaces=ns)
     if edition != str(order):
         fail("the issue's edition order is not batch.xml's editionOrder")
-    if not imods.findtext("mods:relatedItem/mods:part/mods:detail[@type='issue']/mods:number", namespaces=ns):
-        fail("the issue's MODS has no issue number")
     folder = mets_path.parent
     expected_files = {mets_path.name}
     page_divs = issue.findall("m:div", ns)
@@ -522,9 +520,11 @@ def _check_issue(mets_path: Path, lccn: str, date: str, order: int) -> list[Prob
         pmods = mods(div.get("DMDID"))
         if pmods is None or pmods.findtext("mods:part/mods:extent/mods:start", namespaces=ns) != str(seq):
             fail(f"page {seq}: its MODS does not give its sequence number {seq}")
-        if pmods is not None and not pmods.findtext("mods:note[@type='agencyResponsibleForReproduction']", namespaces=ns):
+        agency = "mods:note[@type='agencyResponsibleForReproduction']"
+        if pmods is not None and not pmods.findtext(agency, namespaces=ns):
             fail(f"page {seq}: its MODS names no agency responsible for reproduction")
         uses: dict[str, Path] = {}
+        mixes: dict[str, etree._Element] = {}
         groups = set()
         for fptr in div.findall("m:fptr", ns):
             f = doc.find(f"m:fileSec/m:fileGrp/m:file[@ID='{fptr.get('FILEID')}']", ns)
@@ -544,8 +544,8 @@ def _check_issue(mets_path: Path, lccn: str, date: str, order: int) -> list[Prob
                 if tech is None:
                     fail(f"page {seq}: the {f.get('USE')} image has no MIX technical metadata", path)
                 else:
-                    uses[f.get("USE") + "-mix"] = tech  # type: ignore[assignment]
-        if sorted(k for k in uses if not k.endswith("-mix")) != sorted(FILE_USES):
+                    mixes[f.get("USE")] = tech
+        if sorted(uses) != sorted(FILE_USES):
             fail(f"page {seq}: not one master, service, derivative and ocr file each")
             continue
         if len(groups) != 1:
@@ -554,8 +554,8 @@ def _check_issue(mets_path: Path, lccn: str, date: str, order: int) -> list[Prob
         if [uses[u].name for u in FILE_USES] != [f"{stem}.{e}" for e in ("tif", "jp2", "pdf", "xml")]:
             fail(f"page {seq}: its files are not named {stem}.tif/.jp2/.pdf/.xml")
         size = _check_pdf(uses["derivative"], fail)
-        master = _check_tiff(uses["master"], size, uses.get("master-mix"), fail)
-        _check_jp2(uses["service"], master, uses.get("service-mix"), fail)
+        master = _check_tiff(uses["master"], size, mixes.get("master"), fail)
+        _check_jp2(uses["service"], master, mixes.get("service"), fail)
         _check_alto(uses["ocr"], uses["derivative"].name, size, fail)
     for path in sorted(folder.iterdir()):
         if path.name not in expected_files:
@@ -595,6 +595,9 @@ def _check_tiff(path: Path, size, mix, fail) -> tuple[int, int] | None:
         with Image.open(path) as im:
             if im.format != "TIFF" or im.mode != "L":
                 fail("the master is not an 8-bit greyscale TIFF", path)
+            if not isinstance(im, TiffImagePlugin.TiffImageFile):
+                fail("the master is not a TIFF", path)
+                return None
             tags = im.tag_v2
             checks = {258: 8, 259: 1, 262: 1, 277: 1, 296: 2}  # bits, no compression, grey, 1 sample, inch
             for tag, want in checks.items():
@@ -679,7 +682,7 @@ def _codestream(cs: bytes) -> dict:
             out.update(siz=(xsiz, ysiz), origin=(xo, yo), tile=(xt, yt), tile_origin=(xto, yto),
                        components=csiz)
         elif marker == 0xFF52:  # COD
-            scod, order, layers, mct, levels, xcb, ycb, style, transform = struct.unpack(">BBHBBBBBB", seg[:10])
+            scod, order, layers, _mct, levels, xcb, ycb, style, transform = struct.unpack(">BBHBBBBBB", seg[:10])
             out.update(precincts=bool(scod & 1), order=order, layers=layers, levels=levels,
                        block=(2 ** (xcb + 2), 2 ** (ycb + 2)), bypass=bool(style & 1),
                        transform=transform)

@@ -18,12 +18,11 @@ caption in one ComposedBlock, METS points at both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from collections.abc import Callable
-
-from ..model import Edition, Figure, Page
 from ..engine import PageLayout, Picture, TextLine
+from ..model import Edition, Figure, Page
 
 # How a layout role shows in the archive (ALTO block, METS logical division).
 ROLE_GROUPS = {
@@ -122,7 +121,7 @@ def print_pages(edition: Edition, layouts: tuple[PageLayout, ...],
                 if fig.image is not None:
                     figures[(f"a-{article.slug}", image_src(fig))] = fig
     return tuple(_archive_page(page, [_inside_trim(lay)], figures)
-                 for page, lay in zip(edition.pages, layouts))
+                 for page, lay in zip(edition.pages, layouts, strict=False))
 
 
 def _inside_trim(layout: PageLayout) -> PageLayout:
@@ -177,7 +176,7 @@ def _blocks(lines: tuple[TextLine, ...], prefix: str) -> tuple[Block, ...]:
             blocks.append([line])
             keys.append(key)
     return tuple(Block(f"{prefix}_TB{i:04d}", key[0], key[1], tuple(ls), key[2])
-                 for i, (key, ls) in enumerate(zip(keys, blocks), start=1))
+                 for i, (key, ls) in enumerate(zip(keys, blocks, strict=False), start=1))
 
 
 def _pictures(pictures: tuple[Picture, ...], blocks: tuple[Block, ...],

@@ -75,7 +75,7 @@ def recording():
 def draw_first_line(stream, textbox, *args, **kwargs):
     """draw.text.draw_first_line; while recording, the box's glyph positions are kept."""
     result = _replacements[0].original(stream, textbox, *args, **kwargs)
-    if _recorded is not None and textbox.text.strip():  # WeasyPrint draws no blank box
+    if _recorded is not None and _fonts is not None and textbox.text.strip():  # none blank
         _recorded[id(textbox)] = _glyphs_drawn(textbox, textbox.pango_layout, _fonts)
     return result
 
@@ -253,8 +253,8 @@ class _Context:
 
 def _collect(box, boxes, lines: list[TextLine], pictures: list[Picture], ctx: _Context) -> None:
     if isinstance(box, boxes.LineBox):
-        runs = [_run(t, ctx) for t in _text_boxes(box, boxes)]
-        runs = [r for r in runs if r is not None]
+        found = [_run(t, ctx) for t in _text_boxes(box, boxes)]
+        runs = [r for r in found if r is not None]
         if runs and "".join(r.text for r in runs).strip():
             lines.append(TextLine(box.position_x * PT_PER_PX, box.position_y * PT_PER_PX,
                                   box.width * PT_PER_PX, box.height * PT_PER_PX, tuple(runs)))
@@ -345,13 +345,13 @@ def _glyphs_drawn(box, layout, fonts: _Fonts) -> tuple[Glyph, ...]:
     baseline = box.position_y + box.baseline
     pen = box.position_x
     utf8 = text.encode()
-    starts = {}  # UTF-8 offset of a cluster's first character -> [x1, x2, top, bottom] px
+    starts: dict[int, list[float]] = {}  # UTF-8 offset of a cluster's first character -> [x1, x2, top, bottom] px
     run = line.runs
     while run != ffi.NULL:
         item = run.data
         run = run.next
         font = item.item.analysis.font
-        size, above, below = fonts.em(font)
+        _size, above, below = fonts.em(font)
         offset = item.item.offset
         glyphs = item.glyphs
         infos, clusters = glyphs.glyphs, glyphs.log_clusters

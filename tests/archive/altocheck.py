@@ -6,9 +6,9 @@ found (empty: none), so a test can report every one of them at once.
 
 from __future__ import annotations
 
-from lxml import etree
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
+from lxml import etree
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 MM10_PER_PT = 254 / 72
@@ -17,7 +17,8 @@ TOLERANCE_MM = 0.1
 
 
 def box(el) -> tuple[float, float, float, float]:
-    return tuple(float(el.get(k)) for k in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
+    x, y, w, h = (float(el.get(k)) for k in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
+    return x, y, w, h
 
 
 def inside(inner, outer, tol=0.001) -> bool:
@@ -74,7 +75,7 @@ def pdf_chars(page) -> list[tuple[str, tuple[float, float, float, float], bool]]
         out.append((ch, (left, height - top, right, height - bottom)))
         objects.append(pdfium_raw.FPDFText_GetTextObject(textpage.raw, k))
     last = [i == len(objects) - 1 or objects[i + 1] != objects[i] for i in range(len(objects))]
-    return [(c, b, end) for (c, b), end in zip(out, last)]
+    return [(c, b, end) for (c, b), end in zip(out, last, strict=False)]
 
 
 def glyph_failures(alto_doc, pdf_path, per_pt: float = MM10_PER_PT) -> tuple[int, list[str]]:
@@ -97,7 +98,7 @@ def glyph_failures(alto_doc, pdf_path, per_pt: float = MM10_PER_PT) -> tuple[int
         pages = list(alto_doc.iter(f"{ALTO}Page"))
         if len(pages) != len(pdf):
             return 0, [f"{len(pages)} ALTO pages for {len(pdf)} PDF pages"]
-        for pdf_page, alto_page in zip(pdf, pages):
+        for pdf_page, alto_page in zip(pdf, pages, strict=False):
             chars = pdf_chars(pdf_page)
             glyphs = list(alto_page.iter(f"{ALTO}Glyph"))
             if [g.get("CONTENT") for g in glyphs] != [c[0] for c in chars]:

@@ -28,6 +28,7 @@ def big_bag(tmp_path_factory) -> Path:
     root = Path(__file__).resolve().parents[2]
     spec = importlib.util.spec_from_file_location("make_big_edition",
                                                   root / "benchmarks" / "make_big_edition.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     work = tmp_path_factory.mktemp("big-archive")

@@ -22,9 +22,9 @@ EDITION_ID = "xnrb-2019-10-21-xianan"
 
 def test_made_at_reads_source_date_epoch_else_the_clock():
     assert made_at({"SOURCE_DATE_EPOCH": "1700000000"}).isoformat() == MADE
-    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     now = made_at({})
-    assert before <= now <= dt.datetime.now(dt.timezone.utc)
+    assert before <= now <= dt.datetime.now(dt.UTC)
     assert now.tzinfo is not None and now.microsecond == 0
 
 
@@ -73,10 +73,10 @@ def test_without_source_date_epoch_the_package_is_dated_now(make_edition, tmp_pa
     from publisher.publish import publish
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     publish(make_edition(), tmp_path, ["archive"])
     bag = tmp_path / "test-2019-10-21" / "archive"
     created = dt.datetime.fromisoformat(
         etree.parse(str(bag / "data" / "mets.xml")).getroot().find(f"{METS}metsHdr").get("CREATEDATE"))
-    assert before <= created <= dt.datetime.now(dt.timezone.utc)
+    assert before <= created <= dt.datetime.now(dt.UTC)
     assert f"Bagging-Date: {created.date().isoformat()}\n" in (bag / "bag-info.txt").read_text("utf-8")

@@ -300,7 +300,7 @@ def test_mets_follows_a_jumped_article_onto_both_pages(jumped_bag):
     assert text.startswith("本报讯") and text.endswith("最后一段到此结束。")
     assert "下转" not in text and "上接" not in text  # the jump lines are parts of their own
     jumps = [d for d in article.findall(f"{METS}div") if d.get("TYPE") == "JUMP"]
-    assert [a.get("FILEID") for d in jumps for a in d.iter(f"{METS}area")][0] == "ALTO_p01"
+    assert next(a.get("FILEID") for d in jumps for a in d.iter(f"{METS}area")) == "ALTO_p01"
     assert "ALTO_p02" in [a.get("FILEID") for d in jumps for a in d.iter(f"{METS}area")]
     assert "下转第2版" in text_of(jumps) and "上接第1版" in text_of(jumps)
     # the reading order: the body on 第1版, its 下转 line, then 上接 and the rest on 第2版
