@@ -48,6 +48,10 @@ ROLES = ("kicker", "headline", "subtitle", "byline", "dateline", "caption", "cre
 # Elements that hold one paragraph of text each: TextRun.paragraph numbers the nearest one.
 PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "dt",
                             "dd", "pre", "blockquote", "td", "th", "caption", "address"})
+# A paragraph the print make-up cut between text columns is one element per piece, every
+# piece but the last marked CUT_END and every piece but the first CUT_START
+# (templates/print/units.j2): its pieces are one paragraph, numbered as its first piece.
+CUT_START, CUT_END = "cut-start", "cut-end"
 
 
 # ---------------------------------------------------------------- glyphs, while drawing
@@ -159,7 +163,7 @@ def text_pages(document, root, recorded: dict | None = None) -> tuple[PageLayout
     from weasyprint.text.ffi import ffi, pango
 
     parents = {child: parent for parent in root.iter() for child in parent}
-    order = {element: n for n, element in enumerate(root.iter())}
+    order = _paragraph_order(root, parents)
     context = _Context(parents, order, boxes, _Fonts(ffi, pango), recorded or {})
     pages = []
     for index, page in enumerate(document.pages):
@@ -171,6 +175,29 @@ def text_pages(document, root, recorded: dict | None = None) -> tuple[PageLayout
             index=index, width=page.width * PT_PER_PX, height=page.height * PT_PER_PX,
             lines=tuple(lines), anchors=tuple(page.anchors), pictures=tuple(pictures)))
     return tuple(pages)
+
+
+def _paragraph_order(root, parents) -> dict:
+    """Each element's number in document order; the pieces of a cut paragraph (CUT_START,
+    CUT_END) all get their first piece's, each joined to the last open piece of its article."""
+    order: dict = {}
+    open_piece: dict = {}  # article element (or None) -> its last piece marked CUT_END
+    for n, element in enumerate(root.iter()):
+        order[element] = n
+        if element.tag not in PARAGRAPH_TAGS:
+            continue
+        classes = (element.get("class") or "").split()
+        if CUT_START not in classes and CUT_END not in classes:
+            continue
+        article = element
+        while article is not None and not (article.get("id") or "").startswith("a-"):
+            article = parents.get(article)
+        before = open_piece.pop(article, None)
+        if CUT_START in classes and before is not None:
+            order[element] = order[before]
+        if CUT_END in classes:
+            open_piece[article] = element
+    return order
 
 
 class _Fonts:

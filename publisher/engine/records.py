@@ -69,7 +69,8 @@ class TextRun:
     role: str | None  # nearest ancestor class among layout.ROLES, or "p" for a body paragraph
     element_id: str | None  # id of the nearest ancestor that has one
     # the nearest paragraph-like element around the run (p, h1-h6, li, figcaption…, see
-    # layout.PARAGRAPH_TAGS), numbered in document order: runs of one paragraph share it
+    # layout.PARAGRAPH_TAGS), numbered in document order: runs of one paragraph share it,
+    # and so do the pieces of a paragraph the print make-up cut between text columns
     paragraph: int | None = None
 
 

@@ -102,3 +102,26 @@ def test_xmp_properties_complete_weasyprints_packet(render):
         assert b"<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in packet  # the extension schema
         assert b"&lt;&amp;&gt;" in packet
     assert check_pdfa(done) == []
+
+
+CUT = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><title>t</title></head><body>
+<article id="a-one"><p>第一段。</p><p class="body cut-end">第二段的前半</p>
+<p class="body cut-start cut-end">第二段的中间</p><p class="body cut-start">第二段的后半。</p>
+<p>第三段。</p></article>
+<article id="a-two"><p class="body cut-start">下转来的半段。</p><p class="body cut-end">第二篇的前半</p></article>
+</body></html>"""
+
+
+def test_the_pieces_of_a_paragraph_cut_between_columns_are_one_paragraph(tmp_path):
+    """The print make-up sets a paragraph cut between text columns as one element per piece
+    (cut-end, cut-start): its runs carry one paragraph number, so the archive's METS has one
+    part for it; a piece with nothing open before it in its article starts a paragraph."""
+    settings = load_settings()
+    fonts = load_fonts(settings.fonts_dir)
+    rendered = engine_render(CUT, layout=True, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                             sandbox=Sandbox((tmp_path, settings.fonts_dir)), what="test")
+    paragraph = {ln.text: ln.runs[0].paragraph for ln in rendered.pages[0].lines}
+    assert paragraph["第二段的前半"] == paragraph["第二段的中间"] == paragraph["第二段的后半。"]
+    numbers = [paragraph[t] or 0 for t in ("第一段。", "第二段的前半", "第三段。", "下转来的半段。", "第二篇的前半")]
+    assert len(set(numbers)) == len(numbers)
+    assert numbers == sorted(numbers) and numbers[0] > 0
