@@ -49,6 +49,13 @@ def write_editions(root: Path, n: int, paragraphs: int = 4, start: int = 1) -> l
     return folders
 
 
+def archive_sections() -> str:
+    """The repository house's [tool.publisher.archive] sections as TOML (organisation,
+    contact, NDNP awardee: not the defaults), for a test's copy of the house elsewhere."""
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    return "[tool.publisher.archive]\n" + text.split("\n[tool.publisher.archive]\n", 1)[1]
+
+
 def _stop(procs: list[subprocess.Popen]) -> None:
     for p in procs:
         if p.poll() is None:

@@ -24,7 +24,7 @@ from publisher.config import load_settings
 from publisher.publish import publish
 from tests.conftest import ROOT
 
-from .conftest import write_editions
+from .conftest import archive_sections, write_editions
 
 FORMATS = ("epub", "pdf")
 
@@ -112,7 +112,7 @@ def test_one_changed_article_makes_its_edition_stale_and_a_house_change_all(
     shutil.copytree(settings.styles_dir, house / "styles")
     (house / "pyproject.toml").write_text(
         f'[tool.publisher]\nstyles = "styles"\nfonts = "{settings.fonts_dir}"\n\n[tool.publisher.print]\n'
-        f'output_profile = "{settings.output_profile}"\n', "utf-8")
+        f'output_profile = "{settings.output_profile}"\n\n{archive_sections()}', "utf-8")
     moved = load_settings(house / "pyproject.toml")
     third = backfill(folders, out, FORMATS, moved, cluster)
     assert set(outcomes(third).values()) == {"current"}  # a house moved is the same house

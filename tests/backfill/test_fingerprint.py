@@ -12,7 +12,7 @@ from publisher.backfill.fingerprint import house_hash, input_hash, output_hashes
 from publisher.config import load_settings
 from tests.conftest import ROOT
 
-from .conftest import write_editions
+from .conftest import archive_sections, write_editions
 
 
 def test_the_sources_hash_sees_every_byte_and_every_name(tmp_path):
@@ -47,7 +47,7 @@ def test_the_house_hash_sees_styles_and_settings_not_the_house_location(tmp_path
     (house / "pyproject.toml").write_text(
         f'[tool.publisher]\nfonts = "{settings.fonts_dir}"\n\n[tool.publisher.print]\nmargins = '
         '{ top = 22.0, bottom = 26, inner = 20, outer = 20 }\n'
-        f'output_profile = "{settings.output_profile}"\n', "utf-8")
+        f'output_profile = "{settings.output_profile}"\n\n{archive_sections()}', "utf-8")
     moved = load_settings(house / "pyproject.toml")
     assert house_hash(moved) == house_hash(settings)
     phone = moved.model_copy(update={"reading": moved.reading.model_copy(update={"page_size": "phone"})})
