@@ -8,9 +8,11 @@ The only module that imports typer and rich. User errors (PublisherError) are pr
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -20,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import formats as output_formats
-from .errors import Problem, PublisherError
+from .errors import Problem, PublisherError, grouped
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -81,6 +83,8 @@ HOUSE_HELP = ("The house file: the TOML file with publisher's settings (a folder
               "pyproject.toml). Default: $PUBLISHER_HOUSE, else the nearest pyproject.toml with "
               "publisher settings in the working directory or its parents, else the default house.")
 _HOUSE = typer.Option("--house", help=HOUSE_HELP, metavar="FILE")
+_LOCK_TIMEOUT = typer.Option("--lock-timeout", help="Seconds to wait while another build writes the same output folder (it is named at once). Default: lock_timeout of the house's [tool.publisher.outputs], 600.", metavar="SECONDS")
+_SIGN = typer.Option("--sign", help="Sign each archive bag's tag manifest with this OpenSSH key (ssh-keygen -Y sign; a .pub file uses ssh-agent). Default: sign_key of the house's [tool.publisher.archive], else unsigned.", metavar="KEY")
 
 
 # How a finding is coloured, whatever reported it: a Problem's severity (errors.Severity),
@@ -91,7 +95,7 @@ COLOURS = {"error": "red", "problem": "red", "warning": "yellow", "guess": "yell
 
 
 def _report(problems: list[Problem]) -> None:
-    for p in problems:
+    for p in grouped(problems):
         colour = COLOURS[p.severity.value]
         where = f"{escape(p.where)}: " if p.where else ""
         # the stable code in brackets (as rustc does) lets scripts and tests tell errors apart
@@ -131,8 +135,10 @@ def build(
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose requested outputs are all in OUT already (resumes a batch).")] = False,
     page_size: Annotated[PageSize | None, typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: page_size of the house's [tool.publisher.reading].")] = None,
     house: Annotated[Path | None, _HOUSE] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (and print the traceback of an internal error).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only: no progress, no list of files written.")] = False,
+    lock_timeout: Annotated[int | None, _LOCK_TIMEOUT] = None,
+    sign: Annotated[Path | None, _SIGN] = None,
 ) -> None:
     """Build an edition's outputs; several editions build one after the other (a backfill).
 
@@ -146,7 +152,8 @@ def build(
     """
     _setup_logging(verbose)
     _build_all(editions, out_dir, [f.value for f in formats] if formats else list(output_formats.DEFAULT),
-               skip_built, house, page_size.value if page_size else None, quiet)
+               skip_built, house, page_size.value if page_size else None, quiet,
+               _Run(verbose, lock_timeout, sign))
 
 
 def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
@@ -159,9 +166,18 @@ def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
         _fail(exc)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """How a build command runs, beside what it builds."""
+
+    verbose: bool = False  # print the traceback of an internal error
+    lock_timeout: int | None = None  # overrides the house's
+    sign: Path | None = None  # overrides the house's
+
+
 def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool,
                house: Path | None = None, page_size: str | None = None,
-               quiet: bool = False) -> None:
+               quiet: bool = False, run: _Run = _Run()) -> None:
     """One edition: its errors end the run. Several: each is reported, then a summary."""
     from .publish import built_already
 
@@ -170,19 +186,29 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     if page_size:
         reading = settings.reading.model_copy(update={"page_size": page_size})
         settings = settings.model_copy(update={"reading": reading})
+    if run.lock_timeout is not None:
+        outputs = settings.outputs.model_copy(update={"lock_timeout": run.lock_timeout})
+        settings = settings.model_copy(update={"outputs": outputs})
+    if run.sign is not None:
+        signing = settings.archive.model_copy(update={"sign_key": run.sign.resolve()})
+        settings = settings.model_copy(update={"archive": signing})
     if len(editions) == 1 and not skip_built:
-        _build(editions[0], out_dir, chosen, settings, quiet)
+        _build(editions[0], out_dir, chosen, settings, quiet, run=run)
         return
     failed: list[Path] = []
     skipped = 0
     for n, edition in enumerate(editions, 1):
-        if skip_built and built_already(edition, out_dir, chosen):
+        try:
+            done = skip_built and built_already(edition, out_dir, chosen)
+        except Exception:  # noqa: BLE001 - the build below reports it
+            done = False
+        if done:
             skipped += 1
             continue
         if not quiet:
             err.print(f"[{n}/{len(editions)}] {escape(str(edition))}", highlight=False, markup=False)
         try:
-            _build(edition, out_dir, chosen, settings, quiet)
+            _build(edition, out_dir, chosen, settings, quiet, batch=editions, run=run)
         except typer.Exit as stop:
             if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
                 err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
@@ -198,9 +224,10 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
 
 
 def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
-           quiet: bool = False) -> None:
+           quiet: bool = False, batch: Sequence[Path] = (), run: _Run = _Run()) -> None:
     from .publish import publish
 
+    others = [e for e in batch if e != edition]
     try:
         if err.is_terminal and not quiet:
             # progress as it happens, 版 by 版 for the print pages; on a log, nothing
@@ -210,11 +237,14 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
                           console=err, transient=True) as bar:
                 task = bar.add_task(f"{edition}: reading…", total=None)
                 result = publish(edition, out_dir, chosen, settings,
-                                 progress=lambda m: bar.update(task, description=f"{edition}: {m}…"))
+                                 progress=lambda m: bar.update(task, description=f"{edition}: {m}…"),
+                                 batch=others)
         else:
-            result = publish(edition, out_dir, chosen, settings)
+            result = publish(edition, out_dir, chosen, settings, batch=others)
     except PublisherError as exc:
         _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - a bug: reported as one, and a batch goes on
+        _fail(_internal(exc, edition, run.verbose))
     except (KeyboardInterrupt, _Terminated) as exc:
         what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
         done = ("the outputs were written before it stopped" if getattr(exc, "outputs_written", False)
@@ -238,17 +268,19 @@ def archive(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; the bag goes to OUT/<edition-id>/archive/.")] = Path("dist"),
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose bag is in OUT already (resumes a backfill).")] = False,
     house: Annotated[Path | None, _HOUSE] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (and print the traceback of an internal error).")] = False,
+    lock_timeout: Annotated[int | None, _LOCK_TIMEOUT] = None,
+    sign: Annotated[Path | None, _SIGN] = None,
 ) -> None:
     """Build an issue's archive package: a BagIt bag of PDF/A, page PDFs, ALTO, METS, NITF,
-    EPUB and sources.
+    EPUB and sources (its tag manifest signed with --sign KEY).
 
     Several editions are archived one after the other, as ``build`` does (a backfill).
 
     Example: publisher archive editions/xnrb-2019-10-21-xianan --out dist
     """
     _setup_logging(verbose)
-    _build_all(editions, out_dir, ["archive"], skip_built, house)
+    _build_all(editions, out_dir, ["archive"], skip_built, house, run=_Run(verbose, lock_timeout, sign))
 
 
 @app.command()
@@ -391,13 +423,16 @@ def _backfill_report(folder: Path) -> None:
 @app.command()
 def verify(
     bags: Annotated[list[Path], typer.Argument(help="The archive bag folder(s) (OUT/<edition-id>/archive).", metavar="BAG...")],
+    signers: Annotated[Path | None, typer.Option("--signers", help="An OpenSSH allowed signers file: each bag's signed tag manifest is checked against it, and an unsigned bag does not verify.", metavar="FILE")] = None,
 ) -> None:
-    """Check archive bags: fixity of every file, BagIt structure, METS references, ALTO and
-    METS against their schemas, NITF against publisher's subset schema, PDF/A declarations.
-    Every bag is checked; the exit code is 1 when any does not verify.
+    """Check archive bags: fixity of every file, BagIt structure, the signature of the tag
+    manifest (with --signers), METS references, ALTO and METS against their schemas, NITF
+    against publisher's subset schema, PDF/A declarations and rules, ALTO against its page's
+    text and bag-info against METS. Each problem is reported once. Every bag is checked; the
+    exit code is 1 when any does not verify.
 
     Example: publisher verify dist/xnrb-2019-10-21-xianan/archive
-    Example: publisher verify bags/*/archive
+    Example: publisher verify --signers archive/allowed_signers bags/*/archive
     """
     from .archive import verify_bag
 
@@ -405,16 +440,21 @@ def verify(
     bad = 0
     for bag in bags:
         try:
-            problems = verify_bag(bag)
+            problems = verify_bag(bag, signers)
         except PublisherError as exc:
             problems = exc.problems
-        if problems:
+        except Exception as exc:  # noqa: BLE001 - a bug: reported, and the next bag is checked
+            problems = _internal(exc, bag).problems
+        errors = [p for p in problems if p.is_error]
+        _report(problems)
+        if errors:
             bad += 1
-            _report(problems)
-            err.print(f"[red]{escape(str(bag))}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
+            err.print(f"[red]{escape(str(bag))}: {len(errors)} problem{'s' if len(errors) != 1 else ''}; "
                       "the bag does not verify[/red]", markup=True)
         else:
-            out.print(f"{bag}: bag verified (fixity, structure, METS references, schemas, PDF/A declarations)")
+            signed = " and signature" if signers is not None else ""
+            out.print(f"{bag}: bag verified (fixity{signed}, structure, METS references, schemas, "
+                      "PDF/A, ALTO against the pages, bag-info against METS)")
     if len(bags) > 1:
         out.print(f"{len(bags) - bad} of {len(bags)} bags verified")
     if bad:
@@ -799,6 +839,17 @@ def import_nitf_cmd(
                 strict=strict, house=house, verbose=verbose, quiet=quiet)
 
 
+def _internal(exc: Exception, where: Path | None, verbose: bool = False) -> PublisherError:
+    """An exception publisher did not expect (a bug, whatever the input): error[internal],
+    naming what was being worked on; the traceback only with --verbose."""
+    if verbose:
+        err.print_exception()
+    return PublisherError(Problem(
+        f"publisher failed on this with an unexpected {type(exc).__name__}: {str(exc)[:300]}",
+        where, hint="a bug in publisher, not in your files: please report it with this message "
+                    "(--verbose prints the traceback)", code="internal"))
+
+
 def main() -> None:  # pragma: no cover - console entry
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -806,3 +857,8 @@ def main() -> None:  # pragma: no cover - console entry
     except _Terminated:  # before or after a command ran
         err.print("terminated; nothing was written.")
         sys.exit(143)
+    except Exception as exc:  # noqa: BLE001 - any command: a bug is reported, not dumped
+        try:
+            _fail(_internal(exc, None, os.environ.get("PUBLISHER_TRACEBACK") == "1"))
+        except typer.Exit as stop:
+            sys.exit(stop.exit_code)

@@ -130,6 +130,23 @@ class Epub(_Strict):
     vertical: bool = False  # vertical writing (竖排), pages turning right to left
 
 
+class Outputs(_Strict):
+    """Writing the outputs."""
+
+    # s: how long a build waits for another one writing the same output folder (it says who,
+    # at once), before it gives up with error[locked]
+    lock_timeout: int = Field(600, ge=0, le=86_400)
+
+
+class Archive(_Strict):
+    """The archive package."""
+
+    # An OpenSSH private key (ssh-keygen -t ed25519), or its .pub with the private key in
+    # ssh-agent: each bag's tag manifest is signed with it (`publisher archive --sign KEY`
+    # does the same for one run), and `publisher verify --signers FILE` checks it.
+    sign_key: HousePath | None = None
+
+
 class Settings(_Strict):
     root: Path  # folder of the house file; every relative path starts here (set by publisher)
     file: Path | None = None  # the house file itself (set by publisher)
@@ -145,6 +162,8 @@ class Settings(_Strict):
     print: Print = Print()
     makeup: Makeup = Makeup()
     epub: Epub = Epub()
+    outputs: Outputs = Outputs()
+    archive: Archive = Archive()
 
     @property
     def styles_dir(self) -> Path:
@@ -176,6 +195,12 @@ class Settings(_Strict):
     @property
     def output_profile(self) -> Path:
         return (self.root / self.print.output_profile).resolve()
+
+    @property
+    def sign_key(self) -> Path | None:
+        """The key the archive's bags are signed with (None: unsigned)."""
+        key = self.archive.sign_key
+        return (self.root / key).resolve() if key is not None else None
 
     @property
     def parts(self) -> dict[str, Path]:

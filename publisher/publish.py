@@ -11,11 +11,11 @@ goes and what it needs are ``publisher.formats``'.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import build_archive
+from .archive import build_archive, sign_bag
 from .config import Settings, ensure_outside, load_settings
 from .epub import build_epub
 from .errors import Problem, Problems, PublisherError, RenderError
@@ -37,7 +37,7 @@ from .formats import (
 )
 from .makeup import MakeUp, make_up
 from .model import Edition
-from .outputs import check_out_dir, write_outputs
+from .outputs import check_out_dir, check_target, write_outputs
 from .printing.build import PrintResult, build_print
 from .reading import reading_pdf
 from .sources import read_edition
@@ -79,13 +79,18 @@ def plan(edition_dir: Path, settings: Settings | None = None,
 
 
 def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
-            settings: Settings | None = None, progress: Progress | None = None) -> Result:
+            settings: Settings | None = None, progress: Progress | None = None, *,
+            batch: Sequence[Path] = ()) -> Result:
+    """Build ``formats`` of the edition in ``edition_dir`` into OUT/<edition-id>/; ``batch``:
+    the other editions built in the same run, none of which the outputs may land in."""
     step = progress or log.info
     wanted = chosen(formats)
     builds = needed(wanted)
     check_out_dir(out_dir, edition_dir)
     step("reading the edition")
     edition, settings, fonts, problems = load(edition_dir, settings)
+    target = out_dir / edition.id
+    check_target(target, [edition_dir, *batch])
     result = Result(edition, warnings=problems.warnings)
     reading = printed = epub = bag = None
     # The EPUB's cover is the front page as printed when this build prints, else the
@@ -106,9 +111,11 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
         step("packing the archive")
         assert printed is not None and epub is not None  # the archive asked for both above
         bag = build_archive(edition, printed, epub)
+        if settings.sign_key is not None:  # the bag's tag manifest, signed: see archive.sign
+            bag = sign_bag(bag, settings.sign_key)
     step("writing the outputs")
     files, folders = _outputs(edition, wanted, reading, printed, epub, bag)
-    result.files = write_outputs(out_dir / edition.id, files, folders)
+    result.files = write_outputs(target, files, folders, lock_timeout=settings.outputs.lock_timeout)
     return result
 
 

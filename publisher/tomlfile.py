@@ -99,6 +99,11 @@ def line_of(text: str, loc: Loc) -> int | None:
     return _line(key_lines(text), (), loc)
 
 
+def line_at(lines: dict[Loc, int], loc: Loc) -> int | None:
+    """``line_of`` with the document's ``key_lines`` made once (for many problems)."""
+    return _line(lines, (), loc)
+
+
 def did_you_mean(word: str, choices) -> str:
     """" (did you mean 'name'?)" or "": the nearest of ``choices`` to ``word``."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from importlib import metadata
-from pathlib import Path
 
 from ..model import Edition, Figure
 from ..printing.build import PrintResult
@@ -92,25 +91,20 @@ def build_archive(edition: Edition, printed: PrintResult, epub: bytes) -> dict[s
 def _image_href(edition: Edition, fig: Figure, prefix: str) -> str | None:
     if fig.image is None or edition.root is None:
         return None
-    return prefix + fig.image.path.resolve().relative_to(edition.root.resolve()).as_posix()
+    return prefix + fig.image.path.relative_to(edition.root).as_posix()
 
 
 def _sources(edition: Edition) -> dict[str, bytes]:
-    """The files the issue was built from, by path relative to the edition folder."""
-    root = edition.root
-    assert root is not None
-    root = root.resolve()
-    paths: set[Path] = {root / "edition.toml"}
+    """The files the issue was built from, by path relative to the edition folder: the
+    bytes the reader checked and the outputs were made from (``Edition.sources``,
+    ``Image.data``), never read again."""
+    assert edition.root is not None
+    found = dict(edition.sources)
     for article in edition.articles:
-        if article.source is not None:
-            paths.add(Path(article.source.path).resolve())
         for fig in article.figures:
             if fig.image is not None:
-                paths.add(fig.image.path.resolve())
-    out = {}
-    for path in sorted(paths, key=lambda p: p.relative_to(root).as_posix()):
-        out[path.relative_to(root).as_posix()] = path.read_bytes()
-    return out
+                found[fig.image.path.relative_to(edition.root).as_posix()] = fig.image.data
+    return {path: found[path] for path in sorted(found)}
 
 
 def _mimetype(path: str) -> str:

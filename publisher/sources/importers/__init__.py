@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Problem, SourceError
-from ..writer import write_edition
+from ..writer import check_target, write_edition
 from .jsonfeed import import_json
 from .mapping import Mapping, find_mapping
 from .nitf import import_nitf
@@ -61,6 +61,7 @@ def run_import(kind: str, file: Path | list[Path], *, out: Path, date: dt.date |
         raise SourceError(f"unknown import kind {kind!r}: use one of {', '.join(IMPORTERS)}")
     settings = settings or load_settings()
     files = [Path(f) for f in file] if isinstance(file, (list, tuple)) else [Path(file)]
+    check_target(Path(out), force, files)  # before the copy is read: nothing to lose then
     common = dict(date=date, paper=paper, number=number, settings=settings)
     if page and kind != "text":
         raise SourceError(Problem("--page is for text copy; a feed's pages come from its pages "
@@ -85,7 +86,7 @@ def run_import(kind: str, file: Path | list[Path], *, out: Path, date: dt.date |
     if failing:
         raise SourceError([f.to_problem(files[0]) for f in grouped(failing)])
     write_edition(result.edition, Path(out), result.images, force=force,
-                  extra_files={REPORT_FILE: format_report(result)})
+                  extra_files={REPORT_FILE: format_report(result)}, inputs=files)
     return result
 
 

@@ -151,7 +151,7 @@ class _Builder:
         self.ctx = ctx
         self.rep = rep
         self.root = ctx.path.parent.resolve() if ctx.path.is_file() else ctx.path.resolve()
-        self.images: dict[str, Path] = {}
+        self.images: dict[str, bytes] = {}
         self.slugs: set[str] = set()
 
     def run(self, entries: list[Entry]) -> ImportResult:
@@ -573,9 +573,9 @@ class _Builder:
                 return None
             ext = PurePosixPath(src).suffix.lower() or ".jpg"
             href = f"images/{slug}-{n}{ext}"
-            self.images[href] = found.path
+            self.images[href] = found.data  # the bytes checked, copied as they are
             image = Image(path=found.path, href=href, width=found.width, height=found.height,
-                          media_type=found.media_type)
+                          media_type=found.media_type, data=found.data)
         else:
             rep.guess("caption-without-image", "image record without src: caption imported "
                       "without its photo", slug=slug, where=where)

@@ -29,6 +29,7 @@ from ...errors import Problem, SourceError
 from ...model import Block, Figure, Paragraph, Run, RunStyle, SourceRef, Table
 from ..markdown import _brief, _subhead
 from .entries import Context, Entry, RawImage, build_edition, resolve_paper
+from ..text import read_input
 from .report import ImportResult, Reporter
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
@@ -86,8 +87,12 @@ def import_nitf(paths: Path | list[Path], *, date: dt.date | str | None = None, 
     docs = []
     problems = []
     for f in files:
+        data, problem = read_input(f)  # a FIFO or a device refused, never waited on
+        if problem:
+            problems.append(problem)
+            continue
         try:
-            tree = etree.parse(str(f), _PARSER)
+            tree = etree.ElementTree(etree.fromstring(data, _PARSER))
         except etree.XMLSyntaxError as exc:
             if paths[0].is_dir() and f not in paths:
                 continue  # a folder may hold other XML; a file named by the user must read
