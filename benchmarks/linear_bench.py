@@ -100,7 +100,7 @@ def main() -> int:
             sizes, make, command = SERIES[name]
             extra = ["--out", str(Path(tmp) / "out")] if command[0] == "build" else []
 
-            def median_of(article: str, label: str) -> float:
+            def median_of(article: str, label: str, command=command, extra=extra) -> float:
                 folder = edition(Path(tmp) / label, article)
                 return statistics.median(cpu_of([*command, str(folder), *extra], cwd)
                                          for _ in range(args.runs))

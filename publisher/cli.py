@@ -200,7 +200,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     for n, edition in enumerate(editions, 1):
         try:
             done = skip_built and built_already(edition, out_dir, chosen)
-        except Exception:  # noqa: BLE001 - the build below reports it
+        except Exception:
             done = False
         if done:
             skipped += 1
@@ -243,7 +243,7 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
             result = publish(edition, out_dir, chosen, settings, batch=others)
     except PublisherError as exc:
         _fail(exc)
-    except Exception as exc:  # noqa: BLE001 - a bug: reported as one, and a batch goes on
+    except Exception as exc:
         _fail(_internal(exc, edition, run.verbose))
     except (KeyboardInterrupt, _Terminated) as exc:
         what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
@@ -443,7 +443,7 @@ def verify(
             problems = verify_bag(bag, signers)
         except PublisherError as exc:
             problems = exc.problems
-        except Exception as exc:  # noqa: BLE001 - a bug: reported, and the next bag is checked
+        except Exception as exc:
             problems = _internal(exc, bag).problems
         errors = [p for p in problems if p.is_error]
         _report(problems)
@@ -857,7 +857,7 @@ def main() -> None:  # pragma: no cover - console entry
     except _Terminated:  # before or after a command ran
         err.print("terminated; nothing was written.")
         sys.exit(143)
-    except Exception as exc:  # noqa: BLE001 - any command: a bug is reported, not dumped
+    except Exception as exc:
         try:
             _fail(_internal(exc, None, os.environ.get("PUBLISHER_TRACEBACK") == "1"))
         except typer.Exit as stop:

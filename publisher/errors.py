@@ -150,7 +150,7 @@ CODES: dict[str, str] = {
     "headline-too-long": "a headline is longer than 120 characters",
     "paragraph-too-long": "a paragraph, caption, brief or table is longer than 20,000 characters",
     "empty-body": "an article has no body",
-    "invisible-characters": "invisible characters (bidi controls, zero-width, line separators, blank fillers) in any text",
+    "invisible-characters": "invisible characters (bidi, zero-width, line separators, blank fillers) in any text",
     "control-character": "a control character or noncharacter in the text",
     "raw-html": "raw HTML in an article (never rendered)",
     "markdown": "Markdown the body grammar does not take (tables, code, quotes, level-1 headings…)",
@@ -197,12 +197,11 @@ CODES: dict[str, str] = {
     # outputs
     "io": "an output cannot be written (permissions, disk full), or an input is not a readable file",
     "locked": "another build holds the output folder's lock (named: pid, host, since) past the timeout",
-    "internal": "publisher failed unexpectedly (a bug, whatever the input): names what it worked on",
     "out-inside-edition": "the output folder is inside the edition folder",
     "out-not-dir": "the output path is a file",
     "out-unwritable": "the output folder cannot be created or written",
     # backfill (publisher backfill): recorded per edition in the journal, the batch goes on
-    "internal": "an unexpected error (a bug in publisher) while building this edition; the batch goes on",
+    "internal": "an unexpected error (a bug in publisher, whatever the input) naming the edition; a batch goes on",
     "timeout": "an edition ran past the backfill's --timeout on every attempt (its worker was restarted each time)",
     "worker-lost": "the worker process building an edition died on every attempt (crash, out of memory, node lost)",
     "sources-changed": "an edition's files changed while it was being built, on every attempt",

@@ -59,7 +59,7 @@ def rule_problems(data: bytes, part: int | None = None) -> list[str]:
 def _xmp(pdf: pikepdf.Pdf):
     try:
         return pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
-    except Exception:  # noqa: BLE001 - a damaged packet: pdfa.check_pdfa reports it
+    except Exception:
         return None
 
 
@@ -115,10 +115,10 @@ def _device_colour(pdf: pikepdf.Pdf) -> list[str]:
     components = _intent_components(pdf)
     allowed = {3: "RGB", 4: "CMYK"}.get(components or 0)
     out = []
-    for space, page in sorted(used.items()):
+    for space, first in sorted(used.items()):
         if space != allowed:
             intent = f"the OutputIntent is {allowed}" if allowed else "there is no OutputIntent"
-            out.append(f"Device{space} colour (first on page {page}) while {intent}: "
+            out.append(f"Device{space} colour (first on page {first}) while {intent}: "
                        "PDF/A allows device colour only in the intent's colour space")
     return out
 
@@ -148,7 +148,9 @@ def _scan(owner, resources, page: int, used: dict[str, int], seen: set, depth: i
         shadings = resources.get("/Shading")
         if isinstance(shadings, pikepdf.Dictionary):
             for sh in shadings.values():
-                if isinstance(sh, (pikepdf.Dictionary, pikepdf.Stream)) and (space := _space_name(sh.get("/ColorSpace"))):
+                if not isinstance(sh, (pikepdf.Dictionary, pikepdf.Stream)):
+                    continue
+                if space := _space_name(sh.get("/ColorSpace")):
                     used.setdefault(space, page)
         xobjects = resources.get("/XObject")
         if isinstance(xobjects, pikepdf.Dictionary):

@@ -87,7 +87,7 @@ class _Checks:
             check(self)
         except PublisherError as exc:
             self.problems += exc.problems
-        except Exception as exc:  # noqa: BLE001 - verify never crashes on a bag
+        except Exception as exc:
             self.add(f"verify could not finish checking {what} ({type(exc).__name__}: "
                      f"{str(exc)[:200]})", self.bag, "internal")
 
@@ -169,8 +169,8 @@ def _tag_files(c: _Checks) -> None:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            c.add(f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {line}): "
+            at_line = data[:exc.start].count(b"\n") + 1
+            c.add(f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {at_line}): "
                   "the tag file is damaged", path,
                   "bag-structure", damaged=True)
             c.stop = True
@@ -333,7 +333,8 @@ def _mets(c: _Checks) -> None:
             continue
         if fid not in alto_ids:
             alto_ids[fid] = _ids(files[fid]) if c.sound(files[fid]) else None
-        if alto_ids[fid] is not None and begin not in alto_ids[fid]:
+        ids = alto_ids[fid]
+        if ids is not None and begin not in ids:
             missing_blocks.setdefault(files[fid], []).append(begin or "?")
     for path, blocks in missing_blocks.items():  # one problem per file, however many blocks
         shown = ", ".join(blocks[:5]) + (f" and {len(blocks) - 5} more" if len(blocks) > 5 else "")
@@ -397,7 +398,7 @@ def _issue_vs_pages(c: _Checks) -> None:
         c.add(f"the issue PDF has {len(whole)} pages, the page PDFs {len(parts)}", issues[0],
               "crosscheck")
         return
-    for number, (a, b) in enumerate(zip(whole, parts), 1):
+    for number, (a, b) in enumerate(zip(whole, parts, strict=True), 1):
         if why := crosscheck.differ(a, b):
             c.add(f"page {number} is not the text of {pages[number - 1].name}: {why}", issues[0],
                   "crosscheck")

@@ -107,19 +107,21 @@ def _convert(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsP
     if im.mode.startswith("I"):  # 16-bit grey (a scan): to 8 bits by scaling, not clipping at 255
         im = im.convert("I").point(lambda v: v * (1 / 257)).convert("L")
     if im.mode == "CMYK":
-        if source is None:
-            return im
-        return ImageCms.profileToProfile(im, source, output, outputMode="CMYK",
-                                         renderingIntent=ImageCms.Intent.PERCEPTUAL)
-    if im.mode in ("L", "LA", "1", "I", "I;16", "I;16B", "I;16L") and source is not None:
+        return im if source is None else _transform(im, source, output)
+    if im.mode in ("L", "LA", "1") and source is not None:
         # a black-and-white photo with its Gray profile (a desk's ordinary export): grey to
         # CMYK directly; converting the pixels to RGB first would not match the profile
-        grey = im.convert("L") if im.mode != "L" else im
-        return ImageCms.profileToProfile(grey, source, output, outputMode="CMYK",
-                                         renderingIntent=ImageCms.Intent.PERCEPTUAL)
-    rgb = im.convert("RGB")
-    return ImageCms.profileToProfile(rgb, source or ImageCms.createProfile("sRGB"), output,
-                                     outputMode="CMYK", renderingIntent=ImageCms.Intent.PERCEPTUAL)
+        return _transform(im.convert("L") if im.mode != "L" else im, source, output)
+    return _transform(im.convert("RGB"), source or ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")),
+                      output)
+
+
+def _transform(im: Image.Image, source: ImageCms.ImageCmsProfile,
+               output: ImageCms.ImageCmsProfile) -> Image.Image:
+    converted = ImageCms.profileToProfile(im, source, output, outputMode="CMYK",
+                                          renderingIntent=ImageCms.Intent.PERCEPTUAL)
+    assert converted is not None  # a new image: not converted in place
+    return converted
 
 
 def convert_images(edition: Edition, profile_path: Path) -> dict[Path, bytes]:

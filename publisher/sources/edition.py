@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from bisect import bisect_left
-from functools import cached_property
 import posixpath
 import re
 import tomllib
 import warnings
+from bisect import bisect_left
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 from urllib.parse import unquote
@@ -46,8 +46,19 @@ from ..model import (
 from ..tomlfile import did_you_mean, key_lines, line_at, syntax_problem
 from . import markdown
 from .files import EditionFiles, Refused
-from .text import (BLANK_LETTERS, FORMAT_CHARACTERS, MAX_NESTING, SEPARATORS, control_characters,
-                   decode, describe, invisible_characters, invisible_hint, read_text, too_deep)
+from .text import (
+    BLANK_LETTERS,
+    FORMAT_CHARACTERS,
+    MAX_NESTING,
+    SEPARATORS,
+    control_characters,
+    decode,
+    describe,
+    invisible_characters,
+    invisible_hint,
+    read_text,
+    too_deep,
+)
 
 EDITION_FILE = "edition.toml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -176,8 +187,8 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
         message = f"no {EDITION_FILE} in the edition folder" if exc.kind == "missing" else exc.message
         raise SourceError(problems_one(message, toml_path, hint, code=code)) from None
     text, problem = decode(toml_bytes, toml_path)
-    if problem:
-        raise SourceError([problem])
+    if problem or text is None:
+        raise SourceError([problem] if problem else [])
     sources: dict[str, bytes] = {EDITION_FILE: toml_bytes}
     try:
         raw = tomllib.loads(text)
@@ -191,8 +202,8 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
                                        "this file is broken", code="toml"))
     lines = _Lines(text)
     for loc, value in _strings(raw):
-        check_field(".".join(map(str, loc)), value, toml_path, lambda: lines.of(loc), problems,
-                    "edition.toml's strings are plain text")
+        check_field(".".join(map(str, loc)), value, toml_path, lambda loc=loc: lines.of(loc),
+                    problems, "edition.toml's strings are plain text")
     try:
         schema = EditionSchema.model_validate(raw)
     except ValidationError as exc:
@@ -297,8 +308,8 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems, *,
     its images are read through ``files`` (default: the edition folder ``root``)."""
     files = files or EditionFiles(root)
     text, problem = decode(data, path) if data is not None else read_text(path)
-    if problem:
-        problems.items.append(problem)
+    if problem or text is None:
+        problems.items += [problem] if problem else []
         return None
     lines = _Lines(text)
     front, body, body_line = split_front_matter(text, path, problems)
@@ -320,7 +331,7 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems, *,
         value = getattr(meta, key)
         if not value:
             continue
-        check_field(key, value, path, lambda: lines.of((key,)), problems,
+        check_field(key, value, path, lambda key=key: lines.of((key,)), problems,
                     "front-matter fields are plain text")
         if key == "headline" and len(value) > MAX_HEADLINE:
             problems.add(f"the headline has {len(value)} characters (at most {MAX_HEADLINE})", path,
@@ -345,7 +356,7 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems, *,
     # Checked on the parsed text too, so that characters written as entities (&#x202e;) count.
     for block in blocks:
         texts = [block.text, *getattr(block, "attribution", ()), getattr(block, "alt", None) or ""]
-        where = block.source.line if block.source else body_line
+        where = (block.source.line if block.source else None) or body_line
         if len(block.text) > MAX_BLOCK:
             problems.add(f"a paragraph of {len(block.text):,} characters (at most {MAX_BLOCK:,})", path,
                          where, hint="break it into paragraphs (an empty line between them); "
@@ -547,7 +558,7 @@ def check_image(data: bytes, name: str) -> Measured | tuple[str, str, str]:
         except PILImage.UnidentifiedImageError:
             return (f"image {name!r} is not a readable image: not a JPEG or PNG file (its content "
                     f"is {_sniff(data)})", "export the photo again as JPEG or PNG", "not-an-image")
-        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for damaged files
+        except Exception as exc:
             return (f"image {name!r} is damaged and cannot be decoded ({exc})",
                     "export or download the photo again", "image-damaged")
     if min(w, h) < MIN_IMAGE_SIDE:

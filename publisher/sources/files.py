@@ -155,7 +155,7 @@ class EditionFiles:
         """Whether the edition folder holds every link of the file (walked once, lazily)."""
         if self._links is None:
             self._links = {}
-            for folder, dirs, files in os.walk(self.root):
+            for folder, _dirs, files in os.walk(self.root):
                 for name in files:
                     try:
                         st = os.lstat(os.path.join(folder, name))

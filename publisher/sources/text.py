@@ -11,12 +11,11 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import Problem
 from .files import MAX_INPUT_BYTES, Refused, read_file
-
-
 
 # C0 controls but tab and line feed, DEL, C1 controls, and noncharacters: invisible, and not
 # allowed in XML 1.0 (an EPUB carrying one is not well-formed). NUL has its own message.
@@ -123,7 +122,7 @@ def read_text(path: Path, encoding: str = "utf-8") -> tuple[str | None, Problem 
     if problem := encoding_problem(encoding, path):
         return None, problem
     data, problem = read_input(path)
-    if problem:
+    if data is None:
         return None, problem
     return decode(data, path, encoding)
 
@@ -193,6 +192,7 @@ def too_deep(value: object, limit: int = MAX_NESTING) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

@@ -105,8 +105,8 @@ def write_edition(edition: Edition, out: Path, images: Mapping[str, ImageSource]
 # What a written edition folder holds (render_files, the images, the import report): the
 # only entries ``--force`` may find in a folder it replaces.
 EDITION_ENTRIES = frozenset({EDITION_FILE, "articles", "images", "import-report.txt"})
-TMP_SUFFIX, OLD_SUFFIX = ".tmp", ".old"
-IMPORT_LOCK_TIMEOUT = 120  # s: writing an edition takes a second; a stuck import is named  # beside the target: .<name>.<random>.tmp / .old
+TMP_SUFFIX, OLD_SUFFIX = ".tmp", ".old"  # beside the target: .<name>.<random>.tmp / .old
+IMPORT_LOCK_TIMEOUT = 120  # s: writing an edition takes a second; a stuck import is named
 
 
 def check_target(out: Path, force: bool, inputs: Sequence[Path] = ()) -> None:

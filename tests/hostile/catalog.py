@@ -556,7 +556,8 @@ def _check_print(path: Path, exp: dict) -> list[str]:
 
     bad = _check_pdf(path, {k: v for k, v in exp.items() if k in ("text_contains", "not_contains")})
     with pikepdf.open(path) as pdf:
-        photos = [pikepdf.PdfImage(raw) for page in pdf.pages for raw in page.get_images().values()]
+        photos = [pikepdf.PdfImage(raw) for page in pdf.pages for raw in page.get_images().values()
+                  if isinstance(raw, pikepdf.Stream)]
         modes = sorted({im.mode for im in photos})
         if "image_modes" in exp and modes != sorted(exp["image_modes"]):
             bad.append(f"the print PDF's photos are {modes}, expected {exp['image_modes']}")
@@ -570,11 +571,12 @@ def _check_print(path: Path, exp: dict) -> list[str]:
                 # printed grey: back through the plant's profile to Lab, no colour (a*, b* ~ 0)
                 lab = ImageCms.profileToProfile(im.as_pil_image(), profile, ImageCms.createProfile("LAB"),
                                                 outputMode="LAB")
-                _, a, b = (band.getextrema() for band in lab.split())
-                chroma = max(abs(v - 128) for v in (*a, *b))
-                if chroma > 4:
-                    bad.append(f"a grey photo printed in colour: a* {a[0] - 128}..{a[1] - 128}, "
-                               f"b* {b[0] - 128}..{b[1] - 128}")
+                assert lab is not None
+                _, a, b = (band.getextrema() for band in lab.split())  # one band each: (min, max)
+                lows_highs = [int(v) - 128 for v in (*a, *b)]
+                if max(map(abs, lows_highs)) > 4:
+                    bad.append(f"a grey photo printed in colour: a*, b* from {min(lows_highs)} to "
+                               f"{max(lows_highs)}")
     return bad
 
 

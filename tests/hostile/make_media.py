@@ -130,6 +130,7 @@ def cmyk_profile_jpg() -> bytes:
                / "publisher-newsprint-240.icc").read_bytes()
     cmyk = ImageCms.profileToProfile(_photo(320, 240), ImageCms.createProfile("sRGB"),
                                      ImageCms.ImageCmsProfile(io.BytesIO(profile)), outputMode="CMYK")
+    assert cmyk is not None  # a new image, not converted in place
     buf = io.BytesIO()
     cmyk.save(buf, "JPEG", quality=85, icc_profile=profile)
     return buf.getvalue()

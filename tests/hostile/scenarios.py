@@ -233,7 +233,8 @@ def swap(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
                           cwd=catalog.ROOT, env=catalog.env(), capture_output=True, text=True, timeout=600)
     run.returncode, run.stderr = proc.returncode, proc.stderr
     problems = catalog.check(run, dict(case.expect, outcome="builds"))
-    return not problems, "the photo swapped for a link to a secret after the reading: outputs hold the photo that was read", problems
+    return (not problems, "the photo swapped for a link to a secret after the reading: outputs hold the photo "
+            "that was read", problems)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes | str]:
@@ -321,7 +322,7 @@ def lock(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
         "print('held', flush=True)\n"
         "time.sleep(300)\n")], stdout=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         run.args += ["--lock-timeout", "2"]
         execute(run, timeout=300)
     finally:
@@ -333,7 +334,7 @@ def lock(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
         problems.append(f"the holder (pid {holder.pid}) is not named: {run.stderr[-600:]}")
     if [p for p in run.outputs if p.name != ".publisher.lock"]:
         problems.append(f"files were written: {run.outputs}")
-    return not problems, catalog.actual(run) + f"; names the holder, gave up after 2 s", problems
+    return not problems, catalog.actual(run) + "; names the holder, gave up after 2 s", problems
 
 
 def reimport(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
@@ -344,6 +345,7 @@ def reimport(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     copy = run.work / "input" / case.spec["input"]
     copy.write_text(copy.read_text("utf-8").replace("第一段", "新的第一段"), "utf-8")
     run.args += ["--force"]
+    assert run.imported is not None
     run.out = run.imported
     execute(run)
     problems = catalog.check(run, dict(case.expect, outcome="builds"))
@@ -360,6 +362,8 @@ def import_sigkill(case: Case, tmp: Path, kills: int = 6, seed: int | None = Non
 
     rng = random.Random(seed)
     run = prepare(case, tmp)
+    target = run.imported
+    assert target is not None
     run.args += ["--force"]
     start = time.monotonic()
     execute(run)
@@ -373,15 +377,15 @@ def import_sigkill(case: Case, tmp: Path, kills: int = 6, seed: int | None = Non
         proc.kill()
         proc.communicate()
         landed += proc.returncode == -signal.SIGKILL
-        if run.imported.exists():
+        if target.exists():
             try:
-                read_edition(run.imported)
+                read_edition(target)
             except PublisherError as exc:
                 problems.append(f"kill {k}: the target is a half edition: {exc}")
     execute(run)
     if run.returncode != 0:
         problems.append(f"the import after the kills failed: {run.stderr[-800:]}")
-    left = sorted(p.name for p in run.imported.parent.iterdir() if p.name.startswith(".imported."))
+    left = sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".imported."))
     if left:
         problems.append(f"hidden half editions left: {left}")
     return not problems, f"{kills} kills ({landed} mid-import): the target always whole, no half edition left", problems
@@ -458,8 +462,8 @@ def _recompute(bag: Path) -> None:
         return (f'{m.group(1)}SIZE="{len(content)}"{m.group(2)}{hashlib.sha256(content).hexdigest()}'
                 f'{m.group(3)}{m.group(4)}"')
 
-    mets = re.sub(r'(<mets:file [^>]*?)SIZE="\d+"([^>]*?CHECKSUM=")[0-9a-f]+("[^>]*>\s*<mets:FLocat[^>]*?href=")([^"]+)"',
-                  fix, mets)
+    mets = re.sub(r'(<mets:file [^>]*?)SIZE="\d+"([^>]*?CHECKSUM=")[0-9a-f]+'
+                  r'("[^>]*>\s*<mets:FLocat[^>]*?href=")([^"]+)"', fix, mets)
     (data / "mets.xml").write_text(mets, "utf-8")
     bagit.Bag(str(bag)).save(manifests=True)
 
@@ -552,7 +556,8 @@ def verify(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     if "problems" in exp and len(found) != exp["problems"]:
         problems.append(f"{len(found)} problems reported, expected {exp['problems']}: {found}")
     codes = ", ".join(sorted(set(found)))
-    return not problems, f"exit {proc.returncode}" + (f" error[{codes}]" if codes else "") + f", {len(found)} problem(s)", problems
+    shown = f"exit {proc.returncode}" + (f" error[{codes}]" if codes else "") + f", {len(found)} problem(s)"
+    return not problems, shown, problems
 
 
 def run(case: Case, tmp: Path) -> tuple[bool, str]:

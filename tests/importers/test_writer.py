@@ -96,7 +96,7 @@ def test_refuses_a_non_empty_folder_unless_forced(tmp_path):
     (out / "keep.txt").write_text("x")
     with pytest.raises(WriteError):
         write_edition(edition(RICH), out)
-    with pytest.raises(WriteError, match="keep.txt"):
+    with pytest.raises(WriteError, match=r"keep\.txt"):
         write_edition(edition(RICH), out, force=True)
     assert (out / "keep.txt").exists() and not (out / "edition.toml").exists()
     (out / "keep.txt").unlink()

@@ -151,7 +151,7 @@ class _Builder:
         self.ctx = ctx
         self.rep = rep
         self.root = ctx.path.parent.resolve() if ctx.path.is_file() else ctx.path.resolve()
-        self.images: dict[str, bytes] = {}
+        self.images: dict[str, Path | bytes] = {}
         self.slugs: set[str] = set()
 
     def run(self, entries: list[Entry]) -> ImportResult:

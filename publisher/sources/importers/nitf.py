@@ -28,8 +28,8 @@ from lxml import etree
 from ...errors import Problem, SourceError
 from ...model import Block, Figure, Paragraph, Run, RunStyle, SourceRef, Table
 from ..markdown import _brief, _subhead
-from .entries import Context, Entry, RawImage, build_edition, resolve_paper
 from ..text import read_input
+from .entries import Context, Entry, RawImage, build_edition, resolve_paper
 from .report import ImportResult, Reporter
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,

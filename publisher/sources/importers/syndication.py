@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Problem, SourceError
+from ..text import read_input
 from .entries import Context, Entry, RawImage, build_edition, resolve_paper
 from .html import looks_like_html
-from ..text import read_input
 from .report import ImportResult, Reporter
 
 MAX_BYTES = 50 * 1024 * 1024
