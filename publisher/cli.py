@@ -26,6 +26,7 @@ from .errors import Problem, PublisherError, grouped
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .outputs import Editions
 
 app = typer.Typer(
     name="publisher",
@@ -179,6 +180,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
                house: Path | None = None, page_size: str | None = None,
                quiet: bool = False, run: _Run = _Run()) -> None:
     """One edition: its errors end the run. Several: each is reported, then a summary."""
+    from .outputs import Editions
     from .publish import built_already
 
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -195,6 +197,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     if len(editions) == 1 and not skip_built:
         _build(editions[0], out_dir, chosen, settings, quiet, run=run)
         return
+    everything = Editions(editions)  # outputs land in none of them
     failed: list[Path] = []
     skipped = 0
     for n, edition in enumerate(editions, 1):
@@ -208,7 +211,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
         if not quiet:
             err.print(f"[{n}/{len(editions)}] {escape(str(edition))}", highlight=False, markup=False)
         try:
-            _build(edition, out_dir, chosen, settings, quiet, batch=editions, run=run)
+            _build(edition, out_dir, chosen, settings, quiet, batch=everything, run=run)
         except typer.Exit as stop:
             if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
                 err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
@@ -224,10 +227,9 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
 
 
 def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
-           quiet: bool = False, batch: Sequence[Path] = (), run: _Run = _Run()) -> None:
+           quiet: bool = False, batch: Editions | None = None, run: _Run = _Run()) -> None:
     from .publish import publish
 
-    others = [e for e in batch if e != edition]
     try:
         if err.is_terminal and not quiet:
             # progress as it happens, 版 by 版 for the print pages; on a log, nothing
@@ -238,9 +240,9 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
                 task = bar.add_task(f"{edition}: reading…", total=None)
                 result = publish(edition, out_dir, chosen, settings,
                                  progress=lambda m: bar.update(task, description=f"{edition}: {m}…"),
-                                 batch=others)
+                                 batch=batch)
         else:
-            result = publish(edition, out_dir, chosen, settings, batch=others)
+            result = publish(edition, out_dir, chosen, settings, batch=batch)
     except PublisherError as exc:
         _fail(exc)
     except Exception as exc:

@@ -286,6 +286,7 @@ CODES: dict[str, str] = {
     "pdfx-id": "the PDF/X document id is missing",
     "output-intent": "the PDF has no OutputIntent",
     "boxes": "TrimBox/BleedBox missing or inconsistent",
+    "text-off-trim": "text that runs off the trim: a character cut by the knife",
     "rgb": "RGB colour (DeviceRGB, or calibrated RGB as a warning) where the press needs CMYK",
     "font": "a font is not embedded",
     "content": "a content stream cannot be read",

@@ -25,7 +25,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,21 +41,40 @@ class OutputError(PublisherError):
     """The output folder cannot be used (inside the edition, not writable, disk full)."""
 
 
-def check_target(target: Path, editions: Sequence[Path]) -> None:
+class Editions:
+    """The edition folders of a batch, resolved once, so that each output folder is checked
+    against all of them in time proportional to its depth, not to the batch's size."""
+
+    def __init__(self, folders: Iterable[Path]):
+        self.folders = {Path(f).resolve() for f in folders}
+        self.holders = {parent for f in self.folders for parent in f.parents}
+
+    def overlap(self, target: Path) -> str | None:
+        """How ``target`` overlaps an edition folder of the batch ("is", "is inside" or
+        "holds" it, with the folder), or None."""
+        out = target.resolve()
+        if out in self.folders:
+            return f"is the edition folder {out}"
+        inside = next((p for p in out.parents if p in self.folders), None)
+        if inside is not None:
+            return f"is inside the edition folder {inside}"
+        if out in self.holders:
+            held = next(f for f in sorted(self.folders) if f.is_relative_to(out))
+            return f"holds the edition folder {held}"
+        return None
+
+
+def check_target(target: Path, editions: Editions) -> None:
     """Outputs never land inside an edition: ``target`` (OUT/<edition-id>) must be neither
     an edition folder of the batch nor inside one nor hold one (``--out editions`` with
     editions named by their ids would replace an edition's own files), nor any folder below
     an edition.toml."""
+    why = editions.overlap(target)
+    if why is not None:
+        raise OutputError(Problem(f"the outputs would go to {target}, which {why}", target,
+                                  hint="write outputs elsewhere, e.g. --out dist (OUT/<edition-id>/ "
+                                       "gets the files)", code="out-inside-edition"))
     out = target.resolve()
-    for edition in editions:
-        src = Path(edition).resolve()
-        if out == src or out.is_relative_to(src) or src.is_relative_to(out):
-            raise OutputError(Problem(
-                f"the outputs would go to {target}, which "
-                + ("is" if out == src else "is inside" if out.is_relative_to(src) else "holds")
-                + f" the edition folder {edition}", target,
-                hint="write outputs elsewhere, e.g. --out dist (OUT/<edition-id>/ gets the files)",
-                code="out-inside-edition"))
     for folder in (out, *out.parents):
         if (folder / "edition.toml").is_file():
             raise OutputError(Problem(f"the outputs would go to {target}, inside the edition "

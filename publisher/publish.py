@@ -11,7 +11,7 @@ goes and what it needs are ``publisher.formats``'.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from .formats import (
 )
 from .makeup import MakeUp, make_up
 from .model import Edition
-from .outputs import check_out_dir, check_target, write_outputs
+from .outputs import Editions, check_out_dir, check_target, write_outputs
 from .printing.build import PrintResult, build_print
 from .reading import reading_pdf
 from .sources import read_edition
@@ -80,9 +80,9 @@ def plan(edition_dir: Path, settings: Settings | None = None,
 
 def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
             settings: Settings | None = None, progress: Progress | None = None, *,
-            batch: Sequence[Path] = ()) -> Result:
+            batch: Editions | None = None) -> Result:
     """Build ``formats`` of the edition in ``edition_dir`` into OUT/<edition-id>/; ``batch``:
-    the other editions built in the same run, none of which the outputs may land in."""
+    the editions built in the same run, none of which the outputs may land in."""
     step = progress or log.info
     wanted = chosen(formats)
     builds = needed(wanted)
@@ -90,7 +90,7 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
     step("reading the edition")
     edition, settings, fonts, problems = load(edition_dir, settings)
     target = out_dir / edition.id
-    check_target(target, [edition_dir, *batch])
+    check_target(target, batch or Editions([edition_dir]))
     result = Result(edition, warnings=problems.warnings)
     reading = printed = epub = bag = None
     # The EPUB's cover is the front page as printed when this build prints, else the

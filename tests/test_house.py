@@ -69,7 +69,7 @@ def test_a_misspelt_section_is_an_error_with_its_line_and_did_you_mean(tmp_path)
     [problem] = problems_of(path)
     assert problem.code == "config" and problem.where == f"{path}:5"
     assert problem.message == "unknown section [tool.publisher.prnt] (did you mean print?)"
-    assert "epub, makeup, print, reading, typography" in problem.hint
+    assert "archive, epub, makeup, outputs, print, reading, typography" in problem.hint
 
 
 def test_every_problem_of_the_file_is_reported_together_in_line_order(tmp_path):
