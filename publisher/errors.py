@@ -86,12 +86,14 @@ def grouped(problems: list[Problem]) -> list[Problem]:
     for p in problems:
         alike.setdefault((p.path, p.code, p.severity), []).append(p)
     out: list[Problem] = []
+    seen: dict[tuple, int] = {}
     for p in problems:
-        items = alike[(p.path, p.code, p.severity)]
+        key = (p.path, p.code, p.severity)
+        items = alike[key]
         if len(items) < GROUP_AT:
             out.append(p)
             continue
-        index = next(i for i, x in enumerate(items) if x is p)
+        index = seen[key] = seen.get(key, -1) + 1
         if index < GROUP_SHOWN:
             out.append(p)
         if index == GROUP_SHOWN:

@@ -662,10 +662,21 @@ def write_doc(results: list[tuple[Case, str]], path: Path) -> None:
         "- *Exit status on Ctrl-C*: 130 with `interrupted; nothing was written.`; in rare timings",
         "  CPython ends the process with SIGINT itself after the message, which a shell also reports",
         "  as 130. SIGTERM gives 143 and `terminated; …`.",
-        "- *Escaping*: images and articles must resolve (symlinks followed) inside the edition; every",
-        "  URL scheme is refused for images; the reading PDF's URL fetcher serves only the edition,",
-        "  styles and fonts folders, from the bytes it checked (WeasyPrint otherwise re-reads `file:`",
-        "  images from disk), and strips JPEG metadata (EXIF but the orientation, XMP, comments).",
+        "- *Escaping*: every source file is opened once, relative to the edition, never through a",
+        "  link (inside or out), never a FIFO or device, never a hard link to a file outside; every",
+        "  URL scheme is refused for images; every output is made from the bytes that were read and",
+        "  checked: WeasyPrint's URL fetcher serves the photos from them (it reads only the house's",
+        "  styles and fonts folders from disk) and strips JPEG metadata (EXIF but the orientation,",
+        "  XMP, comments); `swap-during-build` swaps the photo for a link to the secret after the",
+        "  reading, and no output holds it.",
+        "- *No traceback, whatever the input*: a case fails on any traceback in stderr; what publisher",
+        "  did not expect is `error[internal]` naming the edition, and a batch goes on.",
+        "- *Scenarios*: cases that need more than one command or a process beside the build (a",
+        "  lock held, two editions in a batch, a folder in the way of an import, an import killed,",
+        "  a bag tampered with and its checksums recomputed) run in `tests/hostile/scenarios.py`;",
+        "  the `untouched` ones also snapshot the whole work folder and fail on any change.",
+        "- *Verify cases* tamper with a two-page bag built once (signed with a key made for the run",
+        "  where the case says so) and count the problems reported: each problem once, no cascade.",
         "",
     ]
     for group in GROUPS:
@@ -681,12 +692,14 @@ def write_doc(results: list[tuple[Case, str]], path: Path) -> None:
     total = len(results)
     lines.append(f"{total} cases.")
     lines += ["", "## Fuzzing", "",
-              "`tests/fuzz/fuzz_sources.py` feeds mutated sources (seeded from the sample edition and",
-              "these cases) to the text decoder, the article reader (front matter + Markdown), the",
-              "`edition.toml` reader and the Markdown step: every input must give a model or a",
-              "`PublisherError`, and a model must hold no control character or bidi override.",
-              "`python tests/fuzz/fuzz_sources.py --runs 100000` is the long run; `tests/test_fuzz_sources.py`",
-              "runs hypothesis properties and a fixed-seed pass of 6,000 inputs in the suite.",
+              "`tests/fuzz/fuzz_sources.py` feeds mutated sources (seeded from the sample edition, these",
+              "cases, the test fixtures' copy and feeds, and photos with and without colour profiles) to",
+              "the text decoder, the article reader (front matter + Markdown), the `edition.toml` reader,",
+              "the Markdown step, the image check and every importer (plain text, JSON feeds, RSS/Atom,",
+              "NITF): every input must give a model or a `PublisherError` within 2 s, and a model must",
+              "hold no control or invisible character. `python tests/fuzz/fuzz_sources.py --runs 100000`",
+              "is the long run; `tests/test_fuzz_sources.py` runs hypothesis properties and a fixed-seed",
+              "pass of 6,000 inputs in the suite.",
               "", FUZZ_NOTE]
     path.write_text("\n".join(lines) + "\n", "utf-8")
 
