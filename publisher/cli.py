@@ -2,7 +2,9 @@
 
 The only module that imports typer and rich. User errors (PublisherError) are printed as
 ``file:line: message`` with their hints, without a traceback, and exit 1; Ctrl-C exits
-130 with a short message; anything else is a bug and keeps its traceback.
+130 with a short message; anything else is a bug, reported as error[internal] naming what
+was worked on (its traceback with --verbose or PUBLISHER_TRACEBACK=1), exit 1. ``main``,
+the console script's entry point, puts that net and the SIGTERM handler around ``app``.
 """
 
 from __future__ import annotations
@@ -718,6 +720,8 @@ def _run_import(kind: str, file, **options) -> None:
         result = run_import(kind, file, settings=settings, **options)
     except PublisherError as exc:
         _fail(exc)
+    except Exception as exc:  # a bug, whatever the copy: named by the input, no traceback
+        _fail(_internal(exc, Path(source), verbose))
     shown = [f for f in result.report
              if not quiet and (verbose or f.level is not Level.RECOGNISED)]
     for f in grouped(shown):

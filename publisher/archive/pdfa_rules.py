@@ -100,8 +100,8 @@ def _intent_components(pdf: pikepdf.Pdf) -> int | None:
         profile = intent.get("/DestOutputProfile") if isinstance(intent, pikepdf.Dictionary) else None
         if isinstance(profile, pikepdf.Stream):
             n = profile.get("/N")
-            if n is not None:
-                return int(n)
+            if isinstance(n, int):  # pikepdf gives a PDF integer as int; a damaged /N is no count
+                return n
             head = profile.read_bytes()[16:20]
             return {b"RGB ": 3, b"CMYK": 4, b"GRAY": 1}.get(head)
     return None

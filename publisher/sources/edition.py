@@ -70,6 +70,9 @@ MAX_HEADLINE = 120
 # them a date is a typo (0219 for 2019), and the formats' own limits begin (ZIP timestamps
 # before 1980 are clamped, see epub).
 FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2199, 12, 31)
+# A 版 number beyond 999 or an issue number (总第…期) beyond 999,999 is a typo, not a paper:
+# the largest dailies print a few hundred 版 and have not reached 总第30000期.
+MAX_PAGE_NUMBER, MAX_ISSUE_NUMBER = 999, 999_999
 # A paragraph (caption, brief, table) of more characters is a paste that lost its line
 # breaks; the layout engine's cost per line grows with its paragraph's length, so without a
 # limit a build's time grows with the square of the input (README, Limits).
@@ -105,7 +108,7 @@ class PaperSchema(_Strict):
 
 class IssueSchema(_Strict):
     date: dt.date
-    number: int | None = Field(default=None, ge=1)  # 总第…期; without it none is printed
+    number: int | None = Field(default=None, ge=1, le=MAX_ISSUE_NUMBER)  # 总第…期; without it none is printed
     edition: str | None = None
     edition_code: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
     note: str | None = None
@@ -135,7 +138,7 @@ class LayoutSchema(_Strict):
 
 
 class PageSchema(_Strict):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=MAX_PAGE_NUMBER)
     name: str = Field(min_length=1)
     label: str | None = None
     editors: list[EditorSchema] = []

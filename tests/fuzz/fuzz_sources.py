@@ -81,7 +81,12 @@ TOKENS = [b"+++", b"+++\n", b"\n", b"\r\n", b"\r", b"![", b"](", b")", b"![a](im
           b"<nitf>", b"<body.content>", b"<p>", b"<rss version=\"2.0\"><channel><item>",
           b"<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>", b"&e;", b"\"paragraphs\": [",
           b"{\"title\": ", b"\"images\": [{\"src\": \"", b"ICC_PROFILE\x00", b"\xff\xd8\xff\xe2",
-          b"\x89PNG\r\n\x1a\n", b"iCCP", b"IHDR"]
+          b"\x89PNG\r\n\x1a\n", b"iCCP", b"IHDR",
+          # numbers int() refuses though str.isdigit() takes them, or too long for it; dates
+          # that do not exist; a lettered 版
+          "²".encode(), "٣".encode(), b"9" * 5000, b'norm="20191399"', b'issue="', b"A03",
+          b'position.section="', b'position.sequence="', "（ 2026年06月12日 A03 版）".encode(),
+          "第99999版".encode()]
 
 
 def seeds() -> list[bytes]:

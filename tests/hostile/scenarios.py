@@ -7,6 +7,7 @@ No assertion depends on timing: a kill may land anywhere, and every place must b
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import re
@@ -328,6 +329,8 @@ def lock(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:  # the pipe, closed (filterwarnings = error sees a leak)
+            holder.stdout.close()
     problems = catalog.check(run, dict(case.expect, outcome="error"))
     problems = [p for p in problems if not p.startswith("files were written on error")]
     if f"pid {holder.pid}" not in run.stderr:
@@ -423,6 +426,7 @@ def _bag(signed: bool) -> Path:
         import tempfile
 
         root = Path(tempfile.mkdtemp(prefix="hostile-bag-"))
+        atexit.register(shutil.rmtree, root, True)  # the session's bags, gone with it
         edition = root / "edition"
         shutil.copytree(catalog.BASE, edition)
         (edition / "articles" / "two.md").write_text(
@@ -516,6 +520,10 @@ def _tamper(kind: str, bag: Path) -> None:
     elif kind == "bag-info-vs-mets":
         info = bag / "bag-info.txt"
         info.write_text(info.read_text("utf-8").replace("Issue-Date: 2019-10-21", "Issue-Date: 2019-10-22"), "utf-8")
+    elif kind == "mets-size-superscript":  # "²".isdigit() is True, int("²") raises
+        mets = data / "mets.xml"
+        mets.write_text(re.sub(r'(ID="PDF_p01"[^>]*SIZE=")[0-9]+"', r'\1²"', mets.read_text("utf-8"),
+                               count=1), "utf-8")
     elif kind == "fifo":
         target = data / "nitf" / "one.xml"
         target.unlink()

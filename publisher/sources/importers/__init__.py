@@ -23,6 +23,7 @@ never the other way round.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,8 @@ def parse_channel_map(text: str) -> dict[str, int | str]:
             raise SourceError(Problem(f"--channel-map item {part!r} is not CHANNEL=PAGE",
                                       code="channel-map", hint="e.g. --channel-map \"要闻=1,证券=A03\""))
         ch, page = (x.strip() for x in part.split("=", 1))
-        out[ch] = int(page) if page.isdigit() else page
+        # a 版 number (ASCII digits, at most 3: int() of "²" or of 5,000 digits raises), else a label
+        out[ch] = int(page) if re.fullmatch(r"[0-9]{1,3}", page) else page
     return out
 
 
