@@ -279,7 +279,7 @@ def _is_house(path: Path) -> bool:
         return "publisher" in tomllib.loads(text).get("tool", {})
     except (OSError, UnicodeDecodeError):
         return False
-    except (tomllib.TOMLDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # TOMLDecodeError, or a number int() refuses
         return "tool.publisher" in text
 
 

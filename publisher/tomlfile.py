@@ -52,6 +52,9 @@ def read_toml(path: Path, model: type[M], *, table: tuple[str, ...] = (), fixed:
         raise error(syntax_problem(exc, text, path, code, hint)) from None
     except RecursionError:
         raise error(Problem("invalid TOML: nested too deeply", path, hint=hint, code=code)) from None
+    except ValueError:  # int() refused a number of more than 4,300 digits; tomllib lets it out
+        raise error(Problem("invalid TOML: a number of more than 4,300 digits", path, hint=hint,
+                            code=code)) from None
     for name in table:
         data = data.get(name) if isinstance(data, dict) else None
     if not isinstance(data, dict):

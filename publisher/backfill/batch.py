@@ -138,8 +138,8 @@ def peek_id(folder: Path) -> str | None:
         data = tomllib.loads(EditionFiles(Path(folder)).read("edition.toml").decode("utf-8"))
         paper, issue = data["paper"]["id"], data["issue"]
         date, code = issue["date"], issue.get("edition_code")
-    except (OSError, Refused, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, KeyError,
-            TypeError):
+    except (OSError, Refused, ValueError, RecursionError, KeyError, TypeError):  # ValueError: TOML's
+        # and Unicode's decoding errors, and int() refusing a number of 4,300+ digits
         return None
     if not (isinstance(paper, str) and isinstance(date, dt.date) and not isinstance(date, dt.datetime)
             and (code is None or isinstance(code, str))):

@@ -56,6 +56,7 @@ from .text import (
     describe,
     invisible_characters,
     invisible_hint,
+    long_number,
     read_text,
     too_deep,
 )
@@ -199,6 +200,10 @@ def read_edition(folder: Path, problems: Problems | None = None) -> Edition:
         raise SourceError(syntax_problem(exc, text, toml_path)) from None
     except RecursionError:
         raw = None
+    except ValueError:  # a number of more than 4,300 digits (tomllib lets int()'s error out)
+        raise SourceError(problems_one("invalid TOML: a number of more than 4,300 digits", toml_path,
+                                       "this file is broken", code="toml",
+                                       line=long_number(text))) from None
     if raw is None or too_deep(raw):
         raise SourceError(problems_one(f"tables or arrays nested more than {MAX_NESTING} deep",
                                        toml_path, "edition.toml nests three levels at most; "
@@ -421,6 +426,10 @@ def split_front_matter(text: str, path: Path, problems: Problems) -> tuple[dict 
         return None, "", 1
     except RecursionError:
         front = None
+    except ValueError:  # a number of more than 4,300 digits (tomllib lets int()'s error out)
+        problems.add("invalid TOML in the front matter: a number of more than 4,300 digits", path,
+                     (long_number("\n".join(lines[1:end])) or 0) + 1, code="front-matter")
+        return None, "", 1
     if front is None or too_deep(front):
         problems.add(f"the front matter nests arrays or tables more than {MAX_NESTING} deep", path,
                      2, hint="front-matter values are plain strings", code="front-matter")

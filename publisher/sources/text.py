@@ -186,6 +186,14 @@ def invisible_hint(chars: list[str]) -> str:
 MAX_NESTING = 64
 
 
+def long_number(text: str) -> int | None:
+    """The line of the first integer of more than 4,300 digits in ``text``, else None. Python's
+    int() refuses such a number (a guard against quadratic conversion), and tomllib and json
+    let that ValueError out instead of a syntax error: a broken file, reported with its line."""
+    m = re.search(r"\d{4301,}", text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
 def too_deep(value: object, limit: int = MAX_NESTING) -> bool:
     """Whether parsed TOML or JSON nests tables and arrays deeper than ``limit`` (walked
     without recursion, so any depth is measured)."""

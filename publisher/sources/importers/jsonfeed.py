@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Problem, SourceError
-from ..text import MAX_NESTING, read_text, too_deep
+from ..text import MAX_NESTING, long_number, read_text, too_deep
 from .entries import ChannelPage, Context, Entry, build_edition, resolve_paper
 from .mapping import Mapping, default_mapping, matching_mapping, preview
 from .report import ImportResult, Reporter
@@ -42,7 +42,11 @@ def read_json(path: Path, encoding: str = "utf-8") -> Any:
         data = json.loads(text)
     except RecursionError:
         data = None
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):  # int() refused a number of 4,300+ digits
+            raise SourceError(Problem("invalid JSON: a number of more than 4,300 digits", path,
+                                      long_number(text), hint="this file is broken or not a feed",
+                                      code="json")) from None
         if not text[exc.pos:].strip() or (exc.msg.startswith("Unterminated string")
                                           and text.rstrip()[-1:] not in "\"}]"):
             raise SourceError(Problem(
