@@ -542,6 +542,7 @@ def layout(
     Example: publisher layout editions/xnrb-2019-10-21-xianan --write
     """
     from .makeup.score import drawing, score, thumbnail, write_layout
+    from .outputs import Editions, check_target
     from .publish import plan
 
     _setup_logging(False)
@@ -554,6 +555,11 @@ def layout(
         err.print(f"{edition}: no page {page} (pages: {', '.join(str(p.number) for p in ed.pages)})")
         raise typer.Exit(2)
     folder = out_dir / ed.id / "layout"
+    if not no_png:
+        try:  # thumbnails are outputs: never inside the edition
+            check_target(out_dir / ed.id, Editions([edition]))
+        except PublisherError as exc:
+            _fail(exc)
     for p in made.plans:
         out.print(f"[bold]{ed.id} {p.page.display_label} {p.page.name}[/bold] "
                   f"({p.grid.columns} columns × {p.grid.lines} lines)", markup=True, highlight=False)
@@ -570,7 +576,7 @@ def layout(
                   markup=True)
         raise typer.Exit(1)
     if write:
-        write_layout(edition / "edition.toml", made.plans)
+        write_layout(edition / "edition.toml", made.plans, dict(ed.sources)["edition.toml"])
         out.print(f"wrote the layout of {len(made.plans)} 版 into {edition / 'edition.toml'}")
 
 
