@@ -605,12 +605,17 @@ def expected_text(case: Case) -> str:
     return "builds"
 
 
-FUZZ_NOTE = ("Last long run (seed 1, six targets: decoder, article, edition.toml, Markdown, plain-text "
-             "and JSON-feed importers): 100,000 inputs in 173 s, 0 crashes, 0 inputs slower than 2 s. "
-             "Found and fixed on the way: an image path whose name is too long (OSError from the file "
-             "system), a bidi override written as an entity `&#x202e;` (reached the model past the "
-             "raw-text check), and the importers' photo-credit pattern backtracking cubically over a "
-             "run of spaces (800 spaces: 28 s per line). A coverage-guided atheris pass "
+FUZZ_NOTE = ("Last long run (seed 17, all nine targets, the tokens and seeds of this catalog): 70,000 inputs "
+             "in 1,702 s of wall time on a machine shared at load 10-21 (stopped there, short of the "
+             "100,000 planned, to free the machine), 0 inputs slower than 2 s of CPU time. It found one "
+             "class of crash, three times: a number of more than 4,300 digits in a JSON feed or a TOML "
+             "file, which Python's int() refuses with a ValueError that json and tomllib let out instead "
+             "of a syntax error (fixed: `toml-number-5000-digits`, `front-matter-number-5000-digits`, "
+             "`import-json-number-5000-digits`); the saved inputs pass. Tokens added for the numbers "
+             "int() refuses (`²`, 5,000 digits) and dates that do not exist found, within 1,500 NITF "
+             "inputs, the NITF importer's two crashes fixed here (`import-nitf-*`). Earlier runs: "
+             "100,000 inputs over six targets, 0 crashes after fixes to a too-long image name, an "
+             "entity-written bidi override and a cubic photo-credit pattern; an atheris pass "
              "(`--atheris -runs=20000`) found nothing more.")
 
 
@@ -704,14 +709,34 @@ def write_doc(results: list[tuple[Case, str]], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", "utf-8")
 
 
+def previous_actuals(path: Path) -> dict[str, str]:
+    """The *actual* column of each case's row in the page as last written."""
+    found: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text("utf-8").splitlines():
+            m = re.match(r"^\| `([^`]+)` \| ", line)
+            cells = re.split(r"(?<!\\) \| ", line[2:-2]) if m else []
+            if m and len(cells) == 5:
+                found[m.group(1)] = cells[3].replace("\\|", "|")
+    return found
+
+
 def main() -> int:
+    """Run every case and write the page; with case names, run only those and keep the
+    other rows as the page has them (from the run that wrote them)."""
     import tempfile
 
     sys.path.insert(0, str(ROOT))
+    doc = ROOT / "docs" / "hostile-inputs.md"
+    only = set(sys.argv[1:])
+    kept = previous_actuals(doc) if only else {}
     results = []
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for case in load_cases():
+            if only and case.name not in only and case.name in kept:
+                results.append((case, kept[case.name]))
+                continue
             if case.scenario != "build":
                 import scenarios
 
@@ -725,7 +750,7 @@ def main() -> int:
             failed += not ok
             print(f"{'ok  ' if ok else 'FAIL'} {case.name:32} {act}")
             results.append((case, act if ok else f"**FAILED**: {act}"))
-    write_doc(results, ROOT / "docs" / "hostile-inputs.md")
+    write_doc(results, doc)
     print(f"{len(results)} cases, {failed} failed; wrote docs/hostile-inputs.md")
     return 1 if failed else 0
 
