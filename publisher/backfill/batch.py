@@ -179,6 +179,9 @@ def _outside_editions(items: list[_Item], failures: list[Failure],
     editions = Editions(item.source for item in items)
     kept = []
     for item in items:
+        if Path(item.edition).is_absolute():  # no id could be read: the build says why, and
+            kept.append(item)                  # writes nothing (OUT/<folder path> is no target)
+            continue
         why = editions.overlap(out_dir / item.edition)
         if why is None:
             kept.append(item)
