@@ -252,6 +252,9 @@ def fuzz(runs: int, seed: int = 1, report=print, targets=TARGETS) -> dict:
     """``runs`` mutated inputs spread over the targets; returns the counts and the crashes."""
     import logging
 
+    # quiet while fuzzing, and as loud as before afterwards: left disabled, it hid WeasyPrint's
+    # warnings from the engine (which makes them errors) in every later test of the session
+    quiet = logging.root.manager.disable
     logging.disable(logging.WARNING)
     rng = random.Random(seed)
     pool = seeds()
@@ -280,6 +283,7 @@ def fuzz(runs: int, seed: int = 1, report=print, targets=TARGETS) -> dict:
                 report(f"{i + 1} inputs, {len(crashes)} distinct crashes, {time.monotonic() - start:.0f} s")
     finally:
         harness.close()
+        logging.disable(quiet)
     return {"runs": runs, "seconds": time.monotonic() - start, "crashes": crashes, "slow": slow}
 
 
