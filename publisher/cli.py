@@ -2,15 +2,19 @@
 
 The only module that imports typer and rich. User errors (PublisherError) are printed as
 ``file:line: message`` with their hints, without a traceback, and exit 1; Ctrl-C exits
-130 with a short message; anything else is a bug and keeps its traceback.
+130 with a short message; anything else is a bug, reported as error[internal] naming what
+was worked on (its traceback with --verbose or PUBLISHER_TRACEBACK=1), exit 1. ``main``,
+the console script's entry point, puts that net and the SIGTERM handler around ``app``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -20,10 +24,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import formats as output_formats
-from .errors import Problem, PublisherError
+from .errors import Problem, PublisherError, grouped
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .outputs import Editions
 
 app = typer.Typer(
     name="publisher",
@@ -94,6 +99,8 @@ HOUSE_HELP = ("The house file: the TOML file with publisher's settings (a folder
               "pyproject.toml). Default: $PUBLISHER_HOUSE, else the nearest pyproject.toml with "
               "publisher settings in the working directory or its parents, else the default house.")
 _HOUSE = typer.Option("--house", help=HOUSE_HELP, metavar="FILE")
+_LOCK_TIMEOUT = typer.Option("--lock-timeout", help="Seconds to wait while another build writes the same output folder (it is named at once). Default: lock_timeout of the house's [tool.publisher.outputs], 600.", metavar="SECONDS")
+_SIGN = typer.Option("--sign", help="Sign each archive bag's tag manifest with this OpenSSH key (ssh-keygen -Y sign; a .pub file uses ssh-agent). Default: sign_key of the house's [tool.publisher.archive], else unsigned.", metavar="KEY")
 
 
 # How a finding is coloured, whatever reported it: a Problem's severity (errors.Severity),
@@ -104,7 +111,7 @@ COLOURS = {"error": "red", "problem": "red", "warning": "yellow", "guess": "yell
 
 
 def _report(problems: list[Problem]) -> None:
-    for p in problems:
+    for p in grouped(problems):
         colour = COLOURS[p.severity.value]
         where = f"{escape(p.where)}: " if p.where else ""
         # the stable code in brackets (as rustc does) lets scripts and tests tell errors apart
@@ -146,8 +153,10 @@ def build(
     profile: Annotated[Profile, _PROFILE] = Profile.bag,
     batch_name: Annotated[str | None, _BATCH_NAME] = None,
     house: Annotated[Path | None, _HOUSE] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (and print the traceback of an internal error).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only: no progress, no list of files written.")] = False,
+    lock_timeout: Annotated[int | None, _LOCK_TIMEOUT] = None,
+    sign: Annotated[Path | None, _SIGN] = None,
 ) -> None:
     """Build an edition's outputs; several editions build one after the other (a backfill).
 
@@ -161,8 +170,8 @@ def build(
     """
     _setup_logging(verbose)
     _build_all(editions, out_dir, [f.value for f in formats] if formats else list(output_formats.DEFAULT),
-               skip_built, house, page_size.value if page_size else None, quiet, profile.value,
-               batch_name)
+               skip_built, house, page_size.value if page_size else None, quiet,
+               _Run(verbose, lock_timeout, sign, profile.value, batch_name))
 
 
 def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
@@ -175,11 +184,23 @@ def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
         _fail(exc)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """How a build command runs, beside what it builds."""
+
+    verbose: bool = False  # print the traceback of an internal error
+    lock_timeout: int | None = None  # overrides the house's
+    sign: Path | None = None  # overrides the house's
+    profile: str = "bag"  # the archive's layout: the bag, or NDNP issues and their batch
+    batch_name: str | None = None  # the NDNP batch's name (default: papers and dates)
+
+
 def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool,
                house: Path | None = None, page_size: str | None = None,
-               quiet: bool = False, profile: str = "bag", batch_name: str | None = None) -> None:
+               quiet: bool = False, run: _Run = _Run()) -> None:
     """One edition: its errors end the run. Several: each is reported, then a summary. With
     the NDNP profile, the batch of them all is written once every one is built."""
+    from .outputs import Editions
     from .publish import built_already
 
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -187,22 +208,33 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     if page_size:
         reading = settings.reading.model_copy(update={"page_size": page_size})
         settings = settings.model_copy(update={"reading": reading})
-    ndnp = profile == "ndnp" and "archive" in chosen
+    if run.lock_timeout is not None:
+        outputs = settings.outputs.model_copy(update={"lock_timeout": run.lock_timeout})
+        settings = settings.model_copy(update={"outputs": outputs})
+    if run.sign is not None:
+        signing = settings.archive.model_copy(update={"sign_key": run.sign.resolve()})
+        settings = settings.model_copy(update={"archive": signing})
+    ndnp = run.profile == "ndnp" and "archive" in chosen
     if len(editions) == 1 and not skip_built:
-        _build(editions[0], out_dir, chosen, settings, quiet, profile)
+        _build(editions[0], out_dir, chosen, settings, quiet, run=run)
         if ndnp:
-            _ndnp_batch(editions, out_dir, settings, batch_name)
+            _ndnp_batch(editions, out_dir, settings, run.batch_name)
         return
+    everything = Editions(editions)  # outputs land in none of them
     failed: list[Path] = []
     skipped = 0
     for n, edition in enumerate(editions, 1):
-        if skip_built and built_already(edition, out_dir, chosen, profile):
+        try:
+            done = skip_built and built_already(edition, out_dir, chosen, run.profile)
+        except Exception:
+            done = False
+        if done:
             skipped += 1
             continue
         if not quiet:
             err.print(f"[{n}/{len(editions)}] {escape(str(edition))}", highlight=False, markup=False)
         try:
-            _build(edition, out_dir, chosen, settings, quiet, profile)
+            _build(edition, out_dir, chosen, settings, quiet, batch=everything, run=run)
         except typer.Exit as stop:
             if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
                 err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
@@ -218,7 +250,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
         raise typer.Exit(1)
     out.print(summary)
     if ndnp:
-        _ndnp_batch(editions, out_dir, settings, batch_name)
+        _ndnp_batch(editions, out_dir, settings, run.batch_name)
 
 
 def _ndnp_batch(editions: list[Path], out_dir: Path, settings: Settings, name: str | None) -> None:
@@ -232,7 +264,7 @@ def _ndnp_batch(editions: list[Path], out_dir: Path, settings: Settings, name: s
 
 
 def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
-           quiet: bool = False, profile: str = "bag") -> None:
+           quiet: bool = False, batch: Editions | None = None, run: _Run = _Run()) -> None:
     from .publish import publish
 
     try:
@@ -245,11 +277,13 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
                 task = bar.add_task(f"{edition}: reading…", total=None)
                 result = publish(edition, out_dir, chosen, settings,
                                  progress=lambda m: bar.update(task, description=f"{edition}: {m}…"),
-                                 profile=profile)
+                                 batch=batch, profile=run.profile)
         else:
-            result = publish(edition, out_dir, chosen, settings, profile=profile)
+            result = publish(edition, out_dir, chosen, settings, batch=batch, profile=run.profile)
     except PublisherError as exc:
         _fail(exc)
+    except Exception as exc:
+        _fail(_internal(exc, edition, run.verbose))
     except (KeyboardInterrupt, _Terminated) as exc:
         what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
         done = ("the outputs were written before it stopped" if getattr(exc, "outputs_written", False)
@@ -275,11 +309,14 @@ def archive(
     profile: Annotated[Profile, _PROFILE] = Profile.bag,
     batch_name: Annotated[str | None, _BATCH_NAME] = None,
     house: Annotated[Path | None, _HOUSE] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (and print the traceback of an internal error).")] = False,
+    lock_timeout: Annotated[int | None, _LOCK_TIMEOUT] = None,
+    sign: Annotated[Path | None, _SIGN] = None,
 ) -> None:
     """Build an issue's archive package: a BagIt bag of PDF/A, page PDFs, ALTO, METS with
-    MODS and PREMIS, NITF, EPUB and sources; with --profile ndnp, the issues as the Library of
-    Congress's National Digital Newspaper Program takes them, and their batch.
+    MODS and PREMIS, NITF, EPUB and sources (its tag manifest signed with --sign KEY); with
+    --profile ndnp, the issues as the Library of Congress's National Digital Newspaper
+    Program takes them, and their batch.
 
     Several editions are archived one after the other, as ``build`` does (a backfill).
 
@@ -287,7 +324,8 @@ def archive(
     Example: publisher archive editions/xnrb-2019-10-2* --out dist --profile ndnp
     """
     _setup_logging(verbose)
-    _build_all(editions, out_dir, ["archive"], skip_built, house, None, False, profile.value, batch_name)
+    _build_all(editions, out_dir, ["archive"], skip_built, house,
+               run=_Run(verbose, lock_timeout, sign, profile.value, batch_name))
 
 
 @app.command()
@@ -430,13 +468,16 @@ def _backfill_report(folder: Path) -> None:
 @app.command()
 def verify(
     bags: Annotated[list[Path], typer.Argument(help="The archive bag folder(s) (OUT/<edition-id>/archive).", metavar="BAG...")],
+    signers: Annotated[Path | None, typer.Option("--signers", help="An OpenSSH allowed signers file: each bag's signed tag manifest is checked against it, and an unsigned bag does not verify.", metavar="FILE")] = None,
 ) -> None:
-    """Check archive bags: fixity of every file, BagIt structure, METS references, ALTO and
-    METS against their schemas, NITF against publisher's subset schema, PDF/A declarations.
-    Every bag is checked; the exit code is 1 when any does not verify.
+    """Check archive bags: fixity of every file, BagIt structure, the signature of the tag
+    manifest (with --signers), METS references, ALTO and METS against their schemas, NITF
+    against publisher's subset schema, PDF/A declarations and rules, ALTO against its page's
+    text and bag-info against METS. Each problem is reported once. Every bag is checked; the
+    exit code is 1 when any does not verify.
 
     Example: publisher verify dist/xnrb-2019-10-21-xianan/archive
-    Example: publisher verify bags/*/archive
+    Example: publisher verify --signers archive/allowed_signers bags/*/archive
     """
     from .archive import verify_bag
 
@@ -444,16 +485,21 @@ def verify(
     bad = 0
     for bag in bags:
         try:
-            problems = verify_bag(bag)
+            problems = verify_bag(bag, signers)
         except PublisherError as exc:
             problems = exc.problems
-        if problems:
+        except Exception as exc:
+            problems = _internal(exc, bag).problems
+        errors = [p for p in problems if p.is_error]
+        _report(problems)
+        if errors:
             bad += 1
-            _report(problems)
-            err.print(f"[red]{escape(str(bag))}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
+            err.print(f"[red]{escape(str(bag))}: {len(errors)} problem{'s' if len(errors) != 1 else ''}; "
                       "the bag does not verify[/red]", markup=True)
         else:
-            out.print(f"{bag}: bag verified (fixity, structure, METS references, schemas, PDF/A declarations)")
+            signed = " and signature" if signers is not None else ""
+            out.print(f"{bag}: bag verified (fixity{signed}, structure, METS references, schemas, "
+                      "PDF/A, ALTO against the pages, bag-info against METS)")
     if len(bags) > 1:
         out.print(f"{len(bags) - bad} of {len(bags)} bags verified")
     if bad:
@@ -537,6 +583,7 @@ def layout(
     Example: publisher layout editions/xnrb-2019-10-21-xianan --write
     """
     from .makeup.score import drawing, score, thumbnail, write_layout
+    from .outputs import Editions, check_target
     from .publish import plan
 
     _setup_logging(False)
@@ -549,6 +596,11 @@ def layout(
         err.print(f"{edition}: no page {page} (pages: {', '.join(str(p.number) for p in ed.pages)})")
         raise typer.Exit(2)
     folder = out_dir / ed.id / "layout"
+    if not no_png:
+        try:  # thumbnails are outputs: never inside the edition
+            check_target(out_dir / ed.id, Editions([edition]))
+        except PublisherError as exc:
+            _fail(exc)
     for p in made.plans:
         out.print(f"[bold]{ed.id} {p.page.display_label} {p.page.name}[/bold] "
                   f"({p.grid.columns} columns × {p.grid.lines} lines)", markup=True, highlight=False)
@@ -565,7 +617,7 @@ def layout(
                   markup=True)
         raise typer.Exit(1)
     if write:
-        write_layout(edition / "edition.toml", made.plans)
+        write_layout(edition / "edition.toml", made.plans, dict(ed.sources)["edition.toml"])
         out.print(f"wrote the layout of {len(made.plans)} 版 into {edition / 'edition.toml'}")
 
 
@@ -715,6 +767,8 @@ def _run_import(kind: str, file, **options) -> None:
         result = run_import(kind, file, settings=settings, **options)
     except PublisherError as exc:
         _fail(exc)
+    except Exception as exc:  # a bug, whatever the copy: named by the input, no traceback
+        _fail(_internal(exc, Path(source), verbose))
     shown = [f for f in result.report
              if not quiet and (verbose or f.level is not Level.RECOGNISED)]
     for f in grouped(shown):
@@ -838,6 +892,17 @@ def import_nitf_cmd(
                 strict=strict, house=house, verbose=verbose, quiet=quiet)
 
 
+def _internal(exc: Exception, where: Path | None, verbose: bool = False) -> PublisherError:
+    """An exception publisher did not expect (a bug, whatever the input): error[internal],
+    naming what was being worked on; the traceback only with --verbose."""
+    if verbose:
+        err.print_exception()
+    return PublisherError(Problem(
+        f"publisher failed on this with an unexpected {type(exc).__name__}: {str(exc)[:300]}",
+        where, hint="a bug in publisher, not in your files: please report it with this message "
+                    "(--verbose prints the traceback)", code="internal"))
+
+
 def main() -> None:  # pragma: no cover - console entry
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -845,3 +910,8 @@ def main() -> None:  # pragma: no cover - console entry
     except _Terminated:  # before or after a command ran
         err.print("terminated; nothing was written.")
         sys.exit(143)
+    except Exception as exc:
+        try:
+            _fail(_internal(exc, None, os.environ.get("PUBLISHER_TRACEBACK") == "1"))
+        except typer.Exit as stop:
+            sys.exit(stop.exit_code)

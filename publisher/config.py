@@ -130,6 +130,14 @@ class Epub(_Strict):
     vertical: bool = False  # vertical writing (竖排), pages turning right to left
 
 
+class Outputs(_Strict):
+    """Writing the outputs."""
+
+    # s: how long a build waits for another one writing the same output folder (it says who,
+    # at once), before it gives up with error[locked]
+    lock_timeout: int = Field(600, ge=0, le=86_400)
+
+
 class Ndnp(_Strict):
     """The archive's NDNP profile (``--profile ndnp``): a batch as the Library of Congress's
     National Digital Newspaper Program takes it (docs/archive.md)."""
@@ -143,14 +151,19 @@ class Ndnp(_Strict):
 
 
 class Archive(_Strict):
-    """Who makes the archive packages: bag-info's organisation and contact fields, the
-    METS agent, PREMIS's agent. Left out: the paper's publisher is the organisation."""
+    """The archive package: who makes it (bag-info's organisation and contact fields, the
+    METS agent, PREMIS's agent; left out, the paper's publisher is the organisation), its
+    signature, and the NDNP profile."""
 
     organisation: str | None = Field(default=None, min_length=1)  # Source-Organization
     address: str | None = Field(default=None, min_length=1)  # Organization-Address
     contact_name: str | None = Field(default=None, min_length=1)
     contact_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     contact_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()./-]{3,40}$")
+    # An OpenSSH private key (ssh-keygen -t ed25519), or its .pub with the private key in
+    # ssh-agent: each bag's tag manifest is signed with it (`publisher archive --sign KEY`
+    # does the same for one run), and `publisher verify --signers FILE` checks it.
+    sign_key: HousePath | None = None
     ndnp: Ndnp = Ndnp()
 
 
@@ -169,6 +182,7 @@ class Settings(_Strict):
     print: Print = Print()
     makeup: Makeup = Makeup()
     epub: Epub = Epub()
+    outputs: Outputs = Outputs()
     archive: Archive = Archive()
 
     @property
@@ -201,6 +215,12 @@ class Settings(_Strict):
     @property
     def output_profile(self) -> Path:
         return (self.root / self.print.output_profile).resolve()
+
+    @property
+    def sign_key(self) -> Path | None:
+        """The key the archive's bags are signed with (None: unsigned)."""
+        key = self.archive.sign_key
+        return (self.root / key).resolve() if key is not None else None
 
     @property
     def parts(self) -> dict[str, Path]:
@@ -279,7 +299,7 @@ def _is_house(path: Path) -> bool:
         return "publisher" in tomllib.loads(text).get("tool", {})
     except (OSError, UnicodeDecodeError):
         return False
-    except (tomllib.TOMLDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # TOMLDecodeError, or a number int() refuses
         return "tool.publisher" in text
 
 

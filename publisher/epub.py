@@ -24,7 +24,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ebooklib import epub
@@ -101,9 +101,13 @@ def page_file(page: Page) -> str:
 
 
 def image_name(figure: Figure) -> str:
+    """The photo's name inside the EPUB: made from its content (``Image.digest``), never from
+    its file name, so it is valid whatever the source calls it (spaces, %, #, ?), two
+    different photos never share a name (x.jpg in two folders), the same photo used twice is
+    stored once, and no photo can take the cover's name (images/cover.jpg)."""
     assert figure.image is not None
     suffix = ".png" if figure.image.media_type == "image/png" else ".jpg"
-    return f"images/{figure.image.path.stem}{suffix}"
+    return f"images/photo-{figure.image.digest[:20]}{suffix}"
 
 
 # ---------------------------------------------------------------- print pages
@@ -399,7 +403,9 @@ def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {},
     """Rewrite the zip with fixed entry times and order: byte-identical builds.
 
     ``extra``: files to add; ``fix``: name -> a function rewriting that file's bytes."""
-    stamp = (edition.issue.date.year, edition.issue.date.month, edition.issue.date.day, 0, 0, 0)
+    # the issue date, within what ZIP can record (1980-2107: an 1890 issue is stamped 1980)
+    day = min(max(edition.issue.date, date(1980, 1, 1)), date(2107, 12, 31))
+    stamp = (day.year, day.month, day.day, 0, 0, 0)
     src = zipfile.ZipFile(io.BytesIO(data))
     contents = {name: src.read(name) for name in src.namelist()}
     for name, rewrite in fix.items():
@@ -435,7 +441,7 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
             name = image_name(fig)
             if name in out:
                 continue
-            with PILImage.open(fig.image.path) as source:
+            with PILImage.open(io.BytesIO(fig.image.data)) as source:  # the bytes as checked
                 # A phone photo is stored sideways with an EXIF orientation; the metadata is
                 # stripped below, so the pixels are turned upright first.
                 im = ImageOps.exif_transpose(source)

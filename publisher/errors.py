@@ -74,6 +74,37 @@ class RenderError(PublisherError):
     """Rendering refused the content (uncovered character, forbidden URL, overflow)."""
 
 
+GROUP_AT = 6  # this many alike (same file, code and severity) and more are shown as a group
+GROUP_SHOWN = 3  # the first ones of a group, shown whole
+
+
+def grouped(problems: list[Problem]) -> list[Problem]:
+    """``problems`` for a person to read: of a run of alike problems (same file, code and
+    severity; 8,000 unknown keys of one front matter), the first few whole, then one line
+    saying how many more there are and on which lines."""
+    alike: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        alike.setdefault((p.path, p.code, p.severity), []).append(p)
+    out: list[Problem] = []
+    seen: dict[tuple, int] = {}
+    for p in problems:
+        key = (p.path, p.code, p.severity)
+        items = alike[key]
+        if len(items) < GROUP_AT:
+            out.append(p)
+            continue
+        index = seen[key] = seen.get(key, -1) + 1
+        if index < GROUP_SHOWN:
+            out.append(p)
+        if index == GROUP_SHOWN:
+            rest = items[GROUP_SHOWN:]
+            lines = [str(x.line) for x in rest if x.line]
+            shown = ", ".join(lines[:8]) + (", …" if len(lines) > 8 else "")
+            out.append(Problem(f"… and {len(rest)} more like these" + (f" (lines {shown})" if lines else ""),
+                               p.path, None, None, p.severity, p.code))
+    return out
+
+
 class Problems:
     """A collector: add findings as you go, raise them all at once at the end."""
 
@@ -119,14 +150,18 @@ CODES: dict[str, str] = {
     "unlisted-article": "warning: an article file is on no page and will not be published",
     "no-headline": "an article (other than a photo) has no headline",
     "headline-too-long": "a headline is longer than 120 characters",
+    "paragraph-too-long": "a paragraph, caption, brief or table is longer than 20,000 characters",
     "empty-body": "an article has no body",
-    "invisible-characters": "bidi controls or zero-width characters in a headline or the text",
+    "invisible-characters": "invisible characters (bidi, zero-width, line separators, blank fillers) in any text",
     "control-character": "a control character or noncharacter in the text",
     "raw-html": "raw HTML in an article (never rendered)",
     "markdown": "Markdown the body grammar does not take (tables, code, quotes, level-1 headings…)",
     "layout": "a page's print layout names an article the page does not hold, or is inconsistent",
     "alt-text": "a photo has neither alt text nor a caption",
     "outside-edition": "a source file (e.g. a symlinked article) resolves outside the edition folder",
+    "source-link": "a source file is a symbolic link, or a hard link to a file outside the edition",
+    "not-a-file": "a source file is a FIFO, a device, a socket or a folder, not a plain file",
+    "source-too-large": "a source text file is larger than the limit (16 MB)",
     # images
     "image": "an image path cannot be used",
     "image-url": "an image URL with a scheme other than a relative path (file:, data:, javascript:…)",
@@ -139,6 +174,8 @@ CODES: dict[str, str] = {
     "image-bomb": "the image decodes to too many pixels (decompression bomb)",
     "image-too-large": "the image file is larger than the limit",
     "image-too-small": "the image is smaller than 8 px on a side",
+    "image-shape": "the image's long side is more than 20 times its short side",
+    "image-profile": "the image's embedded colour profile is damaged or does not fit its pixels",
     "image-large": "warning: a very large photo is downscaled for the outputs",
     # fonts and rendering
     "fonts": "fonts/fonts.toml is missing or invalid",
@@ -151,19 +188,22 @@ CODES: dict[str, str] = {
     "engine-version": "the installed WeasyPrint or pydyf is not the version publisher's engine is pinned to",
     "overflow": "an article does not fit its box on a print page (names article, page, lines over)",
     "underfull": "warning: columns of a print page end short of the foot (size given)",
+    "lunar-date": "warning: the issue date is outside the lunar calendar's tables: no lunar date printed",
     "print-pages": "the print layout cannot place the page's articles",
+    "masthead": "the paper's name does not fit the masthead, or page furniture runs off the trim",
     "table-too-wide": "a table is wider than its print column (names table, article, widths)",
     "config": "the house file is missing, or its settings ([tool.publisher]) are invalid or unknown",
     "house-in-edition": "the house (its file, styles, fonts or papers) is inside an edition folder",
     "truncated": "a file ends early: cut off in the middle of a character or of the JSON",
     "output-profile": "the print output profile (ICC) is missing or not CMYK",
     # outputs
-    "io": "an output cannot be written (permissions, disk full)",
+    "io": "an output cannot be written (permissions, disk full), or an input is not a readable file",
+    "locked": "another build holds the output folder's lock (named: pid, host, since) past the timeout",
     "out-inside-edition": "the output folder is inside the edition folder",
     "out-not-dir": "the output path is a file",
     "out-unwritable": "the output folder cannot be created or written",
     # backfill (publisher backfill): recorded per edition in the journal, the batch goes on
-    "internal": "an unexpected error (a bug in publisher) while building this edition; the batch goes on",
+    "internal": "an unexpected error (a bug in publisher, whatever the input) naming the edition; a batch goes on",
     "timeout": "an edition ran past the backfill's --timeout on every attempt (its worker was restarted each time)",
     "worker-lost": "the worker process building an edition died on every attempt (crash, out of memory, node lost)",
     "sources-changed": "an edition's files changed while it was being built, on every attempt",
@@ -237,7 +277,10 @@ CODES: dict[str, str] = {
     "mets-fixity": "a file's checksum differs from the one METS records",
     "schema-missing": "an XML schema is not installed (the message gives the install command)",
     "schema-changed": "an installed XML schema differs from its pinned sha256",
-    "pdfa": "a PDF in the bag no longer declares PDF/A or breaks its structural checks",
+    "pdfa": "a PDF in the bag no longer declares PDF/A or breaks a rule a structural check sees",
+    "crosscheck": "parts of the bag disagree: an ALTO and its page PDF, the issue PDF and the pages, bag-info and METS",
+    "signature": "the bag's tag manifest is unsigned, signed by no allowed key, or changed since it was signed",
+    "sign": "the archive's bag cannot be signed (no key, a key needing a passphrase, no ssh-keygen)",
     "source-date-epoch": "SOURCE_DATE_EPOCH is set but is not a whole number of seconds since 1970",
     "ndnp": "the NDNP profile cannot be made (no awardee in the house, a page master cannot be encoded)",
     "ndnp-rule": "a file of an NDNP batch breaks a rule of the NDNP profile (docs/archive.md)",
@@ -248,6 +291,7 @@ CODES: dict[str, str] = {
     "pdfx-id": "the PDF/X document id is missing",
     "output-intent": "the PDF has no OutputIntent",
     "boxes": "TrimBox/BleedBox missing or inconsistent",
+    "text-off-trim": "text that runs off the trim: a character cut by the knife",
     "rgb": "RGB colour (DeviceRGB, or calibrated RGB as a warning) where the press needs CMYK",
     "font": "a font is not embedded",
     "content": "a content stream cannot be read",

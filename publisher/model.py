@@ -8,6 +8,9 @@ Rules kept here:
 - records are frozen dataclasses with tuples, so a rendered output cannot change them;
 - standard library only, and no I/O: paths are data (an image's file is resolved and
   measured by ``publisher.sources``, never here);
+- the model carries the bytes of every source file as they were read and checked
+  (``Image.data``, ``Edition.sources``): outputs are made from them, never by opening a
+  path again, so a file changed while a build runs cannot reach an output;
 - text is stored as the source wrote it (never NFKC); typographic work belongs to
   ``publisher.typeset`` at render time.
 """
@@ -16,8 +19,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
@@ -158,13 +163,20 @@ class Subhead:
 
 @dataclass(frozen=True)
 class Image:
-    """A photo file inside the edition, measured when the edition was read."""
+    """A photo file inside the edition, read once, checked and measured when the edition was
+    read: ``data`` are its bytes as checked, the only bytes any output is made from."""
 
-    path: Path  # absolute, resolved, inside the edition folder
+    path: Path  # absolute, inside the edition folder: where it was read from (names, messages)
     href: str  # as written in the source, relative to the edition folder: images/x.jpg
     width: int
     height: int
     media_type: str  # image/jpeg, image/png
+    data: bytes = field(default=b"", repr=False, compare=False)
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of ``data``: names the photo in outputs, whatever its file is called."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -344,6 +356,9 @@ class Edition:
     issue: Issue
     pages: tuple[Page, ...]
     root: Path | None = field(default=None, compare=False)  # the source folder
+    # The text files the edition was read from (edition.toml, the articles), as read and
+    # checked: (path relative to ``root``, bytes), sorted by path. The archive keeps them.
+    sources: tuple[tuple[str, bytes], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def id(self) -> str:

@@ -17,21 +17,69 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import logging
 import os
 import shutil
 import signal
+import socket
 import tempfile
 import threading
+import time
+from collections.abc import Iterable
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import Problem, PublisherError
 
 TMP_PREFIX = ".publisher-tmp-"
 
+log = logging.getLogger(__name__)
+
 
 class OutputError(PublisherError):
     """The output folder cannot be used (inside the edition, not writable, disk full)."""
+
+
+class Editions:
+    """The edition folders of a batch, resolved once, so that each output folder is checked
+    against all of them in time proportional to its depth, not to the batch's size."""
+
+    def __init__(self, folders: Iterable[Path]):
+        self.folders = {Path(f).resolve() for f in folders}
+        self.holders = {parent for f in self.folders for parent in f.parents}
+
+    def overlap(self, target: Path) -> str | None:
+        """How ``target`` overlaps an edition folder of the batch ("is", "is inside" or
+        "holds" it, with the folder), or None."""
+        out = target.resolve()
+        if out in self.folders:
+            return f"is the edition folder {out}"
+        inside = next((p for p in out.parents if p in self.folders), None)
+        if inside is not None:
+            return f"is inside the edition folder {inside}"
+        if out in self.holders:
+            held = next(f for f in sorted(self.folders) if f.is_relative_to(out))
+            return f"holds the edition folder {held}"
+        return None
+
+
+def check_target(target: Path, editions: Editions) -> None:
+    """Outputs never land inside an edition: ``target`` (OUT/<edition-id>) must be neither
+    an edition folder of the batch nor inside one nor hold one (``--out editions`` with
+    editions named by their ids would replace an edition's own files), nor any folder below
+    an edition.toml."""
+    why = editions.overlap(target)
+    if why is not None:
+        raise OutputError(Problem(f"the outputs would go to {target}, which {why}", target,
+                                  hint="write outputs elsewhere, e.g. --out dist (OUT/<edition-id>/ "
+                                       "gets the files)", code="out-inside-edition"))
+    out = target.resolve()
+    for folder in (out, *out.parents):
+        if (folder / "edition.toml").is_file():
+            raise OutputError(Problem(f"the outputs would go to {target}, inside the edition "
+                                      f"folder {folder}", target, hint="write outputs elsewhere, "
+                                      "e.g. --out dist", code="out-inside-edition"))
 
 
 def check_out_dir(out_dir: Path, edition_dir: Path) -> None:
@@ -61,15 +109,56 @@ def check_out_dir(out_dir: Path, edition_dir: Path) -> None:
                                   code="out-unwritable")) from None
 
 
+LOCK_FILE = ".publisher.lock"
+LOCK_POLL = 0.2  # s between two tries for a held lock
+
+
 @contextmanager
-def _locked(folder: Path):
+def _locked(folder: Path, timeout: float = 600):
+    """The output folder, locked for this build: another build writing the same folder
+    waits, is told at once who holds the lock (pid, host, since when: written into the lock
+    file by its holder) and gives up after ``timeout`` seconds with error[locked]."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".publisher.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with open(folder / LOCK_FILE, "a+") as lock:
+        deadline = time.monotonic() + timeout
+        told = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(lock)
+                if time.monotonic() >= deadline:
+                    raise OutputError(Problem(
+                        f"the output folder is locked by another build ({holder}); gave up after "
+                        f"{timeout:g} s", folder / LOCK_FILE,
+                        hint="wait for that build to end, or raise [tool.publisher.outputs] "
+                             "lock_timeout (--lock-timeout); a lock is released when its process "
+                             "ends, so a stale lock file is harmless", code="locked")) from None
+                if not told:
+                    log.warning("%s is locked by another build (%s): waiting up to %g s", folder,
+                                holder, timeout)
+                    told = True
+                time.sleep(LOCK_POLL)
         try:
+            lock.seek(0)
+            lock.truncate()
+            lock.write(f"pid {os.getpid()} on {socket.gethostname()} since "
+                       f"{datetime.now(UTC).astimezone().isoformat(timespec='seconds')}\n")
+            lock.flush()
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _holder(lock) -> str:
+    """Who holds the lock, as its holder wrote it ("pid 4711 on press-2 since …")."""
+    try:
+        lock.seek(0)
+        text = lock.read(200).strip()
+    except OSError:
+        text = ""
+    return text.splitlines()[0] if text else "a process that wrote no name"
 
 
 @contextmanager
@@ -213,7 +302,8 @@ def _swap_in(tmp: Path, target: Path) -> None:
 
 
 def write_outputs(root: Path, files: dict[str, bytes],
-                  folders: dict[str, dict[str, bytes | Path]] | None = None) -> list[Path]:
+                  folders: dict[str, dict[str, bytes | Path]] | None = None, *,
+                  lock_timeout: float = 600) -> list[Path]:
     """Write ``files`` (relative path -> bytes) under ``root`` atomically, all or nothing.
 
     ``folders`` maps a folder name under ``root`` to its files (relative path -> bytes):
@@ -223,7 +313,7 @@ def write_outputs(root: Path, files: dict[str, bytes],
     temps: list[tuple[Path, Path]] = []
     folder_temps: list[tuple[Path, Path]] = []
     try:
-        with _locked(root):
+        with _locked(root, lock_timeout):
             _clean_stale(root)
             for name, content in (folders or {}).items():
                 target = root / name

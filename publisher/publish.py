@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import build_archive, build_ndnp_issue, made_at
+from .archive import build_archive, build_ndnp_issue, made_at, sign_bag
 from .config import Settings, ensure_outside, load_settings
 from .epub import build_epub
 from .errors import Problem, Problems, PublisherError, RenderError
@@ -38,7 +38,7 @@ from .formats import (
 )
 from .makeup import MakeUp, make_up
 from .model import Edition
-from .outputs import check_out_dir, write_outputs
+from .outputs import Editions, check_out_dir, check_target, write_outputs
 from .printing.build import PrintResult, build_print
 from .reading import reading_pdf
 from .sources import read_edition
@@ -80,10 +80,11 @@ def plan(edition_dir: Path, settings: Settings | None = None,
 
 
 def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
-            settings: Settings | None = None, progress: Progress | None = None,
-            profile: str = "bag") -> Result:
-    """Build and write the edition's outputs; ``profile``: the archive's layout (formats.PROFILES:
-    the bag, or the NDNP issue)."""
+            settings: Settings | None = None, progress: Progress | None = None, *,
+            batch: Editions | None = None, profile: str = "bag") -> Result:
+    """Build ``formats`` of the edition in ``edition_dir`` into OUT/<edition-id>/; ``batch``:
+    the editions built in the same run, none of which the outputs may land in; ``profile``:
+    the archive's layout (formats.PROFILES: the bag, or the NDNP issue)."""
     step = progress or log.info
     wanted = chosen(formats)
     builds = needed(wanted)
@@ -93,6 +94,8 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
     check_out_dir(out_dir, edition_dir)
     step("reading the edition")
     edition, settings, fonts, problems = load(edition_dir, settings)
+    target = out_dir / edition.id
+    check_target(target, batch or Editions([edition_dir]))
     result = Result(edition, warnings=problems.warnings)
     reading = printed = epub = bag = None
     made = made_at() if ARCHIVE in builds else None  # SOURCE_DATE_EPOCH read, and checked, first
@@ -119,10 +122,12 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
         else:
             assert epub is not None  # and for the EPUB, which the bag holds
             bag = build_archive(edition, printed, epub, settings, made)
+            if settings.sign_key is not None:  # the bag's tag manifest, signed: see archive.sign
+                bag = sign_bag(bag, settings.sign_key)
     step("writing the outputs")
     files, folders = _outputs(edition, wanted, reading, printed, epub, bag,
                               NDNP_FOLDER if ndnp else ARCHIVE_FOLDER)
-    result.files = write_outputs(out_dir / edition.id, files, folders)
+    result.files = write_outputs(target, files, folders, lock_timeout=settings.outputs.lock_timeout)
     return result
 
 
@@ -183,6 +188,7 @@ def publish_ndnp_batch(edition_dirs: Iterable[Path], out_dir: Path, settings: Se
     with ``profile="ndnp"``): OUT/batch_<awardee>_<name>_ver01, a bag of batch.xml and the
     issues' folders (their files linked, not copied, where the file system allows)."""
     from .archive import ndnp
+    from .archive.sign import SIGNATURE, SIGNED, signature
 
     issues = []
     for edition_dir in edition_dirs:
@@ -190,5 +196,10 @@ def publish_ndnp_batch(edition_dirs: Iterable[Path], out_dir: Path, settings: Se
         edition = read_edition(edition_dir, problems)
         issues.append(ndnp.issue_ref(edition, out_dir / edition.id / NDNP_FOLDER))
     full, files = ndnp.batch_files(issues, settings, made_at(), name)
-    (written,) = write_outputs(out_dir, {}, {full: files})
+    if settings.sign_key is not None:  # the batch bag's tag manifest, signed as a bag's is
+        manifest = files[SIGNED]
+        assert isinstance(manifest, bytes)
+        files[SIGNATURE] = signature(manifest, settings.sign_key)
+    (written,) = write_outputs(out_dir, {}, {full: files},
+                               lock_timeout=settings.outputs.lock_timeout)
     return written

@@ -3,8 +3,9 @@
 Its markup is ``render.reading_html`` (one document, 版 by 版, bookmarks 版 → article), its
 stylesheets A4's (``base``, ``typeset``, ``reading``) with the phone page's on top when the
 house asks for ``[tool.publisher.reading] page_size = "phone"``, and it is rendered through
-the engine with only the edition, styles and fonts folders readable (its photos by URLs
-that do not name the edition's folder, so the PDF is the same wherever the edition lies).
+the engine with only the house's styles and fonts folders readable and the photos served
+from the bytes that were checked (by URLs that do not name the edition's folder, so the PDF
+is the same wherever the edition lies).
 PDF/A-2a (an accessible
 logical structure) that also declares PDF/UA-1 in its XMP: one file is both the accessible
 reading PDF and an archival issue PDF. Its structure tree is written after the render, from
@@ -54,9 +55,10 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
                    layout: bool = False) -> Rendered:
     """The reading PDF (with ``layout``: where every line of it sits)."""
     assert edition.root is not None
-    photos = {fig.image.path for article in edition.articles for fig in article.figures if fig.image}
-    sandbox = Sandbox((edition.root, settings.styles_dir, settings.fonts_dir),
-                      tuple((image_url(path, edition), path) for path in sorted(photos)))
+    # the photos as they were checked (Image.data): nothing of the edition is read again
+    photos = {image_url(fig.image.path, edition): fig.image.data
+              for article in edition.articles for fig in article.figures if fig.image}
+    sandbox = Sandbox((settings.styles_dir, settings.fonts_dir), photos)
     html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition))
     rendered = render(html, base_dir=edition.root, stylesheets=reading_styles(settings), fonts=fonts,
                       sandbox=sandbox, what="reading PDF", layout=layout, pdf_variant="pdf/a-2a",

@@ -52,6 +52,9 @@ def read_toml(path: Path, model: type[M], *, table: tuple[str, ...] = (), fixed:
         raise error(syntax_problem(exc, text, path, code, hint)) from None
     except RecursionError:
         raise error(Problem("invalid TOML: nested too deeply", path, hint=hint, code=code)) from None
+    except ValueError:  # int() refused a number of more than 4,300 digits; tomllib lets it out
+        raise error(Problem("invalid TOML: a number of more than 4,300 digits", path, hint=hint,
+                            code=code)) from None
     for name in table:
         data = data.get(name) if isinstance(data, dict) else None
     if not isinstance(data, dict):
@@ -97,6 +100,11 @@ def line_of(text: str, loc: Loc) -> int | None:
     """The line of a key path like ("pages", 2, "name") in TOML ``text``; a key that is
     missing, the header of the table that should hold it ([paper] for paper.name)."""
     return _line(key_lines(text), (), loc)
+
+
+def line_at(lines: dict[Loc, int], loc: Loc) -> int | None:
+    """``line_of`` with the document's ``key_lines`` made once (for many problems)."""
+    return _line(lines, (), loc)
 
 
 def did_you_mean(word: str, choices) -> str:

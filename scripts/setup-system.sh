@@ -10,13 +10,15 @@
 #   ghostscript                         tiffsep separations measure total ink (preflight); its
 #                                       srgb.icc is the source gamut of the newsprint profile
 #   argyll                              colprof builds the default newsprint output profile
+#   openssh-client                      ssh-keygen -Y sign/verify: the archive's bag signatures
 #   libopenjp2-tools                    opj_compress encodes the NDNP profile's JPEG 2000 pages
 #   python3-venv                        the virtual environment in .venv
 # With the argument "test", also what only the test suite needs:
 #   chromium, nodejs + npm              DAISY Ace (npm @daisy/ace-cli) checks the EPUB's accessibility
 set -euo pipefail
 packages=(fonts-noto-cjk fonts-lxgw-wenkai fonts-babelstone-han libharfbuzz-subset0 libpango-1.0-0
-          libpangoft2-1.0-0 default-jre-headless poppler-utils ghostscript argyll libopenjp2-tools)
+          libpangoft2-1.0-0 default-jre-headless poppler-utils ghostscript argyll openssh-client
+          libopenjp2-tools)
 missing=()
 if [ "${1:-}" = test ]; then
   packages+=(chromium)

@@ -65,3 +65,40 @@ def test_skip_built_resumes_without_rebuilding(make_edition, tmp_path):
     assert third.exit_code == 0, third.output
     assert "1 built, 0 skipped" in third.output
     assert (out / "test-2019-10-21" / "test-2019-10-21.pdf").is_file()
+
+
+def test_an_unexpected_failure_is_an_internal_error_and_the_batch_goes_on(make_edition, tmp_path,
+                                                                          monkeypatch):
+    """A bug met while building one edition (here: an exception no input should cause) is
+    error[internal] naming that edition, without a traceback; the next edition is built and
+    the summary printed."""
+    from publisher import epub
+
+    good1, _, good2 = editions(make_edition)
+    real = epub.build_epub
+
+    def fails_once(edition, *args, **kwargs):
+        if edition.issue.date.day == 21:
+            raise ZeroDivisionError("a bug")
+        return real(edition, *args, **kwargs)
+
+    monkeypatch.setattr("publisher.publish.build_epub", fails_once)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["build", str(good1), str(good2), "--out", str(out), "-f", "epub"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"{good1}: error[internal]" in "".join(result.output.split("\n"))
+    assert "ZeroDivisionError" in result.output
+    assert (out / "test-2019-10-23" / "test-2019-10-23.epub").is_file()
+    assert "1 built, 0 skipped (already built), 1 failed" in result.output
+
+
+def test_an_internal_error_of_a_single_build_exits_1(make_edition, tmp_path, monkeypatch):
+    good1, _, _ = editions(make_edition)
+
+    def boom(*args, **kwargs):
+        raise KeyError("x")
+
+    monkeypatch.setattr("publisher.publish.build_epub", boom)
+    result = CliRunner().invoke(app, ["build", str(good1), "--out", str(tmp_path / "out"), "-f", "epub"])
+    assert result.exit_code == 1 and "error[internal]" in result.output, result.output

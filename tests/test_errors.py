@@ -124,3 +124,29 @@ def test_the_cli_colours_every_kind_of_finding_from_one_table():
     kinds = ({s.value for s in Severity} | {level.value for level in Level}
              | {f.severity for f in report.findings})
     assert kinds == set(COLOURS)
+
+
+def test_the_console_script_reports_a_bug_as_error_internal(monkeypatch, capsys):
+    """The installed ``publisher`` command is ``main`` (the net around the commands), not the
+    bare typer app: a bug is error[internal] with a hint, exit 1, and no traceback."""
+    import importlib
+    import tomllib
+    from pathlib import Path
+
+    import publisher.cli as cli
+
+    # as pyproject.toml declares it (an installed copy's metadata may be older than the file)
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text("utf-8"))
+    module, name = project["project"]["scripts"]["publisher"].split(":")
+    command = getattr(importlib.import_module(module), name)
+
+    def bug(*args, **kwargs):
+        raise ValueError("a bug, whatever the input")
+
+    monkeypatch.setattr(cli, "app", bug)
+    with pytest.raises(SystemExit) as stop:
+        command()
+    assert stop.value.code == 1
+    stderr = capsys.readouterr().err
+    assert "error[internal]" in stderr and "a bug, whatever the input" in stderr
+    assert "Traceback" not in stderr

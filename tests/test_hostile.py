@@ -43,6 +43,14 @@ def test_catalog_covers_every_group():
         assert case.expect["outcome"] in ("error", "builds", "scenario"), case.name
 
 
+def test_the_catalog_page_lists_every_case():
+    """docs/hostile-inputs.md has a row for each case (regenerate it with catalog.py)."""
+    page = (catalog.ROOT / "docs" / "hostile-inputs.md").read_text("utf-8")
+    missing = [c.name for c in CASES if f"| `{c.name}` |" not in page]
+    assert not missing, f"run `PYTHONPATH=. .venv/bin/python tests/hostile/catalog.py {' '.join(missing)}`"
+    assert f"{len(CASES)} cases." in page
+
+
 @pytest.mark.parametrize("case", BUILD_CASES, ids=lambda c: c.name)
 def test_case(case, tmp_path_factory):
     run = _run(case, tmp_path_factory)

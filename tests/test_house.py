@@ -69,7 +69,7 @@ def test_a_misspelt_section_is_an_error_with_its_line_and_did_you_mean(tmp_path)
     [problem] = problems_of(path)
     assert problem.code == "config" and problem.where == f"{path}:5"
     assert problem.message == "unknown section [tool.publisher.prnt] (did you mean print?)"
-    assert "epub, makeup, print, reading, typography" in problem.hint
+    assert "archive, epub, makeup, outputs, print, reading, typography" in problem.hint
 
 
 def test_every_problem_of_the_file_is_reported_together_in_line_order(tmp_path):
@@ -345,3 +345,21 @@ def test_preflight_reports_a_broken_house_instead_of_guessing(tmp_path):
     assert run.exit_code == 1
     assert (f"{path}:6: error[config]: unknown key ink_limt in [tool.publisher.print] "
             "(did you mean ink_limit?)") in run.output
+
+
+def test_a_css_declaration_weasyprint_ignores_stops_the_build(make_edition, tmp_path):
+    """WeasyPrint's warnings are errors: a misspelt property in a house stylesheet (which
+    WeasyPrint only logs) is error[render] naming it, and nothing is written."""
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    for css in STYLES.glob("*.css"):
+        (styles / css.name).write_text(css.read_text("utf-8"), "utf-8")
+    with open(styles / "reading.css", "a", encoding="utf-8") as f:
+        f.write("\n.headline { font-wieght: 700 }\n")
+    house = house_file(tmp_path / "house", styles=styles)
+    out = tmp_path / "out"
+    run = CliRunner().invoke(app, ["build", str(make_edition()), "--out", str(out), "-f", "pdf",
+                                   "--house", str(house)])
+    assert run.exit_code == 1, run.output
+    assert "error[render]" in run.output and "font-wieght" in run.output
+    assert not out.exists() or not any(p.is_file() for p in out.rglob("*.pdf"))

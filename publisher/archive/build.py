@@ -22,7 +22,6 @@ import datetime as dt
 import logging
 import os
 from importlib import metadata
-from pathlib import Path
 
 from ..config import Settings
 from ..errors import ConfigError, Problem
@@ -155,28 +154,25 @@ def print_image_src(edition: Edition, fig: Figure) -> str:
 def _edition_path(edition: Edition, fig: Figure) -> str | None:
     if fig.image is None or edition.root is None:
         return None
-    return fig.image.path.resolve().relative_to(edition.root.resolve()).as_posix()
+    return fig.image.path.relative_to(edition.root).as_posix()
 
 
 def _image_href(edition: Edition, fig: Figure, prefix: str) -> str | None:
     rel = _edition_path(edition, fig)
     return prefix + rel if rel else None
+
+
 def _sources(edition: Edition) -> dict[str, bytes]:
-    """The files the issue was built from, by path relative to the edition folder."""
-    root = edition.root
-    assert root is not None
-    root = root.resolve()
-    paths: set[Path] = {root / "edition.toml"}
+    """The files the issue was built from, by path relative to the edition folder: the
+    bytes the reader checked and the outputs were made from (``Edition.sources``,
+    ``Image.data``), never read again."""
+    assert edition.root is not None
+    found = dict(edition.sources)
     for article in edition.articles:
-        if article.source is not None:
-            paths.add(Path(article.source.path).resolve())
         for fig in article.figures:
             if fig.image is not None:
-                paths.add(fig.image.path.resolve())
-    out = {}
-    for path in sorted(paths, key=lambda p: p.relative_to(root).as_posix()):
-        out[path.relative_to(root).as_posix()] = path.read_bytes()
-    return out
+                found[fig.image.path.relative_to(edition.root).as_posix()] = fig.image.data
+    return {path: found[path] for path in sorted(found)}
 
 
 def _mimetype(path: str) -> str:

@@ -44,7 +44,8 @@ from distributed import Client, Future, KilledWorker, LocalCluster
 from ..config import Settings
 from ..errors import Problem, PublisherError
 from ..model import edition_id
-from ..outputs import check_out_dir
+from ..outputs import Editions, check_out_dir
+from ..sources.files import EditionFiles, Refused
 from .fingerprint import house_hash, tool_version
 from .journal import Journal
 from .task import Job, Record, run_job
@@ -133,11 +134,12 @@ class _Item:
 
 def peek_id(folder: Path) -> str | None:
     """The edition's id from its edition.toml alone (the build checks everything else)."""
-    try:
-        data = tomllib.loads((Path(folder) / "edition.toml").read_text("utf-8"))
+    try:  # read as the build reads it: never through a link, never waiting on a FIFO
+        data = tomllib.loads(EditionFiles(Path(folder)).read("edition.toml").decode("utf-8"))
         paper, issue = data["paper"]["id"], data["issue"]
         date, code = issue["date"], issue.get("edition_code")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+    except (OSError, Refused, ValueError, RecursionError, KeyError, TypeError):  # ValueError: TOML's
+        # and Unicode's decoding errors, and int() refusing a number of 4,300+ digits
         return None
     if not (isinstance(paper, str) and isinstance(date, dt.date) and not isinstance(date, dt.datetime)
             and (code is None or isinstance(code, str))):
@@ -168,6 +170,25 @@ def plan(editions: Iterable[Path]) -> tuple[list[_Item], list[Failure]]:
         by_key[key] = Path(folder)
         items.append(_Item(key, resolved))
     return items, failures
+
+
+def _outside_editions(items: list[_Item], failures: list[Failure],
+                      out_dir: Path) -> tuple[list[_Item], list[Failure]]:
+    """Items whose outputs (OUT/<edition-id>) would land in an edition folder of the batch
+    (``--out editions``, editions named by their ids) fail with ``out-inside-edition``."""
+    editions = Editions(item.source for item in items)
+    kept = []
+    for item in items:
+        if Path(item.edition).is_absolute():  # no id could be read: the build says why, and
+            kept.append(item)                  # writes nothing (OUT/<folder path> is no target)
+            continue
+        why = editions.overlap(out_dir / item.edition)
+        if why is None:
+            kept.append(item)
+        else:
+            failures.append(Failure(item.edition, str(item.source), "out-inside-edition",
+                                    f"the outputs would go to {out_dir / item.edition}, which {why}"))
+    return kept, failures
 
 
 # ---------------------------------------------------------------- the cluster
@@ -240,6 +261,7 @@ def backfill(editions: Sequence[Path], out_dir: Path, formats: Sequence[str], se
     tool, house = tool_version(), house_hash(settings)
     with Journal.open(out_dir) as journal:
         items, duplicates = plan(editions)
+        items, duplicates = _outside_editions(items, duplicates, out_dir)
         tally = Tally(total=len(items) + len(duplicates), failed=len(duplicates))
         batch = journal.start_batch(tool, house, list(formats),
                                     f"scheduler {cluster.scheduler}" if cluster.scheduler

@@ -1,16 +1,21 @@
 """What a render may read: the sandbox of folders and the URL fetcher that keeps to it.
 
 WeasyPrint by default fetches any URL it meets, ``file://`` and ``http://`` too (a ``<link
-rel=attachment>`` embedded a local file into the PDF). ``ConfinedFetcher`` serves ``file:``
-URLs inside the ``Sandbox`` (the edition, styles and fonts folders, and the build's own
-aliases) and refuses every other URL, fatally: the render stops with the URL named. JPEG
-files are served without their metadata segments (``strip_jpeg_metadata``), since
-WeasyPrint embeds JPEG data as it is.
+rel=attachment>`` embedded a local file into the PDF). ``ConfinedFetcher`` serves the
+``Sandbox``: the edition's photos from the bytes publisher read and checked (``served``: an
+exact URL -> bytes; nothing of the edition is read from disk here, so a photo swapped after
+the check cannot be published), and ``file:`` URLs inside the house's folders (styles,
+fonts, the output profile). Every other URL is refused, fatally: the render stops with the
+URL named. JPEG data is served without its metadata segments (``strip_jpeg_metadata``),
+since WeasyPrint embeds JPEG data as it is; a 16-bit grey PNG as 8 bits (``eight_bit_png``),
+which WeasyPrint cannot embed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -18,14 +23,14 @@ from urllib.parse import quote, unquote, urlsplit
 
 @dataclass(frozen=True)
 class Sandbox:
-    """The folders a render may read: the edition, the styles, the fonts."""
+    """What a render may read: the house's folders (styles, fonts) and the given bytes."""
 
     roots: tuple[Path, ...]
-    # Exact URLs served from given files (the photos: the edition's for the reading PDF, the
-    # CMYK copies made during the build for print). WeasyPrint names an image in the PDF by
-    # a hash of its URL, so a photo's URL must not name the folder the edition or a
-    # temporary copy lies in, or the PDF would depend on where it was built.
-    aliases: tuple[tuple[str, Path], ...] = ()
+    # Exact URLs served from bytes in memory (the photos: the edition's as checked for the
+    # reading PDF, their CMYK conversions for print). WeasyPrint names an image in the PDF
+    # by a hash of its URL, so a photo's URL must not name the folder the edition lies in,
+    # or the PDF would depend on where it was built (alias_url).
+    served: Mapping[str, bytes] = field(default_factory=dict)
 
     def allows(self, path: Path) -> bool:
         try:
@@ -36,7 +41,7 @@ class Sandbox:
 
 
 def alias_url(scheme: str, relative: str) -> str:
-    """A URL for ``Sandbox.aliases`` that names a file by its path inside the edition, never
+    """A URL for ``Sandbox.served`` that names a file by its path inside the edition, never
     by the folder it lies in, percent-encoded as WeasyPrint will ask for it (it encodes what
     a URL may not hold: a photo named 照片.jpg is fetched as %E7%85%A7%E7%89%87.jpg)."""
     return f"{scheme}:{quote(relative, safe='/')}"
@@ -52,8 +57,8 @@ def fetcher_class(wp: Any):
             return None
 
     class ConfinedFetcher(wp.URLFetcher):
-        """Serve the sandbox's aliases and file: URLs inside it; refuse every other URL,
-        fatally."""
+        """Serve the sandbox's bytes and file: URLs inside its folders; refuse every other
+        URL, fatally."""
 
         def __init__(self, sandbox: Sandbox, refused: list[str]):
             super().__init__(fail_on_errors=True)
@@ -61,20 +66,21 @@ def fetcher_class(wp: Any):
             self.refused = refused
 
         def fetch(self, url, headers=None):
-            path = self._file(url)
-            if path is None:
-                self.refused.append(url[:200])
-                raise PermissionError(f"publisher does not fetch {url[:200]!r}: outside the "
-                                      "edition, styles and fonts folders")
-            data = path.read_bytes()
+            data = self.sandbox.served.get(url)
+            if data is None:
+                path = self._file(url)
+                if path is None:
+                    self.refused.append(url[:200])
+                    raise PermissionError(f"publisher does not fetch {url[:200]!r}: outside the "
+                                          "edition's photos and the house's styles and fonts")
+                data = path.read_bytes()
             if data.startswith(b"\xff\xd8"):
                 data = strip_jpeg_metadata(data)
+            elif data.startswith(b"\x89PNG"):
+                data = eight_bit_png(data)
             return Response(url, data, {})
 
         def _file(self, url) -> Path | None:
-            for alias, path in self.sandbox.aliases:
-                if url == alias:
-                    return path
             parts = urlsplit(url)
             if parts.scheme == "file" and parts.netloc in ("", "localhost"):
                 path = Path(unquote(parts.path))
@@ -83,6 +89,21 @@ def fetcher_class(wp: Any):
             return None
 
     return ConfinedFetcher
+
+
+def eight_bit_png(data: bytes) -> bytes:
+    """A 16-bit greyscale PNG as an 8-bit one (other PNGs as they are). WeasyPrint embeds
+    Pillow's modes RGB, RGBA, L, LA and CMYK and converts 1, P and I; a 16-bit grey image
+    (mode I;16) it writes as DeviceRGB, which draws garbage ("Unknown image mode")."""
+    from PIL import Image
+
+    if data[24:26] != b"\x10\x00":  # IHDR: bit depth 16, colour type 0 (grey)
+        return data
+    with Image.open(io.BytesIO(data)) as im:
+        grey = im.convert("I").point(lambda v: v * (1 / 257)).convert("L")
+        out = io.BytesIO()
+        grey.save(out, "PNG")
+    return out.getvalue()
 
 
 # JPEG segments a PDF may carry: JFIF (APP0), ICC profile (APP2), Adobe (APP14, which says

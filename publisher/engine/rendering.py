@@ -6,8 +6,9 @@ What this module adds around WeasyPrint:
   engine's adaptations installed then (``publisher.engine.install``);
 - the confined URL fetcher (``engine.fetcher``): only files inside the edition, styles and
   fonts folders are read, anything else stops the build;
-- WeasyPrint's warnings (an image it could not load, a font it subset with fontTools)
-  become build errors instead of log lines nobody reads;
+- WeasyPrint's warnings (an image it could not load, a font it subset with fontTools, a
+  CSS declaration it ignored) become build errors instead of log lines nobody reads, but
+  those of CSS the house uses on purpose (``_IGNORED``);
 - reproducible metadata: dates come from the document's dcterms meta, fixed by render.
 
 ``render`` lays a document out and writes it in one go (the reading PDF); ``lay_out`` gives a
@@ -134,7 +135,8 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-# WeasyPrint warnings that are harmless for us (CSS it ignores on purpose, etc.).
+# WeasyPrint warnings that are harmless for us: CSS the house styles use on purpose for other
+# renderers (reading systems) that WeasyPrint does not know.
 _IGNORED = ("Ignored `text-emphasis", "Ignored `text-emphasis-position", "Ignored `text-underline-offset",
             "Ignored `hyphens", "Ignored `line-break", "Ignored `hanging-punctuation",
             "Ignored `text-spacing", "Ignored `font-variant-east-asian")
@@ -183,10 +185,12 @@ def _confined(fonts: FontSet, sandbox: Sandbox, what: str):
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
-    problems = [m for m in handler.messages if not m.startswith(_IGNORED)]
-    fatal = [m for m in problems if "fontTools" in m or "Failed to load" in m or "fetch" in m.lower()]
-    for m in problems:
-        if m not in fatal:
-            log.warning("%s: WeasyPrint: %s", what, m)
-    if fatal:
-        raise RenderError([Problem(f"{what}: WeasyPrint: {m}", code="render") for m in fatal])
+    # Every warning is an error: an image WeasyPrint could not load, a font it subset with
+    # fontTools, a CSS declaration of the house it ignored (a typo in a stylesheet) would
+    # each make a wrong output that nobody reads about in a log.
+    problems = list(dict.fromkeys(m for m in handler.messages if not m.startswith(_IGNORED)))
+    if problems:
+        raise RenderError([Problem(f"{what}: WeasyPrint: {m[:300]}", code="render",
+                                   hint="a house stylesheet WeasyPrint does not understand, or a "
+                                        "file it cannot read: fix it in the house")
+                           for m in problems])

@@ -117,6 +117,12 @@ class TextPlan(NamedTuple):
         """The UTF-8 offset of the window's character ``index`` in the window's text."""
         return self.utf8[self.start + index] - self.utf8[self.start]
 
+    def char_index(self, offset: int) -> int:
+        """The window's character at UTF-8 ``offset`` of the window's text (byte_offset's
+        inverse), by bisection."""
+        base = self.utf8[self.start]
+        return bisect_left(self.utf8, base + offset, self.start) - self.start
+
     def _local(self, indices: tuple[int, ...], lo: int, hi: int | None) -> list[int]:
         """The indices in ``[lo, hi)`` of the window, counted from the window's start."""
         start, end = self.start, self.end
@@ -278,8 +284,10 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
     plan = plan_of(box)
     if plan is None:
         return _replacements[1].original(context, box, available_width, skip, is_line_start)
-    # ``skip`` counts UTF-8 bytes (WeasyPrint's resume index), the plan characters.
-    start = len(box.text.encode()[:skip].decode()) if skip else 0
+    # ``skip`` counts UTF-8 bytes (WeasyPrint's resume index), the plan characters: found in
+    # the plan's offset table (encoding the text up to ``skip`` at every line was quadratic in
+    # a paragraph's length)
+    start = plan.char_index(skip) if skip else 0
 
     def split(width):
         # The layouts WeasyPrint makes meanwhile (line_break.create_layout, all of this text)

@@ -290,10 +290,12 @@ def _galley_document(galleys: list[_Galley], edition, settings: Settings, fonts:
                   paged=paged, sheet=(width, GALLEY_HEIGHT), bleed=0, edition=edition,
                   created=edition.issue.closing_time.isoformat(),
                   profile_url=settings.output_profile.as_uri(), mm=lambda v: f"{v:.3f}mm")
-    roots = (edition.root, settings.styles_dir, settings.fonts_dir, settings.output_profile)
+    # the house's folders only: a galley draws a photo's place, never the photo, so nothing
+    # of the edition is read from disk here (the reader read it once)
+    roots = (settings.styles_dir, settings.fonts_dir, settings.output_profile)
     return lay_out(html, base_dir=Path(edition.root),
                    stylesheets=[settings.styles_dir / n for n in STYLESHEETS], fonts=fonts,
-                   sandbox=Sandbox(tuple(Path(r) for r in roots), ()), what="make-up galleys")
+                   sandbox=Sandbox(tuple(Path(r) for r in roots)), what="make-up galleys")
 
 
 def _unit(block, line: float) -> dict:

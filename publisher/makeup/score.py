@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,12 +108,16 @@ def thumbnail(plan: PagePlan, path: Path, scale: float = 1.0) -> None:
     img.save(path, format="PNG", optimize=True)
 
 
-def write_layout(edition_toml: Path, plans: list[PagePlan]) -> None:
+def write_layout(edition_toml: Path, plans: list[PagePlan], source: bytes) -> None:
     """Write each planned page's layout into edition.toml (the pages' ``layout`` arrays are
-    replaced; every other line and comment is kept)."""
+    replaced; every other line and comment is kept). ``source``: edition.toml's bytes as the
+    reader read and checked them (``Edition.sources``), never the file read again: the plans
+    were made from them."""
+    import tempfile
+
     import tomlkit
 
-    doc = tomlkit.parse(edition_toml.read_text("utf-8"))
+    doc = tomlkit.parse(source.decode("utf-8-sig"))
     by_number = {plan.page.number: plan for plan in plans}
     for table in doc.get("pages", []):
         plan = by_number.get(table.get("number"))
@@ -132,7 +137,15 @@ def write_layout(edition_toml: Path, plans: list[PagePlan]) -> None:
             entries.append(entry)
         table["layout"] = entries
     text = tomlkit.dumps(doc)
-    tmp = edition_toml.with_name(edition_toml.name + ".tmp")
-    tmp.write_text(text, "utf-8")
-    tmp.replace(edition_toml)
+    # a new file of a random name (O_EXCL: never through a link the edition brought, as a
+    # fixed "edition.toml.tmp" would be), renamed over edition.toml
+    fd, tmp = tempfile.mkstemp(prefix=".edition.toml.", suffix=".tmp", dir=edition_toml.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, edition_toml)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 

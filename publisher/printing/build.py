@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -26,12 +25,13 @@ from pathlib import Path
 
 from ..config import Settings
 from ..engine import Sandbox, lay_out, load
-from ..errors import Problem, RenderError
+from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
 from ..makeup import MakeUp, PagePlan, make_up
 from ..model import Edition
 from .colour import convert_images
-from .pages import check_plan, image_url, page_html
+from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
+from .pages import check_furniture, check_plan, image_url, page_html
 from .pdfx import Meta, finish, image_digest, prepare
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,7 @@ class _Job:
     edition: Edition
     settings: Settings
     fonts: FontSet
-    images: dict[Path, Path]
-    scratch: Path
+    images: dict[Path, bytes]  # each photo's path -> its CMYK JPEG, made from its checked bytes
     layout: bool = False
 
     @property
@@ -76,10 +75,10 @@ def _job() -> _Job:
 
 
 def _sandbox(job: _Job) -> Sandbox:
-    roots = (job.root, job.settings.styles_dir, job.settings.fonts_dir,
-             job.settings.output_profile)
-    aliases = tuple((image_url(src, job.edition), cmyk) for src, cmyk in job.images.items())
-    return Sandbox(tuple(Path(r) for r in roots), aliases)
+    # nothing of the edition is read from disk: its photos are served from memory
+    roots = (job.settings.styles_dir, job.settings.fonts_dir, job.settings.output_profile)
+    served = {image_url(src, job.edition): cmyk for src, cmyk in job.images.items()}
+    return Sandbox(tuple(Path(r) for r in roots), served)
 
 
 def _stylesheets(job: _Job) -> list[Path]:
@@ -95,11 +94,12 @@ def _render(plan: PagePlan):
     doc = lay_out(html, base_dir=job.root, stylesheets=_stylesheets(job),
                   fonts=job.fonts, sandbox=_sandbox(job), what=what)
     check_plan(doc, plan)
+    check_furniture(doc, plan, job.edition)
     t1 = time.perf_counter()
     # The engine draws crop marks and slug as marked artifacts the archive can cut out.
     rendered = doc.write(layout=job.layout, pdf_variant="pdf/x-4", uncompressed_pdf=False)
     # K-only overprint and the photos' source names, while still in the worker
-    sources = {image_digest(cmyk.read_bytes()): src.relative_to(job.root).as_posix()
+    sources = {image_digest(cmyk): src.relative_to(job.root).as_posix()
                for src, cmyk in job.images.items()}
     pdf = prepare(rendered.pdf, sources)
     data = (pdf, rendered.pages[0]) if job.layout else pdf
@@ -139,25 +139,24 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     if any(p.is_error for p in problems):
         raise RenderError(problems)
     total = len(makeup.plans)
-    with tempfile.TemporaryDirectory(prefix="publisher-print-") as tmp:
-        scratch = Path(tmp).resolve()
-        images = convert_images(edition, settings.output_profile, scratch / "images")
-        _JOB = _Job(edition, settings, fonts, images, scratch, layout)
-        if workers > 1:
-            # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
-            # every worker inherits it instead of paying for the import and font setup.
-            load(fonts)
-        pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-                if workers > 1 else _Serial())
-        try:
-            with pool:
-                rendered = []
-                for plan, data in zip(makeup.plans, pool.map(_render, makeup.plans), strict=True):
-                    rendered.append(data)
-                    step(f"rendered 版 {len(rendered)} of {total} "
-                         f"({plan.page.display_label} {plan.page.name})")
-        finally:
-            _JOB = None
+    # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
+    images = convert_images(edition, settings.output_profile)
+    _JOB = _Job(edition, settings, fonts, images, layout)
+    if workers > 1:
+        # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
+        # every worker inherits it instead of paying for the import and font setup.
+        load(fonts)
+    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            if workers > 1 else _Serial())
+    try:
+        with pool:
+            rendered = []
+            for plan, data in zip(makeup.plans, pool.map(_render, makeup.plans), strict=True):
+                rendered.append(data)
+                step(f"rendered 版 {len(rendered)} of {total} "
+                     f"({plan.page.display_label} {plan.page.name})")
+    finally:
+        _JOB = None
     layouts: tuple = ()
     if layout:
         layouts = tuple(lay for _, lay in rendered)
@@ -170,7 +169,15 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
                  meta.author, meta.created, meta.pdfx, meta.condition)
         single[page.file_label] = finish([(data, g)], m)
-    return PrintResult(issue, single, [p for p in problems if not p.is_error], layouts)
+    warnings = [p for p in problems if not p.is_error]
+    if settings.print.lunar_date and lunar_date_zh(edition.issue.date) is None:
+        warnings.append(Problem(
+            f"the masthead prints no lunar date: {edition.issue.date} is outside the lunar "
+            f"calendar's tables ({LUNAR_FIRST} to {LUNAR_LAST})",
+            edition.root / "edition.toml" if edition.root else None, None,
+            "set [tool.publisher.print] lunar_date = false to say so in the house",
+            severity=Severity.WARNING, code="lunar-date"))
+    return PrintResult(issue, single, warnings, layouts)
 
 
 def _meta(edition: Edition, settings: Settings) -> Meta:

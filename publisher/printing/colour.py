@@ -1,9 +1,10 @@
 """Colour for print: photos converted to the output profile's CMYK before layout.
 
 The plant's press prints what the PDF says, so an RGB photo must not reach it: each
-image is converted with littleCMS (Pillow's ImageCms) from its embedded profile (sRGB
-when it has none) to the house output profile, perceptual intent, and saved as a CMYK
-JPEG that WeasyPrint embeds as DeviceCMYK. The same profile becomes the OutputIntent.
+image is converted, in memory from the bytes the reader checked (``Image.data``), with
+littleCMS (Pillow's ImageCms) from its embedded profile (an RGB, Gray or CMYK profile; sRGB
+when a colour or grey photo has none) to the house output profile, perceptual intent, and
+saved as a CMYK JPEG that WeasyPrint embeds as DeviceCMYK. The same profile becomes the OutputIntent.
 Conversion is deterministic (same pixels, same encoder settings), so builds stay
 byte-identical.
 
@@ -75,35 +76,61 @@ def profile_name(path: Path) -> str:
     return ImageCms.getProfileDescription(check_profile(path)).strip() or path.stem
 
 
-def to_cmyk(source: Path, target: Path, output: ImageCms.ImageCmsProfile) -> None:
-    with Image.open(source) as original:
+def to_cmyk(data: bytes, output: ImageCms.ImageCmsProfile, name: str = "photo") -> bytes:
+    """A photo's checked bytes as a CMYK JPEG in the output profile's colour.
+
+    Converted from the photo's own profile (an RGB, Gray or CMYK profile, as the reader
+    checked it fits the pixels), else from sRGB (colour) or sRGB's grey (black and white);
+    a CMYK photo without a profile is taken as already in the output's CMYK."""
+    with Image.open(io.BytesIO(data)) as original:
         # The CMYK copy carries no EXIF: turn a sideways-stored phone photo upright first.
         im = ImageOps.exif_transpose(original)
         embedded = im.info.get("icc_profile")
-        if im.mode == "CMYK":
-            cmyk = im
-        else:
-            rgb = im.convert("RGB")
-            src = (ImageCms.ImageCmsProfile(io.BytesIO(embedded)) if embedded
-                   else ImageCms.createProfile("sRGB"))
-            converted = ImageCms.profileToProfile(rgb, src, output, outputMode="CMYK",
-                                                  renderingIntent=ImageCms.Intent.PERCEPTUAL)
-            assert converted is not None  # a new image: not converted in place
-            cmyk = converted
         dpi = im.info.get("dpi")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    cmyk.save(target, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False,
+        try:
+            cmyk = _convert(im, embedded, output)
+        except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+            # the reader checked the profile; a transform littleCMS still cannot build is
+            # reported, never a traceback
+            raise RenderError(Problem(f"print: cannot convert the colours of {name} to the output "
+                                      f"profile ({exc})", hint="export the photo again with an sRGB "
+                                      "(colour) or Gray (black-and-white) profile, or none",
+                                      code="image-profile")) from None
+    buf = io.BytesIO()
+    cmyk.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False,
               **({"dpi": dpi} if dpi else {}))
+    return buf.getvalue()
 
 
-def convert_images(edition: Edition, profile_path: Path, folder: Path) -> dict[Path, Path]:
-    """Convert every photo of the edition into ``folder``; map source path -> CMYK copy."""
+def _convert(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsProfile) -> Image.Image:
+    source = ImageCms.ImageCmsProfile(io.BytesIO(embedded)) if embedded else None
+    if im.mode.startswith("I"):  # 16-bit grey (a scan): to 8 bits by scaling, not clipping at 255
+        im = im.convert("I").point(lambda v: v * (1 / 257)).convert("L")
+    if im.mode == "CMYK":
+        return im if source is None else _transform(im, source, output)
+    if im.mode in ("L", "LA", "1") and source is not None:
+        # a black-and-white photo with its Gray profile (a desk's ordinary export): grey to
+        # CMYK directly; converting the pixels to RGB first would not match the profile
+        return _transform(im.convert("L") if im.mode != "L" else im, source, output)
+    return _transform(im.convert("RGB"), source or ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")),
+                      output)
+
+
+def _transform(im: Image.Image, source: ImageCms.ImageCmsProfile,
+               output: ImageCms.ImageCmsProfile) -> Image.Image:
+    converted = ImageCms.profileToProfile(im, source, output, outputMode="CMYK",
+                                          renderingIntent=ImageCms.Intent.PERCEPTUAL)
+    assert converted is not None  # a new image: not converted in place
+    return converted
+
+
+def convert_images(edition: Edition, profile_path: Path) -> dict[Path, bytes]:
+    """Every photo of the edition converted from its checked bytes (``Image.data``), in
+    memory; maps the photo's path -> its CMYK JPEG."""
     output = check_profile(profile_path)
-    done: dict[Path, Path] = {}
+    done: dict[Path, bytes] = {}
     for article in edition.articles:
         for block in article.body:
             if isinstance(block, Figure) and block.image and block.image.path not in done:
-                target = folder / f"{article.slug}-{len(done):03d}.jpg"
-                to_cmyk(block.image.path, target, output)
-                done[block.image.path] = target
+                done[block.image.path] = to_cmyk(block.image.data, output, block.image.href)
     return done

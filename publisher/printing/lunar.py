@@ -21,11 +21,21 @@ def lunar_day(day: int) -> str:
     return DAY_TENS[day // 10] + DIGITS[day % 10 - 1]
 
 
-def lunar_date_zh(date: dt.date) -> str:
-    """农历己亥年九月廿三 for 2019-10-21; 闰 before a leap month."""
+# The dates the ``lunardate`` tables cover (lunar years 1900-2099). Outside them the library
+# returns dates that do not exist (1899-12-31 gave "the -30th day of the first month") or
+# fails; the masthead then prints no lunar date (build_print warns, code lunar-date).
+FIRST, LAST = dt.date(1900, 1, 31), dt.date(2100, 2, 8)
+
+
+def lunar_date_zh(date: dt.date) -> str | None:
+    """农历己亥年九月廿三 for 2019-10-21; 闰 before a leap month. None outside the tables."""
     from lunardate import LunarDate
 
+    if not FIRST <= date <= LAST:
+        return None
     ld = LunarDate.from_solar_date(date.year, date.month, date.day)
+    if not (1 <= ld.day <= 30 and 1 <= ld.month <= 12) or ld.to_solar_date() != date:
+        return None  # never print a date that does not exist
     # The sexagenary year: 1984 was 甲子.
     cycle = (ld.year - 1984) % 60
     year = STEMS[cycle % 10] + BRANCHES[cycle % 12]

@@ -84,7 +84,7 @@ def rules_for(plan: PagePlan) -> list[Rule]:
 
 
 def page_html(edition: Edition, settings: Settings, plan: PagePlan, profile: Path,
-              images: dict[Path, Path]) -> str:
+              images: dict[Path, bytes]) -> str:
     g = plan.grid.geometry
     area = g.type_area
     page = plan.page
@@ -146,3 +146,45 @@ def check_plan(document: Document, plan: PagePlan) -> None:
                 "report this: the measurement and the layout disagree", code="internal"))
     if problems:
         raise RenderError(problems)
+
+
+# What a printed 版 carries inside its trim: the article boxes and the page furniture.
+# (Crop marks and the slug line are drawn outside it on purpose.)
+INSIDE_TRIM = ("box", "masthead", "page-head", "folio")
+
+
+def check_furniture(document: Document, plan: PagePlan, edition: Edition) -> None:
+    """Fail if the masthead's paper name does not fit its band on one line, clear of the
+    edition's name and the ear, or if any text of the page lies (partly) outside the trim:
+    a name set too long ran off the page while the build reported success."""
+    problems = []
+    where = edition.root / "edition.toml" if edition.root else None
+    for masthead in document.find("masthead"):
+        for paper in masthead.find("paper"):
+            others = [b.border.x for cls in ("edition-name", "ear") for b in masthead.find(cls)]
+            room = min(others, default=masthead.content.right) - paper.border.x
+            width = max((line.width for line in paper.lines), default=0.0)
+            if len(paper.lines) > 1 or width > room + OVERFLOW_TOLERANCE:
+                problems.append(Problem(
+                    f"the paper's name {edition.paper.name[:24]!r} does not fit the masthead: "
+                    + (f"it wraps onto {len(paper.lines)} lines" if len(paper.lines) > 1 else
+                       f"{width:.0f} mm wide, {room:.0f} mm free before the "
+                       + ("edition's name" if masthead.find("edition-name") else "ear")),
+                    where, None, "shorten [paper] name, or give the house a masthead for it (its "
+                    "print.css sets .masthead .paper at 112 pt)", code="masthead"))
+    width, height = plan.grid.geometry.trim_width, plan.grid.geometry.trim_height
+    tol = OVERFLOW_TOLERANCE
+    for cls in INSIDE_TRIM:
+        for block in document.find(cls):
+            for b in (block, *block.descendants()):
+                for line in b.lines:
+                    if line.x < -tol or line.y < -tol or line.right > width + tol or line.bottom > height + tol:
+                        problems.append(Problem(
+                            f"page {plan.page.number}: text of the {cls.replace('-', ' ')} runs off "
+                            f"the trim ({line.x:.0f}, {line.y:.0f} mm; the page is "
+                            f"{width:.0f} × {height:.0f} mm)", where, None,
+                            "shorten it; the print layout cannot place text outside the page",
+                            code="masthead" if cls != "box" else "overflow"))
+                        break
+    if problems:
+        raise RenderError(problems[:1] if problems[0].code == "masthead" else problems)

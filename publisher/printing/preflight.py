@@ -8,7 +8,8 @@ Structural checks with pikepdf (veraPDF is not installable here, see TOOLCHAIN.m
   (ICCBased with 3 components, CalRGB) is a warning;
 - every font embedded (FontFile, FontFile2 or FontFile3; Type 3 fonts are drawn);
 - TrimBox and BleedBox on every page, TrimBox inside BleedBox inside MediaBox, one trim
-  size for all pages;
+  size for all pages; no text running off the trim (a character cut by the knife: part
+  outside the TrimBox, part inside the BleedBox; pdfium's character boxes);
 - effective resolution of each image at its placed size: warning under 200 ppi, error
   under 150 ppi; images are named by their source file where their XMP says it
   (``dc:source``, which our print build writes), else by resource name;
@@ -98,6 +99,7 @@ def preflight(path: Path, ink_limit: int = 240) -> Report:
             placements[number] = walk.placements
         if not pdf.is_encrypted:
             _ink(Path(path), pdf, report, ink_limit, placements)
+            _text_off_trim(Path(path), report)
     return report
 
 
@@ -184,6 +186,48 @@ def _boxes(pdf: pikepdf.Pdf, report: Report) -> None:
         w, h = next(iter(sorted(sizes)))
         report.ok(f"TrimBox and BleedBox on all {len(pdf.pages)} pages, trim {w:g} x {h:g} mm",
                   code="boxes")
+
+
+def _text_off_trim(path: Path, report: Report) -> None:
+    """Text that runs off the trim: a character with a part outside the TrimBox and a part
+    inside the BleedBox (where the knife cuts through it). Text wholly beyond the bleed
+    (the slug line) is outside on purpose. Character boxes from pdfium."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        report.error(f"cannot read the text: {exc}", code="open")
+        return
+    found = 0
+    try:
+        for number in range(len(doc)):
+            page = doc[number]
+            trim, bleed = page.get_trimbox(), page.get_bleedbox()
+            text = page.get_textpage()
+            off = []
+            for i in range(text.count_chars()):
+                ch = text.get_text_range(i, 1)
+                if not ch.strip():
+                    continue
+                box = text.get_charbox(i)
+                if _overlaps(box, bleed) and not _inside(box, trim, tol=0.5):
+                    off.append(ch)
+            if off:
+                found += 1
+                shown = "".join(off[:24]) + ("…" if len(off) > 24 else "")
+                report.error(f"{len(off)} characters run off the trim: {shown!r}", number + 1,
+                             code="text-off-trim")
+            text.close()
+            page.close()
+    finally:
+        doc.close()
+    if not found:
+        report.ok("no text runs off the trim", code="text-off-trim")
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 # ---------------------------------------------------------------- page level

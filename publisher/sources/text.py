@@ -8,18 +8,14 @@ command that converts it, never decoded with ``errors='ignore'``.
 
 from __future__ import annotations
 
+import codecs
 import re
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import Problem
-
-_BIDI_AND_INVISIBLE = {
-    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",  # embeddings and overrides
-    "\u2066", "\u2067", "\u2068", "\u2069",  # isolates
-    "\u200e", "\u200f", "\u061c",  # marks
-    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",  # zero-width characters
-}
-
+from .files import MAX_INPUT_BYTES, Refused, read_file
 
 # C0 controls but tab and line feed, DEL, C1 controls, and noncharacters: invisible, and not
 # allowed in XML 1.0 (an EPUB carrying one is not well-formed). NUL has its own message.
@@ -46,8 +42,31 @@ def guess_encoding(data: bytes) -> str | None:
         return None
 
 
+# The encodings copy is decoded from (``--encoding``): Unicode and the Chinese national and
+# legacy ones, by their codec names. Others (ROT-13, unicode_escape, a typo) are refused.
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "gb18030", "gbk",
+             "gb2312", "hz", "big5", "big5hkscs", "cp950", "iso2022_jp")
+_CODECS = {codecs.lookup(name).name for name in ENCODINGS}
+
+
+def encoding_problem(encoding: str, path: Path | None = None) -> Problem | None:
+    """Why ``encoding`` cannot decode copy, or None."""
+    try:
+        known = codecs.lookup(encoding).name in _CODECS
+    except (LookupError, TypeError, ValueError):
+        known = False
+    if known:
+        return None
+    return Problem(f"unknown or unsupported encoding {encoding[:40]!r}", path,
+                   hint=f"use one of {', '.join(ENCODINGS[:1] + ENCODINGS[6:11])} (or another "
+                        "Unicode form); convert anything else to UTF-8 with iconv",
+                   code="encoding")
+
+
 def decode(data: bytes, path: Path, encoding: str = "utf-8") -> tuple[str | None, Problem | None]:
     """Decode ``data`` strictly; return the text or a Problem naming the byte offset."""
+    if problem := encoding_problem(encoding, path):
+        return None, problem
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8") and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -86,11 +105,25 @@ def decode(data: bytes, path: Path, encoding: str = "utf-8") -> tuple[str | None
     return text, None
 
 
-def read_text(path: Path, encoding: str = "utf-8") -> tuple[str | None, Problem | None]:
+def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a file a person named (an import's input), or a Problem: a FIFO, a
+    device (/dev/zero) or a folder is refused before anything is read, and so is a file
+    larger than ``limit`` (sources.files)."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, Problem(f"cannot read the file: {exc.strerror}", path, code="io")
+        return read_file(path, limit), None
+    except Refused as exc:
+        hints = {"missing": "check the path", "not-a-file": "give the file itself (save a pipe's "
+                 "output to a file first)", "too-large": f"split it: at most {limit // 1_048_576} MB",
+                 "unreadable": "check the file's permissions"}
+        return None, Problem(exc.message, path, hint=hints.get(exc.kind), code="io")
+
+
+def read_text(path: Path, encoding: str = "utf-8") -> tuple[str | None, Problem | None]:
+    if problem := encoding_problem(encoding, path):
+        return None, problem
+    data, problem = read_input(path)
+    if data is None:
+        return None, problem
     return decode(data, path, encoding)
 
 
@@ -108,6 +141,73 @@ def bidi_controls(text: str) -> list[str]:
     return sorted({c for c in text if c in _BIDI})
 
 
+# Characters nobody sees, refused in every field of an edition (headlines, bylines, captions,
+# briefs and their attributions, body text, edition.toml's strings) and reported by the
+# importers: they hide text from search and copy, fake empty names, or reorder what readers
+# see. Every format character (Unicode category Cf, listed here by range and checked against
+# Python's Unicode tables by tests/test_characters.py): bidi controls, zero-width space and
+# joiners, word joiner, soft hyphen, a BOM inside the text, invisible operators, tags…; the
+# line and paragraph separators U+2028 and U+2029 (no font draws them: they printed as a
+# missing-glyph box); and letters fonts draw as blanks: the Hangul fillers U+115F, U+1160,
+# U+3164, U+FFA0 and U+2800 BRAILLE PATTERN BLANK.
+FORMAT_CHARACTERS = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+                     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd"
+                     "\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+                     "\U000e0001\U000e0020-\U000e007f")
+SEPARATORS = "\u2028\u2029"
+BLANK_LETTERS = "\u115f\u1160\u3164\uffa0\u2800"
+_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}{SEPARATORS}{BLANK_LETTERS}]")
+
+
 def invisible_characters(text: str) -> list[str]:
-    """Bidi controls and zero-width characters: invisible, and a spoofing risk in headlines."""
-    return sorted({c for c in text if c in _BIDI_AND_INVISIBLE})
+    """The invisible characters in ``text`` (see FORMAT_CHARACTERS), each once, sorted."""
+    return sorted(set(_INVISIBLE.findall(text)))
+
+
+def describe(chars: list[str]) -> str:
+    """"U+2028 LINE SEPARATOR, U+3164 HANGUL FILLER" for a message."""
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".rstrip() for c in chars[:6]) + (
+        f" and {len(chars) - 6} more" if len(chars) > 6 else "")
+
+
+def invisible_hint(chars: list[str]) -> str:
+    """How to fix the invisible characters ``chars``."""
+    if any(c in SEPARATORS for c in chars):
+        return ("a line or paragraph separator (pasted from a web page or Word) prints as a "
+                "box: end the paragraph with an empty line instead, or delete it")
+    if any(c in BLANK_LETTERS for c in chars):
+        return "a blank filler letter makes text look empty or hides it: delete it"
+    return "retype the text; these characters can hide, join or reverse what readers see"
+
+
+# Tables and arrays inside one another: edition.toml needs 3 levels, a CMS feed a handful.
+# Deeper is a broken or hostile file (a parser's recursion would end in a crash). Documented
+# in the README's limits.
+MAX_NESTING = 64
+
+
+def long_number(text: str) -> int | None:
+    """The line of the first integer of more than 4,300 digits in ``text``, else None. Python's
+    int() refuses such a number (a guard against quadratic conversion), and tomllib and json
+    let that ValueError out instead of a syntax error: a broken file, reported with its line."""
+    m = re.search(r"\d{4301,}", text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def too_deep(value: object, limit: int = MAX_NESTING) -> bool:
+    """Whether parsed TOML or JSON nests tables and arrays deeper than ``limit`` (walked
+    without recursion, so any depth is measured)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children: Iterable[object]
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False

@@ -7,7 +7,10 @@ nothing else writes edition sources.
 Guarantees:
 - atomic: the edition is written into a temporary folder beside ``out``, read back and
   compared with the model, and only then renamed into place, so a failure never leaves a
-  half-written edition (and never replaces an existing one unless ``force=True``);
+  half-written edition; what a killed import left is cleaned by the next one;
+- careful: an existing folder is replaced only with ``force=True``, and only when it is an
+  edition folder an import wrote (never a repository, the working directory or the folder
+  holding the copy: ``check_target``);
 - deterministic: the same model gives byte-identical files (keys in a fixed order, TOML
   and Markdown written by hand here, LF line ends, UTF-8 without BOM);
 - faithful: text is escaped so Markdown does not reinterpret it; what the body grammar
@@ -21,12 +24,15 @@ It must not fetch or invent content: images are copied from the ``images`` mappi
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -47,54 +53,151 @@ class WriteError(PublisherError):
 
 
 def write_edition(edition: Edition, out: Path, images: Mapping[str, ImageSource] | None = None, *,
-                  force: bool = False, extra_files: dict[str, str] | None = None) -> None:
+                  force: bool = False, extra_files: dict[str, str] | None = None,
+                  inputs: Sequence[Path] = ()) -> None:
     """Write ``edition`` as a native edition folder at ``out``.
 
     ``images`` maps an href as figures use it (``images/x.jpg``) to the bytes or the file
     to copy there; a figure whose href is not in the mapping is copied from its
     ``Image.path``. ``extra_files`` are small UTF-8 text files written at the top of the
     folder (the importers' ``import-report.txt``). An existing non-empty ``out`` is only
-    replaced with ``force=True``.
+    replaced with ``force=True``, and only when it is an edition folder an import wrote
+    (``check_target``; ``inputs``: the files imported, which it must not hold).
     """
+    out = Path(out)
+    check_target(out, force, inputs)
+    files = render_files(edition)
+    blobs = _image_blobs(edition, images or {})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _target_locked(out):
+        check_target(out, force, inputs)  # again, now that no other import can change it
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TMP_SUFFIX, dir=out.parent))
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; an edition folder is an ordinary folder
+        try:
+            for rel, text in {**files, **(extra_files or {})}.items():
+                target = tmp / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(text.encode("utf-8"))
+            for rel, blob in blobs.items():
+                target = tmp / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(blob, bytes):
+                    target.write_bytes(blob)
+                else:
+                    shutil.copyfile(blob, target)
+            _verify(edition, tmp)
+            if out.exists():
+                # Move the old folder aside first so a crash between the two renames leaves
+                # either the old or the new edition in place, never a mix (and the next
+                # import puts the old one back: _recover).
+                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=OLD_SUFFIX, dir=out.parent))
+                os.replace(out, old / "edition")
+                os.replace(tmp, out)
+                shutil.rmtree(old)
+            else:
+                os.replace(tmp, out)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    log.info("wrote edition %s to %s", edition.id, out)
+
+
+# What a written edition folder holds (render_files, the images, the import report): the
+# only entries ``--force`` may find in a folder it replaces.
+EDITION_ENTRIES = frozenset({EDITION_FILE, "articles", "images", "import-report.txt"})
+TMP_SUFFIX, OLD_SUFFIX = ".tmp", ".old"  # beside the target: .<name>.<random>.tmp / .old
+IMPORT_LOCK_TIMEOUT = 120  # s: writing an edition takes a second; a stuck import is named
+
+
+def check_target(out: Path, force: bool, inputs: Sequence[Path] = ()) -> None:
+    """Refuse a target the import would destroy: a file; a non-empty folder without
+    ``force``; with ``force``, anything but an edition folder an import wrote (edition.toml,
+    articles/, images/, import-report.txt and nothing else: never a git repository, a home
+    folder or the folder holding the copy), the working directory or a folder holding it,
+    and a folder holding an input file."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise WriteError(Problem("the output path is a file", out,
                                  hint="give a folder path for the edition", code="write-target"))
-    if out.is_dir() and any(out.iterdir()) and not force:
+    if not out.is_dir():
+        return
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return
+    if not force:
         raise WriteError(Problem("the output folder exists and is not empty", out,
-                                 hint="choose another --out, or pass --force to replace it",
+                                 hint="choose another --out, or pass --force to replace an "
+                                      "edition an import wrote there", code="write-target"))
+    real = out.resolve()
+    here = Path.cwd().resolve()
+    if here == real or here.is_relative_to(real):
+        raise WriteError(Problem("--force would replace the working directory (or a folder "
+                                 "holding it)", out, hint="give the edition's own folder, e.g. "
+                                 "--out editions/<id>", code="write-target"))
+    for source in inputs:
+        if Path(source).resolve().is_relative_to(real):
+            raise WriteError(Problem(f"--force would replace the folder holding the copy "
+                                     f"{source}", out, hint="import into a folder of its own, "
+                                     "e.g. --out editions/<id>", code="write-target"))
+    foreign = [name for name in entries if name not in EDITION_ENTRIES]
+    if foreign or EDITION_FILE not in entries:
+        shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        why = f"it holds {shown}, which" if foreign else "it has no edition.toml: it"
+        raise WriteError(Problem(f"--force replaces only an edition folder an import wrote; "
+                                 f"{why} no import writes", out,
+                                 hint="move those files away, or import into another folder",
                                  code="write-target"))
-    files = render_files(edition)
-    blobs = _image_blobs(edition, images or {})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; an edition folder is an ordinary folder
+
+
+@contextmanager
+def _target_locked(out: Path):
+    """One import at a time into ``out``'s parent folder, and what a killed import left
+    there put right first (``_recover``): while the lock is held, no other import's
+    temporary folders exist."""
+    fd = os.open(out.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)  # the folder's own lock
     try:
-        for rel, text in {**files, **(extra_files or {})}.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
-        for rel, blob in blobs.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(blob, bytes):
-                target.write_bytes(blob)
-            else:
-                shutil.copyfile(blob, target)
-        _verify(edition, tmp)
-        if out.exists():
-            # Move the old folder aside first so a crash between the two renames leaves
-            # either the old or the new edition in place, never a mix.
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-            os.replace(out, old / "edition")
-            os.replace(tmp, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out)
+        deadline = time.monotonic() + IMPORT_LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WriteError(Problem(
+                        f"another import has been writing into {out.parent} for "
+                        f"{IMPORT_LOCK_TIMEOUT} s", out, hint="wait for it to end and import "
+                        "again", code="write-target")) from None
+                if deadline - time.monotonic() > IMPORT_LOCK_TIMEOUT - 0.3:
+                    log.warning("another import is writing into %s: waiting", out.parent)
+                time.sleep(0.3)
+        _recover(out.parent)
+        yield
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    log.info("wrote edition %s to %s", edition.id, out)
+        os.close(fd)  # releases the lock
+
+
+def _recover(parent: Path) -> None:
+    """Clean up after imports killed in ``parent``: a half-written edition (``.<name>.*.tmp``)
+    is removed; an old edition moved aside (``.<name>.*.old/edition``) goes back to its
+    place if the new one never arrived, else it is removed."""
+    for folder in sorted(parent.iterdir()):
+        name = folder.name
+        if not (_LEFTOVER.match(name) and folder.is_dir() and not folder.is_symlink()):
+            continue
+        inside = {p.name for p in folder.iterdir()}
+        if name.endswith(TMP_SUFFIX) and inside <= EDITION_ENTRIES:
+            shutil.rmtree(folder, ignore_errors=True)
+        elif name.endswith(OLD_SUFFIX) and inside <= {"edition"}:
+            target = parent / name[1:].rsplit(".", 2)[0]
+            kept = folder / "edition"
+            if kept.is_dir() and not target.exists():
+                os.replace(kept, target)
+                log.warning("put back %s, which a killed import had moved aside", target)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+# .<target name>.<mkdtemp's 8 random characters>.tmp (or .old)
+_LEFTOVER = re.compile(r"^\..+\.[a-z0-9_]{8}\.(tmp|old)$")
 
 
 def render_files(edition: Edition) -> dict[str, str]:
@@ -295,6 +398,8 @@ def _image_blobs(edition: Edition, images: Mapping[str, ImageSource]) -> dict[st
                 raise WriteError(Problem(f"article {article.slug}: image href {href!r} is not under images/",
                                          hint="name images images/<file>", code="write-image"))
             blob = images.get(href, fig.image.path)
+            if blob == fig.image.path and fig.image.data:
+                blob = fig.image.data  # the bytes that were checked, not the file read again
             if isinstance(blob, Path) and not blob.is_file():
                 raise WriteError(Problem(f"article {article.slug}: no file for image {href!r}", blob,
                                          hint="pass the image in images={href: path or bytes}",

@@ -268,6 +268,35 @@ def test_a_changed_master_fails_the_bag(batch_copy):
     assert any(p.path == path and p.code == "fixity" for p in verify_bag(batch_copy))
 
 
+def test_a_signed_batch_verifies_against_its_signers_only(ndnp_batch, tmp_path):
+    """With a signing key (house sign_key or --sign), the batch bag's tag manifest is signed
+    as an issue bag's is: verify --signers holds it against the allowed keys."""
+    from publisher.archive.sign import SIGNATURE
+    from publisher.config import load_settings
+    from publisher.publish import publish_ndnp_batch
+
+    keys = {}
+    for who in ("archive", "stranger"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f",
+                        str(tmp_path / who)], check=True)
+        kind, key = (tmp_path / f"{who}.pub").read_text().split()[:2]
+        keys[who] = tmp_path / f"{who}-signers"
+        keys[who].write_text(f"{who}@xnrb {kind} {key}\n")
+    settings = load_settings()
+    settings = settings.model_copy(update={"archive": settings.archive.model_copy(
+        update={"sign_key": tmp_path / "archive"})})
+    out = tmp_path / "out"
+    out.mkdir()
+    built = [p for p in ndnp_batch.parent.iterdir() if (p / "ndnp").is_dir()]
+    for issue in built:  # the issues as built, in another output folder
+        (out / issue.name).symlink_to(issue)
+    batch = publish_ndnp_batch([SAMPLE, ndnp_batch.parent.parent / "xnrb-2019-10-22"], out, settings)
+    assert len(built) == 2 and (batch / SIGNATURE).is_file()
+    assert verify_bag(batch, keys["archive"]) == []
+    assert [p.code for p in verify_bag(batch, keys["stranger"])] == ["signature"]
+    assert [p.code for p in verify_bag(ndnp_batch, keys["archive"])] == ["signature"]  # unsigned
+
+
 # ---------------------------------------------------------------- what it needs
 
 

@@ -46,7 +46,7 @@ def test_a_bad_edition_is_reported_with_its_code_and_the_batch_finishes(dask_clu
     assert result.exit_code == 1, result.output
     assert "5 edition(s): 2 built, 0 current (skipped), 3 failed" in result.output
     assert "error[front-matter]: 1 edition\n  test-2019-01-02  " in result.output
-    assert "error[no-edition-toml]: 1 edition\n" in result.output
+    assert "error[no-edition-toml]: 1 edition\n" in result.output, result.output
     assert "error[duplicate-edition]: 1 edition\n" in result.output
     assert (out / "test-2019-01-01" / "test-2019-01-01.epub").is_file()
     assert (out / "test-2019-01-03" / "test-2019-01-03.pdf").is_file()

@@ -86,6 +86,92 @@ def cmyk_jpg() -> bytes:
     return buf.getvalue()
 
 
+def gray_icc(gamma: float = 2.2) -> bytes:
+    """A minimal ICC v2 Gray display profile (D50 white, a gamma curve), written by hand:
+    what desks embed in black-and-white photos ("Gray Gamma 2.2")."""
+    def s15(v: float) -> bytes:
+        return struct.pack(">i", round(v * 65536))
+
+    def text_desc(text: str) -> bytes:
+        ascii_ = text.encode("ascii") + b"\0"
+        return (b"desc" + bytes(4) + struct.pack(">I", len(ascii_)) + ascii_ + bytes(4)
+                + bytes(4) + bytes(2) + bytes(1) + bytes(67))
+
+    d50 = s15(0.9642) + s15(1.0) + s15(0.8249)
+    tags = [(b"desc", text_desc("Gray Gamma 2.2 (hostile test)")),
+            (b"wtpt", b"XYZ " + bytes(4) + d50),
+            (b"kTRC", b"curv" + bytes(4) + struct.pack(">IH", 1, round(gamma * 256)) + bytes(2)),
+            (b"cprt", b"text" + bytes(4) + b"public domain\0" + bytes(2))]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for sig, data in tags:
+        table += sig + struct.pack(">II", offset + len(body), len(data))
+        body += data + bytes(-len(data) % 4)
+    size = offset + len(body)
+    header = (struct.pack(">I", size) + b"lcms" + bytes([2, 0x10, 0, 0]) + b"mntr" + b"GRAY"
+              + b"XYZ " + struct.pack(">6H", 2019, 10, 21, 5, 0, 0) + b"acsp" + b"APPL" + bytes(4)
+              + bytes(4) + bytes(4) + bytes(8) + bytes(4) + d50 + b"lcms" + bytes(16) + bytes(28))
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def gray_profile_jpg() -> bytes:
+    """A black-and-white photo with its Gray profile: a desk's ordinary export."""
+    buf = io.BytesIO()
+    _photo(320, 240, "L").save(buf, "JPEG", quality=85, icc_profile=gray_icc())
+    return buf.getvalue()
+
+
+def cmyk_profile_jpg() -> bytes:
+    """A CMYK photo with its CMYK profile embedded (the repository's newsprint profile)."""
+    from PIL import ImageCms
+
+    profile = (Path(__file__).resolve().parent.parent.parent / "profiles"
+               / "publisher-newsprint-240.icc").read_bytes()
+    cmyk = ImageCms.profileToProfile(_photo(320, 240), ImageCms.createProfile("sRGB"),
+                                     ImageCms.ImageCmsProfile(io.BytesIO(profile)), outputMode="CMYK")
+    assert cmyk is not None  # a new image, not converted in place
+    buf = io.BytesIO()
+    cmyk.save(buf, "JPEG", quality=85, icc_profile=profile)
+    return buf.getvalue()
+
+
+def damaged_profile_jpg() -> bytes:
+    """A colour photo whose embedded profile is not an ICC profile at all."""
+    buf = io.BytesIO()
+    _photo(320, 240).save(buf, "JPEG", quality=85, icc_profile=b"not a profile " * 16)
+    return buf.getvalue()
+
+
+def mismatched_profile_jpg() -> bytes:
+    """A colour (RGB) photo carrying a Gray profile: the profile cannot describe its pixels."""
+    buf = io.BytesIO()
+    _photo(320, 240).save(buf, "JPEG", quality=85, icc_profile=gray_icc())
+    return buf.getvalue()
+
+
+def wide_png() -> bytes:
+    """70,000 x 10 px (0.7 megapixels): wider than any JPEG encoder writes (65,500)."""
+    w, h = 70_000, 10
+    row = bytes(range(256)) * (w * 3 // 256) + bytes(w * 3 % 256)
+    return _png(w, h, 8, 2, (row for _ in range(h)))
+
+
+def tall_png() -> bytes:
+    """10 x 100,000 px: a very tall, thin strip."""
+    w, h = 10, 100_000
+    return _png(w, h, 8, 0, (bytes([y % 256] * w) for y in range(h)))
+
+
+def photo_a() -> bytes:
+    return jpeg(320, 240)
+
+
+def photo_b() -> bytes:
+    """Another photo, another size (400 x 300): a name clash must not make it photo_a."""
+    return jpeg(400, 300)
+
+
 def animated_gif() -> bytes:
     from PIL import Image
 
@@ -154,7 +240,9 @@ def secret_jpg() -> bytes:
 
 GENERATORS = {name: fn for name, fn in globals().items()
               if callable(fn) and not name.startswith("_") and name not in ("jpeg", "make", "main", "make_tree")
-              and name not in ("huge_data_url", "paragraph_20000", "articles_500")
+              and name not in ("huge_data_url", "paragraph_20000", "articles_500", "gray_icc",
+                               "paragraph_1000000", "front_matter_8000", "toml_deep",
+                               "front_matter_deep", "json_deep")
               and fn.__module__ == __name__}
 
 
@@ -201,7 +289,40 @@ def articles_500(root: Path) -> None:
         _TOML_HEAD + f'[[pages]]\nnumber = 1\nname = "要闻"\narticles = [{listed}]\n', "utf-8")
 
 
-TREES = {"huge_data_url": huge_data_url, "paragraph_20000": paragraph_20000, "articles_500": articles_500}
+def paragraph_1000000(root: Path) -> None:
+    """One paragraph of 1,000,000 characters (a paste that lost its line breaks)."""
+    filler = "这是一个很长的段落用于测试排版。"
+    (root / "articles" / "one.md").write_text(_article("长段落", (filler * 62_500)[:1_000_000]), "utf-8")
+
+
+def front_matter_8000(root: Path) -> None:
+    """A front matter of 8,000 unknown keys (a CMS dumping its fields)."""
+    keys = "".join(f"field{i} = {i}\n" for i in range(8000))
+    (root / "articles" / "one.md").write_text(
+        f'+++\nheadline = "标题"\n{keys}+++\n正文。\n', "utf-8")
+
+
+def toml_deep(root: Path) -> None:
+    """edition.toml with an array nested 1,000 deep."""
+    text = (root / "edition.toml").read_text("utf-8")
+    (root / "edition.toml").write_text("deep = " + "[" * 1000 + "]" * 1000 + "\n" + text, "utf-8")
+
+
+def front_matter_deep(root: Path) -> None:
+    """A front matter whose value is an inline table nested 1,000 deep."""
+    value = "{ a = " * 1000 + "1" + " }" * 1000
+    (root / "articles" / "one.md").write_text(
+        f'+++\nheadline = "标题"\nbyline = {value}\n+++\n正文。\n', "utf-8")
+
+
+def json_deep(root: Path) -> None:
+    """A JSON "feed" of arrays nested 5,000 deep (input/feed.json)."""
+    (root / "feed.json").write_text("[" * 5000 + "]" * 5000, "utf-8")
+
+
+TREES = {"huge_data_url": huge_data_url, "paragraph_20000": paragraph_20000, "articles_500": articles_500,
+         "paragraph_1000000": paragraph_1000000, "front_matter_8000": front_matter_8000,
+         "toml_deep": toml_deep, "front_matter_deep": front_matter_deep, "json_deep": json_deep}
 
 
 def make_tree(kind: str, root: Path) -> None:

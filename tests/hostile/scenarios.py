@@ -7,8 +7,12 @@ No assertion depends on timing: a kill may land anywhere, and every place must b
 
 from __future__ import annotations
 
+import atexit
+import os
 import random
+import re
 import resource
+import shutil
 import signal
 import subprocess
 import time
@@ -203,6 +207,367 @@ def stale_temp(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     return not problems, "builds; stale temporary files removed", problems
 
 
+# ---------------------------------------------------------------- read once, never destroy
+
+
+def swap(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
+    """The photo is replaced by the secret photo right after the edition was read (publish's
+    progress callback runs between reading and rendering): every output must hold the photo
+    that was read and checked, none the secret."""
+    run = prepare(case, tmp)
+    script = (
+        "import shutil, sys\n"
+        "from pathlib import Path\n"
+        "from publisher.publish import publish\n"
+        "edition, out, secret = map(Path, sys.argv[1:4])\n"
+        "done = []\n"
+        "def step(message):\n"
+        "    if message != 'reading the edition' and not done:\n"
+        "        done.append(1)\n"
+        "        photo = edition / 'images' / 'photo.jpg'\n"
+        "        photo.unlink()\n"
+        "        photo.symlink_to(secret)\n"
+        "publish(edition, out, sys.argv[4:], progress=step)\n"
+        "assert done\n")
+    proc = subprocess.run([catalog.PYTHON, "-c", script, str(run.edition), str(run.out),
+                           str(run.work / "secret" / "secret.jpg"), *case.formats(catalog.available_formats())],
+                          cwd=catalog.ROOT, env=catalog.env(), capture_output=True, text=True, timeout=600)
+    run.returncode, run.stderr = proc.returncode, proc.stderr
+    problems = catalog.check(run, dict(case.expect, outcome="builds"))
+    return (not problems, "the photo swapped for a link to a secret after the reading: outputs hold the photo "
+            "that was read", problems)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under ``folder``: a file's bytes, a link's target, a folder's mark."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[rel] = "-> " + os.readlink(path)
+        elif path.is_dir():
+            found[rel] = "dir"
+        elif path.is_file():
+            found[rel] = path.read_bytes()
+        else:
+            found[rel] = "special"
+    return found
+
+
+def untouched(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
+    """A command that would destroy data is refused with its code, and nothing in the work
+    folder (the edition, the input, the target) changed, was added or went missing."""
+    run = prepare(case, tmp)
+    for rel, content in case.spec.get("target", {}).items():  # what lies in the way
+        path = run.work / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, "utf-8")
+    before = _snapshot(run.work)
+    execute(run)
+    problems = []
+    exp = case.expect
+    if "Traceback" in run.stderr:
+        problems.append("crashed with a traceback:\n" + run.stderr[-2000:])
+    if run.returncode != exp.get("exit", 1):
+        problems.append(f"exit {run.returncode}, expected {exp.get('exit', 1)}: {run.stderr[-800:]}")
+    if exp.get("code") and f"error[{exp['code']}]" not in run.stderr:
+        problems.append(f"no error[{exp['code']}] in stderr: {run.stderr[-800:]}")
+    for word in exp.get("contains", []):
+        if word.lower() not in run.stderr.lower():
+            problems.append(f"stderr lacks {word!r}")
+    after = _snapshot(run.work)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    if changed:
+        problems.append(f"files changed, appeared or went missing: {changed[:10]}")
+    return not problems, catalog.actual(run) + "; nothing changed", problems
+
+
+def batch(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
+    """Two editions in one run, the second lying where the first's outputs would go (OUT/<id>
+    of the first): the first is refused, the second is built, the summary says so, and the
+    second edition's own files are untouched."""
+    run = prepare(case, tmp)
+    other = run.work / "dist" / EDITION_ID  # the second edition's folder: the first's target
+    shutil.copytree(catalog.BASE, other)
+    toml = other / "edition.toml"
+    toml.write_text(toml.read_text("utf-8").replace("2019-10-21", "2019-10-22"), "utf-8")
+    before = _snapshot(other)
+    run.args = ["build", str(run.edition), str(other), "--out", str(run.work / "dist"), "--format", "epub"]
+    run.out = run.work / "dist"
+    execute(run)
+    problems = []
+    if "Traceback" in run.stderr:
+        problems.append("crashed with a traceback:\n" + run.stderr[-2000:])
+    if run.returncode != 1 or "error[out-inside-edition]" not in run.stderr:
+        problems.append(f"exit {run.returncode}, expected 1 with error[out-inside-edition]: {run.stderr[-800:]}")
+    if "1 built" not in run.stdout + run.stderr or "1 failed" not in run.stdout + run.stderr:
+        problems.append(f"no summary of 1 built, 1 failed: {run.stdout[-400:]} {run.stderr[-400:]}")
+    if not (run.work / "dist" / "hostile-2019-10-22" / "hostile-2019-10-22.epub").is_file():
+        problems.append("the second edition was not built")
+    if _snapshot(other) != before:
+        problems.append("the second edition's files changed")
+    return not problems, "first refused (its outputs would land in the second edition), second built, summary", problems
+
+
+def lock(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
+    """Another process holds the output folder's lock: the build says at once who (pid,
+    host, since when) and gives up after --lock-timeout with error[locked]."""
+    run = prepare(case, tmp)
+    folder = run.out / EDITION_ID
+    folder.mkdir(parents=True)
+    holder = subprocess.Popen([catalog.PYTHON, "-c", (
+        "import fcntl, os, socket, sys, time\n"
+        f"f = open({str(folder / '.publisher.lock')!r}, 'a+')\n"
+        "fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "f.seek(0); f.truncate(); f.write(f'pid {os.getpid()} on {socket.gethostname()} since now\\n'); f.flush()\n"
+        "print('held', flush=True)\n"
+        "time.sleep(300)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        run.args += ["--lock-timeout", "2"]
+        execute(run, timeout=300)
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:  # the pipe, closed (filterwarnings = error sees a leak)
+            holder.stdout.close()
+    problems = catalog.check(run, dict(case.expect, outcome="error"))
+    problems = [p for p in problems if not p.startswith("files were written on error")]
+    if f"pid {holder.pid}" not in run.stderr:
+        problems.append(f"the holder (pid {holder.pid}) is not named: {run.stderr[-600:]}")
+    if [p for p in run.outputs if p.name != ".publisher.lock"]:
+        problems.append(f"files were written: {run.outputs}")
+    return not problems, catalog.actual(run) + "; names the holder, gave up after 2 s", problems
+
+
+def reimport(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
+    """An edition an import wrote is replaced by the next import with --force."""
+    run = prepare(case, tmp)
+    execute(run)
+    first = run.returncode
+    copy = run.work / "input" / case.spec["input"]
+    copy.write_text(copy.read_text("utf-8").replace("第一段", "新的第一段"), "utf-8")
+    run.args += ["--force"]
+    assert run.imported is not None
+    run.out = run.imported
+    execute(run)
+    problems = catalog.check(run, dict(case.expect, outcome="builds"))
+    if first != 0:
+        problems.append(f"the first import failed (exit {first})")
+    return not problems, "replaced by the next import with --force; builds", problems
+
+
+def import_sigkill(case: Case, tmp: Path, kills: int = 6, seed: int | None = None) -> tuple[bool, str, list[str]]:
+    """Imports killed at random moments: the target is afterwards absent, or a complete
+    edition (it reads back); the next import leaves no half edition behind."""
+    from publisher.errors import PublisherError
+    from publisher.sources import read_edition
+
+    rng = random.Random(seed)
+    run = prepare(case, tmp)
+    target = run.imported
+    assert target is not None
+    run.args += ["--force"]
+    start = time.monotonic()
+    execute(run)
+    duration = time.monotonic() - start
+    problems = [] if run.returncode == 0 else [f"the first import failed: {run.stderr[-800:]}"]
+    landed = 0
+    for k in range(kills):
+        proc = subprocess.Popen(catalog.command(run.args), cwd=catalog.ROOT, env=catalog.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_default_signals)
+        time.sleep(rng.uniform(duration * 0.3, duration * 1.05))
+        proc.kill()
+        proc.communicate()
+        landed += proc.returncode == -signal.SIGKILL
+        if target.exists():
+            try:
+                read_edition(target)
+            except PublisherError as exc:
+                problems.append(f"kill {k}: the target is a half edition: {exc}")
+    execute(run)
+    if run.returncode != 0:
+        problems.append(f"the import after the kills failed: {run.stderr[-800:]}")
+    left = sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".imported."))
+    if left:
+        problems.append(f"hidden half editions left: {left}")
+    return not problems, f"{kills} kills ({landed} mid-import): the target always whole, no half edition left", problems
+
+
+def elsewhere(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
+    """The same edition copied to another folder (another name, deeper) builds byte-identical
+    outputs in every format."""
+    run = prepare(case, tmp)
+    execute(run)
+    problems = [] if run.returncode == 0 else [f"build failed: {run.stderr[-800:]}"]
+    first = {p.relative_to(run.out).as_posix(): p.read_bytes() for p in run.outputs}
+    copy = run.work / "a" / "much" / "deeper" / "other-name"
+    shutil.copytree(run.edition, copy, symlinks=True)
+    second_out = run.work / "out2"
+    args = list(run.args)
+    args[1], args[args.index("--out") + 1] = str(copy), str(second_out)
+    again = Run(case, run.work, copy, second_out, args)
+    execute(again)
+    second = {p.relative_to(second_out).as_posix(): p.read_bytes() for p in again.outputs}
+    differ = sorted(k for k in set(first) | set(second) if first.get(k) != second.get(k))
+    if differ:
+        problems.append(f"outputs differ between the two folders: {differ[:10]}")
+    return not problems, f"{len(first)} files, byte-identical wherever the edition lies", problems
+
+
+# ---------------------------------------------------------------- archive bags (verify)
+
+_BAGS: dict[bool, Path] = {}
+
+
+def _bag(signed: bool) -> Path:
+    """A two-page archive bag (signed with a key made for the test run, or not), built once."""
+    if signed not in _BAGS:
+        import tempfile
+
+        root = Path(tempfile.mkdtemp(prefix="hostile-bag-"))
+        atexit.register(shutil.rmtree, root, True)  # the session's bags, gone with it
+        edition = root / "edition"
+        shutil.copytree(catalog.BASE, edition)
+        (edition / "articles" / "two.md").write_text(
+            '+++\nheadline = "第二版的标题"\n+++\n第二版的正文，和第一版不同。\n', "utf-8")
+        toml = edition / "edition.toml"
+        toml.write_text(toml.read_text("utf-8") + '\n[[pages]]\nnumber = 2\nname = "综合"\n'
+                        'articles = ["two"]\n', "utf-8")
+        args = ["build", str(edition), "--out", str(root / "out"), "--format", "archive"]
+        if signed:
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "archive@hostile",
+                            "-f", str(root / "key")], check=True)
+            public = (root / "key.pub").read_text().split()
+            (root / "allowed_signers").write_text(f"archive@hostile {public[0]} {public[1]}\n")
+            args += ["--sign", str(root / "key")]
+        proc = subprocess.run(catalog.command(args), cwd=catalog.ROOT, env=catalog.env(),
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        _BAGS[signed] = root
+    return _BAGS[signed]
+
+
+def _recompute(bag: Path) -> None:
+    """What a forger does after changing a file: METS's sizes and checksums, then every
+    manifest and the Payload-Oxum (bagit), recomputed."""
+    import hashlib
+    import logging
+    import re
+
+    import bagit
+
+    logging.getLogger("bagit").setLevel(logging.CRITICAL)
+    data = bag / "data"
+    mets = (data / "mets.xml").read_text("utf-8")
+
+    def fix(m: re.Match) -> str:
+        content = (data / m.group(4)).read_bytes()
+        return (f'{m.group(1)}SIZE="{len(content)}"{m.group(2)}{hashlib.sha256(content).hexdigest()}'
+                f'{m.group(3)}{m.group(4)}"')
+
+    mets = re.sub(r'(<mets:file [^>]*?)SIZE="\d+"([^>]*?CHECKSUM=")[0-9a-f]+'
+                  r'("[^>]*>\s*<mets:FLocat[^>]*?href=")([^"]+)"', fix, mets)
+    (data / "mets.xml").write_text(mets, "utf-8")
+    bagit.Bag(str(bag)).save(manifests=True)
+
+
+def _pdf_change(path: Path, change) -> None:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(path.read_bytes())) as pdf:
+        change(pdf)
+        out = io.BytesIO()
+        pdf.save(out)
+    path.write_bytes(out.getvalue())
+
+
+def _tamper(kind: str, bag: Path) -> None:
+    import pikepdf
+
+    data = bag / "data"
+    page = data / "pages" / "p01.pdf"
+    if kind == "tag-not-utf8":
+        with open(bag / "bag-info.txt", "ab") as f:
+            f.write(b"Note: \xff\xfe\n")
+    elif kind == "truncated-manifest":
+        manifest = bag / "tagmanifest-sha256.txt"
+        manifest.write_bytes(manifest.read_bytes()[:100])
+    elif kind == "alto-not-utf8":
+        with open(data / "alto" / "p01.xml", "ab") as f:
+            f.write(b"\xff")
+    elif kind == "one-byte-append":
+        with open(page, "ab") as f:
+            f.write(b"x")
+    elif kind == "javascript":
+        _pdf_change(page, lambda pdf: setattr(pdf.Root, "OpenAction", pdf.make_indirect(
+            pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")))))
+    elif kind == "devicergb":
+        _pdf_change(page, lambda pdf: pdf.pages[0].contents_add(
+            pdf.make_stream(b"q 1 0 0 rg 0 0 10 10 re f Q"), prepend=False))
+    elif kind == "info-xmp":
+        _pdf_change(page, lambda pdf: pdf.docinfo.__setitem__("/Title", pikepdf.String("另一份报纸")))
+    elif kind == "embedded-file":
+        _pdf_change(page, lambda pdf: pdf.attachments.__setitem__(
+            "notes.txt", pikepdf.AttachedFileSpec(pdf, b"not PDF/A", mime_type="text/plain")))
+    elif kind == "pages-swapped":
+        other = data / "pages" / "p02.pdf"
+        a, b = page.read_bytes(), other.read_bytes()
+        page.write_bytes(b)
+        other.write_bytes(a)
+    elif kind == "bag-info-vs-mets":
+        info = bag / "bag-info.txt"
+        info.write_text(info.read_text("utf-8").replace("Issue-Date: 2019-10-21", "Issue-Date: 2019-10-22"), "utf-8")
+    elif kind == "mets-size-superscript":  # "²".isdigit() is True, int("²") raises
+        mets = data / "mets.xml"
+        mets.write_text(re.sub(r'(ID="PDF_p01"[^>]*SIZE=")[0-9]+"', r'\1²"', mets.read_text("utf-8"),
+                               count=1), "utf-8")
+    elif kind == "fifo":
+        target = data / "nitf" / "one.xml"
+        target.unlink()
+        os.mkfifo(target)
+    elif kind == "symlink":
+        target = data / "sources" / "articles" / "one.md"
+        target.unlink()
+        target.symlink_to("/etc/passwd")
+    elif kind != "none":
+        raise ValueError(f"unknown tamper {kind!r}")
+
+
+def verify(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
+    """A bag changed as the case says (its checksums recomputed when a forger would), then
+    ``publisher verify``: the expected code, no traceback, and exactly ``problems`` problems
+    where the case counts them (each problem once: no cascade)."""
+    spec = case.spec
+    source = _bag(spec.get("signed", False))
+    bag = tmp / case.name / "bag"
+    shutil.copytree(source / "out" / EDITION_ID / "archive", bag, symlinks=True)
+    _tamper(spec["tamper"], bag)
+    if spec.get("recompute"):
+        _recompute(bag)
+    args = ["verify", str(bag)]
+    if spec.get("signers"):
+        args += ["--signers", str(_bag(True) / "allowed_signers")]
+    proc = subprocess.run(catalog.command(args), cwd=catalog.ROOT, env=catalog.env(),
+                          capture_output=True, text=True, timeout=600)
+    exp = case.expect
+    problems = []
+    if "Traceback" in proc.stderr:
+        problems.append("crashed with a traceback:\n" + proc.stderr[-2000:])
+    if proc.returncode != exp.get("exit", 1):
+        problems.append(f"exit {proc.returncode}, expected {exp.get('exit', 1)}: {proc.stderr[-800:]}")
+    if exp.get("code") and f"error[{exp['code']}]" not in proc.stderr:
+        problems.append(f"no error[{exp['code']}]: {proc.stderr[-800:]}")
+    found = re.findall(r"error\[([a-z0-9-]+)\]", proc.stderr)
+    if "problems" in exp and len(found) != exp["problems"]:
+        problems.append(f"{len(found)} problems reported, expected {exp['problems']}: {found}")
+    codes = ", ".join(sorted(set(found)))
+    shown = f"exit {proc.returncode}" + (f" error[{codes}]" if codes else "") + f", {len(found)} problem(s)"
+    return not problems, shown, problems
+
+
 def run(case: Case, tmp: Path) -> tuple[bool, str]:
     ok, act, problems = dispatch(case, tmp)
     for p in problems:
@@ -224,4 +589,9 @@ def dispatch(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
         return fsize(case, tmp)
     if case.scenario == "stale-temp":
         return stale_temp(case, tmp)
+    named = {"swap": swap, "untouched": untouched, "batch": batch, "lock": lock,
+             "reimport": reimport, "import-sigkill": import_sigkill, "elsewhere": elsewhere,
+             "verify": verify}
+    if case.scenario in named:
+        return named[case.scenario](case, tmp)
     raise ValueError(f"{case.name}: unknown scenario {case.scenario!r}")

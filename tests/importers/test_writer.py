@@ -90,14 +90,21 @@ def test_same_model_same_bytes(tmp_path):
 
 
 def test_refuses_a_non_empty_folder_unless_forced(tmp_path):
+    """--force replaces an edition folder an import wrote, and nothing else."""
     out = tmp_path / "ed"
     out.mkdir()
     (out / "keep.txt").write_text("x")
     with pytest.raises(WriteError):
         write_edition(edition(RICH), out)
+    with pytest.raises(WriteError, match=r"keep\.txt"):
+        write_edition(edition(RICH), out, force=True)
     assert (out / "keep.txt").exists() and not (out / "edition.toml").exists()
-    write_edition(edition(RICH), out, force=True)
-    assert not (out / "keep.txt").exists() and (out / "edition.toml").exists()
+    (out / "keep.txt").unlink()
+    write_edition(edition(RICH), out)  # an empty folder is no loss
+    with pytest.raises(WriteError):
+        write_edition(edition(RICH), out)
+    write_edition(edition(RICH), out, force=True)  # the edition written before: replaced
+    assert (out / "edition.toml").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["ed"]  # no temporary folders left
 
 

@@ -185,6 +185,29 @@ def test_layout_cli_draws_scores_and_writes_the_layout_back(tmp_path, sample_fre
     assert place(again.plans[0]) == place(first.plans[0])
 
 
+def test_layout_writes_through_no_link_and_no_thumbnail_into_the_edition(tmp_path, sample_free):
+    """--write replaces edition.toml by a new file of its own (a link the edition brought as
+    edition.toml.tmp is not followed: the file outside stays as it was), made from the bytes
+    the reader checked; thumbnails are outputs and never land inside the edition."""
+    from typer.testing import CliRunner
+
+    from publisher.cli import app
+
+    ed = shutil.copytree(sample_free, tmp_path / "ed")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("the user's own file", "utf-8")
+    (ed / "edition.toml.tmp").symlink_to(outside)
+    runner = CliRunner()
+    result = runner.invoke(app, ["layout", str(ed), "--no-png", "--write"])
+    assert result.exit_code == 0, result.output
+    assert outside.read_text("utf-8") == "the user's own file"
+    assert (ed / "edition.toml.tmp").is_symlink() and "layout = [" in (ed / "edition.toml").read_text("utf-8")
+    assert sorted(p.name for p in ed.iterdir()) == ["articles", "edition.toml", "edition.toml.tmp", "images"]
+    result = runner.invoke(app, ["layout", str(ed), "--out", str(ed)])
+    assert result.exit_code == 1 and "error[out-inside-edition]" in result.output, result.output
+    assert sorted(p.name for p in ed.iterdir()) == ["articles", "edition.toml", "edition.toml.tmp", "images"]
+
+
 def test_check_and_print_build_agree(make_edition, tmp_path):
     """Editions of the tests: check (the make-up, no rendering) fails exactly when the
     print build fails, with the same errors."""

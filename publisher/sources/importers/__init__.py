@@ -23,12 +23,13 @@ never the other way round.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ...errors import Problem, SourceError
-from ..writer import write_edition
+from ..writer import check_target, write_edition
 from .jsonfeed import import_json
 from .mapping import Mapping, find_mapping
 from .nitf import import_nitf
@@ -61,6 +62,7 @@ def run_import(kind: str, file: Path | list[Path], *, out: Path, date: dt.date |
         raise SourceError(f"unknown import kind {kind!r}: use one of {', '.join(IMPORTERS)}")
     settings = settings or load_settings()
     files = [Path(f) for f in file] if isinstance(file, (list, tuple)) else [Path(file)]
+    check_target(Path(out), force, files)  # before the copy is read: nothing to lose then
     common = dict(date=date, paper=paper, number=number, settings=settings)
     if page and kind != "text":
         raise SourceError(Problem("--page is for text copy; a feed's pages come from its pages "
@@ -85,7 +87,7 @@ def run_import(kind: str, file: Path | list[Path], *, out: Path, date: dt.date |
     if failing:
         raise SourceError([f.to_problem(files[0]) for f in grouped(failing)])
     write_edition(result.edition, Path(out), result.images, force=force,
-                  extra_files={REPORT_FILE: format_report(result)})
+                  extra_files={REPORT_FILE: format_report(result)}, inputs=files)
     return result
 
 
@@ -99,7 +101,8 @@ def parse_channel_map(text: str) -> dict[str, int | str]:
             raise SourceError(Problem(f"--channel-map item {part!r} is not CHANNEL=PAGE",
                                       code="channel-map", hint="e.g. --channel-map \"要闻=1,证券=A03\""))
         ch, page = (x.strip() for x in part.split("=", 1))
-        out[ch] = int(page) if page.isdigit() else page
+        # a 版 number (ASCII digits, at most 3: int() of "²" or of 5,000 digits raises), else a label
+        out[ch] = int(page) if re.fullmatch(r"[0-9]{1,3}", page) else page
     return out
 
 

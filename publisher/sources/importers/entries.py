@@ -151,7 +151,7 @@ class _Builder:
         self.ctx = ctx
         self.rep = rep
         self.root = ctx.path.parent.resolve() if ctx.path.is_file() else ctx.path.resolve()
-        self.images: dict[str, Path] = {}
+        self.images: dict[str, Path | bytes] = {}
         self.slugs: set[str] = set()
 
     def run(self, entries: list[Entry]) -> ImportResult:
@@ -215,7 +215,7 @@ class _Builder:
             found = page_label(e.page)
             if found:
                 return found[0], found[1], ch
-            self.rep.guess("page", f"page {e.page!r} is not a page number: placed by its channel",
+            self.rep.guess("page", f"page {e.page[:40]!r} is not a page number: placed by its channel",
                            where=e.field_where("page"), group="page is not a page number")
         if ch in self.ctx.channels:
             cp = self.ctx.channels[ch]
@@ -365,7 +365,7 @@ class _Builder:
             m = cv.SOURCE_TRAILER.match(text_of(items[-1]))
             if m:
                 rep.seen("trailer", f"first printed in {m.group('paper')} {m.group('date')} "
-                         f"第{int(m.group('page'))}版: that line left out", slug=slug, where=items[-1][2])
+                         f"{m.group('page')}版: that line left out", slug=slug, where=items[-1][2])
                 items.pop()
 
         body_byline: Byline | None = None
@@ -573,9 +573,9 @@ class _Builder:
                 return None
             ext = PurePosixPath(src).suffix.lower() or ".jpg"
             href = f"images/{slug}-{n}{ext}"
-            self.images[href] = found.path
+            self.images[href] = found.data  # the bytes checked, copied as they are
             image = Image(path=found.path, href=href, width=found.width, height=found.height,
-                          media_type=found.media_type)
+                          media_type=found.media_type, data=found.data)
         else:
             rep.guess("caption-without-image", "image record without src: caption imported "
                       "without its photo", slug=slug, where=where)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Problem, SourceError
-from ..text import read_text
+from ..text import MAX_NESTING, long_number, read_text, too_deep
 from .entries import ChannelPage, Context, Entry, build_edition, resolve_paper
 from .mapping import Mapping, default_mapping, matching_mapping, preview
 from .report import ImportResult, Reporter
@@ -39,8 +39,14 @@ def read_json(path: Path, encoding: str = "utf-8") -> Any:
         raise SourceError([problem])
     assert text is not None  # read_text gives the text or a problem
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = json.loads(text)
+    except RecursionError:
+        data = None
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):  # int() refused a number of 4,300+ digits
+            raise SourceError(Problem("invalid JSON: a number of more than 4,300 digits", path,
+                                      long_number(text), hint="this file is broken or not a feed",
+                                      code="json")) from None
         if not text[exc.pos:].strip() or (exc.msg.startswith("Unterminated string")
                                           and text.rstrip()[-1:] not in "\"}]"):
             raise SourceError(Problem(
@@ -51,6 +57,11 @@ def read_json(path: Path, encoding: str = "utf-8") -> Any:
         raise SourceError(Problem(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                                   path, exc.lineno, hint="fix the JSON syntax (a missing comma or "
                                   "quote?)", code="json")) from None
+    if data is None or too_deep(data):
+        raise SourceError(Problem(f"the JSON nests objects or arrays more than {MAX_NESTING} deep",
+                                  path, hint="a feed nests a few levels; this file is broken or "
+                                  "not a feed", code="json"))
+    return data
 
 
 def import_json(path: Path, *, date: dt.date | str | None = None, paper: Any = None,

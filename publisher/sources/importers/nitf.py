@@ -18,6 +18,7 @@ XML is parsed without DTDs, entities or network access. What the archive writes
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from pathlib import Path
@@ -28,6 +29,7 @@ from lxml import etree
 from ...errors import Problem, SourceError
 from ...model import Block, Figure, Paragraph, Run, RunStyle, SourceRef, Table
 from ..markdown import _brief, _subhead
+from ..text import read_input
 from .entries import Context, Entry, RawImage, build_edition, resolve_paper
 from .report import ImportResult, Reporter
 
@@ -86,8 +88,12 @@ def import_nitf(paths: Path | list[Path], *, date: dt.date | str | None = None, 
     docs = []
     problems = []
     for f in files:
+        data, problem = read_input(f)  # a FIFO or a device refused, never waited on
+        if problem:
+            problems.append(problem)
+            continue
         try:
-            tree = etree.parse(str(f), _PARSER)
+            tree = etree.ElementTree(etree.fromstring(data, _PARSER))
         except etree.XMLSyntaxError as exc:
             if paths[0].is_dir() and f not in paths:
                 continue  # a folder may hold other XML; a file named by the user must read
@@ -160,11 +166,13 @@ def _entry(path: Path, doc, root: Path, used: dict) -> tuple[Entry, dict]:
     pub = _find(head, "pubdata")
     date = _find(docdata, "date.issue")
     norm = date.get("norm") if date is not None else None
-    if norm and re.match(r"\d{8}", norm):
-        meta["date"] = dt.date(int(norm[:4]), int(norm[4:6]), int(norm[6:8])).isoformat()
+    if norm and re.match(r"[0-9]{8}", norm):
+        # a date that does not exist (20191399) is no date: --date or another file gives it
+        with contextlib.suppress(ValueError):
+            meta["date"] = dt.date(int(norm[:4]), int(norm[4:6]), int(norm[6:8])).isoformat()
     if pub is not None:
         meta["paper"] = pub.get("name")
-        if (pub.get("issue") or "").isdigit():
+        if re.fullmatch(r"[0-9]{1,9}", pub.get("issue") or ""):  # "²" is a digit to isdigit()
             meta["issue"] = int(pub.get("issue"))
         section = pub.get("position.section") or ""
         m = re.match(r"^(第\s*\d+\s*版|[A-Z]?\d+)\s*(.*)$", section.strip())
@@ -173,7 +181,7 @@ def _entry(path: Path, doc, root: Path, used: dict) -> tuple[Entry, dict]:
         elif section:
             e.channel = section
         seq = pub.get("position.sequence") or ""
-        meta["sequence"] = int(seq) if seq.isdigit() else 0
+        meta["sequence"] = int(seq) if re.fullmatch(r"[0-9]{1,9}", seq) else 0
     if did is not None and did.get("id-string"):
         ident = did.get("id-string")
         # the archive's doc-id is <edition id>-<slug>: the slug is what follows the date part

@@ -41,6 +41,7 @@ from ...papers import PaperFile
 # The typeset pass owns punctuation (publisher/typeset/punctuation.py, same signature);
 # until it is on main this minimal stand-in does the job. The lead switches the import.
 from ...typeset.punctuation import normalize as normalize_punctuation
+from ..edition import FIRST_DATE, LAST_DATE, MAX_PAGE_NUMBER
 from ..markdown import _brief, _subhead, is_pipe_table, parse_table  # the reader's own
 
 # splitting: imports read back equal
@@ -153,10 +154,15 @@ def parse_date(date: dt.date | str) -> dt.date:
         raise SourceError(Problem(f"date {date!r} is not YYYY-MM-DD", code="date",
                                   hint="give the issue date as --date 2019-10-21"))
     try:
-        return dt.date.fromisoformat(str(date).strip())
+        day = dt.date.fromisoformat(str(date).strip())
     except ValueError as exc:
         raise SourceError(Problem(f"{date} is not a valid date ({exc})", code="date",
                                   hint="give a real date, YYYY-MM-DD")) from None
+    if not FIRST_DATE <= day <= LAST_DATE:  # what the reader takes (README, Limits)
+        raise SourceError(Problem(f"{day} is not an issue date publisher takes (from {FIRST_DATE} "
+                                  f"to {LAST_DATE})", code="date",
+                                  hint="a typo in the year? give the issue date, YYYY-MM-DD"))
+    return day
 
 
 def page_number(label: str | None, rep: Reporter) -> tuple[int, str | None]:
@@ -166,9 +172,13 @@ def page_number(label: str | None, rep: Reporter) -> tuple[int, str | None]:
         return 1, None
     label = label.strip()
     m = re.search(r"\d+", label)
-    if not m or int(m.group()) < 1:
-        raise SourceError(f"page label {label!r} has no page number in it (e.g. 3, A03, 第3版)")
-    n = int(m.group())
+    digits = m.group().lstrip("0") if m else ""
+    if not digits:
+        raise SourceError(f"page label {label[:40]!r} has no page number in it (e.g. 3, A03, 第3版)")
+    # measured by its digits first: int() of a 5,000-digit number raises
+    if len(digits) > len(str(MAX_PAGE_NUMBER)) or int(digits) > MAX_PAGE_NUMBER:
+        raise SourceError(f"page label {label[:40]!r}: a 版 number is at most {MAX_PAGE_NUMBER}")
+    n = int(digits)
     return n, (None if label.isdigit() or label == f"第{n}版" else label)
 
 

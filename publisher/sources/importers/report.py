@@ -93,7 +93,7 @@ def _places(wheres: list[str]) -> str:
 class ImportResult:
     edition: Edition
     report: list[Finding]
-    images: dict[str, Path] = field(default_factory=dict)  # href in the edition -> file to copy
+    images: dict[str, Path | bytes] = field(default_factory=dict)  # href in the edition -> bytes (or file) to write
     source: Path | None = None
 
     def of_level(self, level: Level) -> list[Finding]:

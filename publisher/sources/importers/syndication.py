@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Problem, SourceError
+from ..text import read_input
 from .entries import Context, Entry, RawImage, build_edition, resolve_paper
 from .html import looks_like_html
 from .report import ImportResult, Reporter
@@ -35,13 +36,9 @@ def import_feed(path: Path, *, date: dt.date | str | None = None, paper: Any = N
 
     path = Path(path)
     settings = settings or load_settings()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(Problem(f"cannot read the feed: {exc.strerror}", path, code="io")) from None
-    if len(data) > MAX_BYTES:
-        raise SourceError(Problem(f"the feed is {len(data) // 1_048_576} MB (at most 50)", path,
-                                  code="feed"))
+    data, problem = read_input(path, MAX_BYTES)  # a FIFO or a device refused, never waited on
+    if problem:
+        raise SourceError(problem)
     parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)
     if not parsed.entries:
         why = parsed.get("bozo_exception")
