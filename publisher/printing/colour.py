@@ -24,7 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps
 
 from ..errors import Problem, RenderError
-from ..model import Edition, Figure
+from ..model import Edition, Figure, Page
 
 JPEG_QUALITY = 92
 
@@ -96,11 +96,13 @@ def to_cmyk(source: Path, target: Path, output: ImageCms.ImageCmsProfile) -> Non
               **({"dpi": dpi} if dpi else {}))
 
 
-def convert_images(edition: Edition, profile_path: Path, folder: Path) -> dict[Path, Path]:
-    """Convert every photo of the edition into ``folder``; map source path -> CMYK copy."""
+def convert_images(edition: Edition, profile_path: Path, folder: Path,
+                   pages: tuple[Page, ...] | None = None) -> dict[Path, Path]:
+    """Convert every photo of the edition (of ``pages`` only, when given) into ``folder``;
+    map source path -> CMYK copy."""
     output = check_profile(profile_path)
     done: dict[Path, Path] = {}
-    for article in edition.articles:
+    for article in (a for p in (edition.pages if pages is None else pages) for a in p.articles):
         for block in article.body:
             if isinstance(block, Figure) and block.image and block.image.path not in done:
                 target = folder / f"{article.slug}-{len(done):03d}.jpg"
