@@ -295,15 +295,16 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
              xhtml("contents", "contents.xhtml", "epub/contents.xhtml.j2")]
     articles = edition.articles
     jumps = continued_on(edition)
+    i = 0  # the article's place in the whole issue, for its previous and next links
     for page, marker in zip(edition.pages, markers):
         spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2", page=page,
                            marker=marker))
         for article in page.articles:
-            i = articles.index(article)
             spine.append(xhtml(f"a-{article.slug}", article_file(article), "epub/article.xhtml.j2",
                                page=page, article=article, continued=jumps.get(article.slug, ()),
                                previous=articles[i - 1] if i else None,
                                next=articles[i + 1] if i + 1 < len(articles) else None))
+            i += 1
 
     nav = render("epub/nav.xhtml.j2", settings, **ctx).encode("utf-8")
     rendered.append(nav)
@@ -342,9 +343,10 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
         book.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
     raw = io.BytesIO()
     modified = datetime.combine(edition.issue.date, datetime.min.time(), tzinfo=UTC)
+    # compresslevel 0: _rezip compresses the files once, for good
     epub.write_epub(raw, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
                                 "epub3_pages": False, "raise_exceptions": True,
-                                "spine_direction": vertical})
+                                "spine_direction": vertical, "compresslevel": 0})
     return _rezip(raw.getvalue(), edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS},
                   fix={"EPUB/content.opf": lambda opf: _package_lang(opf, edition.paper.language)})
 
@@ -645,12 +647,15 @@ def fallback_text(edition: Edition, documents: Iterable[bytes], fonts: FontSet) 
     the model's fields (publisher.fonts.FIELD_ROLES) and those the rendered documents set
     in a role whose face lacks them. Empty: the fallback face is not embedded."""
     out = dict.fromkeys(needs_fallback(edition, fonts))
+    set_in: dict[str, dict[str, None]] = {}  # role -> every character set in it, in order
     for doc in documents:
         for role, text in _role_runs(etree.fromstring(doc)):
-            for ch in text:
-                cp = ord(ch)
-                if not ch.isspace() and not fonts.in_role_face(role, cp) and fonts.covers(role, cp):
-                    out[ch] = None
+            set_in.setdefault(role, {}).update(dict.fromkeys(text))
+    for role, chars in set_in.items():
+        for ch in chars:
+            cp = ord(ch)
+            if not ch.isspace() and not fonts.in_role_face(role, cp) and fonts.covers(role, cp):
+                out[ch] = None
     return "".join(out)
 
 
