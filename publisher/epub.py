@@ -187,8 +187,7 @@ def masthead_cover(edition: Edition, fonts: FontSet) -> bytes:
     issue number, and the front 版's label, name and headlines. Drawn with Pillow, no layout
     engine: the EPUB does not fail for a print problem, and the build warns that the cover
     is not the page as printed (``publish``)."""
-    from PIL import Image as PILImage
-    from PIL import ImageDraw, ImageFont
+    from PIL import Image as PILImage, ImageDraw, ImageFont
 
     width, height = cover_size(390, 545)
     image = PILImage.new("RGB", (width, height), "white")
@@ -296,7 +295,7 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     articles = edition.articles
     jumps = continued_on(edition)
     i = 0  # the article's place in the whole issue, for its previous and next links
-    for page, marker in zip(edition.pages, markers):
+    for page, marker in zip(edition.pages, markers, strict=True):
         spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2", page=page,
                            marker=marker))
         for article in page.articles:

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 EPUB, KEPUB, PDF, PRINT, ARCHIVE = "epub", "kepub", "pdf", "print", "archive"
 ALL = (EPUB, KEPUB, PDF, PRINT, ARCHIVE)
 DEFAULT = (EPUB, PDF)  # what a plain ``publisher build`` writes
-# Asked for by name: kepub (the EPUB for sideloading to Kobo's own reading engine), print (a 版 whose articles do not fit is an error there, and an edition
-# made for screens need not have a print layout) and the archive. A newspaper archive holds the
+# Asked for by name: kepub (the EPUB for sideloading to Kobo's own reading engine), print (a 版
+# whose articles do not fit is an error there, and an edition made for screens need not have a
+# print layout) and the archive. A newspaper archive holds the
 # pages as printed, one page PDF and one ALTO per 版, and the reader EPUB: building it builds
 # those too (written only when asked for as well), so an edition without a print layout that
 # fits cannot be archived (the print build's error, with the archive named in it).

@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "epub"))
+sys.path.insert(0, str(ROOT))
 
-from readers import Browser, Foliate  # noqa: E402  (the reader tests' own driver)
+from tests.epub.readers import Browser, Foliate  # noqa: E402  (the reader tests' own driver)
 
 
 def _spine(epub: bytes) -> list[str]:

@@ -24,6 +24,7 @@ import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -126,7 +127,7 @@ class Foliate:
         self.page.wait_for_function(
             "document.querySelector('#progress-slider')?.style.visibility === 'visible'",
             timeout=60_000)
-        self._cdp = None
+        self._cdp: Any = None  # a CDP session, made when first needed
 
     @property
     def page_list(self) -> list[dict]:
@@ -271,7 +272,8 @@ def mupdf_lines(epub_file: Path, width: float, height: float = 600, em: float = 
     for p in etree.fromstring(out, etree.XMLParser(huge_tree=True)).iter("page"):
         lines = []
         for ln in p.iter("line"):
-            line = Line(*(float(v) for v in ln.get("bbox").split()))
+            x0, y0, x1, y1 = (float(v) for v in ln.get("bbox").split())
+            line = Line(x0, y0, x1, y1)
             for font in ln.iter("font"):
                 for ch in font.iter("char"):
                     q = [float(v) for v in ch.get("quad").split()]

@@ -17,13 +17,25 @@ from PIL import Image
 from publisher.model import Brief, Paragraph, RunStyle, Subhead
 from publisher.sources import read_edition
 
-from .readers import (LINES_JS, PHOTOS_JS, Browser, Foliate, Line, epubjs_page_list, mupdf_images,
-                      mupdf_lines, mupdf_pdf_fonts, require, unpacked)
+from .readers import (
+    LINES_JS,
+    PHOTOS_JS,
+    Browser,
+    Foliate,
+    Line,
+    epubjs_page_list,
+    mupdf_images,
+    mupdf_lines,
+    mupdf_pdf_fonts,
+    require,
+    unpacked,
+)
 
 SONG, HEI, KAI = "Noto Serif CJK SC", "Noto Sans CJK SC", "LXGW WenKai"
 FALLBACK = "BabelStone Han"
 # What each role's elements are drawn in (styles/base.css, styles/epub.css)
-ROLE_OF = {"article > p:not([class]):not(:has(strong))": SONG, "ul.briefs .brief-text": SONG, ".headline": HEI, ".subhead .title": HEI,
+ROLE_OF = {"article > p:not([class]):not(:has(strong))": SONG, "ul.briefs .brief-text": SONG,
+           ".headline": HEI, ".subhead .title": HEI,
            ".kicker": KAI, ".subtitle": KAI, ".byline": KAI, "figcaption .caption": KAI}
 CENTRED = ".headline, .kicker, .subtitle, .byline"
 EDITIONS = ["sample", "every_block"]
@@ -145,7 +157,7 @@ def test_foliate_centres_the_heads_and_the_masthead(name, foliate, books):
 def test_foliate_draws_section_numbers_in_the_text_colour(name, foliate, books):
     """The subhead's number is a box in the text's own colour: no white text that needs a
     background (night modes and MuPDF drop backgrounds)."""
-    epub, edition = books[name]
+    _epub, edition = books[name]
     reader = foliate(name)
     seen = 0
     for article in edition.articles:
@@ -273,9 +285,9 @@ def test_mupdf_draws_every_character_in_the_embedded_faces(name, mupdf_files, bo
                   if not c.c.isspace()]
         text = "".join(c.c for c in stream)
 
-        def fonts_of(snippet: str) -> set[str]:
+        def fonts_of(snippet: str, text=text, stream=stream, slug=article.slug) -> set[str]:
             at = text.find(_squash(snippet))
-            assert at >= 0, (article.slug, snippet)
+            assert at >= 0, (slug, snippet)
             return {c.font for c in stream[at:at + len(_squash(snippet))]}
 
         if article.headline:
@@ -296,7 +308,7 @@ def test_mupdf_draws_every_character_in_the_embedded_faces(name, mupdf_files, bo
 
 @pytest.mark.parametrize("name", EDITIONS)
 def test_mupdf_centres_the_heads(name, mupdf_files, books):
-    epub, edition = books[name]
+    _epub, edition = books[name]
     heads = 0
     centre = 400 / 2  # MuPDF's page and body margins are the same left and right
     for article in edition.articles:
@@ -316,7 +328,7 @@ def test_mupdf_centres_the_heads(name, mupdf_files, books):
 @pytest.mark.parametrize("name", EDITIONS)
 def test_mupdf_shows_the_section_numbers_and_the_byline_mark(name, mupdf_files, books):
     """MuPDF drops backgrounds: no text may be white. ○ marks each byline (no ::before there)."""
-    epub, edition = books[name]
+    _epub, edition = books[name]
     book, _ = mupdf_files[name]
     chars = [c for page in mupdf_lines(book, 400) for line in page for c in line.chars]
     assert not [c.c for c in chars if c.color.lower() in ("#ffffff", "#fff")]
@@ -345,7 +357,7 @@ def test_mupdf_keeps_every_photo_in_proportion(name, mupdf_files, books):
 
 def test_mupdf_never_breaks_a_brief_attribution_inside_a_name(mupdf_files, books):
     """The sample's briefs at 13 column widths: every name of every attribution on one line."""
-    epub, edition = books["sample"]
+    _epub, edition = books["sample"]
     briefs = next(a for a in edition.articles if a.kind.value == "briefs")
     attributions = [b.attribution for b in briefs.body if isinstance(b, Brief) and b.attribution]
     assert attributions
