@@ -4,7 +4,8 @@ Librera). Asserted from the engines themselves: the embedded faces set body, hea
 captions (Chromium's own account of the fonts it drew with; MuPDF's fonts, with the font
 programs it embeds when it converts the book to PDF); photos keep their proportions; heads
 are centred; brief attributions never break inside a name; the print page list has
-numeric, unique labels; nothing is drawn in white. See tests/epub/readers.py."""
+numeric, unique labels; nothing is drawn in white; and where calibre is installed, its
+conversion for Kindle keeps the photos in proportion. See tests/epub/readers.py."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from .readers import (
     Browser,
     Foliate,
     Line,
+    calibre_round_trip,
     epubjs_page_list,
     mupdf_images,
     mupdf_lines,
@@ -203,6 +205,27 @@ def test_brief_attributions_never_break_inside_a_name_in_chromium(browser, sampl
                 broken.append((width, name["name"]))
     assert tried > 41 * 5
     assert broken == []
+
+
+def test_calibre_keeps_every_photo_in_proportion(browser, sample_epub_file, books, tmp_path):
+    """calibre (to AZW3, the usual route to Kindle) flattens the book's CSS onto its own
+    classes; with <img width height> and height:auto it made each photo a fixed box that
+    max-width squeezed. The converted book, in Chromium at a phone's width."""
+    require("ebook-convert")
+    epub, edition = books["sample"]
+    ratios = source_ratios(epub, edition)
+    files = calibre_round_trip(sample_epub_file, tmp_path)
+    pages = sorted(n for n, data in files.items() if n.endswith(".html") and b"<img" in data)
+    page = browser.page(files, width=420)
+    photos = []
+    for name in pages:
+        page.goto(f"http://publisher.test/{name}")
+        page.wait_for_load_state("load")
+        photos += page.evaluate(f"() => ({PHOTOS_JS})(document)")
+    assert len(photos) == sum(1 for a in edition.articles for f in a.figures if f.image)
+    for photo in photos:
+        source = ratios[(photo["naturalWidth"], photo["naturalHeight"])]
+        assert abs(photo["width"] / photo["height"] / source - 1) < 0.01, photo
 
 
 # Each attribution's names, found in its text whatever the markup: on how many lines each is.
