@@ -142,11 +142,13 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
     try:
         return cover_image(front_page(edition, settings, fonts))
     except RenderError as exc:
-        why = "; ".join(p.message for p in exc.problems if p.is_error)
+        errors = [p for p in exc.problems if p.is_error]
+        why = "; ".join(p.message for p in errors)
+        hint = errors[0].hint if errors and errors[0].hint else "fix the front 版's print layout"
         warnings.append(Problem(
             f"the front 版 cannot be printed ({why}): the EPUB's cover is a card drawn from the "
             "masthead, not the page as printed", edition.root / "edition.toml" if edition.root else None,
-            None, "fix the front 版's print layout; `publisher build --format print` reports it whole",
+            None, f"{hint}; `publisher build --format print` reports every print problem",
             Severity.WARNING, code="cover"))
         return masthead_cover(edition, fonts)
 
