@@ -18,7 +18,7 @@ EVERY_BLOCK_ID = "csrb-2020-03-02"
 
 
 def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_path, monkeypatch):
-    """--format epub renders no reading PDF and measures and renders one print page: the
+    """--format epub renders no reading PDF, and makes up and renders one print page: the
     front 版 (every_block has two)."""
     import publisher.printing.build as printing
     import publisher.publish as pipeline
@@ -26,14 +26,20 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
     def no_reading_pdf(*args, **kwargs):
         raise AssertionError("an EPUB-only build rendered the reading PDF")
 
-    measured, rendered = [], []
-    measure, render = printing._measure, printing._render
+    made_up, rendered = [], []
+    make_up, render = printing.make_up, printing._render
+
+    def recorded_make_up(*args, **kwargs):
+        result = make_up(*args, **kwargs)
+        made_up.extend(result.solve_seconds)  # every 版 the make-up planned
+        return result
+
     monkeypatch.setattr(pipeline, "reading_pdf", no_reading_pdf)
-    monkeypatch.setattr(printing, "_measure", lambda number, items: measured.append(number) or measure(number, items))
+    monkeypatch.setattr(printing, "make_up", recorded_make_up)
     monkeypatch.setattr(printing, "_render", lambda plan: rendered.append(plan.page.number) or render(plan))
     steps: list[str] = []
     publish(every_block_dir, tmp_path, ["epub"], progress=steps.append)
-    assert (measured, rendered) == ([1], [1])
+    assert (made_up, rendered) == ([1], [1])
     assert "rendering the reading PDF" not in steps and "rendering the print pages" not in steps
     assert [p.name for p in (tmp_path / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \
         [f"{EVERY_BLOCK_ID}.epub"]
