@@ -26,7 +26,8 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
     def no_reading_pdf(*args, **kwargs):
         raise AssertionError("an EPUB-only build rendered the reading PDF")
 
-    made_up, rendered = [], []
+    made_up: list[int] = []
+    rendered: list[int] = []
     make_up, render = printing.make_up, printing._render
 
     def recorded_make_up(*args, **kwargs):
