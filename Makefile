@@ -20,10 +20,11 @@ demo: setup
 	@echo "  $(BIN)/publisher import json tests/fixtures/feeds/economy-daily.json --out editions/jjrb   # a CMS feed as it comes"
 	@echo "  $(BIN)/publisher --help   (README.md: the CLI, the edition format, importing copy)"
 
-# PUBLISHER_REQUIRE_ACE: under `make test` the DAISY Ace check fails instead of skipping.
+# PUBLISHER_REQUIRE_TEST_TOOLS: under `make test` the tests that need DAISY Ace, Chromium
+# with foliate-js and epub.js, or MuPDF fail instead of skipping when one is missing.
 # The gates first: ruff and mypy (configured in pyproject.toml) report 0 on the whole tree.
 test: setup test-tools lint
-	PUBLISHER_REQUIRE_ACE=1 $(BIN)/python -m pytest
+	PUBLISHER_REQUIRE_TEST_TOOLS=1 $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check --no-cache .
@@ -33,8 +34,9 @@ lint: setup
 goldens: setup
 	$(BIN)/python -m pytest tests/test_goldens.py --regen-goldens
 
-# What only the tests need: Chromium and DAISY Ace (pinned in package-lock.json; Puppeteer's
-# own Chrome download is skipped, Ace drives Debian's chromium).
+# What only the tests need: Chromium, MuPDF, and from npm (pinned in package-lock.json) DAISY
+# Ace, foliate-js and epub.js (Puppeteer's own Chrome download is skipped: Ace, like the
+# reader tests' Playwright, drives Debian's chromium).
 test-tools: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from publisher.epub import build_epub  # noqa: E402
+from publisher.epub import build_epub, cover_image  # noqa: E402
+from publisher.printing.build import front_page  # noqa: E402
 from publisher.publish import load  # noqa: E402
-from publisher.reading import reading_pdf  # noqa: E402
 
 BUDGET = 1_500_000
 
@@ -28,11 +28,11 @@ BUDGET = 1_500_000
 def main(argv: list[str]) -> int:
     edition_dir = Path(argv[1]) if len(argv) > 1 else ROOT / "editions" / "xnrb-2019-10-21-xianan"
     edition, settings, fonts, _ = load(edition_dir)
-    front = reading_pdf(edition, settings, fonts)
+    cover = cover_image(front_page(edition, settings, fonts))
     rows = {}
     for label, subset in (("subsets", True), ("full faces", False)):
         t0 = time.perf_counter()
-        data = build_epub(edition, settings, fonts, front_page_pdf=front, subset_fonts=subset)
+        data = build_epub(edition, settings, fonts, cover=cover, subset_fonts=subset)
         rows[label] = (data, time.perf_counter() - t0)
     print(f"edition: {edition.id}")
     print(f"{'':24}{'subsets':>14}{'full faces':>16}")

@@ -147,7 +147,7 @@ def _setup_logging(verbose: bool) -> None:
 def build(
     editions: Annotated[list[Path], typer.Argument(help="The edition folder(s) (each holds edition.toml).", metavar="EDITION...")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder; files go to OUT/<edition-id>/.")] = Path("dist"),
-    formats: Annotated[list[Format] | None, typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
+    formats: Annotated[list[Format] | None, typer.Option("--format", "-f", help="Repeatable. Default: epub and pdf; kepub, print and archive only when asked (archive writes OUT/<edition-id>/archive/).")] = None,
     skip_built: Annotated[bool, typer.Option("--skip-built", help="Skip an edition whose requested outputs are all in OUT already (resumes a batch).")] = False,
     page_size: Annotated[PageSize | None, typer.Option("--page-size", help="The reading PDF's page: A4, or phone (90 x 160 mm). Default: page_size of the house's [tool.publisher.reading].")] = None,
     profile: Annotated[Profile, _PROFILE] = Profile.bag,

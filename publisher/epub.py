@@ -10,15 +10,19 @@ its page-list and the NCX pageList are ours; and it is not reproducible (uuid4 i
 the modified date is the issue date, and the zip is rewritten with fixed entry times,
 ``mimetype`` first and stored.
 
-Also owned here: the print page numbers of the EPUB (page-break markers, page-list,
-pageBreakSource), the cover rendered from the front page of a PDF, the accessibility
-metadata, and the font subsets of exactly the characters each typeface role prints.
+Also owned here: the print page numbers of the EPUB (one page-break marker per 版, the
+page-list of nav and NCX, pageBreakSource), the cover (the front 版 as printed, rasterised,
+or a masthead card when that 版 cannot be printed), the accessibility metadata, the font
+subsets of exactly the characters each typeface role prints, the one stylesheet the
+reading systems get (the house's rules without the PDFs' engine switches), and the Kobo
+variant (``kobo=True``: a KEPUB with Kobo's sentence spans).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 import uuid
 import zipfile
@@ -39,7 +43,9 @@ from .render import render
 log = logging.getLogger(__name__)
 
 EPUB_IMAGE_LONG_SIDE = 1600
-COVER_HEIGHT = 1600  # px: sharp on 300 ppi e-ink readers (Kobo Libra/Clara: 1680/1448 px high)
+# The cover's least size in px, long and short side: what the stores ask for (Kobo, Apple:
+# 1400 px on the short side) and sharp on 300 ppi e-ink readers (Kobo Libra: 1680 px high).
+COVER_LONG_SIDE, COVER_SHORT_SIDE = 1600, 1400
 COVER_ID = "cover-image"
 COVER_FILE = "images/cover.jpg"
 # Apple Books uses embedded fonts only when the book asks for them.
@@ -70,17 +76,24 @@ class _Doc(epub.EpubItem):
 
 
 @dataclass(frozen=True)
-class PageBreak:
-    """One print page marker inside an article document (``epub:type="pagebreak"``)."""
+class PageMarker:
+    """The marker of one print page (版) in the reading order (``epub:type="pagebreak"``).
 
-    number: int  # the print page
-    label: str  # as printed: 第1版, A03
-    file: str  # the article's document: a-<slug>.xhtml
-    begins: bool  # the article begins on this page (False: its jumped continuation)
+    One per 版, at the top of the 版's own document (its page head, where the 版 starts
+    in the reading order), labelled with the 版's number: the page-list of nav and NCX
+    lists each marker once, so reading systems get unique, numeric page labels (epub.js
+    reads labels as numbers; KOReader merges equal labels)."""
+
+    number: int  # the print page: the 版's number
+    file: str  # the 版's document: p01.xhtml
 
     @property
     def id(self) -> str:
         return f"page-{self.number}"
+
+    @property
+    def label(self) -> str:
+        return str(self.number)
 
     @property
     def href(self) -> str:
@@ -113,70 +126,34 @@ def image_name(figure: Figure) -> str:
 # ---------------------------------------------------------------- print pages
 
 
-def print_pages_from_model(edition: Edition) -> dict[str, tuple[int, ...]]:
-    """slug -> the print pages the article is on, from the model alone.
-
-    In this project one 版 is exactly one printed page, so an article is on its 版's page,
-    and on the page its jump line names (``Placement.continued_on``) when it jumps.
-    """
-    out: dict[str, tuple[int, ...]] = {}
-    for page in edition.pages:
-        jumps = {p.slug: p.continued_on for p in page.placements if p.continued_on}
-        for article in page.articles:
-            more = jumps.get(article.slug)
-            out[article.slug] = (page.number,) + ((more,) if more and more != page.number else ())
-    return out
+def page_markers(edition: Edition) -> list[PageMarker]:
+    """One marker per print page, in the reading order (版 by 版)."""
+    return [PageMarker(page.number, page_file(page)) for page in edition.pages]
 
 
-def page_breaks(edition: Edition, print_pages: Mapping[str, tuple[int, ...]]) -> dict[str, list[PageBreak]]:
-    """slug -> its page-break markers, checked against the edition's pages."""
+def continued_on(edition: Edition) -> dict[str, tuple[str, ...]]:
+    """slug -> the labels of the 版 its jump line continues it on (下转第2版), from the
+    edition's print layout (``Placement.continued_on``): the same in every build, whichever
+    formats it makes."""
     labels = {p.number: p.display_label for p in edition.pages}
-    problems = Problems()
-    out: dict[str, list[PageBreak]] = {}
-    for article in edition.articles:
-        numbers = tuple(print_pages.get(article.slug, ()))
-        if not numbers:
-            problems.add(f"article {article.slug!r} has no print page", code="print-pages",
-                         hint="the print layout must place every article of the edition")
-            continue
-        unknown = [n for n in numbers if n not in labels]
-        if unknown:
-            problems.add(f"article {article.slug!r} is placed on print page {unknown[0]}, which the "
-                         f"edition does not have", code="print-pages",
-                         hint="one 版 is one printed page: the page numbers must be the 版 numbers")
-            continue
-        numbers = tuple(dict.fromkeys(numbers))
-        out[article.slug] = [PageBreak(n, labels[n], article_file(article), i == 0)
-                             for i, n in enumerate(numbers)]
-    problems.raise_if_errors(RenderError)
-    return out
-
-
-def page_list(edition: Edition, breaks: Mapping[str, list[PageBreak]]) -> list[PageBreak]:
-    """Every page-break marker, in reading order: the page-list must reference each one
-    (DAISY Ace: epub-pagelist-missing-pagebreak), so a print page with several articles
-    is listed once per article. The first entry of each page number is the first article
-    that begins on it, unless a jumped article's continuation comes first in reading order."""
-    return [b for a in edition.articles for b in breaks[a.slug]]
-
-
-def page_targets(edition: Edition, breaks: Mapping[str, list[PageBreak]]) -> list[PageBreak]:
-    """The NCX pageList: one target per print page (the NCX requires a unique value per
-    normal page), at the first article that begins on it in reading order, else at the
-    first article that continues on it."""
-    in_order = page_list(edition, breaks)
-    out = []
-    for number in sorted({b.number for b in in_order}):
-        here = [b for b in in_order if b.number == number]
-        out.append(next((b for b in here if b.begins), here[0]))
-    return out
+    return {p.slug: (labels[p.continued_on],) for page in edition.pages for p in page.placements
+            if p.continued_on and p.continued_on != page.number and p.continued_on in labels}
 
 
 # ---------------------------------------------------------------- cover
 
 
-def cover_image(pdf_bytes: bytes, height: int = COVER_HEIGHT) -> bytes:
-    """Page 1 of a PDF as a progressive JPEG ``height`` px high, for the EPUB cover.
+def cover_size(width: float, height: float) -> tuple[int, int]:
+    """The cover's size in px for a page ``width`` x ``height`` (any unit): the page's
+    proportions, at least COVER_LONG_SIDE on its long side and COVER_SHORT_SIDE on its short."""
+    long, short = max(width, height), min(width, height)
+    scale = max(COVER_LONG_SIDE / long, COVER_SHORT_SIDE / short)
+    return math.ceil(width * scale - 1e-9), math.ceil(height * scale - 1e-9)
+
+
+def cover_image(pdf_bytes: bytes) -> bytes:
+    """Page 1 of a PDF, cut to its trim box, as a progressive JPEG of ``cover_size``: the
+    front 版 as printed, without bleed, crop marks and slug.
 
     pdfium renders the same PDF to the same pixels and Pillow encodes them the same way,
     so the cover is as reproducible as the PDF it comes from.
@@ -193,15 +170,75 @@ def cover_image(pdf_bytes: bytes, height: int = COVER_HEIGHT) -> bytes:
         if len(pdf) == 0:
             raise RenderError("the front page PDF has no pages: cannot render the EPUB cover")
         page = pdf[0]
-        _, page_height = page.get_size()
-        bitmap = page.render(scale=height / page_height, may_draw_forms=False)
+        ml, mb, mr, mt = page.get_mediabox()
+        tl, tb, tr, tt = page.get_trimbox()
+        size = cover_size(tr - tl, tt - tb)
+        bitmap = page.render(scale=size[1] / (tt - tb), crop=(tl - ml, tb - mb, mr - tr, mt - tt),
+                             may_draw_forms=False)
         image = bitmap.to_pil().convert("RGB")
         page.close()
     finally:
         pdf.close()
-    if image.height != height:  # rounding in pdfium: make the size exact
-        width = round(image.width * height / image.height)
-        image = image.resize((width, height), PILImage.Resampling.LANCZOS)
+    if image.size != size:  # rounding in pdfium: make the size exact
+        image = image.resize(size, PILImage.Resampling.LANCZOS)
+    return _cover_jpeg(image)
+
+
+def masthead_cover(edition: Edition, fonts: FontSet) -> bytes:
+    """The cover when the front 版 cannot be printed (its copy does not fit its print layout):
+    a card drawn from the masthead, in the pinned faces, the front 版's proportions unknown,
+    so a broadsheet's (390 x 545): the paper's name, the edition, the date and weekday, the
+    issue number, and the front 版's label, name and headlines. Drawn with Pillow, no layout
+    engine: the EPUB does not fail for a print problem, and the build warns that the cover
+    is not the page as printed (``publish``)."""
+    from PIL import Image as PILImage, ImageDraw, ImageFont
+
+    width, height = cover_size(390, 545)
+    image = PILImage.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    red, ink, grey = (181, 18, 27), (20, 20, 20), (90, 90, 90)
+
+    def face(role: str, weight: int, size: int) -> tuple[ImageFont.FreeTypeFont, Face]:
+        f = next((f for f in fonts.faces if f.role == role and f.weight == weight),
+                 next(f for f in fonts.faces if f.role == role))
+        return ImageFont.truetype(str(f.file), size, index=f.index), f
+
+    def line(y: int, text: str, font: tuple[ImageFont.FreeTypeFont, Face], fill,
+             max_width: int = width - 240) -> int:
+        drawn, pinned = font
+        # Pillow has no font fallback: a character outside the face is left out, not drawn
+        # as a box (rare characters are set by the fallback face in the book itself)
+        text = "".join(ch for ch in text if ord(ch) in pinned.codepoints or ch.isspace())
+        while drawn.getlength(text) > max_width and len(text) > 2:
+            text = text[:-2] + "…"
+        draw.text((width // 2, y), text, font=drawn, fill=fill, anchor="ma")
+        return y + round(drawn.size * 1.45)
+
+    paper, issue = edition.paper, edition.issue
+    y = 200
+    y = line(y, paper.name, face("hei", 700, 230), red)
+    if issue.edition:
+        y = line(y, f"{issue.edition}版", face("hei", 700, 90), red)
+    y += 40
+    draw.rectangle((120, y, width - 120, y + 8), fill=red)
+    y += 70
+    y = line(y, f"{issue.date_zh} {issue.weekday_zh}", face("song", 400, 64), ink)
+    numbers = "　".join(n for n in (issue.number and f"总第{issue.number}期", paper.cn) if n)
+    if numbers:
+        y = line(y, numbers, face("song", 400, 52), grey)
+    y += 60
+    front = edition.pages[0]
+    y = line(y, f"{front.display_label} {front.name}", face("hei", 700, 60), red)
+    y += 30
+    headline = face("hei", 700, 70)
+    for article in front.articles:
+        if y > height - 200:
+            break
+        y = line(y, article.title, headline, ink)
+    return _cover_jpeg(image)
+
+
+def _cover_jpeg(image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=80, optimize=True, progressive=True)
     return buf.getvalue()
@@ -218,35 +255,24 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
 
 
 def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
-               front_page_pdf: bytes | None = None,
-               print_pages: Mapping[str, tuple[int, ...]] | None = None,
-               subset_fonts: bool = True) -> bytes:
+               cover: bytes | None = None, kobo: bool = False, subset_fonts: bool = True) -> bytes:
     """The whole reader EPUB as bytes, identical for identical inputs.
 
-    ``front_page_pdf``: a PDF whose page 1 is the front page; it becomes the cover image
-    (a text cover is made when it is None). The build passes the print PDF when it has one,
-    else the reading PDF.
+    ``cover``: the cover image (a JPEG: ``cover_image`` of the front 版 as printed, or
+    ``masthead_cover``); without it the book opens on a text cover page.
 
-    ``print_pages``: slug -> the print page numbers the article is on (first the page it
-    begins on, then where its jump line continues it), from the print layout of the same
-    build. When None, they are derived from the model: the article's 版 number (one 版 is
-    one printed page) and its ``Placement.continued_on``. Each article gets one page-break
-    marker per print page at its start; the page-list names each print page once.
+    ``kobo``: the KEPUB for Kobo's own reading engine: every content document gets Kobo's
+    markup (``kobo_markup``); everything else is the same book.
 
     ``subset_fonts``: False embeds the whole faces (for measuring what subsetting saves).
     """
     _check_alt_text(edition)
-    breaks = page_breaks(edition, print_pages if print_pages is not None else print_pages_from_model(edition))
-    pages_listed = page_list(edition, breaks)
-    cover = cover_image(front_page_pdf) if front_page_pdf is not None else None
+    markers = page_markers(edition)
     images = _images(edition)
-    sizes = {name: size for name, _, _, size in images}
 
     ctx: dict[str, Any] = dict(edition=edition, article_file=article_file, page_file=page_file,
-                               image_src=lambda fig: "../" + image_name(fig),
-                               image_size=lambda fig: sizes[image_name(fig)], identifier=identifier(edition),
-                               page_list=pages_listed, page_targets=page_targets(edition, breaks),
-                               max_page=max(b.number for b in pages_listed),
+                               image_src=lambda fig: "../" + image_name(fig), identifier=identifier(edition),
+                               page_list=markers, max_page=max(m.number for m in markers),
                                cover_image=COVER_FILE if cover else None,
                                cover_size=_jpeg_size(cover) if cover else None)
 
@@ -260,21 +286,28 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     def xhtml(uid: str, name: str, template: str, properties=(), **extra) -> _Doc:
         text = render(template, settings, **ctx, **extra).encode("utf-8")
         rendered.append(text)
-        doc = _Doc(uid, f"text/{name}", "application/xhtml+xml", text, properties)
+        doc = _Doc(uid, f"text/{name}", "application/xhtml+xml", kobo_markup(text) if kobo else text,
+                   properties)
         book.add_item(doc)
         return doc
 
-    spine = [xhtml("cover", "cover.xhtml", "epub/cover.xhtml.j2", ["svg"] if cover else []),
+    # The cover page stays out of the reading order (linear="no"): reading systems that show
+    # the cover image themselves (Kindle, Apple Books) would otherwise show it twice; it is
+    # still the first spine item and the landmarks' cover, where Kobo looks for it.
+    spine = [(xhtml("cover", "cover.xhtml", "epub/cover.xhtml.j2", ["svg"] if cover else []), "no"),
              xhtml("contents", "contents.xhtml", "epub/contents.xhtml.j2")]
     articles = edition.articles
-    for page in edition.pages:
-        spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2", page=page))
+    jumps = continued_on(edition)
+    i = 0  # the article's place in the whole issue, for its previous and next links
+    for page, marker in zip(edition.pages, markers, strict=True):
+        spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2", page=page,
+                           marker=marker))
         for article in page.articles:
-            i = articles.index(article)
             spine.append(xhtml(f"a-{article.slug}", article_file(article), "epub/article.xhtml.j2",
-                               page=page, article=article, breaks=breaks[article.slug],
+                               page=page, article=article, continued=jumps.get(article.slug, ()),
                                previous=articles[i - 1] if i else None,
                                next=articles[i + 1] if i + 1 < len(articles) else None))
+            i += 1
 
     nav = render("epub/nav.xhtml.j2", settings, **ctx).encode("utf-8")
     rendered.append(nav)
@@ -288,8 +321,8 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
         book.add_item(_Doc(f"img-{name.split('/')[-1].replace('.', '-')}", name, media_type, data))
 
     vertical = settings.epub.vertical
-    styles = _read_styles(settings, ["base.css", "typeset.css", "epub.css"]
-                          + (["epub-vertical.css"] if vertical else []))
+    styles = reader_css(_read_styles(settings, ["base.css", "typeset.css", "epub.css"]
+                                     + (["epub-vertical.css"] if vertical else [])))
     texts = role_texts(edition, rendered, styles)
     # the fallback face is embedded only when some character needs it
     texts[FALLBACK] = fallback_text(edition, rendered, fonts)
@@ -313,9 +346,10 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
         book.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
     raw = io.BytesIO()
     modified = datetime.combine(edition.issue.date, datetime.min.time(), tzinfo=UTC)
+    # compresslevel 0: _rezip compresses the files once, for good
     epub.write_epub(raw, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
                                 "epub3_pages": False, "raise_exceptions": True,
-                                "spine_direction": vertical})
+                                "spine_direction": vertical, "compresslevel": 0})
     return _rezip(raw.getvalue(), edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS},
                   fix={"EPUB/content.opf": lambda opf: _package_lang(opf, edition.paper.language)})
 
@@ -390,6 +424,30 @@ def _read_styles(settings: Settings, names: list[str]) -> str:
     return "\n".join((settings.styles_dir / n).read_text("utf-8") for n in names)
 
 
+def reader_css(css: str) -> str:
+    """The house's rules as the reading systems get them: without the custom properties
+    (``--cjk-typeset`` and the like), which are switches for the PDFs' engine
+    (publisher/engine/typeset.py) and mean nothing to a reading system, while calibre warns
+    about them and Adobe's RMSDK (Kobo's .epub path) is known to drop a whole stylesheet
+    over modern CSS. Rules left empty go too; comments are left out (the house files keep
+    them). Parsed with tinycss2, so a brace or semicolon inside a string stays intact."""
+    import tinycss2
+
+    out = []
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type == "qualified-rule":
+            declarations = [
+                f"{d.name}: {tinycss2.serialize(d.value).strip()}" + (" !important" if d.important else "")
+                for d in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                        skip_whitespace=True)
+                if d.type == "declaration" and not d.name.startswith("--")]
+            if declarations:
+                out.append(f"{tinycss2.serialize(rule.prelude).strip()} {{ {'; '.join(declarations)}; }}")
+        elif rule.type == "at-rule":
+            out.append(rule.serialize())
+    return "\n".join(out) + "\n"
+
+
 def _package_lang(opf: bytes, language: str) -> bytes:
     """The package document's own language (xml:lang on <package>), which ebooklib omits:
     reading systems and DAISY Ace (epub-lang) use it for the metadata's language."""
@@ -460,6 +518,96 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
     return list(out.values())
 
 
+# ---------------------------------------------------------------- Kobo
+
+
+# Kobo's markup, as Kobo's own conversion writes it (and kepubify and calibre's KEPUB output
+# after it): the body's content in div#book-columns > div#book-inner, a small style for
+# them, and every run of text cut into sentences, each in span.koboSpan#kobo.P.S (P counts
+# paragraphs: block elements and images; S the segments within). Kobo's engine finds
+# highlights, bookmarks and reading statistics by these spans.
+KOBO_STYLE = "div#book-inner { margin-top: 0; margin-bottom: 0; }"
+KOBO_BLOCKS = frozenset({"p", "ol", "ul", "table", "h1", "h2", "h3", "h4", "h5", "h6"})
+KOBO_SKIPPED = frozenset({"script", "style", "pre", "audio", "video", "svg", "math"})
+# A sentence ends after 。！？ (and ASCII ! ? or a full stop before a space), with the
+# closing quotes and brackets that follow it and any white space: as ICU segments Chinese.
+_SENTENCE = re.compile(r".*?(?:[。！？!?]+|\.(?=\s|$))[”’」』）》〉】〗\"')\]]*\s*", re.S)
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut after each sentence; together they are ``text`` again."""
+    parts = [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0)]
+    rest = text[sum(map(len, parts)):]
+    return parts + ([rest] if rest else [])
+
+
+def kobo_markup(document: bytes) -> bytes:
+    """A rendered XHTML document with Kobo's markup (see KOBO_STYLE). Only elements are
+    added: the text, and so every character the fonts were subset for, is the same."""
+    root = etree.fromstring(document)
+    x = f"{{{XHTML_NS}}}"
+    head, body = root.find(f"{x}head"), root.find(f"{x}body")
+    style = etree.SubElement(head, f"{x}style", {"type": "text/css", "id": "kobostylehacks"})
+    style.text = KOBO_STYLE
+    style.tail = "\n"
+    columns = etree.Element(f"{x}div", {"id": "book-columns"})
+    inner = etree.SubElement(columns, f"{x}div", {"id": "book-inner"})
+    inner.text, body.text = body.text, None
+    inner.extend(list(body))
+    body.append(columns)
+    counter = {"paragraph": 0, "segment": 0, "next": True}
+
+    def span(parent, text: str | None):
+        if counter["next"]:
+            counter["paragraph"] += 1
+            counter["segment"] = 0
+            counter["next"] = False
+        counter["segment"] += 1
+        el = parent.makeelement(f"{x}span", {"class": "koboSpan",
+                                             "id": f"kobo.{counter['paragraph']}.{counter['segment']}"})
+        el.text = text
+        return el
+
+    def wrap_text(parent, text: str) -> list:
+        return [span(parent, part) for part in sentences(text)]
+
+    def walk(el) -> None:
+        local = etree.QName(el).localname
+        if local in KOBO_SKIPPED:
+            return
+        if local in KOBO_BLOCKS:
+            counter["next"] = True
+        if el.text and el.text.strip():
+            spans = wrap_text(el, el.text)
+            el.text = None
+            for i, s in enumerate(spans):
+                el.insert(i, s)
+            children = list(el)[len(spans):]
+        else:
+            children = list(el)
+        for child in children:
+            if not isinstance(child.tag, str):
+                continue
+            if etree.QName(child).localname == "img":  # an image is a paragraph of its own
+                counter["next"] = True
+                holder = span(el, None)
+                child.addprevious(holder)
+                holder.append(child)
+                holder.tail, child.tail = child.tail, None
+                child = holder
+            else:
+                walk(child)
+            if child.tail and child.tail.strip():
+                spans = wrap_text(el, child.tail)
+                child.tail = None
+                for s in reversed(spans):
+                    child.addnext(s)
+
+    walk(inner)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8",
+                          doctype="<!DOCTYPE html>")
+
+
 # ---------------------------------------------------------------- font subsets
 
 
@@ -504,12 +652,15 @@ def fallback_text(edition: Edition, documents: Iterable[bytes], fonts: FontSet) 
     the model's fields (publisher.fonts.FIELD_ROLES) and those the rendered documents set
     in a role whose face lacks them. Empty: the fallback face is not embedded."""
     out = dict.fromkeys(needs_fallback(edition, fonts))
+    set_in: dict[str, dict[str, None]] = {}  # role -> every character set in it, in order
     for doc in documents:
         for role, text in _role_runs(etree.fromstring(doc)):
-            for ch in text:
-                cp = ord(ch)
-                if not ch.isspace() and not fonts.in_role_face(role, cp) and fonts.covers(role, cp):
-                    out[ch] = None
+            set_in.setdefault(role, {}).update(dict.fromkeys(text))
+    for role, chars in set_in.items():
+        for ch in chars:
+            cp = ord(ch)
+            if not ch.isspace() and not fonts.in_role_face(role, cp) and fonts.covers(role, cp):
+                out[ch] = None
     return "".join(out)
 
 
@@ -563,4 +714,5 @@ def full_face(face: Face) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["build_epub", "cover_image", "identifier", "print_pages_from_model", "role_texts"]
+__all__ = ["build_epub", "cover_image", "identifier", "kobo_markup", "masthead_cover", "page_markers",
+           "reader_css", "role_texts"]

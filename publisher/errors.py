@@ -196,6 +196,7 @@ CODES: dict[str, str] = {
     "house-in-edition": "the house (its file, styles, fonts or papers) is inside an edition folder",
     "truncated": "a file ends early: cut off in the middle of a character or of the JSON",
     "output-profile": "the print output profile (ICC) is missing or not CMYK",
+    "cover": "warning: the front 版 cannot be printed, so the EPUB's cover is a masthead card",
     # outputs
     "io": "an output cannot be written (permissions, disk full), or an input is not a readable file",
     "locked": "another build holds the output folder's lock (named: pid, host, since) past the timeout",

@@ -366,13 +366,18 @@ def check_coverage(edition: Edition, fonts: FontSet, problems: Problems) -> None
     character, naming the article file, line, character, code point, fields and roles."""
     slugs = {a.source.path: a.slug for a in edition.articles if a.source}
     found: dict[tuple, dict[tuple[str, str], None]] = {}  # (path, line, char) -> {(field, role)}
+    known: dict[tuple[str, str], tuple[str, ...]] = {}  # (field, char) -> roles lacking it; marks excepted
     for field, text, path, line in field_texts(edition):
         for i, ch in enumerate(text):
             if ch.isspace():
                 continue
-            cp = ord(ch)
-            roles = ("private-use",) if is_private_use(cp) else \
-                tuple(r for r in FIELD_ROLES[field] if not _set_by(fonts.covers, r, text, i))
+            roles = known.get((field, ch))
+            if roles is None:
+                cp = ord(ch)
+                roles = ("private-use",) if is_private_use(cp) else \
+                    tuple(r for r in FIELD_ROLES[field] if not _set_by(fonts.covers, r, text, i))
+                if not unicodedata.category(ch).startswith("M"):  # a mark depends on the character before
+                    known[(field, ch)] = roles
             if roles:
                 key = (path, _line_of_char(path, ch, line), ch)
                 found.setdefault(key, {}).update(dict.fromkeys((field, r) for r in roles))
@@ -400,10 +405,16 @@ def check_coverage(edition: Edition, fonts: FontSet, problems: Problems) -> None
 def needs_fallback(edition: Edition, fonts: FontSet) -> str:
     """The characters that only the fallback face sets (in field order, each once)."""
     out: dict[str, None] = {}
+    known: dict[tuple[str, str], bool] = {}  # (field, character) -> needs it; marks excepted
     for field, text, _path, _line in field_texts(edition):
         for i, ch in enumerate(text):
-            if not ch.isspace() and not is_private_use(ord(ch)) and any(
-                    not _set_by(fonts.in_role_face, role, text, i) for role in FIELD_ROLES[field]):
+            needed = known.get((field, ch))
+            if needed is None:
+                needed = not ch.isspace() and not is_private_use(ord(ch)) and any(
+                    not _set_by(fonts.in_role_face, role, text, i) for role in FIELD_ROLES[field])
+                if not unicodedata.category(ch).startswith("M"):  # a mark depends on the character before
+                    known[(field, ch)] = needed
+            if needed:
                 out[ch] = None
     return "".join(out)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-EPUB, PDF, PRINT, ARCHIVE = "epub", "pdf", "print", "archive"
-ALL = (EPUB, PDF, PRINT, ARCHIVE)
+EPUB, KEPUB, PDF, PRINT, ARCHIVE = "epub", "kepub", "pdf", "print", "archive"
+ALL = (EPUB, KEPUB, PDF, PRINT, ARCHIVE)
 DEFAULT = (EPUB, PDF)  # what a plain ``publisher build`` writes
-# Asked for by name: print (a 版 whose articles do not fit is an error there, and an edition
-# made for screens need not have a print layout) and the archive. A newspaper archive holds the
+# Asked for by name: kepub (the EPUB for sideloading to Kobo's own reading engine), print (a 版
+# whose articles do not fit is an error there, and an edition made for screens need not have a
+# print layout) and the archive. A newspaper archive holds the
 # pages as printed, one page PDF and one ALTO per 版, and the reader EPUB: building it builds
 # those too (written only when asked for as well), so an edition without a print layout that
 # fits cannot be archived (the print build's error, with the archive named in it).
@@ -29,6 +30,11 @@ NDNP_FOLDER = "ndnp"
 
 def epub_file(edition_id: str) -> str:
     return f"{edition_id}.epub"
+
+
+def kepub_file(edition_id: str) -> str:
+    """Kobo's file name: a .kepub.epub is opened by Kobo's own engine, not Adobe's."""
+    return f"{edition_id}.kepub.epub"
 
 
 def reading_file(edition_id: str) -> str:
@@ -50,7 +56,7 @@ def main_output(fmt: str, edition_id: str, profile: str = "bag") -> str:
     format's file, or for the archive its bag's declaration (its NDNP issue's folder)."""
     if fmt == ARCHIVE and profile == "ndnp":
         return NDNP_FOLDER
-    return {EPUB: epub_file(edition_id), PDF: reading_file(edition_id),
+    return {EPUB: epub_file(edition_id), KEPUB: kepub_file(edition_id), PDF: reading_file(edition_id),
             PRINT: print_file(edition_id), ARCHIVE: f"{ARCHIVE_FOLDER}/bagit.txt"}[fmt]
 
 

@@ -17,19 +17,21 @@ from pathlib import Path
 
 from .archive import build_archive, build_ndnp_issue, made_at, sign_bag
 from .config import Settings, ensure_outside, load_settings
-from .epub import build_epub
-from .errors import Problem, Problems, PublisherError, RenderError
+from .epub import build_epub, cover_image, masthead_cover
+from .errors import Problem, Problems, PublisherError, RenderError, Severity
 from .fonts import FontSet, check_coverage, load_fonts
 from .formats import (
     ARCHIVE,
     ARCHIVE_FOLDER,
     DEFAULT,
     EPUB,
+    KEPUB,
     NDNP_FOLDER,
     PDF,
     PRINT,
     chosen,
     epub_file,
+    kepub_file,
     main_output,
     needed,
     print_file,
@@ -39,7 +41,7 @@ from .formats import (
 from .makeup import MakeUp, make_up
 from .model import Edition
 from .outputs import Editions, check_out_dir, check_target, write_outputs
-from .printing.build import PrintResult, build_print
+from .printing.build import PrintResult, build_print, front_page
 from .reading import reading_pdf
 from .sources import read_edition
 
@@ -97,11 +99,9 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
     target = out_dir / edition.id
     check_target(target, batch or Editions([edition_dir]))
     result = Result(edition, warnings=problems.warnings)
-    reading = printed = epub = bag = None
+    reading = printed = epub = kepub = bag = None
     made = made_at() if ARCHIVE in builds else None  # SOURCE_DATE_EPOCH read, and checked, first
-    # The EPUB's cover is the front page as printed when this build prints, else the
-    # reading PDF's page 1: one layout pass serves both.
-    if PDF in builds or (EPUB in builds and PRINT not in builds):
+    if PDF in builds:
         step("rendering the reading PDF")
         reading = reading_pdf(edition, settings, fonts)
     if PRINT in builds:
@@ -109,10 +109,15 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
         printed = _print(edition, settings, fonts, for_archive=ARCHIVE in builds,
                          progress=lambda m: step(f"print pages: {m}"))
         result.warnings.extend(printed.warnings)
-    if EPUB in builds:
-        step("rendering the EPUB")
-        epub = build_epub(edition, settings, fonts,
-                          front_page_pdf=printed.front_page if printed else reading)
+    if EPUB in builds or KEPUB in builds:
+        step("rendering the cover")
+        cover = _cover(edition, settings, fonts, printed, result.warnings)
+        if EPUB in builds:
+            step("rendering the EPUB")
+            epub = build_epub(edition, settings, fonts, cover=cover)
+        if KEPUB in builds:
+            step("rendering the KEPUB")
+            kepub = build_epub(edition, settings, fonts, cover=cover, kobo=True)
     if ARCHIVE in builds:
         step("packing the archive" + (" (NDNP issue)" if ndnp else ""))
         assert printed is not None  # the archive asked for the print pages above
@@ -125,10 +130,32 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
             if settings.sign_key is not None:  # the bag's tag manifest, signed: see archive.sign
                 bag = sign_bag(bag, settings.sign_key)
     step("writing the outputs")
-    files, folders = _outputs(edition, wanted, reading, printed, epub, bag,
+    files, folders = _outputs(edition, wanted, reading, printed, epub, kepub, bag,
                               NDNP_FOLDER if ndnp else ARCHIVE_FOLDER)
     result.files = write_outputs(target, files, folders, lock_timeout=settings.outputs.lock_timeout)
     return result
+
+
+def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintResult | None,
+           warnings: list[Problem]) -> bytes:
+    """The EPUB's cover: the front 版 as printed, from this build's print pages or else made
+    alone (never the whole issue, never the reading PDF), so the EPUB is the same whichever
+    formats the build makes. A front 版 whose copy does not fit cannot be printed; that is
+    the print edition's problem, so the EPUB gets a masthead card instead, with a warning."""
+    if printed is not None:
+        return cover_image(printed.front_page)
+    try:
+        return cover_image(front_page(edition, settings, fonts))
+    except RenderError as exc:
+        errors = [p for p in exc.problems if p.is_error]
+        why = "; ".join(p.message for p in errors)
+        hint = errors[0].hint if errors and errors[0].hint else "fix the front 版's print layout"
+        warnings.append(Problem(
+            f"the front 版 cannot be printed ({why}): the EPUB's cover is a card drawn from the "
+            "masthead, not the page as printed", edition.root / "edition.toml" if edition.root else None,
+            None, f"{hint}; `publisher build --format print` reports every print problem",
+            Severity.WARNING, code="cover"))
+        return masthead_cover(edition, fonts)
 
 
 def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,
@@ -149,8 +176,8 @@ def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bo
 
 
 def _outputs(edition: Edition, wanted: tuple[str, ...], reading: bytes | None,
-             printed: PrintResult | None, epub: bytes | None, bag: dict[str, bytes] | None,
-             archive_folder: str = ARCHIVE_FOLDER):
+             printed: PrintResult | None, epub: bytes | None, kepub: bytes | None,
+             bag: dict[str, bytes] | None, archive_folder: str = ARCHIVE_FOLDER):
     """The requested files (path -> bytes) and folders (name -> its files), by formats' names."""
     files: dict[str, bytes] = {}
     if PDF in wanted and reading is not None:
@@ -160,6 +187,8 @@ def _outputs(edition: Edition, wanted: tuple[str, ...], reading: bytes | None,
         files.update({print_page_file(label): data for label, data in printed.pages.items()})
     if EPUB in wanted and epub is not None:
         files[epub_file(edition.id)] = epub
+    if KEPUB in wanted and kepub is not None:
+        files[kepub_file(edition.id)] = kepub
     folders = {archive_folder: bag} if ARCHIVE in wanted and bag is not None else {}
     return files, folders
 

@@ -51,9 +51,16 @@ def brief(item: Brief, spacing: str = "quarter", engine: bool = False) -> Markup
         body = typeset(text[:-1], spacing) + Markup('<span class="halt">') + escape(text[-1]) + Markup("</span>")
     else:
         body = typeset(text, spacing, engine=engine)
-    names = "（" + "、".join(item.attribution) + "）"
+    if engine:
+        names = typeset("（" + "、".join(item.attribution) + "）", spacing, True, engine)
+    else:
+        # Each name on one line (styles/epub.css: .attribution .name): a reading system may
+        # break between two names, never inside one (（陈 / 鹏、陈琦）).
+        names = (typeset("（", spacing) + Markup("、").join(
+            Markup('<span class="name">') + typeset(name, spacing) + Markup("</span>")
+            for name in item.attribution) + Markup("）"))
     return (Markup('<span class="brief-text">') + body + Markup('</span><span class="attribution">')
-            + typeset(names, spacing, True, engine) + Markup("</span>"))
+            + names + Markup("</span>"))
 
 
 @lru_cache(maxsize=1)

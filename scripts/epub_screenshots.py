@@ -1,64 +1,65 @@
-"""Screenshots of the reader EPUB for the docs: the first article and the issue contents
-page, rendered by headless Chromium from the unpacked XHTML at a phone's width.
+"""Screenshots of the reader EPUB for the docs, as foliate-js (the engine of the Foliate
+reader) shows it in Debian's Chromium at a phone's size: the first article, a photo article
+and the issue contents page.
 
-    PYTHONPATH=. .venv/bin/python scripts/epub_screenshots.py EPUB_FILE [OUT_DIR]
+    .venv/bin/python scripts/epub_screenshots.py EPUB_FILE [OUT_DIR]
 
-Writes OUT_DIR/epub-article.png and OUT_DIR/epub-contents.png (default docs/images).
-Needs a `chromium` (Debian package) on PATH.
+Writes OUT_DIR/epub-article.png, epub-photo.png and epub-contents.png (default docs/images).
+Needs what the reader tests need (`make test-tools`): chromium, Playwright, foliate-js.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
-WIDTH, HEIGHT, SCALE = 420, 900, 2
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.epub.readers import Browser, Foliate  # noqa: E402  (the reader tests' own driver)
 
 
-def shoot(chromium: str, page: Path, out: Path) -> None:
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    f"--window-size={WIDTH},{HEIGHT}", f"--force-device-scale-factor={SCALE}",
-                    "--allow-file-access-from-files", f"--screenshot={out}", page.as_uri()],
-                   check=True, capture_output=True, timeout=120)
-    from PIL import Image
+def _spine(epub: bytes) -> list[str]:
+    """The content documents in reading order, as foliate-js names them (EPUB/text/…)."""
+    import io
+    import zipfile
 
-    # 32 colours are plenty for text on white and keep the PNGs in the repository small
-    Image.open(out).convert("RGB").quantize(colors=32).save(out, optimize=True)
-
-
-def _first_article(opf: Path) -> str:
-    """The file name of the first article document in spine order."""
     from lxml import etree
 
     ns = {"opf": "http://www.idpf.org/2007/opf"}
-    root = etree.parse(str(opf))
-    hrefs = {i.get("id"): i.get("href") for i in root.iterfind(".//opf:manifest/opf:item", ns)}
-    for ref in root.iterfind(".//opf:spine/opf:itemref", ns):
-        name = hrefs[ref.get("idref")].rsplit("/", 1)[-1]
-        if name.startswith("a-"):
-            return name
-    raise SystemExit("the EPUB has no article")
+    opf = etree.fromstring(zipfile.ZipFile(io.BytesIO(epub)).read("EPUB/content.opf"))
+    hrefs = {i.get("id"): i.get("href") for i in opf.iterfind(".//opf:manifest/opf:item", ns)}
+    return ["EPUB/" + hrefs[ref.get("idref")] for ref in opf.iterfind(".//opf:spine/opf:itemref", ns)]
+
+
+def _save(reader: Foliate, out: Path) -> None:
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shot = Path(tmp) / "shot.png"
+        reader.screenshot(shot)
+        # 64 colours are plenty for text and a photo placeholder, and keep the PNGs small
+        Image.open(shot).convert("RGB").quantize(colors=64).save(out, optimize=True)
 
 
 def main(argv: list[str]) -> int:
-    epub = Path(argv[1])
-    out_dir = Path(argv[2]) if len(argv) > 2 else Path(__file__).resolve().parent.parent / "docs" / "images"
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        print("no chromium on PATH (apt-get install chromium)", file=sys.stderr)
-        return 1
+    epub = Path(argv[1]).read_bytes()
+    out_dir = Path(argv[2]) if len(argv) > 2 else ROOT / "docs" / "images"
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        zipfile.ZipFile(epub).extractall(tmp)
-        text = Path(tmp) / "EPUB" / "text"
-        first_article = text / _first_article(Path(tmp) / "EPUB" / "content.opf")
-        shoot(chromium, first_article, out_dir / "epub-article.png")
-        shoot(chromium, text / "contents.xhtml", out_dir / "epub-contents.png")
-    print(f"wrote {out_dir / 'epub-article.png'} and {out_dir / 'epub-contents.png'}")
+    spine = _spine(epub)
+    articles = [h for h in spine if h.rsplit("/", 1)[-1].startswith("a-")]
+    browser = Browser()
+    try:
+        reader = Foliate(browser, epub)
+        for name, href in (("epub-article", articles[0]), ("epub-contents", "EPUB/text/contents.xhtml"),
+                           ("epub-photo", next(h for h in articles if "yaozui" in h or "photo" in h)
+                            if any("yaozui" in h or "photo" in h for h in articles) else articles[-1])):
+            reader.show(href)
+            _save(reader, out_dir / f"{name}.png")
+            print(out_dir / f"{name}.png")
+    finally:
+        browser.close()
     return 0
 
 

@@ -14,14 +14,16 @@
 #   libopenjp2-tools                    opj_compress encodes the NDNP profile's JPEG 2000 pages
 #   python3-venv                        the virtual environment in .venv
 # With the argument "test", also what only the test suite needs:
-#   chromium, nodejs + npm              DAISY Ace (npm @daisy/ace-cli) checks the EPUB's accessibility
+#   chromium, nodejs + npm              DAISY Ace (npm @daisy/ace-cli) checks the EPUB's accessibility;
+#                                       foliate-js and epub.js (npm) read it in chromium
+#   mupdf-tools                         mutool: the EPUB as MuPDF (SumatraPDF, zathura) lays it out
 set -euo pipefail
 packages=(fonts-noto-cjk fonts-lxgw-wenkai fonts-babelstone-han libharfbuzz-subset0 libpango-1.0-0
           libpangoft2-1.0-0 default-jre-headless poppler-utils ghostscript argyll openssh-client
           libopenjp2-tools)
 missing=()
 if [ "${1:-}" = test ]; then
-  packages+=(chromium)
+  packages+=(chromium mupdf-tools)
   # A node from elsewhere (nodesource bundles npm) is fine: only install Debian's when absent.
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi

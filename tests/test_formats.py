@@ -13,9 +13,9 @@ from publisher.publish import output_paths
 
 def test_names_and_paths():
     assert formats.DEFAULT == ("epub", "pdf")
-    assert formats.ALL == ("epub", "pdf", "print", "archive")
+    assert formats.ALL == ("epub", "kepub", "pdf", "print", "archive")
     assert [formats.main_output(f, "x-2019") for f in formats.ALL] == [
-        "x-2019.epub", "x-2019.pdf", "x-2019-print.pdf", "archive/bagit.txt"]
+        "x-2019.epub", "x-2019.kepub.epub", "x-2019.pdf", "x-2019-print.pdf", "archive/bagit.txt"]
     assert formats.print_page_file("p01") == "print/p01.pdf"
     assert output_paths("x-2019", Path("out"), ["pdf", "archive", "pdf"]) == [
         Path("out/x-2019/x-2019.pdf"), Path("out/x-2019/archive/bagit.txt")]

@@ -35,14 +35,18 @@ def run(args: list[str | Path], cwd: Path, env: dict[str, str] | None = None) ->
 
 def wheel_source(dst: Path) -> Path:
     """What a wheel is built from, copied (a build writes build/ and *.egg-info beside it):
-    the package with its links into the house, the styles and the font manifest they point
-    at. The links stay links, as in git."""
+    the package with its links into the house, and the styles, profiles, paper files, feed
+    mappings and font manifest they point at. The links stay links, as in git."""
     dst.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, dst / name)
     shutil.copytree(ROOT / "publisher", dst / "publisher", symlinks=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "styles", dst / "styles")
+    # the other folders the default house links to: the print output profile (the print
+    # pages, and so the EPUB's cover, need it), the paper files and the feed mappings
+    for folder in ("profiles", "papers", "mappings"):
+        shutil.copytree(ROOT / folder, dst / folder)
     (dst / "fonts").mkdir()
     shutil.copy2(ROOT / "fonts" / "fonts.toml", dst / "fonts" / "fonts.toml")
     return dst

@@ -27,7 +27,7 @@ from .columns import Run, balance
 from .geometry import Box, Grid
 from .measure import Measures, image_height, measure
 from .units import Piece, cut_segments, sources
-from .variants import Item, requests, too_wide, variants
+from .variants import Item, requests, spans, too_wide, variants
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,9 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
     items = {p.number: items_of(p, edition, settings) for p in edition.pages}
     last = max(pages) if pages else None
     upto = [p for p in edition.pages if last is None or p.number <= last]
+    crowded = [c for c in (_crowded(p, grids[p.number], items[p.number]) for p in upto) if c]
+    if crowded:  # before measuring: thousands of galleys for a page that can never hold them
+        return MakeUp([], crowded, Measures())
     heads, bodies = [], []
     for page in upto:
         for item in items[page.number]:
@@ -159,6 +162,23 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
             result.plans.append(plan)
         step(f"made up 版 {len(result.solve_seconds)} of {len(upto)} ({page.display_label} {page.name})")
     return result
+
+
+def _crowded(page: Page, grid: Grid, items: list[Item]) -> Problem | None:
+    """A 版 given more articles than its grid could hold even if each took its narrowest
+    width and a single line: no variant can fit them, so the page is reported without
+    measuring anything (500 articles on one page meant over ten thousand galleys)."""
+    need = sum(min(spans(item, grid)) for item in items)  # grid-column lines, at the least
+    room = grid.columns * grid.lines
+    if need <= room:
+        return None
+    return Problem(
+        f"page {page.number} ({page.display_label}) has {len(items)} articles: even at their "
+        f"narrowest and one line each they need {need} column lines, and its grid has {room} "
+        f"({grid.columns} columns of {grid.lines} lines)",
+        _toml(page, items), None,
+        "move articles to other pages (each [[pages]] entry's articles in edition.toml)",
+        Severity.ERROR, "overflow")
 
 
 def _wrong_jumps(edition: Edition) -> list[Problem]:

@@ -121,6 +121,13 @@ class _Serial:
         return False
 
 
+def front_page(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
+    """The front 版 as printed, alone: the same PDF as ``build_print(...).front_page``,
+    made up and rendered by itself (the EPUB's cover when the build does not print). A
+    ``RenderError`` when its copy does not fit."""
+    return build_print(edition, settings, fonts, pages={1}).front_page
+
+
 def build_print(edition: Edition, settings: Settings, fonts: FontSet,
                 layout: bool = False, makeup: MakeUp | None = None,
                 pages: set[int] | None = None, progress=None) -> PrintResult:
@@ -140,7 +147,9 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         raise RenderError(problems)
     total = len(makeup.plans)
     # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
-    images = convert_images(edition, settings.output_profile)
+    workers = min(workers, total)  # the front 版 alone renders in this process
+    images = convert_images(edition, settings.output_profile,
+                            pages=tuple(plan.page for plan in makeup.plans))
     _JOB = _Job(edition, settings, fonts, images, layout)
     if workers > 1:
         # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:

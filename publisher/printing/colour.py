@@ -25,7 +25,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps
 
 from ..errors import Problem, RenderError
-from ..model import Edition, Figure
+from ..model import Edition, Figure, Page
 
 JPEG_QUALITY = 92
 
@@ -124,12 +124,13 @@ def _transform(im: Image.Image, source: ImageCms.ImageCmsProfile,
     return converted
 
 
-def convert_images(edition: Edition, profile_path: Path) -> dict[Path, bytes]:
-    """Every photo of the edition converted from its checked bytes (``Image.data``), in
-    memory; maps the photo's path -> its CMYK JPEG."""
+def convert_images(edition: Edition, profile_path: Path,
+                   pages: tuple[Page, ...] | None = None) -> dict[Path, bytes]:
+    """Every photo of the edition (of ``pages`` only, when given) converted from its checked
+    bytes (``Image.data``), in memory; maps the photo's path -> its CMYK JPEG."""
     output = check_profile(profile_path)
     done: dict[Path, bytes] = {}
-    for article in edition.articles:
+    for article in (a for p in (edition.pages if pages is None else pages) for a in p.articles):
         for block in article.body:
             if isinstance(block, Figure) and block.image and block.image.path not in done:
                 done[block.image.path] = to_cmyk(block.image.data, output, block.image.href)

@@ -1,6 +1,8 @@
 """Photos in the EPUB: every img has a text alternative (its alt, else its caption; neither
 is a build error), images are re-encoded for screens (long side <= 1600 px, progressive JPEG
-or PNG), and the cover is page 1 of the front page PDF, reproducibly."""
+or PNG) and sized by the reading system (no width/height attributes), and the cover is the
+front 版 as printed, cut to its trim, at least 1600 x 1400 px, reproducibly; a masthead card
+when that 版 cannot be printed."""
 
 from __future__ import annotations
 
@@ -69,7 +71,8 @@ def test_images_are_reencoded_for_screens(every_block):
     assert sorted(h.rsplit(".", 1)[1] for h in photos) == ["jpg", "jpg", "png"]
     for href, media_type in images.items():
         with Image.open(io.BytesIO(every_block.read("EPUB/" + href))) as im:
-            assert max(im.size) <= 1600, href
+            if href != "images/cover.jpg":  # the cover: test_cover_is_the_front_page_as_printed
+                assert max(im.size) <= 1600, href
             assert Image.MIME[str(im.format)] == media_type
             if im.format == "JPEG":
                 assert im.info.get("progressive"), f"{href} is not a progressive JPEG"
@@ -77,29 +80,53 @@ def test_images_are_reencoded_for_screens(every_block):
     [img] = every_block.doc("text/a-lead.xhtml").xpath("//x:img", namespaces=NS)  # tower.jpg
     with Image.open(io.BytesIO(every_block.read("EPUB/" + img.get("src").removeprefix("../")))) as im:
         assert im.size == (1600, 1200)  # 2400 x 1800 scaled, proportions kept
-    assert (img.get("width"), img.get("height")) == ("1600", "1200")
 
 
-def test_cover_is_page_one_of_the_pdf_at_1600_px(sample_build):
-    pdf = (sample_build / "xnrb-2019-10-21-xianan.pdf").read_bytes()
-    data = cover_image(pdf)
-    assert data == cover_image(pdf)  # reproducible
+@pytest.mark.parametrize("which", ["sample_epub", "every_block"])
+def test_photos_carry_no_size_attributes(which, request):
+    """calibre's conversion (the usual route to Kindle) turns <img width height> with
+    height:auto into a fixed box that max-width squeezes out of shape: the reading system
+    sizes the photo from the image and the stylesheet (max-width: 100%; height: auto)."""
+    epub = request.getfixturevalue(which)
+    imgs = [img for doc in epub.content_docs().values() for img in doc.xpath("//x:img", namespaces=NS)]
+    assert imgs
+    for img in imgs:
+        assert img.get("width") is None and img.get("height") is None, img.get("src")
+        assert img.get("style") is None
+
+
+def test_cover_is_the_front_page_as_printed(sample_epub, sample_epub_alone, sample_build, open_epub):
+    """The cover is the print build's front 版, cut to its trim (no bleed, crop marks or
+    slug), at least 1600 px long and 1400 px short, the page's proportions: taken from the
+    print pages when the build makes them, and the same when the EPUB is built alone."""
+    front = (sample_build / "print" / "p01.pdf").read_bytes()
+    data = cover_image(front)
+    assert data == cover_image(front)  # reproducible
+    assert sample_epub.read("EPUB/images/cover.jpg") == data  # built with every format
+    assert open_epub(sample_epub_alone).read("EPUB/images/cover.jpg") == data  # --format epub
     with Image.open(io.BytesIO(data)) as im:
         assert im.format == "JPEG" and im.info.get("progressive")
-        assert im.height == 1600 and 0.6 < im.width / im.height < 0.8  # a portrait A4 page
+        assert max(im.size) >= 1600 and min(im.size) >= 1400, im.size
+        assert abs(im.width / im.height / (390 / 545) - 1) < 0.002  # the broadsheet trim
+        rgb = im.convert("RGB")
+        # the trim's corners are paper, not crop marks
+        for corner in ((2, 2), (im.width - 3, 2), (2, im.height - 3), (im.width - 3, im.height - 3)):
+            pixel = rgb.getpixel(corner)
+            assert isinstance(pixel, tuple) and min(pixel) > 230, corner
         # not blank: the front page prints the masthead in red
-        assert im.convert("L").getextrema()[0] < 128  # type: ignore[operator]  # one band: (min, max)
-        px = im.convert("RGB").resize((200, 283)).tobytes()
-        reds = sum(1 for i in range(0, len(px), 3) if px[i] > 150 and px[i + 1] < 90)
-        assert reds > 20
+        px = rgb.resize((200, 280)).tobytes()
+        assert sum(1 for i in range(0, len(px), 3) if px[i] > 150 and px[i + 1] < 90) > 20
 
 
-def test_cover_of_the_sample_is_its_front_page(sample_epub, sample_epub_alone, sample_build, open_epub):
-    """Page 1 as printed when the build has print pages; else the reading PDF's page 1."""
-    printed = (sample_build / "print" / "p01.pdf").read_bytes()
-    assert sample_epub.read("EPUB/images/cover.jpg") == cover_image(printed)
-    reading = (sample_build / "xnrb-2019-10-21-xianan.pdf").read_bytes()
-    assert open_epub(sample_epub_alone).read("EPUB/images/cover.jpg") == cover_image(reading)
+def test_cover_size_keeps_the_page_proportions():
+    from publisher.epub import cover_size
+
+    assert cover_size(390, 545) == (1400, 1957)  # broadsheet: the short side decides
+    assert cover_size(272, 390) == (1400, 2008)  # tabloid
+    assert cover_size(1000, 500) == (2800, 1400)  # landscape
+    assert cover_size(100, 120) == (1400, 1680)
+    w, h = cover_size(148, 210)  # A5
+    assert w >= 1400 and h >= 1600
 
 
 def test_cover_needs_a_page(tmp_path):

@@ -105,3 +105,14 @@ def test_mimetype_first_and_stored(sample_epub):
     assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
     assert sample_epub.read("mimetype") == b"application/epub+zip"
     assert sample_epub.data[30:38] == b"mimetype"  # the first local header names it
+
+
+def test_the_cover_page_is_outside_the_reading_order(sample_epub, every_block):
+    """Kindle and Apple Books show the cover image themselves: a linear cover page would be
+    a second cover inside the book. It stays the first spine item (Kobo) and the cover
+    landmark."""
+    for epub in (sample_epub, every_block):
+        refs = epub.opf.xpath("//opf:spine/opf:itemref", namespaces=NS)
+        assert (refs[0].get("idref"), refs[0].get("linear")) == ("cover", "no")
+        assert all(r.get("linear") in (None, "yes") for r in refs[1:])
+        assert epub.nav.xpath("//*[local-name()='a'][@*[local-name()='type']='cover']/@href") == ["text/cover.xhtml"]

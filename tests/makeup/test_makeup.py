@@ -245,3 +245,22 @@ def test_one_page_alone_is_made_up_and_rendered(make_edition):
     _, first, _ = _plan(ed, {1})
     assert [p.page.number for p in first.plans] == [1]
     assert first.plans[0].placed == made.plans[0].placed
+
+
+def test_a_page_that_can_never_hold_its_articles_is_reported_before_measuring(make_edition):
+    """500 articles on one 版 (tests/hostile/articles-500): more than the grid holds even at
+    the narrowest width and one line each, so the make-up says so without measuring a
+    galley (the EPUB's cover asks for that page alone and falls back to the masthead card)."""
+    from tests.conftest import _HEAD
+
+    slugs = [f"a{i:03d}" for i in range(1, 501)]
+    files = {f"articles/{s}.md": f'+++\nheadline = "第{i}篇"\n+++\n第{i}篇正文。\n'
+             for i, s in enumerate(slugs, 1)}
+    files["articles/one.md"] = None  # type: ignore[assignment]
+    listed = ", ".join(f'"{s}"' for s in slugs)
+    ed = make_edition(files, toml=_HEAD + f'[[pages]]\nnumber = 1\nname = "要闻"\narticles = [{listed}]\n')
+    _, made, problems = _plan(ed, {1})
+    (problem,) = problems.errors
+    assert problem.code == "overflow" and "500 articles" in problem.message
+    assert "page 1" in problem.message and problem.path.name == "edition.toml"
+    assert made.plans == [] and made.measures.measured == 0

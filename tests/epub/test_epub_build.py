@@ -1,0 +1,99 @@
+"""How the EPUB is built: its cover is the front 版 as printed, reused from the print build or
+else made by laying out that one page alone (never the reading PDF, never the other pages),
+so the EPUB's bytes are the same whichever formats a build makes; a front 版 that cannot be
+printed gives a masthead card and a warning, not a failed EPUB."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from publisher.errors import RenderError
+from publisher.publish import publish
+from tests.conftest import SHORT, TWO_PAGES, long_article
+
+EVERY_BLOCK_ID = "csrb-2020-03-02"
+
+
+def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_path, monkeypatch):
+    """--format epub renders no reading PDF, and makes up and renders one print page: the
+    front 版 (every_block has two)."""
+    import publisher.printing.build as printing
+    import publisher.publish as pipeline
+
+    def no_reading_pdf(*args, **kwargs):
+        raise AssertionError("an EPUB-only build rendered the reading PDF")
+
+    made_up: list[int] = []
+    rendered: list[int] = []
+    make_up, render = printing.make_up, printing._render
+
+    def recorded_make_up(*args, **kwargs):
+        result = make_up(*args, **kwargs)
+        made_up.extend(result.solve_seconds)  # every 版 the make-up planned
+        return result
+
+    monkeypatch.setattr(pipeline, "reading_pdf", no_reading_pdf)
+    monkeypatch.setattr(printing, "make_up", recorded_make_up)
+    monkeypatch.setattr(printing, "_render", lambda plan: rendered.append(plan.page.number) or render(plan))
+    steps: list[str] = []
+    publish(every_block_dir, tmp_path, ["epub"], progress=steps.append)
+    assert (made_up, rendered) == ([1], [1])
+    assert "rendering the reading PDF" not in steps and "rendering the print pages" not in steps
+    assert [p.name for p in (tmp_path / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \
+        [f"{EVERY_BLOCK_ID}.epub"]
+
+
+def test_the_epub_is_the_same_whichever_formats_are_built(every_block_dir, every_block_file, tmp_path):
+    """EPUB alone, or with the reading PDF and the print pages (whose front 版 it then
+    reuses): the same bytes. (test_epub_fonts_size.py: the sample alone and with every format.)"""
+    publish(every_block_dir, tmp_path, ["epub", "pdf", "print"])
+    assert (tmp_path / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == every_block_file.read_bytes()
+
+
+@pytest.fixture
+def unprintable(make_edition):
+    """A two-版 edition whose front 版 holds more copy than fits (no jump line)."""
+    return make_edition({"articles/long.md": long_article(60), "articles/two.md": SHORT},
+                        toml=TWO_PAGES.format(jump=""))
+
+
+def test_a_front_page_that_cannot_be_printed_gives_a_masthead_cover(unprintable, tmp_path, open_epub,
+                                                                    epubcheck):
+    result = publish(unprintable, tmp_path, ["epub"])
+    [warning] = [w for w in result.warnings if w.code == "cover"]
+    assert not warning.is_error
+    assert "cannot be printed" in warning.message and "long" in warning.message  # the print problem
+    epub_file = tmp_path / "test-2019-10-21" / "test-2019-10-21.epub"
+    epub = open_epub(epub_file.read_bytes())
+    with Image.open(io.BytesIO(epub.read("EPUB/images/cover.jpg"))) as im:
+        assert min(im.size) >= 1400 and max(im.size) >= 1600
+        rgb = im.convert("RGB").resize((140, 196))
+        px = rgb.tobytes()
+        reds = sum(1 for i in range(0, len(px), 3) if px[i] > 150 and px[i + 1] < 90 and px[i + 2] < 90)
+        assert reds > 50  # the paper's name, in the house red
+    report = epubcheck(epub_file, tmp_path)
+    assert (report["checker"]["nError"], report["checker"]["nWarning"], report["checker"]["nFatal"]) == (0, 0, 0)
+    # the print edition itself still fails, and a build asking for both writes nothing
+    with pytest.raises(RenderError, match=r"ran .* mm out of its box|does not fit"):
+        publish(unprintable, tmp_path / "both", ["epub", "print"])
+    assert not (tmp_path / "both" / "test-2019-10-21").exists()
+
+
+def test_the_masthead_card_names_the_issue(every_block_dir):
+    from publisher.config import load_settings
+    from publisher.epub import masthead_cover
+    from publisher.fonts import load_fonts
+    from publisher.sources import read_edition
+
+    settings = load_settings()
+    fonts = load_fonts(settings.fonts_dir, settings.font_manifest)
+    edition = read_edition(every_block_dir)
+    card = masthead_cover(edition, fonts)
+    assert card == masthead_cover(edition, fonts)  # reproducible
+    with Image.open(io.BytesIO(card)) as im:
+        assert im.format == "JPEG" and im.size == (1400, 1957)
+        # ink on the page: the name, the date line, the front 版's headlines
+        assert im.convert("L").getextrema()[0] < 64  # type: ignore[operator]  # one band: (min, max)
