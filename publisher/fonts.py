@@ -109,6 +109,32 @@ class Face:
         return frozenset(cp for cp in self._hb_face.unicodes if not is_private_use(cp) and (
             self.ranges is None or any(lo <= cp <= hi for lo, hi in self.ranges)))
 
+    @cached_property
+    def postscript_name(self) -> str:
+        """The face's PostScript name (name ID 6): how an embedded subset of it is recognised."""
+        import uharfbuzz as hb
+
+        return self._hb_face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or ""
+
+    # What a PDF's embedded font program leaves out, as WeasyPrint leaves it out when it
+    # subsets (weasyprint.pdf.fonts.Font._harfbuzz_subset): layout and bitmap tables.
+    _PDF_DROPPED = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH",
+                    "PCLT", "SVG ")
+
+    def subset_glyphs(self, gids) -> bytes:
+        """A font program of this face with just the glyphs ``gids``, each at its own glyph
+        id (a PDF's CID font with /CIDToGIDMap /Identity draws by glyph id): the program an
+        issue PDF's pages share (``publisher.pdfjoin``), made as WeasyPrint makes a page's."""
+        import uharfbuzz as hb
+
+        inp = hb.SubsetInput()
+        inp.glyph_set.update(gids)
+        inp.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+                     | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NO_HINTING
+                     | hb.SubsetFlags.NO_LAYOUT_CLOSURE)
+        inp.drop_table_tag_set.update(int.from_bytes(t.encode(), "big") for t in self._PDF_DROPPED)
+        return hb.subset(self._hb_face, inp).blob.data
+
     def subset(self, text: str) -> bytes:
         """An OpenType subset with just the glyphs of ``text`` (harfbuzz: ~0.02 s).
 

@@ -36,7 +36,9 @@ from xml.sax.saxutils import escape
 import pikepdf
 
 from .. import xmp
+from ..fonts import FontSet
 from ..makeup.geometry import Geometry, mm_to_pt
+from ..pdfjoin import join, share
 
 NAMESPACE = uuid.UUID("8b0f6a8e-2f6e-5b8e-9c57-7075626c6973")  # "publis": ids of our files
 
@@ -294,14 +296,11 @@ def prepare(data: bytes, sources: dict[str, str]) -> bytes:
         return buf.getvalue()
 
 
-def finish(pages: list[tuple[bytes, Geometry]], meta: Meta) -> bytes:
-    """Join page PDFs (in order) into one PDF/X file with exact boxes and fixed ids."""
-    out = pikepdf.new()
-    sources = []
-    for data, _ in pages:
-        src = pikepdf.open(io.BytesIO(data))
-        sources.append(src)
-        out.pages.extend(src.pages)
+def finish(pages: list[tuple[bytes, Geometry]], meta: Meta, fonts: FontSet | None = None) -> bytes:
+    """Join page PDFs (in order) into one PDF/X file with exact boxes and fixed ids; with
+    ``fonts`` (the pinned faces), the pages share one font program per face and every
+    distinct resource is stored once (``publisher.pdfjoin``)."""
+    out, sources = join(data for data, _ in pages)
     first = sources[0]
     if "/OutputIntents" not in first.Root:
         raise ValueError("the rendered page has no OutputIntent: the @color-profile was not applied")
@@ -319,6 +318,8 @@ def finish(pages: list[tuple[bytes, Geometry]], meta: Meta) -> bytes:
                     "xmpMM:VersionID": "1", "xmpMM:RenditionClass": "default"})
     out.docinfo.Trapped = pikepdf.Name("/False")
     out.docinfo.GTS_PDFXVersion = pikepdf.String(meta.pdfx)
+    if len(pages) > 1:
+        share(out, fonts)
     buf = io.BytesIO()
     out.save(buf, deterministic_id=True, min_version="1.6", compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)

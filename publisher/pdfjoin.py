@@ -1,0 +1,308 @@
+"""Issue PDFs joined from per-版 PDFs, their pages sharing what they have in common.
+
+Each 版 is rendered alone (in a worker process, or taken from the cache), so each page PDF
+carries its own copy of what an issue's pages share: a subset of every typeface over that
+page's characters, the output profile, the ExtGStates, a photo printed on several pages.
+Joined as they come, the 16-版 print issue held 48 OpenType programs (33 distinct), 32
+image streams (2 distinct) and 16 copies of the colour profile: 19.8 MB for 6.3 MB of
+distinct bytes. ``join`` puts the pages into one file; ``share`` then makes them share:
+
+- **one font program per face** for the whole issue: WeasyPrint embeds each face as a CID
+  font drawn by glyph id (``/CIDToGIDMap /Identity``, glyph ids kept when it subsets), so the
+  pages' subsets of one face are merged by subsetting the pinned face again over the union
+  of the glyphs the pages use (``fonts.Face.subset_glyphs``, each glyph at its own id), with
+  the pages' width arrays and ToUnicode maps merged too: the pages' font dictionaries of a
+  face become identical, and are stored once;
+- **each distinct object once**: among the objects the pages' resources reach (fonts, their
+  descriptors and programs, images, their metadata, colour spaces and the ICC profile,
+  ExtGStates, forms) and the output intents, any two with the same content (a stream's
+  bytes and dictionary; a dictionary's or array's entries, references compared by what they
+  point at) are made one, and every reference goes to the first. Pages, annotations and the
+  structure tree keep their identity: only resources, which have none, are merged.
+
+The result is deterministic (pages in order, first occurrence kept), and the PDF/X and PDF/A
+declarations are untouched: one output intent, every font embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Iterator
+from math import ceil
+
+import pikepdf
+
+from .fonts import Face, FontSet
+
+
+def join(pdfs: Iterable[bytes]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
+    """A new PDF with the pages of ``pdfs`` in order, and the opened sources (closed by the
+    caller once the result is saved: pikepdf copies their objects lazily)."""
+    out = pikepdf.new()
+    sources = []
+    for data in pdfs:
+        src = pikepdf.open(io.BytesIO(data))
+        sources.append(src)
+        out.pages.extend(src.pages)
+    return out, sources
+
+
+def share(pdf: pikepdf.Pdf, fonts: FontSet | None = None) -> None:
+    """Make the pages of ``pdf`` share one font program per face (given the pinned ``fonts``)
+    and store every distinct resource once (see the module's docstring)."""
+    if fonts is not None:
+        _share_fonts(pdf, fonts)
+    _store_once(pdf)
+
+
+# ---------------------------------------------------------------- fonts
+
+
+def _resources(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
+    """Every resource dictionary of the pages and of the forms they draw, each once."""
+    seen: set = set()
+    todo = [page.obj.get("/Resources") for page in pdf.pages]
+    while todo:
+        res = todo.pop(0)
+        if res is None or not isinstance(res, pikepdf.Dictionary):
+            continue
+        key = res.objgen if res.is_indirect else id(res)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield res
+        for xobj in (res.get("/XObject") or {}).values():
+            if xobj.get("/Subtype") == pikepdf.Name.Form and "/Resources" in xobj:
+                todo.append(xobj.Resources)
+
+
+def _cid_fonts(pdf: pikepdf.Pdf) -> dict[str, list[pikepdf.Object]]:
+    """The embedded CID fonts drawn by glyph id, by BaseFont (WeasyPrint names a face the
+    same on every page: a hash of its description, not of the subset)."""
+    groups: dict[str, list[pikepdf.Object]] = {}
+    seen: set = set()
+    for res in _resources(pdf):
+        for font in (res.get("/Font") or {}).values():
+            if font.objgen in seen or font.get("/Subtype") != pikepdf.Name.Type0:
+                continue
+            seen.add(font.objgen)
+            cid = font.DescendantFonts[0]
+            if cid.get("/CIDToGIDMap") != pikepdf.Name.Identity or _program(cid) is None:
+                continue
+            groups.setdefault(str(font.BaseFont), []).append(font)
+    return groups
+
+
+def _program(cid: pikepdf.Object) -> pikepdf.Object | None:
+    descriptor = cid.get("/FontDescriptor")
+    if descriptor is None:
+        return None
+    return descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+
+
+def _postscript_name(program: bytes) -> str:
+    """The PostScript name (name ID 6) of an embedded program (a subset keeps its name
+    table)."""
+    import uharfbuzz as hb
+
+    face = hb.Face(program)
+    return face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or ""
+
+
+def _widths(array) -> dict[int, object]:
+    """A CID font's /W array as glyph id -> width (both forms: ``c [w…]``, ``c1 c2 w``)."""
+    out: dict[int, object] = {}
+    items = list(array)
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            for n, w in enumerate(items[i + 1]):
+                out.setdefault(first + n, w)
+            i += 2
+        else:
+            for gid in range(first, int(items[i + 1]) + 1):
+                out.setdefault(gid, items[i + 2])
+            i += 3
+    return out
+
+
+def _width_array(widths: dict[int, object]) -> pikepdf.Array:
+    """Glyph id -> width as a /W array of runs of consecutive ids."""
+    out: list = []
+    run: list = []
+    start = prev = None
+    for gid in sorted(widths):
+        if prev is not None and gid == prev + 1:
+            run.append(widths[gid])
+        else:
+            if run:
+                out += [start, pikepdf.Array(run)]
+            start, run = gid, [widths[gid]]
+        prev = gid
+    if run:
+        out += [start, pikepdf.Array(run)]
+    return pikepdf.Array(out)
+
+
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
+
+
+def _to_unicode(stream: pikepdf.Object) -> dict[int, bytes] | None:
+    """A ToUnicode CMap of bfchar entries as glyph id -> UTF-16BE hex; None for any other
+    shape (a bfrange: not WeasyPrint's), so that the font is left as it is."""
+    data = stream.read_bytes()
+    if b"bfrange" in data:
+        return None
+    out: dict[int, bytes] = {}
+    for block in _BFCHAR.findall(data):
+        for gid, text in _PAIR.findall(block):
+            out.setdefault(int(gid, 16), text.lower())
+    return out
+
+
+def _cmap(mapping: dict[int, bytes]) -> bytes:
+    """A ToUnicode CMap in WeasyPrint's own layout (bfchar blocks of 100)."""
+    lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+             b"/CIDSystemInfo", b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0",
+             b">> def", b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+             b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    items = sorted(mapping.items())
+    for i in range(ceil(len(items) / 100)):
+        batch = items[i * 100:(i + 1) * 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        lines += [b"<%04x> <%s>" % (gid, text) for gid, text in batch]
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)
+
+
+def _share_fonts(pdf: pikepdf.Pdf, fonts: FontSet) -> None:
+    faces = {face.postscript_name: face for face in fonts.faces}
+    # BaseFont -> (face, widths, ToUnicode) over all the pages
+    merged: dict[str, tuple[Face, dict[int, object], dict[int, bytes]]] = {}
+    groups = _cid_fonts(pdf)
+    for base, group in groups.items():
+        program = _program(group[0].DescendantFonts[0])
+        assert program is not None  # _cid_fonts keeps embedded fonts only
+        face = faces.get(_postscript_name(program.read_bytes()))
+        if face is None:
+            continue  # not a pinned face (cannot be, in a build): left as it is
+        widths: dict[int, object] = {}
+        unicode: dict[int, bytes] = {}
+        for font in group:
+            maps = _to_unicode(font.ToUnicode) if "/ToUnicode" in font else {}
+            if maps is None or "/W" not in font.DescendantFonts[0]:
+                break
+            for gid, w in _widths(font.DescendantFonts[0].W).items():
+                widths.setdefault(gid, w)
+            for gid, text in maps.items():
+                unicode.setdefault(gid, text)
+        else:
+            merged[base] = (face, widths, unicode)
+    # one program per face, over the glyphs of every BaseFont drawn with it
+    glyphs: dict[str, set[int]] = {}
+    for face, widths, unicode in merged.values():
+        glyphs.setdefault(face.postscript_name, {0}).update(widths, unicode)
+    programs: dict[str, pikepdf.Stream] = {}
+    for base, (face, widths, unicode) in merged.items():
+        name = face.postscript_name
+        if name not in programs:
+            data = face.subset_glyphs(sorted(glyphs[name]))
+            extra = ({"/Subtype": pikepdf.Name.OpenType} if data[:4] == b"OTTO"
+                     else {"/Length1": len(data)})
+            programs[name] = pdf.make_stream(data, **{k[1:]: v for k, v in extra.items()})
+        program = programs[name]
+        key = "/FontFile3" if "/Subtype" in program else "/FontFile2"
+        w = pdf.make_indirect(_width_array(widths))
+        to_unicode = pdf.make_stream(_cmap(unicode))
+        for font in groups[base]:
+            cid = font.DescendantFonts[0]
+            descriptor = cid.FontDescriptor
+            for k in ("/FontFile2", "/FontFile3"):
+                if k in descriptor:
+                    del descriptor[k]
+            descriptor[key] = program
+            cid.W = w
+            font.ToUnicode = to_unicode
+
+
+# ---------------------------------------------------------------- each distinct object once
+
+
+def _store_once(pdf: pikepdf.Pdf) -> None:
+    """Make resources with the same content one object (see the module's docstring)."""
+    canon: dict[tuple, tuple[int, int]] = {}  # content -> the first object with it
+    memo: dict[tuple[int, int], tuple[int, int]] = {}  # object -> its canonical object
+
+    def key(obj) -> object:
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+            og = obj.objgen
+            if og not in memo:
+                memo[og] = og  # a cycle through it compares it by identity
+                memo[og] = canon.setdefault(content(obj), og)
+            return ("ref", memo[og])
+        return content(obj)
+
+    def content(obj) -> tuple:
+        if isinstance(obj, pikepdf.Stream):
+            entries = tuple(sorted((k, key(v)) for k, v in obj.items() if k != "/Length"))
+            return ("stream", entries, hashlib.sha256(obj.read_raw_bytes()).digest())
+        if isinstance(obj, pikepdf.Dictionary):
+            if obj.get("/Type") in _IDENTITY:
+                return ("object", obj.objgen)
+            return ("dict", tuple(sorted((k, key(v)) for k, v in obj.items())))
+        if isinstance(obj, pikepdf.Array):
+            return ("array", tuple(key(v) for v in obj))
+        if isinstance(obj, pikepdf.Object):
+            return ("value", obj.unparse())
+        return ("value", type(obj).__name__, str(obj))
+
+    roots = [page.obj.get("/Resources") for page in pdf.pages]
+    roots += list(pdf.Root.get("/OutputIntents") or [])
+    for root in roots:
+        if root is not None:
+            key(root)
+    # every reference to a duplicate now points at the first object with its content
+    done: set = set()
+
+    def rewrite(obj) -> None:
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+            if obj.objgen in done:
+                return
+            done.add(obj.objgen)
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            for k in list(obj.keys()):
+                value = obj[k]
+                if isinstance(value, pikepdf.Object):
+                    if (new := swap(value)) is not value:
+                        obj[k] = value = new
+                    rewrite(value)
+        elif isinstance(obj, pikepdf.Array):
+            for i, value in enumerate(obj):
+                if isinstance(value, pikepdf.Object):
+                    if (new := swap(value)) is not value:
+                        obj[i] = value = new
+                    rewrite(value)
+
+    def swap(value):
+        if isinstance(value, pikepdf.Object) and value.is_indirect:
+            og = memo.get(value.objgen)
+            if og is not None and og != value.objgen:
+                return pdf.get_object(og)
+        return value
+
+    for page in pdf.pages:
+        if "/Resources" in page.obj:
+            page.obj.Resources = swap(page.obj.Resources)
+            rewrite(page.obj.Resources)
+    if "/OutputIntents" in pdf.Root:
+        rewrite(pdf.Root.OutputIntents)
+
+
+# Objects that are themselves, whatever their content: never merged.
+_IDENTITY = {pikepdf.Name.Page, pikepdf.Name.Pages, pikepdf.Name.Catalog, pikepdf.Name.Annot,
+             pikepdf.Name.StructElem, pikepdf.Name.StructTreeRoot}
