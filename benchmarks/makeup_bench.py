@@ -70,7 +70,7 @@ def _import(target: Path) -> None:
 def run(path: Path, cache: Path):
     os.environ["PUBLISHER_CACHE"] = str(cache)
     edition, settings, fonts, _ = load(path)
-    workers = min(settings.print.workers, len(edition.pages))
+    workers = min(settings.print.processes, len(edition.pages))
     t0 = time.perf_counter()
     made = make_up(edition, settings, fonts, workers=workers)
     total = time.perf_counter() - t0

@@ -153,6 +153,7 @@ def build(
     profile: Annotated[Profile, _PROFILE] = Profile.bag,
     batch_name: Annotated[str | None, _BATCH_NAME] = None,
     house: Annotated[Path | None, _HOUSE] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, max=64, help="Worker processes rendering 版 in parallel, as make -j. Default: workers of the house's [tool.publisher.print], else one per core.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step (and print the traceback of an internal error).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only: no progress, no list of files written.")] = False,
     lock_timeout: Annotated[int | None, _LOCK_TIMEOUT] = None,
@@ -171,7 +172,7 @@ def build(
     _setup_logging(verbose)
     _build_all(editions, out_dir, [f.value for f in formats] if formats else list(output_formats.DEFAULT),
                skip_built, house, page_size.value if page_size else None, quiet,
-               _Run(verbose, lock_timeout, sign, profile.value, batch_name))
+               _Run(verbose, lock_timeout, sign, profile.value, batch_name, workers))
 
 
 def _house(house: Path | None, editions: Sequence[Path] = ()) -> Settings:
@@ -193,6 +194,7 @@ class _Run:
     sign: Path | None = None  # overrides the house's
     profile: str = "bag"  # the archive's layout: the bag, or NDNP issues and their batch
     batch_name: str | None = None  # the NDNP batch's name (default: papers and dates)
+    workers: int | None = None  # overrides the house's print workers
 
 
 def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_built: bool,
@@ -214,6 +216,9 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     if run.sign is not None:
         signing = settings.archive.model_copy(update={"sign_key": run.sign.resolve()})
         settings = settings.model_copy(update={"archive": signing})
+    if run.workers:
+        settings = settings.model_copy(
+            update={"print": settings.print.model_copy(update={"workers": run.workers})})
     ndnp = run.profile == "ndnp" and "archive" in chosen
     if len(editions) == 1 and not skip_built:
         _build(editions[0], out_dir, chosen, settings, quiet, run=run)

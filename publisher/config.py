@@ -102,7 +102,17 @@ class Print(_Strict):
     output_condition: str = NEWSPRINT_CONDITION  # OutputConditionIdentifier
     pdfx: Literal["PDF/X-4"] = "PDF/X-4"
     ink_limit: int = Field(240, ge=200, le=400)  # % total area coverage; the preflight fails over it
-    workers: int = Field(2, ge=1, le=16)  # pages rendered in parallel
+    # Processes rendering 版 in parallel (and measuring the make-up's galleys); None: one per
+    # core. `publisher build --workers N` overrides it for a run.
+    workers: int | None = Field(None, ge=1, le=64)
+    # Keep each rendered 版 in the page cache and take it from there while what it is
+    # rendered from is unchanged (publisher.pagecache): incremental builds, same bytes.
+    cache: bool = True
+
+    @property
+    def processes(self) -> int:
+        """How many worker processes: the setting, else the machine's cores."""
+        return self.workers or os.cpu_count() or 1
 
     @property
     def trim_mm(self) -> tuple[float, float]:

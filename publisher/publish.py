@@ -75,7 +75,7 @@ def plan(edition_dir: Path, settings: Settings | None = None,
     """Read an edition and make up its 版 (or ``pages``) without rendering them: the plans,
     and every problem (the sources' and the make-up's, the print build's own words)."""
     edition, settings, fonts, problems = load(edition_dir, settings)
-    made = make_up(edition, settings, fonts, workers=min(settings.print.workers, len(edition.pages)),
+    made = make_up(edition, settings, fonts, workers=min(settings.print.processes, len(edition.pages)),
                    pages=pages)
     problems.items.extend(made.problems)
     return edition, made, problems

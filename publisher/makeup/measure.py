@@ -135,7 +135,7 @@ def style_key(settings: Settings, fonts: FontSet) -> str:
     for name in TEMPLATES:
         h.update((templates / name).read_bytes())
     h.update(settings.font_manifest.read_bytes())
-    h.update(settings.print.model_dump_json(exclude={"workers", "output_profile", "output_condition",
+    h.update(settings.print.model_dump_json(exclude={"workers", "cache", "output_profile", "output_condition",
                                                      "ink_limit", "slug"}).encode())
     h.update(settings.typography.model_dump_json().encode())
     return h.hexdigest()[:32]

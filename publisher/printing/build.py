@@ -23,12 +23,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import pagecache
 from ..config import Settings
-from ..engine import Sandbox, lay_out, load
+from ..engine import PageLayout, Sandbox, lay_out, load
 from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
 from ..makeup import MakeUp, PagePlan, make_up
 from ..model import Edition
+from ..pagecache import PageCache
 from .colour import convert_images
 from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
 from .pages import check_furniture, check_plan, image_url, page_html
@@ -85,12 +87,13 @@ def _stylesheets(job: _Job) -> list[Path]:
     return [job.settings.styles_dir / n for n in ("base.css", "typeset.css", "print.css")]
 
 
-def _render(plan: PagePlan):
-    """The page's PDF bytes, and with ``_JOB.layout`` its ``PageLayout`` (a pair)."""
+def _render(work: tuple[PagePlan, str]):
+    """The page's PDF bytes, and with ``_JOB.layout`` its ``PageLayout`` (a pair), from its
+    plan and HTML."""
     t0 = time.perf_counter()
     job = _job()
+    plan, html = work
     what = f"print page {plan.page.number}"
-    html = page_html(job.edition, job.settings, plan, job.settings.output_profile, job.images)
     doc = lay_out(html, base_dir=job.root, stylesheets=_stylesheets(job),
                   fonts=job.fonts, sandbox=_sandbox(job), what=what)
     check_plan(doc, plan)
@@ -139,7 +142,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     step = progress or (lambda message: None)
     assert edition.root is not None
     ps = settings.print
-    workers = min(ps.workers, len(edition.pages))
+    workers = min(ps.processes, len(edition.pages))
     if makeup is None:
         makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step)
     problems = makeup.problems
@@ -147,10 +150,19 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         raise RenderError(problems)
     total = len(makeup.plans)
     # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
-    workers = min(workers, total)  # the front 版 alone renders in this process
     images = convert_images(edition, settings.output_profile,
                             pages=tuple(plan.page for plan in makeup.plans))
     _JOB = _Job(edition, settings, fonts, images, layout)
+    # Each 版 from the page cache when what it is rendered from is unchanged, else
+    # rendered (incremental builds: publisher.pagecache).
+    htmls = [page_html(edition, settings, plan, settings.output_profile, images)
+             for plan in makeup.plans]
+    store = PageCache() if settings.print.cache else None
+    keys = [_cache_key(_JOB, html) if store else "" for html in htmls]
+    found = [store.get(k, layout) if store else None for k in keys]
+    todo = [(plan, html) for plan, html, hit in zip(makeup.plans, htmls, found, strict=True)
+            if hit is None]
+    workers = min(workers, len(todo))  # a single 版 renders in this process
     if workers > 1:
         # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
         # every worker inherits it instead of paying for the import and font setup.
@@ -159,20 +171,28 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             if workers > 1 else _Serial())
     try:
         with pool:
-            rendered = []
-            for plan, data in zip(makeup.plans, pool.map(_render, makeup.plans), strict=True):
-                rendered.append(data)
-                step(f"rendered 版 {len(rendered)} of {total} "
+            fresh = iter(pool.map(_render, todo))
+            done: list[tuple[bytes, PageLayout | None]] = []
+            for plan, name, hit in zip(makeup.plans, keys, found, strict=True):
+                if hit is None:
+                    data = next(fresh)
+                    pdf, lines = data if layout else (data, None)
+                    if store:
+                        store.put(name, pdf, lines)
+                    hit = (pdf, lines)
+                    how = "rendered"
+                else:
+                    how = "unchanged, from the cache:"
+                done.append(hit)
+                step(f"{how} 版 {len(done)} of {total} "
                      f"({plan.page.display_label} {plan.page.name})")
     finally:
         _JOB = None
-    layouts: tuple = ()
-    if layout:
-        layouts = tuple(lay for _, lay in rendered)
-        rendered = [data for data, _ in rendered]
+    rendered = [pdf for pdf, _ in done]
+    layouts: tuple = tuple(lines for _, lines in done) if layout else ()
     meta = _meta(edition, settings)
     sheets = [(data, plan.grid.geometry) for data, plan in zip(rendered, makeup.plans, strict=True)]
-    issue = finish(sheets, meta)
+    issue = finish(sheets, meta, fonts)
     single = {}
     for (data, g), page in zip(sheets, (plan.page for plan in makeup.plans), strict=True):
         m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
@@ -187,6 +207,20 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             "set [tool.publisher.print] lunar_date = false to say so in the house",
             severity=Severity.WARNING, code="lunar-date"))
     return PrintResult(issue, single, warnings, layouts)
+
+
+def _cache_key(job: _Job, html: str) -> str:
+    """What a print page is rendered from (publisher.pagecache): its HTML, the stylesheets,
+    the font manifest (each face's checksum), the output profile, the photos it shows (their
+    CMYK bytes), the print and typography settings, and whether its layout is recorded."""
+    settings = job.settings
+    photos = [cmyk for src, cmyk in sorted(job.images.items())
+              if image_url(src, job.edition) in html]
+    return pagecache.key(
+        "print", html, *(p.read_bytes() for p in _stylesheets(job)), settings.font_manifest.read_bytes(),
+        settings.output_profile.read_bytes(), *photos,
+        settings.print.model_dump_json(exclude={"workers", "cache"}), settings.typography.model_dump_json(),
+        "layout" if job.layout else "")
 
 
 def _meta(edition: Edition, settings: Settings) -> Meta:

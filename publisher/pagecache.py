@@ -1,0 +1,113 @@
+"""Rendered 版 on disk, by the content of what they were rendered from: incremental builds.
+
+A 版 is rendered from its page's HTML (the make-up's plan of it with the articles' copy, the
+page furniture and the issue's date), the house's stylesheets, the pinned fonts, the output
+profile, the photos it shows, and the code that renders it. ``key`` hashes all of them (the
+photos by their bytes, the code by the bytes of publisher's own modules and the pinned
+WeasyPrint version), so an entry is found again exactly when rendering would give the same
+bytes: an unchanged 版 is neither laid out nor rendered again, and the issue joined from
+cached and fresh 版 is byte for byte the clean build's (tests/print/test_incremental.py).
+
+Where: ``pages/`` in the make-up's cache folder (``$PUBLISHER_CACHE``, else
+``$XDG_CACHE_HOME/publisher/makeup``: ``publisher.makeup.cache.root``). An entry is the
+page's PDF (``KEY.pdf``) and, once the archive asked for it, where its text lines landed
+(``KEY.layout.json``: ``engine.PageLayout`` as JSON). Entries are written whole (a temporary
+file, then a rename); one that cannot be read is rendered again, and a cache that cannot be
+written is skipped with a warning: the cache only saves time, it never changes an output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from .engine import WEASYPRINT_VERSION, Glyph, PageLayout, TextLine, TextRun
+from .makeup.cache import root
+
+log = logging.getLogger(__name__)
+
+# Raised when what an entry holds changes shape.
+FORMAT = 1
+
+
+@cache
+def code_digest() -> str:
+    """The bytes of publisher's own modules and templates, and the pinned engine: an edited
+    checkout (whose version number does not move) never reads an older build's pages."""
+    h = hashlib.sha256(f"{FORMAT}|{version('publisher')}|{WEASYPRINT_VERSION}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".j2") and path.is_file():
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def key(*parts: str | bytes) -> str:
+    """The entry's name: a hash of the code and of every part (in order, length-prefixed)."""
+    h = hashlib.sha256(code_digest().encode())
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+class PageCache:
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder or root() / "pages"
+        self.writable = True
+
+    def _path(self, name: str, suffix: str) -> Path:
+        return self.folder / name[:2] / f"{name}{suffix}"
+
+    def get(self, name: str, layout: bool) -> tuple[bytes, PageLayout | None] | None:
+        """The page's PDF (and, with ``layout``, its text lines), or None: render it."""
+        try:
+            pdf = self._path(name, ".pdf").read_bytes()
+            lines = None
+            if layout:
+                lines = _layout(json.loads(self._path(name, ".layout.json").read_text("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return pdf, lines
+
+    def put(self, name: str, pdf: bytes, layout: PageLayout | None) -> None:
+        if not self.writable:
+            return
+        try:
+            self._write(self._path(name, ".pdf"), pdf)
+            if layout is not None:
+                self._write(self._path(name, ".layout.json"),
+                            json.dumps(asdict(layout), ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:
+            self.writable = False
+            log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _layout(data: dict) -> PageLayout:
+    """A ``PageLayout`` from its JSON form (``dataclasses.asdict``: glyphs as lists)."""
+    return PageLayout(
+        index=data["index"], width=data["width"], height=data["height"],
+        anchors=tuple(data["anchors"]),
+        lines=tuple(TextLine(x=ln["x"], y=ln["y"], width=ln["width"], height=ln["height"],
+                             runs=tuple(TextRun(**{**run, "glyphs": tuple(Glyph(*g) for g in run["glyphs"])})
+                                        for run in ln["runs"]))
+                    for ln in data["lines"]))

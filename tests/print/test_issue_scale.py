@@ -1,0 +1,172 @@
+"""The print issue at newspaper scale (issue 20): the 16-版 edition of benchmarks/
+make_big_edition.py, its issue PDF sharing one font program per face and every distinct
+resource once (publisher.pdfjoin), and rebuilt incrementally 版 by 版 from the page cache
+(publisher.pagecache) into the same bytes as a clean build."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from publisher.config import load_settings
+from publisher.publish import publish
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_big_edition import make as make_big_edition  # noqa: E402
+
+ID = "xnrb-2019-10-21-xianan"
+PAGES = 16
+
+
+def _settings(cache: bool):
+    settings = load_settings()
+    return settings.model_copy(update={"print": settings.print.model_copy(update={"cache": cache})})
+
+
+def _build(edition: Path, out: Path, cache: bool) -> tuple[dict[str, bytes], list[str]]:
+    """Every print file (name -> bytes) of a build, and its progress messages."""
+    messages: list[str] = []
+    publish(edition, out, ["print"], settings=_settings(cache), progress=messages.append)
+    folder = out / ID
+    files = {p.relative_to(folder).as_posix(): p.read_bytes()
+             for p in sorted(folder.rglob("*.pdf"))}
+    return files, messages
+
+
+def _rendered(messages: list[str]) -> int:
+    return sum("print pages: rendered 版" in m for m in messages)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory, monkeypatch_module):
+    """The 16-版 edition and its print files, built with an empty page cache of its own."""
+    root = tmp_path_factory.mktemp("big-print")
+    monkeypatch_module.setenv("PUBLISHER_CACHE", str(root / "cache"))
+    edition = make_big_edition(root / "edition", PAGES)
+    files, messages = _build(edition, root / "out", cache=True)
+    assert _rendered(messages) == PAGES
+    return edition, files, root
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+def _issue(files: dict[str, bytes]) -> bytes:
+    return files[f"{ID}-print.pdf"]
+
+
+def test_no_two_streams_have_the_same_bytes(big):
+    _, files, _ = big
+    with pikepdf.open(_io(_issue(files))) as pdf:
+        seen: dict[str, tuple[int, int]] = {}
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                digest = hashlib.sha256(obj.read_raw_bytes()).hexdigest()
+                assert digest not in seen, f"streams {seen[digest]} and {obj.objgen} are the same bytes"
+                seen[digest] = obj.objgen
+
+
+def test_issue_is_at_most_its_distinct_objects(big):
+    """The file is at most 1.1 x the bytes of its distinct objects (each object's dictionary
+    and stream bytes as stored, counted once per distinct content)."""
+    _, files, _ = big
+    data = _issue(files)
+    distinct: dict[str, int] = {}
+    with pikepdf.open(_io(data)) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                if obj.get("/Type") in (pikepdf.Name.ObjStm, pikepdf.Name.XRef):
+                    continue  # the file's own packaging, not content
+                raw = obj.read_raw_bytes()
+                body = obj.stream_dict.unparse() + raw
+            elif isinstance(obj, pikepdf.Object) and obj.is_indirect:
+                body = obj.unparse()
+            else:
+                continue
+            distinct.setdefault(hashlib.sha256(body).hexdigest(), len(body))
+    assert len(data) <= 1.1 * sum(distinct.values()), (len(data), sum(distinct.values()))
+    # and for the record: 19.8 MB before the pages shared their resources
+    assert len(data) < 3_000_000
+
+
+def test_one_font_program_per_face(big):
+    _, files, _ = big
+    with pikepdf.open(_io(_issue(files))) as pdf:
+        programs: dict[str, set] = {}
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                program = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+                face = str(descriptor.FontName).split("+", 1)[-1]  # without the subset tag
+                programs.setdefault(face, set()).add(program.objgen)
+        assert len(programs) >= 3  # 宋, 黑, 楷 at least
+        assert all(len(p) == 1 for p in programs.values()), programs
+        # one colour profile, however many pages and images name it
+        profiles = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/N") == 4]
+        assert len(profiles) == 1
+
+
+def test_shared_fonts_draw_and_read_as_each_page_alone(big, pdf_text, tmp_path):
+    """Each issue page reads (text) and looks (pixels) as the same 版's own file, whose fonts
+    are its own subsets."""
+    import numpy
+    import pypdfium2 as pdfium
+
+    _, files, _ = big
+    issue = tmp_path / "issue.pdf"
+    issue.write_bytes(_issue(files))
+    texts = pdf_text(issue)
+    doc = pdfium.PdfDocument(str(issue))
+    try:
+        for n in (1, 7, PAGES):
+            alone = tmp_path / f"p{n:02d}.pdf"
+            alone.write_bytes(files[f"print/p{n:02d}.pdf"])
+            assert texts[n - 1] == pdf_text(alone)[0]
+            single = pdfium.PdfDocument(str(alone))
+            try:
+                a = numpy.asarray(doc[n - 1].render(scale=0.5).to_pil().convert("L"))
+                b = numpy.asarray(single[0].render(scale=0.5).to_pil().convert("L"))
+            finally:
+                single.close()
+            assert (a == b).all(), f"page {n} draws differently in the issue"
+    finally:
+        doc.close()
+
+
+def test_unchanged_rebuild_takes_every_page_from_the_cache(big, tmp_path):
+    edition, files, _ = big
+    again, messages = _build(edition, tmp_path / "out", cache=True)
+    assert _rendered(messages) == 0
+    assert again == files
+
+
+def test_one_article_changed_rebuilds_its_page_only_into_a_clean_builds_bytes(big, tmp_path):
+    edition, files, _ = big
+    changed = shutil.copytree(edition, tmp_path / "changed")
+    article = changed / "articles" / "p05-jiceng-zhili.md"
+    text = article.read_text("utf-8")
+    assert "笔者" in text
+    article.write_text(text.replace("笔者", "记者", 1), "utf-8")
+    incremental, messages = _build(changed, tmp_path / "incremental", cache=True)
+    assert _rendered(messages) == 1  # 第5版 alone; the other 15 from the cache
+    clean, messages = _build(changed, tmp_path / "clean", cache=False)
+    assert _rendered(messages) == PAGES
+    assert incremental == clean
+    assert incremental["print/p05.pdf"] != files["print/p05.pdf"]
+    assert incremental["print/p04.pdf"] == files["print/p04.pdf"]
+
+
+def _io(data: bytes):
+    import io
+
+    return io.BytesIO(data)
