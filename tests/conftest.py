@@ -53,10 +53,15 @@ def sample_dir() -> Path:
 EVERY_FORMAT = ("epub", "pdf", "print", "archive")
 
 
-def build_sample(out: Path, source: Path = SAMPLE) -> Path:
+def build_sample(out: Path, source: Path = SAMPLE, page_cache: bool = True) -> Path:
+    from publisher.config import load_settings
     from publisher.publish import publish
 
-    publish(source, out, EVERY_FORMAT)
+    settings = load_settings()
+    if not page_cache:
+        settings = settings.model_copy(
+            update={"print": settings.print.model_copy(update={"cache": False})})
+    publish(source, out, EVERY_FORMAT, settings=settings)
     return out / SAMPLE_ID
 
 
@@ -73,7 +78,8 @@ def sample_rebuild(tmp_path_factory) -> Path:
     folder: for the reproducibility tests (same sources, wherever they lie)."""
     root = tmp_path_factory.mktemp("sample-rebuild-elsewhere")
     source = shutil.copytree(SAMPLE, root / "a" / "copy" / "of" / SAMPLE_ID)
-    return build_sample(root / "out", source)
+    # every 版 rendered again, not taken from the page cache the first build filled
+    return build_sample(root / "out", source, page_cache=False)
 
 
 _HEAD = """\
