@@ -121,14 +121,16 @@ def _without_paths(value):
 
 
 def house_hash(settings: Settings) -> str:
-    """The house: its settings (all but paths), every style, the font manifest and the
-    output profile, by content."""
+    """The house: its settings (all but paths and the print's workers and cache, which shape
+    no output), every style, the font manifest and the output profile, by content."""
     signature = (settings.model_dump_json(), _house_signature(settings))
     cached = _house_cache.get(signature)
     if cached:
         return cached
     h = hashlib.sha256(b"house\n")
-    h.update(json.dumps(_without_paths(settings.model_dump()), sort_keys=True, ensure_ascii=False,
+    # how many processes render and whether rendered 版 are cached change no output's bytes
+    shaping = settings.model_dump(exclude={"print": {"workers", "cache"}})
+    h.update(json.dumps(_without_paths(shaping), sort_keys=True, ensure_ascii=False,
                         default=str).encode())
     for label, root in _house_files(settings):
         _update_tree(h, root, label)
