@@ -28,7 +28,7 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from .engine import WEASYPRINT_VERSION, Glyph, PageLayout, TextLine, TextRun
+from .engine import WEASYPRINT_VERSION, Glyph, PageLayout, Picture, TextLine, TextRun
 from .makeup.cache import root
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,12 @@ class PageCache:
             pdf = self._path(name, ".pdf").read_bytes()
             lines = None
             if layout:
-                lines = _layout(json.loads(self._path(name, ".layout.json").read_text("utf-8")))
+                text = self._path(name, ".layout.json").read_text("utf-8")
+                lines = _layout(json.loads(text))
+                # read back whole, or not at all: a field the decoder does not know (a newer
+                # record) would otherwise be lost, and the archive made from it would differ
+                if _encode(lines) != text:
+                    return None
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return pdf, lines
@@ -83,8 +88,7 @@ class PageCache:
         try:
             self._write(self._path(name, ".pdf"), pdf)
             if layout is not None:
-                self._write(self._path(name, ".layout.json"),
-                            json.dumps(asdict(layout), ensure_ascii=False).encode("utf-8"))
+                self._write(self._path(name, ".layout.json"), _encode(layout).encode("utf-8"))
         except OSError as exc:
             self.writable = False
             log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)
@@ -102,11 +106,16 @@ class PageCache:
             raise
 
 
+def _encode(layout: PageLayout) -> str:
+    return json.dumps(asdict(layout), ensure_ascii=False)
+
+
 def _layout(data: dict) -> PageLayout:
     """A ``PageLayout`` from its JSON form (``dataclasses.asdict``: glyphs as lists)."""
     return PageLayout(
         index=data["index"], width=data["width"], height=data["height"],
         anchors=tuple(data["anchors"]),
+        pictures=tuple(Picture(**p) for p in data.get("pictures", ())),
         lines=tuple(TextLine(x=ln["x"], y=ln["y"], width=ln["width"], height=ln["height"],
                              runs=tuple(TextRun(**{**run, "glyphs": tuple(Glyph(*g) for g in run["glyphs"])})
                                         for run in ln["runs"]))

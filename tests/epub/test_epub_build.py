@@ -10,6 +10,7 @@ import io
 import pytest
 from PIL import Image
 
+from publisher.config import load_settings
 from publisher.errors import RenderError
 from publisher.publish import publish
 from tests.conftest import SHORT, TWO_PAGES, long_article
@@ -37,9 +38,11 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
 
     monkeypatch.setattr(pipeline, "reading_pdf", no_reading_pdf)
     monkeypatch.setattr(printing, "make_up", recorded_make_up)
-    monkeypatch.setattr(printing, "_render", lambda plan: rendered.append(plan.page.number) or render(plan))
+    monkeypatch.setattr(printing, "_render", lambda work: rendered.append(work[0].page.number) or render(work))
     steps: list[str] = []
-    publish(every_block_dir, tmp_path, ["epub"], progress=steps.append)
+    settings = load_settings()  # every 版 rendered, none taken from the page cache
+    settings = settings.model_copy(update={"print": settings.print.model_copy(update={"cache": False})})
+    publish(every_block_dir, tmp_path, ["epub"], settings=settings, progress=steps.append)
     assert (made_up, rendered) == ([1], [1])
     assert "rendering the reading PDF" not in steps and "rendering the print pages" not in steps
     assert [p.name for p in (tmp_path / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \

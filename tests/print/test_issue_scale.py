@@ -170,3 +170,19 @@ def _io(data: bytes):
     import io
 
     return io.BytesIO(data)
+
+
+def test_a_page_from_the_cache_brings_its_whole_layout(tmp_path, monkeypatch):
+    """The archive's ALTO is made from the layout recorded while a page is written: read back
+    from the page cache it is the same record, every field (pictures too)."""
+    from publisher.printing.build import build_print
+    from publisher.publish import load
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
+    edition, settings, fonts, _ = load(ROOT / "editions" / ID)
+    fresh = build_print(edition, settings, fonts, layout=True)
+    messages: list[str] = []
+    cached = build_print(edition, settings, fonts, layout=True, progress=messages.append)
+    assert not any(m.startswith("rendered 版") for m in messages)
+    assert cached.layouts == fresh.layouts and cached.layouts[0].pictures
+    assert cached.issue == fresh.issue and cached.pages == fresh.pages
