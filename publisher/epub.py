@@ -500,6 +500,12 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
             if name in out:
                 continue
             with PILImage.open(io.BytesIO(fig.image.data)) as source:  # the bytes as checked
+                if fig.image.huge and source.format == "JPEG":
+                    # decoded at the smallest scale (1/2 .. 1/8) still twice the size asked,
+                    # as Image.thumbnail would on its own (the turn below decodes it first)
+                    long = max(source.size)
+                    source.draft(source.mode, tuple(  # type: ignore[arg-type]
+                        max(1, side * 2 * EPUB_IMAGE_LONG_SIDE // long) for side in source.size))
                 # A phone photo is stored sideways with an EXIF orientation; the metadata is
                 # stripped below, so the pixels are turned upright first.
                 im = ImageOps.exif_transpose(source)

@@ -161,6 +161,11 @@ class Subhead:
         return " ".join(p for p in (self.number, self.title, self.subtitle) if p)
 
 
+# Above this a photo is "huge": the reader warns, and an output that needs fewer pixels
+# decodes it at reduced scale (epub._images, printing.colour).
+LARGE_IMAGE_PIXELS = 24_000_000
+
+
 @dataclass(frozen=True)
 class Image:
     """A photo file inside the edition, read once, checked and measured when the edition was
@@ -177,6 +182,11 @@ class Image:
     def digest(self) -> str:
         """SHA-256 of ``data``: names the photo in outputs, whatever its file is called."""
         return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def huge(self) -> bool:
+        """More pixels than any output shows: the EPUB and print decode it at reduced scale."""
+        return self.width * self.height > LARGE_IMAGE_PIXELS
 
 
 @dataclass(frozen=True)

@@ -150,8 +150,10 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         raise RenderError(problems)
     total = len(makeup.plans)
     # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
+    areas = [plan.grid.geometry.type_area for plan in makeup.plans]
     images = convert_images(edition, settings.output_profile,
-                            pages=tuple(plan.page for plan in makeup.plans))
+                            pages=tuple(plan.page for plan in makeup.plans),
+                            room=(max(a.width for a in areas), max(a.height for a in areas)))
     _JOB = _Job(edition, settings, fonts, images, layout)
     # Each 版 from the page cache when what it is rendered from is unchanged, else
     # rendered (incremental builds: publisher.pagecache).

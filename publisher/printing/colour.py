@@ -8,6 +8,12 @@ saved as a CMYK JPEG that WeasyPrint embeds as DeviceCMYK. The same profile beco
 Conversion is deterministic (same pixels, same encoder settings), so builds stay
 byte-identical.
 
+A huge photo (``model.Image.huge``: the reader warned) with more than twice the pixels the
+page could use is decoded at reduced scale (libjpeg's scaled decoding, 1/2, 1/4 or 1/8):
+even filling the whole type area it keeps ``PRINT_PPI``, what newsprint can use. The
+conversion holds one decoded copy and one CMYK copy at a time, never more (a 48-megapixel
+photo took four full-size copies, 770 MB, before).
+
 The house default is ``profiles/publisher-newsprint-240.icc``, built at setup by
 ``scripts/newsprint_profile.py`` (coldset newsprint modelled from ISO 12647-3 aim values,
 240 % total ink, black generation: neutral greys print with black). A profile listed in
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import tomllib
 from pathlib import Path
 
@@ -28,6 +35,10 @@ from ..errors import Problem, RenderError
 from ..model import Edition, Figure, Page
 
 JPEG_QUALITY = 92
+# The most pixels per inch newsprint can use: ISO 12647-3 (coldset newsprint, which the house
+# profile models) screens at 26 to 40 lines/cm; twice the finest screen is 203 ppi. A huge
+# photo keeps at least this across the largest placement it could get.
+PRINT_PPI = 2 * 40 * 2.54
 
 
 PINS = "profiles.toml"  # beside the profiles: file name -> sha256
@@ -76,17 +87,28 @@ def profile_name(path: Path) -> str:
     return ImageCms.getProfileDescription(check_profile(path)).strip() or path.stem
 
 
-def to_cmyk(data: bytes, output: ImageCms.ImageCmsProfile, name: str = "photo") -> bytes:
+def to_cmyk(data: bytes, output: ImageCms.ImageCmsProfile, name: str = "photo",
+            room: tuple[float, float] | None = None) -> bytes:
     """A photo's checked bytes as a CMYK JPEG in the output profile's colour.
 
     Converted from the photo's own profile (an RGB, Gray or CMYK profile, as the reader
     checked it fits the pixels), else from sRGB (colour) or sRGB's grey (black and white);
-    a CMYK photo without a profile is taken as already in the output's CMYK."""
-    with Image.open(io.BytesIO(data)) as original:
-        # The CMYK copy carries no EXIF: turn a sideways-stored phone photo upright first.
-        im = ImageOps.exif_transpose(original)
-        embedded = im.info.get("icc_profile")
+    a CMYK photo without a profile is taken as already in the output's CMYK.
+
+    ``room``: the largest area (width, height in mm) the photo could fill on a page, given
+    for a huge photo: a JPEG is then decoded at the smallest scale (1/2, 1/4, 1/8) that still
+    has ``PRINT_PPI`` across it (``print_scale``)."""
+    with Image.open(io.BytesIO(data)) as im:
         dpi = im.info.get("dpi")
+        if room is not None and im.format == "JPEG":
+            turned = im.getexif().get(0x0112) in (5, 6, 7, 8)  # shown sideways to how it is stored
+            if (scale := print_scale(im.size[::-1] if turned else im.size, room)) > 1:
+                im.draft(im.mode, (im.width // scale, im.height // scale))
+                dpi = tuple(d / scale for d in dpi) if dpi else None  # the same size in inches
+        # The CMYK copy carries no EXIF: turn a sideways-stored phone photo upright first
+        # (in place: a second full-size copy is what a huge photo cannot afford).
+        ImageOps.exif_transpose(im, in_place=True)
+        embedded = im.info.get("icc_profile")
         try:
             cmyk = _convert(im, embedded, output)
         except (ImageCms.PyCMSError, OSError, ValueError) as exc:
@@ -96,10 +118,21 @@ def to_cmyk(data: bytes, output: ImageCms.ImageCmsProfile, name: str = "photo") 
                                       f"profile ({exc})", hint="export the photo again with an sRGB "
                                       "(colour) or Gray (black-and-white) profile, or none",
                                       code="image-profile")) from None
-    buf = io.BytesIO()
-    cmyk.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False,
-              **({"dpi": dpi} if dpi else {}))
+        if cmyk is not im:
+            im.close()  # the decoded photo is freed before its CMYK copy is encoded
+        buf = io.BytesIO()
+        cmyk.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False,
+                  **({"dpi": dpi} if dpi else {}))
     return buf.getvalue()
+
+
+def print_scale(size: tuple[int, int], room: tuple[float, float]) -> int:
+    """By how much (1, 2, 4 or 8) a photo of ``size`` px (as shown) can be decoded smaller
+    and still have ``PRINT_PPI`` where it fills ``room`` (mm) as far as its shape allows."""
+    width, height = size
+    across = width * min(room[0] / width, room[1] / height)  # mm, the widest it can be set
+    needed = math.ceil(across / 25.4 * PRINT_PPI)  # px across
+    return next((s for s in (8, 4, 2) if width // s >= needed), 1)
 
 
 def _convert(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsProfile) -> Image.Image:
@@ -112,7 +145,7 @@ def _convert(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsP
         # a black-and-white photo with its Gray profile (a desk's ordinary export): grey to
         # CMYK directly; converting the pixels to RGB first would not match the profile
         return _transform(im.convert("L") if im.mode != "L" else im, source, output)
-    return _transform(im.convert("RGB"), source or ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")),
+    return _transform(im if im.mode == "RGB" else im.convert("RGB"), source or ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")),
                       output)
 
 
@@ -125,13 +158,17 @@ def _transform(im: Image.Image, source: ImageCms.ImageCmsProfile,
 
 
 def convert_images(edition: Edition, profile_path: Path,
-                   pages: tuple[Page, ...] | None = None) -> dict[Path, bytes]:
+                   pages: tuple[Page, ...] | None = None,
+                   room: tuple[float, float] | None = None) -> dict[Path, bytes]:
     """Every photo of the edition (of ``pages`` only, when given) converted from its checked
-    bytes (``Image.data``), in memory; maps the photo's path -> its CMYK JPEG."""
+    bytes (``Image.data``), in memory; maps the photo's path -> its CMYK JPEG. ``room``: the
+    type area (mm), the most a photo can fill: a huge photo is decoded no larger than it needs."""
     output = check_profile(profile_path)
     done: dict[Path, bytes] = {}
     for article in (a for p in (edition.pages if pages is None else pages) for a in p.articles):
         for block in article.body:
             if isinstance(block, Figure) and block.image and block.image.path not in done:
-                done[block.image.path] = to_cmyk(block.image.data, output, block.image.href)
+                image = block.image
+                done[image.path] = to_cmyk(image.data, output, image.href,
+                                           room=room if image.huge else None)
     return done

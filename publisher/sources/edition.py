@@ -79,7 +79,6 @@ MAX_PAGE_NUMBER, MAX_ISSUE_NUMBER = 999, 999_999
 # limit a build's time grows with the square of the input (README, Limits).
 MAX_BLOCK = 20_000
 MIN_IMAGE_SIDE = 8  # smaller is a tracking pixel or a broken export, not a news photo
-LARGE_IMAGE_PIXELS = 24_000_000  # above this, say that the outputs carry it downscaled
 MAX_IMAGE_ASPECT = 20  # a longer strip is no news photo (and a side beyond 65,500 px, which
                        # no JPEG encoder writes, needs a longer one within the pixel limit)
 # A tag or comment in a front-matter field: plain-text fields never hold markup.
@@ -525,11 +524,12 @@ def resolve_image(src: str, root: Path, article: Path, line: int | None, problem
         fail(msg, hint, code)
         return None
     fmt, w, h = checked.format, checked.width, checked.height
-    if w * h > LARGE_IMAGE_PIXELS:
+    image = Image(path=path, href=href, width=w, height=h, media_type=IMAGE_TYPES[fmt], data=data)
+    if image.huge:
         problems.warn(f"image {src!r} is {w} × {h} px ({w * h / 1e6:.0f} megapixels); it is downscaled "
-                      "for the EPUB", article, line, hint="export it smaller to speed up builds",
-                      code="image-large")
-    return Image(path=path, href=href, width=w, height=h, media_type=IMAGE_TYPES[fmt], data=data)
+                      "for the EPUB, and for print where the page cannot use its pixels", article, line,
+                      hint="export it smaller to speed up builds", code="image-large")
+    return image
 
 
 class Measured(NamedTuple):
