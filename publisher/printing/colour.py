@@ -145,8 +145,8 @@ def _convert(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsP
         # a black-and-white photo with its Gray profile (a desk's ordinary export): grey to
         # CMYK directly; converting the pixels to RGB first would not match the profile
         return _transform(im.convert("L") if im.mode != "L" else im, source, output)
-    return _transform(im if im.mode == "RGB" else im.convert("RGB"), source or ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")),
-                      output)
+    rgb = im if im.mode == "RGB" else im.convert("RGB")  # a copy only where the mode changes
+    return _transform(rgb, source or ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")), output)
 
 
 def _transform(im: Image.Image, source: ImageCms.ImageCmsProfile,
