@@ -91,6 +91,23 @@ def test_fixed_seed_mutation_pass():
     assert not result["crashes"], result["crashes"]
 
 
+CRASHES = sorted((Path(__file__).resolve().parent / "fuzz" / "crashes").glob("*.bin"))
+
+
+@pytest.mark.parametrize("path", CRASHES, ids=lambda p: p.stem)
+def test_saved_crashes_stay_fixed(harness, path):
+    """The regression corpus: every input the fuzzer saved (tests/fuzz/crashes/TARGET-HASH.bin,
+    its traceback beside it) gives a model or a PublisherError now, warnings being errors."""
+    target = path.stem.rsplit("-", 1)[0].removeprefix("slow-")
+    assert target in fuzz_sources.TARGETS, path.name
+    harness.run(target, path.read_bytes())
+
+
+def test_the_corpus_holds_the_rss_date_fallback():
+    """An RSS item whose pubDate does not parse: feedparser's issue-310 fallback warned."""
+    assert any(p.name.startswith("import_rss-") and b"<pubDate>not a date" in p.read_bytes() for p in CRASHES)
+
+
 def test_the_harness_reports_a_crash(harness, monkeypatch):
     """Not vacuous: an exception other than PublisherError escapes the harness."""
     def boom(data):

@@ -100,7 +100,10 @@ def _entry(item, i: int) -> Entry:
     e.byline = names
     tags = [t.get("term") for t in item.get("tags") or [] if t.get("term")]
     e.channel = tags[0] if tags else None
-    when = item.get("published_parsed") or item.get("updated_parsed")
+    # read through the plain dict: FeedParserDict.get("updated_parsed") on an item whose
+    # pubDate did not parse (published_parsed None, no updated) falls back to it with a
+    # DeprecationWarning (feedparser issue 310), an error under warnings-as-errors
+    when = dict.get(item, "published_parsed") or dict.get(item, "updated_parsed")
     if when:
         e.publish_time = dt.datetime(*when[:6]).isoformat()  # feedparser gives UTC
     for media in item.get("media_content") or []:
