@@ -48,6 +48,7 @@ def test_a_huge_photo_is_decoded_smaller_as_shown_upright():
         assert im.mode == "CMYK" and im.size == (600, 800)
         assert im.info["dpi"] == (150, 150)
         top = im.convert("RGB").getpixel((300, 20))
+        assert isinstance(top, tuple)
         assert top[2] > 150 and top[0] < 120  # the blue quarter is on top once upright
     with Image.open(io.BytesIO(to_cmyk(data, profile))) as im:  # no room given: full size
         assert im.size == (1200, 1600) and im.info["dpi"] == (300, 300)
