@@ -471,6 +471,48 @@ def _backfill_report(folder: Path) -> None:
 
 
 @app.command()
+def site(
+    editions: Annotated[list[Path], typer.Argument(help="The edition folders (each holds edition.toml): issues of one paper.", metavar="EDITION...")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="The site's folder; issues go to SITE/YYYY/MM/DD/.", metavar="SITE")] = Path("site"),
+    house: Annotated[Path | None, _HOUSE] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
+) -> None:
+    """Put issues of a paper into one web site (数字报): each issue's pages, 版 images with
+    clickable articles, downloads, and the site's calendar, feeds, OPDS catalogs and search.
+
+    An issue already in the site whose sources, house and tool did not change is not built
+    again: adding an issue builds that one, then the indexes. Serve the folder with any
+    static web server (python -m http.server -d SITE). Addresses: docs/web.md.
+
+    Example: publisher site editions/xnrb-2019-10-* --out site
+    """
+    from .site import build_site
+
+    _setup_logging(verbose)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    settings = _house(house, editions)
+    try:
+        result = build_site(editions, out_dir, settings,
+                            progress=None if quiet else lambda m: err.print(escape(m), markup=False))
+    except PublisherError as exc:
+        _fail(exc)
+    except (KeyboardInterrupt, _Terminated) as exc:
+        err.print("interrupted; the issues built before it are in the site, its indexes were "
+                  "not remade: run the command again.")
+        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
+    _report(result.warnings)
+    for folder, exc in result.failed:
+        err.print(f"[red]{escape(str(folder))}: failed[/red]", markup=True)
+        _report(exc.problems)
+    if not quiet:
+        out.print(f"{out_dir}: {len(result.built)} issue(s) built, {len(result.kept)} unchanged, "
+                  f"{len(result.failed)} failed; {len(result.indexes)} index file(s) written")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def verify(
     bags: Annotated[list[Path], typer.Argument(help="The archive bag folder(s) (OUT/<edition-id>/archive).", metavar="BAG...")],
     signers: Annotated[Path | None, typer.Option("--signers", help="An OpenSSH allowed signers file: each bag's signed tag manifest is checked against it, and an unsigned bag does not verify.", metavar="FILE")] = None,

@@ -177,6 +177,26 @@ class Archive(_Strict):
     ndnp: Ndnp = Ndnp()
 
 
+class Web(_Strict):
+    """The web edition (数字报, publisher/web): page images, feeds, the site's address."""
+
+    # 版 images: this many px wide (WebP, with a JPEG of the same size for browsers without
+    # WebP) and a WebP twice as wide for sharp screens and zooming.
+    image_width: int = Field(1600, ge=400, le=4000)
+    webp_quality: int = Field(80, ge=1, le=100)
+    # libwebp's effort (its "method"): 0 is fastest, 6 smallest; 2 gives files about 18 %
+    # smaller than 0 for 40 % more time (docs/web.md has the figures).
+    webp_effort: int = Field(2, ge=0, le=6)
+    jpeg_quality: int = Field(82, ge=1, le=100)
+    workers: int = Field(2, ge=1, le=16)  # 版 images made in parallel
+    cache: bool = True  # keep 版 images on disk by content (publisher/web/images.py says where)
+    latest: int = Field(7, ge=1, le=100)  # issues in the "latest" OPDS feed and the Atom feeds
+    # Where the site is served, e.g. "https://epaper.example.com/xnrb/": feeds and the
+    # OpenSearch description then give absolute addresses, as some readers need. Empty: every
+    # link is relative (the site works from any address, and from a folder).
+    base_url: str = Field("", pattern=r"^(https?://[^\s?#]+/)?$")
+
+
 class Settings(_Strict):
     root: Path  # folder of the house file; every relative path starts here (set by publisher)
     file: Path | None = None  # the house file itself (set by publisher)
@@ -194,6 +214,7 @@ class Settings(_Strict):
     epub: Epub = Epub()
     outputs: Outputs = Outputs()
     archive: Archive = Archive()
+    web: Web = Web()
 
     @property
     def styles_dir(self) -> Path:

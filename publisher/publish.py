@@ -1,11 +1,12 @@
 """The pipeline: sources -> model -> one step per output -> all files written at once.
 
 ``publish`` reads like the architecture diagram: read the edition and check it against the
-pinned fonts, then build each output the request needs from the same model — the reading
-PDF (``reading``), the print pages (``printing``), the reader EPUB (``epub``), the archive
-bag (``archive``, made from the print pages) — and write every requested file at once.
-Nothing is written unless every output was built. What each format is called, where it
-goes and what it needs are ``publisher.formats``'.
+pinned fonts, then build each output the request needs from the same model (``make``) — the
+reading PDF (``reading``, on A4 and on the phone page), the print pages (``printing``), the
+reader EPUB (``epub``), the archive bag (``archive``, made from the print pages), the web
+edition (``web``, made from the print pages, linking the other outputs) — and write every
+requested file at once. Nothing is written unless every output was built. What each format
+is called, where it goes and what it needs are ``publisher.formats``'.
 """
 
 from __future__ import annotations
@@ -28,12 +29,16 @@ from .formats import (
     KEPUB,
     NDNP_FOLDER,
     PDF,
+    PHONE,
     PRINT,
+    WEB,
+    WEB_FOLDER,
     chosen,
     epub_file,
     kepub_file,
     main_output,
     needed,
+    phone_file,
     print_file,
     print_page_file,
     reading_file,
@@ -44,6 +49,7 @@ from .outputs import Editions, check_out_dir, check_target, write_outputs
 from .printing.build import PrintResult, build_print, front_page
 from .reading import reading_pdf
 from .sources import read_edition
+from .web import WebIssue, build_web, standalone
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,18 @@ class Result:
     edition: Edition
     files: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Made:
+    """A build's outputs in memory: files and folders by their path under OUT/<edition-id>/,
+    and, for ``publisher site``, the web edition as an issue's files (``web``)."""
+
+    edition: Edition
+    files: dict[str, bytes]
+    folders: dict[str, dict[str, bytes]]
+    warnings: list[Problem]
+    web: WebIssue | None = None
 
 
 def load(edition_dir: Path, settings: Settings | None = None) -> tuple[Edition, Settings, FontSet, Problems]:
@@ -87,31 +105,53 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
     """Build ``formats`` of the edition in ``edition_dir`` into OUT/<edition-id>/; ``batch``:
     the editions built in the same run, none of which the outputs may land in; ``profile``:
     the archive's layout (formats.PROFILES: the bag, or the NDNP issue)."""
+    check_out_dir(out_dir, edition_dir)
+    settings = settings or load_settings()
+    made = make(edition_dir, formats, settings, progress, profile=profile,
+                target=lambda edition: check_target(out_dir / edition.id, batch or Editions([edition_dir])))
+    (progress or log.info)("writing the outputs")
+    files = write_outputs(out_dir / made.edition.id, made.files, made.folders,
+                          lock_timeout=settings.outputs.lock_timeout)
+    return Result(made.edition, files, made.warnings)
+
+
+def make(edition_dir: Path, formats: Iterable[str] = DEFAULT, settings: Settings | None = None,
+         progress: Progress | None = None, *, profile: str = "bag",
+         target: Callable[[Edition], None] | None = None, site: bool = False,
+         inputs: str = "") -> Made:
+    """Every requested output in memory. ``profile``: the archive's layout; ``target``: checks
+    where the edition's outputs will go, once it is read (before anything is built); ``site``:
+    the web edition is left as the issue's files (``Made.web``, for ``publisher site``)
+    instead of a site of its own; ``inputs``: what the issue is built from, for its record
+    there."""
     step = progress or log.info
     wanted = chosen(formats)
     builds = needed(wanted)
     ndnp = ARCHIVE in builds and profile == "ndnp"
     if ndnp:
         builds = builds - {EPUB} if EPUB not in wanted else builds  # NDNP holds no EPUB
-    check_out_dir(out_dir, edition_dir)
     step("reading the edition")
     edition, settings, fonts, problems = load(edition_dir, settings)
-    target = out_dir / edition.id
-    check_target(target, batch or Editions([edition_dir]))
-    result = Result(edition, warnings=problems.warnings)
-    reading = printed = epub = kepub = bag = None
+    if target:
+        target(edition)
+    warnings = problems.warnings
+    reading = phone = printed = epub = kepub = bag = web = None
     made = made_at() if ARCHIVE in builds else None  # SOURCE_DATE_EPOCH read, and checked, first
     if PDF in builds:
         step("rendering the reading PDF")
         reading = reading_pdf(edition, settings, fonts)
+    if PHONE in builds:
+        step("rendering the reading PDF for phones")
+        phone = reading_pdf(edition, _on_phone(settings), fonts)
     if PRINT in builds:
         step("rendering the print pages")
         printed = _print(edition, settings, fonts, for_archive=ARCHIVE in builds,
+                         layout=ARCHIVE in builds or WEB in builds,
                          progress=lambda m: step(f"print pages: {m}"))
-        result.warnings.extend(printed.warnings)
+        warnings.extend(printed.warnings)
     if EPUB in builds or KEPUB in builds:
         step("rendering the cover")
-        cover = _cover(edition, settings, fonts, printed, result.warnings)
+        cover = _cover(edition, settings, fonts, printed, warnings)
         if EPUB in builds:
             step("rendering the EPUB")
             epub = build_epub(edition, settings, fonts, cover=cover)
@@ -129,11 +169,20 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
             bag = build_archive(edition, printed, epub, settings, made)
             if settings.sign_key is not None:  # the bag's tag manifest, signed: see archive.sign
                 bag = sign_bag(bag, settings.sign_key)
-    step("writing the outputs")
-    files, folders = _outputs(edition, wanted, reading, printed, epub, kepub, bag,
+    files, folders = _outputs(edition, wanted, reading, phone, printed, epub, kepub, bag,
                               NDNP_FOLDER if ndnp else ARCHIVE_FOLDER)
-    result.files = write_outputs(target, files, folders, lock_timeout=settings.outputs.lock_timeout)
-    return result
+    if WEB in builds:
+        step("making the web edition")
+        assert printed is not None  # the web edition asked for the print pages above
+        web = build_web(edition, settings, fonts, printed, files, inputs,
+                        progress=lambda m: step(f"web edition: {m}"))
+        if not site:
+            folders[WEB_FOLDER] = standalone(web, settings, fonts)
+    return Made(edition, files, folders, warnings, web)
+
+
+def _on_phone(settings: Settings) -> Settings:
+    return settings.model_copy(update={"reading": settings.reading.model_copy(update={"page_size": "phone"})})
 
 
 def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintResult | None,
@@ -159,11 +208,12 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
 
 
 def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,
-           progress=None) -> PrintResult:
-    """The print pages; for the archive, with the layout its ALTO is made from (recorded by
-    the print workers as they write the pages: no second layout). ``progress``: told 版 by 版."""
+           layout: bool, progress=None) -> PrintResult:
+    """The print pages; for the archive and the web edition, with the layout the ALTO and the
+    zones are made from (recorded by the print workers as they write the pages: no second
+    layout). ``progress``: told 版 by 版."""
     try:
-        return build_print(edition, settings, fonts, layout=for_archive, progress=progress)
+        return build_print(edition, settings, fonts, layout=layout, progress=progress)
     except RenderError as exc:
         if not for_archive:
             raise
@@ -175,13 +225,15 @@ def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bo
             code="layout")]) from None
 
 
-def _outputs(edition: Edition, wanted: tuple[str, ...], reading: bytes | None,
+def _outputs(edition: Edition, wanted: tuple[str, ...], reading: bytes | None, phone: bytes | None,
              printed: PrintResult | None, epub: bytes | None, kepub: bytes | None,
              bag: dict[str, bytes] | None, archive_folder: str = ARCHIVE_FOLDER):
     """The requested files (path -> bytes) and folders (name -> its files), by formats' names."""
     files: dict[str, bytes] = {}
     if PDF in wanted and reading is not None:
         files[reading_file(edition.id)] = reading
+    if PHONE in wanted and phone is not None:
+        files[phone_file(edition.id)] = phone
     if PRINT in wanted and printed is not None:
         files[print_file(edition.id)] = printed.issue
         files.update({print_page_file(label): data for label, data in printed.pages.items()})
