@@ -213,6 +213,10 @@ CODES: dict[str, str] = {
     "scheduler": "the Dask scheduler cannot be reached or has no workers",
     "journal": "the backfill journal in the output folder cannot be read",
     "journal-busy": "another backfill is writing into the same output folder",
+    # the web edition and sites (publisher site)
+    "web-search": "Pagefind (extended) is not installed, or could not index the site's pages",
+    "site-paper": "an edition is of another paper (or regional edition) than the site's issues",
+    "site-date": "two editions given for one site are issues of the same date",
     # importers: failures
     "json": "a JSON feed is not valid JSON, or has no list of articles",
     "json-field": "a field of a feed's article cannot be read as the part it is mapped to",

@@ -3,11 +3,11 @@
 The print build records where every line of a page was set (``engine.PageLayout``, pt from
 the trim's top left: the same record the archive's ALTO is written from), and where each
 photo was placed when the engine records pictures. An article's zone is the area its
-lines and photos take on the page: the union of their boxes with what lies between them —
-the gutters between its text columns, the white around a centred headline, under a short
-last column, around a photo — except where another article's (or the page's own) text or
-photo lies. An article set in a rectangle gets a rectangle; one that steps around another
-gets the polygon it really has. Its bounding box is exactly the bounding box of its lines
+lines and photos take on the page: the union of their boxes with the white that lies between
+them — the gutters between its text columns, beside a centred headline, under a short last
+column, around a photo — but never across another article's (or the page's own) text or
+photo. An article set in a rectangle gets a rectangle; one that steps around another gets
+the polygon it really has. Its bounding box is exactly the bounding box of its lines
 and photos, the box of its ALTO blocks.
 
 Zones are plain records in pt, with outlines as closed rectilinear polygons (clockwise,
@@ -98,24 +98,54 @@ def _snap(v: float) -> float:
 
 
 def _zone(slug: str, rects: Sequence[Rect], others: Sequence[Rect]) -> Zone:
-    """The article's bounding box, less the parts where other text or photos lie: the grid
-    of its own boxes' edges, every cell filled but those another article reaches into."""
+    """The article's area on the grid of its own boxes' edges: every cell its boxes cover,
+    and every white cell lying between them — one that reaches the article going left or
+    right and going up or down (a corner beside a centred headline, under a short last
+    column) or on both sides of one axis (a gutter, around a photo) without crossing a cell
+    another article or the page's furniture reaches into."""
     rects = [tuple(map(_snap, r)) for r in rects]
     xs = sorted({v for r in rects for v in (r[0], r[2])})
     ys = sorted({v for r in rects for v in (r[1], r[3])})
     cols, rows = len(xs) - 1, len(ys) - 1
-    own = [[False] * rows for _ in range(cols)]
+    OWN, FREE, BLOCKED = 1, 0, -1
+    cell = [[FREE] * rows for _ in range(cols)]
     for r in rects:  # its edges are grid lines: the cells between them
         for i in range(bisect_left(xs, r[0]), bisect_left(xs, r[2])):
             for j in range(bisect_left(ys, r[1]), bisect_left(ys, r[3])):
-                own[i][j] = True
-    filled = [[True] * rows for _ in range(cols)]
+                cell[i][j] = OWN
     for r in others:  # every cell it reaches into, however little
         i1, i2 = bisect_right(xs, r[0] + EPS) - 1, bisect_left(xs, r[2] - EPS)
         j1, j2 = bisect_right(ys, r[1] + EPS) - 1, bisect_left(ys, r[3] - EPS)
         for i in range(max(i1, 0), min(i2, cols)):
             for j in range(max(j1, 0), min(j2, rows)):
-                filled[i][j] = own[i][j]
+                if cell[i][j] == FREE:
+                    cell[i][j] = BLOCKED
+
+    def reach(order):
+        """For each cell along each line of ``order``: whether the article is met before a
+        blocked cell, coming from the line's start."""
+        met = {}
+        for line in order:
+            seen = False
+            for i, j in line:
+                met[i, j] = seen
+                if cell[i][j] != FREE:
+                    seen = cell[i][j] == OWN
+        return met
+
+    rows_lr = [[(i, j) for i in range(cols)] for j in range(rows)]
+    cols_ud = [[(i, j) for j in range(rows)] for i in range(cols)]
+    while True:  # a white cell taken in makes its neighbours' way to the article shorter
+        left, right = reach(rows_lr), reach([line[::-1] for line in rows_lr])
+        up, down = reach(cols_ud), reach([line[::-1] for line in cols_ud])
+        taken = [(i, j) for i in range(cols) for j in range(rows) if cell[i][j] == FREE and (
+            ((left[i, j] or right[i, j]) and (up[i, j] or down[i, j]))
+            or (left[i, j] and right[i, j]) or (up[i, j] and down[i, j]))]
+        if not taken:
+            break
+        for i, j in taken:
+            cell[i][j] = OWN
+    filled = [[cell[i][j] == OWN for j in range(rows)] for i in range(cols)]
     outlines = tuple(_outlines(filled, xs, ys))
     return Zone(slug, outlines, (xs[0], ys[0], xs[-1] - xs[0], ys[-1] - ys[0]))
 

@@ -1,0 +1,134 @@
+"""Benchmark: how much the web edition adds to the time of a PRINT build, on a 16-版 edition.
+
+The web edition is made from the print pages (each 版's page PDF for its images, the layout
+the print workers record while writing it for its zones), so the reference is the print
+build: ``--format print`` against ``--format print --format web`` (which also makes the
+issue's pages, fonts, feeds, catalogs and search index: a site of the one issue). The
+benchmark edition is ``benchmarks/make_big_edition.py``: the sample 版 sixteen times, a
+16-page broadsheet issue of 144 articles.
+
+Two web configurations: **cold**, every 版 image rendered and encoded (an empty image cache
+for each run: a first build of the issue), and **cached**, the 版 images read from the cache
+by their page PDF's content (a build of an issue whose print pages did not change: a
+rebuild after a fix to an article's web text, the issue built again for ``publisher site``).
+Each configuration is built in-process after one warm-up build, into a fresh folder,
+``--runs`` times, the configurations taking turns so that load from other processes falls on
+all alike; medians of wall-clock time and of CPU time (this process and its children: the
+print and image workers, Pagefind) are reported, and the ratios the issue asks for.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/web_bench.py [--pages 16] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_big_edition import make as make_edition  # noqa: E402
+
+CONFIGS = {"print": (["print"], None), "print+web cold": (["print", "web"], "cold"),
+           "print+web cached": (["print", "web"], "warm")}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (workers, Pagefind)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+PARTS: dict[str, list[float]] = {}  # what the web edition costs in this process, CPU seconds
+
+
+def _instrument() -> None:
+    """Time the steps only a web build runs, in this process (the image workers' own time is
+    in the children's CPU)."""
+    import publisher.publish as publish
+    import publisher.web.build as build
+
+    def timing(module, attr, name):
+        fn = getattr(module, attr)
+
+        def wrapper(*args, **kwargs):
+            t = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                PARTS.setdefault(name, []).append(time.process_time() - t)
+        setattr(module, attr, wrapper)
+
+    timing(build, "page_zones", "zones (per 版)")
+    timing(build, "render_pages", "版 images: cache, pool (parent's share)")
+    timing(build, "issue_pages", "issue pages (HTML)")
+    timing(build, "font_files", "font subsets")
+    timing(build, "index_files", "indexes, feeds, catalogs")
+    timing(build, "index_pages", "search index (Pagefind runs as a child)")
+    timing(publish, "standalone", "site of the issue (indexes + search)")
+
+
+def timed(edition: Path, formats: list[str], cache: str | None, caches: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one build into a fresh folder."""
+    from publisher.publish import publish
+
+    if cache == "cold":
+        folder = Path(tempfile.mkdtemp(prefix="cold-", dir=caches))
+    else:
+        folder = caches / "warm"
+    os.environ["PUBLISHER_CACHE"] = str(folder)
+    out = Path(tempfile.mkdtemp(prefix="bench-out-"))
+    try:
+        wall, cpu = time.perf_counter(), _cpu()
+        publish(edition, out, formats)
+        return time.perf_counter() - wall, _cpu() - cpu
+    finally:
+        shutil.rmtree(out)
+        if cache == "cold":
+            shutil.rmtree(folder)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ed-") as tmp:
+        edition = make_edition(Path(tmp) / "edition", args.pages)
+        caches = Path(tmp) / "caches"
+        caches.mkdir()
+        timed(edition, ["print", "web"], "warm", caches)  # warm-up: fonts, WeasyPrint; fills "warm"
+        _instrument()
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in CONFIGS}
+        for i in range(args.runs):
+            # alternate the order, so a load spike does not always hit the same one
+            order = list(CONFIGS) if i % 2 == 0 else list(reversed(CONFIGS))
+            for name in order:
+                formats, cache = CONFIGS[name]
+                runs[name].append(timed(edition, formats, cache, caches))
+                print(f"  {name}: {runs[name][-1][0]:.1f} s wall, {runs[name][-1][1]:.1f} s CPU, "
+                      f"load {os.getloadavg()[0]:.2f}", flush=True)
+        wall = {n: statistics.median(r[0] for r in rs) for n, rs in runs.items()}
+        cpu = {n: statistics.median(r[1] for r in rs) for n, rs in runs.items()}
+        print(f"{args.pages}-page edition, {args.runs} runs each, load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
+        for name in CONFIGS:
+            print(f"{name:17} wall {wall[name]:6.2f} s  cpu {cpu[name]:6.2f} s  runs (wall/cpu) "
+                  + " ".join(f"{w:.1f}/{c:.1f}" for w, c in runs[name]))
+        for name, times in PARTS.items():
+            print(f"  in this process, {name}: median {statistics.median(times):.2f} s CPU")
+        for label, m in (("wall", wall), ("cpu", cpu)):
+            for web in ("print+web cold", "print+web cached"):
+                ratio = m[web] / m["print"]
+                print(f"{label}: {web} / print = {ratio:.3f} (the web edition adds "
+                      f"{100 * (ratio - 1):.1f} %; the goal is at most 30 %)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""`publisher build --format web`: an issue as a site of its own, read back from the files.
+
+What a build writes is checked where it lies: every page links only within the site, no
+page needs a script, the fonts are subsets of the pinned faces covering what the pages
+set, the 版 images are the print pages at the web sizes, the downloads are the build's
+files with their sizes, and two builds (a one-issue site, and the issue in a site of three)
+give the issue's folder byte for byte.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pikepdf
+import pytest
+from fontTools.ttLib import TTFont
+from lxml import html as lxml_html
+from PIL import Image, ImageStat
+
+from publisher.web import images
+from publisher.web.webfonts import role_texts
+
+LINK_ATTRIBUTES = ("href", "src", "srcset", "action", "data-pagefind", "data-root")
+
+
+@pytest.fixture(scope="module")
+def web(builds) -> Path:
+    return builds["2019-10-21"] / "web"
+
+
+def pages(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.html") if "pagefind" not in p.parts)
+
+
+def test_a_one_issue_site(web):
+    for path in ("index.html", "2019/10/21/index.html", "2019/10/21/01/index.html",
+                 "2019/10/21/01/yaozui-daqiao/index.html", "2019/10/index.html", "2019/index.html",
+                 "search/index.html", "prev/2019/10/21/index.html", "opds/index.xml",
+                 "feeds/issues.xml", "pagefind/pagefind.js", "assets/web.css"):
+        assert (web / path).is_file(), path
+    record = json.loads((web / "2019/10/21/issue.json").read_text("utf-8"))
+    assert [a["slug"] for a in record["articles"]] == [
+        "jiceng-zhili", "rencai-dasai", "kunlun-xingdong", "mingchu-liangzao", "guanbuqiao-zhenggai",
+        "hesheng-minjing", "shuihulu", "yaozui-daqiao", "xiangcheng-jianxun"]
+
+
+def test_every_link_stays_in_the_site_and_leads_to_a_file(web):
+    for page in pages(web):
+        doc = lxml_html.fromstring(page.read_bytes())
+        for el in doc.iter():
+            if not isinstance(el.tag, str):
+                continue
+            for name in LINK_ATTRIBUTES:
+                value = el.get(name)
+                if value is None or value == "data:,":
+                    continue
+                for ref in ([v.split()[0] for v in value.split(",")] if name == "srcset" else [value]):
+                    assert not re.match(r"^[a-z]+:|^//", ref), (page, ref)
+                    target = (page.parent / ref.split("#")[0].split("?")[0]).resolve()
+                    if ref.startswith("#"):
+                        continue
+                    assert target.exists(), (page.relative_to(web), ref)
+    for css in web.rglob("*.css"):
+        if "pagefind" in css.parts:  # Pagefind's own UI styles (unused here): data: URLs only
+            assert not re.search(r"url\(\s*['\"]?(https?:)?//", css.read_text("utf-8"))
+            continue
+        for ref in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text("utf-8")):
+            assert not re.match(r"^[a-z]+:|^//", ref) and (css.parent / ref).is_file(), (css, ref)
+
+
+def test_no_page_needs_a_script(web):
+    for page in pages(web):
+        doc = lxml_html.fromstring(page.read_bytes())
+        for script in doc.iter("script"):
+            assert script.get("src") and not (script.text or "").strip(), page
+        for el in doc.iter():
+            if isinstance(el.tag, str):
+                assert not [a for a in el.attrib if a.startswith("on")], (page, el.tag)
+    # the 版 page's zones and list are in the HTML itself
+    doc = lxml_html.fromstring((web / "2019/10/21/01/index.html").read_bytes())
+    zones = doc.xpath("//svg[@class='zones']/a[@class='zone']")
+    assert len(zones) == 9 and all(z.get("href").endswith("/") and z.get("aria-label") for z in zones)
+
+
+def test_fonts_are_subsets_covering_what_the_pages_set(web):
+    from publisher.config import load_settings
+    from publisher.fonts import load_fonts
+
+    settings = load_settings()
+    fonts = load_fonts(settings.fonts_dir, settings.font_manifest)
+    issue = web / "2019/10/21"
+    texts = role_texts([p.read_text("utf-8") for p in pages(issue)], fonts)
+    css = (issue / "fonts/fonts.css").read_text("utf-8")
+    for role in ("song", "hei", "kai"):
+        for face in [f for f in fonts.faces if f.role == role]:
+            name = f"{role}-{face.weight}.woff"
+            assert f'src: url("{name}")' in css and f'font-family: "{face.family}"' in css
+            font = TTFont(io.BytesIO((issue / "fonts" / name).read_bytes()))
+            assert font.flavor == "woff"
+            cmap = font.getBestCmap()
+            assert {ord(c) for c in texts[role]} <= set(cmap), role
+            assert len(cmap) < 5000  # a subset, not the face (Noto Serif CJK SC maps 65,000+)
+    assert "窑" in texts["song"] and "窑" in texts["hei"]  # a headline: 黑 on its page, 宋 in lists
+
+
+def test_page_images_are_the_print_page_at_the_web_sizes(web, builds):
+    folder = web / "2019/10/21/01"
+    with Image.open(folder / "page.jpg") as jpeg, Image.open(folder / "page.webp") as webp, \
+            Image.open(folder / "page@2x.webp") as wide, Image.open(folder / "thumb.jpg") as thumb:
+        assert (jpeg.format, webp.format, wide.format, thumb.format) == ("JPEG", "WEBP", "WEBP", "JPEG")
+        assert jpeg.size == webp.size and jpeg.width == 1600
+        assert wide.size == (3200, 2 * jpeg.height)
+        assert thumb.width == images.THUMB_WIDTH
+        # the trim's proportions (390 x 545 mm), not the sheet's with bleed and marks
+        assert abs(jpeg.height / jpeg.width - 545 / 390) < 0.002
+        assert ImageStat.Stat(jpeg.convert("L")).stddev[0] > 20  # a page of text, not a blank
+        # the masthead's red at the top left, as printed
+        r, g, b = jpeg.convert("RGB").getpixel((300, 150))
+        assert r > 150 and g < 100 and b < 100
+
+
+def test_downloads_are_the_builds_files_with_their_sizes(web, builds):
+    out = builds["2019-10-21"]
+    record = json.loads((web / "2019/10/21/issue.json").read_text("utf-8"))
+    by_kind = {d["kind"]: d for d in record["downloads"]}
+    assert set(by_kind) == {"epub", "pdf", "phone", "print", "page"}
+    for kind, name in (("epub", ".epub"), ("pdf", ".pdf"), ("phone", "-phone.pdf")):
+        built = (out / f"xnrb-2019-10-21-xianan{name}").read_bytes()
+        assert (web / "2019/10/21" / by_kind[kind]["href"]).read_bytes() == built
+        assert by_kind[kind]["size"] == len(built)
+    with pikepdf.open(web / "2019/10/21" / by_kind["phone"]["href"]) as pdf:
+        width, height = (float(v) for v in pdf.pages[0].MediaBox[2:])
+        assert round(width / 72 * 25.4) == 90 and round(height / 72 * 25.4) == 160
+    page = by_kind["page"]
+    assert page["href"] == "01/xnrb-2019-10-21-xianan-p01.pdf" and page["title"] == "第1版 咸安新闻"
+    issue_page = (web / "2019/10/21/index.html").read_text("utf-8")
+    assert "电子书（EPUB）" in issue_page and "阅读版 PDF（手机）" in issue_page
+
+
+def test_the_issue_folder_is_the_same_in_a_one_issue_site_and_in_a_site(web, site):
+    """Two runs (a build of the issue alone, and the site of three), the same bytes: only
+    the record's note of the inputs differs."""
+    mine = {p.relative_to(web).as_posix(): p.read_bytes() for p in (web / "2019/10/21").rglob("*") if p.is_file()}
+    theirs = {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "2019/10/21").rglob("*") if p.is_file()}
+    assert set(mine) == set(theirs)
+    differ = sorted(p for p in mine if mine[p] != theirs[p])
+    assert differ == ["2019/10/21/issue.json"]
+
+
+def test_a_jump_is_linked_across_pages(site):
+    first = (site / "2019/10/22/01/index.html").read_text("utf-8")
+    second = (site / "2019/10/22/02/index.html").read_text("utf-8")
+    assert "（下转第2版）" in first
+    assert re.search(r'<li id="l-jiceng-zhili"[^>]*><a href="../01/jiceng-zhili/">.*（上接第1版）', second)
+    assert 'id="z-jiceng-zhili"' in first and 'id="z-jiceng-zhili"' in second
+    article = (site / "2019/10/22/01/jiceng-zhili/index.html").read_text("utf-8")
+    assert "本文刊于第1版，下转第2版。" in article
+    assert article.count('class="zone is-active"') == 2  # both parts shown on their 版
+
+
+def test_page_images_come_from_the_cache_when_the_page_did_not_change(tmp_path, monkeypatch):
+    from publisher.config import Web
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path))
+    made = images.PageImages({"page.jpg": b"x"}, (1, 2), (2, 4), (1, 1))
+    calls = []
+    monkeypatch.setattr(images, "page_images", lambda data, spec: calls.append(data) or made)
+    web = Web(workers=1)
+    assert images.render_pages([b"%PDF-a", b"%PDF-b"], web) == [made, made]
+    assert calls == [b"%PDF-a", b"%PDF-b"]
+    assert images.render_pages([b"%PDF-a", b"%PDF-b"], web) == [made, made]
+    assert calls == [b"%PDF-a", b"%PDF-b"]  # none rendered again
+    assert images.render_pages([b"%PDF-a"], Web(workers=1, webp_quality=70)) == [made]
+    assert len(calls) == 3  # another quality is another image
