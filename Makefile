@@ -35,8 +35,8 @@ goldens: setup
 	$(BIN)/python -m pytest tests/test_goldens.py --regen-goldens
 
 # What only the tests need: Chromium, MuPDF, and from npm (pinned in package-lock.json) DAISY
-# Ace, foliate-js and epub.js (Puppeteer's own Chrome download is skipped: Ace, like the
-# reader tests' Playwright, drives Debian's chromium).
+# Ace, foliate-js, epub.js and axe-core (Puppeteer's own Chrome download is skipped: Ace, like
+# the reader tests' and the web edition's tests' Playwright, drives Debian's chromium).
 test-tools: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json

@@ -45,12 +45,14 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-PARTS: dict[str, list[float]] = {}  # what the web edition costs in this process, CPU seconds
+# the steps of a build: (config, step) -> [(wall, CPU with children)], one per build
+PARTS: dict[tuple[str, str], list[tuple[float, float]]] = {}
+BUILD: dict[str, list[float]] = {}  # the build under way: step -> [wall, CPU]
 
 
 def _instrument() -> None:
-    """Time the steps only a web build runs, in this process (the image workers' own time is
-    in the children's CPU)."""
+    """Time the steps of a build, summed per build (the image workers' and Pagefind's time
+    is in the children's CPU, counted when they end)."""
     import publisher.publish as publish
     import publisher.web.build as build
 
@@ -58,24 +60,29 @@ def _instrument() -> None:
         fn = getattr(module, attr)
 
         def wrapper(*args, **kwargs):
-            t = time.process_time()
+            wall, cpu = time.perf_counter(), _cpu()
             try:
                 return fn(*args, **kwargs)
             finally:
-                PARTS.setdefault(name, []).append(time.process_time() - t)
+                spent = BUILD.setdefault(name, [0.0, 0.0])
+                spent[0] += time.perf_counter() - wall
+                spent[1] += _cpu() - cpu
         setattr(module, attr, wrapper)
 
-    timing(build, "page_zones", "zones (per 版)")
-    timing(build, "render_pages", "版 images: cache, pool (parent's share)")
+    timing(publish, "_print", "print pages (with the layout record for web)")
+    timing(build, "page_zones", "zones")
+    timing(build, "render_pages", "版 images (pool of workers)")
     timing(build, "issue_pages", "issue pages (HTML)")
     timing(build, "font_files", "font subsets")
     timing(build, "index_files", "indexes, feeds, catalogs")
-    timing(build, "index_pages", "search index (Pagefind runs as a child)")
-    timing(publish, "standalone", "site of the issue (indexes + search)")
+    timing(build, "index_pages", "search index (Pagefind)")
+    timing(publish, "write_outputs", "writing the outputs")
 
 
-def timed(edition: Path, formats: list[str], cache: str | None, caches: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one build into a fresh folder."""
+def timed(edition: Path, formats: list[str], cache: str | None, caches: Path,
+          config: str = "") -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one build into a fresh folder; its steps' times go to
+    PARTS under ``config``."""
     from publisher.publish import publish
 
     if cache == "cold":
@@ -84,11 +91,14 @@ def timed(edition: Path, formats: list[str], cache: str | None, caches: Path) ->
         folder = caches / "warm"
     os.environ["PUBLISHER_CACHE"] = str(folder)
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
+    BUILD.clear()
     try:
         wall, cpu = time.perf_counter(), _cpu()
         publish(edition, out, formats)
         return time.perf_counter() - wall, _cpu() - cpu
     finally:
+        for step, spent in BUILD.items():
+            PARTS.setdefault((config, step), []).append((spent[0], spent[1]))
         shutil.rmtree(out)
         if cache == "cold":
             shutil.rmtree(folder)
@@ -103,15 +113,15 @@ def main() -> None:
         edition = make_edition(Path(tmp) / "edition", args.pages)
         caches = Path(tmp) / "caches"
         caches.mkdir()
-        timed(edition, ["print", "web"], "warm", caches)  # warm-up: fonts, WeasyPrint; fills "warm"
         _instrument()
+        timed(edition, ["print", "web"], "warm", caches, "warm-up")  # fonts, WeasyPrint; fills "warm"
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in CONFIGS}
         for i in range(args.runs):
             # alternate the order, so a load spike does not always hit the same one
             order = list(CONFIGS) if i % 2 == 0 else list(reversed(CONFIGS))
             for name in order:
                 formats, cache = CONFIGS[name]
-                runs[name].append(timed(edition, formats, cache, caches))
+                runs[name].append(timed(edition, formats, cache, caches, name))
                 print(f"  {name}: {runs[name][-1][0]:.1f} s wall, {runs[name][-1][1]:.1f} s CPU, "
                       f"load {os.getloadavg()[0]:.2f}", flush=True)
         wall = {n: statistics.median(r[0] for r in rs) for n, rs in runs.items()}
@@ -121,8 +131,10 @@ def main() -> None:
         for name in CONFIGS:
             print(f"{name:17} wall {wall[name]:6.2f} s  cpu {cpu[name]:6.2f} s  runs (wall/cpu) "
                   + " ".join(f"{w:.1f}/{c:.1f}" for w, c in runs[name]))
-        for name, times in PARTS.items():
-            print(f"  in this process, {name}: median {statistics.median(times):.2f} s CPU")
+        for (config, step), parts in sorted(PARTS.items()):
+            if config != "warm-up":
+                print(f"  {config:17} {step:45} wall {statistics.median(p[0] for p in parts):6.2f} s  "
+                      f"cpu {statistics.median(p[1] for p in parts):6.2f} s")
         for label, m in (("wall", wall), ("cpu", cpu)):
             for web in ("print+web cold", "print+web cached"):
                 ratio = m[web] / m["print"]

@@ -184,9 +184,9 @@ class Web(_Strict):
     # WebP) and a WebP twice as wide for sharp screens and zooming.
     image_width: int = Field(1600, ge=400, le=4000)
     webp_quality: int = Field(80, ge=1, le=100)
-    # libwebp's effort (its "method"): 0 is fastest, 6 smallest; 2 gives files about 18 %
-    # smaller than 0 for 40 % more time (docs/web.md has the figures).
-    webp_effort: int = Field(2, ge=0, le=6)
+    # libwebp's effort (its "method"): 0 is fastest, 6 smallest; 2 makes files about 18 %
+    # smaller than 0 for 40 % more encoding time (docs/web.md has the figures).
+    webp_effort: int = Field(0, ge=0, le=6)
     jpeg_quality: int = Field(82, ge=1, le=100)
     workers: int = Field(2, ge=1, le=16)  # 版 images made in parallel
     cache: bool = True  # keep 版 images on disk by content (publisher/web/images.py says where)

@@ -15,7 +15,9 @@
 #   python3-venv                        the virtual environment in .venv
 # With the argument "test", also what only the test suite needs:
 #   chromium, nodejs + npm              DAISY Ace (npm @daisy/ace-cli) checks the EPUB's accessibility;
-#                                       foliate-js and epub.js (npm) read it in chromium
+#                                       foliate-js and epub.js (npm) read it in chromium; the web
+#                                       edition's tests drive chromium with Playwright and run
+#                                       axe-core (npm) in it
 #   mupdf-tools                         mutool: the EPUB as MuPDF (SumatraPDF, zathura) lays it out
 set -euo pipefail
 packages=(fonts-noto-cjk fonts-lxgw-wenkai fonts-babelstone-han libharfbuzz-subset0 libpango-1.0-0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..fonts import FontSet
-from ..formats import print_file, print_page_file
+from ..formats import print_page_file
 from ..model import Edition, Figure
 from ..printing.build import PrintResult
 from . import urls
@@ -34,8 +34,7 @@ from .zones import page_zones
 
 log = logging.getLogger(__name__)
 
-TITLES = {"epub": "电子书（EPUB）", "pdf": "阅读版 PDF（{size}）", "phone": "阅读版 PDF（手机）",
-          "print": "印刷版 PDF（全部{pages}个版）"}
+TITLES = {"epub": "电子书（EPUB）", "pdf": "阅读版 PDF（{size}）", "phone": "阅读版 PDF（手机）"}
 SIZES = {"A4": "A4", "phone": "手机"}
 
 
@@ -110,17 +109,14 @@ def _photo_path(figure: Figure) -> str:
 def _downloads(edition: Edition, settings: Settings, printed: PrintResult,
                built: Mapping[str, bytes], files: dict[str, bytes], base: str) -> tuple[Download, ...]:
     """The downloads the issue offers, their files put in ``files``: the build's EPUB and
-    reading PDFs where built, the print PDFs (always: the web edition is made from them)."""
-    offered = dict(built)
-    offered.setdefault(print_file(edition.id), printed.issue)
+    reading PDFs where built, each 版's print PDF (always: the web edition is made from them)."""
     out = []
     for kind, name_of, media_type in urls.DOWNLOADS:
         name = name_of(edition.id)
-        if name in offered:
-            files[base + name] = offered[name]
-            title = TITLES[kind].format(size=SIZES[settings.reading.page_size],
-                                        pages=len(edition.pages))
-            out.append(Download(kind, name, media_type, len(offered[name]), title))
+        if name in built:
+            files[base + name] = built[name]
+            title = TITLES[kind].format(size=SIZES[settings.reading.page_size])
+            out.append(Download(kind, name, media_type, len(built[name]), title))
     for page in edition.pages:
         data = built.get(print_page_file(page.file_label), printed.pages[page.file_label])
         href = urls.print_page_download(edition.id, page)

@@ -82,16 +82,14 @@ def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
         page = document[0]
         page.set_cropbox(*page.get_trimbox())  # the newspaper page: no bleed, no marks
         wide = 2 * spec.width
-        bitmap = page.render(scale=wide / page.get_width(), may_draw_forms=False,
+        # pdfium rounds the bitmap's size up: a hair less than the scale gives the exact width
+        bitmap = page.render(scale=(wide - 1e-6) / page.get_width(), may_draw_forms=False,
                              rev_byteorder=True)
         image = bitmap.to_pil()
         page.close()
     finally:
         document.close()
-    # pdfium rounds the bitmap's size up: cut to exact, even sizes (the web size is half)
-    height = round(image.height * wide / image.width) // 2 * 2
-    image = image.crop((0, 0, wide, height))
-    small = image.reduce(2)
+    small = image.reduce(2)  # the web width: each pixel the mean of four
     thumb = small.resize((THUMB_WIDTH, round(small.height * THUMB_WIDTH / small.width)),
                          Image.Resampling.BOX)
 
@@ -104,7 +102,7 @@ def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
     files = {
         urls.PAGE_WEBP_2X: encode(image, "WEBP", **webp),
         urls.PAGE_WEBP: encode(small, "WEBP", **webp),
-        urls.PAGE_JPEG: encode(small, "JPEG", quality=spec.jpeg_quality, progressive=True),
+        urls.PAGE_JPEG: encode(small, "JPEG", quality=spec.jpeg_quality),
         urls.PAGE_THUMB: encode(thumb, "JPEG", quality=spec.jpeg_quality),
     }
     return PageImages(files, small.size, image.size, thumb.size)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 
-from ..formats import epub_file, phone_file, print_file, reading_file
+from ..formats import epub_file, phone_file, reading_file
 from ..model import Page
 
 INDEX = "index.html"
@@ -86,11 +86,12 @@ def print_page_download(edition_id: str, page: Page) -> str:
 
 # Downloads of an issue, in its folder: (what, file name for the edition id, media type).
 # The names are the build's own (publisher.formats). The kepub joins here when it is built.
+# The print pages are offered 版 by 版 (print_page_download), not as the whole issue's
+# PDF/X (its 16 broadsheet pages are 20 MB, every page of it already offered).
 DOWNLOADS = (
     ("epub", epub_file, "application/epub+zip"),
     ("pdf", reading_file, "application/pdf"),
     ("phone", phone_file, "application/pdf"),
-    ("print", print_file, "application/pdf"),
 )
 
 

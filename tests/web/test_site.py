@@ -70,7 +70,7 @@ def test_each_issue_keeps_its_record(site):
     for date in DATES:
         record = json.loads((site / date.replace("-", "/") / "issue.json").read_text("utf-8"))
         assert record["date"] == date and record["inputs"]
-        assert {d["kind"] for d in record["downloads"]} == {"epub", "pdf", "phone", "print", "page"}
+        assert {d["kind"] for d in record["downloads"]} == {"epub", "pdf", "phone", "page"}
         for d in record["downloads"]:
             assert (site / date.replace("-", "/") / d["href"]).stat().st_size == d["size"]
 
