@@ -78,7 +78,8 @@ def test_the_wheel_carries_templates_styles_and_the_default_house(installed):
         assert z.read("publisher/house/fonts.toml") == (ROOT / "fonts" / "fonts.toml").read_bytes()
     assert "publisher/house/house.toml" in names
     assert {"publisher/templates/epub/article.xhtml.j2", "publisher/templates/reading/edition.html.j2",
-            "publisher/templates/print/page.html.j2"} <= names
+            "publisher/templates/print/page.html.j2", "publisher/templates/web/page.html.j2",
+            "publisher/templates/web/assets/web.js", "publisher/templates/web/assets/search.js"} <= names
     assert not any(n.endswith((".ttc", ".ttf", ".otf")) for n in names)  # fonts come from Debian
     assert "deprecat" not in installed["build_log"].lower()  # e.g. the project.license table form
 

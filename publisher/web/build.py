@@ -86,8 +86,8 @@ def build_web(edition: Edition, settings: Settings, fonts: FontSet, printed: Pri
         downloads=_downloads(edition, settings, printed, downloads, files, base))
 
     site = SiteInfo.of(record, settings.web.base_url)
-    html = issue_pages(edition, record, settings, site, zones, record.pages[0].trim,
-                       image_src=_photo_path, image_size=lambda fig: sizes[_photo_path(fig)])
+    html = issue_pages(edition, record, settings, site, zones, image_src=_photo_path,
+                       image_size=lambda fig: sizes[_photo_path(fig)])
     files.update({path: text.encode() for path, text in html.items()})
     subsets, css = font_files(html.values(), fonts)
     files.update({f"{base}{urls.FONTS}/{name}": data for name, data in subsets.items()})

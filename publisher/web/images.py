@@ -195,6 +195,8 @@ def render_pages(pdfs: list[bytes], web: Web, progress=None) -> list[PageImages]
     done = len(pdfs) - len(missing)
     if missing:
         _SPEC = spec
+        import pypdfium2  # noqa: F401  (loaded once, before the fork: the workers inherit it)
+        from PIL import WebPImagePlugin  # noqa: F401
         try:
             if workers > 1:
                 pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))

@@ -83,9 +83,8 @@ def printed_on(edition: Edition, zones: dict[int, tuple[Zone, ...]]) -> dict[str
 
 
 def issue_pages(edition: Edition, record: IssueRecord, settings: Settings, site: SiteInfo,
-                zones: dict[int, tuple[Zone, ...]], trim: tuple[float, float],
-                image_src: Callable[[Figure], str], image_size: Callable[[Figure], tuple[int, int]],
-                ) -> dict[str, str]:
+                zones: dict[int, tuple[Zone, ...]], image_src: Callable[[Figure], str],
+                image_size: Callable[[Figure], tuple[int, int]]) -> dict[str, str]:
     """Every page of the issue: path in the site (``…/index.html``) -> HTML."""
     date = record.date
     fonts_css = record.dir + urls.FONTS + "/fonts.css"
@@ -127,7 +126,7 @@ def issue_pages(edition: Edition, record: IssueRecord, settings: Settings, site:
                  for z in zones.get(page.number, ()) if z.slug in articles]
         pdf = downloads.get(page.number)
         html("web/page.html.j2", here, page=pages[page.number], entries=listed, zones=links,
-             trim=trim, pdf=_here(pdf, record.dir, here),
+             pdf=_here(pdf, record.dir, here),
              previous=record.pages[k - 1] if k else None,
              next=record.pages[k + 1] if k + 1 < len(record.pages) else None)
     ordered = edition.articles
@@ -145,7 +144,7 @@ def issue_pages(edition: Edition, record: IssueRecord, settings: Settings, site:
         html("web/article.html.j2", here, article=article, page=pages[page.number],
              previous=articles[ordered[n - 1].slug] if n else None,
              next=articles[ordered[n + 1].slug] if n + 1 < len(ordered) else None,
-             shown_on=shown, trim=trim, jumps=note,
+             shown_on=shown, jumps=note,
              image_src=lambda fig, here=here: urls.relative(here, record.dir + image_src(fig)),
              image_size=image_size)
     return out

@@ -28,8 +28,6 @@ KAI_TAGS = frozenset({"figcaption"})
 KAI_CLASSES = frozenset({"kicker", "subtitle", "byline", "attribution", "caption", "credit",
                          "card-kicker"})
 SKIP = frozenset({"head", "script", "style", "title", "noscript"})
-# Text of a card the page's script builds from the article list: it is set in these roles too.
-ALWAYS = {"hei": "", "kai": "", "song": "0123456789"}
 
 
 def role_of(tag: str, classes: Iterable[str], inherited: str) -> str:
@@ -63,8 +61,7 @@ def role_runs(document: str) -> Iterator[tuple[str, str]]:
 def role_texts(documents: Iterable[str], fonts: FontSet) -> dict[str, str]:
     """The characters each face role sets in ``documents``, each once, in a stable order;
     characters a role's face lacks go to the fallback's text."""
-    found: dict[str, dict[str, None]] = {role: dict.fromkeys(ALWAYS[role]) for role in ALWAYS}
-    found[FALLBACK] = {}
+    found: dict[str, dict[str, None]] = {role: {} for role in ("song", "hei", "kai", FALLBACK)}
     for document in documents:
         for role, text in role_runs(document):
             for ch in text:
