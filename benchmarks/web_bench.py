@@ -85,10 +85,7 @@ def timed(edition: Path, formats: list[str], cache: str | None, caches: Path,
     PARTS under ``config``."""
     from publisher.publish import publish
 
-    if cache == "cold":
-        folder = Path(tempfile.mkdtemp(prefix="cold-", dir=caches))
-    else:
-        folder = caches / "warm"
+    folder = Path(tempfile.mkdtemp(prefix="cold-", dir=caches)) if cache == "cold" else caches / "warm"
     os.environ["PUBLISHER_CACHE"] = str(folder)
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     BUILD.clear()

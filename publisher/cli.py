@@ -502,9 +502,9 @@ def site(
                   "not remade: run the command again.")
         raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
     _report(result.warnings)
-    for folder, exc in result.failed:
+    for folder, failure in result.failed:
         err.print(f"[red]{escape(str(folder))}: failed[/red]", markup=True)
-        _report(exc.problems)
+        _report(failure.problems)
     if not quiet:
         out.print(f"{out_dir}: {len(result.built)} issue(s) built, {len(result.kept)} unchanged, "
                   f"{len(result.failed)} failed; {len(result.indexes)} index file(s) written")

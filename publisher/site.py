@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .config import Settings, ensure_outside
-from .errors import Problem, PublisherError, Problems
+from .errors import Problem, Problems, PublisherError
 from .formats import EPUB, PDF, PHONE, WEB
 from .model import Edition
 from .outputs import check_out_dir, write_outputs
@@ -57,13 +57,18 @@ class SiteResult:
     indexes: list[str] = field(default_factory=list)  # index files written (changed)
 
 
+def _told(step: Callable[[str], None], prefix: str) -> Callable[[str], None]:
+    """``step`` with each message after ``prefix`` (which issue a build's step is of)."""
+    return lambda message: step(prefix + message)
+
+
 def build_site(editions: Sequence[Path], site: Path, settings: Settings,
                progress: Callable[[str], None] | None = None) -> SiteResult:
     step = progress or log.info
     site = Path(site)
-    for edition in editions:
-        check_out_dir(site, edition)
-        ensure_outside(settings, edition)
+    for folder in editions:
+        check_out_dir(site, folder)
+        ensure_outside(settings, folder)
     site.mkdir(parents=True, exist_ok=True)
     result = SiteResult()
     with open(site / LOCK, "a+") as lock:  # one site build at a time
@@ -78,7 +83,7 @@ def build_site(editions: Sequence[Path], site: Path, settings: Settings,
             step(f"[{n}/{len(models)}] {folder}")
             try:
                 made = make(folder, FORMATS, settings, site=True, inputs=inputs,
-                            progress=lambda m, folder=folder: step(f"{folder}: {m}"))
+                            progress=_told(step, f"{folder}: "))
             except PublisherError as exc:
                 result.failed.append((folder, exc))
                 continue

@@ -61,10 +61,10 @@ def build_web(edition: Edition, settings: Settings, fonts: FontSet, printed: Pri
     base = urls.issue_dir(date)
     files: dict[str, bytes] = {}
 
-    zones = {page.number: page_zones(layout) for page, layout in zip(edition.pages, printed.layouts)}
+    zones = {page.number: page_zones(layout) for page, layout in zip(edition.pages, printed.layouts, strict=True)}
     images = render_pages([printed.pages[p.file_label] for p in edition.pages], settings.web,
                           progress=lambda done, total: step(f"版 images {done} of {total}"))
-    for page, made in zip(edition.pages, images):
+    for page, made in zip(edition.pages, images, strict=True):
         files.update({urls.page_dir(date, page) + name: data for name, data in made.files.items()})
 
     sizes: dict[str, tuple[int, int]] = {}
@@ -78,7 +78,7 @@ def build_web(edition: Edition, settings: Settings, fonts: FontSet, printed: Pri
         **edition_facts(edition), inputs=inputs,
         pages=tuple(PageRecord(p.number, p.display_label, p.name, made.size, made.thumb,
                                (layout.width, layout.height), tuple(a.slug for a in p.articles))
-                    for p, made, layout in zip(edition.pages, images, printed.layouts)),
+                    for p, made, layout in zip(edition.pages, images, printed.layouts, strict=True)),
         articles=tuple(ArticleRecord(a.slug, edition.page_of(a.slug).number, a.title, a.kicker,
                                      str(a.byline) if a.byline else None,
                                      summary_of(a))

@@ -283,7 +283,7 @@ def _json(data) -> bytes:
 
 
 def _json_links(catalog: Catalog, path: str, up: str | None, twin_type: str) -> list[dict]:
-    links = [{"rel": "self", "href": catalog.href(path, path), "type": OPDS2},
+    links: list[dict] = [{"rel": "self", "href": catalog.href(path, path), "type": OPDS2},
              {"rel": "start", "href": catalog.href(path, urls.opds_root("json")), "type": OPDS2},
              {"rel": "search", "href": catalog.href(path, urls.opds_search("{searchTerms}", "json")),
               "type": OPDS2, "templated": True, "title": f"按日期或期号查找{catalog.name}"},

@@ -217,7 +217,9 @@ def render_pages(pdfs: list[bytes], web: Web, progress=None) -> list[PageImages]
             _SPEC = None
         if cache:
             for n in missing:
-                cache.put(keys[n], found[n])
+                key, made_now = keys[n], found[n]
+                assert key is not None and made_now is not None  # keyed with a cache, all made above
+                cache.put(key, made_now)
     return [images for images in found if images is not None]
 
 

@@ -109,10 +109,10 @@ def issue_pages(edition: Edition, record: IssueRecord, settings: Settings, site:
             listed.append(Entry(rec.slug, urls.relative(here, rec.dir(date)), rec.title,
                                 rec.kicker, rec.summary, jump))
         for slug, numbers in on.items():
-            rec = articles.get(slug)
-            if rec and rec.page != page.number and page.number in numbers:
-                listed.append(Entry(slug, urls.relative(here, rec.dir(date)), rec.title, None,
-                                    "", f"（上接{pages[rec.page].label}）"))
+            cont = articles.get(slug)
+            if cont and cont.page != page.number and page.number in numbers:
+                listed.append(Entry(slug, urls.relative(here, cont.dir(date)), cont.title, None,
+                                    "", f"（上接{pages[cont.page].label}）"))
         return listed
 
     html("web/issue.html.j2", record.dir, downloads=record.downloads,
@@ -164,7 +164,7 @@ def summary_of(article: Article) -> str:
     paragraphs = [b.text for b in article.body if isinstance(b, Paragraph)]
     if article.kind is ArticleKind.BRIEFS:
         briefs = [b.text for b in article.body if isinstance(b, Brief)]
-        return summary(briefs[:1])
+        return summary(tuple(briefs[:1]))
     if paragraphs:
         return summary(tuple(t for t in (article.dateline, paragraphs[0]) if t))
     return summary(tuple(f.caption for f in article.figures[:1]))

@@ -103,7 +103,7 @@ def _zone(slug: str, rects: Sequence[Rect], others: Sequence[Rect]) -> Zone:
     right and going up or down (a corner beside a centred headline, under a short last
     column) or on both sides of one axis (a gutter, around a photo) without crossing a cell
     another article or the page's furniture reaches into."""
-    rects = [tuple(map(_snap, r)) for r in rects]
+    rects = [(_snap(r[0]), _snap(r[1]), _snap(r[2]), _snap(r[3])) for r in rects]
     xs = sorted({v for r in rects for v in (r[0], r[2])})
     ys = sorted({v for r in rects for v in (r[1], r[3])})
     cols, rows = len(xs) - 1, len(ys) - 1

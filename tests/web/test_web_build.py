@@ -118,7 +118,9 @@ def test_page_images_are_the_print_page_at_the_web_sizes(web, builds):
         assert abs(jpeg.height / jpeg.width - 545 / 390) < 0.002
         assert ImageStat.Stat(jpeg.convert("L")).stddev[0] > 20  # a page of text, not a blank
         # the masthead's red at the top left, as printed
-        r, g, b = jpeg.convert("RGB").getpixel((300, 150))
+        pixel = jpeg.convert("RGB").getpixel((300, 150))
+        assert isinstance(pixel, tuple)
+        r, g, b = pixel
         assert r > 150 and g < 100 and b < 100
 
 

@@ -51,7 +51,7 @@ def test_a_zone_steps_around_another_article():
 
 
 def test_page_furniture_and_what_lies_outside_the_trim_make_no_zone():
-    lines = [line(None, 50, 20, 900)] + column("a-one", 50, 100, 300, 3)
+    lines = [line(None, 50, 20, 900), *column("a-one", 50, 100, 300, 3)]
     lines.append(line("a-one", 50, H + 10, 300))  # the slug line in the marks
     zones = page_zones(layout(*lines))
     assert [z.slug for z in zones] == ["one"]
