@@ -58,6 +58,7 @@ def main() -> None:
             browser.close()
     finally:
         server.terminate()
+        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

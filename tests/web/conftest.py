@@ -18,6 +18,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -148,8 +150,10 @@ def site(site_run) -> Path:
     return site_run[0]
 
 
-def serve(folder: Path):
-    """Serve ``folder`` with python -m http.server on a free localhost port: (process, url)."""
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """``folder`` served by python -m http.server on a free localhost port: its URL; the
+    server is stopped and reaped after."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -157,23 +161,26 @@ def serve(folder: Path):
     proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                              "--directory", str(folder)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("python -m http.server did not start")
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("python -m http.server did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
 def site_url(site):
-    proc, url = serve(site)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

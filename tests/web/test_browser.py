@@ -21,7 +21,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import ROOT as ROOT_DIR
-from tests.web.conftest import serve
+from tests.web.conftest import serving
 
 AXE = ROOT_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
@@ -108,8 +108,7 @@ def test_every_zone_matches_its_articles_alto_blocks(browser, builds, date, labe
     expected = alto_boxes(out / "archive", label)
     trim = etree.parse(str(out / "archive" / "data" / "alto" / f"{label}.xml")).find(f".//{ALTO}Page")
     trim_w, trim_h = float(trim.get("WIDTH")), float(trim.get("HEIGHT"))
-    proc, url = serve(out / "web")
-    try:
+    with serving(out / "web") as url:
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         tab.goto(f"{url}/{date.replace('-', '/')}/{label[1:]}/")
         image = tab.locator(".page-image .sheet img").bounding_box()
@@ -117,8 +116,6 @@ def test_every_zone_matches_its_articles_alto_blocks(browser, builds, date, labe
             "svg.zones a.zone", "zs => zs.map(z => { const r = z.getBoundingClientRect(); "
             "return [z.dataset.slug, r.left + scrollX, r.top + scrollY, r.right + scrollX, r.bottom + scrollY]; })")
         tab.close()
-    finally:
-        proc.terminate()
     assert {z[0] for z in zones} == set(expected)
     sx, sy = image["width"] / trim_w, image["height"] / trim_h
     for slug, left, top, right, bottom in zones:
