@@ -18,17 +18,14 @@ site holds.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from .config import Settings, ensure_outside
 from .errors import Problem, Problems, PublisherError
+from .fingerprint import house_hash, input_hash, sources_hash, tool_version
 from .formats import EPUB, PDF, PHONE, WEB
 from .model import Edition
 from .outputs import check_out_dir, write_outputs
@@ -86,6 +83,13 @@ def build_site(editions: Sequence[Path], site: Path, settings: Settings,
                             progress=_told(step, f"{folder}: "))
             except PublisherError as exc:
                 result.failed.append((folder, exc))
+                continue
+            except Exception as exc:  # a bug in publisher: this issue fails, the others go on
+                log.exception("%s: unexpected error", folder)
+                result.failed.append((folder, PublisherError(Problem(
+                    f"unexpected error while building this issue: {type(exc).__name__}: {exc}",
+                    folder / "edition.toml", hint="a bug in publisher: please report it with "
+                    "this edition (run with -v for the traceback)", code="internal"))))
                 continue
             assert made.web is not None
             result.warnings.extend(made.warnings)
@@ -185,46 +189,10 @@ def _differs(folder: Path, files: dict[str, bytes]) -> bool:
     return any((folder / name).read_bytes() != data for name, data in files.items())
 
 
-# ---------------------------------------------------------------- what an issue is made from
-
-
-def _tree(h, root: Path) -> None:
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            path = Path(folder) / name
-            h.update(f"{path.relative_to(root).as_posix()}\0".encode("utf-8", "surrogateescape"))
-            h.update(hashlib.sha256(path.read_bytes()).digest())
-
-
-@lru_cache(maxsize=1)
-def _tool() -> str:
-    """This publisher: its package's files and the versions of the libraries that shape the
-    outputs (computed once a process: the code it runs is the code it loaded)."""
-    h = hashlib.sha256(b"tool\n")
-    _tree(h, Path(__file__).resolve().parent)
-    for name in ("weasyprint", "pydyf", "fonttools", "uharfbuzz", "pikepdf", "pypdfium2",
-                 "pillow", "lxml", "jinja2", "ebooklib", "markdown-it-py", "pagefind-bin-extended"):
-        try:
-            h.update(f"{name} {metadata.version(name)}\n".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{name} -\n".encode())
-    return h.hexdigest()
-
-
 def inputs_hash(edition: Path, settings: Settings, formats: Iterable[str] = FORMATS) -> str:
-    """A hash of what an issue's outputs are made from: every file of the edition folder,
-    the house (its settings, styles, font manifest and output profile), the tool (its own
-    files and the versions of the libraries that shape the outputs) and the formats."""
-    h = hashlib.sha256(b"publisher site inputs 1\n")
-    for label, root in (("edition", Path(edition)), ("styles", settings.styles_dir)):
-        h.update(f"{label}\n".encode())
-        _tree(h, root)
-    for path in (settings.font_manifest, settings.output_profile):
-        h.update(hashlib.sha256(path.read_bytes() if path.is_file() else b"").digest())
-    h.update(settings.model_dump_json(exclude={"root", "file"}).encode())
-    h.update(f"{_tool()}\n{' '.join(sorted(formats))}".encode())
-    return h.hexdigest()
+    """What an issue's outputs are made from (``publisher.fingerprint``: the edition folder,
+    the house, the tool and the formats), as the backfill's journal hashes it."""
+    return input_hash(sources_hash(edition), house_hash(settings), tool_version(), formats)
 
 
 __all__ = ["FORMATS", "SiteError", "SiteResult", "build_site", "inputs_hash"]

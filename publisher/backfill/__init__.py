@@ -2,8 +2,9 @@
 
 The only package that uses Dask. ``batch`` runs on the client (plan, submit, retry,
 journal, progress); ``task`` is what a worker runs for one edition (check, build through
-``publish``, return a small record); ``fingerprint`` hashes what outputs are made from
-and verifies outputs on disk; ``journal`` is the SQLite record in the output folder.
+``publish``, return a small record); ``journal`` is the SQLite record in the output folder.
+What outputs are made from, and the outputs on disk, are hashed by ``publisher.fingerprint``
+(shared with ``publisher site``).
 See docs/backfill.md.
 """
 

@@ -43,10 +43,10 @@ from distributed import Client, Future, KilledWorker, LocalCluster
 
 from ..config import Settings
 from ..errors import Problem, PublisherError
+from ..fingerprint import house_hash, tool_version
 from ..model import edition_id
 from ..outputs import Editions, check_out_dir
 from ..sources.files import EditionFiles, Refused
-from .fingerprint import house_hash, tool_version
 from .journal import Journal
 from .task import Job, Record, run_job
 

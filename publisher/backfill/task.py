@@ -48,8 +48,8 @@ from distributed import Reschedule, get_worker
 
 from ..config import Settings
 from ..errors import PublisherError
+from ..fingerprint import house_hash, input_hash, output_hashes, outputs_verify, sources_hash, tool_version
 from ..publish import publish
-from .fingerprint import house_hash, input_hash, output_hashes, outputs_verify, sources_hash, tool_version
 
 log = logging.getLogger(__name__)
 

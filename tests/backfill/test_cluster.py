@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from publisher.backfill import Cluster, Journal, backfill
-from publisher.backfill.fingerprint import outputs_verify
 from publisher.cli import app
 from publisher.config import load_settings
+from publisher.fingerprint import outputs_verify
 from publisher.publish import publish
 from tests.conftest import ROOT
 

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from publisher.backfill import Cluster, Journal, JournalError, backfill
-from publisher.backfill.fingerprint import house_hash, tool_version
 from publisher.backfill.task import Job, check_and_build
 from publisher.cli import app
 from publisher.config import load_settings
+from publisher.fingerprint import house_hash, tool_version
 from tests.conftest import ROOT
 
 from .conftest import write_editions

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 from publisher.backfill.batch import peek_id, plan
-from publisher.backfill.fingerprint import house_hash, input_hash, output_hashes, outputs_verify, sources_hash
 from publisher.config import load_settings
+from publisher.fingerprint import house_hash, input_hash, output_hashes, outputs_verify, sources_hash
 from tests.conftest import ROOT
 
 from .conftest import archive_sections, write_editions

@@ -14,8 +14,8 @@ from pathlib import Path
 import psutil  # type: ignore[import-untyped]
 
 from publisher.backfill import Cluster, Journal, backfill
-from publisher.backfill.fingerprint import outputs_verify
 from publisher.config import load_settings
+from publisher.fingerprint import outputs_verify
 from publisher.publish import publish
 from tests.conftest import ROOT
 

@@ -93,3 +93,26 @@ def test_two_issues_of_one_date_are_refused(editions, tmp_path):
         build_site([editions["2019-10-21"], editions["2019-10-21"]], tmp_path / "s", load_settings())
     assert [p.code for p in info.value.problems] == ["site-date"]
     assert not (tmp_path / "s" / "2019").exists()
+
+
+def test_an_unexpected_error_fails_its_issue_as_internal_and_the_others_go_on(editions, tmp_path,
+                                                                              monkeypatch):
+    import publisher.site as site_module
+    from publisher.config import load_settings
+
+    built = []
+
+    def make(folder, *args, **kwargs):
+        if folder == editions["2019-10-22"]:
+            raise ZeroDivisionError("a bug")
+        built.append(folder)
+        raise PublisherError("stop here: the issue's own build is tested elsewhere")
+
+    monkeypatch.setattr(site_module, "make", make)
+    result = build_site([editions["2019-10-22"], editions["2019-10-24"]], tmp_path / "s", load_settings())
+    assert built == [editions["2019-10-24"]]  # the one after the bug was still built
+    (folder, error), (later, _) = result.failed
+    assert folder == editions["2019-10-22"] and later == editions["2019-10-24"]
+    assert [p.code for p in error.problems] == ["internal"]
+    assert "ZeroDivisionError: a bug" in error.problems[0].message
+    assert not (tmp_path / "s" / "2019").exists()

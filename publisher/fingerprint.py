@@ -1,4 +1,5 @@
-"""What an edition's outputs are made from, as hashes: the journal's notion of "current".
+"""What an edition's outputs are made from, as hashes: what "current" means for the
+backfill's journal and for an issue of a web site (``publisher site``).
 
 An edition's **input hash** covers everything its outputs depend on: every byte of its
 source folder (edition.toml, articles, images, with their paths), the house (the settings
@@ -11,7 +12,7 @@ the outputs). Two builds with the same input hash write the same bytes.
 Outputs are recorded by path under the output folder with their sha256 and re-hashed
 from disk to verify them: present is not enough, they must be the bytes the journal saw.
 
-Standard library only: the worker and the client both use this module.
+Standard library only: the backfill's worker and client, and the site builder, use it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from ..config import Settings
+from .config import Settings
 
 SCHEME = b"publisher-backfill input v1\n"  # change when what goes into a hash changes
 CHUNK = 1 << 20
@@ -32,7 +33,7 @@ CHUNK = 1 << 20
 # images, XML); a different version on a worker is a different tool.
 OUTPUT_LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "ebooklib", "fonttools",
                     "uharfbuzz", "pikepdf", "pypdfium2", "pillow", "lxml", "jinja2",
-                    "markdown-it-py", "bagit", "lunardate")
+                    "markdown-it-py", "bagit", "lunardate", "pagefind-bin-extended")
 
 
 def _file_digest(path: Path) -> str:
@@ -144,7 +145,7 @@ def tool_version() -> str:
     """This publisher: its version, a hash of its package files (code, templates, schemas)
     and the versions of the libraries that shape the outputs. Computed once per process:
     the code a process runs is the code it loaded."""
-    package = Path(__file__).resolve().parent.parent
+    package = Path(__file__).resolve().parent
     h = hashlib.sha256(b"tool\n")
     for rel, path in _tree(package):
         if "__pycache__" in rel.split("/") or rel.endswith(".pyc"):
