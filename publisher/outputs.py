@@ -25,7 +25,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -235,7 +235,7 @@ def _syncfs(folder: Path) -> bool:
     return True
 
 
-def _write_folder(tmp: Path, files: dict[str, bytes | Path]) -> None:
+def _write_folder(tmp: Path, files: Mapping[str, bytes | Path]) -> None:
     """Write ``files`` under the new folder ``tmp``, every file and folder flushed to disk. A
     file given as a ``Path`` (a large file already written, e.g. an NDNP page master) is
     hard-linked where the file system allows it, else copied."""
@@ -302,7 +302,7 @@ def _swap_in(tmp: Path, target: Path) -> None:
 
 
 def write_outputs(root: Path, files: dict[str, bytes],
-                  folders: dict[str, dict[str, bytes | Path]] | None = None, *,
+                  folders: Mapping[str, Mapping[str, bytes | Path]] | None = None, *,
                   lock_timeout: float = 600) -> list[Path]:
     """Write ``files`` (relative path -> bytes) under ``root`` atomically, all or nothing.
 
