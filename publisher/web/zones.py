@@ -75,7 +75,8 @@ def page_zones(layout: PageLayout) -> tuple[Zone, ...]:
 
 
 def _line_rect(line: TextLine) -> Rect:
-    """A line's box grown to every run and glyph set on it (a glyph may overhang its box)."""
+    """A line's box grown to every run and glyph set on it (a glyph may overhang its box:
+    its font's ascent above a tight line box), as the archive's ALTO grows its TextLines."""
     x1, y1, x2, y2 = line.x, line.y, line.x + line.width, line.y + line.height
     for run in line.runs:
         x1, y1 = min(x1, run.x), min(y1, run.y)
@@ -83,6 +84,8 @@ def _line_rect(line: TextLine) -> Rect:
         for g in run.glyphs:
             if not g.text.isspace():
                 x1, x2 = min(x1, g.x), max(x2, g.x + g.width)
+                if g.height:
+                    y1, y2 = min(y1, g.y), max(y2, g.y + g.height)
     return x1, y1, x2, y2
 
 

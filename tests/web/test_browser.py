@@ -69,10 +69,12 @@ def test_every_zone_is_reached_by_the_keyboard_and_opens_its_article(page, site_
 
 
 def alto_boxes(bag: Path, label: str) -> dict[str, tuple[float, float, float, float]]:
-    """slug -> the bounding box (x1, y1, x2, y2 in mm10) of its ALTO blocks on 版 ``label``,
-    the blocks named by the METS's logical structure."""
+    """slug -> the bounding box (x1, y1, x2, y2 in mm10) of its ALTO blocks on 版 ``label``
+    (text blocks and photos), the blocks named by the METS's logical structure."""
     alto = etree.parse(str(bag / "data" / "alto" / f"{label}.xml"))
-    blocks = {b.get("ID"): b for b in alto.iter(f"{ALTO}TextBlock")}
+    # its text blocks, and its photos' Illustrations (a zone covers the photo: clicking it
+    # opens the article)
+    blocks = {b.get("ID"): b for tag in ("TextBlock", "Illustration") for b in alto.iter(f"{ALTO}{tag}")}
     mets = etree.parse(str(bag / "data" / "mets.xml"))
     out = {}
     for div in mets.iter(f"{METS}div"):
