@@ -34,7 +34,8 @@ from .zones import page_zones
 
 log = logging.getLogger(__name__)
 
-TITLES = {"epub": "电子书（EPUB）", "pdf": "阅读版 PDF（{size}）", "phone": "阅读版 PDF（手机）"}
+TITLES = {"epub": "电子书（EPUB）", "kepub": "Kobo 电子书（KEPUB）", "pdf": "阅读版 PDF（{size}）",
+          "phone": "阅读版 PDF（手机）"}
 SIZES = {"A4": "A4", "phone": "手机"}
 
 

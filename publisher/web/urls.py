@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 
-from ..formats import epub_file, phone_file, reading_file
+from ..formats import epub_file, kepub_file, phone_file, reading_file
 from ..model import Page
 
 INDEX = "index.html"
@@ -90,6 +90,7 @@ def print_page_download(edition_id: str, page: Page) -> str:
 # PDF/X (its 16 broadsheet pages are 20 MB, every page of it already offered).
 DOWNLOADS = (
     ("epub", epub_file, "application/epub+zip"),
+    ("kepub", kepub_file, "application/kepub+zip"),  # Kobo's (the type Kobo and Calibre serve it as)
     ("pdf", reading_file, "application/pdf"),
     ("phone", phone_file, "application/pdf"),
 )

@@ -177,3 +177,27 @@ def test_page_images_come_from_the_cache_when_the_page_did_not_change(tmp_path, 
     assert calls == [b"%PDF-a", b"%PDF-b"]  # none rendered again
     assert images.render_pages([b"%PDF-a"], Web(workers=1, webp_quality=70)) == [made]
     assert len(calls) == 3  # another quality is another image
+
+
+def test_a_kepub_the_build_wrote_is_offered_too(editions):
+    """The kepub, where the same build wrote it, is a download with its size and Kobo's type."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from publisher.config import load_settings
+    from publisher.errors import Problems
+    from publisher.formats import kepub_file, print_page_file
+    from publisher.printing.build import PrintResult
+    from publisher.sources import read_edition
+    from publisher.web.build import _downloads
+
+    edition = read_edition(editions["2019-10-21"], Problems())
+    label = edition.pages[0].file_label
+    built = {kepub_file(edition.id): b"kepub bytes", print_page_file(label): b"%PDF"}
+    files: dict[str, bytes] = {}
+    printed = cast(PrintResult, SimpleNamespace(pages={label: b"%PDF"}))  # only its pages are read
+    got = _downloads(edition, load_settings(), printed, built, files, "2019/10/21/")
+    (kepub,) = [d for d in got if d.kind == "kepub"]
+    assert (kepub.href, kepub.type, kepub.size) == ("xnrb-2019-10-21-xianan.kepub.epub", "application/kepub+zip", 11)
+    assert files["2019/10/21/xnrb-2019-10-21-xianan.kepub.epub"] == b"kepub bytes"
+    assert [d.kind for d in got] == ["kepub", "page"]  # nothing the build did not write
