@@ -183,9 +183,10 @@ def site_url(site):
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """Debian's Chromium, headless, driven by Playwright."""
+    """Debian's Chromium, headless, driven by Playwright; closed after tests/web (one sync
+    Playwright runs at a time in a process: the EPUB reader tests start their own)."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed: run `make test-tools` "
                     "(scripts/setup-system.sh test)")
