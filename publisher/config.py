@@ -188,8 +188,6 @@ class Web(_Strict):
     # smaller than 0 for 40 % more encoding time (docs/web.md has the figures).
     webp_effort: int = Field(0, ge=0, le=6)
     jpeg_quality: int = Field(82, ge=1, le=100)
-    workers: int = Field(2, ge=1, le=16)  # 版 images made in parallel
-    cache: bool = True  # keep 版 images on disk by content (publisher/web/images.py says where)
     latest: int = Field(7, ge=1, le=100)  # issues in the "latest" OPDS feed and the Atom feeds
     # Where the site is served, e.g. "https://epaper.example.com/xnrb/": feeds and the
     # OpenSearch description then give absolute addresses, as some readers need. Empty: every

@@ -11,7 +11,9 @@ cached and fresh 版 is byte for byte the clean build's (tests/print/test_increm
 Where: ``pages/`` in the make-up's cache folder (``$PUBLISHER_CACHE``, else
 ``$XDG_CACHE_HOME/publisher/makeup``: ``publisher.makeup.cache.root``). An entry is the
 page's PDF (``KEY.pdf``) and, once the archive asked for it, where its text lines landed
-(``KEY.layout.json``: ``engine.PageLayout`` as JSON). Entries are written whole (a temporary
+(``KEY.layout.json``: ``engine.PageLayout`` as JSON); files made from a page by the worker
+that rendered it (the web edition's 版 images: ``printing.build.Derive``) are one more
+entry, a stored zip (``KEY.zip``, its own key). Entries are written whole (a temporary
 file, then a rename); one that cannot be read is rendered again, and a cache that cannot be
 written is skipped with a warning: the cache only saves time, it never changes an output.
 """
@@ -19,10 +21,12 @@ written is skipped with a warning: the cache only saves time, it never changes a
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
 import tempfile
+import zipfile
 from dataclasses import asdict
 from functools import cache
 from importlib.metadata import version
@@ -89,6 +93,27 @@ class PageCache:
             self._write(self._path(name, ".pdf"), pdf)
             if layout is not None:
                 self._write(self._path(name, ".layout.json"), _encode(layout).encode("utf-8"))
+        except OSError as exc:
+            self.writable = False
+            log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)
+
+    def get_files(self, name: str) -> dict[str, bytes] | None:
+        """Files kept together (``put_files``), by name, or None: make them."""
+        try:
+            with zipfile.ZipFile(self._path(name, ".zip")) as z:
+                return {info.filename: z.read(info) for info in z.infolist()}
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+            return None
+
+    def put_files(self, name: str, files: dict[str, bytes]) -> None:
+        if not self.writable:
+            return
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:  # images: compressed already
+            for file, data in sorted(files.items()):
+                z.writestr(zipfile.ZipInfo(file, (1980, 1, 1, 0, 0, 0)), data)
+        try:
+            self._write(self._path(name, ".zip"), buf.getvalue())
         except OSError as exc:
             self.writable = False
             log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)

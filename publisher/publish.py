@@ -46,10 +46,10 @@ from .formats import (
 from .makeup import MakeUp, make_up
 from .model import Edition
 from .outputs import Editions, check_out_dir, check_target, write_outputs
-from .printing.build import PrintResult, build_print, front_page
+from .printing.build import Derive, PrintResult, build_print, front_page
 from .reading import reading_pdf
 from .sources import read_edition
-from .web import WebIssue, build_web, standalone
+from .web import WebIssue, build_web, page_images, standalone
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,7 @@ def make(edition_dir: Path, formats: Iterable[str] = DEFAULT, settings: Settings
         step("rendering the print pages")
         printed = _print(edition, settings, fonts, for_archive=ARCHIVE in builds,
                          layout=ARCHIVE in builds or WEB in builds,
+                         derive=page_images(settings.web) if WEB in builds else None,
                          progress=lambda m: step(f"print pages: {m}"))
         warnings.extend(printed.warnings)
     if EPUB in builds or KEPUB in builds:
@@ -208,12 +209,13 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
 
 
 def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,
-           layout: bool, progress=None) -> PrintResult:
+           layout: bool, derive: Derive | None = None, progress=None) -> PrintResult:
     """The print pages; for the archive and the web edition, with the layout the ALTO and the
     zones are made from (recorded by the print workers as they write the pages: no second
-    layout). ``progress``: told 版 by 版."""
+    layout); for the web edition, with the 版 images the workers make from their pages
+    (``derive``). ``progress``: told 版 by 版."""
     try:
-        return build_print(edition, settings, fonts, layout=layout, progress=progress)
+        return build_print(edition, settings, fonts, layout=layout, progress=progress, derive=derive)
     except RenderError as exc:
         if not for_archive:
             raise

@@ -7,10 +7,14 @@ inherit the edition, settings and fonts; WeasyPrint is imported once before the 
 the make-up's galleys are measured. The result is one PDF/X file for the issue and one per
 版, all from the same rendered pages.
 
-With ``layout=True`` (the archive asks for it) each worker also records, while it writes
-its page, where every line and glyph landed (``engine.Document.write(layout=True)``)
-and returns that ``PageLayout`` with the page's PDF: the archive's ALTO needs no second
-layout, and the page is laid out and written exactly once.
+With ``layout=True`` (the archive and the web edition ask for it) each worker also records,
+while it writes its page, where every line and glyph landed
+(``engine.Document.write(layout=True)``) and returns that ``PageLayout`` with the page's PDF:
+the archive's ALTO needs no second layout, and the page is laid out and written exactly once.
+
+With a ``Derive`` (the web edition's 版 images) the worker that rendered a page also makes
+those files from its PDF, while the other workers render theirs; they are kept in the page
+cache beside the page, so an unchanged 版 brings them back without a render.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,11 +52,25 @@ class PrintResult:
     # with ``layout``: per 版, in order, the text lines of its rendered page
     # (``engine.PageLayout``: pt from the trim's top left, the trim's size); else empty
     layouts: tuple = ()
+    # with a ``Derive``: per 版, in order, the files it made from the page; else empty
+    derived: tuple[dict[str, bytes], ...] = ()
 
     @property
     def front_page(self) -> bytes:
         """The first 版 alone (the EPUB's cover when the build prints)."""
         return next(iter(self.pages.values()))
+
+
+@dataclass(frozen=True)
+class Derive:
+    """Files made from each rendered 版 by the worker that rendered it (the web edition's
+    版 images), kept in the page cache with the page. ``make``: the page's PDF as rendered
+    (its boxes final, before the issue is joined) -> files by name; it runs in the pool's
+    forked workers, so it need not pickle (its files must). ``key``: what shapes the files
+    besides the page (their settings, the versions of the libraries that make them)."""
+
+    key: str
+    make: Callable[[bytes], dict[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,7 @@ class _Job:
     fonts: FontSet
     images: dict[Path, bytes]  # each photo's path -> its CMYK JPEG, made from its checked bytes
     layout: bool = False
+    derive: Derive | None = None
 
     @property
     def root(self) -> Path:
@@ -87,9 +107,9 @@ def _stylesheets(job: _Job) -> list[Path]:
     return [job.settings.styles_dir / n for n in ("base.css", "typeset.css", "print.css")]
 
 
-def _render(work: tuple[PagePlan, str]):
-    """The page's PDF bytes, and with ``_JOB.layout`` its ``PageLayout`` (a pair), from its
-    plan and HTML."""
+def _render(work: tuple[PagePlan, str]) -> tuple[bytes, PageLayout | None, dict[str, bytes] | None]:
+    """The page's PDF bytes, with ``_JOB.layout`` its ``PageLayout``, with ``_JOB.derive``
+    the files made from it, from its plan and HTML."""
     t0 = time.perf_counter()
     job = _job()
     plan, html = work
@@ -105,10 +125,19 @@ def _render(work: tuple[PagePlan, str]):
     sources = {image_digest(cmyk): src.relative_to(job.root).as_posix()
                for src, cmyk in job.images.items()}
     pdf = prepare(rendered.pdf, sources)
-    data = (pdf, rendered.pages[0]) if job.layout else pdf
-    log.info("page %d: laid out in %.2f s, written in %.2f s (process %d)", plan.page.number,
-             t1 - t0, time.perf_counter() - t1, os.getpid())
-    return data
+    t2 = time.perf_counter()
+    derived = job.derive.make(pdf) if job.derive else None
+    log.info("page %d: laid out in %.2f s, written in %.2f s, %s (process %d)", plan.page.number,
+             t1 - t0, t2 - t1, f"derived in {time.perf_counter() - t2:.2f} s" if job.derive else "",
+             os.getpid())
+    return pdf, rendered.pages[0] if job.layout else None, derived
+
+
+def _derive(pdf: bytes) -> dict[str, bytes]:
+    """The derived files of a page that came from the cache without them."""
+    derive = _job().derive
+    assert derive is not None
+    return derive.make(pdf)
 
 
 class _Serial:
@@ -133,10 +162,12 @@ def front_page(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
 
 def build_print(edition: Edition, settings: Settings, fonts: FontSet,
                 layout: bool = False, makeup: MakeUp | None = None,
-                pages: set[int] | None = None, progress=None) -> PrintResult:
+                pages: set[int] | None = None, progress=None,
+                derive: Derive | None = None) -> PrintResult:
     """The print pages of ``edition`` (``makeup``: its make-up, when the caller has it;
     ``pages``: only these 版, e.g. {1} for the front page alone: only the pages up to the
-    last of them are measured and planned, only these rendered). ``progress(message)``:
+    last of them are measured and planned, only these rendered; ``derive``: files each
+    worker makes from the pages it rendered, ``PrintResult.derived``). ``progress(message)``:
     told as each 版 is made up and rendered (the CLI shows it)."""
     global _JOB
     step = progress or (lambda message: None)
@@ -154,7 +185,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     images = convert_images(edition, settings.output_profile,
                             pages=tuple(plan.page for plan in makeup.plans),
                             room=(max(a.width for a in areas), max(a.height for a in areas)))
-    _JOB = _Job(edition, settings, fonts, images, layout)
+    _JOB = _Job(edition, settings, fonts, images, layout, derive)
     # Each 版 from the page cache when what it is rendered from is unchanged, else
     # rendered (incremental builds: publisher.pagecache).
     htmls = [page_html(edition, settings, plan, settings.output_profile, images)
@@ -162,9 +193,16 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     store = PageCache() if settings.print.cache else None
     keys = [_cache_key(_JOB, html) if store else "" for html in htmls]
     found = [store.get(k, layout) if store else None for k in keys]
+    # a cached page's derived files, by the page's key and what shapes them
+    extra_keys = [pagecache.key(k, derive.key) if store and derive else "" for k in keys]
+    extras = [store.get_files(x) if store and derive and hit else None
+              for x, hit in zip(extra_keys, found, strict=True)]
     todo = [(plan, html) for plan, html, hit in zip(makeup.plans, htmls, found, strict=True)
             if hit is None]
-    workers = min(workers, len(todo))  # a single 版 renders in this process
+    # pages from the cache whose derived files are not: made from the cached PDF
+    underived = [hit[0] for hit, extra in zip(found, extras, strict=True)
+                 if derive and hit is not None and extra is None]
+    workers = min(workers, len(todo) + len(underived))  # a single 版 renders in this process
     if workers > 1:
         # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
         # every worker inherits it instead of paying for the import and font setup.
@@ -174,17 +212,28 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     try:
         with pool:
             fresh = iter(pool.map(_render, todo))
+            more = iter(pool.map(_derive, underived))
             done: list[tuple[bytes, PageLayout | None]] = []
-            for plan, name, hit in zip(makeup.plans, keys, found, strict=True):
+            derived: list[dict[str, bytes]] = []
+            for plan, name, extra_name, hit, extra in zip(makeup.plans, keys, extra_keys, found, extras,
+                                                          strict=True):
                 if hit is None:
-                    data = next(fresh)
-                    pdf, lines = data if layout else (data, None)
+                    pdf, lines, extra = next(fresh)
                     if store:
                         store.put(name, pdf, lines)
                     hit = (pdf, lines)
                     how = "rendered"
                 else:
                     how = "unchanged, from the cache:"
+                    if derive and extra is None:
+                        extra = next(more)
+                    else:
+                        extra_name = ""  # nothing new to keep
+                if derive:
+                    assert extra is not None  # made above, by a worker, or from the cache
+                    if store and extra_name:
+                        store.put_files(extra_name, extra)
+                    derived.append(extra)
                 done.append(hit)
                 step(f"{how} 版 {len(done)} of {total} "
                      f"({plan.page.display_label} {plan.page.name})")
@@ -208,7 +257,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             edition.root / "edition.toml" if edition.root else None, None,
             "set [tool.publisher.print] lunar_date = false to say so in the house",
             severity=Severity.WARNING, code="lunar-date"))
-    return PrintResult(issue, single, warnings, layouts)
+    return PrintResult(issue, single, warnings, layouts, tuple(derived))
 
 
 def _cache_key(job: _Job, html: str) -> str:

@@ -7,8 +7,8 @@ Atom feeds, and OPDS catalogs for e-readers. Every page reads without a script a
 anything from elsewhere; addresses go by date and 版 and never change (docs/web.md).
 
 The pipeline, one module a step: ``zones`` (where each article lies, from the print
-build's layout record) → ``images`` (each 版 rendered from its print PDF: WebP, JPEG,
-thumbnail; photos for the screen) → ``records`` (what the indexes know of an issue) →
+build's layout record) → ``images`` (each 版 rendered from its print PDF by the print worker that made it: WebP,
+JPEG, thumbnail; photos for the screen) → ``records`` (what the indexes know of an issue) →
 ``pages`` (the issue's HTML, through publisher.render) → ``webfonts`` (subsets of the
 pinned faces) → ``feeds`` (Atom, OPDS 1.2 and 2.0, OpenSearch) → ``indexes`` (home,
 calendars, steps between issues, search page, assets) → ``search`` (Pagefind's index) →
@@ -16,8 +16,9 @@ calendars, steps between issues, search page, assets) → ``search`` (Pagefind's
 """
 
 from .build import WebIssue, build_web, standalone
+from .images import derive as page_images
 from .indexes import index_files
 from .records import IssueRecord
 from .search import index_site
 
-__all__ = ["IssueRecord", "WebIssue", "build_web", "index_files", "index_site", "standalone"]
+__all__ = ["IssueRecord", "WebIssue", "build_web", "index_files", "index_site", "page_images", "standalone"]

@@ -1,14 +1,15 @@
 """One issue's web edition, in memory: its pages, 版 images, photos, fonts, downloads, record.
 
-``build_web`` takes the model, the print build (each 版's page PDF and the layout its
-workers recorded while writing it: the zones come from there) and the files the same
+``build_web`` takes the model, the print build (each 版's page PDF, the layout its workers
+recorded while writing it, whence the zones, and the 版 images they made from it, asked
+for with ``images.derive``) and the files the same
 build writes (the EPUB and reading PDFs it links as downloads), and returns the issue's
 files under its folder in a site (``WebIssue``). ``standalone`` makes a site of that one
 issue (its indexes, feeds and search), as ``publisher build --format web`` writes it;
 ``publisher site`` (publisher.site) puts many issues' folders in one site instead.
 
-Per 版 the work is a function of that 版's page PDF (its images, cached by content and made
-in parallel: ``web.images``) and of its layout record (its zones: ``web.zones``).
+Per 版 the work is a function of that 版's page PDF (its images, made by the print workers
+and cached with the page: ``web.images``) and of its layout record (its zones: ``web.zones``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..model import Edition, Figure
 from ..printing.build import PrintResult
 from . import urls
 from .feeds import issue_catalog
-from .images import photo, photo_name, render_pages
+from .images import from_files, photo, photo_name
 from .indexes import catalog_of, index_files
 from .pages import SiteInfo, issue_pages, summary_of
 from .records import ArticleRecord, Download, IssueRecord, PageRecord, edition_facts
@@ -53,18 +54,17 @@ def build_web(edition: Edition, settings: Settings, fonts: FontSet, printed: Pri
     """``downloads``: the build's other outputs by their names (publisher.formats); those the
     site offers (web.urls.DOWNLOADS) are copied into the issue's folder. ``inputs``: what the
     issue is built from, kept in its record (publisher.site). ``progress(message)``: told
-    as 版 images are made."""
-    if len(printed.layouts) != len(edition.pages):
-        raise ValueError("the web edition needs the print build's page layouts "
-                         "(build_print(layout=True))")
+    as the issue's parts are made."""
+    if len(printed.layouts) != len(edition.pages) or len(printed.derived) != len(edition.pages):
+        raise ValueError("the web edition needs the print build's page layouts and 版 images "
+                         "(build_print(layout=True, derive=images.derive(settings.web)))")
     step = progress or (lambda message: None)
     date = edition.issue.date
     base = urls.issue_dir(date)
     files: dict[str, bytes] = {}
 
     zones = {page.number: page_zones(layout) for page, layout in zip(edition.pages, printed.layouts, strict=True)}
-    images = render_pages([printed.pages[p.file_label] for p in edition.pages], settings.web,
-                          progress=lambda done, total: step(f"版 images {done} of {total}"))
+    images = [from_files(files) for files in printed.derived]
     for page, made in zip(edition.pages, images, strict=True):
         files.update({urls.page_dir(date, page) + name: data for name, data in made.files.items()})
 
@@ -86,6 +86,7 @@ def build_web(edition: Edition, settings: Settings, fonts: FontSet, printed: Pri
                        for a in edition.articles),
         downloads=_downloads(edition, settings, printed, downloads, files, base))
 
+    step("the issue's pages")
     site = SiteInfo.of(record, settings.web.base_url)
     html = issue_pages(edition, record, settings, site, zones, image_src=_photo_path,
                        image_size=lambda fig: sizes[_photo_path(fig)])

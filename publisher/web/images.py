@@ -5,15 +5,11 @@ twice the web width, cut to the trim; from that one bitmap come the WebP at twic
 (sharp screens, zoom), the WebP and the JPEG at the web width (``[tool.publisher.web]
 image_width``, 1600 px: the JPEG for browsers without WebP, and as the OPDS cover, whose
 readers want JPEG), and a thumbnail for the list of 版. ``page_images`` is a pure function
-of the page PDF's bytes and the settings, so its results are kept on disk by content
-(``Cache``) and a 版 whose print page did not change is never rendered again; ``render_pages``
-renders the others in a pool of processes, one 版 a task.
-
-Where the cache lies: ``$PUBLISHER_CACHE/web`` if that is set, else
-``$XDG_CACHE_HOME/publisher/web`` (``~/.cache/publisher/web``). An entry is a folder named by
-the hash of the page PDF and of everything that shapes the images (sizes, qualities, the
-pdfium and Pillow versions), written whole (temporary folder, then rename); one that cannot
-be read is made again, and a cache that cannot be written is skipped: it only saves time.
+of the page PDF's bytes and the settings, so the print build makes them (``derive``): each
+in the print worker that has just rendered the 版, while the other workers render theirs,
+and keeps them in the page cache beside the 版 (publisher.pagecache), by what the 版 was
+rendered from and what shapes the images (sizes, qualities, the pdfium and Pillow
+versions). A 版 that did not change is neither rendered nor imaged again.
 
 **Photos.** Sources are untrusted: each photo is decoded and encoded again (turned upright
 by its EXIF orientation, metadata dropped), at most ``PHOTO_LONG_SIDE`` px, as a progressive
@@ -22,26 +18,17 @@ JPEG (PNG graphics stay PNG).
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import io
 import json
-import logging
-import multiprocessing
-import os
-import shutil
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib import metadata
-from pathlib import Path
 
 from ..config import Web
 from ..model import Figure
+from ..printing.build import Derive
 from . import urls
 
-log = logging.getLogger(__name__)
-
-ENV = "PUBLISHER_CACHE"
 THUMB_WIDTH = 240  # px: the list of 版 shows them 120 px wide, sharp on 2x screens
 PHOTO_LONG_SIDE = 1600
 PHOTO_QUALITY = 82
@@ -108,14 +95,9 @@ def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
     return PageImages(files, small.size, image.size, thumb.size)
 
 
-# ---------------------------------------------------------------- the cache
+# ---------------------------------------------------------------- made by the print build
 
-
-def cache_root() -> Path:
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV]) / "web"
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "publisher" / "web"
+SIZES = "sizes.json"  # among a 版's derived files: the pixel sizes of its images
 
 
 def _versions() -> str:
@@ -128,99 +110,28 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
-class Cache:
-    """版 images on disk, by the hash of the page PDF and the spec (see the module's doc)."""
-
-    META = "meta.json"
-
-    def __init__(self, spec: ImageSpec, folder: Path | None = None):
-        self.spec = spec
-        self.folder = folder or cache_root()
-        self.writable = True
-        self._salt = json.dumps([asdict(spec), _versions()]).encode()
-
-    def key(self, pdf: bytes) -> str:
-        return hashlib.sha256(self._salt + b"\n" + hashlib.sha256(pdf).digest()).hexdigest()
-
-    def get(self, key: str) -> PageImages | None:
-        entry = self.folder / key[:2] / key
-        try:
-            meta = json.loads((entry / self.META).read_text("utf-8"))
-            files = {name: (entry / name).read_bytes() for name in meta["files"]}
-            return PageImages(files, tuple(meta["size"]), tuple(meta["size_2x"]),
-                              tuple(meta["thumb"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def put(self, key: str, images: PageImages) -> None:
-        if not self.writable:
-            return
-        entry = self.folder / key[:2] / key
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=entry.parent))
-            for name, data in images.files.items():
-                (tmp / name).write_bytes(data)
-            meta = {"files": sorted(images.files), "size": images.size, "size_2x": images.size_2x,
-                    "thumb": images.thumb}
-            (tmp / self.META).write_text(json.dumps(meta), "utf-8")
-            try:
-                os.rename(tmp, entry)
-            except OSError:  # made meanwhile by another build: the same bytes
-                shutil.rmtree(tmp, ignore_errors=True)
-        except OSError as exc:
-            self.writable = False
-            log.warning("web image cache %s not written (%s); going on without it", self.folder, exc)
+def _as_files(pdf: bytes, spec: ImageSpec) -> dict[str, bytes]:
+    images = page_images(pdf, spec)
+    sizes = {"size": images.size, "size_2x": images.size_2x, "thumb": images.thumb}
+    return {**images.files, SIZES: json.dumps(sizes).encode()}
 
 
-_SPEC: ImageSpec | None = None  # for the pool's workers, set before the fork
+def derive(web: Web) -> Derive:
+    """What the print build makes from each 版 for the web edition: its images."""
+    # loaded here, before the print pool forks: every worker inherits them
+    import pypdfium2  # noqa: F401
+    from PIL import WebPImagePlugin  # noqa: F401
 
-
-def _work(pdf: bytes) -> PageImages:
-    assert _SPEC is not None
-    return page_images(pdf, _SPEC)
-
-
-def render_pages(pdfs: list[bytes], web: Web, progress=None) -> list[PageImages]:
-    """The images of each page PDF, in order: from the cache where it has them, the others
-    rendered in ``web.workers`` processes. ``progress(done, total)``: told as each is done."""
-    global _SPEC
     spec = ImageSpec.of(web)
-    cache = Cache(spec) if web.cache else None
-    keys = [cache.key(pdf) for pdf in pdfs] if cache else [None] * len(pdfs)
-    found = [cache.get(k) if cache and k else None for k in keys]
-    missing = [n for n, images in enumerate(found) if images is None]
-    log.info("版 images: %d from the cache, %d to render", len(pdfs) - len(missing), len(missing))
-    workers = min(web.workers, len(missing))
-    done = len(pdfs) - len(missing)
-    if missing:
-        _SPEC = spec
-        import pypdfium2  # noqa: F401  (loaded once, before the fork: the workers inherit it)
-        from PIL import WebPImagePlugin  # noqa: F401
-        try:
-            if workers > 1:
-                pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-                with pool:
-                    made = pool.map(_work, [pdfs[n] for n in missing])
-                    for n, images in zip(missing, made, strict=True):
-                        found[n] = images
-                        done += 1
-                        if progress:
-                            progress(done, len(pdfs))
-            else:
-                for n in missing:
-                    found[n] = page_images(pdfs[n], spec)
-                    done += 1
-                    if progress:
-                        progress(done, len(pdfs))
-        finally:
-            _SPEC = None
-        if cache:
-            for n in missing:
-                key, made_now = keys[n], found[n]
-                assert key is not None and made_now is not None  # keyed with a cache, all made above
-                cache.put(key, made_now)
-    return [images for images in found if images is not None]
+    return Derive(json.dumps(["web 版 images", asdict(spec), _versions()]),
+                  functools.partial(_as_files, spec=spec))
+
+
+def from_files(files: dict[str, bytes]) -> PageImages:
+    """A 版's images from the files ``derive`` made."""
+    sizes = json.loads(files[SIZES])
+    return PageImages({name: data for name, data in files.items() if name != SIZES},
+                      tuple(sizes["size"]), tuple(sizes["size_2x"]), tuple(sizes["thumb"]))
 
 
 # ---------------------------------------------------------------- photos

@@ -163,20 +163,35 @@ def test_a_jump_is_linked_across_pages(site):
     assert article.count('class="zone is-active"') == 2  # both parts shown on their 版
 
 
-def test_page_images_come_from_the_cache_when_the_page_did_not_change(tmp_path, monkeypatch):
-    from publisher.config import Web
+def test_page_images_are_made_by_the_print_build_and_kept_with_its_pages(editions, tmp_path, monkeypatch):
+    """The print worker that rendered a 版 makes its images from the page it has (the same
+    images as from the 版's print PDF); an unchanged 版 brings them back from the page cache
+    without a render; other image settings image the cached page again, still no render."""
+    from publisher import printing
+    from publisher.printing.build import Derive, build_print
+    from publisher.publish import load
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path))
-    made = images.PageImages({"page.jpg": b"x"}, (1, 2), (2, 4), (1, 1))
-    calls = []
-    monkeypatch.setattr(images, "page_images", lambda data, spec: calls.append(data) or made)
-    web = Web(workers=1)
-    assert images.render_pages([b"%PDF-a", b"%PDF-b"], web) == [made, made]
-    assert calls == [b"%PDF-a", b"%PDF-b"]
-    assert images.render_pages([b"%PDF-a", b"%PDF-b"], web) == [made, made]
-    assert calls == [b"%PDF-a", b"%PDF-b"]  # none rendered again
-    assert images.render_pages([b"%PDF-a"], Web(workers=1, webp_quality=70)) == [made]
-    assert len(calls) == 3  # another quality is another image
+    edition, settings, fonts, _ = load(editions["2019-10-21"])  # one 版: rendered in this process
+    rendered, imaged = [], []
+    render = printing.build._render
+    monkeypatch.setattr(printing.build, "_render", lambda work: rendered.append(1) or render(work))
+    web = images.derive(settings.web)
+
+    def make(pdf):
+        imaged.append(pdf)
+        return web.make(pdf)
+
+    counted = Derive(web.key, make)
+    first = build_print(edition, settings, fonts, layout=True, derive=counted)
+    assert (len(rendered), len(imaged)) == (1, 1)
+    made = images.from_files(first.derived[0])
+    assert made == images.page_images(first.pages["p01"], images.ImageSpec.of(settings.web))
+    again = build_print(edition, settings, fonts, layout=True, derive=counted)
+    assert (len(rendered), len(imaged)) == (1, 1) and again.derived == first.derived
+    other = Derive(images.derive(settings.web.model_copy(update={"webp_quality": 70})).key, make)
+    build_print(edition, settings, fonts, layout=True, derive=other)
+    assert (len(rendered), len(imaged)) == (1, 2) and imaged[1] == imaged[0]
 
 
 def test_a_kepub_the_build_wrote_is_offered_too(editions):
