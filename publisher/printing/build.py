@@ -127,8 +127,8 @@ def _render(work: tuple[PagePlan, str]) -> tuple[bytes, PageLayout | None, dict[
     pdf = prepare(rendered.pdf, sources)
     t2 = time.perf_counter()
     derived = job.derive.make(pdf) if job.derive else None
-    log.info("page %d: laid out in %.2f s, written in %.2f s, %s (process %d)", plan.page.number,
-             t1 - t0, t2 - t1, f"derived in {time.perf_counter() - t2:.2f} s" if job.derive else "",
+    log.info("page %d: laid out in %.2f s, written in %.2f s%s (process %d)", plan.page.number,
+             t1 - t0, t2 - t1, f", derived in {time.perf_counter() - t2:.2f} s" if job.derive else "",
              os.getpid())
     return pdf, rendered.pages[0] if job.layout else None, derived
 
