@@ -79,6 +79,15 @@ class Measures:
     seconds: float = 0.0  # laying out galleys (wall)
     cpu: float = 0.0  # CPU seconds of it, in this process and the pool's
 
+    def merge(self, other: Measures) -> None:
+        """Take in what a later measuring run found (the rests of articles that jump)."""
+        self.heads.update(other.heads)
+        self.bodies.update(other.bodies)
+        self.measured += other.measured
+        self.cached += other.cached
+        self.seconds += other.seconds
+        self.cpu += other.cpu
+
     def head(self, article: Article, width: float, tier: int, continued: bool = False) -> Head:
         return self.heads[head_key(article, width, tier, continued)]
 
