@@ -141,6 +141,10 @@ def main() -> None:
                   f"{statistics.median(made.solve_seconds.values()):.2f} s "
                   f"({statistics.median(made.solve_cpu.values()):.2f} s); whole make-up cold "
                   f"{cold_total:.1f} s, warm {warm_total:.1f} s")
+            slow = max(made.solve_seconds, key=lambda k: made.solve_seconds[k])
+            print(f"  slowest 版 (warm): 第{slow}版, solve {made.solve_seconds[slow]:.2f} s "
+                  f"({made.solve_cpu[slow]:.2f} s CPU; a 版 that must jump is solved again with "
+                  f"jumps allowed)")
             mine, base = figures(made.plans), figures([r.plan for r in g])
             over = sum(r.over for r in g)
             for key in mine:

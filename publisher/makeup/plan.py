@@ -117,7 +117,7 @@ def items_of(page: Page, edition: Edition, settings: Settings) -> list[Item]:
 # order of who jumps first. A step of the page's order is worth less than a jump, so the
 # fewest jumps come first and the order decides between equals.
 W_RANK = 200  # each place of importance the article stands above the page's last
-W_LEAD = 5000  # the page's lead, kept whole where it can be ("least")
+W_LEAD = 20000  # the page's lead, kept whole where it can be ("least")
 W_AGAIN = 2000  # a rest that goes on again (a chain of jumps)
 
 
@@ -151,8 +151,8 @@ class Jumps:
         lines would not carry over, or already allowed)."""
         later = self.later(page.number)
         pin = item.pin
-        if (item.jump_to or not later or not self.automatic or item.photo
-                or item.kind is ArticleKind.PHOTO or (pin and pin.text_columns)):
+        if (item.jump_to or not later or not self.automatic or item.kind is ArticleKind.PHOTO
+                or (pin and pin.text_columns)):
             return item
         if item.continued_from:
             cost = W_AGAIN
@@ -163,21 +163,23 @@ class Jumps:
         return dataclasses.replace(item, jump_to=later[0] if self.mode == "next" else LATER,
                                    jump_cost=cost)
 
-    def target(self, page: Page, rest: Item) -> int:
-        """The 版 the rest of an article jumping from ``page`` continues on."""
+    def targets(self, page: Page, rests: list[Item]) -> list[int]:
+        """The 版 each rest of an article jumping from ``page`` continues on: the largest
+        rest placed first (first fit, decreasing: the rests pack the later 版 best)."""
         later = self.later(page.number)
         if self.mode == "next":
-            return later[0]
+            return [later[0]] * len(rests)
         room = self._rooms()
-        need = self._area(rest, self.grids[later[0]])
         same = [n for n in later if page.name and self.pages[n].name == page.name]
-        for n in same + [n for n in later if n not in same]:
-            if room[n] >= need:
-                break
-        else:
-            n = max(later, key=lambda n: (room[n], -n))
-        room[n] -= need
-        return n
+        order = [*same, *(n for n in later if n not in same)]
+        needs = [self._area(rest, self.grids[later[0]]) for rest in rests]
+        out = [0] * len(rests)
+        for i in sorted(range(len(rests)), key=lambda i: (-needs[i], i)):
+            n = next((n for n in order if room[n] >= needs[i]),
+                     max(later, key=lambda n: (room[n], -n)))
+            room[n] -= needs[i]
+            out[i] = n
+        return out
 
     def _rooms(self) -> dict[int, int]:
         if self.room is None:
@@ -189,13 +191,14 @@ class Jumps:
 
     def _area(self, item: Item, grid: Grid) -> int:
         """The least area (grid columns × lines, with the gap line) the item takes whole."""
+        item = dataclasses.replace(item, pin=None, jump_to=None)
         heads, bodies = requests(item, grid)
         missing = ([h for h in heads if head_key(h.article, h.width, h.tier, h.continued)
                     not in self.measures.heads],
                    [b for b in bodies if body_key(b.article, b.width) not in self.measures.bodies])
         if missing[0] or missing[1]:
             self.measures.merge(self.remeasure(*missing))
-        opts = variants(dataclasses.replace(item, pin=None, jump_to=None), grid, self.measures)
+        opts = variants(item, grid, self.measures)
         if opts:
             return min((v.height + 1) * v.span for v in opts)
         return grid.columns * (grid.lines + 1)  # taller than a 版 even at its widest
@@ -323,7 +326,8 @@ def _solve(items: list[Item], options: list[list[Variant]], grid: Grid, settings
 
 def _too_much(items: list[Item], options: list[list[Variant]], grid: Grid) -> bool:
     """The copy cannot fit whole: even each item's least area adds up to more than the grid."""
-    least = sum(min((v.height + 1) * v.span for v in opts) for opts in options if opts)
+    least = sum(min((v.head + (v.cut[0] if v.cut else v.body) + 1) * v.span for v in opts)
+                for opts in options if opts)
     return least > grid.columns * (grid.lines + 1)
 
 
@@ -374,19 +378,22 @@ def plan_page(page: Page, grid: Grid, items: list[Item], measures: Measures,
                 "move articles to another page, shorten them, or loosen [[pages.layout]]",
                 code="print-pages"))
             return _failed(page, grid), [], problems
-    placed, rests = [], []
+    placed, rests, later = [], [], []
     for choice in solution.choices:
         p, rest = _place(choice, grid, measures, page)
-        if rest is not None and choice.item.jump_to:
-            target = choice.item.jump_to
-            if target == LATER:
-                assert jumps is not None  # LATER is only given by the house's rule
-                target = jumps.target(page, rest)
-            p = dataclasses.replace(p, continued_on=target)
-            rests.append((target, rest))
+        if rest is not None and choice.item.jump_to == LATER:
+            later.append((len(placed), rest))
+        elif rest is not None and choice.item.jump_to:
+            p = dataclasses.replace(p, continued_on=choice.item.jump_to)
+            rests.append((choice.item.jump_to, rest))
         elif rest is not None:
             problems.append(_overflow(choice, page, measures, grid, rest, settings, jumps))
         placed.append(p)
+    if later:
+        assert jumps is not None  # LATER is only given by the house's rule
+        for (i, rest), target in zip(later, jumps.targets(page, [r for _, r in later]), strict=True):
+            placed[i] = dataclasses.replace(placed[i], continued_on=target)
+            rests.append((target, rest))
     placed.sort(key=lambda p: (p.line, p.column))
     white = _white(placed, grid)
     tombs = tombstones(placed)
