@@ -378,7 +378,9 @@ def plan_page(page: Page, grid: Grid, items: list[Item], measures: Measures,
                 "move articles to another page, shorten them, or loosen [[pages.layout]]",
                 code="print-pages"))
             return _failed(page, grid), [], problems
-    placed, rests, later = [], [], []
+    placed: list[Placed] = []
+    rests: list[tuple[int, Item]] = []
+    later: list[tuple[int, Item]] = []  # (index in placed, rest) going to a 版 to choose
     for choice in solution.choices:
         p, rest = _place(choice, grid, measures, page)
         if rest is not None and choice.item.jump_to == LATER:

@@ -107,14 +107,16 @@ def test_the_house_order_decides_which_article_jumps():
     (plan.Jumps gives the page's least important the least cost, or the leads with
     jump_first = "leads"), and what it carries on is as little as the page allows."""
     from types import SimpleNamespace
+    from typing import Any
 
     from publisher.makeup.plan import Jumps
     from publisher.makeup.variants import LATER
 
-    pages = [SimpleNamespace(number=n, name=name) for n, name in ((1, "要闻"), (2, "要闻"), (3, "综合"))]
+    ns: Any = SimpleNamespace  # stand-ins for the edition, its pages and the house
+    pages = [ns(number=n, name=name) for n, name in ((1, "要闻"), (2, "要闻"), (3, "综合"))]
     for first, jumper in (("least", "c"), ("leads", "a")):
-        settings = SimpleNamespace(makeup=SimpleNamespace(jumps="later", jump_first=first))
-        jumps = Jumps(SimpleNamespace(pages=pages), settings, {}, {}, None, None)
+        settings = ns(makeup=ns(jumps="later", jump_first=first))
+        jumps = Jumps(ns(pages=pages), settings, {}, {}, ns(), None)
         items = [jumps.allow(Item(article(s), order=i), pages[0], 3) for i, s in enumerate("abc")]
         assert all(it.jump_to == LATER for it in items)
         options = [[variant(4, 2, 8), variant(4, 2, 8, cut=(4, 7))] for _ in items]
