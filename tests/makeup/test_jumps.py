@@ -125,10 +125,12 @@ def _assert_jumps_read_back_whole(edition: Path, dist: Path) -> int:
         for number, part in parts[1:]:
             head = next(p for p in made.plans if p.page.number == number)
             assert part in head.placed and part.head > 0
-        # the archive: the article's body blocks, in METS order, over the 版 it is on
-        body = mets.find(f".//{METS}div[@ID='LOG_{slug}_body']")
+        # the archive: the article's paragraphs, in METS order, over the 版 it is on
+        logical = mets.find(f".//{METS}div[@ID='LOG_{slug}']")
+        areas = [a for d in logical.findall(f"{METS}div") if d.get("TYPE") == "PARAGRAPH"
+                 for a in d.iter(f"{METS}area")]
         files, archived = [], ""
-        for area in body.iter(f"{METS}area"):
+        for area in areas:
             file = area.get("FILEID")
             files.append(file)
             alto = altos.setdefault(file, etree.parse(str(out / "archive" / "data" / "alto" / f"{file[5:]}.xml")))
