@@ -58,8 +58,8 @@ def test_the_epub_is_the_same_whichever_formats_are_built(every_block_dir, every
 
 @pytest.fixture
 def unprintable(make_edition):
-    """A two-版 edition whose front 版 holds more copy than fits (no jump line)."""
-    return make_edition({"articles/long.md": long_article(60), "articles/two.md": SHORT},
+    """A two-版 edition whose front 版 holds more copy than fits, even continued on 版 2."""
+    return make_edition({"articles/long.md": long_article(200), "articles/two.md": SHORT},
                         toml=TWO_PAGES.format(jump=""))
 
 
