@@ -33,10 +33,12 @@ from typing import Any
 
 from ebooklib import epub
 from lxml import etree
+from markupsafe import Markup
 
 from .config import Settings
 from .errors import Problems, RenderError
 from .fonts import FALLBACK, Face, FontSet, needs_fallback
+from .makeup import Continuation
 from .model import Article, Edition, Figure, Page
 from .render import render
 
@@ -131,13 +133,31 @@ def page_markers(edition: Edition) -> list[PageMarker]:
     return [PageMarker(page.number, page_file(page)) for page in edition.pages]
 
 
-def continued_on(edition: Edition) -> dict[str, tuple[str, ...]]:
-    """slug -> the labels of the 版 its jump line continues it on (下转第2版), from the
-    edition's print layout (``Placement.continued_on``): the same in every build, whichever
-    formats it makes."""
+def continued_on(edition: Edition,
+                 jumps: Mapping[str, tuple[Continuation, ...]] | None = None) -> dict[str, tuple[str, ...]]:
+    """slug -> the labels of the 版 its jump line continues it on (下转第2版): from the
+    make-up's plans (``jumps``: ``makeup.continuations``, the house's automatic jumps and the
+    layout's alike), else from the edition's print layout (``Placement.continued_on``)."""
     labels = {p.number: p.display_label for p in edition.pages}
+    if jumps is not None:
+        return {slug: tuple(labels[c.page] for c in parts) for slug, parts in jumps.items()}
     return {p.slug: (labels[p.continued_on],) for page in edition.pages for p in page.placements
             if p.continued_on and p.continued_on != page.number and p.continued_on in labels}
+
+
+def jump_markers(parts: tuple[Continuation, ...], slug: str) -> dict[int, tuple[tuple[int, Markup], ...]]:
+    """The print page markers inside a jumped article's document: where its text continues
+    on a later 版 in print (上接第X版), a page-break marker labelled with that 版's number,
+    at the very character the print's part starts with (mid-paragraph where print cuts the
+    paragraph). A reading system showing print page numbers then shows the 版 each part of
+    the text is printed on. They stay out of the page-list (one entry per 版, at the 版's own
+    document: ``page_markers``), whose labels must be unique. body block -> ((at, markup),)."""
+    out: dict[int, list[tuple[int, Markup]]] = {}
+    for c in parts:
+        out.setdefault(c.block, []).append((c.at, Markup(
+            '<span id="page-{0}-{1}" epub:type="pagebreak" role="doc-pagebreak" aria-label="{0}">'
+            '</span>').format(c.page, slug)))
+    return {block: tuple(marks) for block, marks in out.items()}
 
 
 # ---------------------------------------------------------------- cover
@@ -255,7 +275,8 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
 
 
 def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
-               cover: bytes | None = None, kobo: bool = False, subset_fonts: bool = True) -> bytes:
+               cover: bytes | None = None, kobo: bool = False, subset_fonts: bool = True,
+               jumps: Mapping[str, tuple[Continuation, ...]] | None = None) -> bytes:
     """The whole reader EPUB as bytes, identical for identical inputs.
 
     ``cover``: the cover image (a JPEG: ``cover_image`` of the front 版 as printed, or
@@ -265,6 +286,10 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     markup (``kobo_markup``); everything else is the same book.
 
     ``subset_fonts``: False embeds the whole faces (for measuring what subsetting saves).
+
+    ``jumps``: where the print continues jumped articles (``makeup.continuations`` of the
+    issue's plans): their 下转 notes and print page markers. Without it, the notes come
+    from the edition's layout alone and no marker is set.
     """
     _check_alt_text(edition)
     markers = page_markers(edition)
@@ -297,14 +322,15 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     spine = [(xhtml("cover", "cover.xhtml", "epub/cover.xhtml.j2", ["svg"] if cover else []), "no"),
              xhtml("contents", "contents.xhtml", "epub/contents.xhtml.j2")]
     articles = edition.articles
-    jumps = continued_on(edition)
+    notes = continued_on(edition, jumps)
     i = 0  # the article's place in the whole issue, for its previous and next links
     for page, marker in zip(edition.pages, markers, strict=True):
         spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2", page=page,
                            marker=marker))
         for article in page.articles:
             spine.append(xhtml(f"a-{article.slug}", article_file(article), "epub/article.xhtml.j2",
-                               page=page, article=article, continued=jumps.get(article.slug, ()),
+                               page=page, article=article, continued=notes.get(article.slug, ()),
+                               breaks=jump_markers((jumps or {}).get(article.slug, ()), article.slug),
                                previous=articles[i - 1] if i else None,
                                next=articles[i + 1] if i + 1 < len(articles) else None))
             i += 1

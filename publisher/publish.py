@@ -38,7 +38,7 @@ from .formats import (
     print_page_file,
     reading_file,
 )
-from .makeup import MakeUp, make_up
+from .makeup import Continuation, MakeUp, continuations, make_up
 from .model import Edition
 from .outputs import Editions, check_out_dir, check_target, write_outputs
 from .printing.build import PrintResult, build_print, front_page
@@ -112,12 +112,13 @@ def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
     if EPUB in builds or KEPUB in builds:
         step("rendering the cover")
         cover = _cover(edition, settings, fonts, printed, result.warnings)
+        jumps = _jumps(edition, settings, fonts, printed)
         if EPUB in builds:
             step("rendering the EPUB")
-            epub = build_epub(edition, settings, fonts, cover=cover)
+            epub = build_epub(edition, settings, fonts, cover=cover, jumps=jumps)
         if KEPUB in builds:
             step("rendering the KEPUB")
-            kepub = build_epub(edition, settings, fonts, cover=cover, kobo=True)
+            kepub = build_epub(edition, settings, fonts, cover=cover, kobo=True, jumps=jumps)
     if ARCHIVE in builds:
         step("packing the archive" + (" (NDNP issue)" if ndnp else ""))
         assert printed is not None  # the archive asked for the print pages above
@@ -156,6 +157,21 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
             None, f"{hint}; `publisher build --format print` reports every print problem",
             Severity.WARNING, code="cover"))
         return masthead_cover(edition, fonts)
+
+
+def _jumps(edition: Edition, settings: Settings, fonts: FontSet,
+           printed: PrintResult | None) -> dict[str, tuple[Continuation, ...]]:
+    """Where the print continues the jumped articles (the EPUB marks them): from this build's
+    print pages, or else from the issue made up alone (not rendered), so the EPUB is the
+    same whichever formats the build makes. Only a house that jumps by itself, or a layout
+    that names a jump, can jump: otherwise nothing is made up for it."""
+    if printed is not None:
+        return continuations(printed.plans)
+    named = any(p.continued_on for page in edition.pages for p in page.placements)
+    if settings.makeup.jumps not in ("next", "later") and not named:
+        return {}
+    made = make_up(edition, settings, fonts, workers=min(settings.print.processes, len(edition.pages)))
+    return continuations(made.plans)
 
 
 def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,

@@ -90,6 +90,36 @@ class PagePlan:
         return all(w <= 1 for w in self.white)
 
 
+@dataclass(frozen=True)
+class Continuation:
+    """Where the print continues a jumped article (上接第X版): the 版 the part is printed
+    on, and the point of the article's body it starts at (what the EPUB marks with that
+    版's number, so a reader knows the print page of the jumped part's text)."""
+
+    page: int  # the 版 the part is printed on
+    block: int  # index in article.body of the unit it starts with (-1: the dateline alone)
+    at: int  # printed characters (no spaces) of that unit on the 版 before (0: it starts whole)
+
+
+def continuations(plans: list[PagePlan] | tuple[PagePlan, ...]) -> dict[str, tuple[Continuation, ...]]:
+    """slug -> where each continued part of the article starts, in print order: every jump
+    of the plans, the house's automatic ones and those a layout names alike."""
+    out: dict[str, list[Continuation]] = {}
+    for plan in plans:
+        for p in plan.placed:
+            if p.continued_from is None:
+                continue
+            first = next((piece for c in p.columns for piece in c.pieces), None)
+            if first is None:
+                continue
+            # the lead paragraph's count includes its dateline, which the EPUB sets apart
+            dateline = sum(1 for seg in first.source.segments if seg.style == "dateline"
+                           for ch in seg.text if not ch.isspace())
+            at = max(0, first.start - dateline) if first.start else 0
+            out.setdefault(p.slug, []).append(Continuation(plan.page.number, first.source.block, at))
+    return {slug: tuple(parts) for slug, parts in out.items()}
+
+
 @dataclass
 class MakeUp:
     plans: list[PagePlan]
@@ -471,7 +501,7 @@ def _pieces(article: Article, run: Run, a: int, b: int, width: float, line: floa
         lo = unit.ends[first - 1] if first > 0 else 0
         hi = unit.ends[last - 1] if last < unit.lines else None
         segs = cut_segments(src.segments, lo, hi) if (first or last < unit.lines) else src.segments
-        out.append(Piece(src, segs, first > 0, last < unit.lines, last - first))
+        out.append(Piece(src, segs, first > 0, last < unit.lines, last - first, start=lo))
     return tuple(out)
 
 

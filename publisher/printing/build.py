@@ -47,6 +47,8 @@ class PrintResult:
     # with ``layout``: per 版, in order, the text lines of its rendered page
     # (``engine.PageLayout``: pt from the trim's top left, the trim's size); else empty
     layouts: tuple = ()
+    # the make-up's plan of each 版 rendered, in order (where the articles and their jumps went)
+    plans: tuple[PagePlan, ...] = ()
 
     @property
     def front_page(self) -> bytes:
@@ -208,7 +210,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             edition.root / "edition.toml" if edition.root else None, None,
             "set [tool.publisher.print] lunar_date = false to say so in the house",
             severity=Severity.WARNING, code="lunar-date"))
-    return PrintResult(issue, single, warnings, layouts)
+    return PrintResult(issue, single, warnings, layouts, tuple(makeup.plans))
 
 
 def _cache_key(job: _Job, html: str) -> str:

@@ -2,7 +2,8 @@
 that 版's own document (where the 版 starts in the reading order), labelled with the 版's
 number; the nav page-list and the NCX pageList list exactly those markers, the same in both,
 one entry each; pageBreakSource names the print edition (test_epub_package.py). The 下转
-note of a jumped article comes from the edition's print layout."""
+note of a jumped article, and the marker of the page where print continues it, come from
+the make-up's plans (tests/makeup/test_jumps.py for the house's automatic jumps)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def test_one_marker_per_print_page_at_the_top_of_its_own_document(every_block, s
     for epub, folder in ((every_block, every_block_dir), (sample_epub, sample_dir)):
         edition = read_edition(folder)
         found = {href: markers(doc) for href, doc in epub.content_docs().items() if markers(doc)}
+        # besides, inside a jumped article, a marker where print continues it (its own id)
+        jumps = {href: marks for href, marks in found.items() if href.startswith("text/a-")}
+        assert all(id.startswith("page-") and id.count("-") >= 2 for m in jumps.values() for id, _ in m)
+        found = {href: marks for href, marks in found.items() if href not in jumps}
         assert found == {f"text/{p.file_label}.xhtml": [(f"page-{p.number}", str(p.number))]
                          for p in edition.pages}
         for page in edition.pages:
@@ -100,4 +105,6 @@ def test_labels_are_numbers_whatever_the_page_is_called(every_block_dir):
 def test_a_jumped_article_says_where_it_continues(every_block):
     lead = every_block.doc("text/a-lead.xhtml")
     assert "下转第2版" in "".join(lead.xpath("//x:div[@class='page-tag']//text()", namespaces=NS))
-    assert not markers(lead)
+    # where its text continues on 第2版 in print: a marker of that page, not in the page-list
+    assert markers(lead) == [("page-2-lead", "2")]
+    assert ("text/a-lead.xhtml#page-2-lead", "2") not in nav_page_list(every_block)

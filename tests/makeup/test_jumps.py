@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from publisher.cli import app
 from publisher.makeup.geometry import mm_to_pt
 from publisher.model import Paragraph
-from tests.conftest import ROOT, SHORT, TWO_PAGES, long_article
+from tests.conftest import _HEAD, ROOT, SHORT, TWO_PAGES, house_with, long_article
 
 pytestmark = pytest.mark.slow
 
@@ -222,3 +222,105 @@ def test_copy_that_cannot_fit_even_with_jumps_names_articles_pages_and_lines(mak
     assert [str(p) for p in problems.errors] == [str(p) for p in errors]
     result = CliRunner().invoke(app, ["check", str(ed)])
     assert result.exit_code == 1 and "error[overflow]" in result.output and "internal" not in result.output
+
+
+EPUB_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+
+
+def _epub_doc(epub: Path, name: str):
+    import zipfile
+
+    with zipfile.ZipFile(epub) as z:
+        return etree.fromstring(z.read(f"EPUB/{name}"))
+
+
+def test_the_epub_marks_the_print_page_where_each_jumped_article_continues(overfull_feed, tmp_path):
+    """The EPUB reads a jumped article whole; where print continues it on a later 版 (上接),
+    a page-break marker labelled with that 版 stands at the very character the printed part
+    starts with, its 下转 note names the 版, and the page-list keeps one entry per 版. An
+    EPUB built alone marks the same jumps (the issue made up without rendering it)."""
+    from publisher.makeup import continuations
+
+    edition, dist = overfull_feed
+    ed, made, _ = _plan(edition)
+    epub = dist / ed.id / f"{ed.id}.epub"
+    jumps = continuations(made.plans)
+    assert jumps
+    articles = {a.slug: a for a in ed.articles}
+    for slug, parts in jumps.items():
+        doc = _epub_doc(epub, f"text/a-{slug}.xhtml")
+        marks = doc.xpath("//*[@epub:type='pagebreak']", namespaces=EPUB_NS)
+        assert [(m.get("id"), m.get("aria-label"), m.get("role")) for m in marks] == [
+            (f"page-{c.page}-{slug}", str(c.page), "doc-pagebreak") for c in parts]
+        tag = "".join(doc.xpath("//*[@class='page-tag']")[0].itertext())
+        assert tag.endswith("".join(f"（下转第{c.page}版）" for c in parts)), tag
+        printed = [p for plan in made.plans for p in plan.placed if p.slug == slug and p.continued_from]
+        for mark, part in zip(marks, printed, strict=True):
+            # the text that follows the marker in the EPUB is the text the part prints first
+            first = next(piece for c in part.columns for piece in c.pieces)
+            after = _squeeze("".join(mark.xpath("following::text()")))
+            assert after.startswith(_squeeze("".join(s.text for s in first.segments))[:12]), slug
+        # read whole and in order: the markers add no text
+        assert _squeeze("".join(doc.xpath("//x:article//x:p//text()", namespaces=EPUB_NS))) == \
+            _body(articles[slug])
+    nav = _epub_doc(epub, "nav.xhtml")
+    labels = nav.xpath("//x:nav[@epub:type='page-list']//x:a/text()", namespaces=EPUB_NS)
+    assert labels == [str(p.number) for p in ed.pages]
+    result = CliRunner().invoke(app, ["build", str(edition), "-f", "epub", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / ed.id / f"{ed.id}.epub").read_bytes() == epub.read_bytes()
+
+
+THREE_PAGES = _HEAD + """\
+[[pages]]
+number = 1
+name = "要闻"
+articles = ["long", "one"]
+
+[[pages]]
+number = 2
+name = "综合"
+articles = ["two"]
+
+[[pages]]
+number = 3
+name = "专版"
+articles = ["three"]
+"""
+
+
+def test_a_new_jump_renders_both_its_pages_again_and_no_other(make_edition, tmp_path, monkeypatch):
+    """The page cache (publisher.pagecache) and the print workers with jumps: when an article
+    grows until it jumps, the 版 it leaves (下转) and the 版 its rest lands on (上接) are both
+    rendered again, the untouched 版 comes from the cache, and the issue is byte for byte a
+    clean build's (rendered in two worker processes, and in one)."""
+    from publisher.publish import publish
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
+    files = {"articles/two.md": SHORT, "articles/three.md": SHORT.replace("第二版", "第三版")}
+
+    def build(paragraphs: int, name: str, cache: bool, workers: int) -> tuple[dict[str, bytes], list[str], list]:
+        ed = make_edition({**files, "articles/long.md": long_article(paragraphs)}, toml=THREE_PAGES,
+                          name=name)
+        settings = house_with()
+        settings = settings.model_copy(update={"print": settings.print.model_copy(
+            update={"cache": cache, "workers": workers})})
+        messages: list[str] = []
+        out = tmp_path / f"out-{name}"
+        publish(ed, out, ["print"], settings=settings, progress=messages.append)
+        (folder,) = out.iterdir()
+        rendered = [m.split("(")[1].split()[0] for m in messages if "print pages: rendered 版" in m]
+        return ({p.name: p.read_bytes() for p in sorted((folder / "print").glob("*.pdf"))}, rendered,
+                _plan(ed)[1].plans)
+
+    whole, rendered, plans = build(60, "whole", cache=True, workers=2)
+    assert rendered == ["第1版", "第2版", "第3版"] and not any(p.jumps for p in plans)
+    jumped, rendered, plans = build(90, "jumped", cache=True, workers=2)
+    assert [p.jumps for p in plans] == [1, 0, 0]
+    assert [p.continued_from for p in plans[1].placed].count(1) == 1
+    assert rendered == ["第1版", "第2版"]  # 第3版 from the cache
+    assert jumped["p03.pdf"] == whole["p03.pdf"]
+    assert jumped["p01.pdf"] != whole["p01.pdf"] and jumped["p02.pdf"] != whole["p02.pdf"]
+    for workers in (2, 1):
+        clean, rendered, _ = build(90, f"clean{workers}", cache=False, workers=workers)
+        assert len(rendered) == 3 and clean == jumped
