@@ -21,5 +21,5 @@ from .geometry import Box, Geometry, Grid, line_mm
 from .plan import Column, Continuation, MakeUp, PagePlan, Placed, continuations, make_up, plan_page
 from .units import Piece
 
-__all__ = ["Box", "Column", "Continuation", "Geometry", "Grid", "MakeUp", "PagePlan", "Piece", "Placed", "line_mm",
-           "continuations", "make_up", "plan_page"]
+__all__ = ["Box", "Column", "Continuation", "Geometry", "Grid", "MakeUp", "PagePlan", "Piece", "Placed",
+           "continuations", "line_mm", "make_up", "plan_page"]
