@@ -21,8 +21,9 @@ EVERY_BLOCK_ID = "csrb-2020-03-02"
 
 
 def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_path, monkeypatch):
-    """--format epub renders no reading PDF, and makes up and renders one print page: the
-    front 版 (every_block has two)."""
+    """--format epub renders no reading PDF and one print page: the front 版 (every_block
+    has two). It makes up the issue's 版 once, without rendering them, to know where print
+    continues its jumped articles (every_block's lead continues on 版 2)."""
     import publisher.printing.build as printing
     import publisher.publish as pipeline
 
@@ -40,12 +41,13 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
 
     monkeypatch.setattr(pipeline, "reading_pdf", no_reading_pdf)
     monkeypatch.setattr(printing, "make_up", recorded_make_up)
+    monkeypatch.setattr(pipeline, "make_up", recorded_make_up)
     monkeypatch.setattr(printing, "_render", lambda work: rendered.append(work[0].page.number) or render(work))
     steps: list[str] = []
     settings = load_settings()  # every 版 rendered, none taken from the page cache
     settings = settings.model_copy(update={"print": settings.print.model_copy(update={"cache": False})})
     publish(every_block_dir, tmp_path, ["epub"], settings=settings, progress=steps.append)
-    assert (made_up, rendered) == ([1], [1])
+    assert (made_up, rendered) == ([1, 2], [1])
     assert "rendering the reading PDF" not in steps and "rendering the print pages" not in steps
     assert [p.name for p in (tmp_path / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \
         [f"{EVERY_BLOCK_ID}.epub"]
