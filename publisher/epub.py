@@ -146,18 +146,38 @@ def continued_on(edition: Edition,
 
 
 def jump_markers(parts: tuple[Continuation, ...], slug: str) -> dict[int, tuple[tuple[int, Markup], ...]]:
-    """The print page markers inside a jumped article's document: where its text continues
-    on a later 版 in print (上接第X版), a page-break marker labelled with that 版's number,
-    at the very character the print's part starts with (mid-paragraph where print cuts the
-    paragraph). A reading system showing print page numbers then shows the 版 each part of
-    the text is printed on. They stay out of the page-list (one entry per 版, at the 版's own
-    document: ``page_markers``), whose labels must be unique. body block -> ((at, markup),)."""
+    """The anchors inside a jumped article's document where print continues its text on a
+    later 版 (上接第X版): an empty span ``page-X-<slug>`` at the very character the printed
+    part starts with (mid-paragraph where print cuts the paragraph), which that 版's own
+    document links to. Not a page-break marker: reading systems and Ace want every marker
+    in the page-list, whose labels stay one per 版 and unique (``page_markers``).
+    body block -> ((printed characters into it, markup), ...)."""
     out: dict[int, list[tuple[int, Markup]]] = {}
     for c in parts:
-        out.setdefault(c.block, []).append((c.at, Markup(
-            '<span id="page-{0}-{1}" epub:type="pagebreak" role="doc-pagebreak" aria-label="{0}">'
-            '</span>').format(c.page, slug)))
+        out.setdefault(c.block, []).append((c.at, Markup('<span id="{}" class="continued-here"></span>').format(
+            jump_anchor(c.page, slug))))
     return {block: tuple(marks) for block, marks in out.items()}
+
+
+def jump_anchor(page: int, slug: str) -> str:
+    return f"page-{page}-{slug}"
+
+
+def arriving(edition: Edition, jumps: Mapping[str, tuple[Continuation, ...]]
+             ) -> dict[int, list[tuple[Article, str, str]]]:
+    """版 number -> the jumped articles whose text print continues on it, as (article, the
+    label of the 版 it comes from, the anchor in the article's document): listed in that
+    版's contents after its own articles, as print shows them there (上接第X版)."""
+    labels = {p.number: p.display_label for p in edition.pages}
+    home = {a.slug: (page.number, a) for page in edition.pages for a in page.articles}
+    out: dict[int, list[tuple[Article, str, str]]] = {}
+    for slug, parts in jumps.items():
+        origin, article = home[slug]
+        for c in parts:
+            out.setdefault(c.page, []).append(
+                (article, labels[origin], f"{article_file(article)}#{jump_anchor(c.page, slug)}"))
+            origin = c.page
+    return out
 
 
 # ---------------------------------------------------------------- cover
@@ -288,8 +308,9 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     ``subset_fonts``: False embeds the whole faces (for measuring what subsetting saves).
 
     ``jumps``: where the print continues jumped articles (``makeup.continuations`` of the
-    issue's plans): their 下转 notes and print page markers. Without it, the notes come
-    from the edition's layout alone and no marker is set.
+    issue's plans): their 下转 notes, the anchor where each part printed on a later 版
+    starts, and that 版's contents entry for it (上接). Without it, the notes come from
+    the edition's layout alone, and nothing more is set.
     """
     _check_alt_text(edition)
     markers = page_markers(edition)
@@ -323,10 +344,11 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
              xhtml("contents", "contents.xhtml", "epub/contents.xhtml.j2")]
     articles = edition.articles
     notes = continued_on(edition, jumps)
+    rests = arriving(edition, jumps or {})
     i = 0  # the article's place in the whole issue, for its previous and next links
     for page, marker in zip(edition.pages, markers, strict=True):
         spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2", page=page,
-                           marker=marker))
+                           marker=marker, arriving=rests.get(page.number, ())))
         for article in page.articles:
             spine.append(xhtml(f"a-{article.slug}", article_file(article), "epub/article.xhtml.j2",
                                page=page, article=article, continued=notes.get(article.slug, ()),

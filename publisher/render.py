@@ -81,8 +81,8 @@ def environment() -> Environment:
 
 def paragraph_parts(paragraph: Paragraph, marks=()) -> list[tuple[Markup, Paragraph]]:
     """The paragraph cut at each of ``marks`` ((printed characters before it, not counting
-    spaces; markup)): its parts, each with the markup set before it (the EPUB's print page
-    marker where a jumped article continues on another 版: ``epub.jump_markers``). The
+    spaces; markup)): its parts, each with the markup set before it (the EPUB's anchor where
+    print continues a jumped article on another 版: ``epub.jump_markers``). The
     cut lies where the print's own cut of the paragraph lies, a point the typeset pass
     decides nothing across (``makeup.units.safe_cut``), so the parts set as the whole."""
     parts: list[tuple[Markup, Paragraph]] = []

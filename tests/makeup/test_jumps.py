@@ -234,11 +234,12 @@ def _epub_doc(epub: Path, name: str):
         return etree.fromstring(z.read(f"EPUB/{name}"))
 
 
-def test_the_epub_marks_the_print_page_where_each_jumped_article_continues(overfull_feed, tmp_path):
+def test_the_epub_marks_where_print_continues_each_jumped_article(overfull_feed, tmp_path):
     """The EPUB reads a jumped article whole; where print continues it on a later 版 (上接),
-    a page-break marker labelled with that 版 stands at the very character the printed part
-    starts with, its 下转 note names the 版, and the page-list keeps one entry per 版. An
-    EPUB built alone marks the same jumps (the issue made up without rendering it)."""
+    an anchor stands at the very character the printed part starts with, that 版's contents
+    link to it (（上接第X版）), its 下转 note names the 版, and the page-list keeps one
+    entry per 版. An EPUB built alone marks the same jumps (the issue made up without
+    rendering it)."""
     from publisher.makeup import continuations
 
     edition, dist = overfull_feed
@@ -247,20 +248,27 @@ def test_the_epub_marks_the_print_page_where_each_jumped_article_continues(overf
     jumps = continuations(made.plans)
     assert jumps
     articles = {a.slug: a for a in ed.articles}
+    home = {a.slug: page.number for page in ed.pages for a in page.articles}
     for slug, parts in jumps.items():
         doc = _epub_doc(epub, f"text/a-{slug}.xhtml")
-        marks = doc.xpath("//*[@epub:type='pagebreak']", namespaces=EPUB_NS)
-        assert [(m.get("id"), m.get("aria-label"), m.get("role")) for m in marks] == [
-            (f"page-{c.page}-{slug}", str(c.page), "doc-pagebreak") for c in parts]
+        anchors = doc.xpath("//*[@class='continued-here']")
+        assert [a.get("id") for a in anchors] == [f"page-{c.page}-{slug}" for c in parts]
+        assert not doc.xpath("//*[@epub:type='pagebreak']", namespaces=EPUB_NS)
         tag = "".join(doc.xpath("//*[@class='page-tag']")[0].itertext())
         assert tag.endswith("".join(f"（下转第{c.page}版）" for c in parts)), tag
         printed = [p for plan in made.plans for p in plan.placed if p.slug == slug and p.continued_from]
-        for mark, part in zip(marks, printed, strict=True):
-            # the text that follows the marker in the EPUB is the text the part prints first
-            first = next(piece for c in part.columns for piece in c.pieces)
-            after = _squeeze("".join(mark.xpath("following::text()")))
+        for anchor, part, c in zip(anchors, printed, parts, strict=True):
+            # the text that follows the anchor in the EPUB is the text the part prints first
+            first = next(piece for col in part.columns for piece in col.pieces)
+            after = _squeeze("".join(anchor.xpath("following::text()")))
             assert after.startswith(_squeeze("".join(s.text for s in first.segments))[:12]), slug
-        # read whole and in order: the markers add no text
+            # and the contents of the 版 it is printed on link to it, saying whence
+            page = _epub_doc(epub, f"text/p{c.page:02d}.xhtml")
+            links = page.xpath("//x:li[@class='continued']/x:a", namespaces=EPUB_NS)
+            [link] = [a for a in links if a.get("href") == f"a-{slug}.xhtml#{anchor.get('id')}"]
+            assert "".join(link.itertext()).startswith(f"（上接第{part.continued_from}版）")
+            assert part.continued_from in (home[slug], *(p.page for p in parts))
+        # read whole and in order: the anchors add no text
         assert _squeeze("".join(doc.xpath("//x:article//x:p//text()", namespaces=EPUB_NS))) == \
             _body(articles[slug])
     nav = _epub_doc(epub, "nav.xhtml")
