@@ -1,15 +1,18 @@
 """The make-up against the greedy placement it replaced, on editions without a layout.
 
-    python benchmarks/makeup_bench.py [--only NAME ...] [--pages-big 64]
+    python benchmarks/makeup_bench.py [--only NAME ...] [--pages-big 64] [--feed FEED.json ...]
 
 Editions: the sample without its layout, the seed page imported with ``publisher import
 text`` (tests/fixtures/seeds/xianan-2019-10-page.txt, --paper xnrb), the typography stress
-edition, and the 16- and 64-版 benchmark editions without layouts (make_big_edition.py
---no-layout). For each: seconds per 版 of measure + solve (median; cold = an empty
-measurement cache, warm = a second run that reads it), white lines at the foot of each
-column, the share of 版 whose every column ends within one body line of the foot, jumps and
-tombstones; and the same figures for the greedy placement (publisher/makeup/greedy.py) on
-the same measurements. Prints the machine's load, as timings on a shared machine move.
+edition, the 16- and 64-版 benchmark editions without layouts (make_big_edition.py
+--no-layout), a CMS feed whose front page holds more than a 版 imported with nothing but
+--date (tests/fixtures/feeds/economy-daily-overfull.json: its articles jump), and any
+``--feed`` given (a real feed to try by hand, imported the same way). For each: seconds
+per 版 of measure + solve (median; cold = an empty measurement cache, warm = a second run
+that reads it), white lines at the foot of each column, the share of 版 whose every column
+ends within one body line of the foot, jumps and tombstones; and the same figures for the
+greedy placement (publisher/makeup/greedy.py) on the same measurements. Prints the
+machine's load, as timings on a shared machine move.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from publisher.publish import load  # noqa: E402
 SAMPLE = ROOT / "editions" / "xnrb-2019-10-21-xianan"
 SEED = ROOT / "tests" / "fixtures" / "seeds" / "xianan-2019-10-page.txt"
 STRESS = ROOT / "tests" / "typeset" / "stress-edition"
+FEED = ROOT / "tests" / "fixtures" / "feeds" / "economy-daily-overfull.json"
 
 
 def without_layout(src: Path, dst: Path) -> Path:
@@ -51,7 +55,7 @@ def without_layout(src: Path, dst: Path) -> Path:
     return dst
 
 
-def editions(tmp: Path, big: int) -> dict[str, Path]:
+def editions(tmp: Path, big: int, feeds: list[Path]) -> dict[str, Path]:
     out = {"sample (no layout)": without_layout(SAMPLE, tmp / "sample")}
     seed = tmp / "seed"
     _import(seed)
@@ -59,7 +63,19 @@ def editions(tmp: Path, big: int) -> dict[str, Path]:
     out["stress edition"] = STRESS
     out["16 版 (no layout)"] = make(tmp / "big16", 16, layout=False)
     out[f"{big} 版 (no layout)"] = make(tmp / f"big{big}", big, layout=False)
+    for n, feed in enumerate([FEED, *feeds]):
+        target = tmp / f"feed{n}"
+        _import_feed(feed, target)
+        out[f"feed {feed.name} (imported, --date only)"] = target
     return out
+
+
+def _import_feed(feed: Path, target: Path) -> None:
+    import json
+
+    from publisher.sources.importers import run_import
+    date = json.loads(feed.read_text("utf-8")).get("date", "2026-06-12")
+    run_import("json", feed, out=target, date=date, force=True)
 
 
 def _import(target: Path) -> None:
@@ -101,11 +117,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="names to run (substrings)")
     ap.add_argument("--pages-big", type=int, default=64)
+    ap.add_argument("--feed", nargs="*", type=Path, default=[], help="more JSON feeds to import")
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp_:
         tmp = Path(tmp_)
-        eds = editions(tmp, args.pages_big)
+        eds = editions(tmp, args.pages_big, args.feed)
         totals: dict[str, list] = {"makeup": [], "greedy": []}
         for name, path in eds.items():
             if args.only and not any(o in name for o in args.only):
@@ -124,6 +141,10 @@ def main() -> None:
                   f"{statistics.median(made.solve_seconds.values()):.2f} s "
                   f"({statistics.median(made.solve_cpu.values()):.2f} s); whole make-up cold "
                   f"{cold_total:.1f} s, warm {warm_total:.1f} s")
+            slow = max(made.solve_seconds, key=lambda k: made.solve_seconds[k])
+            print(f"  slowest 版 (warm): 第{slow}版, solve {made.solve_seconds[slow]:.2f} s "
+                  f"({made.solve_cpu[slow]:.2f} s CPU; a 版 that must jump is solved again with "
+                  f"jumps allowed)")
             mine, base = figures(made.plans), figures([r.plan for r in g])
             over = sum(r.over for r in g)
             for key in mine:

@@ -124,10 +124,15 @@ class Makeup(_Strict):
 
     # Lines of air the solver may add around a headline to fill a column to the foot.
     stretch: int = Field(2, ge=0, le=6)
-    # Jumps (下转): "named" only to the page an article's layout names (continued_on);
-    # "next" also lets any article of a 版 continue on the next 版.
-    jumps: Literal["named", "next"] = "named"
-    max_jumps: int = Field(1, ge=0, le=8)  # first parts that jump, per 版
+    # Jumps (下转/上接) of a 版 whose copy does not fit (docs/make-up.md, "Jumps"): "later"
+    # lets an article continue on the first later 版 with room (the same 版名 first), and a
+    # rest go on again when that 版 overflows; "next" only on the next 版; "named" only on
+    # the 版 its layout names (continued_on); "none": a paper that never jumps.
+    jumps: Literal["none", "named", "next", "later"] = "later"
+    max_jumps: int = Field(6, ge=0, le=12)  # parts that jump, per 版
+    # Which articles jump first when some must: "least" important (the last in the page's
+    # order; the lead is kept whole where it can be), or the "leads" as many front pages do.
+    jump_first: Literal["least", "leads"] = "least"
     # The solver's limit per 版, in its deterministic time units (not seconds: the same
     # plan on any machine under any load).
     work: float = Field(0.5, gt=0, le=60)

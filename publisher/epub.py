@@ -33,10 +33,12 @@ from typing import Any
 
 from ebooklib import epub
 from lxml import etree
+from markupsafe import Markup
 
 from .config import Settings
 from .errors import Problems, RenderError
 from .fonts import FALLBACK, Face, FontSet, needs_fallback
+from .makeup import Continuation
 from .model import Article, Edition, Figure, Page
 from .render import render
 
@@ -131,13 +133,51 @@ def page_markers(edition: Edition) -> list[PageMarker]:
     return [PageMarker(page.number, page_file(page)) for page in edition.pages]
 
 
-def continued_on(edition: Edition) -> dict[str, tuple[str, ...]]:
-    """slug -> the labels of the 版 its jump line continues it on (下转第2版), from the
-    edition's print layout (``Placement.continued_on``): the same in every build, whichever
-    formats it makes."""
+def continued_on(edition: Edition,
+                 jumps: Mapping[str, tuple[Continuation, ...]] | None = None) -> dict[str, tuple[str, ...]]:
+    """slug -> the labels of the 版 its jump line continues it on (下转第2版): from the
+    make-up's plans (``jumps``: ``makeup.continuations``, the house's automatic jumps and the
+    layout's alike), else from the edition's print layout (``Placement.continued_on``)."""
     labels = {p.number: p.display_label for p in edition.pages}
+    if jumps is not None:
+        return {slug: tuple(labels[c.page] for c in parts) for slug, parts in jumps.items()}
     return {p.slug: (labels[p.continued_on],) for page in edition.pages for p in page.placements
             if p.continued_on and p.continued_on != page.number and p.continued_on in labels}
+
+
+def jump_markers(parts: tuple[Continuation, ...], slug: str) -> dict[int, tuple[tuple[int, Markup], ...]]:
+    """The anchors inside a jumped article's document where print continues its text on a
+    later 版 (上接第X版): an empty span ``page-X-<slug>`` at the very character the printed
+    part starts with (mid-paragraph where print cuts the paragraph), which that 版's own
+    document links to. Not a page-break marker: reading systems and Ace want every marker
+    in the page-list, whose labels stay one per 版 and unique (``page_markers``).
+    body block -> ((printed characters into it, markup), ...)."""
+    out: dict[int, list[tuple[int, Markup]]] = {}
+    for c in parts:
+        out.setdefault(c.block, []).append((c.at, Markup('<span id="{}" class="continued-here"></span>').format(
+            jump_anchor(c.page, slug))))
+    return {block: tuple(marks) for block, marks in out.items()}
+
+
+def jump_anchor(page: int, slug: str) -> str:
+    return f"page-{page}-{slug}"
+
+
+def arriving(edition: Edition, jumps: Mapping[str, tuple[Continuation, ...]]
+             ) -> dict[int, list[tuple[Article, str, str]]]:
+    """版 number -> the jumped articles whose text print continues on it, as (article, the
+    label of the 版 it comes from, the anchor in the article's document): listed in that
+    版's contents after its own articles, as print shows them there (上接第X版)."""
+    labels = {p.number: p.display_label for p in edition.pages}
+    home = {a.slug: (page.number, a) for page in edition.pages for a in page.articles}
+    out: dict[int, list[tuple[Article, str, str]]] = {}
+    for slug, parts in jumps.items():
+        origin, article = home[slug]
+        for c in parts:
+            out.setdefault(c.page, []).append(
+                (article, labels[origin], f"{article_file(article)}#{jump_anchor(c.page, slug)}"))
+            origin = c.page
+    return out
 
 
 # ---------------------------------------------------------------- cover
@@ -255,7 +295,8 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
 
 
 def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
-               cover: bytes | None = None, kobo: bool = False, subset_fonts: bool = True) -> bytes:
+               cover: bytes | None = None, kobo: bool = False, subset_fonts: bool = True,
+               jumps: Mapping[str, tuple[Continuation, ...]] | None = None) -> bytes:
     """The whole reader EPUB as bytes, identical for identical inputs.
 
     ``cover``: the cover image (a JPEG: ``cover_image`` of the front 版 as printed, or
@@ -265,6 +306,11 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     markup (``kobo_markup``); everything else is the same book.
 
     ``subset_fonts``: False embeds the whole faces (for measuring what subsetting saves).
+
+    ``jumps``: where the print continues jumped articles (``makeup.continuations`` of the
+    issue's plans): their 下转 notes, the anchor where each part printed on a later 版
+    starts, and that 版's contents entry for it (上接). Without it, the notes come from
+    the edition's layout alone, and nothing more is set.
     """
     _check_alt_text(edition)
     markers = page_markers(edition)
@@ -297,14 +343,16 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     spine = [(xhtml("cover", "cover.xhtml", "epub/cover.xhtml.j2", ["svg"] if cover else []), "no"),
              xhtml("contents", "contents.xhtml", "epub/contents.xhtml.j2")]
     articles = edition.articles
-    jumps = continued_on(edition)
+    notes = continued_on(edition, jumps)
+    rests = arriving(edition, jumps or {})
     i = 0  # the article's place in the whole issue, for its previous and next links
     for page, marker in zip(edition.pages, markers, strict=True):
         spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2", page=page,
-                           marker=marker))
+                           marker=marker, arriving=rests.get(page.number, ())))
         for article in page.articles:
             spine.append(xhtml(f"a-{article.slug}", article_file(article), "epub/article.xhtml.j2",
-                               page=page, article=article, continued=jumps.get(article.slug, ()),
+                               page=page, article=article, continued=notes.get(article.slug, ()),
+                               breaks=jump_markers((jumps or {}).get(article.slug, ()), article.slug),
                                previous=articles[i - 1] if i else None,
                                next=articles[i + 1] if i + 1 < len(articles) else None))
             i += 1

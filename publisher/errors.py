@@ -187,6 +187,7 @@ CODES: dict[str, str] = {
     "render": "WeasyPrint reported a problem that would make a wrong output",
     "engine-version": "the installed WeasyPrint or pydyf is not the version publisher's engine is pinned to",
     "overflow": "an article does not fit its box on a print page (names article, page, lines over)",
+    "article-too-long": "an article's body is too long to measure for print (over 240 m of one text column)",
     "underfull": "warning: columns of a print page end short of the foot (size given)",
     "lunar-date": "warning: the issue date is outside the lunar calendar's tables: no lunar date printed",
     "print-pages": "the print layout cannot place the page's articles",

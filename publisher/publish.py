@@ -43,7 +43,8 @@ from .formats import (
     print_page_file,
     reading_file,
 )
-from .makeup import MakeUp, make_up
+from .makeup import MakeUp, continuations, make_up
+from .makeup.measure import Measures
 from .model import Edition
 from .outputs import Editions, check_out_dir, check_target, write_outputs
 from .printing.build import Derive, PrintResult, build_print, front_page
@@ -152,13 +153,15 @@ def make(edition_dir: Path, formats: Iterable[str] = DEFAULT, settings: Settings
         warnings.extend(printed.warnings)
     if EPUB in builds or KEPUB in builds:
         step("rendering the cover")
-        cover = _cover(edition, settings, fonts, printed, warnings)
+        issue_plan = _issue_plan(edition, settings, fonts, printed)
+        cover = _cover(edition, settings, fonts, printed, warnings, issue_plan)
+        jumps = continuations(issue_plan.plans) if issue_plan else {}
         if EPUB in builds:
             step("rendering the EPUB")
-            epub = build_epub(edition, settings, fonts, cover=cover)
+            epub = build_epub(edition, settings, fonts, cover=cover, jumps=jumps)
         if KEPUB in builds:
             step("rendering the KEPUB")
-            kepub = build_epub(edition, settings, fonts, cover=cover, kobo=True)
+            kepub = build_epub(edition, settings, fonts, cover=cover, kobo=True, jumps=jumps)
     if ARCHIVE in builds:
         step("packing the archive" + (" (NDNP issue)" if ndnp else ""))
         assert printed is not None  # the archive asked for the print pages above
@@ -187,7 +190,7 @@ def _on_phone(settings: Settings) -> Settings:
 
 
 def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintResult | None,
-           warnings: list[Problem]) -> bytes:
+           warnings: list[Problem], issue_plan: MakeUp | None = None) -> bytes:
     """The EPUB's cover: the front 版 as printed, from this build's print pages or else made
     alone (never the whole issue, never the reading PDF), so the EPUB is the same whichever
     formats the build makes. A front 版 whose copy does not fit cannot be printed; that is
@@ -195,6 +198,11 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
     if printed is not None:
         return cover_image(printed.front_page)
     try:
+        if issue_plan is not None and issue_plan.plans and not any(p.is_error for p in issue_plan.problems):
+            # the issue made up already (for its jumps): its front 版's plan is the one made
+            # up alone, so render that one rather than solve it again
+            alone = MakeUp(issue_plan.plans[:1], [], issue_plan.measures)
+            return cover_image(build_print(edition, settings, fonts, makeup=alone).front_page)
         return cover_image(front_page(edition, settings, fonts))
     except RenderError as exc:
         errors = [p for p in exc.problems if p.is_error]
@@ -206,6 +214,20 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
             None, f"{hint}; `publisher build --format print` reports every print problem",
             Severity.WARNING, code="cover"))
         return masthead_cover(edition, fonts)
+
+
+def _issue_plan(edition: Edition, settings: Settings, fonts: FontSet,
+                printed: PrintResult | None) -> MakeUp | None:
+    """The make-up of the whole issue, for the EPUB's jumps (where the print continues an
+    article): this build's print plans, or else the issue made up without rendering it, so
+    the EPUB is the same whichever formats the build makes. None when nothing can jump: a
+    house that does not jump by itself, and no layout that names a jump."""
+    if printed is not None:
+        return MakeUp(list(printed.plans), [], Measures())
+    named = any(p.continued_on for page in edition.pages for p in page.placements)
+    if settings.makeup.jumps not in ("next", "later") and not named:
+        return None
+    return make_up(edition, settings, fonts, workers=min(settings.print.processes, len(edition.pages)))
 
 
 def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,

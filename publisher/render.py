@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .config import Settings
-from .model import Article, ArticleKind, Brief, Edition, Figure, Page, Paragraph, RunStyle, Subhead, Table
+from .model import Article, ArticleKind, Brief, Edition, Figure, Page, Paragraph, Run, RunStyle, Subhead, Table
 
 
 def typeset(text: str | None, spacing: str = "quarter", end: bool = False,
@@ -75,8 +75,40 @@ def environment() -> Environment:
     )
     env.globals.update(ArticleKind=ArticleKind, RunStyle=RunStyle, is_paragraph=_is(Paragraph),
                        is_subhead=_is(Subhead), is_figure=_is(Figure), is_brief=_is(Brief),
-                       is_table=_is(Table))
+                       is_table=_is(Table), paragraph_parts=paragraph_parts)
     return env
+
+
+def paragraph_parts(paragraph: Paragraph, marks=()) -> list[tuple[Markup, Paragraph]]:
+    """The paragraph cut at each of ``marks`` ((printed characters before it, not counting
+    spaces; markup)): its parts, each with the markup set before it (the EPUB's anchor where
+    print continues a jumped article on another 版: ``epub.jump_markers``). The
+    cut lies where the print's own cut of the paragraph lies, a point the typeset pass
+    decides nothing across (``makeup.units.safe_cut``), so the parts set as the whole."""
+    parts: list[tuple[Markup, Paragraph]] = []
+    runs: list[Run] = []
+    before = Markup("")
+    pending = sorted((at, Markup(m)) for at, m in marks)
+    seen = 0
+    for run in paragraph.runs:
+        chars: list[str] = []
+        for ch in run.text:
+            while pending and not ch.isspace() and seen >= pending[0][0]:
+                if chars:
+                    runs.append(Run("".join(chars), run.style))
+                    chars = []
+                if runs:
+                    parts.append((before, Paragraph(tuple(runs))))
+                    runs, before = [], Markup("")
+                before += pending.pop(0)[1]
+            chars.append(ch)
+            seen += not ch.isspace()
+        if chars:
+            runs.append(Run("".join(chars), run.style))
+    parts.append((before, Paragraph(tuple(runs))))
+    if pending:  # past its end: after it
+        parts.append((Markup("").join(m for _, m in pending), Paragraph(())))
+    return parts
 
 
 def _is(cls):

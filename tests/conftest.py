@@ -137,6 +137,15 @@ def long_article(paragraphs: int) -> str:
     return f'+++\nheadline = "一篇很长的稿件"\nbyline = "记者 张三"\n+++\n{body}'
 
 
+def house_with(**makeup):
+    """The tests' house with some ``[tool.publisher.makeup]`` settings changed (e.g. a
+    house that does not jump: jumps="named")."""
+    from publisher.config import load_settings
+
+    settings = load_settings()
+    return settings.model_copy(update={"makeup": settings.makeup.model_copy(update=makeup)})
+
+
 @pytest.fixture
 def make_edition(tmp_path):
     """Write a small edition: make_edition(files={"articles/one.md": "..."}) -> its folder."""

@@ -161,7 +161,8 @@ def _archive_page(page: Page, layouts: list[PageLayout],
 def _line_key(line: TextLine) -> tuple[str | None, str, int | None]:
     runs = [r for r in line.runs if r.text.strip()]
     role = runs[0].role if runs else None
-    group = ROLE_GROUPS.get(role or "", "page") if line.article else "page"
+    # an article's text without a role of its own (a table's cells) is part of its body
+    group = ROLE_GROUPS.get(role or "", "body") if line.article else "page"
     return line.article, group, runs[0].paragraph if runs else None
 
 

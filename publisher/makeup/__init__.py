@@ -18,8 +18,8 @@ docs/make-up.md describes the model.
 """
 
 from .geometry import Box, Geometry, Grid, line_mm
-from .plan import Column, MakeUp, PagePlan, Placed, make_up, plan_page
+from .plan import Column, Continuation, MakeUp, PagePlan, Placed, continuations, make_up, plan_page
 from .units import Piece
 
-__all__ = ["Box", "Column", "Geometry", "Grid", "MakeUp", "PagePlan", "Piece", "Placed", "line_mm",
-           "make_up", "plan_page"]
+__all__ = ["Box", "Column", "Continuation", "Geometry", "Grid", "MakeUp", "PagePlan", "Piece", "Placed",
+           "continuations", "line_mm", "make_up", "plan_page"]

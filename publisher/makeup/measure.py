@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..engine import Sandbox, lay_out, load
+from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
 from ..model import Article, Brief, Edition, Figure, Paragraph, Subhead, Table
 from ..render import render
@@ -42,8 +43,13 @@ from .units import Piece, Source, Unit, cuts_for, printed_ends, sources
 log = logging.getLogger(__name__)
 
 GALLEY_HEIGHT = 15000  # mm: a page tall enough for a 版's galleys, mostly
+# A body longer than a galley page (about 3,000 lines in one narrow column) is laid out
+# again alone on a page this many times taller, up to the longest galley measured: 240 m,
+# some 48,000 lines, far more than an issue's 版 could print even continued on each.
+GROW = 4
+LONGEST_GALLEY = GALLEY_HEIGHT * GROW * GROW
 # Bump when what a measurement holds or how it is read changes: old cache entries are ignored.
-MEASURE_VERSION = 3
+MEASURE_VERSION = 4  # 4: bodies longer than a galley page were cut short
 STYLESHEETS = ("base.css", "typeset.css", "print.css")
 TEMPLATES = ("print/galley.html.j2", "print/units.j2", "print/_sheet.html.j2", "shared/article.j2")
 
@@ -78,6 +84,15 @@ class Measures:
     cached: int = 0
     seconds: float = 0.0  # laying out galleys (wall)
     cpu: float = 0.0  # CPU seconds of it, in this process and the pool's
+
+    def merge(self, other: Measures) -> None:
+        """Take in what a later measuring run found (the rests of articles that jump)."""
+        self.heads.update(other.heads)
+        self.bodies.update(other.bodies)
+        self.measured += other.measured
+        self.cached += other.cached
+        self.seconds += other.seconds
+        self.cpu += other.cpu
 
     def head(self, article: Article, width: float, tier: int, continued: bool = False) -> Head:
         return self.heads[head_key(article, width, tier, continued)]
@@ -210,6 +225,10 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
     finally:
         _JOB = None
     keys = {"|".join(map(str, k)): k for k in (*todo_heads, *todo_bodies)}
+    too_long = [(todo_bodies[keys[k]], v["too_long"]) for result in results
+                for k, v in result.items() if isinstance(v, dict) and "too_long" in v]
+    if too_long:
+        raise RenderError([_too_long(r, mm, settings) for r, mm in too_long])
     for result in results:
         for skey_, value in result.items():
             key = keys[skey_]
@@ -228,6 +247,19 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
 
 
 _JOB: tuple[Edition, Settings, FontSet] | None = None  # set before the pool forks
+
+
+def _too_long(request: BodyRequest, mm: float, settings: Settings) -> Problem:
+    art = request.article
+    src = art.source
+    lines = int(mm / (settings.print.line_height * 25.4 / 72))
+    return Problem(
+        f"article {art.slug!r} ({art.title}) is too long to print: its body runs past {mm / 1000:.0f} m "
+        f"(over {lines:,} lines) in a text column {request.width:.0f} mm wide, more than the issue's "
+        "版 could hold even continued on each", src.path if src else None, None,
+        "split it into several articles (each its own file) or cut it; the reading PDF and the "
+        "EPUB can be built without print (--format pdf --format epub)",
+        Severity.ERROR, "article-too-long")
 
 
 def _units(value: list[dict]) -> tuple[Unit, ...]:
@@ -258,15 +290,43 @@ def _work(g: _Galley) -> int:
 
 
 def _lay_out_galleys(galleys: list[_Galley]) -> dict[str, dict | list[dict]]:
+    """Each galley's measurement (a head's dict, a body's units), or ``{"too_long": mm}``
+    for a body longer than the longest galley (``measure`` reports it)."""
     assert _JOB is not None, "the job is set before galleys are laid out"
     edition, settings, fonts = _JOB
     doc = _galley_document(galleys, edition, settings, fonts, paged=False)
-    if doc.page_count > 1:  # more than one very tall page: one galley a page, none split
+    if doc.page_count > 1:  # more than one very tall page: one galley a page
         doc = _galley_document(galleys, edition, settings, fonts, paged=True)
     line = settings.print.line_height * 25.4 / 72
+    out, split = _read_galleys(doc, galleys, line)
+    height = GALLEY_HEIGHT
+    while split:  # a body taller than its page, measured whole on a taller one
+        height *= GROW
+        longer = [g for g in galleys if g.key in split]
+        if height > LONGEST_GALLEY:
+            out.update({g.key: {"too_long": height / GROW} for g in longer})
+            break
+        doc = _galley_document(longer, edition, settings, fonts, paged=True, height=height)
+        more, split = _read_galleys(doc, longer, line)
+        out.update(more)
+    missing = {g.key for g in galleys} - set(out)
+    if missing:  # a galley that did not come back means the layout broke: never guess
+        raise RuntimeError(f"galleys not measured: {sorted(missing)}")
+    return out
+
+
+def _read_galleys(doc, galleys: list[_Galley], line: float) -> tuple[dict[str, dict | list[dict]], set[str]]:
+    """The measurements of the galleys laid out in ``doc``, and the keys of those that ran
+    over their page, not measured whole: found on more than one page, or with fewer units
+    than were set (past a page's foot the engine drops what does not fit)."""
+    pieces = {g.key: len(g.pieces) for g in galleys}
     out: dict[str, dict | list[dict]] = {}
+    split: set[str] = set()
     for section in doc.find("galley"):
         key = section.get("key") or ""
+        if key in out:
+            split.add(key)
+            continue
         box = section.find("box")[0]
         if key.startswith("head|"):
             head = box.find("article-head")[0]
@@ -275,19 +335,20 @@ def _lay_out_galleys(galleys: list[_Galley]) -> dict[str, dict | list[dict]]:
                         "title_lines": title[0].line_count if title else 0}
         else:
             out[key] = [_unit(u, line) for u in box.find("unit")]
-    missing = {g.key for g in galleys} - set(out)
-    if missing:  # a galley that did not come back means the layout broke: never guess
-        raise RuntimeError(f"galleys not measured: {sorted(missing)}")
-    return out
+            if len(out[key]) != pieces.get(key):
+                split.add(key)
+    for key in split:
+        del out[key]
+    return out, split
 
 
 def _galley_document(galleys: list[_Galley], edition, settings: Settings, fonts: FontSet, *,
-                     paged: bool):
+                     paged: bool, height: float = GALLEY_HEIGHT):
     heads = [g for g in galleys if not g.pieces]
     bodies = [g for g in galleys if g.pieces]
     width = max(g.width for g in galleys) + 10
     html = render("print/galley.html.j2", settings, engine=True, heads=heads, bodies=bodies,
-                  paged=paged, sheet=(width, GALLEY_HEIGHT), bleed=0, edition=edition,
+                  paged=paged, sheet=(width, height), bleed=0, edition=edition,
                   created=edition.issue.closing_time.isoformat(),
                   profile_url=settings.output_profile.as_uri(), mm=lambda v: f"{v:.3f}mm")
     # the house's folders only: a galley draws a photo's place, never the photo, so nothing

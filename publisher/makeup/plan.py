@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from ..config import Settings
 from ..errors import Problem, Severity
 from ..fonts import FontSet
-from ..model import Article, Edition, Page
+from ..model import Article, ArticleKind, Edition, Page
 from . import solver
 from .columns import Run, balance
 from .geometry import Box, Grid
-from .measure import Measures, image_height, measure
+from .measure import Measures, body_key, head_key, image_height, measure
 from .units import Piece, cut_segments, sources
-from .variants import Item, requests, spans, too_wide, variants
+from .variants import LATER, Item, Variant, requests, spans, too_wide, variants
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,36 @@ class PagePlan:
         return all(w <= 1 for w in self.white)
 
 
+@dataclass(frozen=True)
+class Continuation:
+    """Where the print continues a jumped article (上接第X版): the 版 the part is printed
+    on, and the point of the article's body it starts at (what the EPUB marks with that
+    版's number, so a reader knows the print page of the jumped part's text)."""
+
+    page: int  # the 版 the part is printed on
+    block: int  # index in article.body of the unit it starts with (-1: the dateline alone)
+    at: int  # printed characters (no spaces) of that unit on the 版 before (0: it starts whole)
+
+
+def continuations(plans: list[PagePlan] | tuple[PagePlan, ...]) -> dict[str, tuple[Continuation, ...]]:
+    """slug -> where each continued part of the article starts, in print order: every jump
+    of the plans, the house's automatic ones and those a layout names alike."""
+    out: dict[str, list[Continuation]] = {}
+    for plan in plans:
+        for p in plan.placed:
+            if p.continued_from is None:
+                continue
+            first = next((piece for c in p.columns for piece in c.pieces), None)
+            if first is None:
+                continue
+            # the lead paragraph's count includes its dateline, which the EPUB sets apart
+            dateline = sum(1 for seg in first.source.segments if seg.style == "dateline"
+                           for ch in seg.text if not ch.isspace())
+            at = max(0, first.start - dateline) if first.start else 0
+            out.setdefault(p.slug, []).append(Continuation(plan.page.number, first.source.block, at))
+    return {slug: tuple(parts) for slug, parts in out.items()}
+
+
 @dataclass
 class MakeUp:
     plans: list[PagePlan]
@@ -100,19 +130,108 @@ class MakeUp:
 
 
 def items_of(page: Page, edition: Edition, settings: Settings) -> list[Item]:
+    """What a 版 must place of its own copy, in its order, with what its layout pins; an
+    article whose layout names a page (continued_on) may jump there from the start."""
     pins = {p.slug: p for p in page.placements}
-    numbers = [p.number for p in edition.pages]
-    later = [n for n in numbers if n > page.number]
     items = []
     for i, article in enumerate(page.articles):
         pin = pins.get(article.slug)
         jump = pin.continued_on if pin and pin.continued_on else None
-        if jump is None and settings.makeup.jumps == "next" and later:
-            jump = later[0]
         if pin and not (pin.columns or pin.column or pin.text_columns or pin.continued_on):
             pin = None
         items.append(Item(article, pin, jump, order=i))
     return items
+
+
+# What jumping an article costs the solver beyond any jump (solver.W_JUMP, 3,000): the house's
+# order of who jumps first. A step of the page's order is worth less than a jump, so the
+# fewest jumps come first and the order decides between equals.
+W_RANK = 200  # each place of importance the article stands above the page's last
+W_LEAD = 20000  # the page's lead, kept whole where it can be ("least")
+W_AGAIN = 2000  # a rest that goes on again (a chain of jumps)
+
+
+class Jumps:
+    """The house's rule for jumps (``[tool.publisher.makeup] jumps``) over one issue: which
+    items may jump when a 版 does not fit, what each jump costs, and on which later 版 a
+    rest continues: for "later", the first later 版 (the same 版名 first) whose free room, as
+    measured (its grid less the least area of its own copy and the rests already sent to it),
+    takes the rest; else the later 版 with the most room, where the rest may go on again."""
+
+    def __init__(self, edition: Edition, settings: Settings, grids: dict[int, Grid],
+                 items: dict[int, list[Item]], measures: Measures, remeasure):
+        self.mode = settings.makeup.jumps
+        self.first = settings.makeup.jump_first
+        self.pages = {p.number: p for p in edition.pages}
+        self.grids = grids
+        self.items = items
+        self.measures = measures
+        self.remeasure = remeasure  # (heads, bodies) -> Measures of what was not measured yet
+        self.room: dict[int, int] | None = None
+
+    @property
+    def automatic(self) -> bool:
+        return self.mode in ("next", "later")
+
+    def later(self, number: int) -> list[int]:
+        return sorted(n for n in self.pages if n > number)
+
+    def allow(self, item: Item, page: Page, own: int) -> Item:
+        """``item`` allowed to jump (or as it is: no later page, a photo, a pinned 破栏 whose
+        lines would not carry over, or already allowed)."""
+        later = self.later(page.number)
+        pin = item.pin
+        if (item.jump_to or not later or not self.automatic or item.kind is ArticleKind.PHOTO
+                or (pin and pin.text_columns)):
+            return item
+        if item.continued_from:
+            cost = W_AGAIN
+        elif self.first == "leads":
+            cost = W_RANK * item.order
+        else:
+            cost = W_RANK * max(0, own - 1 - item.order) + (W_LEAD if item.order == 0 else 0)
+        return dataclasses.replace(item, jump_to=later[0] if self.mode == "next" else LATER,
+                                   jump_cost=cost)
+
+    def targets(self, page: Page, rests: list[Item]) -> list[int]:
+        """The 版 each rest of an article jumping from ``page`` continues on: the largest
+        rest placed first (first fit, decreasing: the rests pack the later 版 best)."""
+        later = self.later(page.number)
+        if self.mode == "next":
+            return [later[0]] * len(rests)
+        room = self._rooms()
+        same = [n for n in later if page.name and self.pages[n].name == page.name]
+        order = [*same, *(n for n in later if n not in same)]
+        needs = [self._area(rest, self.grids[later[0]]) for rest in rests]
+        out = [0] * len(rests)
+        for i in sorted(range(len(rests)), key=lambda i: (-needs[i], i)):
+            n = next((n for n in order if room[n] >= needs[i]),
+                     max(later, key=lambda n: (room[n], -n)))
+            room[n] -= needs[i]
+            out[i] = n
+        return out
+
+    def _rooms(self) -> dict[int, int]:
+        if self.room is None:
+            self.room = {}
+            for n, grid in self.grids.items():
+                own = sum(self._area(it, grid) for it in self.items[n])
+                self.room[n] = grid.columns * (grid.lines + 1) - own
+        return self.room
+
+    def _area(self, item: Item, grid: Grid) -> int:
+        """The least area (grid columns × lines, with the gap line) the item takes whole."""
+        item = dataclasses.replace(item, pin=None, jump_to=None)
+        heads, bodies = requests(item, grid)
+        missing = ([h for h in heads if head_key(h.article, h.width, h.tier, h.continued)
+                    not in self.measures.heads],
+                   [b for b in bodies if body_key(b.article, b.width) not in self.measures.bodies])
+        if missing[0] or missing[1]:
+            self.measures.merge(self.remeasure(*missing))
+        opts = variants(item, grid, self.measures)
+        if opts:
+            return min((v.height + 1) * v.span for v in opts)
+        return grid.columns * (grid.lines + 1)  # taller than a 版 even at its widest
 
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
@@ -120,18 +239,22 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
     """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
     ``progress(message)`` is told when the articles are measured and as each 版 is made up."""
     step = progress or (lambda message: None)
-    wrong = _wrong_jumps(edition)
+    wrong = _wrong_jumps(edition, settings)
     if wrong:
         return MakeUp([], wrong, Measures())
     grids = {p.number: Grid.for_page(settings.print, p.number) for p in edition.pages}
     items = {p.number: items_of(p, edition, settings) for p in edition.pages}
     last = max(pages) if pages else None
     upto = [p for p in edition.pages if last is None or p.number <= last]
-    crowded = [c for c in (_crowded(p, grids[p.number], items[p.number]) for p in upto) if c]
+    automatic = settings.makeup.jumps in ("next", "later")
+    # Where rests may jump to any later 版, the room on every 版 is weighed: all are measured,
+    # so that a 版 is planned alike whether it is built alone or with the issue.
+    weighed = edition.pages if automatic and last is not None else upto
+    crowded = [c for c in (_crowded(p, grids[p.number], items[p.number]) for p in weighed) if c]
     if crowded:  # before measuring: thousands of galleys for a page that can never hold them
         return MakeUp([], crowded, Measures())
     heads, bodies = [], []
-    for page in upto:
+    for page in weighed:
         for item in items[page.number]:
             h, b = requests(item, grids[page.number])
             heads += h
@@ -146,13 +269,18 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
                        use_cache=settings.makeup.cache)
     step(f"measured the articles of {len(upto)} 版 ({measures.measured} galleys, "
          f"{measures.cached} from the cache)")
+
+    def remeasure(heads, bodies) -> Measures:
+        return measure(edition, settings, fonts, heads, bodies, use_cache=settings.makeup.cache)
+
+    jumps = Jumps(edition, settings, grids, items, measures, remeasure)
     result = MakeUp([], [], measures)
     carried: dict[int, list[Item]] = {}
     for page in upto:
         t0, c0 = time.perf_counter(), time.process_time()
         plan, rests, problems = plan_page(page, grids[page.number],
                                           items[page.number] + carried.pop(page.number, []),
-                                          measures, settings)
+                                          measures, settings, jumps)
         result.solve_seconds[page.number] = time.perf_counter() - t0
         result.solve_cpu[page.number] = time.process_time() - c0
         for target, rest in rests:
@@ -181,24 +309,64 @@ def _crowded(page: Page, grid: Grid, items: list[Item]) -> Problem | None:
         Severity.ERROR, "overflow")
 
 
-def _wrong_jumps(edition: Edition) -> list[Problem]:
-    """A layout's continued_on must name a later page of this issue (下转 runs forward)."""
+def _wrong_jumps(edition: Edition, settings: Settings) -> list[Problem]:
+    """A layout's continued_on must name a later page of this issue (下转 runs forward), and
+    the house must jump at all."""
     numbers = {p.number for p in edition.pages}
+    never = settings.makeup.jumps == "none"
     problems = []
     for page in edition.pages:
         for p in page.placements:
-            if p.continued_on is not None and (p.continued_on not in numbers or p.continued_on <= page.number):
+            if p.continued_on is None:
+                continue
+            where = edition.root / "edition.toml" if edition.root else None
+            if never:
+                problems.append(Problem(
+                    f"page {page.number}: article {p.slug!r} is continued on page {p.continued_on}, "
+                    "but the house never jumps (jumps = \"none\")", where, None,
+                    "remove continued_on, or let the house jump: [tool.publisher.makeup] "
+                    "jumps = \"named\" (or \"later\")", code="layout"))
+            elif p.continued_on not in numbers or p.continued_on <= page.number:
                 problems.append(Problem(
                     f"page {page.number}: article {p.slug!r} is continued on page {p.continued_on}, "
                     "which is not a later page of this issue",
-                    edition.root / "edition.toml" if edition.root else None, None,
-                    "continued_on must name a later page (下转 runs forward)", code="layout"))
+                    where, None, "continued_on must name a later page (下转 runs forward)",
+                    code="layout"))
     return problems
 
 
+JUMP_WORK = 4  # the solver's work on a 版 that must jump, in multiples of the house's
+
+
+def _solve(items: list[Item], options: list[list[Variant]], grid: Grid, settings: Settings,
+           work: float):
+    """The best plan within the rules, else with tombstones and photo pairs costly rather
+    than forbidden ("relaxed"); None when there is none."""
+    mk = settings.makeup
+    if not all(options):
+        return None, "failed"
+    solution = solver.solve(items, options, grid.columns, grid.lines, stretch=mk.stretch,
+                            max_jumps=mk.max_jumps, work=work)
+    if solution is not None:
+        return solution, solution.status
+    solution = solver.solve(items, options, grid.columns, grid.lines, stretch=mk.stretch,
+                            max_jumps=mk.max_jumps, work=work, strict=False)
+    return solution, "relaxed"
+
+
+def _too_much(items: list[Item], options: list[list[Variant]], grid: Grid) -> bool:
+    """The copy cannot fit whole: even each item's least area adds up to more than the grid."""
+    least = sum(min((v.head + (v.cut[0] if v.cut else v.body) + 1) * v.span for v in opts)
+                for opts in options if opts)
+    return least > grid.columns * (grid.lines + 1)
+
+
 def plan_page(page: Page, grid: Grid, items: list[Item], measures: Measures,
-              settings: Settings) -> tuple[PagePlan, list[tuple[int, Item]], list[Problem]]:
-    """Solve one 版: its plan, the rests it sends on (page, item), its problems."""
+              settings: Settings, jumps: Jumps | None = None
+              ) -> tuple[PagePlan, list[tuple[int, Item]], list[Problem]]:
+    """Solve one 版: its plan, the rests it sends on (page, item), its problems. The page is
+    made up whole if it can be; if not, and the house jumps (``jumps``), with articles
+    allowed to continue on a later 版; else the copy that does not fit is reported."""
     mk = settings.makeup
     problems: list[Problem] = []
     options = [variants(it, grid, measures, cut=bool(it.jump_to)) for it in items]
@@ -208,15 +376,23 @@ def plan_page(page: Page, grid: Grid, items: list[Item], measures: Measures,
                          for n, width, column in too_wide(item, grid, measures)]
     if problems:
         return _failed(page, grid), [], problems
-    status = "optimal"
-    solution = None
-    if all(options):
-        solution = solver.solve(items, options, grid.columns, grid.lines, stretch=mk.stretch,
-                                max_jumps=mk.max_jumps, work=mk.work)
-        if solution is None:
-            solution = solver.solve(items, options, grid.columns, grid.lines, stretch=mk.stretch,
-                                    max_jumps=mk.max_jumps, work=mk.work, strict=False)
-            status = "relaxed"
+    automatic = jumps is not None and jumps.automatic
+    solution, status = None, "failed"
+    if not (automatic and _too_much(items, options, grid)):
+        solution, status = _solve(items, options, grid, settings, mk.work)
+    if solution is None and jumps is not None and automatic:
+        own = sum(1 for it in items if not it.continued_from)
+        allowed = [jumps.allow(it, page, own) for it in items]
+        if allowed != items:
+            jumping = [variants(it, grid, measures, cut=bool(it.jump_to)) for it in allowed]
+            # Tombstones are costly rather than forbidden here: with this much copy the
+            # stacks' heads often stand side by side, and a tombstone is better than a hole.
+            solution = solver.solve(allowed, jumping, grid.columns, grid.lines,
+                                    stretch=mk.stretch, max_jumps=mk.max_jumps,
+                                    work=mk.work * JUMP_WORK, strict=False) if all(jumping) else None
+            if solution is not None:
+                items, options = allowed, jumping
+                status = solution.status
     if solution is None:
         # Does not fit: solve again letting any article be cut, to say which and by how much.
         options = [variants(it, grid, measures, cut=True) for it in items]
@@ -232,17 +408,24 @@ def plan_page(page: Page, grid: Grid, items: list[Item], measures: Measures,
                 "move articles to another page, shorten them, or loosen [[pages.layout]]",
                 code="print-pages"))
             return _failed(page, grid), [], problems
-    else:
-        status = solution.status if status == "optimal" else status
-    placed, rests = [], []
+    placed: list[Placed] = []
+    rests: list[tuple[int, Item]] = []
+    later: list[tuple[int, Item]] = []  # (index in placed, rest) going to a 版 to choose
     for choice in solution.choices:
         p, rest = _place(choice, grid, measures, page)
+        if rest is not None and choice.item.jump_to == LATER:
+            later.append((len(placed), rest))
+        elif rest is not None and choice.item.jump_to:
+            p = dataclasses.replace(p, continued_on=choice.item.jump_to)
+            rests.append((choice.item.jump_to, rest))
+        elif rest is not None:
+            problems.append(_overflow(choice, page, measures, grid, rest, settings, jumps))
         placed.append(p)
-        if rest is not None:
-            if choice.item.jump_to:
-                rests.append((choice.item.jump_to, rest))
-            else:
-                problems.append(_overflow(choice, page, measures, grid, rest))
+    if later:
+        assert jumps is not None  # LATER is only given by the house's rule
+        for (i, rest), target in zip(later, jumps.targets(page, [r for _, r in later]), strict=True):
+            placed[i] = dataclasses.replace(placed[i], continued_on=target)
+            rests.append((target, rest))
     placed.sort(key=lambda p: (p.line, p.column))
     white = _white(placed, grid)
     tombs = tombstones(placed)
@@ -281,8 +464,9 @@ def _place(choice: solver.Choice, grid: Grid, measures: Measures, page: Page):
             q = p if q is None else q
             ranges.append((p, q))
             p = q
-        rest = dataclasses.replace(item, pin=None, jump_to=None, continued_from=page.number,
-                                   start=p, order=1000 + item.order)
+        rest = dataclasses.replace(item, pin=None, jump_to=None, jump_cost=0,
+                                   continued_from=page.number, start=p,
+                                   order=1000 + item.order % 1000)
     else:
         ranges = balance(run, [choice.body] * k, item.start)
     g = grid.geometry
@@ -296,7 +480,6 @@ def _place(choice: solver.Choice, grid: Grid, measures: Measures, page: Page):
     box = Box(g.column_x(choice.x), grid.y(choice.y), g.span_width(v.span), lines * grid.line)
     placed = Placed(item.article, choice.x, v.span, choice.y, lines, head, v.head_height, v.tier,
                     k, choice.body, tuple(columns), box,
-                    continued_on=item.jump_to if rest is not None else None,
                     continued_from=item.continued_from, short=tuple(short), zone=head * grid.line)
     return placed, rest
 
@@ -318,7 +501,7 @@ def _pieces(article: Article, run: Run, a: int, b: int, width: float, line: floa
         lo = unit.ends[first - 1] if first > 0 else 0
         hi = unit.ends[last - 1] if last < unit.lines else None
         segs = cut_segments(src.segments, lo, hi) if (first or last < unit.lines) else src.segments
-        out.append(Piece(src, segs, first > 0, last < unit.lines, last - first))
+        out.append(Piece(src, segs, first > 0, last < unit.lines, last - first, start=lo))
     return tuple(out)
 
 
@@ -358,20 +541,34 @@ def _toml(page: Page, items: list[Item]):
     return src.path.parent.parent / "edition.toml" if src else None
 
 
-def _overflow(choice: solver.Choice, page: Page, measures: Measures, grid: Grid, rest: Item) -> Problem:
+def _overflow(choice: solver.Choice, page: Page, measures: Measures, grid: Grid, rest: Item,
+              settings: Settings, jumps: Jumps | None) -> Problem:
     run = Run.of(measures.body(choice.item.article, choice.variant.text_width))
     over = run.total - rest.start
     art = choice.item.article
     src = art.source
     per = math.ceil(over / choice.variant.text_columns)
+    what = (f"the rest of article {art.slug!r} ({art.title}), continued from page "
+            f"{choice.item.continued_from},") if choice.item.continued_from else \
+        f"article {art.slug!r} ({art.title})"
+    mode = settings.makeup.jumps
+    if jumps is None or not jumps.automatic:
+        hint = ("shorten it or another article of the page, move an article to a page with room, "
+                "or let articles continue on a later 版 with room: [tool.publisher.makeup] "
+                "jumps = \"later\"" + ("" if mode == "none" else
+                                        " (or continued_on = N in the page's [[pages.layout]])"))
+    elif not jumps.later(page.number):
+        hint = (f"page {page.number} is the issue's last 版 and the copy of the issue does not fit "
+                "its 版 even with jumps: add a 版, or cut copy on this page or on the pages whose "
+                "articles continue here")
+    else:
+        hint = (f"the page does not fit even with {settings.makeup.max_jumps} articles continued "
+                "on later 版: allow more ([tool.publisher.makeup] max_jumps), add a 版, or cut copy")
     return Problem(
-        f"article {art.slug!r} ({art.title}) does not fit on page {page.number} "
+        f"{what} does not fit on page {page.number} "
         f"({page.display_label}): {over} lines over (about {per} in each of its "
         f"{choice.variant.text_columns} text columns, {choice.variant.span} grid columns wide)",
-        src.path if src else None, None,
-        "shorten it or another article of the page, move an article to another page, or let it "
-        "continue on a later page: continued_on = N in the page's [[pages.layout]]",
-        Severity.ERROR, "overflow")
+        src.path if src else None, None, hint, Severity.ERROR, "overflow")
 
 
 def _underfull(plan: PagePlan, items: list[Item]) -> list[Problem]:

@@ -36,6 +36,7 @@ W_WHITE = 1000  # a white line at a column's foot
 W_WHITE_MORE = 10000  # each white line past the first in a column
 W_OVER = 100000  # a line of copy that does not fit (diagnosis only)
 W_JUMP = 3000
+W_CARRY = 100  # a line of a text column that a jumping part carries on to a later 版
 W_TOMB = 50000  # a tombstone or photo pair, when the rules are relaxed
 W_STRETCH = 30
 W_BAND = 40  # an article in a band rather than a stack (bands are for what needs the width)
@@ -128,6 +129,11 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
             if v.cut:
                 m.add(body >= v.cut[0]).only_enforce_if(b)
                 m.add(body <= v.cut[1]).only_enforce_if(b)
+                if item.jump_to:  # what it carries on (in lines × text columns) costs
+                    kept = m.new_int_var(0, v.text_columns * H, f"k{i}_{j}")
+                    m.add(kept == v.text_columns * body).only_enforce_if(b)
+                    m.add(kept == 0).only_enforce_if(b.negated())
+                    cost.append(W_CARRY * (v.text_columns * v.cut[1] * b - kept))
             else:
                 m.add(body == v.body).only_enforce_if(b)
         m.add(head == sum(vs[j].head * b for (p, j), b in zi.items()) + s)
@@ -248,7 +254,7 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
     allowed = [jumped for it, jumped in jumps if it.jump_to]
     if allowed:
         m.add(sum(allowed) <= max_jumps)
-    cost += [W_JUMP * jumped for jumped in allowed]
+    cost += [(W_JUMP + it.jump_cost) * jumped for it, jumped in jumps if it.jump_to]
     cost += [W_OVER * jumped for it, jumped in jumps if not it.jump_to]
     m.minimize(sum(cost))
 

@@ -159,3 +159,4 @@ class Piece:
     height: float = 0.0  # mm: a subhead's or figure's whole lines (0: text sets its own)
     pad: float = 0.0  # mm of air above a subhead in its lines
     image_height: float = 0.0  # mm: a photo at the column's width
+    start: int = 0  # printed characters (no spaces) of the unit before this piece (a cut's)

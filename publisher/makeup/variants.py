@@ -26,8 +26,12 @@ TIERS = {ArticleKind.FEATURE: (1, 2), ArticleKind.NEWS: (2, 3), ArticleKind.BRIE
 # The width each kind is usually given (the old fixed widths): the solver pays a little for
 # every column away from it.
 PREFERRED = {ArticleKind.FEATURE: 5, ArticleKind.NEWS: 3, ArticleKind.PHOTO: 3, ArticleKind.BRIEFS: 2}
+LATER = -1  # jump_to: a later 版 with room, chosen when the page is made up (plan.py)
 MIN_SPAN = 2  # grid columns
 MIN_COLUMN = 4  # lines: a text column shorter than this is not a variant (unless all the copy)
+# A part before a jump is at most this wide (unless pinned): a stub of a few lines across
+# the page costs a wide head for little copy, and is not how jumps look.
+MAX_CUT_SPAN = 5
 MIN_PART = 4  # lines per column of a part before a jump, and lines left for its rest
 MAX_TITLE_LINES = 2
 UNEVEN = 60  # the cost of each line a text column ends short beyond the first (balance)
@@ -42,6 +46,7 @@ class Item:
     continued_from: int | None = None  # this is the rest of it, from that page (上接)
     start: int = 0  # body line where this part starts (in the text-column width's run)
     order: int = 0  # its place in the page's order of importance
+    jump_cost: int = 0  # what jumping it costs beyond any jump (the house's order: plan.py)
 
     @property
     def slug(self) -> str:
@@ -115,6 +120,7 @@ def variants(item: Item, grid: Grid, measures: Measures, *, cut: bool = False) -
     out: list[Variant] = []
     g = grid.geometry
     line = grid.line
+    pinned = bool(item.pin and item.pin.columns)
     for span in spans(item, grid):
         k = text_columns(item, span)
         width = grid.text_width(span, k)
@@ -137,7 +143,7 @@ def variants(item: Item, grid: Grid, measures: Measures, *, cut: bool = False) -
             if body + head_lines <= grid.lines:
                 out.append(Variant(span, k, tier, head_lines, head_height, body, width, cost,
                                    short=short))
-            if cut:
+            if cut and (span <= MAX_CUT_SPAN or pinned or item.continued_from):
                 lo, hi = _cut_range(run, item.start, k, body, grid.lines - head_lines)
                 if lo <= hi:
                     out.append(Variant(span, k, tier, head_lines, head_height, body, width,

@@ -54,6 +54,8 @@ class PrintResult:
     layouts: tuple = ()
     # with a ``Derive``: per 版, in order, the files it made from the page; else empty
     derived: tuple[dict[str, bytes], ...] = ()
+    # the make-up's plan of each 版 rendered, in order (where the articles and their jumps went)
+    plans: tuple[PagePlan, ...] = ()
 
     @property
     def front_page(self) -> bytes:
@@ -257,7 +259,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             edition.root / "edition.toml" if edition.root else None, None,
             "set [tool.publisher.print] lunar_date = false to say so in the house",
             severity=Severity.WARNING, code="lunar-date"))
-    return PrintResult(issue, single, warnings, layouts, tuple(derived))
+    return PrintResult(issue, single, warnings, layouts, tuple(derived), tuple(makeup.plans))
 
 
 def _cache_key(job: _Job, html: str) -> str:

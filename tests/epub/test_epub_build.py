@@ -13,14 +13,17 @@ from PIL import Image
 from publisher.config import load_settings
 from publisher.errors import RenderError
 from publisher.publish import publish
-from tests.conftest import SHORT, TWO_PAGES, long_article
+from tests.conftest import SHORT, TWO_PAGES, house_with, long_article
+
+NAMED = house_with(jumps="named")  # a house that does not jump the long article to 版 2
 
 EVERY_BLOCK_ID = "csrb-2020-03-02"
 
 
 def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_path, monkeypatch):
-    """--format epub renders no reading PDF, and makes up and renders one print page: the
-    front 版 (every_block has two)."""
+    """--format epub renders no reading PDF and one print page: the front 版 (every_block
+    has two). It makes up the issue's 版 once, without rendering them, to know where print
+    continues its jumped articles (every_block's lead continues on 版 2)."""
     import publisher.printing.build as printing
     import publisher.publish as pipeline
 
@@ -38,12 +41,13 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
 
     monkeypatch.setattr(pipeline, "reading_pdf", no_reading_pdf)
     monkeypatch.setattr(printing, "make_up", recorded_make_up)
+    monkeypatch.setattr(pipeline, "make_up", recorded_make_up)
     monkeypatch.setattr(printing, "_render", lambda work: rendered.append(work[0].page.number) or render(work))
     steps: list[str] = []
     settings = load_settings()  # every 版 rendered, none taken from the page cache
     settings = settings.model_copy(update={"print": settings.print.model_copy(update={"cache": False})})
     publish(every_block_dir, tmp_path, ["epub"], settings=settings, progress=steps.append)
-    assert (made_up, rendered) == ([1], [1])
+    assert (made_up, rendered) == ([1, 2], [1])
     assert "rendering the reading PDF" not in steps and "rendering the print pages" not in steps
     assert [p.name for p in (tmp_path / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \
         [f"{EVERY_BLOCK_ID}.epub"]
@@ -58,14 +62,15 @@ def test_the_epub_is_the_same_whichever_formats_are_built(every_block_dir, every
 
 @pytest.fixture
 def unprintable(make_edition):
-    """A two-版 edition whose front 版 holds more copy than fits (no jump line)."""
+    """A two-版 edition whose front 版 holds more copy than fits (no jump line, in a house
+    that jumps only where a layout says: NAMED)."""
     return make_edition({"articles/long.md": long_article(60), "articles/two.md": SHORT},
                         toml=TWO_PAGES.format(jump=""))
 
 
 def test_a_front_page_that_cannot_be_printed_gives_a_masthead_cover(unprintable, tmp_path, open_epub,
                                                                     epubcheck):
-    result = publish(unprintable, tmp_path, ["epub"])
+    result = publish(unprintable, tmp_path, ["epub"], NAMED)
     [warning] = [w for w in result.warnings if w.code == "cover"]
     assert not warning.is_error
     assert "cannot be printed" in warning.message and "long" in warning.message  # the print problem
@@ -81,7 +86,7 @@ def test_a_front_page_that_cannot_be_printed_gives_a_masthead_cover(unprintable,
     assert (report["checker"]["nError"], report["checker"]["nWarning"], report["checker"]["nFatal"]) == (0, 0, 0)
     # the print edition itself still fails, and a build asking for both writes nothing
     with pytest.raises(RenderError, match=r"ran .* mm out of its box|does not fit"):
-        publish(unprintable, tmp_path / "both", ["epub", "print"])
+        publish(unprintable, tmp_path / "both", ["epub", "print"], NAMED)
     assert not (tmp_path / "both" / "test-2019-10-21").exists()
 
 

@@ -93,6 +93,9 @@ def test_contents_pages_list_every_article(every_block, every_block_model):
     for page in every_block_model.pages:
         expected += [f"{page.file_label}.xhtml"] + [f"a-{a.slug}.xhtml" for a in page.articles]
         page_doc = every_block.doc(f"text/{page.file_label}.xhtml")
-        assert page_doc.xpath("//x:ol[@class='contents']/x:li/x:a/@href", namespaces=NS) == \
+        assert page_doc.xpath("//x:ol[@class='contents']/x:li[not(@class)]/x:a/@href", namespaces=NS) == \
             [f"a-{a.slug}.xhtml" for a in page.articles]
+        # after its own articles, what print continues on it (every_block's lead on 版 2)
+        assert page_doc.xpath("//x:ol[@class='contents']/x:li[@class='continued']/x:a/@href",
+                              namespaces=NS) == (["a-lead.xhtml#page-2-lead"] if page.number == 2 else [])
     assert hrefs == expected

@@ -2,7 +2,9 @@
 that 版's own document (where the 版 starts in the reading order), labelled with the 版's
 number; the nav page-list and the NCX pageList list exactly those markers, the same in both,
 one entry each; pageBreakSource names the print edition (test_epub_package.py). The 下转
-note of a jumped article comes from the edition's print layout."""
+note of a jumped article, the anchor where print continues it and the later 版's contents
+entry for it come from the make-up's plans (tests/makeup/test_jumps.py for the house's
+automatic jumps)."""
 
 from __future__ import annotations
 
@@ -100,4 +102,32 @@ def test_labels_are_numbers_whatever_the_page_is_called(every_block_dir):
 def test_a_jumped_article_says_where_it_continues(every_block):
     lead = every_block.doc("text/a-lead.xhtml")
     assert "下转第2版" in "".join(lead.xpath("//x:div[@class='page-tag']//text()", namespaces=NS))
+    # where its text continues on 第2版 in print: an anchor, not a page-break marker (Ace wants
+    # every marker in the page-list, whose labels stay one per 版), which 第2版's contents
+    # list after its own articles, as print shows the rest there
     assert not markers(lead)
+    [anchor] = lead.xpath("//*[@id='page-2-lead']")
+    assert anchor.get("class") == "continued-here" and not "".join(anchor.itertext())
+    page2 = every_block.doc("text/p02.xhtml")
+    [link] = page2.xpath("//x:ol[@class='contents']/x:li[@class='continued']/x:a", namespaces=NS)
+    assert link.get("href") == "a-lead.xhtml#page-2-lead"
+    assert "".join(link.itertext()).startswith("（上接第1版）")
+
+
+def test_a_paragraph_is_cut_for_an_anchor_at_a_count_of_printed_characters():
+    """render.paragraph_parts: the cut counts printed characters (spaces not counted), keeps
+    each run's style, and sets the markup between the parts; marks at 0 and past the end
+    stand before and after the text."""
+    from markupsafe import Markup
+
+    from publisher.model import Paragraph, Run, RunStyle
+    from publisher.render import paragraph_parts
+
+    para = Paragraph((Run("本报 讯，"), Run("重要的", RunStyle.STRONG), Run("消息。")))
+    parts = paragraph_parts(para, [(6, "<a/>"), (0, "<b/>"), (99, "<c/>")])
+    assert parts == [
+        (Markup("<b/>"), Paragraph((Run("本报 讯，"), Run("重要", RunStyle.STRONG)))),
+        (Markup("<a/>"), Paragraph((Run("的", RunStyle.STRONG), Run("消息。")))),
+        (Markup("<c/>"), Paragraph(())),
+    ]
+    assert paragraph_parts(para) == [(Markup(""), para)]

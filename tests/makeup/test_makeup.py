@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from publisher.errors import PublisherError, RenderError
-from tests.conftest import SAMPLE, SHORT, TWO_PAGES, drop_layout, long_article
+from tests.conftest import SAMPLE, SHORT, TWO_PAGES, drop_layout, house_with, long_article
 
 pytestmark = pytest.mark.slow
 
@@ -67,12 +67,15 @@ def test_the_sample_keeps_its_pinned_layout():
 
 
 def test_copy_that_cannot_fit_names_the_article_page_and_lines_over(make_edition, tmp_path):
-    from publisher.publish import publish
+    """In a house that jumps only where a layout says (tests/makeup/test_jumps.py has the
+    default house, whose articles continue on a later 版 with room)."""
+    from publisher.publish import plan, publish
 
     ed = make_edition({"articles/long.md": long_article(60), "articles/two.md": SHORT},
                       toml=TWO_PAGES.format(jump=""))
+    named = house_with(jumps="named")
     with pytest.raises(RenderError) as exc:
-        publish(ed, tmp_path / "out", ["print"])
+        publish(ed, tmp_path / "out", ["print"], named)
     (problem,) = [p for p in exc.value.problems if p.code == "overflow"]
     assert "'long'" in problem.message and "一篇很长的稿件" in problem.message
     assert "page 1" in problem.message
@@ -80,8 +83,9 @@ def test_copy_that_cannot_fit_names_the_article_page_and_lines_over(make_edition
     assert lines > 100
     assert problem.path.name == "long.md"
     assert not (tmp_path / "out" / "test-2019-10-21").exists()  # nothing half-written
+    assert problem.hint and 'jumps = "later"' in problem.hint  # what would let it print
     # publisher check says the same, without rendering
-    _, _, problems = _plan(ed)
+    _, _, problems = plan(ed, named)
     assert [str(p) for p in problems.errors] == [str(p) for p in exc.value.errors]
 
 

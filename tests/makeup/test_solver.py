@@ -100,3 +100,32 @@ def test_a_layout_may_pin_a_single_column():
     options = [[variant(3, 3, 27)], [variant(1, 0, 30)]]
     sol = solve(items, options, COLUMNS, LINES)
     assert sol is not None and (sol.choices[1].x, sol.choices[1].variant.span) == (3, 1)
+
+
+def test_the_house_order_decides_which_article_jumps():
+    """Three articles that may all jump, one jump needed: the one whose jump costs least
+    (plan.Jumps gives the page's least important the least cost, or the leads with
+    jump_first = "leads"), and what it carries on is as little as the page allows."""
+    from types import SimpleNamespace
+    from typing import Any
+
+    from publisher.makeup.plan import Jumps
+    from publisher.makeup.variants import LATER
+
+    ns: Any = SimpleNamespace  # stand-ins for the edition, its pages and the house
+    pages = [ns(number=n, name=name) for n, name in ((1, "要闻"), (2, "要闻"), (3, "综合"))]
+    for first, jumper in (("least", "c"), ("leads", "a")):
+        settings = ns(makeup=ns(jumps="later", jump_first=first))
+        jumps = Jumps(ns(pages=pages), settings, {}, {}, ns(), None)
+        items = [jumps.allow(Item(article(s), order=i), pages[0], 3) for i, s in enumerate("abc")]
+        assert all(it.jump_to == LATER for it in items)
+        options = [[variant(4, 2, 8), variant(4, 2, 8, cut=(4, 7))] for _ in items]
+        sol = solve(items, options, COLUMNS, LINES, max_jumps=2)
+        assert sol is not None
+        cut = [c for c in sol.choices if c.body < c.variant.body]
+        assert [c.item.slug for c in cut] == [jumper], first
+        assert fills(sol) == [LINES + 1] * COLUMNS  # filled: it keeps all the page has room for
+    # the last 版 has no later one: nothing may jump from it; a photo never jumps
+    assert jumps.allow(Item(article("z"), order=0), pages[2], 1).jump_to is None
+    photo = Item(article("p", ArticleKind.PHOTO, None), order=1)
+    assert jumps.allow(photo, pages[0], 2).jump_to is None
