@@ -11,7 +11,10 @@ cached and fresh 版 is byte for byte the clean build's (tests/print/test_increm
 Where: ``pages/`` in the make-up's cache folder (``$PUBLISHER_CACHE``, else
 ``$XDG_CACHE_HOME/publisher/makeup``: ``publisher.makeup.cache.root``). An entry is the
 page's PDF (``KEY.pdf``) and, once the archive asked for it, where its text lines landed
-(``KEY.layout.json``: ``engine.PageLayout`` as JSON). Entries are written whole (a temporary
+(``KEY.layout.json``: ``engine.PageLayout`` as JSON). When every 版 of a build comes from
+the cache, the files joined from them (the issue, each 版 alone: ``KEY.LABEL.pdf``) are kept
+too, by the pages' keys, the files' metadata and the pages' geometry, so that a rebuild of an
+unchanged issue does not join it again. Entries are written whole (a temporary
 file, then a rename); one that cannot be read is rendered again, and a cache that cannot be
 written is skipped with a warning: the cache only saves time, it never changes an output.
 """
@@ -24,12 +27,10 @@ import logging
 import os
 import tempfile
 from dataclasses import asdict
-from functools import cache
-from importlib.metadata import version
 from pathlib import Path
 
-from .engine import WEASYPRINT_VERSION, Glyph, PageLayout, Picture, TextLine, TextRun
-from .makeup.cache import root
+from .engine import Glyph, PageLayout, Picture, TextLine, TextRun
+from .makeup.cache import code_digest, root
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +38,10 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 
 
-@cache
-def code_digest() -> str:
-    """The bytes of publisher's own modules and templates, and the pinned engine: an edited
-    checkout (whose version number does not move) never reads an older build's pages."""
-    h = hashlib.sha256(f"{FORMAT}|{version('publisher')}|{WEASYPRINT_VERSION}".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".j2") and path.is_file():
-            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
 def key(*parts: str | bytes) -> str:
-    """The entry's name: a hash of the code and of every part (in order, length-prefixed)."""
-    h = hashlib.sha256(code_digest().encode())
+    """The entry's name: a hash of the code (an edited checkout, whose version number does not
+    move, never reads an older build's pages) and of every part (in order, length-prefixed)."""
+    h = hashlib.sha256(f"{FORMAT}|{code_digest()}".encode())
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "big") + data)
@@ -89,6 +79,23 @@ class PageCache:
             self._write(self._path(name, ".pdf"), pdf)
             if layout is not None:
                 self._write(self._path(name, ".layout.json"), _encode(layout).encode("utf-8"))
+        except OSError as exc:
+            self.writable = False
+            log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)
+
+    def get_files(self, name: str, labels: list[str]) -> dict[str, bytes] | None:
+        """The files joined from cached pages (the issue, each 版 alone), all or None."""
+        try:
+            return {label: self._path(name, f".{label}.pdf").read_bytes() for label in labels}
+        except OSError:
+            return None
+
+    def put_files(self, name: str, files: dict[str, bytes]) -> None:
+        if not self.writable:
+            return
+        try:
+            for label, data in files.items():
+                self._write(self._path(name, f".{label}.pdf"), data)
         except OSError as exc:
             self.writable = False
             log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)
