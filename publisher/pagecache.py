@@ -11,10 +11,10 @@ cached and fresh 版 is byte for byte the clean build's (tests/print/test_increm
 Where: ``pages/`` in the make-up's cache folder (``$PUBLISHER_CACHE``, else
 ``$XDG_CACHE_HOME/publisher/makeup``: ``publisher.makeup.cache.root``). An entry is the
 page's PDF (``KEY.pdf``) and, once the archive asked for it, where its text lines landed
-(``KEY.layout.json``: ``engine.PageLayout`` as JSON). When every 版 of a build comes from
-the cache, the files joined from them (the issue, each 版 alone: ``KEY.LABEL.pdf``) are kept
-too, by the pages' keys, the files' metadata and the pages' geometry, so that a rebuild of an
-unchanged issue does not join it again. Entries are written whole (a temporary
+(``KEY.layout.json``: ``engine.PageLayout`` as JSON). The files joined from a build's pages
+(the issue, each 版 alone: ``KEY.LABEL.pdf``) are kept too, by the pages' keys, the files'
+metadata and the pages' geometry, so that a rebuild whose every 版 is unchanged does not
+join them again. Entries are written whole (a temporary
 file, then a rename); one that cannot be read is rendered again, and a cache that cannot be
 written is skipped with a warning: the cache only saves time, it never changes an output.
 """

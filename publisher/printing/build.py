@@ -195,10 +195,9 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     meta = _meta(edition, settings)
     sheets = [(data, plan.grid.geometry) for data, plan in zip(rendered, makeup.plans, strict=True)]
     labels = [plan.page.file_label for plan in makeup.plans]
-    # Every 版 from the cache: the joined files too, when the join would be the same
-    # (the same pages in the same order, the same metadata and geometry).
-    joined = (pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets))
-              if store and all(hit is not None for hit in found) else None)
+    # The joined files too, by what the join is made from (the pages' keys in order, the
+    # metadata, the geometry): a rebuild whose every 版 is unchanged does not join again.
+    joined = pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets)) if store else None
     files = store.get_files(joined, ["issue", *labels]) if store and joined else None
     if files is None:
         files = {"issue": finish(sheets, meta, fonts)}
