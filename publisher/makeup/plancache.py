@@ -73,12 +73,24 @@ def key(edition: Edition, settings: Settings, fonts: FontSet, pages: set[int] | 
     # would miss, never wrongly hit: benchmarks/scale_bench.py's unchanged rebuild shows it.)
     h = hashlib.sha256(f"plans|{FORMAT}|{code_digest()}|{style_key(settings, fonts)}".encode())
     for part in (
-        pickle.dumps((edition, str(edition.root)), protocol=5),
         settings.model_dump_json(exclude={"print": {"workers", "cache"}}).encode(),
         repr(sorted(pages) if pages is not None else None).encode(),
     ):
         h.update(len(part).to_bytes(8, "big") + part)
+    # streamed into the hash (a pickle ends itself): the photos' bytes are not copied
+    pickle.Pickler(_Digest(h), protocol=5).dump((edition, str(edition.root)))
     return h.hexdigest()
+
+
+class _Digest:
+    """A file that hashes what is written to it."""
+
+    def __init__(self, h):
+        self.h = h
+
+    def write(self, data) -> int:
+        self.h.update(data)
+        return len(data)
 
 
 def _references(edition: Edition) -> dict[int, tuple]:
