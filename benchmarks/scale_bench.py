@@ -6,14 +6,16 @@ For the sample (1 版) and generated editions of 16 and 64 版 (make_big_edition
 build in a fresh process (``publish`` with ``--format print``), interleaved so that the load of
 other processes falls on every mode alike:
 
-- **clean, 1 worker** and **clean, 2 workers**: the page cache empty (the make-up's
-  measurement cache warm, as it is in a newsroom: its figures are the make-up's own);
+- **clean, 1 worker** and **clean, 2 workers**: the page cache and the make-up's plans
+  empty (its measurement cache warm, as it is in a newsroom: its figures are the
+  make-up's own), so every 版 is solved and rendered;
 - **one article changed**: the cache holds the issue, one article of 第1版 is edited;
 - **nothing changed**: the cache holds the issue.
 
-Printed: the machine's load and cores, medians of wall and CPU seconds (the build process
-and its workers), peak memory of the build process and of the largest worker, the ratios
-(2 workers / 1, changed / clean, unchanged / clean) and the issue PDF's size.
+Printed: the machine's load and cores, medians of wall and CPU seconds of ``publish`` (the
+build process and its workers) and of the whole process (its start and imports too), peak
+memory of the build process and of the largest worker, the ratios (2 workers / 1, changed /
+clean, unchanged / clean) and the issue PDF's size.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ c, t = cpu(), time.perf_counter()
 result = publish(edition, out, ["print"], settings=s, progress=messages.append)
 wall, used = time.perf_counter() - t, cpu() - c
 issue = next(f for f in result.files if f.name.endswith("-print.pdf"))
-print(json.dumps(dict(wall=wall, cpu=used, rendered=sum("rendered 版" in m for m in messages),
+print(json.dumps(dict(wall=wall, cpu=used, process_cpu=cpu(), rendered=sum("rendered 版" in m for m in messages),
                       parent_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       worker_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                       size=issue.stat().st_size)))
@@ -90,8 +92,10 @@ def main() -> None:
             modes: dict[str, list[dict]] = {"clean, 1 worker": [], "clean, 2 workers": [],
                                             "one article changed": [], "nothing changed": []}
             for run in range(args.runs):
+                shutil.rmtree(cache / "plans", ignore_errors=True)  # clean: solved, rendered
                 modes["clean, 1 worker"].append(build(edition, base / "o", 1, False, cache))
                 shutil.rmtree(cache / "pages", ignore_errors=True)
+                shutil.rmtree(cache / "plans", ignore_errors=True)
                 modes["clean, 2 workers"].append(build(edition, base / "o", 2, True, cache))
                 edit_one_article(edition, run)
                 modes["one article changed"].append(build(edition, base / "o", 2, True, cache))
@@ -99,10 +103,10 @@ def main() -> None:
             med = {m: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for m, rs in modes.items()}
             print(f"\n{pages} 版 (medians of {args.runs}; load now "
                   f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})")
-            print(f"  {'mode':22} {'wall s':>7} {'CPU s':>7} {'版 rendered':>11} {'parent MB':>9} "
-                  f"{'worker MB':>9} {'issue MB':>8}")
+            print(f"  {'mode':22} {'wall s':>7} {'CPU s':>7} {'proc CPU':>8} {'版 rendered':>11} "
+                  f"{'parent MB':>9} {'worker MB':>9} {'issue MB':>8}")
             for m, r in med.items():
-                print(f"  {m:22} {r['wall']:7.2f} {r['cpu']:7.2f} {r['rendered']:11.0f} "
+                print(f"  {m:22} {r['wall']:7.2f} {r['cpu']:7.2f} {r['process_cpu']:8.2f} {r['rendered']:11.0f} "
                       f"{r['parent_mb']:9.0f} {r['worker_mb']:9.0f} {r['size'] / 1e6:8.2f}")
             one, two = med["clean, 1 worker"], med["clean, 2 workers"]
             print(f"  2 workers / 1 (wall): {two['wall'] / one['wall']:.2f}; "

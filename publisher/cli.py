@@ -138,6 +138,28 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated(143)
 
 
+def _interrupt_in(exc: BaseException) -> KeyboardInterrupt | _Terminated | None:
+    """The Ctrl-C or SIGTERM inside ``exc``, when a library turned it into an error of its own:
+    an extension module interrupted while it initialises (OR-Tools, numpy, imported where a
+    build first needs them) raises ImportError from it."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, (KeyboardInterrupt, _Terminated)):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+def _stopped(exc: KeyboardInterrupt | _Terminated) -> NoReturn:
+    what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+    done = ("the outputs were written before it stopped" if getattr(exc, "outputs_written", False)
+            else "nothing was written")
+    err.print(f"{what}; {done}.")
+    raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -288,13 +310,12 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
     except PublisherError as exc:
         _fail(exc)
     except Exception as exc:
-        _fail(_internal(exc, edition, run.verbose))
+        stop = _interrupt_in(exc)
+        if stop is None:
+            _fail(_internal(exc, edition, run.verbose))
+        _stopped(stop)
     except (KeyboardInterrupt, _Terminated) as exc:
-        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
-        done = ("the outputs were written before it stopped" if getattr(exc, "outputs_written", False)
-                else "nothing was written")
-        err.print(f"{what}; {done}.")
-        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
+        _stopped(exc)
     _report(result.warnings)
     if quiet:
         return

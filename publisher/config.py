@@ -136,7 +136,7 @@ class Makeup(_Strict):
     # The solver's limit per 版, in its deterministic time units (not seconds: the same
     # plan on any machine under any load).
     work: float = Field(0.5, gt=0, le=60)
-    cache: bool = True  # keep measurements on disk (publisher/makeup/cache.py says where)
+    cache: bool = True  # keep measurements and plans on disk (publisher/makeup/cache.py says where)
 
 
 class Epub(_Strict):

@@ -75,9 +75,12 @@ FIELD_ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
+PRIVATE_USE = ((0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD))
+
+
 def is_private_use(cp: int) -> bool:
     """U+E000–F8FF and the supplementary private-use planes 15 and 16."""
-    return 0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0xFFFFD or 0x100000 <= cp <= 0x10FFFD
+    return any(lo <= cp <= hi for lo, hi in PRIVATE_USE)
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,14 @@ class Face:
     def codepoints(self) -> frozenset[int]:
         """The characters this face may set: its cmap within its declared ranges, without
         private-use code points."""
-        return frozenset(cp for cp in self._hb_face.unicodes if not is_private_use(cp) and (
-            self.ranges is None or any(lo <= cp <= hi for lo, hi in self.ranges)))
+        # set operations over ranges, not a test per code point: a CJK face maps ~65,000,
+        # and this ran on every build (the check of the edition's characters)
+        cps = set(self._hb_face.unicodes)
+        if self.ranges is not None:
+            cps.intersection_update(set().union(*(range(lo, hi + 1) for lo, hi in self.ranges)))
+        for lo, hi in PRIVATE_USE:
+            cps.difference_update(range(lo, hi + 1))
+        return frozenset(cps)
 
     @cached_property
     def postscript_name(self) -> str:

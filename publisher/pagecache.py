@@ -13,7 +13,10 @@ Where: ``pages/`` in the make-up's cache folder (``$PUBLISHER_CACHE``, else
 page's PDF (``KEY.pdf``) and, once the archive asked for it, where its text lines landed
 (``KEY.layout.json``: ``engine.PageLayout`` as JSON); files made from a page by the worker
 that rendered it (the web edition's 版 images: ``printing.build.Derive``) are one more
-entry, a stored zip (``KEY.zip``, its own key). Entries are written whole (a temporary
+entry, a stored zip (``KEY.zip``, its own key). The files joined from a build's pages (the
+issue, each 版 alone: ``KEY.LABEL.pdf``) are kept too, by the pages' keys, the files'
+metadata and the pages' geometry, so that a rebuild whose every 版 is unchanged does not
+join them again. Entries are written whole (a temporary
 file, then a rename); one that cannot be read is rendered again, and a cache that cannot be
 written is skipped with a warning: the cache only saves time, it never changes an output.
 """
@@ -28,12 +31,10 @@ import os
 import tempfile
 import zipfile
 from dataclasses import asdict
-from functools import cache
-from importlib.metadata import version
 from pathlib import Path
 
-from .engine import WEASYPRINT_VERSION, Glyph, PageLayout, Picture, TextLine, TextRun
-from .makeup.cache import root
+from .engine import Glyph, PageLayout, Picture, TextLine, TextRun
+from .makeup.cache import code_digest, root
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +42,10 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 
 
-@cache
-def code_digest() -> str:
-    """The bytes of publisher's own modules and templates, and the pinned engine: an edited
-    checkout (whose version number does not move) never reads an older build's pages."""
-    h = hashlib.sha256(f"{FORMAT}|{version('publisher')}|{WEASYPRINT_VERSION}".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".j2") and path.is_file():
-            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
 def key(*parts: str | bytes) -> str:
-    """The entry's name: a hash of the code and of every part (in order, length-prefixed)."""
-    h = hashlib.sha256(code_digest().encode())
+    """The entry's name: a hash of the code (an edited checkout, whose version number does not
+    move, never reads an older build's pages) and of every part (in order, length-prefixed)."""
+    h = hashlib.sha256(f"{FORMAT}|{code_digest()}".encode())
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "big") + data)
@@ -114,6 +104,23 @@ class PageCache:
                 z.writestr(zipfile.ZipInfo(file, (1980, 1, 1, 0, 0, 0)), data)
         try:
             self._write(self._path(name, ".zip"), buf.getvalue())
+        except OSError as exc:
+            self.writable = False
+            log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)
+
+    def get_joined(self, name: str, labels: list[str]) -> dict[str, bytes] | None:
+        """The files joined from cached pages (the issue, each 版 alone), all or None."""
+        try:
+            return {label: self._path(name, f".{label}.pdf").read_bytes() for label in labels}
+        except OSError:
+            return None
+
+    def put_joined(self, name: str, files: dict[str, bytes]) -> None:
+        if not self.writable:
+            return
+        try:
+            for label, data in files.items():
+                self._write(self._path(name, f".{label}.pdf"), data)
         except OSError as exc:
             self.writable = False
             log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)

@@ -105,3 +105,18 @@ def test_the_scan_finds_what_the_old_printing_code_did(snippet):
 def test_the_engine_itself_is_where_the_names_are():
     # the scan is not vacuous: the engine does use them
     assert uses_of((ENGINE / "layout.py").read_text("utf-8"), private_names())
+
+
+HEAVY = ("ortools", "pandas", "numpy")  # OR-Tools brings pandas and numpy: ~0.4 s a start
+
+
+def test_starting_the_tool_imports_no_solver():
+    """Every run imports the CLI and, for any build or check, the pipeline; the make-up's
+    solver library is imported only when a page is solved (publisher.makeup.solver.solve),
+    so --help, the check of a broken edition and a build whose plans are cached do not pay
+    for it."""
+    code = ("import sys, publisher.cli, publisher.publish, publisher.makeup; "
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

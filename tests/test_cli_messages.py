@@ -159,3 +159,30 @@ def test_make_demo_says_where_the_outputs_are_and_what_to_try_next():
         for value in ctx.params.values():
             if isinstance(value, Path) and value.suffix in (".txt", ".json"):
                 assert (REPO / value).is_file(), f"{line}: {value} does not exist"
+
+
+def test_an_interrupt_a_library_turned_into_an_import_error_is_an_interrupt(tmp_path, monkeypatch):
+    """Ctrl-C while OR-Tools initialises (imported where the build first solves a page) comes
+    out of its extension as ImportError("initialization failed") raised from the
+    KeyboardInterrupt: the build says "interrupted" and exits 130, as for any Ctrl-C, not
+    error[internal]; an ImportError of its own is still an internal error."""
+    import publisher.publish as pipeline
+
+    def interrupted_import(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+
+    monkeypatch.setattr(pipeline, "publish", interrupted_import)
+    result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(tmp_path), "-f", "epub"])
+    assert result.exit_code == 130, result.output
+    assert "interrupted; nothing was written." in result.output
+    assert "internal" not in result.output
+
+    def broken_import(*args, **kwargs):
+        raise ImportError("initialization failed")
+
+    monkeypatch.setattr(pipeline, "publish", broken_import)
+    result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(tmp_path), "-f", "epub"])
+    assert result.exit_code == 1 and "error[internal]" in result.output

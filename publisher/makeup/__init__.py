@@ -12,13 +12,16 @@ broken into balanced text columns) → ``solver`` (the CP-SAT model choosing var
 places: the only module that knows OR-Tools) → ``plan`` (page plans, jumps carried to
 their pages, problems) → ``score`` (white lines, jumps, tombstones; the terminal drawing and
 thumbnail of ``publisher layout``; writing a plan back to edition.toml) and ``greedy`` (the
-skyline placement it replaced, kept as the benchmark's baseline).
+skyline placement it replaced, kept as the benchmark's baseline). ``plancache`` keeps the
+issue's plans on disk by everything they are planned from: ``make_up`` is the planning
+through it, so an unchanged issue is neither measured nor solved again.
 
 docs/make-up.md describes the model.
 """
 
 from .geometry import Box, Geometry, Grid, line_mm
-from .plan import Column, Continuation, MakeUp, PagePlan, Placed, continuations, make_up, plan_page
+from .plan import Column, Continuation, MakeUp, PagePlan, Placed, continuations, plan_page
+from .plancache import make_up
 from .units import Piece
 
 __all__ = ["Box", "Column", "Continuation", "Geometry", "Grid", "MakeUp", "PagePlan", "Piece", "Placed",

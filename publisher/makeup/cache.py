@@ -1,4 +1,5 @@
-"""The make-up's measurement cache on disk: one small JSON file per measured head or body.
+"""The make-up's measurement cache on disk: one small JSON file per measured head or body;
+where the caches lie, and the digest of the code that filled them.
 
 Where: ``$PUBLISHER_CACHE`` if set, else ``$XDG_CACHE_HOME/publisher/makeup`` (default
 ``~/.cache/publisher/makeup``), in a folder named by the style key (stylesheets,
@@ -16,6 +17,8 @@ import json
 import logging
 import os
 import tempfile
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,20 @@ def root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME", "")
     base_dir = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
     return base_dir / "publisher" / "makeup"
+
+
+@cache
+def code_digest() -> str:
+    """The bytes of publisher's own modules and templates, its version and the pinned engine's:
+    what an entry made by code (a plan, a rendered page) was made with."""
+    from ..engine import WEASYPRINT_VERSION
+
+    h = hashlib.sha256(f"{version('publisher')}|{WEASYPRINT_VERSION}".encode())
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".j2") and path.is_file():
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 class Cache:

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
 from .variants import Item, Variant
 
 W_WHITE = 1000  # a white line at a column's foot
@@ -77,6 +75,10 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
     """Place ``items`` (``options[i]``: item i's variants) on a grid ``columns`` wide and
     ``lines`` tall; None when the rules leave no way (``strict=False``: tombstones and photo
     pairs are only costly, not forbidden). ``work``: the solver's deterministic time limit."""
+    # imported here, not with the module: OR-Tools brings pandas and numpy (about 0.3 s of
+    # every start, --help and EPUB-only builds included), and only a solve needs it
+    from ortools.sat.python import cp_model
+
     m = cp_model.CpModel()
     H = lines + 1  # one line more for the gap below the last article of a column
     n = len(items)

@@ -245,12 +245,21 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     layouts: tuple = tuple(lines for _, lines in done) if layout else ()
     meta = _meta(edition, settings)
     sheets = [(data, plan.grid.geometry) for data, plan in zip(rendered, makeup.plans, strict=True)]
-    issue = finish(sheets, meta, fonts)
-    single = {}
-    for (data, g), page in zip(sheets, (plan.page for plan in makeup.plans), strict=True):
-        m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
-                 meta.author, meta.created, meta.pdfx, meta.condition)
-        single[page.file_label] = finish([(data, g)], m)
+    labels = [plan.page.file_label for plan in makeup.plans]
+    # The joined files too, by what the join is made from (the pages' keys in order, the
+    # metadata, the geometry): a rebuild whose every 版 is unchanged does not join again.
+    joined = pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets)) if store else None
+    files = store.get_joined(joined, ["issue", *labels]) if store and joined else None
+    if files is None:
+        files = {"issue": finish(sheets, meta, fonts)}
+        for (data, g), page in zip(sheets, (plan.page for plan in makeup.plans), strict=True):
+            m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
+                     meta.author, meta.created, meta.pdfx, meta.condition)
+            files[page.file_label] = finish([(data, g)], m)
+        if store and joined:
+            store.put_joined(joined, files)
+    issue = files["issue"]
+    single = {label: files[label] for label in labels}
     warnings = [p for p in problems if not p.is_error]
     if settings.print.lunar_date and lunar_date_zh(edition.issue.date) is None:
         warnings.append(Problem(

@@ -36,7 +36,7 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
 
     def recorded_make_up(*args, **kwargs):
         result = make_up(*args, **kwargs)
-        made_up.extend(result.solve_seconds)  # every 版 the make-up planned
+        made_up.extend(p.page.number for p in result.plans)  # every 版 made up (or cached)
         return result
 
     monkeypatch.setattr(pipeline, "reading_pdf", no_reading_pdf)

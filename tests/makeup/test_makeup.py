@@ -45,8 +45,12 @@ def test_sample_without_layout_fills_every_column_with_no_tombstone(sample_free)
         mine = {(c, y) for c in range(p.column, p.column + p.span) for y in range(p.line, p.line + p.lines)}
         assert not cells & mine
         cells |= mine
-    # the same sources give the same plan (deterministic solver)
-    _, again, _ = _plan(sample_free)
+    # the same sources give the same plan (deterministic solver: solved again, not the
+    # plans cache's)
+    from publisher.makeup.plan import make_up
+    from publisher.publish import load
+    edition, settings, fonts, _ = load(sample_free)
+    again = make_up(edition, settings, fonts)
     assert [(p.slug, p.column, p.span, p.line, p.lines) for p in again.plans[0].placed] == \
         [(p.slug, p.column, p.span, p.line, p.lines) for p in plan.placed]
 

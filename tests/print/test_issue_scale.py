@@ -14,6 +14,7 @@ import pikepdf
 import pytest
 
 from publisher.config import load_settings
+from publisher.makeup.cache import root
 from publisher.publish import publish
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -143,14 +144,21 @@ def test_shared_fonts_draw_and_read_as_each_page_alone(big, pdf_text, tmp_path):
         doc.close()
 
 
-def test_unchanged_rebuild_takes_every_page_from_the_cache(big, tmp_path):
+def test_unchanged_rebuild_takes_every_page_from_the_cache(big, tmp_path, monkeypatch):
+    """Nothing rendered, joined or planned again: the 版, the files joined from them and the
+    make-up's plans come from the caches, and the files are the first build's."""
+    import publisher.makeup.plan as planning
+    import publisher.printing.build as printing
+
     edition, files, _ = big
+    monkeypatch.setattr(printing, "finish", lambda *a, **k: pytest.fail("joined again"))
+    monkeypatch.setattr(planning, "make_up", lambda *a, **k: pytest.fail("planned again"))
     again, messages = _build(edition, tmp_path / "out", cache=True)
     assert _rendered(messages) == 0
     assert again == files
 
 
-def test_one_article_changed_rebuilds_its_page_only_into_a_clean_builds_bytes(big, tmp_path):
+def test_one_article_changed_rebuilds_its_page_only_into_a_clean_builds_bytes(big, tmp_path, monkeypatch):
     edition, files, _ = big
     changed = shutil.copytree(edition, tmp_path / "changed")
     article = changed / "articles" / "p05-jiceng-zhili.md"
@@ -159,6 +167,9 @@ def test_one_article_changed_rebuilds_its_page_only_into_a_clean_builds_bytes(bi
     article.write_text(text.replace("笔者", "记者", 1), "utf-8")
     incremental, messages = _build(changed, tmp_path / "incremental", cache=True)
     assert _rendered(messages) == 1  # 第5版 alone; the other 15 from the cache
+    # clean: no page cache, and the make-up's plans solved again (its measurements kept)
+    fresh = shutil.copytree(root(), tmp_path / "fresh-cache", ignore=shutil.ignore_patterns("plans", "pages"))
+    monkeypatch.setenv("PUBLISHER_CACHE", str(fresh))
     clean, messages = _build(changed, tmp_path / "clean", cache=False)
     assert _rendered(messages) == PAGES
     assert incremental == clean
