@@ -186,13 +186,17 @@ class Web(_Strict):
     """The web edition (数字报, publisher/web): page images, feeds, the site's address."""
 
     # 版 images: this many px wide (WebP, with a JPEG of the same size for browsers without
-    # WebP) and a WebP twice as wide for sharp screens and zooming.
+    # WebP) and a JPEG twice as wide for sharp screens and zooming (a JPEG: a WebP that wide
+    # costs eight times its encoding time, most of what the web edition adds to a print build).
     image_width: int = Field(1600, ge=400, le=4000)
     webp_quality: int = Field(80, ge=1, le=100)
     # libwebp's effort (its "method"): 0 is fastest, 6 smallest; 2 makes files about 18 %
     # smaller than 0 for 40 % more encoding time (docs/web.md has the figures).
     webp_effort: int = Field(0, ge=0, le=6)
     jpeg_quality: int = Field(82, ge=1, le=100)
+    # The twice-as-wide JPEG's quality: lower, as its pixels are seen at half their size on the
+    # screens it is for (about as many bytes as a WebP at webp_quality; docs/web.md).
+    jpeg_2x_quality: int = Field(60, ge=1, le=100)
     latest: int = Field(7, ge=1, le=100)  # issues in the "latest" OPDS feed and the Atom feeds
     # Where the site is served, e.g. "https://epaper.example.com/xnrb/": feeds and the
     # OpenSearch description then give absolute addresses, as some readers need. Empty: every

@@ -1,10 +1,12 @@
 """Pictures of the web edition: each 版 as printed, and the articles' photos for the screen.
 
 **版 images.** A 版's print PDF (PDF/X, with bleed and marks) is rendered by pdfium once, at
-twice the web width, cut to the trim; from that one bitmap come the WebP at twice the width
-(sharp screens, zoom), the WebP and the JPEG at the web width (``[tool.publisher.web]
-image_width``, 1600 px: the JPEG for browsers without WebP, and as the OPDS cover, whose
-readers want JPEG), and a thumbnail for the list of 版. ``page_images`` is a pure function
+twice the web width, cut to the trim; from that one bitmap come the JPEG at twice the width
+(sharp screens, zoom: a JPEG at ``jpeg_2x_quality``, as its pixels are seen at half their
+size; a WebP that wide took eight times as long to encode, the largest part of what the web
+edition added to a print build: docs/web.md), the WebP and the JPEG at the web width
+(``[tool.publisher.web] image_width``, 1600 px: the JPEG for browsers without WebP, and as
+the OPDS cover, whose readers want JPEG), and a thumbnail for the list of 版. ``page_images`` is a pure function
 of the page PDF's bytes and the settings, so the print build makes them (``derive``): each
 in the print worker that has just rendered the 版, while the other workers render theirs,
 and keeps them in the page cache beside the 版 (publisher.pagecache), by what the 版 was
@@ -42,10 +44,12 @@ class ImageSpec:
     webp_quality: int
     webp_effort: int
     jpeg_quality: int
+    jpeg_2x_quality: int
 
     @classmethod
     def of(cls, web: Web) -> ImageSpec:
-        return cls(web.image_width, web.webp_quality, web.webp_effort, web.jpeg_quality)
+        return cls(web.image_width, web.webp_quality, web.webp_effort, web.jpeg_quality,
+                   web.jpeg_2x_quality)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
 
     webp = {"quality": spec.webp_quality, "method": spec.webp_effort}
     files = {
-        urls.PAGE_WEBP_2X: encode(image, "WEBP", **webp),
+        urls.PAGE_JPEG_2X: encode(image, "JPEG", quality=spec.jpeg_2x_quality),
         urls.PAGE_WEBP: encode(small, "WEBP", **webp),
         urls.PAGE_JPEG: encode(small, "JPEG", quality=spec.jpeg_quality),
         urls.PAGE_THUMB: encode(thumb, "JPEG", quality=spec.jpeg_quality),

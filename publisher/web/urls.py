@@ -30,7 +30,7 @@ FONTS = "fonts"  # an issue's font subsets and their CSS, inside its folder
 PHOTOS = "images"  # an issue's article photos, inside its folder
 
 # a 版's images, inside its folder (web.images makes them)
-PAGE_WEBP, PAGE_WEBP_2X, PAGE_JPEG, PAGE_THUMB = "page.webp", "page@2x.webp", "page.jpg", "thumb.jpg"
+PAGE_WEBP, PAGE_JPEG_2X, PAGE_JPEG, PAGE_THUMB = "page.webp", "page@2x.jpg", "page.jpg", "thumb.jpg"
 
 ASSETS = "assets"  # the site's stylesheet, scripts and the fonts of its own pages
 STYLESHEET = f"{ASSETS}/web.css"

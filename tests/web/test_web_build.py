@@ -109,8 +109,8 @@ def test_fonts_are_subsets_covering_what_the_pages_set(web):
 def test_page_images_are_the_print_page_at_the_web_sizes(web, builds):
     folder = web / "2019/10/21/01"
     with Image.open(folder / "page.jpg") as jpeg, Image.open(folder / "page.webp") as webp, \
-            Image.open(folder / "page@2x.webp") as wide, Image.open(folder / "thumb.jpg") as thumb:
-        assert (jpeg.format, webp.format, wide.format, thumb.format) == ("JPEG", "WEBP", "WEBP", "JPEG")
+            Image.open(folder / "page@2x.jpg") as wide, Image.open(folder / "thumb.jpg") as thumb:
+        assert (jpeg.format, webp.format, wide.format, thumb.format) == ("JPEG", "WEBP", "JPEG", "JPEG")
         assert jpeg.size == webp.size and jpeg.width == 1600
         assert wide.width == 3200 and abs(wide.height - 2 * jpeg.height) <= 1
         assert thumb.width == images.THUMB_WIDTH
