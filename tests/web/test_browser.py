@@ -187,3 +187,17 @@ def test_on_a_phone_the_text_comes_first(browser, site_url):
     assert tab.locator("article").bounding_box()["y"] < tab.locator("aside.on-page").bounding_box()["y"]
     assert tab.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+@pytest.mark.parametrize("scale, chosen", [(1, "/page.webp"), (2, "/page@2x.jpg")])
+def test_a_desktop_takes_the_wide_image_on_a_sharp_screen_only(browser, site_url, scale, chosen):
+    """The 版 image at 60 % of a 1400 px window is 840 px: the web width (1600 px) on a 1×
+    screen, the wide JPEG (3200 px) on a 2× one; both read by a browser that reads WebP."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=scale)
+    tab = context.new_page()
+    tab.goto(f"{site_url}/2019/10/21/01/")
+    tab.wait_for_function("document.querySelector('.sheet img').complete")
+    assert tab.evaluate("document.querySelector('.sheet img').currentSrc").endswith(chosen)
+    # decoded (a width descriptor's image reports the width it is laid out at, not its pixels)
+    assert tab.evaluate("document.querySelector('.sheet img').naturalWidth") > 0
+    context.close()
