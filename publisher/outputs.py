@@ -117,38 +117,67 @@ LOCK_POLL = 0.2  # s between two tries for a held lock
 def _locked(folder: Path, timeout: float = 600):
     """The output folder, locked for this build: another build writing the same folder
     waits, is told at once who holds the lock (pid, host, since when: written into the lock
-    file by its holder) and gives up after ``timeout`` seconds with error[locked]."""
+    file by its holder) and gives up after ``timeout`` seconds with error[locked].
+
+    The lock file is removed when the build ends, so the folder holds the outputs alone
+    (a web edition served from it does not publish the building host's name, and two
+    builds leave the same files). Removing a lock file is safe only if a waiter that then
+    gets the lock checks it locked the file still at that path: a waiter holding the
+    unlinked file reopens the path and tries again."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK_FILE, "a+") as lock:
-        deadline = time.monotonic() + timeout
-        told = False
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = _holder(lock)
-                if time.monotonic() >= deadline:
-                    raise OutputError(Problem(
-                        f"the output folder is locked by another build ({holder}); gave up after "
-                        f"{timeout:g} s", folder / LOCK_FILE,
-                        hint="wait for that build to end, or raise [tool.publisher.outputs] "
-                             "lock_timeout (--lock-timeout); a lock is released when its process "
-                             "ends, so a stale lock file is harmless", code="locked")) from None
-                if not told:
-                    log.warning("%s is locked by another build (%s): waiting up to %g s", folder,
-                                holder, timeout)
-                    told = True
-                time.sleep(LOCK_POLL)
+    path = folder / LOCK_FILE
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        lock = open(path, "a+")  # noqa: SIM115 (held across the yield; closed below)
         try:
-            lock.seek(0)
-            lock.truncate()
-            lock.write(f"pid {os.getpid()} on {socket.gethostname()} since "
-                       f"{datetime.now(UTC).astimezone().isoformat(timespec='seconds')}\n")
-            lock.flush()
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    holder = _holder(lock)
+                    if time.monotonic() >= deadline:
+                        raise OutputError(Problem(
+                            f"the output folder is locked by another build ({holder}); gave up "
+                            f"after {timeout:g} s", path,
+                            hint="wait for that build to end, or raise [tool.publisher.outputs] "
+                                 "lock_timeout (--lock-timeout); a lock is released when its "
+                                 "process ends, so a stale lock file is harmless",
+                            code="locked")) from None
+                    if not told:
+                        log.warning("%s is locked by another build (%s): waiting up to %g s",
+                                    folder, holder, timeout)
+                        told = True
+                    time.sleep(LOCK_POLL)
+            if _same_file(lock, path):
+                break
+        except BaseException:
+            lock.close()
+            raise
+        lock.close()  # the holder before us removed this file: lock the path's file anew
+    try:
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()} on {socket.gethostname()} since "
+                   f"{datetime.now(UTC).astimezone().isoformat(timespec='seconds')}\n")
+        lock.flush()
+        yield
+    finally:
+        with suppress(FileNotFoundError):
+            path.unlink()  # while still holding it: see the docstring
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+def _same_file(f, path: Path) -> bool:
+    """Whether the open file ``f`` is the file now at ``path``."""
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(f.fileno())
+    return (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def _holder(lock) -> str:
