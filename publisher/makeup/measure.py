@@ -350,10 +350,12 @@ def _galley_document(galleys: list[_Galley], edition, settings: Settings, fonts:
     html = render("print/galley.html.j2", settings, engine=True, heads=heads, bodies=bodies,
                   paged=paged, sheet=(width, height), bleed=0, edition=edition,
                   created=edition.issue.closing_time.isoformat(),
-                  profile_url=settings.output_profile.as_uri(), mm=lambda v: f"{v:.3f}mm")
+                  profile_url=None, mm=lambda v: f"{v:.3f}mm")
     # the house's folders only: a galley draws a photo's place, never the photo, so nothing
-    # of the edition is read from disk here (the reader read it once)
-    roots = (settings.styles_dir, settings.fonts_dir, settings.output_profile)
+    # of the edition is read from disk here (the reader read it once); and no output profile:
+    # colour does not move a line, and an EPUB-only build (which makes up the issue for its
+    # jumps) must not need the print's profile
+    roots = (settings.styles_dir, settings.fonts_dir)
     return lay_out(html, base_dir=Path(edition.root),
                    stylesheets=[settings.styles_dir / n for n in STYLESHEETS], fonts=fonts,
                    sandbox=Sandbox(tuple(Path(r) for r in roots)), what="make-up galleys")
