@@ -215,3 +215,103 @@ def test_outside_a_recording_weasyprint_tags_as_it_always_did(fonts, tmp_path):
     wp.HTML(string=TAGGED.replace("{long}", "正文。")).write_pdf(out, pdf_tags=True)
     with pikepdf.open(io.BytesIO(out.getvalue())) as pdf:
         assert pdf.Root.StructTreeRoot.K[0].S == "/Document"
+
+
+CONTENTS = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
+@page { size: 150mm 80mm; margin: 10mm; }
+body { margin: 0; font-family: "Noto Serif CJK SC"; font-size: 11pt; line-height: 18pt; }
+ol { list-style: none; margin: 0; padding: 0; } li { margin-left: 2em; }
+a { color: inherit; text-decoration: none; }
+a::after { content: leader(". ") target-counter(attr(href), page); --pdf-artifact: layout; }
+</style></head><body><ol>
+<li><a href="#a">窑咀大桥合龙</a></li><li><a href="#a">官埠桥镇 主题教育立行立改</a></li>
+<li><a href="#a">一个很长很长的标题，长得要折行：全区各乡镇认真开展主题教育活动，深入基层调查研究</a></li>
+</ol><p id="a">正文。</p></body></html>"""
+
+
+def _text_objects_and_chars(pdf: bytes):
+    """(BT operators, [(character, its box in pt rounded to 0.01)]) of a one-page PDF."""
+    import io
+
+    import pikepdf
+    import pypdfium2
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        texts = doc.pages[0].obj.Contents.read_bytes().count(b"\nBT\n")
+    page = pypdfium2.PdfDocument(pdf)[0].get_textpage()
+    chars = [(page.get_text_range(i, 1), tuple(round(v, 2) for v in page.get_charbox(i)))
+             for i in range(page.count_chars())]
+    return texts, chars
+
+
+def test_a_leader_is_one_text_object_with_its_dots_where_the_copies_were(fonts, tmp_path):
+    """engine/patches/leader_run.py: WeasyPrint draws a leader as one text box a repetition;
+    joined, the dots are one text object each leader, the same characters at the same places."""
+    from publisher.engine.patches import leader_run
+
+    settings = load_settings()
+
+    def render() -> bytes:
+        return engine.render(CONTENTS, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                             sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test",
+                             pdf_tags=True).pdf
+
+    joined_texts, joined = _text_objects_and_chars(render())
+    for replacement in leader_run.replacements():
+        replacement.revert()
+    try:
+        copies_texts, copies = _text_objects_and_chars(render())
+    finally:
+        for replacement in leader_run.replacements():
+            replacement.apply()
+    assert [c for c, _ in joined] == [c for c, _ in copies]
+    assert "".join(c for c, _ in joined).count(". . . .") >= 3
+    # each glyph within 0.01 pt of where its copy stood (the font's advances in thousandths
+    # of an em, against each copy's own text matrix)
+    assert all(a == pytest.approx(b, abs=0.015) for (_, a), (_, b) in zip(joined, copies, strict=True))
+    # one text object each title line (the third title takes two), leader and page number,
+    # one the paragraph
+    assert joined_texts == 4 + 3 + 3 + 1
+    assert copies_texts > 3 * joined_texts
+
+
+def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(monkeypatch):
+    """engine/patches/compressed_once.py: the same large stream (a print 版's output profile)
+    is compressed the second time it is written, then taken from the table; pydyf's bytes."""
+    import zlib
+
+    import pydyf
+
+    from publisher.engine.patches import compressed_once
+
+    monkeypatch.setattr(compressed_once, "_seen", set())
+    monkeypatch.setattr(compressed_once, "_memo", {})
+    calls = []
+
+    class Counting:
+        def compressobj(self, level):
+            calls.append(level)
+            return zlib.compressobj(level=level)
+
+    monkeypatch.setattr(compressed_once, "zlib", Counting())
+    profile = bytes(range(256)) * 1024  # 256 KB, as an ICC profile is large
+    small = b"0 0 m 10 10 l S"
+
+    def written(raw: bytes) -> bytes:
+        return pydyf.Stream([raw], {"N": 4}, compress=True).data
+
+    replacement, = compressed_once.replacements()
+    assert replacement.applied
+    replacement.revert()
+    try:
+        expected, expected_small = written(profile), written(small)
+    finally:
+        replacement.apply()
+    assert [written(profile) for _ in range(3)] == [expected] * 3
+    assert calls == [9, 9]  # the first time, the second (then kept), never again
+    assert written(small) == expected_small and len(calls) == 3  # small: every time
+    # the table is bounded: a stream that would overflow it is compressed every time
+    monkeypatch.setattr(compressed_once, "MEMO_BYTES", 0)
+    other = bytes(range(255, -1, -1)) * 1024
+    assert [len(written(other)) for _ in range(3)] and len(calls) == 6
+    assert pydyf.Stream([profile], compress=False).data.endswith(profile + b"\nendstream")

@@ -148,8 +148,11 @@ def test_contents_page_is_a_list_of_links_without_leaders_or_page_numbers(readin
         own = "".join(reading.texts[m.page, m.mcid] for m in elem.kids
                       if not isinstance(m, Elem) and m.mcid is not None)
         assert not re.fullmatch(r"[.·…\s]+", own), elem.role
-    dots = [o for o in reading.objects if o.page == 0 and o.text.strip() == "."]
-    assert len(dots) > 100 and all(o.artifact and o.mcid == -1 for o in dots)
+    # (one text object a leader: engine/patches/leader_run.py)
+    leaders = [o for o in reading.objects if o.page == 0 and re.fullmatch(r"(\. ?)+", o.text.strip())]
+    assert sum(o.text.count(".") for o in leaders) > 100
+    assert len(leaders) >= sum(len(p.articles) for p in edition.pages[:1])
+    assert all(o.artifact and o.mcid == -1 for o in leaders)
 
 
 def test_folios_are_artifacts_and_nothing_is_orphaned_or_empty(reading):
