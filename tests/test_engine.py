@@ -315,3 +315,43 @@ def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(monkeyp
     other = bytes(range(255, -1, -1)) * 1024
     assert [len(written(other)) for _ in range(3)] and len(calls) == 6
     assert pydyf.Stream([profile], compress=False).data.endswith(profile + b"\nendstream")
+
+
+def test_a_font_subset_in_one_pass_is_the_two_passes_font(fonts, tmp_path, monkeypatch):
+    """engine/patches/subset_once.py: WeasyPrint's second HarfBuzz pass keeps every glyph of
+    the first; one pass gives the same font programs, byte for byte, for every face."""
+    import io
+
+    import pikepdf
+
+    from publisher.engine.patches import subset_once
+
+    settings = load_settings()
+    html = CONTENTS.replace("正文。", "正文。<b style='font-family: \"Noto Sans CJK SC\"'>黑体标题 ABC 123</b>"
+                            "<i style='font-family: \"LXGW WenKai\"'>霞鹜文楷</i>")
+
+    def programs() -> list[bytes]:
+        pdf = engine.render(html, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                            sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test").pdf
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            found = []
+            for font in doc.pages[0].Resources.Font.values():
+                descriptor = (font.get("/DescendantFonts") or [font])[0].FontDescriptor
+                for key in ("/FontFile2", "/FontFile3"):
+                    if key in descriptor:
+                        found.append(descriptor[key].read_bytes())
+            return sorted(found)
+
+    calls = []
+    read = subset_once._wp["get_hb_object_data"]
+    monkeypatch.setitem(subset_once._wp, "get_hb_object_data", lambda face: calls.append(face) or read(face))
+    replacement, = subset_once.replacements()
+    assert replacement.applied
+    one_pass = programs()
+    assert len(calls) == len(one_pass)  # each face subset by the one pass
+    replacement.revert()
+    try:
+        two_passes = programs()
+    finally:
+        replacement.apply()
+    assert len(one_pass) >= 3 and one_pass == two_passes

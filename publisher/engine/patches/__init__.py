@@ -9,10 +9,19 @@ docs/weasyprint-patches.md lists every patch and adaptation. Upgrading WeasyPrin
 means reviewing this folder and that page: a patch whose defect upstream fixed is deleted.
 """
 
-from . import break_all, compressed_once, diffused_rounding, inline_line_start, leader_run, nested_links, tj_arrays
+from . import (
+               break_all,
+               compressed_once,
+               diffused_rounding,
+               inline_line_start,
+               leader_run,
+               nested_links,
+               subset_once,
+               tj_arrays,
+)
 
 # Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
-           compressed_once)
+           compressed_once, subset_once)
 
 __all__ = ["PATCHES"]
