@@ -1,6 +1,6 @@
 """Peers: publisher's reading PDF against raw WeasyPrint on the same text.
 
-    python benchmarks/peers.py [--runs 5] [--pages 1 16 64]
+    python benchmarks/peers.py [--runs 5] [--pages 1 16 64] [--baseline CHECKOUT]
 
 For the sample (1 版) and generated editions of 16 and 64 版 (make_big_edition.py), each
 run renders, in a fresh process each:
@@ -18,7 +18,9 @@ on this shared machine falls on both alike. Printed: the machine's load before a
 median wall and CPU seconds of the render alone (the process's start, imports and reading
 of the edition are not counted), peak memory (max RSS) of each process, and the ratio
 raw / publisher of the median CPU (the issue's figure: raw WeasyPrint took 0.54 × of
-publisher's time on the sample and 0.30 × on 64 版 before this work).
+publisher's time on the sample and 0.30 × on 64 版 before this work). With ``--baseline``
+(another checkout of publisher, e.g. main's) its reading PDF is rendered too, in the same
+interleaved rounds, and the ratio this / baseline of the median CPU is printed.
 """
 
 from __future__ import annotations
@@ -110,8 +112,8 @@ def plain_html(edition) -> str:
     return "\n".join(out)
 
 
-def one(mode: str, edition: Path) -> dict:
-    code = _CHILD.format(root=str(ROOT), bench=str(ROOT / "benchmarks"))
+def one(mode: str, edition: Path, root: Path = ROOT) -> dict:
+    code = _CHILD.format(root=str(root), bench=str(ROOT / "benchmarks"))
     res = subprocess.run([sys.executable, "-c", code, mode, str(edition)], capture_output=True,
                          text=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
     if res.returncode:
@@ -123,6 +125,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pages", type=int, nargs="+", default=[1, 16, 64])
+    ap.add_argument("--baseline", type=Path, help="another checkout of publisher to compare with")
     args = ap.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"({os.cpu_count()} cores)")
@@ -132,14 +135,24 @@ def main() -> None:
         for pages in args.pages:
             edition = SAMPLE if pages == 1 else make(Path(tmp) / f"ed{pages}", pages)
             runs: dict[str, list[dict]] = {"publisher": [], "raw": []}
+            if args.baseline:
+                runs["baseline"] = []
             for _ in range(args.runs):
                 for mode in runs:
-                    runs[mode].append(one(mode, edition))
+                    if mode == "baseline":
+                        runs[mode].append(one("publisher", edition, args.baseline.resolve()))
+                    else:
+                        runs[mode].append(one(mode, edition))
             med = {m: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "peak_mb")}
                    for m, rs in runs.items()}
             p, r = med["publisher"], med["raw"]
             print(f"{pages:3d} 版   {p['wall']:9.2f} {p['cpu']:8.2f} {r['wall']:9.2f} {r['cpu']:8.2f} "
                   f"{r['cpu'] / p['cpu']:12.2f} {p['peak_mb']:7.0f} {r['peak_mb']:7.0f}", flush=True)
+            if args.baseline:
+                b = med["baseline"]
+                print(f"        baseline: {b['wall']:.2f} s wall, {b['cpu']:.2f} s CPU, {b['peak_mb']:.0f} MB; "
+                      f"this / baseline CPU {p['cpu'] / b['cpu']:.2f}; raw / baseline CPU "
+                      f"{r['cpu'] / b['cpu']:.2f}", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"medians of {args.runs} interleaved runs, render only, a fresh process each")
 
