@@ -244,7 +244,7 @@ def _text_objects_and_chars(pdf: bytes):
     return texts, chars
 
 
-def test_a_leader_is_one_text_object_with_its_dots_where_the_copies_were(fonts, tmp_path):
+def test_a_leader_is_one_text_object_with_its_dots_where_the_copies_were(fonts, tmp_path, monkeypatch):
     """engine/patches/leader_run.py: WeasyPrint draws a leader as one text box a repetition;
     joined, the dots are one text object each leader, the same characters at the same places."""
     from publisher.engine.patches import leader_run
@@ -273,6 +273,10 @@ def test_a_leader_is_one_text_object_with_its_dots_where_the_copies_were(fonts, 
     # one the paragraph
     assert joined_texts == 4 + 3 + 3 + 1
     assert copies_texts > 3 * joined_texts
+    # where the repeated string would not be as wide as the copies, they are kept
+    monkeypatch.setattr(leader_run, "_TOLERANCE", -1.0)
+    kept_texts, kept = _text_objects_and_chars(render())
+    assert kept_texts == copies_texts and kept == copies
 
 
 def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(monkeypatch):
