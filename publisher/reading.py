@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import gc
 import io
+import logging
 import multiprocessing
+import os
+import time
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
@@ -33,13 +36,15 @@ import pikepdf
 
 from .config import Settings
 from .engine import Rendered, Sandbox, Structure, alias_url, lay_out, load, render
-from .errors import Problem, RenderError
+from .errors import Problem, PublisherError, RenderError
 from .fonts import FontSet
 from .model import Edition
 from .pdfjoin import anchors, append, retarget_links, share
 from .render import reading_html
 from .structure import tag
 from .xmp import complete, issue_properties
+
+log = logging.getLogger(__name__)
 
 STYLES = ("base.css", "typeset.css", "reading.css")
 PHONE_STYLES = ("reading-phone.css",)  # the phone page, on top of A4's rules
@@ -163,10 +168,13 @@ def _run(task: _Task, ask: Callable[[int], int]) -> _Result:
         styles += [settings.styles_dir / name for name in PART_STYLES]
         what = f"reading PDF: {page.display_label}"
     asked: list[int] = []
+    times = [time.perf_counter()]
 
     def first_page(pages: int) -> int:
+        times.append(time.perf_counter())
         asked.append(pages)
         asked.append(ask(pages))
+        times.append(time.perf_counter())
         return asked[-1]
 
     rendered = render(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
@@ -181,6 +189,10 @@ def _run(task: _Task, ask: Callable[[int], int]) -> _Result:
     with pikepdf.open(io.BytesIO(rendered.pdf)) as pdf:
         ids, count = tuple(anchors(pdf)), len(pdf.pages)
     assert asked and asked[0] == count, "every render asks for its first page once, when laid out"
+    times.append(time.perf_counter())
+    log.info("%s: laid out in %.2f s, waited %.2f s for its first page number, written in %.2f s "
+             "(process %d)", what, times[1] - times[0], times[2] - times[1], times[3] - times[2],
+             os.getpid())
     return _Result(rendered, count, asked[1], ids)
 
 
@@ -198,7 +210,7 @@ class _Serial:
             results.append(_run(task, ask))
         return results
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -211,7 +223,10 @@ def _serve(conn) -> None:
     while (task := conn.recv()) is not None:
         try:
             result = _run(task, ask)
-        except BaseException as exc:  # the parent re-raises it
+        except PublisherError as exc:  # its problems, which pickle: the parent raises it again
+            conn.send(("error", (type(exc), exc.problems)))
+            continue
+        except BaseException as exc:
             try:
                 conn.send(("error", exc))
             except Exception:  # an exception that does not pickle
@@ -264,6 +279,9 @@ class _Pool:
                     counts[task] = value.page_count  # a render that never asked
                     del busy[conn]
                     idle.append(conn)
+                elif isinstance(value, tuple):
+                    cls, problems = value
+                    raise cls(problems)
                 else:
                     raise value
             for task in sorted(waiting):
@@ -272,14 +290,20 @@ class _Pool:
                     waiting.pop(task).send(1 + sum(c for c in before if c is not None))
         return [r for r in results if r is not None]
 
-    def close(self) -> None:
-        for conn in self.conns:
-            with suppress(OSError):  # a worker that died
-                conn.send(None)
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers: when they are done, or at once (``abort``: after an error, some
+        may be waiting for a page number that will not come)."""
+        for conn, process in zip(self.conns, self.processes, strict=True):
+            if abort:
+                process.terminate()
+            else:
+                with suppress(OSError):  # a worker that died
+                    conn.send(None)
         for process in self.processes:
             process.join(timeout=10)
             if process.is_alive():
                 process.terminate()
+                process.join()
 
 
 def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False) -> Rendered:
@@ -292,6 +316,7 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
     load(fonts)  # WeasyPrint and fontconfig set up once, before the fork
     gc.freeze()  # what exists now is never garbage: collections after each render skip it
     pool: _Serial | _Pool = _Pool(workers) if workers > 1 else _Serial()
+    failed = True
     try:
         contents = _Task(None)
         for _ in range(_ROUNDS):
@@ -310,8 +335,9 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
                 "reading PDF: the contents page's length does not settle when rendered 版 by 版",
                 hint="set [tool.publisher.reading] by_page = false to render it as one document",
                 code="render"))
+        failed = False
     finally:
-        pool.close()
+        pool.close(abort=failed)
         gc.unfreeze()
         _JOB = None
     return _join(edition, fonts, front, done)

@@ -21,6 +21,7 @@ import pypdfium2 as pdfium
 import pytest
 import uharfbuzz as hb
 
+from publisher.errors import Problem, RenderError
 from publisher.publish import load
 from publisher.reading import reading_render
 
@@ -28,22 +29,47 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def renders(tmp_path_factory) -> dict[str, bytes]:
-    """The 3-版 edition's reading PDF: whole, and by 版 in one and in two workers."""
+def three(tmp_path_factory) -> Path:
+    """A 3-版 edition (benchmarks/make_big_edition.py)."""
     spec = importlib.util.spec_from_file_location("make_big_edition",
                                                   ROOT / "benchmarks" / "make_big_edition.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    edition_dir = module.make(tmp_path_factory.mktemp("three") / "ed", pages=3)
-    edition, settings, fonts, _ = load(edition_dir)
-    out = {}
-    for name, by_page, workers in (("whole", False, 1), ("one", True, 1), ("two", True, 2)):
-        s = settings.model_copy(update={
-            "reading": settings.reading.model_copy(update={"by_page": by_page}),
-            "print": settings.print.model_copy(update={"workers": workers})})
-        out[name] = reading_render(edition, s, fonts).pdf
-    return out
+    return module.make(tmp_path_factory.mktemp("three") / "ed", pages=3)
+
+
+def _settings(settings, by_page: bool, workers: int):
+    return settings.model_copy(update={
+        "reading": settings.reading.model_copy(update={"by_page": by_page}),
+        "print": settings.print.model_copy(update={"workers": workers})})
+
+
+@pytest.fixture(scope="module")
+def renders(three) -> dict[str, bytes]:
+    """The 3-版 edition's reading PDF: whole, and by 版 in one and in two workers."""
+    edition, settings, fonts, _ = load(three)
+    return {name: reading_render(edition, _settings(settings, by_page, workers), fonts).pdf
+            for name, by_page, workers in (("whole", False, 1), ("one", True, 1), ("two", True, 2))}
+
+
+def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, monkeypatch):
+    """The worker's error comes back as the build's (the workers fork after the patch, so
+    they render with it); the other worker, maybe waiting for a page number, is stopped."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    render = reading.render
+
+    def failing(html, **kwargs):
+        if kwargs["what"].endswith(edition.pages[1].display_label):
+            raise RenderError(Problem("reading PDF: a broken 版", code="render"))
+        return render(html, **kwargs)
+
+    monkeypatch.setattr(reading, "render", failing)
+    with pytest.raises(RenderError, match="a broken 版") as raised:
+        reading_render(edition, _settings(settings, True, 2), fonts)
+    assert [p.message for p in raised.value.problems] == ["reading PDF: a broken 版"]
 
 
 def test_the_bytes_do_not_depend_on_the_number_of_workers(renders):
@@ -88,7 +114,7 @@ def test_pages_folios_bookmarks_destinations_and_links_read_as_one_document(rend
 
 def test_one_font_program_per_face_one_output_intent_and_the_declarations(renders):
     with pikepdf.open(io.BytesIO(renders["two"])) as pdf:
-        programs = {}
+        programs: dict[str, set] = {}
         for page in pdf.pages:
             for font in page.obj.Resources.Font.values():
                 descriptor = font.DescendantFonts[0].FontDescriptor
