@@ -196,13 +196,26 @@ def _run(task: _Task, ask: Callable[[int], int]) -> _Result:
     return _Result(rendered, count, asked[1], ids)
 
 
+def _contents_length() -> int:
+    """The pages of the contents with every page number a placeholder: laid out, not drawn."""
+    result = _run(_Task(None), lambda pages: 1)
+    return result.page_count
+
+
+@dataclass(frozen=True)
+class _Front:
+    folios: tuple[tuple[str, int], ...]
+    result: _Result
+
+
 class _Serial:
     """The renders one after the other, in this process."""
 
-    def run(self, tasks: list[_Task]) -> list[_Result]:
+    def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0) -> list[_Result]:
         results: list[_Result] = []
+        pages_before = before()
         for task in tasks:
-            first = 1 + sum(r.page_count for r in results)
+            first = 1 + pages_before + sum(r.page_count for r in results)
 
             def ask(pages: int, first: int = first) -> int:
                 return first
@@ -251,19 +264,29 @@ class _Pool:
             self.conns.append(parent)
             self.processes.append(process)
 
-    def run(self, tasks: list[_Task]) -> list[_Result]:
+    def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0) -> list[_Result]:
+        """The results of ``tasks``, numbered from ``before() + 1``: ``before`` is called in
+        this process once the first tasks are handed out (the workers lay them out
+        meanwhile)."""
         results: list[_Result | None] = [None] * len(tasks)
         counts: list[int | None] = [None] * len(tasks)
         busy: dict = {}  # connection -> the task it renders
         waiting: dict[int, Any] = {}  # task -> its worker's connection, waiting for its number
         idle = list(self.conns)
         handed = 0
-        while any(r is None for r in results):
+
+        def hand_out() -> None:
+            nonlocal handed
             while idle and handed < len(tasks):
                 free = idle.pop(0)
                 free.send(tasks[handed])
                 busy[free] = handed
                 handed += 1
+
+        hand_out()
+        pages_before = before()
+        while any(r is None for r in results):
+            hand_out()
             for ready in wait(list(busy)):
                 conn = cast(Connection, ready)  # wait() gives back what it was given
                 try:
@@ -285,9 +308,9 @@ class _Pool:
                 else:
                     raise value
             for task in sorted(waiting):
-                before = counts[:task]
-                if all(c is not None for c in before):
-                    waiting.pop(task).send(1 + sum(c for c in before if c is not None))
+                earlier = counts[:task]
+                if all(c is not None for c in earlier):
+                    waiting.pop(task).send(1 + pages_before + sum(c for c in earlier if c is not None))
         return [r for r in results if r is not None]
 
     def close(self, abort: bool = False) -> None:
@@ -318,18 +341,28 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
     pool: _Serial | _Pool = _Pool(workers) if workers > 1 else _Serial()
     failed = True
     try:
-        contents = _Task(None)
+        # The contents' length, first with placeholder numbers (laid out here while the
+        # workers lay out the first 版), then as the real numbers make it.
+        length: int | None = None
+        last: _Front | None = None
         for _ in range(_ROUNDS):
-            front, *done = pool.run([contents, *parts])
+            used: list[int] = []
+
+            def before(length: int | None = length, used: list[int] = used) -> int:
+                used.append(_contents_length() if length is None else length)
+                return used[-1]
+
+            done = pool.run(parts, before=before)
             folios = tuple((name, r.first_page + index) for r in done for name, index in r.anchors
                            if name.startswith("a-"))
-            if contents.folios == folios:
+            if last is not None and last.folios == folios:
+                front = last.result  # rendered with these very numbers, and as long as assumed
                 break
-            contents = _Task(None, folios)
-            (final,) = pool.run([contents])
-            if final.page_count == front.page_count:
-                front = final
+            (result,) = pool.run([_Task(None, folios)])
+            if result.page_count == used[0]:
+                front = result
                 break
+            length, last = result.page_count, _Front(folios, result)
         else:
             raise RenderError(Problem(
                 "reading PDF: the contents page's length does not settle when rendered 版 by 版",
