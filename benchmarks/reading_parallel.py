@@ -75,7 +75,7 @@ def main() -> None:
             from make_big_edition import make
 
             edition = make(Path(tmp) / "big", args.pages)
-        run(edition, "whole", 1)  # warm-up: fontconfig cache, file system
+        run(ROOT / "editions" / "xnrb-2019-10-21-xianan", "by", 2)  # warm-up: caches, file system
         for _ in range(args.runs):
             for mode, (how, workers) in modes.items():
                 results[mode].append(run(edition, how, workers))

@@ -179,8 +179,8 @@ def _run(task: _Task, ask: Callable[[int], int]) -> _Result:
 
     rendered = render(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
                       sandbox=_sandbox(edition, settings), what=what, layout=job.layout,
-                      first_page=first_page, placeholder_fonts=True, pdf_variant="pdf/a-2a",
-                      pdf_tags=True)
+                      first_page=first_page, placeholder_fonts=True, reuse_fonts=True,
+                      pdf_variant="pdf/a-2a", pdf_tags=True)
     # A render leaves its boxes, Pango layouts and font copies in reference cycles; with the
     # objects from before the renders frozen (``by_page``), collecting them takes tens of
     # ms, and a worker's memory stays that of one render (without it: 795 MB after the

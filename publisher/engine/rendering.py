@@ -61,7 +61,7 @@ def load(fonts: FontSet):
 def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
            sandbox: Sandbox, what: str, layout: bool = False,
            first_page: Callable[[int], int] | None = None, placeholder_fonts: bool = False,
-           **options) -> Rendered:
+           reuse_fonts: bool = False, **options) -> Rendered:
     """Lay ``html`` (whose relative URLs resolve in ``base_dir``) out and write it once: the
     PDF bytes and, with ``layout``, each page's text lines (``Rendered.pages``).
 
@@ -74,15 +74,32 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
     numbered, it gives the number its first page stands at (its part in a joined PDF:
     ``engine.numbering``); without it pages count from 1. ``placeholder_fonts``: each face
     embedded as a placeholder, for a part whose fonts ``pdfjoin.share`` embeds after the
-    join (``engine.placeholder_fonts``).
+    join (``engine.placeholder_fonts``). ``reuse_fonts``: the process's one fontconfig and
+    Pango font map, kept from render to render (many small documents, such as the 版 of a
+    joined PDF, would each open and measure the CJK faces again), rather than one of the
+    document's own.
     """
     with _rendering(fonts, sandbox, what) as (wp, fetcher), \
             (numbering.first_page(first_page) if first_page else nullcontext()), \
             (placeholder_fonts_.placeholders() if placeholder_fonts else nullcontext()):
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
-        document = source.render(stylesheets=css, **options)
+        font_config = _font_config(wp) if reuse_fonts else None
+        document = source.render(stylesheets=css, font_config=font_config, **options)
         return _write(document, source.etree_element, layout, options)
+
+
+_font_configs: dict[int, object] = {}  # process id -> its font configuration
+
+
+def _font_config(wp):
+    """This process's font configuration for ``render(reuse_fonts=True)`` (a forked worker
+    makes its own: a Pango font map is not shared across processes)."""
+    pid = os.getpid()
+    if pid not in _font_configs:
+        _font_configs.clear()
+        _font_configs[pid] = wp.text.fonts.FontConfiguration()
+    return _font_configs[pid]
 
 
 def lay_out(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
