@@ -283,3 +283,18 @@ def test_placeholder_fonts_embed_glyph_0_alone_and_nothing_else_changes(fonts, t
         assert glyphs == 1 and normal[name][0] > 1, name
         assert (widths, to_unicode) == normal[name][1:], name
     assert programs(engine.render(html, **kwargs).pdf) == normal  # nothing left open
+
+
+def test_renders_reusing_the_process_font_configuration_give_the_same_bytes(fonts, tmp_path):
+    """render(reuse_fonts=True): one fontconfig and Pango font map for the process's renders
+    (the reading PDF's 版); what a render writes does not depend on what the font map saw
+    before it."""
+    settings = load_settings()
+    kwargs = dict(base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                  sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test")
+    first = NUMBERED.replace("{body}", "<p>全区各乡镇认真开展主题教育活动。</p><p><b>Latin 123</b></p>")
+    other = NUMBERED.replace("{body}", "<h1 style='font-family: sans-serif'>咸宁日报</h1><p>深入基层。</p>")
+    alone = engine.render(first, **kwargs).pdf
+    assert engine.render(first, reuse_fonts=True, **kwargs).pdf == alone
+    engine.render(other, reuse_fonts=True, **kwargs)  # the font map sees another face
+    assert engine.render(first, reuse_fonts=True, **kwargs).pdf == alone
