@@ -15,6 +15,11 @@ the engine's record of what each piece of content belongs to (``structure.tag``:
 (``--pdf-artifact``, see styles/reading.css). WeasyPrint's XMP (title, creator, description,
 dates) is completed with what an archive reads (``xmp.issue_properties``) and the PDF/UA
 claim. docs/reading.md says what is checked, and how.
+
+With ``[tool.publisher.reading] by_page`` (default off) the contents page and each 版 are
+rendered as documents of their own in worker processes and joined (``by_page``, below):
+the same pages, folios, links, bookmarks and tree, the same bytes for any number of
+workers.
 """
 
 from __future__ import annotations
@@ -102,17 +107,22 @@ def _sandbox(edition: Edition, settings: Settings) -> Sandbox:
 #   ``first_page``, engine/numbering.py): after the contents and every earlier 版. A worker
 #   waits for that answer, which comes as soon as the renders before its own are counted
 #   (they were handed out first), so each document is laid out once;
-# - the contents page: its length is fixed first (laid out with placeholder numbers), the
-#   parts numbered after it, then it is laid out again with each article's page number,
-#   read from the 版 documents' destinations. Should that change its length, the 版 are
-#   numbered again after it (never seen on the sample: a number wider than the placeholder
-#   would have to push an entry onto another line);
+# - the contents page: its length is fixed first (laid out, not drawn, with placeholder
+#   numbers, in this process while the workers lay out the first 版), the parts numbered
+#   after it, then it is rendered with each article's page number, read from the 版
+#   documents' destinations. Should that change its length, the 版 are numbered again
+#   after the new one (never seen on the sample: a real number would have to push an entry
+#   onto another line than the placeholder did);
 # - links: the contents links to the other documents by ``TARGET`` URIs, made links to the
 #   joined named destinations after the join (``pdfjoin.retarget_links``); bookmarks and
 #   destinations are merged in order (``pdfjoin.append``); the structure records joined
 #   (``Structure.join``) and the tree written once (``structure.tag``);
 # - shared resources: one font program per face, each distinct object once
-#   (``pdfjoin.share``); one output intent and the XMP: the contents document's, completed.
+#   (``pdfjoin.share``: the parts are rendered with placeholder programs,
+#   engine/placeholder_fonts.py); one output intent and the XMP: the contents document's,
+#   completed;
+# - what a document costs on its own: the renders of a process share one font map
+#   (``reuse_fonts``), and each render's garbage is collected before the next.
 # The bytes depend on the edition and the settings, never on the number of workers.
 
 TARGET = "publisher-part:"  # the URI a contents link names an id of another part by

@@ -131,3 +131,20 @@ def test_one_font_program_per_face_one_output_intent_and_the_declarations(render
         assert meta["pdfuaid:part"] == "1"
         annotations = [a for page in pdf.pages for a in page.obj.get("/Annots") or []]
         assert annotations and all("/StructParent" in a for a in annotations)
+
+
+def test_a_wrong_contents_length_is_put_right_and_changes_nothing(three, renders, monkeypatch):
+    """The 版 are numbered after the contents' length as laid out with placeholder numbers;
+    should the real numbers make it another length, the 版 are numbered again after that
+    one. Told a wrong length first, the result is the same file: it depends on the edition,
+    not on the path to it."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    calls = []
+    run = reading._run
+    monkeypatch.setattr(reading, "_contents_length", lambda: 7)  # it is 2 pages
+    monkeypatch.setattr(reading, "_run", lambda task, ask: calls.append(task.part) or run(task, ask))
+    pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
+    assert calls == [0, 1, 2, None, 0, 1, 2, None]  # numbered after 7, then after the real 2
+    assert pdf == renders["one"]
