@@ -66,6 +66,10 @@ class Typography(_Strict):
 
 class Reading(_Strict):
     page_size: Literal["A4", "phone"] = "A4"
+    # Render the reading PDF 版 by 版 in the print's worker processes and join the parts
+    # (publisher/reading.py), rather than as one document in one process. The bytes do not
+    # depend on the number of workers; they differ from the one-document render's.
+    by_page: bool = False
 
 
 class Margins(_Strict):

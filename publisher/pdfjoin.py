@@ -29,10 +29,11 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from math import ceil
 
 import pikepdf
+from pikepdf import Array, Dictionary, Name
 
 from .fonts import Face, FontSet
 
@@ -49,12 +50,139 @@ def join(pdfs: Iterable[bytes]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
     return out, sources
 
 
-def share(pdf: pikepdf.Pdf, fonts: FontSet | None = None) -> None:
+def append(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> list[int]:
+    """Append the pages of ``sources`` to ``pdf`` in order, with what points at them: each
+    source's named destinations (the ids of its elements) and its bookmarks, after those
+    of ``pdf``, pointing at the joined pages. The index of each source's first page in
+    ``pdf``. (The reading PDF rendered 版 by 版: one document whose links and outline
+    read as if it had been rendered whole.) The sources stay open until ``pdf`` is saved."""
+    names = _dests(pdf, {page.obj.objgen: page.obj for page in pdf.pages})
+    outline = _outline(pdf, {page.obj.objgen: page.obj for page in pdf.pages})
+    starts = []
+    for src in sources:
+        start = len(pdf.pages)
+        starts.append(start)
+        pdf.pages.extend(src.pages)
+        joined = {page.obj.objgen: pdf.pages[start + i].obj for i, page in enumerate(src.pages)}
+        for name, dest in _dests(src, joined).items():
+            if name in names:
+                raise ValueError(f"two parts of a joined PDF name the destination {name!r}")
+            names[name] = dest
+        outline += _outline(src, joined)
+    if names:  # one flat name tree, sorted, as WeasyPrint writes it
+        flat = Array()
+        for name in sorted(names):
+            flat.append(pikepdf.String(name))
+            flat.append(names[name])
+        tree = pdf.Root.get("/Names") or Dictionary()
+        tree.Dests = Dictionary(Names=flat)
+        pdf.Root.Names = tree
+    if "/Outlines" in pdf.Root:
+        del pdf.Root["/Outlines"]
+    if outline:
+        root = pdf.make_indirect(Dictionary())
+        count = _link(pdf, outline, root)
+        root.Count = count
+        pdf.Root.Outlines = root
+    return starts
+
+
+def _dest(dest: pikepdf.Object, pages: dict) -> Array:
+    """An explicit destination ``[page /XYZ x y zoom]`` moved to the joined page."""
+    return Array([pages[dest[0].objgen], *(dest[i] for i in range(1, len(dest)))])
+
+
+def _named(pdf: pikepdf.Pdf) -> list[tuple[str, pikepdf.Object]]:
+    """The named destinations of ``pdf``, as WeasyPrint writes them: one flat name tree."""
+    names = pdf.Root.get("/Names")
+    tree = names.get("/Dests") if names is not None else None
+    if tree is None:
+        return []
+    if "/Kids" in tree:
+        raise ValueError("a name tree of destinations with kids: not one WeasyPrint writes")
+    flat = list(tree.get("/Names") or [])
+    return [(str(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)]
+
+
+def anchors(pdf: pikepdf.Pdf) -> list[tuple[str, int]]:
+    """Each named destination of ``pdf`` (an element's id) with the index of its page."""
+    pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+    return [(name, pages[dest[0].objgen]) for name, dest in _named(pdf)]
+
+
+def _dests(pdf: pikepdf.Pdf, pages: dict) -> dict[str, Array]:
+    """The named destinations of ``pdf``, moved by ``pages``."""
+    return {name: _dest(dest, pages) for name, dest in _named(pdf)}
+
+
+def _outline(pdf: pikepdf.Pdf, pages: dict) -> list[tuple]:
+    """The bookmarks of ``pdf`` as (title bytes, destination, count, children), in order."""
+    def items(first) -> list[tuple]:
+        out = []
+        item = first
+        while item is not None:
+            title = pikepdf.String(bytes(item.Title))
+            out.append((title, _dest(item.Dest, pages), int(item.get("/Count", 0)),
+                        items(item.get("/First"))))
+            item = item.get("/Next")
+        return out
+
+    outlines = pdf.Root.get("/Outlines")
+    return items(outlines.get("/First")) if outlines is not None else []
+
+
+def _link(pdf: pikepdf.Pdf, items: list[tuple], parent: pikepdf.Object) -> int:
+    """Write ``items`` as outline items under ``parent``; the count of open items (as
+    WeasyPrint counts: every item, and the children of the open ones)."""
+    made: list[pikepdf.Object] = []
+    count = len(items)
+    for title, dest, own, children in items:
+        item = pdf.make_indirect(Dictionary(Title=title, Dest=dest, Parent=parent))
+        if made:
+            item.Prev = made[-1]
+            made[-1].Next = item
+        if children:
+            sub = _link(pdf, children, item)  # sets the item's /First and /Last
+            if own >= 0:
+                count += sub
+        item.Count = own
+        made.append(item)
+    if made:
+        parent.First, parent.Last = made[0], made[-1]
+    return count
+
+
+def retarget_links(pdf: pikepdf.Pdf, scheme: str) -> int:
+    """Turn the link annotations of ``pdf`` whose URI is ``scheme`` + a name into links to
+    that named destination (an id of another part, once joined); how many. A name no
+    destination has is an error."""
+    known = {name for name, _ in _named(pdf)}
+    done = 0
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots") or []:
+            action = annotation.get("/A")
+            if action is None or action.get("/S") != Name.URI:
+                continue
+            uri = str(action.URI)
+            if not uri.startswith(scheme):
+                continue
+            name = uri[len(scheme):]
+            if name not in known:
+                raise ValueError(f"a link to {name!r}, which no part of the joined PDF has")
+            del annotation["/A"]
+            annotation.Dest = pikepdf.String(name)
+            done += 1
+    return done
+
+
+def share(pdf: pikepdf.Pdf, fonts: FontSet | None = None) -> list[str]:
     """Make the pages of ``pdf`` share one font program per face (given the pinned ``fonts``)
-    and store every distinct resource once (see the module's docstring)."""
-    if fonts is not None:
-        _share_fonts(pdf, fonts)
+    and store every distinct resource once (see the module's docstring). The embedded fonts
+    (by BaseFont) left with the program they had: not a pinned face, or maps of a shape
+    WeasyPrint does not write."""
+    kept = _share_fonts(pdf, fonts) if fonts is not None else []
     _store_once(pdf)
+    return kept
 
 
 # ---------------------------------------------------------------- fonts
@@ -180,7 +308,7 @@ def _cmap(mapping: dict[int, bytes]) -> bytes:
     return b"\n".join(lines)
 
 
-def _share_fonts(pdf: pikepdf.Pdf, fonts: FontSet) -> None:
+def _share_fonts(pdf: pikepdf.Pdf, fonts: FontSet) -> list[str]:
     faces = {face.postscript_name: face for face in fonts.faces}
     # BaseFont -> (face, widths, ToUnicode) over all the pages
     merged: dict[str, tuple[Face, dict[int, object], dict[int, bytes]]] = {}
@@ -228,6 +356,7 @@ def _share_fonts(pdf: pikepdf.Pdf, fonts: FontSet) -> None:
             descriptor[key] = program
             cid.W = w
             font.ToUnicode = to_unicode
+    return sorted(set(groups) - set(merged))
 
 
 # ---------------------------------------------------------------- each distinct object once

@@ -15,19 +15,41 @@ the engine's record of what each piece of content belongs to (``structure.tag``:
 (``--pdf-artifact``, see styles/reading.css). WeasyPrint's XMP (title, creator, description,
 dates) is completed with what an archive reads (``xmp.issue_properties``) and the PDF/UA
 claim. docs/reading.md says what is checked, and how.
+
+With ``[tool.publisher.reading] by_page`` (default off) the contents page and each 版 are
+rendered as documents of their own in worker processes and joined (``by_page``, below):
+the same pages, folios, links, bookmarks and tree, the same bytes for any number of
+workers.
 """
 
 from __future__ import annotations
 
+import gc
+import io
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any, cast
+
+import pikepdf
 
 from .config import Settings
-from .engine import Rendered, Sandbox, alias_url, render
+from .engine import Rendered, Sandbox, Structure, alias_url, lay_out, load, render
+from .errors import Problem, PublisherError, RenderError
 from .fonts import FontSet
 from .model import Edition
+from .pdfjoin import anchors, append, retarget_links, share
 from .render import reading_html
 from .structure import tag
 from .xmp import complete, issue_properties
+
+log = logging.getLogger(__name__)
 
 STYLES = ("base.css", "typeset.css", "reading.css")
 PHONE_STYLES = ("reading-phone.css",)  # the phone page, on top of A4's rules
@@ -53,17 +75,335 @@ def reading_pdf(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
 
 def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
                    layout: bool = False) -> Rendered:
-    """The reading PDF (with ``layout``: where every line of it sits)."""
+    """The reading PDF (with ``layout``: where every line of it sits): one render of the whole
+    issue, or with ``[tool.publisher.reading] by_page`` 版 by 版, joined (``by_page``)."""
+    if settings.reading.by_page:
+        return by_page(edition, settings, fonts, layout)
     assert edition.root is not None
-    # the photos as they were checked (Image.data): nothing of the edition is read again
-    photos = {image_url(fig.image.path, edition): fig.image.data
-              for article in edition.articles for fig in article.figures if fig.image}
-    sandbox = Sandbox((settings.styles_dir, settings.fonts_dir), photos)
     html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition))
     rendered = render(html, base_dir=edition.root, stylesheets=reading_styles(settings), fonts=fonts,
-                      sandbox=sandbox, what="reading PDF", layout=layout, pdf_variant="pdf/a-2a",
-                      pdf_tags=True)
+                      sandbox=_sandbox(edition, settings), what="reading PDF", layout=layout,
+                      pdf_variant="pdf/a-2a", pdf_tags=True)
     structure = rendered.structure
     assert structure is not None
     pdf = complete(rendered.pdf, issue_properties(edition), pdfua=1, edit=lambda pdf: tag(pdf, structure))
     return Rendered(pdf, rendered.pages, structure)
+
+
+def _sandbox(edition: Edition, settings: Settings) -> Sandbox:
+    assert edition.root is not None
+    # the photos as they were checked (Image.data): nothing of the edition is read again
+    photos = {image_url(fig.image.path, edition): fig.image.data
+              for article in edition.articles for fig in article.figures if fig.image}
+    return Sandbox((settings.styles_dir, settings.fonts_dir), photos)
+
+
+# ---------------------------------------------------------------- 版 by 版, joined
+#
+# The contents page and each 版 are documents of their own, rendered in a pool of workers
+# (``[tool.publisher.print] workers``, ``--workers``) and joined. What refers across them:
+# - page numbers: a 版 alone would count from 1. Each render asks, once its pages are laid
+#   out and before they are numbered, where its first page stands (``engine.render``'s
+#   ``first_page``, engine/numbering.py): after the contents and every earlier 版. A worker
+#   waits for that answer, which comes as soon as the renders before its own are counted
+#   (they were handed out first), so each document is laid out once;
+# - the contents page: its length is fixed first (laid out, not drawn, with placeholder
+#   numbers, in this process while the workers lay out the first 版), the parts numbered
+#   after it, then it is rendered with each article's page number, read from the 版
+#   documents' destinations. Should that change its length, the 版 are numbered again
+#   after the new one (never seen on the sample: a real number would have to push an entry
+#   onto another line than the placeholder did);
+# - links: the contents links to the other documents by ``TARGET`` URIs, made links to the
+#   joined named destinations after the join (``pdfjoin.retarget_links``); bookmarks and
+#   destinations are merged in order (``pdfjoin.append``); the structure records joined
+#   (``Structure.join``) and the tree written once (``structure.tag``);
+# - shared resources: one font program per face, each distinct object once
+#   (``pdfjoin.share``: the parts are rendered with placeholder programs,
+#   engine/placeholder_fonts.py); one output intent and the XMP: the contents document's,
+#   completed;
+# - what a document costs on its own: the renders of a process share one font map
+#   (``reuse_fonts``), and each render's garbage is collected before the next.
+# The bytes depend on the edition and the settings, never on the number of workers.
+
+TARGET = "publisher-part:"  # the URI a contents link names an id of another part by
+PLACEHOLDER = 888  # the contents' page numbers while its length is fixed: three wide digits
+PART_STYLES = ("reading-part.css",)  # a 版 alone: a folio on its first page too
+_ROUNDS = 4  # contents lengths tried before giving up (each round renders every 版)
+
+
+@dataclass(frozen=True)
+class _Task:
+    part: int | None  # the 版's index in the edition, None for the front page (contents)
+    folios: tuple[tuple[str, int], ...] = ()  # the contents: article id -> its page number
+
+
+@dataclass(frozen=True)
+class _Result:
+    rendered: Rendered
+    page_count: int
+    first_page: int  # the number its first page stands at
+    anchors: tuple[tuple[str, int], ...]  # id -> index of the page its box starts on
+
+
+@dataclass(frozen=True)
+class _Job:
+    edition: Edition
+    settings: Settings
+    fonts: FontSet
+    layout: bool
+
+
+_JOB: _Job | None = None  # set in the parent before the workers fork
+
+
+def _run(task: _Task, ask: Callable[[int], int]) -> _Result:
+    """Render one part; ``ask(pages)`` gives the number its first page stands at."""
+    job = _JOB
+    assert job is not None and job.edition.root is not None
+    edition, settings, root = job.edition, job.settings, job.edition.root
+    src = lambda fig: image_url(fig.image.path, edition)  # noqa: E731
+    styles = reading_styles(settings)
+    if task.part is None:
+        folios = dict(task.folios) or {f"a-{a.slug}": PLACEHOLDER for a in edition.articles}
+        html = reading_html(edition, settings, image_src=src, parts=(), target=lambda i: TARGET + i,
+                            folios=folios)
+        what = "reading PDF: the contents"
+        if not task.folios:  # only its length is wanted: laid out, not drawn
+            doc = lay_out(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
+                          sandbox=_sandbox(edition, settings), what=what)
+            return _Result(Rendered(b"", ()), doc.page_count, 1, ())
+    else:
+        page = edition.pages[task.part]
+        html = reading_html(edition, settings, image_src=src, front=False, parts=(page,))
+        styles += [settings.styles_dir / name for name in PART_STYLES]
+        what = f"reading PDF: {page.display_label}"
+    asked: list[int] = []
+    times = [time.perf_counter()]
+
+    def first_page(pages: int) -> int:
+        times.append(time.perf_counter())
+        asked.append(pages)
+        asked.append(ask(pages))
+        times.append(time.perf_counter())
+        return asked[-1]
+
+    rendered = render(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
+                      sandbox=_sandbox(edition, settings), what=what, layout=job.layout,
+                      first_page=first_page, placeholder_fonts=True, reuse_fonts=True,
+                      pdf_variant="pdf/a-2a", pdf_tags=True)
+    # A render leaves its boxes, Pango layouts and font copies in reference cycles; with the
+    # objects from before the renders frozen (``by_page``), collecting them takes tens of
+    # ms, and a worker's memory stays that of one render (without it: 795 MB after the
+    # 16-版 edition's renders in one process, 308 MB with it).
+    gc.collect()
+    with pikepdf.open(io.BytesIO(rendered.pdf)) as pdf:
+        ids, count = tuple(anchors(pdf)), len(pdf.pages)
+    assert asked and asked[0] == count, "every render asks for its first page once, when laid out"
+    times.append(time.perf_counter())
+    log.info("%s: laid out in %.2f s, waited %.2f s for its first page number, written in %.2f s "
+             "(process %d)", what, times[1] - times[0], times[2] - times[1], times[3] - times[2],
+             os.getpid())
+    return _Result(rendered, count, asked[1], ids)
+
+
+def _contents_length() -> int:
+    """The pages of the contents with every page number a placeholder: laid out, not drawn."""
+    result = _run(_Task(None), lambda pages: 1)
+    return result.page_count
+
+
+@dataclass(frozen=True)
+class _Front:
+    folios: tuple[tuple[str, int], ...]
+    result: _Result
+
+
+class _Serial:
+    """The renders one after the other, in this process."""
+
+    def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0) -> list[_Result]:
+        results: list[_Result] = []
+        pages_before = before()
+        for task in tasks:
+            first = 1 + pages_before + sum(r.page_count for r in results)
+
+            def ask(pages: int, first: int = first) -> int:
+                return first
+
+            results.append(_run(task, ask))
+        return results
+
+    def close(self, abort: bool = False) -> None:
+        pass
+
+
+def _serve(conn) -> None:
+    """A worker: render each task it is sent, asking the parent for the first page number."""
+    def ask(pages: int) -> int:
+        conn.send(("count", pages))
+        return conn.recv()
+
+    while (task := conn.recv()) is not None:
+        try:
+            result = _run(task, ask)
+        except PublisherError as exc:  # its problems, which pickle: the parent raises it again
+            conn.send(("error", (type(exc), exc.problems)))
+            continue
+        except BaseException as exc:
+            try:
+                conn.send(("error", exc))
+            except Exception:  # an exception that does not pickle
+                conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            continue
+        conn.send(("done", result))
+
+
+class _Pool:
+    """Worker processes, started once (forked: they inherit the job and WeasyPrint) and
+    fed the renders in order; a render's first page number is sent to it as soon as every
+    earlier render is counted."""
+
+    def __init__(self, workers: int):
+        context = multiprocessing.get_context("fork")
+        self.conns, self.processes = [], []
+        for _ in range(workers):
+            parent, child = context.Pipe()
+            process = context.Process(target=_serve, args=(child,), daemon=True)
+            process.start()
+            child.close()
+            self.conns.append(parent)
+            self.processes.append(process)
+
+    def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0) -> list[_Result]:
+        """The results of ``tasks``, numbered from ``before() + 1``: ``before`` is called in
+        this process once the first tasks are handed out (the workers lay them out
+        meanwhile)."""
+        results: list[_Result | None] = [None] * len(tasks)
+        counts: list[int | None] = [None] * len(tasks)
+        busy: dict = {}  # connection -> the task it renders
+        waiting: dict[int, Any] = {}  # task -> its worker's connection, waiting for its number
+        idle = list(self.conns)
+        handed = 0
+
+        def hand_out() -> None:
+            nonlocal handed
+            while idle and handed < len(tasks):
+                free = idle.pop(0)
+                free.send(tasks[handed])
+                busy[free] = handed
+                handed += 1
+
+        hand_out()
+        pages_before = before()
+        while any(r is None for r in results):
+            hand_out()
+            for ready in wait(list(busy)):
+                conn = cast(Connection, ready)  # wait() gives back what it was given
+                try:
+                    kind, value = conn.recv()
+                except EOFError:
+                    raise RuntimeError("a reading PDF worker died") from None
+                task = busy[conn]
+                if kind == "count":
+                    counts[task] = value
+                    waiting[task] = conn
+                elif kind == "done":
+                    results[task] = value
+                    counts[task] = value.page_count  # a render that never asked
+                    del busy[conn]
+                    idle.append(conn)
+                elif isinstance(value, tuple):
+                    cls, problems = value
+                    raise cls(problems)
+                else:
+                    raise value
+            for task in sorted(waiting):
+                earlier = counts[:task]
+                if all(c is not None for c in earlier):
+                    waiting.pop(task).send(1 + pages_before + sum(c for c in earlier if c is not None))
+        return [r for r in results if r is not None]
+
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers: when they are done, or at once (``abort``: after an error, some
+        may be waiting for a page number that will not come)."""
+        for conn, process in zip(self.conns, self.processes, strict=True):
+            if abort:
+                process.terminate()
+            else:
+                with suppress(OSError):  # a worker that died
+                    conn.send(None)
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+
+def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False) -> Rendered:
+    """The reading PDF rendered 版 by 版 in ``[tool.publisher.print] workers`` processes and
+    joined (see above): the same bytes whatever the number of workers."""
+    global _JOB
+    parts = [_Task(i) for i in range(len(edition.pages))]
+    workers = min(settings.print.processes, len(parts) + 1)
+    _JOB = _Job(edition, settings, fonts, layout)
+    load(fonts)  # WeasyPrint and fontconfig set up once, before the fork
+    gc.freeze()  # what exists now is never garbage: collections after each render skip it
+    pool: _Serial | _Pool = _Pool(workers) if workers > 1 else _Serial()
+    failed = True
+    try:
+        # The contents' length, first with placeholder numbers (laid out here while the
+        # workers lay out the first 版), then as the real numbers make it.
+        length: int | None = None
+        last: _Front | None = None
+        for _ in range(_ROUNDS):
+            used: list[int] = []
+
+            def before(length: int | None = length, used: list[int] = used) -> int:
+                used.append(_contents_length() if length is None else length)
+                return used[-1]
+
+            done = pool.run(parts, before=before)
+            folios = tuple((name, r.first_page + index) for r in done for name, index in r.anchors
+                           if name.startswith("a-"))
+            if last is not None and last.folios == folios:
+                front = last.result  # rendered with these very numbers, and as long as assumed
+                break
+            (result,) = pool.run([_Task(None, folios)])
+            if result.page_count == used[0]:
+                front = result
+                break
+            length, last = result.page_count, _Front(folios, result)
+        else:
+            raise RenderError(Problem(
+                "reading PDF: the contents page's length does not settle when rendered 版 by 版",
+                hint="set [tool.publisher.reading] by_page = false to render it as one document",
+                code="render"))
+        failed = False
+    finally:
+        pool.close(abort=failed)
+        gc.unfreeze()
+        _JOB = None
+    return _join(edition, fonts, front, done)
+
+
+def _join(edition: Edition, fonts: FontSet, front: _Result, parts: list[_Result]) -> Rendered:
+    renders = [front, *parts]
+    structures = [(r.rendered.structure, r.first_page - 1) for r in renders]
+    structure = Structure.join((s, first) for s, first in structures if s is not None)
+    pages = tuple(replace(p, index=p.index + r.first_page - 1) for r in renders for p in r.rendered.pages)
+    with ExitStack() as stack:
+        sources = [stack.enter_context(pikepdf.open(io.BytesIO(r.rendered.pdf))) for r in parts]
+
+        def edit(pdf: pikepdf.Pdf) -> None:
+            starts = append(pdf, sources)
+            assert starts == [r.first_page - 1 for r in parts], "the parts stand where they were numbered"
+            retarget_links(pdf, TARGET)
+            kept = share(pdf, fonts)
+            if kept:  # the parts' placeholders must all be replaced (engine.placeholder_fonts)
+                raise RenderError(Problem(f"reading PDF: the fonts {', '.join(kept)} of the 版 "
+                                          "could not be embedded once for the issue", code="render",
+                                          hint="set [tool.publisher.reading] by_page = false"))
+            tag(pdf, structure)
+
+        pdf = complete(front.rendered.pdf, issue_properties(edition), pdfua=1, edit=edit)
+    return Rendered(pdf, pages, structure)

@@ -8,6 +8,7 @@ HTML from an edition can reach an output.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -134,8 +135,18 @@ def page_id(page: Page) -> str:
 
 
 def reading_html(edition: Edition, settings: Settings,
-                 image_src=lambda fig: fig.image.href) -> str:
+                 image_src=lambda fig: fig.image.href, *, front: bool = True,
+                 parts: Sequence[Page] | None = None, target: Callable[[str], str] | None = None,
+                 folios: Mapping[str, int] | None = None) -> str:
     """The whole issue as one HTML document for the reading PDF; ``image_src(figure)`` is the
-    URL its photo is fetched by."""
+    URL its photo is fetched by.
+
+    A part of it, for a reading PDF rendered 版 by 版 (reading.py): ``front`` false leaves
+    the front page (masthead and contents) out, ``parts`` are the 版 it holds (all by
+    default); the contents links to an id by the URL ``target(id)`` (``#id`` by default)
+    and, given ``folios``, prints each article's page number from it (id -> number) rather
+    than asking the layout for it."""
     return render("reading/edition.html.j2", settings, engine=True, edition=edition,
-                  created=edition.issue.closing_time.isoformat(), image_src=image_src)
+                  created=edition.issue.closing_time.isoformat(), image_src=image_src,
+                  front=front, parts=edition.pages if parts is None else parts, target=target,
+                  folios=folios)

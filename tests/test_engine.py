@@ -359,3 +359,84 @@ def test_a_font_subset_in_one_pass_is_the_two_passes_font(fonts, tmp_path, monke
     finally:
         replacement.apply()
     assert len(one_pass) >= 3 and one_pass == two_passes
+NUMBERED = """<!DOCTYPE html><html lang="zh"><head><style>
+@page { size: 100mm 80mm; margin: 10mm; @bottom-center { content: "第" counter(page) "页"; } }
+</style></head><body>{body}</body></html>"""
+
+
+def _folios(pdf_bytes: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf_bytes)
+    return [line for page in doc for line in page.get_textpage().get_text_range().split()
+            if line.startswith("第") and line.endswith("页")]
+
+
+def test_a_render_numbers_its_pages_from_the_first_page_it_is_given_once_laid_out(fonts, tmp_path):
+    """engine/numbering.py: ``first_page(pages)`` is asked once, with the number of pages
+    laid out, before any is numbered; the folios count from its answer; the layout is the
+    same as a render counting from 1, and outside a render nothing is moved."""
+    settings = load_settings()
+    body = "".join(f"<p style='break-before: page'>第{i}段</p>" for i in range(3))
+    html = NUMBERED.replace("{body}", body)
+    kwargs = dict(base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                  sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test")
+    asked: list[int] = []
+    moved = engine.render(html, first_page=lambda pages: asked.append(pages) or 41, **kwargs)
+    assert asked == [3]
+    assert _folios(moved.pdf) == ["第41页", "第42页", "第43页"]
+    plain = engine.render(html, **kwargs)
+    assert _folios(plain.pdf) == ["第1页", "第2页", "第3页"]
+    with pytest.raises(ValueError, match="positive integer"):
+        engine.render(html, first_page=lambda pages: 0, **kwargs)
+    assert _folios(engine.render(html, **kwargs).pdf) == ["第1页", "第2页", "第3页"]  # nothing left open
+
+
+def test_placeholder_fonts_embed_glyph_0_alone_and_nothing_else_changes(fonts, tmp_path):
+    """engine/placeholder_fonts.py: inside the block each face's program is its subset to
+    glyph 0 (its name kept, which pdfjoin.share finds the pinned face by); the font
+    dictionaries (widths, ToUnicode) are those of a normal render; outside, fonts are
+    subset as ever."""
+    import io
+
+    import pikepdf
+    import uharfbuzz as hb
+
+    settings = load_settings()
+    html = NUMBERED.replace("{body}", "<p>全区各乡镇认真开展主题教育活动。</p>")
+    kwargs = dict(base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                  sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test")
+
+    def programs(data: bytes) -> dict[str, tuple[int, bytes, bytes]]:
+        out = {}
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for font in pdf.pages[0].obj.Resources.Font.values():
+                cid = font.DescendantFonts[0]
+                program = cid.FontDescriptor.get("/FontFile2") or cid.FontDescriptor.FontFile3
+                face = hb.Face(program.read_bytes())
+                name = face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME)
+                out[name] = (face.glyph_count, cid.W.unparse(), font.ToUnicode.read_bytes())
+        return out
+
+    normal = programs(engine.render(html, **kwargs).pdf)
+    placeholders = programs(engine.render(html, placeholder_fonts=True, **kwargs).pdf)
+    assert normal.keys() == placeholders.keys() and normal
+    for name, (glyphs, widths, to_unicode) in placeholders.items():
+        assert glyphs == 1 and normal[name][0] > 1, name
+        assert (widths, to_unicode) == normal[name][1:], name
+    assert programs(engine.render(html, **kwargs).pdf) == normal  # nothing left open
+
+
+def test_renders_reusing_the_process_font_configuration_give_the_same_bytes(fonts, tmp_path):
+    """render(reuse_fonts=True): one fontconfig and Pango font map for the process's renders
+    (the reading PDF's 版); what a render writes does not depend on what the font map saw
+    before it."""
+    settings = load_settings()
+    kwargs = dict(base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                  sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test")
+    first = NUMBERED.replace("{body}", "<p>全区各乡镇认真开展主题教育活动。</p><p><b>Latin 123</b></p>")
+    other = NUMBERED.replace("{body}", "<h1 style='font-family: sans-serif'>咸宁日报</h1><p>深入基层。</p>")
+    alone = engine.render(first, **kwargs).pdf
+    assert engine.render(first, reuse_fonts=True, **kwargs).pdf == alone
+    engine.render(other, reuse_fonts=True, **kwargs)  # the font map sees another face
+    assert engine.render(first, reuse_fonts=True, **kwargs).pdf == alone

@@ -63,20 +63,24 @@ class Reading:
         return plain(elem.text(self.texts))
 
 
-@pytest.fixture(scope="module", params=["A4", "phone"])
-def reading(request, sample_build, tmp_path_factory):
+@pytest.fixture(scope="module", params=["A4", "phone", "A4 by page"])
+def reading(request, tmp_path_factory):
+    """The sample's reading PDF at A4, at phone size, and at A4 rendered 版 by 版 in two
+    workers and joined (``[tool.publisher.reading] by_page``): every rule holds for each."""
+    size, _, how = request.param.partition(" ")
     if request.param == "A4":
-        path = sample_build / f"{ID}.pdf"
+        path = request.getfixturevalue("sample_build") / f"{ID}.pdf"
     else:
         settings = load_settings()
-        settings = settings.model_copy(update={"reading": settings.reading.model_copy(
-            update={"page_size": "phone"})})
-        out = tmp_path_factory.mktemp("phone")
+        settings = settings.model_copy(update={
+            "reading": settings.reading.model_copy(update={"page_size": size, "by_page": bool(how)}),
+            "print": settings.print.model_copy(update={"workers": 2})})
+        out = tmp_path_factory.mktemp(request.param.replace(" ", "-"))
         publish(SAMPLE, out, ["pdf"], settings=settings)
         path = out / ID / f"{ID}.pdf"
     with pikepdf.open(path) as pdf:
         objects = text_objects(path)
-        yield Reading(request.param, path, pdf, read_tree(pdf), objects, mcid_texts(objects),
+        yield Reading(size, path, pdf, read_tree(pdf), objects, mcid_texts(objects),
                       read_edition(SAMPLE))
 
 

@@ -17,13 +17,16 @@ of theirs (import-linter and tests/test_architecture.py hold that). What it offe
   defect a module, written to be proposed upstream), the typeset pass as Pango attributes
   (``engine.typeset``), inter-character justification of Chinese (``engine.justify``),
   glyph recording (``engine.layout``), marking what a print page draws outside its trim
-  (``engine.outside_trim``) and recording what a tagged document's content belongs to
-  (``engine.tagging``). docs/weasyprint-patches.md lists each with what it touches.
+  (``engine.outside_trim``), recording what a tagged document's content belongs to
+  (``engine.tagging``), and, for a document that is one part of a joined PDF, its page
+  numbers starting where its pages will stand (``engine.numbering``) and its font programs
+  left for the join to embed (``engine.placeholder_fonts``). docs/weasyprint-patches.md
+  lists each with what it touches.
 
 Modules: ``rendering`` (the entry points and ``Document``), ``fetcher`` (the sandbox and the URL
 fetcher), ``records``, ``layout`` (box tree → records), ``adaptations`` (the pinned versions,
 install, uninstall), ``patching`` (an attribute replaced, and put back), ``typeset``,
-``justify``, ``outside_trim``, ``tagging``, ``patches/``.
+``justify``, ``outside_trim``, ``tagging``, ``numbering``, ``placeholder_fonts``, ``patches/``.
 """
 
 from .adaptations import PYDYF_VERSION, WEASYPRINT_VERSION, EngineVersionError, install, installed, uninstall

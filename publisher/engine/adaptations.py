@@ -10,7 +10,11 @@ was written and tested against (pinned exactly in pyproject.toml), refusing any 
 4. ``engine.layout``: glyph positions recorded while drawing (inert unless recording);
 5. ``engine.outside_trim``: what a print page draws outside its trim marked as an artifact;
 6. ``engine.tagging``: a tagged document's structure recorded instead of WeasyPrint's tree
-   (inert unless recording).
+   (inert unless recording);
+7. ``engine.numbering``: a document's page counter started where its pages will stand in a
+   joined PDF (inert outside ``numbering.first_page``);
+8. ``engine.placeholder_fonts``: font programs left out of a render whose fonts are embedded
+   again after a join (inert outside ``placeholder_fonts.placeholders``).
 
 Each is a list of ``patching.Replacement``s; ``uninstall`` reverts them all in the reverse
 order, leaving WeasyPrint's and pydyf's modules and classes as they were (two Pango
@@ -24,7 +28,7 @@ import logging
 import sys
 
 from ..errors import Problem, PublisherError
-from . import justify, layout, outside_trim, tagging, typeset
+from . import justify, layout, numbering, outside_trim, placeholder_fonts, tagging, typeset
 from .patches import PATCHES
 
 log = logging.getLogger(__name__)
@@ -59,7 +63,8 @@ def check_versions() -> None:
 
 
 # The adaptation modules, in the order they are applied (each has ``replacements()``).
-ADAPTATIONS = (*PATCHES, typeset, justify, layout, outside_trim, tagging)
+ADAPTATIONS = (*PATCHES, typeset, justify, layout, outside_trim, tagging, numbering,
+               placeholder_fonts)
 
 
 def install() -> None:

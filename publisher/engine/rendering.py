@@ -23,12 +23,13 @@ import gc
 import io
 import logging
 import os
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 from ..errors import Problem, RenderError
 from ..fonts import FontSet
-from . import tagging
+from . import numbering, placeholder_fonts as placeholder_fonts_, tagging
 from .fetcher import Sandbox, fetcher_class
 from .layout import blocks, recording, text_pages
 from .records import Block, Rendered
@@ -58,7 +59,9 @@ def load(fonts: FontSet):
 
 
 def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
-           sandbox: Sandbox, what: str, layout: bool = False, **options) -> Rendered:
+           sandbox: Sandbox, what: str, layout: bool = False,
+           first_page: Callable[[int], int] | None = None, placeholder_fonts: bool = False,
+           reuse_fonts: bool = False, **options) -> Rendered:
     """Lay ``html`` (whose relative URLs resolve in ``base_dir``) out and write it once: the
     PDF bytes and, with ``layout``, each page's text lines (``Rendered.pages``).
 
@@ -66,12 +69,37 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
     ``pdf_tags=True`` the PDF's content is marked but it has no structure tree yet:
     ``Rendered.structure`` says what each marked piece belongs to, and
     ``publisher.structure.tag`` writes the tree from it (``engine.tagging``).
+
+    ``first_page(pages)``: called once the document's ``pages`` are laid out, before any is
+    numbered, it gives the number its first page stands at (its part in a joined PDF:
+    ``engine.numbering``); without it pages count from 1. ``placeholder_fonts``: each face
+    embedded as a placeholder, for a part whose fonts ``pdfjoin.share`` embeds after the
+    join (``engine.placeholder_fonts``). ``reuse_fonts``: the process's one fontconfig and
+    Pango font map, kept from render to render (many small documents, such as the 版 of a
+    joined PDF, would each open and measure the CJK faces again), rather than one of the
+    document's own.
     """
-    with _rendering(fonts, sandbox, what) as (wp, fetcher):
+    with _rendering(fonts, sandbox, what) as (wp, fetcher), \
+            (numbering.first_page(first_page) if first_page else nullcontext()), \
+            (placeholder_fonts_.placeholders() if placeholder_fonts else nullcontext()):
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
-        document = source.render(stylesheets=css, **options)
+        font_config = _font_config(wp) if reuse_fonts else None
+        document = source.render(stylesheets=css, font_config=font_config, **options)
         return _write(document, source.etree_element, layout, options)
+
+
+_font_configs: dict[int, object] = {}  # process id -> its font configuration
+
+
+def _font_config(wp):
+    """This process's font configuration for ``render(reuse_fonts=True)`` (a forked worker
+    makes its own: a Pango font map is not shared across processes)."""
+    pid = os.getpid()
+    if pid not in _font_configs:
+        _font_configs.clear()
+        _font_configs[pid] = wp.text.fonts.FontConfiguration()
+    return _font_configs[pid]
 
 
 def lay_out(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,

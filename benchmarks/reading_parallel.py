@@ -1,0 +1,102 @@
+"""The reading PDF rendered as one document against 版 by 版 in one and in N workers.
+
+    python benchmarks/reading_parallel.py [EDITION] [--pages 64] [--runs 3] [--workers 2]
+
+Without EDITION, a --pages 版 edition is made with make_big_edition.py. Each run is a
+process of its own (so that its peak memory is its own), the modes interleaved so that load
+from other processes falls on each alike: ``whole`` (``by_page = false``, one process),
+``by-1`` (by 版, one process) and ``by-N`` (by 版, N workers). Prints, per mode, the median
+wall time, the median CPU seconds of the parent and of its workers together, the peak
+resident memory of the parent and of the largest worker, the ratios of the medians against
+``whole`` and against ``by-1`` (the issue asks by-N <= 0.6 x one process, on an idle
+machine), the load average before and after, and whether the by-1 and by-N files were the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ONE_RUN = """
+import hashlib, json, os, resource, sys, time
+from pathlib import Path
+from publisher.publish import load
+from publisher.reading import reading_render
+edition, settings, fonts, _ = load(Path(sys.argv[1]))
+settings = settings.model_copy(update={
+    "reading": settings.reading.model_copy(update={"by_page": sys.argv[2] == "by"}),
+    "print": settings.print.model_copy(update={"workers": int(sys.argv[3])})})
+t0, c0 = time.perf_counter(), os.times()
+pdf = reading_render(edition, settings, fonts).pdf
+t1, c1 = time.perf_counter(), os.times()
+print(json.dumps({
+    "wall": t1 - t0,
+    "cpu": (c1.user - c0.user) + (c1.system - c0.system)
+           + (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system),
+    "rss_parent": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "sha": hashlib.sha256(pdf).hexdigest()}))
+"""
+
+
+def run(edition: Path, how: str, workers: int) -> dict:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1571616000"),
+           "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", ONE_RUN, str(edition), how, str(workers)],
+                         capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("edition", nargs="?", type=Path)
+    ap.add_argument("--pages", type=int, default=64)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    load_before = os.getloadavg()
+    modes = {"whole": ("whole", 1), "by-1": ("by", 1), f"by-{args.workers}": ("by", args.workers)}
+    results: dict[str, list[dict]] = {m: [] for m in modes}
+    with tempfile.TemporaryDirectory() as tmp:
+        edition = args.edition
+        if edition is None:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            from make_big_edition import make
+
+            edition = make(Path(tmp) / "big", args.pages)
+        run(ROOT / "editions" / "xnrb-2019-10-21-xianan", "by", 2)  # warm-up: caches, file system
+        for _ in range(args.runs):
+            for mode, (how, workers) in modes.items():
+                results[mode].append(run(edition, how, workers))
+    load_after = os.getloadavg()
+    median = {m: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "rss_parent", "rss_worker")}
+              for m, rs in results.items()}
+    print(f"edition: {edition if args.edition else f'{args.pages} 版 (make_big_edition)'}, "
+          f"{args.runs} interleaved runs a mode, load average before {load_before[0]:.1f}, "
+          f"after {load_after[0]:.1f} on {os.cpu_count()} cores")
+    parallel = f"by-{args.workers}"
+    for mode, m in median.items():
+        print(f"{mode:>6}: wall {m['wall']:6.1f} s (x{m['wall'] / median['whole']['wall']:.2f} whole, "
+              f"x{m['wall'] / median['by-1']['wall']:.2f} by-1), CPU {m['cpu']:6.1f} s "
+              f"(x{m['cpu'] / median['whole']['cpu']:.2f} whole), peak RSS parent {m['rss_parent']:.0f} MB, "
+              f"largest worker {m['rss_worker']:.0f} MB")
+    shas = {mode: {r["sha"] for r in rs} for mode, rs in results.items()}
+    same = shas["by-1"] == shas[parallel] and len(shas["by-1"]) == 1
+    print(f"by-1 and {parallel}: {'the same bytes' if same else 'DIFFERENT bytes'} "
+          f"({hashlib.sha256(''.join(sorted(shas['by-1'])).encode()).hexdigest()[:12]}); "
+          f"whole: {len(shas['whole'])} distinct file(s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The reading PDF rendered 版 by 版 and joined (``[tool.publisher.reading] by_page``),
+read back against the same edition rendered as one document.
+
+On a 3-版 edition (benchmarks/make_big_edition.py: the sample's articles on every 版, so
+each 版 takes several pages and the contents more than one): the same pages with the same
+text (folios and the contents' page numbers included), the same bookmarks, named
+destinations and contents links, each pointing at the same page; one font program per
+face, none a placeholder, one output intent, the PDF/A and PDF/UA declarations; and the
+same bytes from one worker and from two. The structure tree, the contents page, the
+checkers: tests/test_reading_structure.py runs every rule on the sample rendered by 版 too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+import uharfbuzz as hb
+
+from publisher.errors import Problem, RenderError
+from publisher.publish import load
+from publisher.reading import reading_render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory) -> Path:
+    """A 3-版 edition (benchmarks/make_big_edition.py)."""
+    spec = importlib.util.spec_from_file_location("make_big_edition",
+                                                  ROOT / "benchmarks" / "make_big_edition.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make(tmp_path_factory.mktemp("three") / "ed", pages=3)
+
+
+def _settings(settings, by_page: bool, workers: int):
+    return settings.model_copy(update={
+        "reading": settings.reading.model_copy(update={"by_page": by_page}),
+        "print": settings.print.model_copy(update={"workers": workers})})
+
+
+@pytest.fixture(scope="module")
+def renders(three) -> dict[str, bytes]:
+    """The 3-版 edition's reading PDF: whole, and by 版 in one and in two workers."""
+    edition, settings, fonts, _ = load(three)
+    return {name: reading_render(edition, _settings(settings, by_page, workers), fonts).pdf
+            for name, by_page, workers in (("whole", False, 1), ("one", True, 1), ("two", True, 2))}
+
+
+def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, monkeypatch):
+    """The worker's error comes back as the build's (the workers fork after the patch, so
+    they render with it); the other worker, maybe waiting for a page number, is stopped."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    render = reading.render
+
+    def failing(html, **kwargs):
+        if kwargs["what"].endswith(edition.pages[1].display_label):
+            raise RenderError(Problem("reading PDF: a broken 版", code="render"))
+        return render(html, **kwargs)
+
+    monkeypatch.setattr(reading, "render", failing)
+    with pytest.raises(RenderError, match="a broken 版") as raised:
+        reading_render(edition, _settings(settings, True, 2), fonts)
+    assert [p.message for p in raised.value.problems] == ["reading PDF: a broken 版"]
+
+
+def test_the_bytes_do_not_depend_on_the_number_of_workers(renders):
+    assert renders["one"] == renders["two"]
+    assert renders["one"] != renders["whole"]  # another file, read back the same below
+
+
+def _read(data: bytes) -> dict:
+    """What a reader sees: each page's text, the bookmarks, destinations and links, by page."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+        flat = pdf.Root.Names.Dests.Names
+        names = {str(flat[i]): index[flat[i + 1][0].objgen] for i in range(0, len(flat), 2)}
+        outline = []
+        with pdf.open_outline() as o:
+            def walk(items, level):
+                for item in items:
+                    outline.append((level, item.title, index[item.destination[0].objgen]))
+                    walk(item.children, level + 1)
+            walk(o.root, 0)
+        links = [(i, str(a.Dest), names[str(a.Dest)]) for i, page in enumerate(pdf.pages)
+                 for a in page.obj.get("/Annots") or [] if "/Dest" in a]
+        uris = [str(a.A.URI) for page in pdf.pages for a in page.obj.get("/Annots") or [] if "/A" in a]
+    doc = pdfium.PdfDocument(data)
+    texts = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    return {"texts": texts, "outline": outline, "names": names, "links": links, "uris": uris}
+
+
+def test_pages_folios_bookmarks_destinations_and_links_read_as_one_document(renders):
+    whole, joined = _read(renders["whole"]), _read(renders["two"])
+    assert len(joined["texts"]) == len(whole["texts"]) > 3 * 3  # each 版 on several pages
+    for number, (a, b) in enumerate(zip(whole["texts"], joined["texts"], strict=True), start=1):
+        assert a == b, f"page {number}"  # its folio and, on the contents, its page numbers
+        if number > 1:
+            assert b.rstrip().endswith(str(number)), f"page {number}: its folio"
+    assert joined["outline"] == whole["outline"]
+    assert len(joined["outline"]) == 3 + 3 * 9
+    assert joined["names"] == whole["names"]
+    assert joined["links"] == whole["links"] and len(joined["links"]) >= 3 + 3 * 9
+    assert joined["uris"] == whole["uris"]  # no link left to the parts' placeholder URIs
+
+
+def test_one_font_program_per_face_one_output_intent_and_the_declarations(renders):
+    with pikepdf.open(io.BytesIO(renders["two"])) as pdf:
+        programs: dict[str, set] = {}
+        for page in pdf.pages:
+            for font in page.obj.Resources.Font.values():
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+                face = hb.Face(program.read_bytes())
+                name = face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME)
+                programs.setdefault(name, set()).add(program.objgen)
+                assert face.glyph_count > 1, f"{name}: a placeholder left in the joined PDF"
+        assert programs and all(len(objects) == 1 for objects in programs.values()), programs
+        assert len(pdf.Root.OutputIntents) == 1
+        assert str(pdf.Root.Lang) == "zh-Hans" and pdf.Root.MarkInfo.Marked
+        meta = pdf.open_metadata()
+        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "A"
+        assert meta["pdfuaid:part"] == "1"
+        annotations = [a for page in pdf.pages for a in page.obj.get("/Annots") or []]
+        assert annotations and all("/StructParent" in a for a in annotations)
+
+
+def test_a_wrong_contents_length_is_put_right_and_changes_nothing(three, renders, monkeypatch):
+    """The 版 are numbered after the contents' length as laid out with placeholder numbers;
+    should the real numbers make it another length, the 版 are numbered again after that
+    one. Told a wrong length first, the result is the same file: it depends on the edition,
+    not on the path to it."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    calls = []
+    run = reading._run
+    monkeypatch.setattr(reading, "_contents_length", lambda: 7)  # it is 2 pages
+    monkeypatch.setattr(reading, "_run", lambda task, ask: calls.append(task.part) or run(task, ask))
+    pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
+    assert calls == [0, 1, 2, None, 0, 1, 2, None]  # numbered after 7, then after the real 2
+    assert pdf == renders["one"]
