@@ -40,11 +40,13 @@ from .errors import Problems, RenderError
 from .fonts import FALLBACK, Face, FontSet, RoleRule, local_name, needs_fallback, role_runs
 from .makeup import Continuation
 from .model import Article, Edition, Figure, Page
+from .photos import for_screen
 from .render import render
 
 log = logging.getLogger(__name__)
 
 EPUB_IMAGE_LONG_SIDE = 1600
+EPUB_JPEG_QUALITY = 82
 # The cover's least size in px, long and short side: what the stores ask for (Kobo, Apple:
 # 1400 px on the short side) and sharp on 300 ppi e-ink readers (Kobo Libra: 1680 px high).
 COVER_LONG_SIDE, COVER_SHORT_SIDE = 1600, 1400
@@ -553,9 +555,8 @@ def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {},
 def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
     """Every photo re-encoded for screens: long side <= 1600 px, metadata stripped.
 
-    JPEG photos become progressive JPEGs; PNG (graphics, screenshots) stays PNG."""
-    from PIL import Image as PILImage, ImageOps
-
+    JPEG photos become progressive JPEGs; PNG (graphics, screenshots) stays PNG
+    (``photos.for_screen``, as the web edition's)."""
     out: dict[str, tuple[str, bytes, str, tuple[int, int]]] = {}
     for article in edition.articles:
         for fig in article.figures:
@@ -564,28 +565,8 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
             name = image_name(fig)
             if name in out:
                 continue
-            with PILImage.open(io.BytesIO(fig.image.data)) as source:  # the bytes as checked
-                if fig.image.huge and source.format == "JPEG":
-                    # decoded at the smallest scale (1/2 .. 1/8) still twice the size asked,
-                    # as Image.thumbnail would on its own (the turn below decodes it first)
-                    long = max(source.size)
-                    source.draft(source.mode, tuple(  # type: ignore[arg-type]
-                        max(1, side * 2 * EPUB_IMAGE_LONG_SIDE // long) for side in source.size))
-                # A phone photo is stored sideways with an EXIF orientation; the metadata is
-                # stripped below, so the pixels are turned upright first.
-                im = ImageOps.exif_transpose(source)
-                if max(im.size) > EPUB_IMAGE_LONG_SIDE:
-                    im.thumbnail((EPUB_IMAGE_LONG_SIDE, EPUB_IMAGE_LONG_SIDE), PILImage.Resampling.LANCZOS)
-                buf = io.BytesIO()
-                im.info.pop("comment", None)  # Pillow copies a JPEG comment into the new file
-                if fig.image.media_type == "image/png":
-                    im.save(buf, "PNG", optimize=True)
-                    mt = "image/png"
-                else:
-                    im.convert("RGB").save(buf, "JPEG", quality=82, optimize=True, progressive=True)
-                    mt = "image/jpeg"
-                size = im.size
-            out[name] = (name, buf.getvalue(), mt, size)
+            data, mt, size = for_screen(fig.image, EPUB_IMAGE_LONG_SIDE, EPUB_JPEG_QUALITY)
+            out[name] = (name, data, mt, size)
     return list(out.values())
 
 

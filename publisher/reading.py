@@ -25,6 +25,7 @@ from .config import Settings
 from .engine import Rendered, Sandbox, alias_url, render
 from .fonts import FontSet
 from .model import Edition
+from .photos import for_page
 from .render import reading_html
 from .structure import tag
 from .xmp import complete, issue_properties
@@ -55,8 +56,10 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
                    layout: bool = False) -> Rendered:
     """The reading PDF (with ``layout``: where every line of it sits)."""
     assert edition.root is not None
-    # the photos as they were checked (Image.data): nothing of the edition is read again
-    photos = {image_url(fig.image.path, edition): fig.image.data
+    # the photos as they were checked (Image.data): nothing of the edition is read again; a
+    # huge one decoded no larger than the page needs (WeasyPrint would embed it whole, and
+    # decode it whole to turn it upright)
+    photos = {image_url(fig.image.path, edition): for_page(fig.image)
               for article in edition.articles for fig in article.figures if fig.image}
     sandbox = Sandbox((settings.styles_dir, settings.fonts_dir), photos)
     html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition))

@@ -53,10 +53,11 @@ import contextlib
 import io
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -276,13 +277,38 @@ def env() -> dict[str, str]:
     return e
 
 
+def measured(args: list[str], cwd: Path, timeout: float, preexec_fn=None) -> tuple[int, str, str, int]:
+    """Run ``args``: exit status, stdout, stderr and the peak memory (KB) of that process and
+    the workers it waited for, from its own rusage (wait4). The test process's
+    RUSAGE_CHILDREN would also count any other child reaped meanwhile (a worker pool an
+    in-process test left behind), and says nothing when an earlier child peaked higher."""
+    out: dict[str, str] = {}
+    with subprocess.Popen(args, cwd=cwd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, preexec_fn=preexec_fn) as proc:  # closes the pipes
+        readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
+                   for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))]
+        for t in readers:
+            t.start()
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                raise subprocess.TimeoutExpired(args, timeout)
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+        for t in readers:
+            t.join()
+    return proc.returncode, out.get("stdout", ""), out.get("stderr", ""), usage.ru_maxrss
+
+
 def execute(run: Run, preexec_fn=None, timeout: float = 600) -> Run:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run(command(run.args), cwd=run.cwd or ROOT, env=env(), capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=preexec_fn)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    run.returncode, run.stdout, run.stderr = proc.returncode, proc.stdout, proc.stderr
-    run.maxrss_kb = after if after > before else 0  # only known when this child set a new peak
+    run.returncode, run.stdout, run.stderr, run.maxrss_kb = measured(
+        command(run.args), run.cwd or ROOT, timeout, preexec_fn)
     if run.imported is not None and run.returncode == 0 and run.build_args:
         proc = subprocess.run(command(run.build_args), cwd=ROOT, env=env(), capture_output=True,
                               text=True, timeout=timeout)
@@ -372,12 +398,15 @@ def leaks(run: Run) -> list[str]:
 
 
 def main_outputs(run: Run) -> dict[str, Path]:
-    """The main output of each format: the EPUB, the reading PDF, the whole print PDF, the bag."""
+    """The main output of each format: the EPUB, the reading PDF, the whole print PDF, the bag,
+    the web edition's folder."""
     found: dict[str, Path] = {}
     for path in run.outputs:
         parts = path.relative_to(run.out).parts
         if "archive" in parts:
             found["archive"] = run.out.joinpath(*parts[:parts.index("archive") + 1])
+        elif "web" in parts:
+            found["web"] = run.out.joinpath(*parts[:parts.index("web") + 1])
         elif path.suffix == ".epub":
             found["epub"] = path
         elif path.name.endswith("-print.pdf"):
