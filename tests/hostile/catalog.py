@@ -54,10 +54,10 @@ import io
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-import threading
-import time
+import tempfile
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -277,33 +277,39 @@ def env() -> dict[str, str]:
     return e
 
 
+# Runs the command as its child and writes that child's peak memory (KB) to a file: a
+# process forked from the test process starts with the test process's pages counted as
+# its own, and ru_maxrss keeps that high-water mark across exec (a test session that has
+# built the sample in process is 500 MB: every command measured from it was 500 MB), so the
+# command is forked from this small launcher instead.
+_LAUNCHER = """\
+import os, resource, signal, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as f:
+    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+if rc < 0:  # killed by a signal: end the same way
+    signal.signal(-rc, signal.SIG_DFL)
+    os.kill(os.getpid(), -rc)
+sys.exit(rc)
+"""
+
+
 def measured(args: list[str], cwd: Path, timeout: float, preexec_fn=None) -> tuple[int, str, str, int]:
     """Run ``args``: exit status, stdout, stderr and the peak memory (KB) of that process and
-    the workers it waited for, from its own rusage (wait4). The test process's
-    RUSAGE_CHILDREN would also count any other child reaped meanwhile (a worker pool an
-    in-process test left behind), and says nothing when an earlier child peaked higher."""
-    out: dict[str, str] = {}
-    with subprocess.Popen(args, cwd=cwd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, preexec_fn=preexec_fn) as proc:  # closes the pipes
-        readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
-                   for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))]
-        for t in readers:
-            t.start()
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise subprocess.TimeoutExpired(args, timeout)
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        for t in readers:
-            t.join()
-    return proc.returncode, out.get("stdout", ""), out.get("stderr", ""), usage.ru_maxrss
+    the workers it waited for (``_LAUNCHER``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        peak = Path(tmp) / "maxrss"
+        with subprocess.Popen([PYTHON, "-c", _LAUNCHER, str(peak), *args], cwd=cwd, env=env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=preexec_fn, start_new_session=True) as proc:
+            try:
+                stdout, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the launcher and the command
+                proc.communicate()
+                raise
+        maxrss = int(peak.read_text()) if peak.is_file() else 0
+    return proc.returncode, stdout, stderr, maxrss
 
 
 def execute(run: Run, preexec_fn=None, timeout: float = 600) -> Run:
