@@ -547,7 +547,7 @@ def verify(
     Example: publisher verify dist/xnrb-2019-10-21-xianan/archive
     Example: publisher verify --signers archive/allowed_signers bags/*/archive
     """
-    from .archive import verify_bag
+    from .archive import verified, verify_bag
 
     _setup_logging(False)
     bad = 0
@@ -565,9 +565,7 @@ def verify(
             err.print(f"[red]{escape(str(bag))}: {len(errors)} problem{'s' if len(errors) != 1 else ''}; "
                       "the bag does not verify[/red]", markup=True)
         else:
-            signed = " and signature" if signers is not None else ""
-            out.print(f"{bag}: bag verified (fixity{signed}, structure, METS references, schemas, "
-                      "PDF/A, ALTO against the pages, bag-info against METS)")
+            out.print(f"{bag}: {verified(bag, signers is not None)}")
     if len(bags) > 1:
         out.print(f"{len(bags) - bad} of {len(bags)} bags verified")
     if bad:

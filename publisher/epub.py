@@ -37,14 +37,16 @@ from markupsafe import Markup
 
 from .config import Settings
 from .errors import Problems, RenderError
-from .fonts import FALLBACK, Face, FontSet, needs_fallback
+from .fonts import FALLBACK, Face, FontSet, RoleRule, local_name, needs_fallback, role_runs
 from .makeup import Continuation
 from .model import Article, Edition, Figure, Page
+from .photos import for_screen
 from .render import render
 
 log = logging.getLogger(__name__)
 
 EPUB_IMAGE_LONG_SIDE = 1600
+EPUB_JPEG_QUALITY = 82
 # The cover's least size in px, long and short side: what the stores ask for (Kobo, Apple:
 # 1400 px on the short side) and sharp on 300 ppi e-ink readers (Kobo Libra: 1680 px high).
 COVER_LONG_SIDE, COVER_SHORT_SIDE = 1600, 1400
@@ -58,14 +60,31 @@ APPLE_DISPLAY_OPTIONS_NAME = "META-INF/com.apple.ibooks.display-options.xml"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+
+
+def _contents_role(el, tag: str) -> str | None:
+    """ol.contents > li is 黑, ol.contents ol li is 宋 (styles/epub.css)."""
+    if tag != "li":
+        return None
+    lists = [a for a in el.iterancestors() if local_name(a) == "ol"]
+    if lists and "contents" in (lists[0].get("class") or "").split():
+        return "hei"
+    if any("contents" in (a.get("class") or "").split() for a in lists[1:]):
+        return "song"
+    return None
+
+
 # Which rendered elements each typeface role prints: the classes (and elements) whose rules
-# in styles/base.css and styles/epub.css start their font-family with that role's face.
-# tests/epub/test_fonts.py checks these lists against the stylesheets.
-ROLE_CLASSES = {
-    "kai": ("kicker", "subtitle", "byline", "attribution", "caption", "credit"),
-    "hei": ("headline", "dateline", "subhead", "page-tag", "page-head", "paper"),
-}
-ROLE_ELEMENTS = {"kai": ("figcaption",), "hei": ("strong", "th")}
+# in styles/base.css and styles/epub.css start their font-family with that role's face,
+# and the contents lists' entries (_contents_role). tests/epub/test_epub_fonts_size.py
+# checks these against the stylesheets.
+EPUB_ROLES = RoleRule(
+    tags={"kai": frozenset({"figcaption"}), "hei": frozenset({"strong", "th"})},
+    classes={"kai": frozenset({"kicker", "subtitle", "byline", "attribution", "caption", "credit"}),
+             "hei": frozenset({"headline", "dateline", "subhead", "page-tag", "page-head", "paper"})},
+    # <head> and an SVG <title> are not set on the page (the cover's title is its name)
+    skip=frozenset({"head", "title"}),
+    own=_contents_role)
 
 
 class _Doc(epub.EpubItem):
@@ -536,9 +555,8 @@ def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {},
 def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
     """Every photo re-encoded for screens: long side <= 1600 px, metadata stripped.
 
-    JPEG photos become progressive JPEGs; PNG (graphics, screenshots) stays PNG."""
-    from PIL import Image as PILImage, ImageOps
-
+    JPEG photos become progressive JPEGs; PNG (graphics, screenshots) stays PNG
+    (``photos.for_screen``, as the web edition's)."""
     out: dict[str, tuple[str, bytes, str, tuple[int, int]]] = {}
     for article in edition.articles:
         for fig in article.figures:
@@ -547,28 +565,8 @@ def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:
             name = image_name(fig)
             if name in out:
                 continue
-            with PILImage.open(io.BytesIO(fig.image.data)) as source:  # the bytes as checked
-                if fig.image.huge and source.format == "JPEG":
-                    # decoded at the smallest scale (1/2 .. 1/8) still twice the size asked,
-                    # as Image.thumbnail would on its own (the turn below decodes it first)
-                    long = max(source.size)
-                    source.draft(source.mode, tuple(  # type: ignore[arg-type]
-                        max(1, side * 2 * EPUB_IMAGE_LONG_SIDE // long) for side in source.size))
-                # A phone photo is stored sideways with an EXIF orientation; the metadata is
-                # stripped below, so the pixels are turned upright first.
-                im = ImageOps.exif_transpose(source)
-                if max(im.size) > EPUB_IMAGE_LONG_SIDE:
-                    im.thumbnail((EPUB_IMAGE_LONG_SIDE, EPUB_IMAGE_LONG_SIDE), PILImage.Resampling.LANCZOS)
-                buf = io.BytesIO()
-                im.info.pop("comment", None)  # Pillow copies a JPEG comment into the new file
-                if fig.image.media_type == "image/png":
-                    im.save(buf, "PNG", optimize=True)
-                    mt = "image/png"
-                else:
-                    im.convert("RGB").save(buf, "JPEG", quality=82, optimize=True, progressive=True)
-                    mt = "image/jpeg"
-                size = im.size
-            out[name] = (name, buf.getvalue(), mt, size)
+            data, mt, size = for_screen(fig.image, EPUB_IMAGE_LONG_SIDE, EPUB_JPEG_QUALITY)
+            out[name] = (name, data, mt, size)
     return list(out.values())
 
 
@@ -708,7 +706,7 @@ def fallback_text(edition: Edition, documents: Iterable[bytes], fonts: FontSet) 
     out = dict.fromkeys(needs_fallback(edition, fonts))
     set_in: dict[str, dict[str, None]] = {}  # role -> every character set in it, in order
     for doc in documents:
-        for role, text in _role_runs(etree.fromstring(doc)):
+        for role, text in role_runs(etree.fromstring(doc), EPUB_ROLES):
             set_in.setdefault(role, {}).update(dict.fromkeys(text))
     for role, chars in set_in.items():
         for ch in chars:
@@ -718,43 +716,12 @@ def fallback_text(edition: Edition, documents: Iterable[bytes], fonts: FontSet) 
     return "".join(out)
 
 
-def _role_runs(root, role: str = "song") -> Iterator[tuple[str, str]]:
-    """(role, text) for each text node of a rendered document: the role of the innermost
-    element styled by a role (ROLE_CLASSES, ROLE_ELEMENTS, the contents list), else 宋."""
-    # <head> and an SVG <title> are not set on the page (the cover's title is its name)
-    if isinstance(root.tag, str) and etree.QName(root).localname not in ("head", "title"):
-        own = _own_role(root)
-        role = own or role
-        if root.text:
-            yield role, root.text
-        for child in root:
-            yield from _role_runs(child, role)
-            if child.tail:
-                yield role, child.tail
-
-
-def _own_role(el) -> str | None:
-    local = etree.QName(el).localname
-    if local == "li":  # ol.contents > li is 黑, ol.contents ol li is 宋 (styles/epub.css)
-        lists = [a for a in el.iterancestors() if isinstance(a.tag, str) and etree.QName(a).localname == "ol"]
-        if lists and "contents" in (lists[0].get("class") or "").split():
-            return "hei"
-        if any("contents" in (a.get("class") or "").split() for a in lists[1:]):
-            return "song"
-    classes = set((el.get("class") or "").split())
-    for role in ("kai", "hei"):
-        if local in ROLE_ELEMENTS[role] or classes & set(ROLE_CLASSES[role]):
-            return role
-    return None
-
-
 def _styled(root, role: str) -> Iterator:
-    classes = set(ROLE_CLASSES[role])
+    tags, classes = EPUB_ROLES.tags[role], EPUB_ROLES.classes[role]
     for el in root.iter():
-        if not isinstance(el.tag, str):
+        if (tag := local_name(el)) is None:
             continue
-        local = etree.QName(el).localname
-        if local in ROLE_ELEMENTS[role] or classes & set((el.get("class") or "").split()):
+        if tag in tags or classes & set((el.get("class") or "").split()):
             yield el
 
 

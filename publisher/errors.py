@@ -263,6 +263,8 @@ CODES: dict[str, str] = {
     "byline-field": "note: a byline or reporter field that does not look like names, left out",
     "issue-number": "note: no issue number (总第…期): none is printed",
     "image-dropped": "note: an image with neither photo nor caption left out",
+    "date-unread": "note: an RSS/Atom item's date that does not parse, left out (not checked "
+    "against the issue date)",
     # importers: recognised (the report's information, listed with -v)
     "headline": "recognised: the 主题", "editor": "recognised: an editor line",
     "punctuation": "recognised: ASCII punctuation made full width", "brief": "recognised: a briefs column",

@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -73,6 +73,56 @@ FIELD_ROLES: dict[str, tuple[str, ...]] = {
     "page": ("hei", "song"),  # 版名: page heads, page tags, folios, contents; the EPUB's nav
     "editors": ("song", "hei"),  # under the reading page head; in the print page head
 }
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    """How one output's stylesheets give an element of its rendered documents a typeface
+    role: by element (``tags``: local names) and class (``classes``), the first role that
+    matches winning, in the mappings' order (楷 before 黑 in both outputs); an element none matches
+    inherits its parent's role. ``own`` decides first where a selector needs more than one
+    element (the EPUB's ``ol.contents > li``); ``skip``: elements whose text is never set
+    on the page (a skipped element's tail still belongs to its parent)."""
+
+    tags: Mapping[str, frozenset[str]]
+    classes: Mapping[str, frozenset[str]]
+    skip: frozenset[str] = frozenset()
+    own: Callable[[object, str], str | None] | None = None
+
+    @cached_property
+    def order(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.tags, *self.classes]))
+
+    def role(self, el, tag: str, inherited: str) -> str:
+        if self.own is not None and (own := self.own(el, tag)) is not None:
+            return own
+        names = set((el.get("class") or "").split())
+        for role in self.order:
+            if tag in self.tags.get(role, ()) or names & self.classes.get(role, frozenset()):
+                return role
+        return inherited
+
+
+def local_name(el) -> str | None:
+    """An element's tag without its namespace; None for a comment or processing
+    instruction (lxml gives those a function as ``tag``)."""
+    return el.tag.rpartition("}")[2] if isinstance(el.tag, str) else None
+
+
+def role_runs(root, rule: RoleRule, role: str = "song") -> Iterator[tuple[str, str]]:
+    """(role, text) for every text node under ``root`` (an lxml element, HTML or XHTML), in
+    document order, each in the role ``rule`` gives the innermost element holding it, else
+    宋. The one walk the EPUB's and the web edition's subsets (and their tests) read."""
+    tag = local_name(root)
+    if tag is None or tag in rule.skip:
+        return
+    role = rule.role(root, tag, role)
+    if root.text:
+        yield role, root.text
+    for child in root:
+        yield from role_runs(child, rule, role)
+        if child.tail:
+            yield role, child.tail
 
 
 PRIVATE_USE = ((0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD))

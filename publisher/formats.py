@@ -71,6 +71,15 @@ def main_output(fmt: str, edition_id: str, profile: str = "bag") -> str:
             ARCHIVE: f"{ARCHIVE_FOLDER}/bagit.txt", WEB: f"{WEB_FOLDER}/index.html"}[fmt]
 
 
+def owns(fmt: str, path: str, edition_id: str, profile: str = "bag") -> bool:
+    """Whether ``fmt`` writes ``path`` (relative to the edition's output folder): its main
+    output, or a file of its folder (print's per-版 files, the bag, the web edition)."""
+    mine = [main_output(fmt, edition_id, profile).split("/")[0]]
+    if fmt == PRINT:
+        mine.append(print_page_file("").split("/")[0])
+    return any(path == m or path.startswith(m + "/") for m in mine)
+
+
 def chosen(formats: Iterable[str]) -> tuple[str, ...]:
     """The formats asked for, each once, in the order given."""
     asked = tuple(dict.fromkeys(formats))

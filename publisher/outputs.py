@@ -330,6 +330,40 @@ def _swap_in(tmp: Path, target: Path) -> None:
         os.rename(tmp, target)
 
 
+# Beside the outputs while a write renames them into place: the paths (relative to the
+# output folder) it is replacing. One file is renamed after another, so a write killed
+# (SIGKILL, power loss) in the middle leaves some new outputs and some old or none; the list
+# stays, naming them, until a write that replaces them completes, and ``--skip-built`` does
+# not take them as built (publish.built_already). A folder (the bag, the web edition) is
+# swapped whole, never half, but the files beside it may be from either build.
+UNFINISHED = ".publisher-unfinished"
+
+
+def unfinished(root: Path) -> list[str]:
+    """The outputs under ``root`` a killed write left half replaced (relative paths)."""
+    try:
+        text = (root / UNFINISHED).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line for line in text.splitlines() if line]
+
+
+def _mark_unfinished(root: Path, paths: list[str]) -> None:
+    """Write the list (on disk before the first rename: flushed, and its folder too), or
+    remove it when empty."""
+    marker = root / UNFINISHED
+    if paths:
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=root)
+        with os.fdopen(fd, "wb") as f:
+            f.write("".join(f"{p}\n" for p in dict.fromkeys(paths)).encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, marker)
+    else:
+        marker.unlink(missing_ok=True)
+    _fsync_dir(root)
+
+
 def write_outputs(root: Path, files: dict[str, bytes],
                   folders: Mapping[str, Mapping[str, bytes | Path]] | None = None, *,
                   lock_timeout: float = 600) -> list[Path]:
@@ -360,7 +394,10 @@ def write_outputs(root: Path, files: dict[str, bytes],
                     f.flush()
                     os.fsync(f.fileno())
                 os.chmod(tmp_name, 0o644)
+            targets = [t.relative_to(root).as_posix() for _, t in (*temps, *folder_temps)]
+            earlier = unfinished(root)  # what a killed write left half replaced
             with _signals_deferred():
+                _mark_unfinished(root, [*earlier, *targets])
                 for tmp, target in temps:
                     os.replace(tmp, target)
                     written.append(target)
@@ -368,6 +405,7 @@ def write_outputs(root: Path, files: dict[str, bytes],
                     _swap_in(tmp, target)
                     written.append(target)
                 _fsync_dir(root)
+                _mark_unfinished(root, [t for t in earlier if t not in set(targets)])
     except OSError as exc:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)

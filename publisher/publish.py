@@ -38,6 +38,7 @@ from .formats import (
     kepub_file,
     main_output,
     needed,
+    owns,
     phone_file,
     print_file,
     print_page_file,
@@ -46,7 +47,7 @@ from .formats import (
 from .makeup import MakeUp, continuations, make_up
 from .makeup.measure import Measures
 from .model import Edition
-from .outputs import Editions, check_out_dir, check_target, write_outputs
+from .outputs import Editions, check_out_dir, check_target, unfinished, write_outputs
 from .printing.build import Derive, PrintResult, build_print, front_page
 from .reading import reading_pdf
 from .sources import read_edition
@@ -277,14 +278,20 @@ def output_paths(edition_id: str, out_dir: Path, formats: Iterable[str],
 
 def built_already(edition_dir: Path, out_dir: Path, formats: Iterable[str],
                   profile: str = "bag") -> bool:
-    """Every requested output of the edition is in ``out_dir`` (outputs are written whole, so
-    present means complete; it does not mean current: sources changed since are not seen)."""
+    """Every requested output of the edition is in ``out_dir``, and no write of one was
+    killed half way (``outputs.unfinished``: each file is written whole, but a build's files
+    are renamed into place one after another). Built, not current: sources changed since
+    are not seen."""
     problems = Problems()
     try:
         edition = read_edition(edition_dir, problems)
     except PublisherError:
         return False  # the build reports why
-    return all(p.exists() for p in output_paths(edition.id, out_dir, formats, profile))
+    asked = chosen(formats)
+    half = unfinished(out_dir / edition.id)
+    if any(owns(f, path, edition.id, profile) for f in asked for path in half):
+        return False
+    return all(p.exists() for p in output_paths(edition.id, out_dir, asked, profile))
 
 
 def publish_ndnp_batch(edition_dirs: Iterable[Path], out_dir: Path, settings: Settings,

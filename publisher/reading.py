@@ -30,7 +30,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
@@ -45,6 +45,7 @@ from .errors import Problem, PublisherError, RenderError
 from .fonts import FontSet
 from .model import Edition
 from .pdfjoin import anchors, append, retarget_links, share
+from .photos import for_page
 from .render import reading_html
 from .structure import tag
 from .xmp import complete, issue_properties
@@ -91,11 +92,31 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
 
 
 def _sandbox(edition: Edition, settings: Settings) -> Sandbox:
-    assert edition.root is not None
-    # the photos as they were checked (Image.data): nothing of the edition is read again
-    photos = {image_url(fig.image.path, edition): fig.image.data
-              for article in edition.articles for fig in article.figures if fig.image}
-    return Sandbox((settings.styles_dir, settings.fonts_dir), photos)
+    return Sandbox((settings.styles_dir, settings.fonts_dir), _PagePhotos(edition))
+
+
+class _PagePhotos(Mapping[str, bytes]):
+    """The photos by URL as they were checked (Image.data): nothing of the edition is read
+    again. A huge one is decoded no larger than the page needs (``photos.for_page``:
+    WeasyPrint would embed it whole, and decode it whole to turn it upright), only when a
+    render asks for it and once: rendered 版 by 版, a part asks for its own photos alone."""
+
+    def __init__(self, edition: Edition) -> None:
+        assert edition.root is not None
+        self._images = {image_url(fig.image.path, edition): fig.image
+                        for article in edition.articles for fig in article.figures if fig.image}
+        self._made: dict[str, bytes] = {}
+
+    def __getitem__(self, url: str) -> bytes:
+        if url not in self._made:
+            self._made[url] = for_page(self._images[url])
+        return self._made[url]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._images)
+
+    def __len__(self) -> int:
+        return len(self._images)
 
 
 # ---------------------------------------------------------------- 版 by 版, joined

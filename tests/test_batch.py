@@ -102,3 +102,59 @@ def test_an_internal_error_of_a_single_build_exits_1(make_edition, tmp_path, mon
     monkeypatch.setattr("publisher.publish.build_epub", boom)
     result = CliRunner().invoke(app, ["build", str(good1), "--out", str(tmp_path / "out"), "-f", "epub"])
     assert result.exit_code == 1 and "error[internal]" in result.output, result.output
+
+
+KILLED_WRITE = """\
+import os, signal, sys
+from pathlib import Path
+from publisher import outputs
+
+renamed = []
+real = os.replace
+
+def replace(src, dst):  # the machine stops after the first output is renamed into place
+    real(src, dst)
+    if not Path(dst).name.startswith("."):
+        renamed.append(dst)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = replace
+root = Path(sys.argv[1])
+outputs.write_outputs(root, {name: b"new" for name in sys.argv[2:]})
+"""
+
+
+def test_skip_built_rebuilds_outputs_a_killed_write_left_half_replaced(make_edition, tmp_path):
+    """Each file is written whole, but a build's files are renamed into place one after the
+    other: killed in between, the folder holds a new EPUB beside the old PDF (or none). The
+    outputs it was replacing are not built, for --skip-built, until a write of them ends."""
+    import subprocess
+    import sys
+
+    from publisher.outputs import UNFINISHED, unfinished, write_outputs
+    from publisher.publish import built_already
+
+    good1, _, _ = editions(make_edition)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    first = runner.invoke(app, ["build", str(good1), "--out", str(out), "-f", "epub", "-f", "pdf"])
+    assert first.exit_code == 0, first.output
+    root = out / "test-2019-10-21"
+    assert not (root / UNFINISHED).exists()  # a build that ends leaves no list
+    assert built_already(good1, out, ["epub", "pdf"])
+    names = ["test-2019-10-21.epub", "test-2019-10-21.pdf", "print/p01.pdf"]
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(root), *names])
+    assert killed.returncode == -9
+    assert (root / names[0]).read_bytes() == b"new" and (root / names[1]).read_bytes() != b"new"
+    assert unfinished(root) == names
+    assert not built_already(good1, out, ["epub", "pdf"])  # every file present, one of them old
+    assert not built_already(good1, out, ["pdf"])
+    again = runner.invoke(app, ["build", str(good1), "--out", str(out), "-f", "epub", "-f", "pdf",
+                                "--skip-built"])
+    assert again.exit_code == 0, again.output
+    assert "1 built, 0 skipped" in again.output
+    assert unfinished(root) == ["print/p01.pdf"]  # still half: this build did not write it
+    assert built_already(good1, out, ["epub", "pdf"])
+    assert not built_already(good1, out, ["print"])
+    write_outputs(root, {"print/p01.pdf": b"%PDF"})
+    assert not (root / UNFINISHED).exists()

@@ -15,6 +15,6 @@ the EPUB and the edition sources, and the verification of such a bag.
 from .build import build_archive, made_at
 from .ndnp import build_issue as build_ndnp_issue
 from .sign import sign_bag
-from .verify import verify_bag
+from .verify import verified, verify_bag
 
-__all__ = ["build_archive", "build_ndnp_issue", "made_at", "sign_bag", "verify_bag"]
+__all__ = ["build_archive", "build_ndnp_issue", "made_at", "sign_bag", "verified", "verify_bag"]

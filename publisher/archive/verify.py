@@ -119,6 +119,24 @@ def verify_bag(bag_dir: Path, signers: Path | None = None) -> list[Problem]:
     return checks.problems
 
 
+def verified(bag_dir: Path, signed: bool) -> str:
+    """What ``verify_bag`` found sound in the bag at ``bag_dir``, and by which checks: the
+    line ``publisher verify`` prints for it. An NDNP batch (``data/batch.xml``) is checked by
+    its profile's rules instead of an issue bag's checks, and says how many issues it holds."""
+    signature = " and signature" if signed else ""
+    batch = Path(bag_dir) / "data" / "batch.xml"
+    if batch.is_file():
+        from .ndnp import NDNP
+
+        root = etree.parse(str(batch), etree.XMLParser(no_network=True, resolve_entities=False)).getroot()
+        n = len(root.findall(f"{{{NDNP}}}issue"))
+        return (f"NDNP batch of {n} issue{'s' if n != 1 else ''} verified (fixity{signature}, "
+                "structure, the NDNP profile's rules for the batch and each issue: METS, ALTO, "
+                "page images and PDFs)")
+    return (f"issue bag verified (fixity{signature}, structure, METS references, schemas, PDF/A, "
+            "ALTO against the pages, bag-info against METS)")
+
+
 def _ndnp_batch(c: _Checks) -> None:
     """A bag holding data/batch.xml is an NDNP batch (``--profile ndnp``): checked by the
     rules of its profile (archive.ndnp.check_batch, docs/archive.md) instead of the issue

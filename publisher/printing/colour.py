@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import tomllib
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from ..errors import Problem, RenderError
 from ..model import Edition, Figure, Page
+from ..photos import scale_for
 
 JPEG_QUALITY = 92
 # The most pixels per inch newsprint can use: ISO 12647-3 (coldset newsprint, which the house
@@ -129,10 +129,7 @@ def to_cmyk(data: bytes, output: ImageCms.ImageCmsProfile, name: str = "photo",
 def print_scale(size: tuple[int, int], room: tuple[float, float]) -> int:
     """By how much (1, 2, 4 or 8) a photo of ``size`` px (as shown) can be decoded smaller
     and still have ``PRINT_PPI`` where it fills ``room`` (mm) as far as its shape allows."""
-    width, height = size
-    across = width * min(room[0] / width, room[1] / height)  # mm, the widest it can be set
-    needed = math.ceil(across / 25.4 * PRINT_PPI)  # px across
-    return next((s for s in (8, 4, 2) if width // s >= needed), 1)
+    return scale_for(size, room, PRINT_PPI)
 
 
 def _convert(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsProfile) -> Image.Image:

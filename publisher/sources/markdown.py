@@ -29,6 +29,7 @@ from markdown_it.token import Token
 
 from ..errors import Problems
 from ..model import Block, Brief, Figure, Image, Paragraph, Run, RunStyle, SourceRef, Subhead, Table
+from ..typeset.punctuation import unspaced
 
 # html=True only so that raw HTML is *seen* and refused with its line; it is never rendered.
 _MD = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
@@ -59,17 +60,12 @@ class _Ctx:
         self.problems.add(message, self.path, self.line(token), hint=hint, code=code)
 
 
-def is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return (0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF
-            or 0x20000 <= o <= 0x3FFFF or 0x3000 <= o <= 0x303F)
-
-
 def join_lines(left: str, right: str) -> str:
-    """Join two source lines of one paragraph: no space next to a CJK character."""
+    """Join two source lines of one paragraph: no space next to a character of a script
+    written without spaces (Chinese, Japanese: ``typeset.punctuation.unspaced``)."""
     if not left or not right:
         return left + right
-    if is_cjk(left[-1]) or is_cjk(right[0]):
+    if unspaced(left[-1]) or unspaced(right[0]):
         return left + right
     return left + " " + right
 

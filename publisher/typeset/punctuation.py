@@ -48,34 +48,45 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_cjk", "is_han", "normalize"]
+__all__ = ["is_cjk", "is_han", "normalize", "unspaced"]
 
 # Ranges of characters that make their surroundings "Chinese text". Han ideographs of every
-# block (incl. the supplementary planes, Extension B and beyond), radicals and strokes, kana,
-# hangul, bopomofo, CJK symbols and punctuation, full-width forms; plus the em dash and the
-# ellipsis, which are full width in Chinese.
+# block (incl. the supplementary planes, Extension B and beyond), radicals, strokes and
+# ideographic description characters, kana, hangul, bopomofo, kanbun, CJK symbols and
+# punctuation, full-width (and half-width CJK) forms; plus the em dash and the ellipsis,
+# which are full width in Chinese. The one table of CJK scripts: the sources' line joining
+# reads it too (``unspaced``).
 _HAN = (
     (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
     (0x20000, 0x2FA1F), (0x30000, 0x323AF),
 )
+# Korean writes spaces between its words (Chinese and Japanese do not)
+_HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF), (0xFFA0, 0xFFDC))
 _CJK_OTHER = (
     (0x2E80, 0x2FDF),  # radicals, Kangxi radicals
+    (0x2FF0, 0x2FFF),  # ideographic description characters
     (0x3000, 0x303F),  # CJK symbols and punctuation
     (0x3040, 0x30FF), (0x31F0, 0x31FF),  # kana
     (0x3100, 0x312F), (0x31A0, 0x31BF),  # bopomofo
+    (0x3190, 0x319F),  # kanbun
     (0x31C0, 0x31EF),  # strokes
     (0x3200, 0x33FF),  # enclosed CJK, compatibility
-    (0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF),  # hangul
+    (0x4DC0, 0x4DFF),  # Yijing hexagrams
     (0xFE30, 0xFE4F),  # CJK compatibility forms
     (0xFF01, 0xFF60), (0xFFE0, 0xFFE6),  # full-width forms
+    (0xFF61, 0xFF9F),  # half-width CJK punctuation and katakana
     (0x2014, 0x2014), (0x2026, 0x2026),  # — …
 )
+_CJK = _HAN + _CJK_OTHER + _HANGUL  # Han first: most characters are found there
+
+
+def _in(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= cp <= hi for lo, hi in ranges)
 
 
 def is_han(char: str) -> bool:
     """True for a Han ideograph (any CJK Unified / Compatibility Ideographs block)."""
-    cp = ord(char)
-    return any(lo <= cp <= hi for lo, hi in _HAN)
+    return _in(ord(char), _HAN)
 
 
 def is_cjk(char: str) -> bool:
@@ -83,7 +94,14 @@ def is_cjk(char: str) -> bool:
     cp = ord(char)
     if cp < 0x1100:
         return False
-    return any(lo <= cp <= hi for lo, hi in _HAN) or any(lo <= cp <= hi for lo, hi in _CJK_OTHER)
+    return _in(cp, _CJK)
+
+
+def unspaced(char: str) -> bool:
+    """True for a character of a CJK script written without spaces between words (Chinese,
+    Japanese, their marks and the full-width forms; not hangul): a line break next to it,
+    in a source paragraph or a column-cut one, joins the lines with no space."""
+    return is_cjk(char) and not _in(ord(char), _HANGUL)
 
 
 # Marks whose glyph sits in the left half of the em box (blank on the right) in Simplified

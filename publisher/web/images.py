@@ -13,9 +13,10 @@ and keeps them in the page cache beside the 版 (publisher.pagecache), by what t
 rendered from and what shapes the images (sizes, qualities, the pdfium and Pillow
 versions). A 版 that did not change is neither rendered nor imaged again.
 
-**Photos.** Sources are untrusted: each photo is decoded and encoded again (turned upright
-by its EXIF orientation, metadata dropped), at most ``PHOTO_LONG_SIDE`` px, as a progressive
-JPEG (PNG graphics stay PNG).
+**Photos.** Sources are untrusted: each photo is decoded from the bytes the reader checked
+and encoded again (turned upright by its EXIF orientation, metadata dropped), at most
+``PHOTO_LONG_SIDE`` px, as a progressive JPEG (PNG graphics stay PNG); a huge one is decoded
+at the smallest scale that keeps those pixels (publisher.photos).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from importlib import metadata
 
 from ..config import Web
 from ..model import Figure
+from ..photos import for_screen
 from ..printing.build import Derive
 from . import urls
 
@@ -149,19 +151,8 @@ def photo_name(figure: Figure) -> str:
 
 
 def photo(figure: Figure) -> tuple[bytes, tuple[int, int]]:
-    """The figure's photo for the screen, and its size in px."""
-    from PIL import Image, ImageOps
-
+    """The figure's photo for the screen, and its size in px: from the bytes the reader
+    checked, a huge one decoded no larger than it needs (``photos.for_screen``, as the EPUB's)."""
     assert figure.image is not None
-    with Image.open(figure.image.path) as source:
-        im = ImageOps.exif_transpose(source)
-        if max(im.size) > PHOTO_LONG_SIDE:
-            im.thumbnail((PHOTO_LONG_SIDE, PHOTO_LONG_SIDE), Image.Resampling.LANCZOS)
-        im.info.pop("comment", None)  # Pillow would copy a JPEG comment
-        buf = io.BytesIO()
-        if figure.image.media_type == "image/png":
-            im.save(buf, "PNG", optimize=True)
-        else:
-            im.convert("RGB").save(buf, "JPEG", quality=PHOTO_QUALITY, optimize=True,
-                                   progressive=True)
-        return buf.getvalue(), im.size
+    data, _media_type, size = for_screen(figure.image, PHOTO_LONG_SIDE, PHOTO_QUALITY)
+    return data, size

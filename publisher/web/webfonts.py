@@ -14,56 +14,31 @@ is served only when some character needs it. Subsets are made by HarfBuzz (``Fac
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from lxml import html as lxml_html
 
-from ..fonts import FALLBACK, FontSet
+from ..fonts import FALLBACK, FontSet, RoleRule, role_runs
 
-# Elements and classes set in 黑 and 楷 by styles/web.css (and base.css, which it builds on).
-HEI_TAGS = frozenset({"h1", "h2", "h3", "strong", "th", "caption"})  # caption: a table's
-HEI_CLASSES = frozenset({"headline", "dateline", "subhead", "paper", "label", "site-nav",
-                         "crumbs", "day", "download-name"})
-KAI_TAGS = frozenset({"figcaption"})
-KAI_CLASSES = frozenset({"kicker", "subtitle", "byline", "attribution", "caption", "credit",
-                         "card-kicker"})
-SKIP = frozenset({"head", "script", "style", "title", "noscript"})
-
-
-def role_of(tag: str, classes: Iterable[str], inherited: str) -> str:
-    names = set(classes)
-    if tag in KAI_TAGS or names & KAI_CLASSES:
-        return "kai"
-    if tag in HEI_TAGS or names & HEI_CLASSES:
-        return "hei"
-    return inherited
-
-
-def role_runs(document: str) -> Iterator[tuple[str, str]]:
-    """(role, text) for every text node of an HTML page, as the stylesheet sets it; an
-    element's ``alt`` and ``aria-label`` are not set on the page (screen readers only)."""
-    root = lxml_html.document_fromstring(document)
-
-    def walk(el, role: str) -> Iterator[tuple[str, str]]:
-        if not isinstance(el.tag, str) or el.tag in SKIP:
-            return
-        role = role_of(el.tag, (el.get("class") or "").split(), role)
-        if el.text:
-            yield role, el.text
-        for child in el:
-            yield from walk(child, role)
-            if child.tail:
-                yield role, child.tail
-
-    yield from walk(root, "song")
+# Elements and classes set in 黑 and 楷 by styles/web.css (and base.css, which it builds on);
+# anything else inherits its parent's role, 宋 at the top.
+WEB_ROLES = RoleRule(
+    tags={"kai": frozenset({"figcaption"}),
+          "hei": frozenset({"h1", "h2", "h3", "strong", "th", "caption"})},  # caption: a table's
+    classes={"kai": frozenset({"kicker", "subtitle", "byline", "attribution", "caption", "credit",
+                               "card-kicker"}),
+             "hei": frozenset({"headline", "dateline", "subhead", "paper", "label", "site-nav",
+                               "crumbs", "day", "download-name"})},
+    skip=frozenset({"head", "script", "style", "title", "noscript"}))
 
 
 def role_texts(documents: Iterable[str], fonts: FontSet) -> dict[str, str]:
     """The characters each face role sets in ``documents``, each once, in a stable order;
-    characters a role's face lacks go to the fallback's text."""
+    characters a role's face lacks go to the fallback's text. An element's ``alt`` and
+    ``aria-label`` are not set on the page (screen readers only)."""
     found: dict[str, dict[str, None]] = {role: {} for role in ("song", "hei", "kai", FALLBACK)}
     for document in documents:
-        for role, text in role_runs(document):
+        for role, text in role_runs(lxml_html.document_fromstring(document), WEB_ROLES):
             for ch in text:
                 if ch.isspace():
                     continue

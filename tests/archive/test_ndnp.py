@@ -77,6 +77,18 @@ def test_the_batch_passes_every_rule_and_verifies(ndnp_batch):
     bagit.Bag(str(ndnp_batch)).validate(processes=1)
 
 
+def test_verify_says_it_verified_a_batch_and_of_how_many_issues(ndnp_batch):
+    from typer.testing import CliRunner
+
+    from publisher.cli import app
+
+    result = CliRunner().invoke(app, ["verify", str(ndnp_batch)])
+    assert result.exit_code == 0, result.output
+    text = "".join(result.output.split())  # rich wraps long lines
+    assert f"{ndnp_batch}:NDNPbatchof2issuesverified(fixity," in text
+    assert "issuebag" not in text and "PDF/A" not in text  # an issue bag's checks: not run on a batch
+
+
 def test_the_batch_lays_out_each_issue_as_ndnp_does(ndnp_batch):
     data = ndnp_batch / "data"
     batch = etree.parse(str(data / "batch.xml")).getroot()

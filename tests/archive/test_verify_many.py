@@ -15,7 +15,7 @@ def test_verify_checks_every_bag_and_names_the_bad_one(archive_bag, bag_copy):
     assert result.exit_code == 1, result.output
     # rich wraps long lines, at a space or inside a long path: compare without white space
     text = squash(result.output)
-    assert squash(f"{archive_bag}: bag verified") in text
+    assert squash(f"{archive_bag}: issue bag verified") in text
     assert squash(f"{bag_copy}: ") in text and squash("does not verify") in text
     assert alto.name in text
     assert squash("1 of 2 bags verified") in text

@@ -11,7 +11,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from publisher.config import load_settings
-from publisher.epub import ROLE_CLASSES, ROLE_ELEMENTS
+from publisher.epub import EPUB_ROLES
 from publisher.fonts import FALLBACK, load_fonts
 
 NS = {"x": "http://www.w3.org/1999/xhtml"}
@@ -98,7 +98,7 @@ def test_role_lists_match_the_stylesheets(request, fonts):
             element = re.match(r"^[a-z0-9]*", last).group(0)
             if selector.strip() == "ol.contents > li":
                 continue  # counted in role_texts by its own XPath
-            assert classes & set(ROLE_CLASSES[role]) or element in ROLE_ELEMENTS[role], \
+            assert classes & EPUB_ROLES.classes[role] or element in EPUB_ROLES.tags[role], \
                 f"{selector.strip()!r} is set in the {role} face but not counted for its subset"
             checked += 1
     assert checked >= 10

@@ -53,10 +53,11 @@ import contextlib
 import io
 import os
 import re
-import resource
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -276,13 +277,44 @@ def env() -> dict[str, str]:
     return e
 
 
+# Runs the command as its child and writes that child's peak memory (KB) to a file: a
+# process forked from the test process starts with the test process's pages counted as
+# its own, and ru_maxrss keeps that high-water mark across exec (a test session that has
+# built the sample in process is 500 MB: every command measured from it was 500 MB), so the
+# command is forked from this small launcher instead.
+_LAUNCHER = """\
+import os, resource, signal, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as f:
+    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+if rc < 0:  # killed by a signal: end the same way
+    signal.signal(-rc, signal.SIG_DFL)
+    os.kill(os.getpid(), -rc)
+sys.exit(rc)
+"""
+
+
+def measured(args: list[str], cwd: Path, timeout: float, preexec_fn=None) -> tuple[int, str, str, int]:
+    """Run ``args``: exit status, stdout, stderr and the peak memory (KB) of that process and
+    the workers it waited for (``_LAUNCHER``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        peak = Path(tmp) / "maxrss"
+        with subprocess.Popen([PYTHON, "-c", _LAUNCHER, str(peak), *args], cwd=cwd, env=env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=preexec_fn, start_new_session=True) as proc:
+            try:
+                stdout, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the launcher and the command
+                proc.communicate()
+                raise
+        maxrss = int(peak.read_text()) if peak.is_file() else 0
+    return proc.returncode, stdout, stderr, maxrss
+
+
 def execute(run: Run, preexec_fn=None, timeout: float = 600) -> Run:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run(command(run.args), cwd=run.cwd or ROOT, env=env(), capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=preexec_fn)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    run.returncode, run.stdout, run.stderr = proc.returncode, proc.stdout, proc.stderr
-    run.maxrss_kb = after if after > before else 0  # only known when this child set a new peak
+    run.returncode, run.stdout, run.stderr, run.maxrss_kb = measured(
+        command(run.args), run.cwd or ROOT, timeout, preexec_fn)
     if run.imported is not None and run.returncode == 0 and run.build_args:
         proc = subprocess.run(command(run.build_args), cwd=ROOT, env=env(), capture_output=True,
                               text=True, timeout=timeout)
@@ -372,12 +404,15 @@ def leaks(run: Run) -> list[str]:
 
 
 def main_outputs(run: Run) -> dict[str, Path]:
-    """The main output of each format: the EPUB, the reading PDF, the whole print PDF, the bag."""
+    """The main output of each format: the EPUB, the reading PDF, the whole print PDF, the bag,
+    the web edition's folder."""
     found: dict[str, Path] = {}
     for path in run.outputs:
         parts = path.relative_to(run.out).parts
         if "archive" in parts:
             found["archive"] = run.out.joinpath(*parts[:parts.index("archive") + 1])
+        elif "web" in parts:
+            found["web"] = run.out.joinpath(*parts[:parts.index("web") + 1])
         elif path.suffix == ".epub":
             found["epub"] = path
         elif path.name.endswith("-print.pdf"):
@@ -662,7 +697,9 @@ def write_doc(results: list[tuple[Case, str]], path: Path) -> None:
         "  SIGXFSZ, so the write fails with EFBIG and the build reports `error[io]: … File too large`.",
         "- *Atomicity is per file*: each output is written to a temporary name, fsynced, and renamed",
         "  over the old one, under a lock on the output folder. A SIGKILL between two renames can leave",
-        "  the new EPUB beside the previous PDF — each complete. Ctrl-C and SIGTERM are held while the",
+        "  the new EPUB beside the previous PDF — each complete; the list of outputs being replaced",
+        "  (`.publisher-unfinished`, written before the first rename, cleared after the last) then",
+        "  names them, and `--skip-built` builds them again. Ctrl-C and SIGTERM are held while the",
         "  files are renamed, so an interrupted build replaces its set whole or not at all.",
         "- *Exit status on Ctrl-C*: 130 with `interrupted; nothing was written.`; in rare timings",
         "  CPython ends the process with SIGINT itself after the message, which a shell also reports",

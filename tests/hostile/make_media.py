@@ -208,6 +208,16 @@ def huge_jpg() -> bytes:
     return jpeg(8000, 6000)
 
 
+def huge_sideways_jpg() -> bytes:
+    """8000 x 6000 px stored sideways (EXIF orientation 6, as phones store a portrait photo):
+    turning it upright is one more full-size copy for whatever decodes it whole."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return jpeg(8000, 6000, exif=exif.tobytes())
+
+
 def png_as_jpg() -> bytes:
     """A PNG file named .jpg: the content decides, not the name."""
     buf = io.BytesIO()

@@ -232,6 +232,29 @@ def test_rss_and_atom_import_and_build(tmp_path):
     assert rss.pages[0].name == "咸安新闻"  # the category, and the paper file's page 1
 
 
+def test_a_date_that_does_not_parse_is_a_note_naming_the_item_and_the_value(tmp_path):
+    from publisher.sources.importers.report import Level
+    from publisher.sources.importers.syndication import import_feed
+
+    rss = (FIXTURES / "news.rss").read_text("utf-8")
+    dates = re.findall(r"<pubDate>[^<]*</pubDate>", rss)
+    rss = rss.replace(dates[1], "<pubDate>昨天上午</pubDate>", 1)
+    path = tmp_path / "feed.rss"
+    path.write_text(rss, "utf-8")
+    result = import_feed(path, date="2019-10-21", paper="xnrb")
+    notes = [f for f in result.of_level(Level.NOTE) if f.code == "date-unread"]
+    assert len(notes) == 1 and not result.guesses
+    title = re.findall(r"<title>([^<]*)</title>", rss)[2]  # the channel's title first
+    assert notes[0].where == "item[1].published"
+    assert f"item {title[:40]!r}" in notes[0].message and "'昨天上午'" in notes[0].message
+    # the item itself is imported as before, without a date
+    assert len(result.edition.articles) == len(dates)
+    strict = CliRunner().invoke(app, ["import", "rss", str(path), "--date", "2019-10-21", "--paper",
+                                      "xnrb", "--out", str(tmp_path / "ed"), "--strict"])
+    assert strict.exit_code == 0, strict.output  # a note never fails
+    assert "昨天上午" in (tmp_path / "ed" / "import-report.txt").read_text("utf-8")
+
+
 def test_nitf_written_by_the_archive_imports_back_equal(tmp_path):
     from publisher.archive.nitf import build_nitf
     from publisher.sources.writer import _comparable

@@ -20,8 +20,8 @@ import pytest
 from lxml import etree, html
 
 from publisher.config import load_settings
-from publisher.epub import _role_runs
-from publisher.fonts import FIELD_ROLES, GENERIC, ROLES, field_texts, load_fonts
+from publisher.epub import EPUB_ROLES
+from publisher.fonts import FIELD_ROLES, GENERIC, ROLES, field_texts, load_fonts, role_runs
 from publisher.publish import load, publish
 
 STYLES = sorted(load_settings().styles_dir.glob("*.css"))
@@ -165,7 +165,7 @@ def test_each_field_is_set_only_in_the_roles_the_check_assumes(rendered):
     _edition, docs = rendered
     found: dict[str, set[str]] = {f: set() for f in MARKERS}
     for doc in docs:
-        for role, text in _role_runs(doc):
+        for role, text in role_runs(doc, EPUB_ROLES):
             for field, marker in MARKERS.items():
                 if marker in text:
                     found[field].add(role)
@@ -176,3 +176,29 @@ def test_each_field_is_set_only_in_the_roles_the_check_assumes(rendered):
     # the table is not looser than the outputs need, for the fields with one role
     assert found["paragraph"] == {"song"} and found["caption"] == {"kai"} and found["strong"] == {"hei"}
     assert found["headline"] == {"hei", "song"}
+
+
+def test_one_walk_gives_each_output_its_roles():
+    """publisher.fonts.role_runs is the one walk both outputs' subsets read, each with its
+    own rule: the innermost styled element decides (楷 before 黑 on one element), others
+    inherit, skipped elements print nothing but their tail, comments are passed over."""
+    from publisher.fonts import RoleRule
+    from publisher.web.webfonts import WEB_ROLES
+
+    rule = RoleRule(tags={"kai": frozenset({"figcaption"}), "hei": frozenset({"strong"})},
+                    classes={"hei": frozenset({"headline"}), "kai": frozenset({"byline"})},
+                    skip=frozenset({"head"}))
+    doc = html.document_fromstring(
+        "<html><head><title>题</title></head><body>正<p class='headline byline'>楷"
+        "<strong>黑</strong>又楷</p><!-- 注 -->尾<figcaption>图<strong>粗</strong></figcaption></body></html>")
+    assert list(role_runs(doc, rule)) == [
+        ("song", "正"), ("kai", "楷"), ("hei", "黑"), ("kai", "又楷"), ("song", "尾"),
+        ("kai", "图"), ("hei", "粗")]
+    # the EPUB's contents lists: a 版 entry is 黑, its articles 宋 (a rule beyond one element)
+    xhtml = etree.fromstring(
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body><ol class="contents"><li>版'
+        '<ol><li>文</li></ol></li></ol></body></html>')
+    assert list(role_runs(xhtml, EPUB_ROLES)) == [("hei", "版"), ("song", "文")]
+    page = html.document_fromstring("<html><body><nav class='site-nav'>导航</nav>"
+                                    "<script>x</script><p class='card-kicker'>引</p></body></html>")
+    assert list(role_runs(page, WEB_ROLES)) == [("hei", "导航"), ("kai", "引")]

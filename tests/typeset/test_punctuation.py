@@ -114,3 +114,25 @@ def test_urls_emails_and_numbers_are_never_touched(parts):
     out = normalize(text)
     for token in {p.strip() for p in parts if p.strip() and not ("\u4e00" <= p <= "\u9fff")}:
         assert token in out, (token, out)
+
+
+@pytest.mark.parametrize("left, right, joined", [
+    ("他说——", "Apple", "他说——Apple"), ("一切……", "OK", "一切……OK"),  # full width in Chinese
+    ("竖排︰", "A", "竖排︰A"), ("ｶﾀｶﾅ", "B", "ｶﾀｶﾅB"),  # compatibility and half-width CJK forms
+    ("安宁", "Seoul", "安宁Seoul"), ("Hello", "world", "Hello world"),
+    ("안녕하세요", "세계", "안녕하세요 세계"),  # Korean spaces its words
+])
+def test_line_joining_reads_the_one_table_of_cjk_scripts(left, right, joined):
+    """A source paragraph's line break and a column-cut paragraph join alike, by
+    punctuation.unspaced: every character that makes Chinese context, but hangul."""
+    from publisher.sources.importers.conventions import join_broken
+    from publisher.sources.markdown import join_lines
+
+    assert join_lines(left, right) == joined
+    assert join_broken(left, right) == joined
+
+
+def test_unspaced_is_chinese_context():
+    from publisher.typeset.punctuation import is_cjk, unspaced
+
+    assert all(is_cjk(chr(cp)) for cp in range(0x110000) if unspaced(chr(cp)))

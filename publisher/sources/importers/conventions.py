@@ -19,9 +19,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from ...model import Byline, Credit
-from ...typeset.punctuation import CLOSING_MARKS
+from ...typeset.punctuation import CLOSING_MARKS, unspaced
 from ..edition import BYLINE_ROLES, parse_byline
-from ..markdown import is_cjk
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # The roles the native reader's byline parser knows (so a byline written out reads back
@@ -227,7 +226,7 @@ def join_broken(left: str, right: str) -> str:
     if not left or not right:
         return left + right
     a, b = left[-1], right[0]
-    if is_cjk(a) or is_cjk(b) or (a.isdigit() and (b.isdigit() or b in ".%")) \
+    if unspaced(a) or unspaced(b) or (a.isdigit() and (b.isdigit() or b in ".%")) \
             or (a in ".," and b.isdigit()):
         return left + right
     return left.rstrip() + " " + right.lstrip()

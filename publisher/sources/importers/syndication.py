@@ -51,7 +51,7 @@ def import_feed(path: Path, *, date: dt.date | str | None = None, paper: Any = N
                   "feedparser read what it could", hint="check the items against the source")
     version = parsed.get("version") or "unknown"
     rep.seen("feed", f"{version} feed {parsed.feed.get('title', '')!r}: {len(parsed.entries)} items")
-    entries = [_entry(item, i) for i, item in enumerate(parsed.entries)]
+    entries = [_entry(item, i, rep) for i, item in enumerate(parsed.entries)]
     if date is None:
         raise SourceError(Problem("no issue date: pass --date YYYY-MM-DD", path, code="date"))
     from .entries import ChannelPage, page_label
@@ -68,7 +68,7 @@ def import_feed(path: Path, *, date: dt.date | str | None = None, paper: Any = N
     return build_edition(entries, ctx, rep)
 
 
-def _entry(item, i: int) -> Entry:
+def _entry(item, i: int, rep: Reporter) -> Entry:
     e = Entry(where=f"item[{i}]")
     e.headline = (item.get("title") or "").strip() or None
     e.fields.update(headline="title", body="content", byline="author", channel="category",
@@ -106,6 +106,14 @@ def _entry(item, i: int) -> Entry:
     when = dict.get(item, "published_parsed") or dict.get(item, "updated_parsed")
     if when:
         e.publish_time = dt.datetime(*when[:6]).isoformat()  # feedparser gives UTC
+    else:  # a date feedparser cannot read is left out (the issue date is --date's), and said
+        raw = next((v.strip() for v in (dict.get(item, "published"), dict.get(item, "updated"))
+                    if isinstance(v, str) and v.strip()), None)
+        if raw:
+            rep.note("date-unread", f"{_name(e)}: date {raw[:60]!r} does not parse: left out, not "
+                     "checked against the issue date", where=e.field_where("publish_time"),
+                     group="a date that does not parse left out",
+                     hint="RFC 822 (RSS pubDate) or RFC 3339 (Atom) dates are read")
     for media in item.get("media_content") or []:
         if (media.get("medium") == "image" or (media.get("type") or "").startswith("image/")) and media.get("url"):
             e.images.append(RawImage(src=media["url"], caption=item.get("media_description") or None))
@@ -114,6 +122,10 @@ def _entry(item, i: int) -> Entry:
                 and not any(img.src == link.get("href") for img in e.images)):
                 e.images.append(RawImage(src=link.get("href"), caption=None))
     return e
+
+
+def _name(e: Entry) -> str:
+    return f"item {e.headline[:40]!r}" if e.headline else "an item without a title"
 
 
 __all__ = ["import_feed"]

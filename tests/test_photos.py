@@ -1,0 +1,58 @@
+"""publisher.photos: a huge photo is decoded no larger than an output needs, and every
+output is made from the bytes the reader checked (tests/hostile/huge-photo-pdf and
+huge-photo-web hold the memory this saves)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image as PILImage, ImageOps
+
+from publisher.model import Figure, Image
+from publisher.photos import READING_PPI, READING_ROOM, for_page, for_screen, scale_for
+from publisher.web.images import PHOTO_LONG_SIDE, photo
+
+
+def jpeg(w: int, h: int, orientation: int | None = None) -> bytes:
+    im = PILImage.new("RGB", (w, h), (230, 40, 40))
+    im.paste((20, 40, 230), (0, 0, w // 4, h))  # the left quarter blue, as stored
+    exif = PILImage.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=80, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def image(data: bytes, path: Path = Path("/nowhere/photo.jpg")) -> Image:
+    with PILImage.open(io.BytesIO(data)) as im:
+        w, h = ImageOps.exif_transpose(im).size
+    return Image(path=path, href="images/photo.jpg", width=w, height=h, media_type="image/jpeg", data=data)
+
+
+def test_the_reading_pdf_gets_a_huge_photo_at_the_scale_its_page_needs_upright():
+    data = jpeg(8000, 6000, orientation=6)  # shown 6000 x 8000
+    out = for_page(image(data))
+    with PILImage.open(io.BytesIO(out)) as im:
+        assert im.size == (3000, 4000)  # 1/2: 1/4 would be under 300 ppi across A4's 210 mm
+        assert im.getexif().get(0x0112) in (None, 1)
+        top = im.convert("RGB").crop((0, 0, 3000, 500)).resize((1, 1)).getpixel((0, 0))
+        assert isinstance(top, tuple) and top[2] > 150  # turned: the stored left quarter is on top
+    assert scale_for((6000, 8000), READING_ROOM, READING_PPI) == 2
+
+
+def test_ordinary_photos_go_to_the_reading_pdf_as_checked():
+    small = jpeg(4000, 3000, orientation=6)  # 12 megapixels: not huge
+    assert for_page(image(small)) == small
+
+
+def test_the_web_photo_is_made_from_the_checked_bytes_a_huge_one_at_reduced_scale(tmp_path):
+    on_disk = tmp_path / "photo.jpg"
+    on_disk.write_bytes(jpeg(100, 100))  # swapped after the check: never read
+    data = jpeg(8000, 6000)
+    picture = image(data, on_disk)
+    web, size = photo(Figure(caption="图", image=picture))
+    assert size == (PHOTO_LONG_SIDE, 1200)
+    # the same picture as the EPUB's, whatever the output asks of it
+    assert web == for_screen(picture, PHOTO_LONG_SIDE, 82)[0]
