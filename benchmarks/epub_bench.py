@@ -85,9 +85,9 @@ def main() -> None:
           f"median of {args.runs} whole `publisher build` processes, alternating; "
           + ("every build with an empty cache" if args.cold else "the user's caches"))
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} ({os.cpu_count()} cores)")
-    print(f"{'build':12} {'wall s':>8} {'cpu s':>8}  runs (wall s)")
+    print(f"{'build':12} {'wall s':>8} {'cpu s':>8}  runs (wall / cpu s)")
     for f in kinds:
-        print(f"{f:12} {wall[f]:8.2f} {cpu[f]:8.2f}  {', '.join(f'{w:.2f}' for w, _ in times[f])}")
+        print(f"{f:12} {wall[f]:8.2f} {cpu[f]:8.2f}  {', '.join(f'{w:.2f} / {c:.2f}' for w, c in times[f])}")
     for f in kinds[::2]:
         print(f"ratio {f} / pdf: wall {wall[f] / wall['pdf']:.3f}, cpu {cpu[f] / cpu['pdf']:.3f} (goal <= 0.2)")
     print(f"EPUB {size / 1024:.0f} KB")
