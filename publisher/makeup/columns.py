@@ -13,7 +13,7 @@ in given columns (the first part of a continued article). Pure arithmetic.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from .units import Unit
@@ -84,36 +84,49 @@ def balance(run: Run, heights: list[int], start: int = 0, end: int | None = None
         points.append(end)
     if start not in points:
         points.insert(0, start)
-    index = {p: i for i, p in enumerate(points)}
+    n = len(points)  # sorted and distinct: points[0] is start, points[-1] is end
+    # Column i can only start where the columns from it on can still hold the rest (at
+    # least end less their heights) and where the columns before it can have reached (at
+    # most start plus their heights). Every other start either cannot fit or is never
+    # reached, so only those between are weighed: the same columns as weighing all of them,
+    # in a few steps each rather than a column's height (balanced columns leave little slack).
+    after = [0] * (k + 1)  # after[i]: lines columns i.. hold at most
+    for i in range(k - 1, -1, -1):
+        after[i] = after[i + 1] + heights[i]
+    before = [0] * (k + 1)  # before[i]: lines columns ..i-1 hold at most
+    for i in range(k):
+        before[i + 1] = before[i] + heights[i]
+    lows = [bisect_left(points, end - after[i]) for i in range(k + 1)]
     NEG = -1
     # best[i][j]: the best shortest-column fill of columns i.. with column i starting at points[j]
-    best = [[NEG] * len(points) for _ in range(k + 1)]
-    step: list[list[int]] = [[-1] * len(points) for _ in range(k)]
-    best[k][index[end]] = 10 ** 9
+    best = [[NEG] * n for _ in range(k + 1)]
+    step: list[list[int]] = [[-1] * n for _ in range(k)]
+    best[k][n - 1] = 10 ** 9
     for i in range(k - 1, -1, -1):
-        for j, p in enumerate(points):
-            if p > end:
-                continue
-            top = p + heights[i]
+        here, below, choices = best[i], best[i + 1], step[i]
+        height, first_next = heights[i], lows[i + 1]
+        for j in range(lows[i], bisect_right(points, start + before[i])):
+            p = points[j]
             value, choice = NEG, -1
             # a column may stay empty only at the end (nothing left)
             if p == end:
-                if best[i + 1][j] != NEG:
-                    value, choice = min(0, best[i + 1][j]), j
-                best[i][j], step[i][j] = value, choice
+                if below[j] != NEG:
+                    value, choice = min(0, below[j]), j
+                here[j], choices[j] = value, choice
                 continue
-            jj = j + 1
-            while jj < len(points) and points[jj] <= top:
-                nxt = best[i + 1][jj]
+            top = p + height
+            jj = max(j + 1, first_next)
+            while jj < n and points[jj] <= top:
+                nxt = below[jj]
                 if nxt != NEG:
                     v = min(points[jj] - p, nxt)
-                    if v > value or (v == value and jj > choice):
+                    if v >= value:  # on a tie the later break: the columns fill in turn
                         value, choice = v, jj
                 jj += 1
-            best[i][j], step[i][j] = value, choice
-    if best[0][index[start]] == NEG:
+            here[j], choices[j] = value, choice
+    if best[0][0] == NEG:
         raise ValueError("the body does not fit these columns")
-    out, j = [], index[start]
+    out, j = [], 0
     for i in range(k):
         nj = step[i][j]
         out.append((points[j], points[nj]))

@@ -38,7 +38,7 @@ from ..fonts import FontSet
 from ..model import Article, Brief, Edition, Figure, Paragraph, Subhead, Table
 from ..render import render
 from . import cache as disk
-from .units import Piece, Source, Unit, cuts_for, printed_ends, sources
+from .units import Piece, Source, Unit, cuts_for, per_article, printed_ends, sources
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,7 @@ class Measures:
         return self.bodies[body_key(article, width)]
 
 
+@per_article
 def content_key(article: Article) -> str:
     """A hash of what an article prints (not its slug or source file): equal copy, equal key."""
     def block(b):

@@ -17,7 +17,11 @@ Pure: no I/O, no engine.
 
 from __future__ import annotations
 
+import functools
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..model import Article, ArticleKind, Brief, Figure, Paragraph, RunStyle, Subhead, Table
 from ..typeset.punctuation import is_han
@@ -52,6 +56,28 @@ class Source:
         return self.kind in ("p", "li")
 
 
+T = TypeVar("T")
+
+
+def per_article(fn: Callable[[Article], T]) -> Callable[[Article], T]:
+    """``fn`` worked out once per article object (articles are frozen: the answer cannot
+    change), kept while the article lives. The make-up asks for the same article's units
+    and content key thousands of times over an issue (each variant, each column of each
+    plan); keyed by identity, not by value, which would hash the whole copy each time."""
+    done: dict[int, T] = {}
+
+    @functools.wraps(fn)
+    def once(article: Article) -> T:
+        try:
+            return done[id(article)]
+        except KeyError:
+            value = done[id(article)] = fn(article)
+            weakref.finalize(article, done.pop, id(article), None)  # before its id is reused
+            return value
+    return once
+
+
+@per_article
 def sources(article: Article) -> tuple[Source, ...]:
     """The body of ``article`` as units, in order (the dateline opens the first paragraph,
     as the shared article macros print it)."""
@@ -127,22 +153,34 @@ def printed_ends(texts: tuple[str, ...]) -> tuple[int, ...]:
 
 def cut_segments(segments: tuple[Segment, ...], start: int, end: int | None) -> tuple[Segment, ...]:
     """The segments' text from printed character ``start`` to ``end`` (counts without
-    spaces; None: to the end), styles kept."""
+    spaces; None: to the end), styles kept. Spaces inside the cut are kept, not those
+    before its first printed character or after its last."""
     out: list[Segment] = []
     seen = 0
     for seg in segments:
-        chars = []
-        for c in seg.text:
-            counted = not c.isspace()
-            inside = seen >= start and (end is None or seen < end)
-            if counted:
-                if inside:
+        if end is not None and seen >= end:
+            break  # past the cut: nothing more is taken
+        text = seg.text
+        counted = len(text) - sum(map(str.isspace, text))
+        if seen + counted <= start:  # wholly before the cut (its spaces too: nothing taken yet)
+            seen += counted
+            continue
+        if seen >= start and (end is None or seen + counted < end):  # wholly inside
+            taken = text if out else text.lstrip()  # str.lstrip strips what isspace calls space
+            seen += counted
+        else:  # the cut starts or ends inside it: character by character
+            chars = []
+            for c in text:
+                inside = seen >= start and (end is None or seen < end)
+                if not c.isspace():
+                    if inside:
+                        chars.append(c)
+                    seen += 1
+                elif inside and (chars or out):
                     chars.append(c)
-                seen += 1
-            elif inside and (chars or out) and (end is None or seen < end):
-                chars.append(c)
-        if chars:
-            out.append(Segment("".join(chars), seg.style))
+            taken = "".join(chars)
+        if taken:
+            out.append(Segment(taken, seg.style))
     return tuple(out)
 
 

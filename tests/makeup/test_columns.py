@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from publisher.makeup.columns import Run, balance, columns_needed, fill, shortest
 from publisher.makeup.units import Segment, Unit, cut_segments, cuts_for, printed_ends, safe_cut
@@ -82,3 +83,93 @@ def test_balance_always_covers_the_body_in_order(k):
     for (_, b), (c, _) in pairwise(cols):
         assert b == c and b in run.breaks
     assert all(b - a <= h for a, b in cols)
+
+
+def _balance_weighing_every_start(run: Run, heights: list[int], start: int = 0) -> list[tuple[int, int]]:
+    """``balance`` as it was first written: every column weighed at every break (slow, plain)."""
+    end = run.total
+    k = len(heights)
+    points = [b for b in run.breaks if start <= b <= end]
+    if start not in points:
+        points.insert(0, start)
+    NEG = -1
+    best = [[NEG] * len(points) for _ in range(k + 1)]
+    step = [[-1] * len(points) for _ in range(k)]
+    best[k][len(points) - 1] = 10 ** 9
+    for i in range(k - 1, -1, -1):
+        for j, p in enumerate(points):
+            value, choice = NEG, -1
+            if p == end:
+                if best[i + 1][j] != NEG:
+                    value, choice = min(0, best[i + 1][j]), j
+            else:
+                for jj in range(j + 1, len(points)):
+                    if points[jj] > p + heights[i]:
+                        break
+                    if best[i + 1][jj] != NEG:
+                        v = min(points[jj] - p, best[i + 1][jj])
+                        if v > value or (v == value and jj > choice):
+                            value, choice = v, jj
+            best[i][j], step[i][j] = value, choice
+    if best[0][0] == NEG:
+        raise ValueError("the body does not fit these columns")
+    out, j = [], 0
+    for i in range(k):
+        out.append((points[j], points[step[i][j]]))
+        j = step[i][j]
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 30), st.sampled_from(["p", "figure", "subhead", "tight"])),
+                min_size=1, max_size=12),
+       st.integers(1, 8), st.integers(0, 3), st.integers(0, 40), st.booleans())
+def test_balance_weighs_only_the_starts_that_can_matter(blocks, k, slack, start, last_short):
+    """Skipping the column starts that cannot fit or are never reached gives the very columns
+    that weighing every start gives (the print's plans depend on it, byte for byte)."""
+    units = tuple(para(n) if kind == "p" else para(n, ()) if kind == "tight"
+                  else block(n, keep=kind == "subhead") for n, kind in blocks)
+    run = Run.of(units)
+    start = min(run.breaks, key=lambda b: abs(b - start))
+    if start >= run.total:
+        return
+    h = shortest(run, k, start) + slack
+    heights = [h] * k if not last_short or k == 1 else [h] * (k - 1) + [h - 1]
+    try:
+        want = _balance_weighing_every_start(run, heights, start)
+    except ValueError:
+        with pytest.raises(ValueError):
+            balance(run, heights, start)
+        return
+    assert balance(run, heights, start) == want
+
+
+def _cut_segments_char_by_char(segments, start, end):
+    """``cut_segments`` as it was first written: every character of every segment weighed."""
+    out: list[Segment] = []
+    seen = 0
+    for seg in segments:
+        chars = []
+        for c in seg.text:
+            counted = not c.isspace()
+            inside = seen >= start and (end is None or seen < end)
+            if counted:
+                if inside:
+                    chars.append(c)
+                seen += 1
+            elif inside and (chars or out) and (end is None or seen < end):
+                chars.append(c)
+        if chars:
+            out.append(Segment("".join(chars), seg.style))
+    return tuple(out)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="国家一 \u3000\tA，", max_size=12),
+                          st.sampled_from(["plain", "strong", "dateline"])), max_size=6),
+       st.integers(0, 40), st.one_of(st.none(), st.integers(0, 40)))
+def test_cut_segments_skips_whole_segments_as_it_would_have_cut_them(segs, start, end):
+    """Taking or skipping whole segments at once cuts the text as going character by
+    character does (spaces at the cut's edges included)."""
+    segments = tuple(Segment(t, style) for t, style in segs)
+    assert cut_segments(segments, start, end) == _cut_segments_char_by_char(segments, start, end)
