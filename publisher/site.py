@@ -98,13 +98,18 @@ def build_site(editions: Sequence[Path], site: Path, settings: Settings,
             result.built.append(where)
         records = _records(site)
         if records:
-            step("making the indexes")
-            result.indexes = _write_changed(site, index_files(records, settings, _fonts(settings)))
-            step("indexing for search")
-            bundle = {p.removeprefix(urls.PAGEFIND + "/"): d for p, d in index_site(site).items()}
-            if _differs(site / urls.PAGEFIND, bundle):
-                write_outputs(site, {}, {urls.PAGEFIND: bundle})
-                result.indexes.append(urls.PAGEFIND + "/")
+            try:
+                step("making the indexes")
+                result.indexes = _write_changed(site, index_files(records, settings, _fonts(settings)))
+                step("indexing for search")
+                bundle = {p.removeprefix(urls.PAGEFIND + "/"): d for p, d in index_site(site).items()}
+                if _differs(site / urls.PAGEFIND, bundle):
+                    write_outputs(site, {}, {urls.PAGEFIND: bundle})
+                    result.indexes.append(urls.PAGEFIND + "/")
+            except PublisherError as exc:
+                # the issues built above are in the site: a failure of its indexes is the
+                # run's failure, reported beside them, not "nothing was written"
+                result.failed.append((site, exc))
         fcntl.flock(lock, fcntl.LOCK_UN)
     return result
 

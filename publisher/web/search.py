@@ -43,7 +43,9 @@ def index_site(site: Path) -> dict[str, bytes]:
     """The search bundle for the pages under ``site``: path in the site -> bytes."""
     with tempfile.TemporaryDirectory(prefix="publisher-pagefind-") as tmp:
         out = Path(tmp) / "bundle"
-        command = [str(_binary()), "--site", str(site), "--output-path", str(out), "--glob", GLOB,
+        # Pagefind runs in the temporary folder: a relative site (``--out site``) is made
+        # absolute, or Pagefind would look for it there and find no page
+        command = [str(_binary()), "--site", str(site.resolve()), "--output-path", str(out), "--glob", GLOB,
                    "--force-language", LANGUAGE, "--silent"]
         done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)
         if done.returncode != 0:
