@@ -114,7 +114,7 @@ LOCK_POLL = 0.2  # s between two tries for a held lock
 
 
 @contextmanager
-def _locked(folder: Path, timeout: float = 600):
+def locked(folder: Path, timeout: float = 600, name: str = LOCK_FILE):
     """The output folder, locked for this build: another build writing the same folder
     waits, is told at once who holds the lock (pid, host, since when: written into the lock
     file by its holder) and gives up after ``timeout`` seconds with error[locked].
@@ -125,7 +125,7 @@ def _locked(folder: Path, timeout: float = 600):
     gets the lock checks it locked the file still at that path: a waiter holding the
     unlinked file reopens the path and tries again."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOCK_FILE
+    path = folder / name
     deadline = time.monotonic() + timeout
     told = False
     while True:
@@ -376,7 +376,7 @@ def write_outputs(root: Path, files: dict[str, bytes],
     temps: list[tuple[Path, Path]] = []
     folder_temps: list[tuple[Path, Path]] = []
     try:
-        with _locked(root, lock_timeout):
+        with locked(root, lock_timeout):
             _clean_stale(root)
             for name, content in (folders or {}).items():
                 target = root / name

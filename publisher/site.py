@@ -17,7 +17,6 @@ site holds.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from .errors import Problem, Problems, PublisherError
 from .fingerprint import house_hash, input_hash, sources_hash, tool_version
 from .formats import EPUB, PDF, PHONE, WEB
 from .model import Edition
-from .outputs import check_out_dir, write_outputs
+from .outputs import check_out_dir, locked, write_outputs
 from .publish import make
 from .sources import read_edition
 from .web import IssueRecord, index_files, index_site, urls
@@ -68,8 +67,8 @@ def build_site(editions: Sequence[Path], site: Path, settings: Settings,
         ensure_outside(settings, folder)
     site.mkdir(parents=True, exist_ok=True)
     result = SiteResult()
-    with open(site / LOCK, "a+") as lock:  # one site build at a time
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    # one site build at a time (its own lock file: each write below locks the folder too)
+    with locked(site, settings.outputs.lock_timeout, LOCK):
         models = _read(editions, _records(site), result)
         for n, (folder, edition) in enumerate(models, 1):
             where = urls.issue_dir(edition.issue.date)
@@ -110,7 +109,6 @@ def build_site(editions: Sequence[Path], site: Path, settings: Settings,
                 # the issues built above are in the site: a failure of its indexes is the
                 # run's failure, reported beside them, not "nothing was written"
                 result.failed.append((site, exc))
-        fcntl.flock(lock, fcntl.LOCK_UN)
     return result
 
 

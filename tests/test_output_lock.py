@@ -26,7 +26,7 @@ def test_builds_into_one_folder_take_turns_though_each_removes_the_lock_file(tmp
 
     def build(n: int) -> None:
         nonlocal most
-        with outputs._locked(folder, timeout=60):
+        with outputs.locked(folder, timeout=60):
             with guard:
                 inside.append(n)
                 most = max(most, len(inside))

@@ -45,6 +45,7 @@ def test_an_unchanged_site_is_not_rebuilt(site_run, editions):
     result = build_site([editions[d] for d in DATES], site, load_settings())
     assert result.built == [] and sorted(result.kept) == [d.replace("-", "/") + "/" for d in DATES]
     assert result.indexes == []
+    assert sorted(p.name for p in site.glob(".publisher*")) == []  # no lock left to serve
 
 
 def test_steps_lead_to_the_issues_before_and_after(site):
