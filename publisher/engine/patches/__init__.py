@@ -17,11 +17,13 @@ from . import (
                leader_run,
                nested_links,
                subset_once,
+               target_counters,
                tj_arrays,
 )
 
 # Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
-           compressed_once, subset_once)
+           compressed_once, subset_once,
+           target_counters)
 
 __all__ = ["PATCHES"]

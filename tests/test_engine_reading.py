@@ -1,0 +1,82 @@
+"""publisher.engine's patches for what the reading PDF has more of as the issue grows: its
+contents page (page numbers by ``target-counter``, leaders), its bookmarks."""
+
+from __future__ import annotations
+
+import collections
+import io
+
+import pytest
+
+from publisher import engine
+from publisher.config import load_settings
+from publisher.fonts import load_fonts
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    fonts = load_fonts(load_settings().fonts_dir)
+    engine.load(fonts)  # WeasyPrint loaded with the pinned fonts, as a build does
+    return fonts
+
+
+# A contents page whose entries' page numbers come from target-counter(attr(href), page), as
+# styles/reading.css makes them, and two pages of articles it points to.
+CONTENTS = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
+@page { size: 150mm 80mm; margin: 10mm; @bottom-center { content: counter(page); } }
+body { margin: 0; font-family: "Noto Serif CJK SC"; font-size: 11pt; line-height: 18pt; }
+ol { list-style: none; margin: 0; padding: 0; } li { margin-left: 2em; }
+a { color: inherit; text-decoration: none; }
+a::after { content: leader(". ") target-counter(attr(href), page); }
+article { break-before: page; }
+</style></head><body><ol>
+<li><a href="#a">窑咀大桥合龙</a></li><li><a href="#b">官埠桥镇 主题教育立行立改</a></li>
+<li><a href="#b">一个很长很长的标题，长得要折行：全区各乡镇认真开展主题教育活动，深入基层调查研究</a></li>
+</ol><article id="a">正文。</article><article id="b">正文。</article></body></html>"""
+
+
+def _render(fonts, tmp_path) -> bytes:
+    settings = load_settings()
+    return engine.render(CONTENTS, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                         sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test",
+                         pdf_tags=True).pdf
+
+
+def _layouts(fonts, tmp_path, monkeypatch) -> tuple[bytes, dict[int, int], str]:
+    """The PDF, how many times each page was laid out, and the first page's text."""
+    import pypdfium2
+    from weasyprint.layout import page
+
+    made: collections.Counter[int] = collections.Counter()
+    remake = page.remake_page
+
+    def counting(index, *args, **kwargs):
+        made[index] += 1
+        return remake(index, *args, **kwargs)
+
+    monkeypatch.setattr(page, "remake_page", counting)
+    pdf = _render(fonts, tmp_path)
+    monkeypatch.setattr(page, "remake_page", remake)
+    text = pypdfium2.PdfDocument(io.BytesIO(pdf))[0].get_textpage().get_text_range()
+    return pdf, dict(made), text
+
+
+def test_a_contents_page_by_target_counter_is_laid_out_twice_with_the_same_pdf(fonts, tmp_path, monkeypatch):
+    """engine/patches/target_counters.py: the contents page is laid out once to find where
+    its targets fall and once with their numbers; WeasyPrint laid it out a third time (the
+    second with every number 0), for the same PDF."""
+    from publisher.engine.patches import target_counters
+
+    pdf, made, text = _layouts(fonts, tmp_path, monkeypatch)
+    assert made == {0: 2, 1: 1, 2: 1}
+    numbers = [line.rsplit(" ", 1)[-1] for line in text.splitlines() if ". ." in line]
+    assert numbers == ["2", "3", "3"]  # the entries' pages (the last entry takes two lines)
+    for replacement in target_counters.replacements():
+        replacement.revert()
+    try:
+        before, made_before, _ = _layouts(fonts, tmp_path, monkeypatch)
+    finally:
+        for replacement in target_counters.replacements():
+            replacement.apply()
+    assert made_before == {0: 3, 1: 1, 2: 1}
+    assert before == pdf
