@@ -80,3 +80,33 @@ def test_a_contents_page_by_target_counter_is_laid_out_twice_with_the_same_pdf(f
             replacement.apply()
     assert made_before == {0: 3, 1: 1, 2: 1}
     assert before == pdf
+
+
+def test_a_page_finds_its_margin_box_styles_without_walking_every_style(fonts, tmp_path, monkeypatch):
+    """engine/patches/page_styles.py: WeasyPrint looked for each page's margin-box styles
+    among every element's cascaded style (a walk a page, growing with the document); they
+    are looked up by key, for the same PDF."""
+    from weasyprint.css import StyleFor
+
+    from publisher.engine.patches import page_styles
+
+    walks: list[int] = []
+
+    class Walked(dict):
+        def __iter__(self):
+            walks.append(len(self))
+            return super().__iter__()
+
+    cascaded = StyleFor.get_cascaded_styles
+    monkeypatch.setattr(StyleFor, "get_cascaded_styles", lambda self: Walked(cascaded(self)))
+    pdf = _render(fonts, tmp_path)
+    assert walks == []
+    for replacement in page_styles.replacements():
+        replacement.revert()
+    try:
+        before = _render(fonts, tmp_path)
+    finally:
+        for replacement in page_styles.replacements():
+            replacement.apply()
+    assert len(walks) == 4  # one a page laid out: the contents twice, the articles' pages once
+    assert before == pdf

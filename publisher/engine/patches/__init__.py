@@ -16,6 +16,7 @@ from . import (
                inline_line_start,
                leader_run,
                nested_links,
+               page_styles,
                subset_once,
                target_counters,
                tj_arrays,
@@ -24,6 +25,6 @@ from . import (
 # Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
            compressed_once, subset_once,
-           target_counters)
+           target_counters, page_styles)
 
 __all__ = ["PATCHES"]
