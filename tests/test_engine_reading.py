@@ -110,3 +110,38 @@ def test_a_page_finds_its_margin_box_styles_without_walking_every_style(fonts, t
             replacement.apply()
     assert len(walks) == 4  # one a page laid out: the contents twice, the articles' pages once
     assert before == pdf
+
+
+def test_a_leader_is_measured_once_for_its_string_count_and_font(fonts, tmp_path, monkeypatch):
+    """engine/patches/leader_run.py: entries whose leaders repeat the same string as many
+    times in the same font share one measurement (every entry of a contents page, in each of
+    its passes, was shaped again), and each leader is still one text box."""
+    import re
+    from types import SimpleNamespace
+
+    import pikepdf
+
+    from weasyprint.text import line_break
+
+    from publisher.engine.patches import leader_run
+
+    same = CONTENTS.replace('<li><a href="#b">官埠桥镇 主题教育立行立改</a></li>',
+                            '<li><a href="#a">窑咀大桥合龙</a></li>' * 5)
+    measured: list[float] = []
+
+    def line_size(line, style):
+        measured.append(1.0)
+        return line_break.line_size(line, style)
+
+    monkeypatch.setitem(leader_run._wp, "line_break",
+                        SimpleNamespace(create_layout=line_break.create_layout, line_size=line_size,
+                                        _font_style_cache_key=line_break._font_style_cache_key))
+    monkeypatch.setattr(__import__(__name__), "CONTENTS", same)
+    pdf = _render(fonts, tmp_path)
+    # six entries alike, laid out twice, and the long one: at most four strings measured
+    assert 1 <= len(measured) <= 4
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        content = doc.pages[0].obj.Contents.read_bytes()
+    # one text object a leader: a TJ array of dots and spaces each
+    leaders = [array for array in re.findall(rb"\[(.*?)\] TJ", content) if array.count(b"<") > 20]
+    assert len(leaders) == 7
