@@ -145,3 +145,35 @@ def test_a_leader_is_measured_once_for_its_string_count_and_font(fonts, tmp_path
     # one text object a leader: a TJ array of dots and spaces each
     leaders = [array for array in re.findall(rb"\[(.*?)\] TJ", content) if array.count(b"<") > 20]
     assert len(leaders) == 7
+
+
+def test_a_font_description_is_made_once_for_its_fields(fonts, tmp_path, monkeypatch):
+    """engine/patches/font_descriptions.py: every Pango layout set up got a font description
+    of its own; one is made for each distinct font, for the same PDF."""
+    from weasyprint.text import line_break
+
+    from publisher.engine.patches import font_descriptions
+
+    replacement, = font_descriptions.replacements()
+    made: list[int] = []
+    setups: list[int] = []
+    make, setup = replacement.original, line_break.Layout.setup
+
+    def counting_make(style):
+        made.append(1)
+        return make(style)
+
+    def counting_setup(self, style):
+        setups.append(1)
+        return setup(self, style)
+
+    monkeypatch.setattr(replacement, "original", counting_make)
+    monkeypatch.setattr(line_break.Layout, "setup", counting_setup)
+    pdf = _render(fonts, tmp_path)
+    assert len(setups) > 50 and 1 <= len(made) <= 6  # body, links, leaders, folios: a few fonts
+    monkeypatch.undo()
+    replacement.revert()
+    try:
+        assert _render(fonts, tmp_path) == pdf
+    finally:
+        replacement.apply()
