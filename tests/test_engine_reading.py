@@ -120,7 +120,6 @@ def test_a_leader_is_measured_once_for_its_string_count_and_font(fonts, tmp_path
     from types import SimpleNamespace
 
     import pikepdf
-
     from weasyprint.text import line_break
 
     from publisher.engine.patches import leader_run

@@ -37,7 +37,8 @@ def page_pseudo_types(style_for) -> tuple:
     found: dict = {}
     for sheet, _origin, _specificity in style_for._sheets:
         for _rule, selector_list, _declarations in sheet.page_rules:
-            for _specificity_, pseudo_type, _page_selector_type in selector_list:
+            for selector in selector_list:
+                pseudo_type = selector[1]  # (specificity, pseudo_type, page selector)
                 if pseudo_type:
                     found[pseudo_type] = None
     return tuple(found)
