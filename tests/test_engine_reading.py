@@ -176,3 +176,34 @@ def test_a_font_description_is_made_once_for_its_fields(fonts, tmp_path, monkeyp
         assert _render(fonts, tmp_path) == pdf
     finally:
         replacement.apply()
+
+
+def test_only_the_sides_of_a_page_with_content_get_margin_boxes(fonts, tmp_path, monkeypatch):
+    """engine/patches/margin_boxes.py: WeasyPrint made all sixteen margin boxes of a page to
+    keep the one with a folio; only the side that has content is made (its three boxes), for
+    the same PDF."""
+    from weasyprint.formatting_structure import boxes
+
+    from publisher.engine.patches import margin_boxes
+
+    made: list[str] = []
+    init = boxes.MarginBox.__init__
+
+    def counting(self, at_keyword, style, *args, **kwargs):
+        made.append(at_keyword)
+        init(self, at_keyword, style, *args, **kwargs)
+
+    monkeypatch.setattr(boxes.MarginBox, "__init__", counting)
+    pdf = _render(fonts, tmp_path)
+    pages = 3
+    assert sorted(set(made)) == ["@bottom-center", "@bottom-left", "@bottom-right"]
+    assert len(made) == 3 * pages
+    made.clear()
+    replacement, = margin_boxes.replacements()
+    replacement.revert()
+    try:
+        before = _render(fonts, tmp_path)
+    finally:
+        replacement.apply()
+    assert len(made) == 16 * pages
+    assert before == pdf

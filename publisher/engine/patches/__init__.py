@@ -16,6 +16,7 @@ from . import (
                font_descriptions,
                inline_line_start,
                leader_run,
+               margin_boxes,
                nested_links,
                page_styles,
                subset_once,
@@ -26,6 +27,6 @@ from . import (
 # Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
            compressed_once, subset_once,
-           target_counters, page_styles, font_descriptions)
+           target_counters, page_styles, font_descriptions, margin_boxes)
 
 __all__ = ["PATCHES"]
