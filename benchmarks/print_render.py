@@ -15,19 +15,15 @@ printed before and after.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_big_edition import make  # noqa: E402
+from _common import ROOT, arguments, big_edition, load_average, run_fresh
 
 # Runs in a fresh process with the checkout first on the path: one JSON line.
 _CHILD = r"""
@@ -60,24 +56,17 @@ print(json.dumps(dict(cpu=spent[0], pages=len(makeup.plans),
 
 
 def one(checkout: Path, edition: Path, profile: str = "") -> dict:
-    res = subprocess.run([sys.executable, "-c", _CHILD.format(root=str(checkout)), str(edition), profile],
-                         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
-    if res.returncode:
-        raise SystemExit(f"{checkout} on {edition} failed:\n{res.stderr}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return run_fresh(_CHILD.format(root=str(checkout)), edition, profile, checkout=checkout)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pages", type=int, default=16)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--baseline", type=Path, help="another checkout of publisher to compare with")
+    ap = arguments(__doc__, runs=3, pages=16, baseline=True)
     ap.add_argument("--profile", type=Path, help="write a CPU-time cProfile of one more run here")
     args = ap.parse_args()
     checkouts = {"this": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+    print(f"load average before: {load_average()}")
     with tempfile.TemporaryDirectory() as tmp:
-        edition = make(Path(tmp) / f"ed{args.pages}", args.pages)
+        edition = big_edition(Path(tmp), args.pages)
         runs: dict[str, list[dict]] = {name: [] for name in checkouts}
         for i in range(args.runs):
             for name, checkout in reversed(checkouts.items()):  # the baseline first in each pair
@@ -92,7 +81,7 @@ def main() -> None:
         print(f"{name:8} median render CPU {median:.3f} s a 版 ({args.pages} 版, {args.runs} runs)")
     if "baseline" in medians:
         print(f"this / baseline: {medians['this'] / medians['baseline']:.2f}")
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -132,6 +132,30 @@ articles = ["two"]
 SHORT = '+++\nheadline = "第二版稿件"\n+++\n第二版的正文。\n'
 
 
+def three_pages(*first: str) -> str:
+    """edition.toml of a three-版 edition: ``first`` (the articles of page 1, "long" among
+    them, where it may jump), then "two" on page 2 and "three" on page 3 (THREE_PAGE_FILES)."""
+    return _HEAD + f"""\
+[[pages]]
+number = 1
+name = "要闻"
+articles = [{", ".join(f'"{slug}"' for slug in first)}]
+
+[[pages]]
+number = 2
+name = "综合"
+articles = ["two"]
+
+[[pages]]
+number = 3
+name = "专版"
+articles = ["three"]
+"""
+
+
+THREE_PAGE_FILES = {"articles/two.md": SHORT, "articles/three.md": SHORT.replace("第二版", "第三版")}
+
+
 def long_article(paragraphs: int) -> str:
     body = "\n\n".join(f"{PARAGRAPH}第{i}段。" for i in range(1, paragraphs)) + "\n\n最后一段到此结束。\n"
     return f'+++\nheadline = "一篇很长的稿件"\nbyline = "记者 张三"\n+++\n{body}'
