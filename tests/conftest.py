@@ -161,6 +161,23 @@ def long_article(paragraphs: int) -> str:
     return f'+++\nheadline = "一篇很长的稿件"\nbyline = "记者 张三"\n+++\n{body}'
 
 
+def script_module(path: str):
+    """A script of the repository (e.g. "scripts/make_placeholders.py") as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(Path(path).stem, ROOT / path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def big_edition_module():
+    """benchmarks/make_big_edition.py (``make``, ``EDITION_ID``): the editions of any number
+    of 版 the benchmarks use."""
+    return script_module("benchmarks/make_big_edition.py")
+
+
 def house_with(**makeup):
     """The tests' house with some ``[tool.publisher.makeup]`` settings changed (e.g. a
     house that does not jump: jumps="named")."""

@@ -12,7 +12,6 @@ checkers: tests/test_reading_structure.py runs every rule on the sample rendered
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import uharfbuzz as hb
 from publisher.errors import Problem, RenderError
 from publisher.publish import load
 from publisher.reading import reading_render
+from tests.conftest import big_edition_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,12 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def three(tmp_path_factory) -> Path:
     """A 3-版 edition (benchmarks/make_big_edition.py)."""
-    spec = importlib.util.spec_from_file_location("make_big_edition",
-                                                  ROOT / "benchmarks" / "make_big_edition.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make(tmp_path_factory.mktemp("three") / "ed", pages=3)
+    return big_edition_module().make(tmp_path_factory.mktemp("three") / "ed", pages=3)
 
 
 def _settings(settings, by_page: bool, workers: int):

@@ -20,9 +20,9 @@ from publisher.publish import publish
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from make_big_edition import make as make_big_edition  # noqa: E402
+from make_big_edition import EDITION_ID as ID, make as make_big_edition  # noqa: E402
 
-ID = "xnrb-2019-10-21-xianan"
+SAMPLE_ID = "xnrb-2019-10-21-xianan"
 PAGES = 16
 
 
@@ -190,7 +190,7 @@ def test_a_page_from_the_cache_brings_its_whole_layout(tmp_path, monkeypatch):
     from publisher.publish import load
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
-    edition, settings, fonts, _ = load(ROOT / "editions" / ID)
+    edition, settings, fonts, _ = load(ROOT / "editions" / SAMPLE_ID)
     fresh = build_print(edition, settings, fonts, layout=True)
     messages: list[str] = []
     cached = build_print(edition, settings, fonts, layout=True, progress=messages.append)

@@ -7,26 +7,19 @@ so a paper name too long for it fails inside a worker when the issue renders in 
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from publisher.cli import app
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import big_edition_module
 
 
 @pytest.fixture(scope="module")
 def two(tmp_path_factory) -> Path:
     """A 2-版 edition (benchmarks/make_big_edition.py) whose paper name cannot fit the masthead."""
-    spec = importlib.util.spec_from_file_location("make_big_edition",
-                                                  ROOT / "benchmarks" / "make_big_edition.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    ed = module.make(tmp_path_factory.mktemp("two") / "ed", pages=2)
+    ed = big_edition_module().make(tmp_path_factory.mktemp("two") / "ed", pages=2)
     toml = ed / "edition.toml"
     toml.write_text(toml.read_text("utf-8").replace('name = "咸宁日报"', 'name = "' + "咸宁日报" * 6 + '"', 1),
                     "utf-8")
