@@ -61,7 +61,9 @@ def load(fonts: FontSet):
 def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
            sandbox: Sandbox, what: str, layout: bool = False,
            first_page: Callable[[int], int] | None = None, placeholder_fonts: bool = False,
-           reuse_fonts: bool = False, **options) -> Rendered:
+           reuse_fonts: bool = False,
+           laid_out: Callable[[int, list[tuple[str, int]]], None] | None = None,
+           **options) -> Rendered:
     """Lay ``html`` (whose relative URLs resolve in ``base_dir``) out and write it once: the
     PDF bytes and, with ``layout``, each page's text lines (``Rendered.pages``).
 
@@ -77,7 +79,11 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
     join (``engine.placeholder_fonts``). ``reuse_fonts``: the process's one fontconfig and
     Pango font map, kept from render to render (many small documents, such as the 版 of a
     joined PDF, would each open and measure the CJK faces again), rather than one of the
-    document's own.
+    document's own. ``laid_out(pages, anchors)``: called once the document is laid out,
+    before it is drawn, with its number of pages and each id a named destination will be
+    made of, with the index of the page it stands on (the first page its id is on; sorted by
+    id, as the PDF's name tree): a joined PDF's contents can be numbered while the last
+    part is being drawn.
     """
     with _rendering(fonts, sandbox, what) as (wp, fetcher), \
             (numbering.first_page(first_page) if first_page else nullcontext()), \
@@ -86,7 +92,20 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
         css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
         font_config = _font_config(wp) if reuse_fonts else None
         document = source.render(stylesheets=css, font_config=font_config, **options)
+        if laid_out is not None:
+            laid_out(len(document.pages), anchors(document))
         return _write(document, source.etree_element, layout, options)
+
+
+def anchors(document) -> list[tuple[str, int]]:
+    """The named destinations WeasyPrint will write for a laid-out ``document``: each anchor
+    with the index of the first page it stands on, sorted by name (``pdf.anchors``'s
+    ``resolve_links`` and the name tree ``generate_pdf`` writes)."""
+    first: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            first.setdefault(name, index)
+    return sorted(first.items())
 
 
 _font_configs: dict[int, object] = {}  # process id -> its font configuration
