@@ -130,8 +130,10 @@ class _PagePhotos(Mapping[str, bytes]):
 #   (they were handed out first), so each document is laid out once;
 # - the contents page: its length is fixed first (laid out, not drawn, with placeholder
 #   numbers, in this process while the workers lay out the first 版), the parts numbered
-#   after it, then it is rendered with each article's page number, read from the 版
-#   documents' destinations. Should that change its length, the 版 are numbered again
+#   after it, then it is rendered with each article's page number, read from the 版'
+#   layouts (the anchors WeasyPrint makes their named destinations of), handed to the
+#   first free worker as soon as every 版 is laid out, while the last ones are still being
+#   drawn. Should that change its length, the 版 are numbered again
 #   after the new one (never seen on the sample: a real number would have to push an entry
 #   onto another line than the placeholder did);
 # - links: the contents links to the other documents by ``TARGET`` URIs, made links to the
