@@ -20,6 +20,7 @@ for ``layout``, recorded while the PDF is written: one layout, one write.
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import logging
 import os
@@ -89,7 +90,7 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
             (numbering.first_page(first_page) if first_page else nullcontext()), \
             (placeholder_fonts_.placeholders() if placeholder_fonts else nullcontext()):
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
+        css = [_stylesheet(wp, p, fetcher, None) for p in stylesheets]
         font_config = _font_config(wp) if reuse_fonts else None
         document = source.render(stylesheets=css, font_config=font_config, **options)
         if laid_out is not None:
@@ -121,8 +122,45 @@ def _font_config(wp):
     return _font_configs[pid]
 
 
+# (process id, stylesheet's path, digest of its bytes) -> (its parsed CSS, the warnings its parse
+# logged): see _stylesheet
+_sheets: dict[tuple[int, str, bytes], tuple[object, tuple[str, ...]]] = {}
+
+
+def _stylesheet(wp, path: Path, fetcher, profiles: dict | None):
+    """The house stylesheet at ``path`` parsed, once a process for the same bytes.
+
+    WeasyPrint parses a stylesheet and compiles each of its selectors for every document it
+    is given to (3-4 % of a print 版's render); a parsed ``CSS`` holds no state of the
+    document it was applied to (WeasyPrint shares its user-agent stylesheets across documents
+    the same way), so a process rendering many 版 parses each house stylesheet once. Kept
+    only when the parse fetched nothing (no ``@import``, ``@color-profile`` or ``@font-face``
+    that a sandbox must allow for each render) and added no colour profile; the warnings the
+    parse logged are logged again at each use, so that ``_confined`` finds them every time."""
+    data = path.read_bytes()
+    key = (os.getpid(), str(path), hashlib.blake2b(data, digest_size=16).digest())
+    logger = logging.getLogger("weasyprint")
+    if key in _sheets:
+        css, messages = _sheets[key]
+        for message in messages:
+            logger.warning("%s", message)
+        return css
+    if len(_sheets) > 64 or any(k[0] != key[0] for k in _sheets):
+        _sheets.clear()  # a forked worker's own; an edited house's stylesheets in a long process
+    handler = _Collect()
+    logger.addHandler(handler)
+    fetches, known = fetcher.fetches, dict(profiles or {})
+    try:
+        css = wp.CSS(filename=str(path), url_fetcher=fetcher, color_profiles=profiles)
+    finally:
+        logger.removeHandler(handler)
+    if fetcher.fetches == fetches and (profiles is None or profiles == known):
+        _sheets[key] = css, tuple(handler.messages)
+    return css
+
+
 def lay_out(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
-            sandbox: Sandbox, what: str, **options) -> Document:
+            sandbox: Sandbox, what: str, reuse_fonts: bool = False, **options) -> Document:
     """Lay ``html`` out without writing it: a ``Document`` to measure, then maybe write.
 
     Stylesheets share one colour-profile table with the document, so an
@@ -132,9 +170,10 @@ def lay_out(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSe
     with _rendering(fonts, sandbox, what) as (wp, fetcher):
         profiles: dict = {}
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        css = [wp.CSS(filename=str(p), url_fetcher=fetcher, color_profiles=profiles)
-               for p in stylesheets]
-        document = source.render(stylesheets=css, color_profiles=profiles, **options)
+        css = [_stylesheet(wp, p, fetcher, profiles) for p in stylesheets]
+        font_config = _font_config(wp) if reuse_fonts else None
+        document = source.render(stylesheets=css, color_profiles=profiles, font_config=font_config,
+                                 **options)
     return Document(document, source.etree_element, fonts, sandbox, what)
 
 

@@ -118,7 +118,7 @@ def _render(work: tuple[PagePlan, str]) -> tuple[bytes, PageLayout | None, dict[
     plan, html = work
     what = f"print page {plan.page.number}"
     doc = lay_out(html, base_dir=job.root, stylesheets=_stylesheets(job),
-                  fonts=job.fonts, sandbox=_sandbox(job), what=what)
+                  fonts=job.fonts, sandbox=_sandbox(job), what=what, reuse_fonts=True)
     check_plan(doc, plan)
     check_furniture(doc, plan, job.edition)
     t1 = time.perf_counter()
