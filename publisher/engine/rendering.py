@@ -183,6 +183,7 @@ class Document:
     def __init__(self, document, root, fonts: FontSet, sandbox: Sandbox, what: str):
         self._document, self._root = document, root
         self._fonts, self._sandbox, self._what = fonts, sandbox, what
+        self._found: dict[str, tuple[Block, ...]] = {}  # find's answers, until the write
 
     @property
     def page_count(self) -> int:
@@ -190,12 +191,16 @@ class Document:
 
     def find(self, cls: str) -> tuple[Block, ...]:
         """The blocks of the elements with class ``cls``, on every page in document order
-        (none below a match): where each landed, its lines and its block children, in mm."""
-        return blocks(self._document, cls)
+        (none below a match): where each landed, its lines and its block children, in mm.
+        Asked again for the same class (the print checks ask for "box" twice), the same blocks."""
+        if cls not in self._found:
+            self._found[cls] = blocks(self._document, cls)
+        return self._found[cls]
 
     def write(self, *, layout: bool = False, **options) -> Rendered:
         """The PDF bytes (``options`` go to WeasyPrint's write_pdf) and, with ``layout``, each
         page's text lines, recorded while it is written."""
+        self._found.clear()
         with _rendering(self._fonts, self._sandbox, self._what):
             return _write(self._document, self._root, layout, options)
 
