@@ -12,7 +12,9 @@ is called, where it goes and what it needs are ``publisher.formats``'.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +46,7 @@ from .formats import (
     print_page_file,
     reading_file,
 )
-from .makeup import MakeUp, continuations, make_up
+from .makeup import MakeUp, PagePlan, continuations, make_up
 from .makeup.measure import Measures
 from .model import Edition
 from .outputs import Editions, check_out_dir, check_target, unfinished, write_outputs
@@ -154,8 +156,11 @@ def make(edition_dir: Path, formats: Iterable[str] = DEFAULT, settings: Settings
         warnings.extend(printed.warnings)
     if EPUB in builds or KEPUB in builds:
         step("rendering the cover")
-        issue_plan = _issue_plan(edition, settings, fonts, printed)
-        cover = _cover(edition, settings, fonts, printed, warnings, issue_plan)
+        with _FrontCover(edition, settings, fonts) as early:
+            issue_plan = _issue_plan(edition, settings, fonts, printed,
+                                     front=early.start if printed is None else None)
+            cover = early.result(issue_plan) or _cover(edition, settings, fonts, printed, warnings,
+                                                       issue_plan)
         jumps = continuations(issue_plan.plans) if issue_plan else {}
         if EPUB in builds:
             step("rendering the EPUB")
@@ -218,17 +223,69 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
 
 
 def _issue_plan(edition: Edition, settings: Settings, fonts: FontSet,
-                printed: PrintResult | None) -> MakeUp | None:
+                printed: PrintResult | None, front=None) -> MakeUp | None:
     """The make-up of the whole issue, for the EPUB's jumps (where the print continues an
     article): this build's print plans, or else the issue made up without rendering it, so
     the EPUB is the same whichever formats the build makes. None when nothing can jump: a
-    house that does not jump by itself, and no layout that names a jump."""
+    house that does not jump by itself, and no layout that names a jump. ``front``: told
+    the front 版's plan as soon as it is made (``makeup.make_up``)."""
     if printed is not None:
         return MakeUp(list(printed.plans), [], Measures())
     named = any(p.continued_on for page in edition.pages for p in page.placements)
     if settings.makeup.jumps not in ("next", "later") and not named:
         return None
-    return make_up(edition, settings, fonts, workers=min(settings.print.processes, len(edition.pages)))
+    return make_up(edition, settings, fonts, workers=min(settings.print.processes, len(edition.pages)),
+                   front=front)
+
+
+class _FrontCover:
+    """The EPUB's cover rendered in a forked process while the issue's later 版 are made up
+    (an EPUB build without print: the make-up is for the jumps alone, and the cover waits on
+    nothing but the front 版's plan). The cover is what ``_cover`` renders from the issue's
+    plan, the same bytes a little earlier, and only taken when ``_cover`` would render that
+    plan (the issue made up without an error); otherwise, or when the front 版 did not come
+    from this make-up (the plan cache: every plan at once), ``_cover`` makes it as before."""
+
+    def __init__(self, edition: Edition, settings: Settings, fonts: FontSet):
+        self.job = (edition, settings, fonts)
+        self.pool: ProcessPoolExecutor | None = None
+        self.future: Future[bytes | None] | None = None
+
+    def start(self, plan: PagePlan, problems: list[Problem]) -> None:
+        if any(p.is_error for p in problems) or self.pool is not None:
+            return  # the front 版 itself cannot print: _cover draws the masthead card
+        global _FRONT
+        _FRONT = (*self.job, plan)  # the worker inherits it: nothing of the issue is pickled
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self.future = self.pool.submit(_front_cover)
+
+    def result(self, issue_plan: MakeUp | None) -> bytes | None:
+        if self.future is None or issue_plan is None or any(p.is_error for p in issue_plan.problems):
+            return None
+        return self.future.result()
+
+    def __enter__(self) -> _FrontCover:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global _FRONT
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        _FRONT = None
+
+
+_FRONT: tuple[Edition, Settings, FontSet, PagePlan] | None = None  # set while the cover's worker forks
+
+
+def _front_cover() -> bytes | None:
+    """In the forked worker: the cover from the front 版's plan (None: it cannot be
+    rendered; ``_cover`` says why, in the build's process)."""
+    assert _FRONT is not None, "set before the fork"
+    edition, settings, fonts, plan = _FRONT
+    try:
+        return cover_image(build_print(edition, settings, fonts, makeup=MakeUp([plan], [], Measures())).front_page)
+    except RenderError:
+        return None
 
 
 def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,

@@ -235,9 +235,11 @@ class Jumps:
 
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
-            pages: set[int] | None = None, progress=None) -> MakeUp:
+            pages: set[int] | None = None, progress=None, front=None) -> MakeUp:
     """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
-    ``progress(message)`` is told when the articles are measured and as each 版 is made up."""
+    ``progress(message)`` is told when the articles are measured and as each 版 is made up;
+    ``front(plan, problems)``, when the front 版 is made up, its plan and its own problems
+    (while the later 版 are still to come: the EPUB's cover is rendered from it meanwhile)."""
     step = progress or (lambda message: None)
     wrong = _wrong_jumps(edition, settings)
     if wrong:
@@ -288,6 +290,8 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
         result.problems += problems
         if pages is None or page.number in pages:
             result.plans.append(plan)
+        if front is not None and page is upto[0]:
+            front(plan, problems)
         step(f"made up 版 {len(result.solve_seconds)} of {len(upto)} ({page.display_label} {page.name})")
     return result
 

@@ -48,11 +48,13 @@ _TRUSTED = ("publisher.", "pathlib", "datetime")  # the modules an entry's class
 
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
-            pages: set[int] | None = None, progress=None) -> plan.MakeUp:
+            pages: set[int] | None = None, progress=None, front=None) -> plan.MakeUp:
     """``plan.make_up``, from the cache when nothing it reads changed (then nothing is
-    measured or solved: ``measures`` is empty, and so are the solve times)."""
+    measured or solved: ``measures`` is empty, and so are the solve times, and ``front`` is
+    not told: every plan is there at once)."""
     if not settings.makeup.cache:
-        return plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress)
+        return plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress,
+                            front=front)
     name = key(edition, settings, fonts, pages)
     path = root() / "plans" / name[:2] / f"{name}.pickle"
     found = _read(path, edition)
@@ -62,7 +64,8 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
             progress(f"made up {len(plans)} 版 as before (from the cache: nothing they are "
                      "planned from changed)")
         return plan.MakeUp(plans, problems, Measures())
-    made = plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress)
+    made = plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress,
+                        front=front)
     _write(path, edition, (made.plans, made.problems))
     return made
 

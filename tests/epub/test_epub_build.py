@@ -23,7 +23,10 @@ EVERY_BLOCK_ID = "csrb-2020-03-02"
 def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_path, monkeypatch):
     """--format epub renders no reading PDF and one print page: the front 版 (every_block
     has two). It makes up the issue's 版 once, without rendering them, to know where print
-    continues its jumped articles (every_block's lead continues on 版 2)."""
+    continues its jumped articles (every_block's lead continues on 版 2); the front 版 is
+    rendered for the cover in a process of its own while the later 版 are made up."""
+    import os
+
     import publisher.printing.build as printing
     import publisher.publish as pipeline
 
@@ -31,8 +34,13 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
         raise AssertionError("an EPUB-only build rendered the reading PDF")
 
     made_up: list[int] = []
-    rendered: list[int] = []
+    rendered = tmp_path / "rendered"  # a file: the cover's page is rendered in a forked process
     make_up, render = printing.make_up, printing._render
+
+    def recorded_render(work):
+        with rendered.open("a") as f:
+            f.write(f"{work[0].page.number} {os.getpid()}\n")
+        return render(work)
 
     def recorded_make_up(*args, **kwargs):
         result = make_up(*args, **kwargs)
@@ -42,14 +50,17 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
     monkeypatch.setattr(pipeline, "reading_pdf", no_reading_pdf)
     monkeypatch.setattr(printing, "make_up", recorded_make_up)
     monkeypatch.setattr(pipeline, "make_up", recorded_make_up)
-    monkeypatch.setattr(printing, "_render", lambda work: rendered.append(work[0].page.number) or render(work))
+    monkeypatch.setattr(printing, "_render", recorded_render)
     steps: list[str] = []
-    settings = load_settings()  # every 版 rendered, none taken from the page cache
-    settings = settings.model_copy(update={"print": settings.print.model_copy(update={"cache": False})})
-    publish(every_block_dir, tmp_path, ["epub"], settings=settings, progress=steps.append)
-    assert (made_up, rendered) == ([1, 2], [1])
+    settings = load_settings()  # every 版 made up and rendered: none from the caches
+    settings = settings.model_copy(update={"print": settings.print.model_copy(update={"cache": False}),
+                                           "makeup": settings.makeup.model_copy(update={"cache": False})})
+    publish(every_block_dir, tmp_path / "out", ["epub"], settings=settings, progress=steps.append)
+    [(page, pid)] = [line.split() for line in rendered.read_text().splitlines()]
+    assert (made_up, page) == ([1, 2], "1")
+    assert int(pid) != os.getpid()  # the cover's worker, forked once the front 版 was made up
     assert "rendering the reading PDF" not in steps and "rendering the print pages" not in steps
-    assert [p.name for p in (tmp_path / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \
+    assert [p.name for p in (tmp_path / "out" / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \
         [f"{EVERY_BLOCK_ID}.epub"]
 
 
