@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -256,13 +257,20 @@ class _FrontCover:
             return  # the front 版 itself cannot print: _cover draws the masthead card
         global _FRONT
         _FRONT = (*self.job, plan)  # the worker inherits it: nothing of the issue is pickled
-        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-        self.future = self.pool.submit(_front_cover)
+        try:
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(_front_cover)
+        except OSError as exc:  # no process to be had (memory, limits): made as before
+            log.info("the cover is rendered after the make-up: no process for it (%s)", exc)
 
     def result(self, issue_plan: MakeUp | None) -> bytes | None:
         if self.future is None or issue_plan is None or any(p.is_error for p in issue_plan.problems):
             return None
-        return self.future.result()
+        try:
+            return self.future.result()
+        except BrokenProcessPool:  # the worker died (killed, out of memory): made as before
+            log.info("the cover's worker died; the cover is rendered in the build's process")
+            return None
 
     def __enter__(self) -> _FrontCover:
         return self

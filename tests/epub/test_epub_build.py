@@ -71,6 +71,26 @@ def test_the_epub_is_the_same_whichever_formats_are_built(every_block_dir, every
     assert (tmp_path / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == every_block_file.read_bytes()
 
 
+def _killed():
+    """The cover's worker dying as a killed process does (runs in the forked worker only)."""
+    import os
+
+    os._exit(9)
+
+
+def test_a_cover_worker_that_dies_leaves_the_cover_to_the_build(every_block_dir, every_block_file, tmp_path,
+                                                                 monkeypatch):
+    """The cover's forked worker killed (out of memory, a signal): the build renders the
+    cover itself, and the EPUB is the same."""
+    import publisher.publish as pipeline
+
+    monkeypatch.setattr(pipeline, "_front_cover", _killed)
+    settings = load_settings()  # made up now, so the worker is forked
+    settings = settings.model_copy(update={"makeup": settings.makeup.model_copy(update={"cache": False})})
+    publish(every_block_dir, tmp_path, ["epub"], settings=settings)
+    assert (tmp_path / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == every_block_file.read_bytes()
+
+
 @pytest.fixture
 def unprintable(make_edition):
     """A two-版 edition whose front 版 holds more copy than fits (no jump line, in a house
