@@ -136,3 +136,56 @@ def test_the_masthead_card_names_the_issue(every_block_dir):
         assert im.format == "JPEG" and im.size == (1400, 1957)
         # ink on the page: the name, the date line, the front 版's headlines
         assert im.convert("L").getextrema()[0] < 64  # type: ignore[operator]  # one band: (min, max)
+
+
+def test_the_draft_made_ahead_gives_the_same_book(every_block_dir, every_block_file):
+    """The EPUB's draft (made while the issue is made up, without its jumps or cover) is
+    taken where the jumps and the cover leave a document the same, and those they change are
+    rendered again: every_block's lead continues on 版 2, so its document, 版 2's contents
+    and the cover page are made anew, the rest taken, and the book is the same bytes."""
+    import zipfile
+
+    import publisher.epub as epub_module
+    from publisher.fonts import load_fonts
+    from publisher.makeup import continuations, make_up
+    from publisher.sources import read_edition
+
+    settings = load_settings()
+    edition = read_edition(every_block_dir)
+    fonts = load_fonts(settings.fonts_dir)
+    jumps = continuations(make_up(edition, settings, fonts).plans)
+    assert jumps  # the test needs a jump for the draft to be wrong about
+    cover = zipfile.ZipFile(io.BytesIO(every_block_file.read_bytes())).read("EPUB/images/cover.jpg")
+    draft = epub_module.draft_epub(edition, settings, fonts)
+    rendered: list[str] = []
+    render = epub_module.render
+
+    def recorded(template, *args, **kwargs):
+        rendered.append(template)
+        return render(template, *args, **kwargs)
+
+    epub_module.render = recorded
+    try:
+        book = epub_module.build_epub(edition, settings, fonts, cover=cover, jumps=jumps, draft=draft)
+    finally:
+        epub_module.render = render
+    assert book == every_block_file.read_bytes()
+    articles = len(edition.articles)
+    assert sorted(rendered) == sorted(["epub/cover.xhtml.j2", "epub/toc.ncx.j2", "epub/page.xhtml.j2",
+                                       *["epub/article.xhtml.j2"] * len(jumps)]), (rendered, articles)
+
+
+def _failed_draft(*args):
+    raise RuntimeError("the draft's worker failed")
+
+
+@pytest.mark.parametrize("how", [_killed, _failed_draft])
+def test_a_draft_worker_that_dies_or_fails_leaves_the_book_to_the_build(every_block_dir, every_block_file,
+                                                                        tmp_path, monkeypatch, how):
+    """The draft's forked worker killed, or failing: the build makes the whole book itself,
+    the same bytes."""
+    import publisher.publish as pipeline
+
+    monkeypatch.setattr(pipeline, "draft_epub", how)
+    publish(every_block_dir, tmp_path, ["epub"])
+    assert (tmp_path / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == every_block_file.read_bytes()
