@@ -12,11 +12,11 @@ is called, where it goes and what it needs are ``publisher.formats``'.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .ahead import Ahead
 from .archive import build_archive, build_ndnp_issue, made_at, sign_bag
 from .config import Settings, ensure_outside, load_settings
 from .epub import build_epub, cover_image, draft_epub, masthead_cover
@@ -141,7 +141,7 @@ def make(edition_dir: Path, formats: Iterable[str] = DEFAULT, settings: Settings
     made = made_at() if ARCHIVE in builds else None  # SOURCE_DATE_EPOCH read, and checked, first
     # An EPUB built without print: the book's draft made ahead, in a process of its own,
     # while the issue is made up for the jumps (and the reading PDFs rendered, if asked for)
-    drafting = (_Ahead("the EPUB's draft", draft_epub, edition, settings, fonts)
+    drafting = (Ahead("the EPUB's draft", draft_epub, edition, settings, fonts)
                 if (EPUB in builds or KEPUB in builds) and PRINT not in builds else None)
     try:
         return _make(edition, settings, fonts, wanted, builds, ndnp, warnings, made, step, profile,
@@ -153,7 +153,7 @@ def make(edition_dir: Path, formats: Iterable[str] = DEFAULT, settings: Settings
 
 def _make(edition: Edition, settings: Settings, fonts: FontSet, wanted: tuple[str, ...],
           builds: frozenset[str], ndnp: bool, warnings: list[Problem], made, step: Progress, profile: str,
-          site: bool, inputs: str, drafting: _Ahead | None) -> Made:
+          site: bool, inputs: str, drafting: Ahead | None) -> Made:
     """``make``'s outputs, once the edition is read (``drafting``: the EPUB's draft, ahead)."""
     reading = phone = printed = epub = kepub = bag = web = None
     if PDF in builds:
@@ -254,70 +254,8 @@ def _issue_plan(edition: Edition, settings: Settings, fonts: FontSet,
                    front=front)
 
 
-class _Ahead:
-    """Work done ahead in a forked process (its inputs inherited, nothing of the issue
-    pickled; its result pickled back), while the build's process goes on: for an EPUB
-    built without print, the book's draft (``epub.draft_epub``) from the moment the edition
-    is read, and the cover from the moment the front 版 is made up, while the issue's 版
-    are made up for the jumps. ``result()`` is what ``fn(*args)`` returns, or None when no
-    process could be had or it died (killed, out of memory): the caller then does that work
-    itself, so the outputs are the same either way."""
-
-    def __init__(self, what: str, fn: Callable, *args):
-        self.what = what
-        self.process = None
-        self.reader = None
-        context = multiprocessing.get_context("fork")
-        try:
-            self.reader, writer = context.Pipe(duplex=False)
-            self.process = context.Process(target=_ahead, args=(writer, fn, args), daemon=True,
-                                           name=f"publisher: {what}")
-            self.process.start()
-            writer.close()  # the child's end: the reader sees EOF if the child dies
-        except OSError as exc:  # no process to be had (memory, limits): done as before
-            log.info("%s is made in the build's process: no process for it (%s)", what, exc)
-            self.close()
-
-    def result(self):
-        if self.process is None or self.reader is None:
-            return None
-        try:
-            status, value = self.reader.recv()
-        except (EOFError, OSError):
-            status, value = "died", None
-        self.close(wait=True)
-        if status != "done":
-            log.info("%s is made in the build's process: its worker %s", self.what, status)
-            return None
-        return value
-
-    def close(self, wait: bool = False) -> None:
-        """Done with it: the process is reaped (ended first unless ``wait``: its work is
-        not wanted)."""
-        if self.reader is not None:
-            self.reader.close()
-            self.reader = None
-        if self.process is not None:
-            if not wait:
-                self.process.terminate()
-            self.process.join()
-            self.process.close()
-            self.process = None
-
-
-def _ahead(writer, fn: Callable, args: tuple) -> None:
-    """In the forked process: ``fn(*args)``, sent to the build's process ("failed": it
-    raised; the build's process does that work again and reports what it finds)."""
-    try:
-        result = ("done", fn(*args))
-    except Exception as exc:  # the build's process redoes it and says why
-        result = ("failed", repr(exc))
-    writer.send(result)
-    writer.close()
-
-
 class _FrontCover:
-    """The EPUB's cover made ahead (``_Ahead``) from the front 版's plan, as soon as the
+    """The EPUB's cover made ahead (``Ahead``) from the front 版's plan, as soon as the
     make-up has it. The cover is what ``_cover`` renders from the issue's plan, the same bytes
     a little earlier, and only taken when ``_cover`` would render that plan (the issue made
     up without an error); otherwise, or when the front 版 did not come from this make-up (the
@@ -325,12 +263,12 @@ class _FrontCover:
 
     def __init__(self, edition: Edition, settings: Settings, fonts: FontSet):
         self.job = (edition, settings, fonts)
-        self.ahead: _Ahead | None = None
+        self.ahead: Ahead | None = None
 
     def start(self, plan: PagePlan, problems: list[Problem]) -> None:
         if any(p.is_error for p in problems) or self.ahead is not None:
             return  # the front 版 itself cannot print: _cover draws the masthead card
-        self.ahead = _Ahead("the cover", _front_cover, *self.job, plan)
+        self.ahead = Ahead("the cover", _front_cover, *self.job, plan)
 
     def result(self, issue_plan: MakeUp | None) -> bytes | None:
         if self.ahead is None or issue_plan is None or any(p.is_error for p in issue_plan.problems):

@@ -142,6 +142,19 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def dumps(edition: Edition, value) -> bytes:
+    """``value`` pickled with the edition's own objects (its pages, articles and blocks) by
+    name, as an entry holds them: ``loads`` with the same edition gives them back as that
+    edition's objects (the make-up's later 版, made in another process: ``plan.make_up``)."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, edition).dump(value)
+    return buffer.getvalue()
+
+
+def loads(edition: Edition, data: bytes):
+    return _Unpickler(io.BytesIO(data), edition).load()
+
+
 def _read(path: Path, edition: Edition):
     try:
         data = path.read_bytes()
