@@ -25,6 +25,9 @@ class Ahead:
         self.process = None
         self.reader = None
         context = multiprocessing.get_context("fork")
+        if multiprocessing.current_process().daemon:  # a daemonic process may have no children
+            log.info("%s is made in the build's process: it runs in a daemonic process", what)
+            return
         try:
             self.reader, writer = context.Pipe(duplex=False)
             self.process = context.Process(target=_run, args=(writer, fn, args), daemon=True,
