@@ -26,6 +26,7 @@ from . import solver
 from .columns import Run, balance
 from .geometry import Box, Grid
 from .measure import Measures, body_key, head_key, image_height, measure
+from .records import dumps, loads
 from .units import Piece, cut_segments, sources
 from .variants import LATER, Item, Variant, requests, spans, too_wide, variants
 
@@ -304,7 +305,6 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
                  "in a process of their own" if done is not None else
                  "after the earlier ones (a rest was carried to them, or their process failed)")
     if done is not None:
-        from .plancache import loads
 
         part, new = loads(edition, done)
         measures.merge(new)
@@ -356,9 +356,7 @@ def _later_half(edition: Edition, settings: Settings, second: list[Page], grids:
                 items: dict[int, list[Item]], measures: Measures, jumps: Jumps) -> bytes:
     """In a forked process: the later 版 made up with nothing carried to them from the
     earlier ones, and the measurements made meanwhile (pickled by the edition's names:
-    ``plancache.dumps``)."""
-    from .plancache import dumps
-
+    ``records.dumps``)."""
     known = (set(measures.heads), set(measures.bodies))
     part = MakeUp([], [], measures)
     _solve_pages(second, grids, items, measures, settings, jumps, {}, part, None, None,

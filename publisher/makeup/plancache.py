@@ -40,11 +40,11 @@ from ..model import Edition
 from . import plan
 from .cache import code_digest, root
 from .measure import Measures, style_key
+from .records import _Pickler, _Unpickler
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # raised when what an entry holds changes shape
-_TRUSTED = ("publisher.", "pathlib", "datetime")  # the modules an entry's classes come from
 
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
@@ -94,65 +94,6 @@ class _Digest:
     def write(self, data) -> int:
         self.h.update(data)
         return len(data)
-
-
-def _references(edition: Edition) -> dict[int, tuple]:
-    """id() of each of the edition's own objects -> the name it is stored under."""
-    refs: dict[int, tuple] = {id(edition): ("edition",)}
-    for i, page in enumerate(edition.pages):
-        refs[id(page)] = ("page", i)
-        for article in page.articles:
-            refs[id(article)] = ("article", article.slug)
-            for j, block in enumerate(article.body):
-                refs[id(block)] = ("block", article.slug, j)
-    return refs
-
-
-def _objects(edition: Edition) -> dict[tuple, object]:
-    out: dict[tuple, object] = {("edition",): edition}
-    for i, page in enumerate(edition.pages):
-        out[("page", i)] = page
-        for article in page.articles:
-            out[("article", article.slug)] = article
-            for j, block in enumerate(article.body):
-                out[("block", article.slug, j)] = block
-    return out
-
-
-class _Pickler(pickle.Pickler):
-    def __init__(self, file, edition: Edition):
-        super().__init__(file, protocol=5)
-        self.refs = _references(edition)
-
-    def persistent_id(self, obj):  # pickle's hook
-        return self.refs.get(id(obj))
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, edition: Edition):
-        super().__init__(file)
-        self.objects = _objects(edition)
-
-    def persistent_load(self, pid):  # pickle's hook
-        return self.objects[tuple(pid)]  # KeyError: not this edition's; planned again
-
-    def find_class(self, module: str, name: str):
-        if not module.startswith(_TRUSTED):
-            raise pickle.UnpicklingError(f"{module}.{name} is not a record of the make-up")
-        return super().find_class(module, name)
-
-
-def dumps(edition: Edition, value) -> bytes:
-    """``value`` pickled with the edition's own objects (its pages, articles and blocks) by
-    name, as an entry holds them: ``loads`` with the same edition gives them back as that
-    edition's objects (the make-up's later 版, made in another process: ``plan.make_up``)."""
-    buffer = io.BytesIO()
-    _Pickler(buffer, edition).dump(value)
-    return buffer.getvalue()
-
-
-def loads(edition: Edition, data: bytes):
-    return _Unpickler(io.BytesIO(data), edition).load()
 
 
 def _read(path: Path, edition: Edition):
