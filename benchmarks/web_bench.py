@@ -1,7 +1,7 @@
 """Benchmark: how much the web edition adds to the time of a PRINT build, on a 16-版 edition.
 
-The web edition is made from the print pages (each 版's page PDF for its images, the layout
-the print workers record while writing it for its zones), so the reference is the print
+The web edition is made from the print pages (its 版 images and hot zones are made by the
+print workers from each 版's page PDF and the layout they record while writing it), so the reference is the print
 build: ``--format print`` against ``--format print --format web`` (which also makes the
 issue's pages, fonts, feeds, catalogs and search index: a site of the one issue). The
 benchmark edition is ``benchmarks/make_big_edition.py``: the sample 版 sixteen times, a
@@ -74,8 +74,8 @@ def _instrument() -> None:
                 spent[1] += _cpu() - cpu
         setattr(module, attr, wrapper)
 
-    timing(publish, "_print", "print pages (with the layout record and 版 images for web)")
-    timing(build, "page_zones", "zones")
+    timing(publish, "_print", "print pages (with 版 images and zones for web)")
+    timing(build, "zones_of", "zones (read from the workers' files)")
     timing(build, "issue_pages", "issue pages (HTML)")
     timing(build, "font_files", "font subsets")
     timing(build, "index_files", "indexes, feeds, catalogs")

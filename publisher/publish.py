@@ -165,7 +165,7 @@ def _make(edition: Edition, settings: Settings, fonts: FontSet, wanted: tuple[st
     if PRINT in builds:
         step("rendering the print pages")
         printed = _print(edition, settings, fonts, for_archive=ARCHIVE in builds,
-                         layout=ARCHIVE in builds or WEB in builds,
+                         layout=ARCHIVE in builds,
                          derive=page_images(settings.web) if WEB in builds else None,
                          progress=lambda m: step(f"print pages: {m}"))
         warnings.extend(printed.warnings)
@@ -294,9 +294,9 @@ def _front_cover(edition: Edition, settings: Settings, fonts: FontSet, plan: Pag
 
 def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,
            layout: bool, derive: Derive | None = None, progress=None) -> PrintResult:
-    """The print pages; for the archive and the web edition, with the layout the ALTO and the
-    zones are made from (recorded by the print workers as they write the pages: no second
-    layout); for the web edition, with the 版 images the workers make from their pages
+    """The print pages; for the archive, with the layout the ALTO is made from (recorded by
+    the print workers as they write the pages: no second layout); for the web edition, with
+    the 版 images and hot zones the workers make from their pages and those records
     (``derive``). ``progress``: told 版 by 版."""
     try:
         return build_print(edition, settings, fonts, layout=layout, progress=progress, derive=derive)
