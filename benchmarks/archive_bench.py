@@ -4,7 +4,9 @@ The archive is made from the print pages (one page PDF and one ALTO per 版, fro
 layout the print workers record while writing each page), so the reference is the print
 build: ``--format print`` against ``--format print --format archive``. The benchmark
 edition is ``benchmarks/make_big_edition.py``: the sample 版 sixteen times (every 版 the
-real page's nine articles under new slugs), a 16-page broadsheet issue.
+real page's nine articles under new slugs), a 16-page broadsheet issue; ``--distinct``
+gives every 版 copy of its own (make_big_edition.py --distinct: the repeated copy is
+measured and shaped once for the whole issue).
 
 Each configuration is built in-process after one warm-up build (fonts and WeasyPrint
 loaded), into a fresh folder, ``--runs`` times, the configurations taking turns so that
@@ -12,7 +14,7 @@ load from other processes falls on both alike; the medians of wall-clock time an
 time (this process and its print workers) are reported, and the ratio the issue asks for:
 print+archive / print, which must stay under 1.30.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/archive_bench.py [--pages 16] [--runs 3]
+    PYTHONPATH=. .venv/bin/python benchmarks/archive_bench.py [--pages 16] [--runs 3] [--distinct]
 """
 
 from __future__ import annotations
@@ -78,9 +80,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--distinct", action="store_true",
+                        help="each 版 its own copy (make_big_edition.py --distinct), not the sample's again")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ed-") as tmp:
-        edition = make_edition(Path(tmp) / "edition", args.pages)
+        edition = make_edition(Path(tmp) / "edition", args.pages, distinct_copy=args.distinct)
         timed(edition, ["print"])  # warm-up: fonts, WeasyPrint, caches
         _instrument()
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in CONFIGS}

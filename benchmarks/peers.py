@@ -25,19 +25,13 @@ interleaved rounds, and the ratio this / baseline of the median CPU is printed.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_big_edition import SAMPLE, make  # noqa: E402
+from _common import BENCH, ROOT, arguments, big_edition, load_average, medians, run_fresh
 
 PLAIN_CSS = """
 @page { size: A4; margin: 22mm 20mm 24mm;
@@ -113,27 +107,17 @@ def plain_html(edition) -> str:
 
 
 def one(mode: str, edition: Path, root: Path = ROOT) -> dict:
-    code = _CHILD.format(root=str(root), bench=str(ROOT / "benchmarks"))
-    res = subprocess.run([sys.executable, "-c", code, mode, str(edition)], capture_output=True,
-                         text=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
-    if res.returncode:
-        raise SystemExit(f"{mode} on {edition} failed:\n{res.stderr}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return run_fresh(_CHILD.format(root=str(root), bench=str(BENCH)), mode, edition, checkout=root)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--pages", type=int, nargs="+", default=[1, 16, 64])
-    ap.add_argument("--baseline", type=Path, help="another checkout of publisher to compare with")
-    args = ap.parse_args()
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          f"({os.cpu_count()} cores)")
+    args = arguments(__doc__, runs=5, pages=[1, 16, 64], baseline=True).parse_args()
+    print(f"load average before: {load_average()}")
     print(f"{'edition':8} {'pub wall':>9} {'pub CPU':>8} {'raw wall':>9} {'raw CPU':>8} "
           f"{'raw/pub CPU':>12} {'pub MB':>7} {'raw MB':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for pages in args.pages:
-            edition = SAMPLE if pages == 1 else make(Path(tmp) / f"ed{pages}", pages)
+            edition = big_edition(Path(tmp), pages)
             runs: dict[str, list[dict]] = {"publisher": [], "raw": []}
             if args.baseline:
                 runs["baseline"] = []
@@ -143,8 +127,7 @@ def main() -> None:
                         runs[mode].append(one("publisher", edition, args.baseline.resolve()))
                     else:
                         runs[mode].append(one(mode, edition))
-            med = {m: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "peak_mb")}
-                   for m, rs in runs.items()}
+            med = {m: medians(rs, ("wall", "cpu", "peak_mb")) for m, rs in runs.items()}
             p, r = med["publisher"], med["raw"]
             print(f"{pages:3d} 版   {p['wall']:9.2f} {p['cpu']:8.2f} {r['wall']:9.2f} {r['cpu']:8.2f} "
                   f"{r['cpu'] / p['cpu']:12.2f} {p['peak_mb']:7.0f} {r['peak_mb']:7.0f}", flush=True)
@@ -153,7 +136,7 @@ def main() -> None:
                 print(f"        baseline: {b['wall']:.2f} s wall, {b['cpu']:.2f} s CPU, {b['peak_mb']:.0f} MB; "
                       f"this / baseline CPU {p['cpu'] / b['cpu']:.2f}; raw / baseline CPU "
                       f"{r['cpu'] / b['cpu']:.2f}", flush=True)
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+    print(f"load average after: {load_average()}; "
           f"medians of {args.runs} interleaved runs, render only, a fresh process each")
 
 

@@ -15,18 +15,14 @@ same bytes.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import SAMPLE, arguments, big_edition, load_average, medians, run_fresh
 
 ONE_RUN = """
 import hashlib, json, os, resource, sys, time
@@ -50,41 +46,20 @@ print(json.dumps({
 """
 
 
-def run(edition: Path, how: str, workers: int) -> dict:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1571616000"),
-           "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", ONE_RUN, str(edition), how, str(workers)],
-                         capture_output=True, text=True, env=env, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("edition", nargs="?", type=Path)
-    ap.add_argument("--pages", type=int, default=64)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--workers", type=int, default=2)
-    args = ap.parse_args()
-    load_before = os.getloadavg()
+    args = arguments(__doc__, runs=3, pages=64, edition=True, workers=True).parse_args()
+    load_before = load_average()
     modes = {"whole": ("whole", 1), "by-1": ("by", 1), f"by-{args.workers}": ("by", args.workers)}
     results: dict[str, list[dict]] = {m: [] for m in modes}
     with tempfile.TemporaryDirectory() as tmp:
-        edition = args.edition
-        if edition is None:
-            sys.path.insert(0, str(ROOT / "benchmarks"))
-            from make_big_edition import make
-
-            edition = make(Path(tmp) / "big", args.pages)
-        run(ROOT / "editions" / "xnrb-2019-10-21-xianan", "by", 2)  # warm-up: caches, file system
+        edition = args.edition or big_edition(Path(tmp), args.pages)
+        run_fresh(ONE_RUN, SAMPLE, "by", 2)  # warm-up: caches, file system
         for _ in range(args.runs):
             for mode, (how, workers) in modes.items():
-                results[mode].append(run(edition, how, workers))
-    load_after = os.getloadavg()
-    median = {m: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "rss_parent", "rss_worker")}
-              for m, rs in results.items()}
+                results[mode].append(run_fresh(ONE_RUN, edition, how, workers))
+    median = {m: medians(rs, ("wall", "cpu", "rss_parent", "rss_worker")) for m, rs in results.items()}
     print(f"edition: {edition if args.edition else f'{args.pages} 版 (make_big_edition)'}, "
-          f"{args.runs} interleaved runs a mode, load average before {load_before[0]:.1f}, "
-          f"after {load_after[0]:.1f} on {os.cpu_count()} cores")
+          f"{args.runs} interleaved runs a mode, load average before {load_before}, after {load_average()}")
     parallel = f"by-{args.workers}"
     for mode, m in median.items():
         print(f"{mode:>6}: wall {m['wall']:6.1f} s (x{m['wall'] / median['whole']['wall']:.2f} whole, "

@@ -1,11 +1,14 @@
 """Benchmark: how much the web edition adds to the time of a PRINT build, on a 16-版 edition.
 
-The web edition is made from the print pages (each 版's page PDF for its images, the layout
-the print workers record while writing it for its zones), so the reference is the print
+The web edition is made from the print pages (its 版 images and hot zones are made by the
+print workers from each 版's page PDF and the layout they record while writing it), so the reference is the print
 build: ``--format print`` against ``--format print --format web`` (which also makes the
 issue's pages, fonts, feeds, catalogs and search index: a site of the one issue). The
 benchmark edition is ``benchmarks/make_big_edition.py``: the sample 版 sixteen times, a
-16-page broadsheet issue of 144 articles.
+16-page broadsheet issue of 144 articles. Its copy repeats on every 版, so even a cold build
+measures each galley and shapes each line once for the whole issue, not once a 版;
+``--distinct`` gives every 版 copy of its own (make_big_edition.py --distinct), for cold
+figures nearer a real issue's.
 
 Both builds are timed **cold** (an empty cache folder for each run: the make-up's measures,
 the rendered 版 and their web images all made anew, as in the first build of an issue) and
@@ -17,7 +20,7 @@ from other processes falls on all alike; medians of wall-clock time and of CPU t
 process and its children: the print workers, Pagefind) are reported, the machine's load
 average after each build, and the ratios the issue asks for.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/web_bench.py [--pages 16] [--runs 3]
+    PYTHONPATH=. .venv/bin/python benchmarks/web_bench.py [--pages 16] [--runs 3] [--distinct]
 """
 
 from __future__ import annotations
@@ -71,8 +74,8 @@ def _instrument() -> None:
                 spent[1] += _cpu() - cpu
         setattr(module, attr, wrapper)
 
-    timing(publish, "_print", "print pages (with the layout record and 版 images for web)")
-    timing(build, "page_zones", "zones")
+    timing(publish, "_print", "print pages (with 版 images and zones for web)")
+    timing(build, "zones_of", "zones (read from the workers' files)")
     timing(build, "issue_pages", "issue pages (HTML)")
     timing(build, "font_files", "font subsets")
     timing(build, "index_files", "indexes, feeds, catalogs")
@@ -107,9 +110,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--distinct", action="store_true",
+                        help="each 版 its own copy (make_big_edition.py --distinct), not the sample's again")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ed-") as tmp:
-        edition = make_edition(Path(tmp) / "edition", args.pages)
+        edition = make_edition(Path(tmp) / "edition", args.pages, distinct_copy=args.distinct)
         caches = Path(tmp) / "caches"
         caches.mkdir()
         _instrument()

@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from .config import Settings
 from .errors import Problems, RenderError
-from .fonts import FALLBACK, Face, FontSet, RoleRule, local_name, needs_fallback, role_runs
+from .fonts import FALLBACK, ROLES, Face, FontSet, RoleRule, local_name, needs_fallback, role_runs
 from .makeup import Continuation
 from .model import Article, Edition, Figure, Page
 from .photos import for_screen
@@ -313,9 +313,58 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
 # ---------------------------------------------------------------- the book
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    """One rendered document of the book: its bytes as rendered (before Kobo's markup), what
+    it was rendered from beyond the edition and the house (``inputs``: the jumps and the
+    cover it shows), and the characters it sets (``Chars``)."""
+
+    inputs: tuple
+    data: bytes
+    chars: Chars
+
+
+@dataclass(frozen=True)
+class Chars:
+    """The characters a rendered document sets, for the font subsets: every character
+    (宋, the body face, carries them all), those its 黑 and 楷 elements set, and those only
+    the fallback face can set there (a role's face lacks them)."""
+
+    song: frozenset[str]
+    hei: frozenset[str]
+    kai: frozenset[str]
+    fallback: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The book's work that waits on neither the make-up nor the cover, done ahead
+    (``draft_epub``), in another process while the issue is made up for its jumps: every
+    document rendered as if nothing jumped, the photos for screens, the stylesheet, the
+    characters of the model, and the font subsets of all that. ``build_epub`` takes from it
+    what the real jumps and cover leave the same (a document rendered from the same inputs
+    is the same bytes; a subset of the same characters is the same font), and renders the
+    rest: the book is byte for byte the one made without a draft."""
+
+    documents: dict[str, _Rendered]
+    images: list[tuple[str, bytes, str, tuple[int, int]]]
+    styles: str
+    model: dict[str, frozenset[str]]  # the model's characters by role, the fallback's included
+    subsets: dict[int, tuple[frozenset[str], bytes]]  # face index -> (its characters, its subset)
+
+
+def draft_epub(edition: Edition, settings: Settings, fonts: FontSet) -> Draft:
+    """The ``Draft`` of the book (see there): ``build_epub`` with no jumps and no cover,
+    kept in parts."""
+    parts: dict[str, Any] = {}
+    build_epub(edition, settings, fonts, jumps={}, _keep=parts)
+    return Draft(**parts)
+
+
 def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
                cover: bytes | None = None, kobo: bool = False, subset_fonts: bool = True,
-               jumps: Mapping[str, tuple[Continuation, ...]] | None = None) -> bytes:
+               jumps: Mapping[str, tuple[Continuation, ...]] | None = None,
+               draft: Draft | None = None, _keep: dict | None = None) -> bytes:
     """The whole reader EPUB as bytes, identical for identical inputs.
 
     ``cover``: the cover image (a JPEG: ``cover_image`` of the front 版 as printed, or
@@ -330,27 +379,40 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     issue's plans): their 下转 notes, the anchor where each part printed on a later 版
     starts, and that 版's contents entry for it (上接). Without it, the notes come from
     the edition's layout alone, and nothing more is set.
+
+    ``draft``: this edition's ``draft_epub``, made ahead: what of it holds is taken, the
+    rest made here; the same bytes as without it.
     """
     _check_alt_text(edition)
     markers = page_markers(edition)
-    images = _images(edition)
+    images = draft.images if draft is not None else _images(edition)
 
+    cover_inputs = (COVER_FILE if cover else None, _jpeg_size(cover) if cover else None)
     ctx: dict[str, Any] = dict(edition=edition, article_file=article_file, page_file=page_file,
                                image_src=lambda fig: "../" + image_name(fig), identifier=identifier(edition),
                                page_list=markers, max_page=max(m.number for m in markers),
-                               cover_image=COVER_FILE if cover else None,
-                               cover_size=_jpeg_size(cover) if cover else None)
+                               cover_image=cover_inputs[0], cover_size=cover_inputs[1])
 
     book = epub.EpubBook()
     book.metadata = {}
     _metadata(book, edition, has_images=any(a.figures for a in edition.articles) or cover is not None,
               has_cover=cover is not None)
 
-    rendered: list[bytes] = []
+    made: dict[str, _Rendered] = {}  # uid -> the document, in the order of the book
 
-    def xhtml(uid: str, name: str, template: str, properties=(), **extra) -> _Doc:
-        text = render(template, settings, **ctx, **extra).encode("utf-8")
-        rendered.append(text)
+    def document(uid: str, template: str, inputs: tuple = (), **extra) -> bytes:
+        """A document rendered from ``template`` (``inputs``: what it shows of the jumps and
+        the cover, beyond ``extra``'s edition objects), or the draft's if it was rendered
+        from the same."""
+        ahead = draft.documents.get(uid) if draft is not None else None
+        if ahead is None or ahead.inputs != inputs:
+            text = render(template, settings, **ctx, **extra).encode("utf-8")
+            ahead = _Rendered(inputs, text, document_chars(text, fonts))
+        made[uid] = ahead
+        return ahead.data
+
+    def xhtml(uid: str, name: str, template: str, properties=(), inputs: tuple = (), **extra) -> _Doc:
+        text = document(uid, template, inputs, **extra)
         doc = _Doc(uid, f"text/{name}", "application/xhtml+xml", kobo_markup(text) if kobo else text,
                    properties)
         book.add_item(doc)
@@ -359,25 +421,30 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
     # The cover page stays out of the reading order (linear="no"): reading systems that show
     # the cover image themselves (Kindle, Apple Books) would otherwise show it twice; it is
     # still the first spine item and the landmarks' cover, where Kobo looks for it.
-    spine = [(xhtml("cover", "cover.xhtml", "epub/cover.xhtml.j2", ["svg"] if cover else []), "no"),
+    spine = [(xhtml("cover", "cover.xhtml", "epub/cover.xhtml.j2", ["svg"] if cover else [],
+                    inputs=cover_inputs), "no"),
              xhtml("contents", "contents.xhtml", "epub/contents.xhtml.j2")]
     articles = edition.articles
     notes = continued_on(edition, jumps)
     rests = arriving(edition, jumps or {})
     i = 0  # the article's place in the whole issue, for its previous and next links
     for page, marker in zip(edition.pages, markers, strict=True):
-        spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2", page=page,
-                           marker=marker, arriving=rests.get(page.number, ())))
+        here = rests.get(page.number, ())
+        spine.append(xhtml(page.file_label, page_file(page), "epub/page.xhtml.j2",
+                           inputs=tuple((a.slug, origin, href) for a, origin, href in here),
+                           page=page, marker=marker, arriving=here))
         for article in page.articles:
+            continued = notes.get(article.slug, ())
+            parts = (jumps or {}).get(article.slug, ())
             spine.append(xhtml(f"a-{article.slug}", article_file(article), "epub/article.xhtml.j2",
-                               page=page, article=article, continued=notes.get(article.slug, ()),
-                               breaks=jump_markers((jumps or {}).get(article.slug, ()), article.slug),
+                               inputs=(continued, parts),
+                               page=page, article=article, continued=continued,
+                               breaks=jump_markers(parts, article.slug),
                                previous=articles[i - 1] if i else None,
                                next=articles[i + 1] if i + 1 < len(articles) else None))
             i += 1
 
-    nav = render("epub/nav.xhtml.j2", settings, **ctx).encode("utf-8")
-    rendered.append(nav)
+    nav = document("nav", "epub/nav.xhtml.j2")
     book.add_item(_Doc("nav", "nav.xhtml", "application/xhtml+xml", nav, ["nav"]))
     ncx = render("epub/toc.ncx.j2", settings, **ctx)
     book.add_item(_Doc("ncx", "toc.ncx", "application/x-dtbncx+xml", ncx.encode("utf-8")))
@@ -388,21 +455,30 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
         book.add_item(_Doc(f"img-{name.split('/')[-1].replace('.', '-')}", name, media_type, data))
 
     vertical = settings.epub.vertical
-    styles = reader_css(_read_styles(settings, ["base.css", "typeset.css", "epub.css"]
-                                     + (["epub-vertical.css"] if vertical else [])))
-    texts = role_texts(edition, rendered, styles)
-    # the fallback face is embedded only when some character needs it
-    texts[FALLBACK] = fallback_text(edition, rendered, fonts)
+    styles = draft.styles if draft is not None else reader_css(
+        _read_styles(settings, ["base.css", "typeset.css", "epub.css"] + (["epub-vertical.css"] if vertical else [])))
+    model = draft.model if draft is not None else model_chars(edition, styles, fonts)
+    texts = book_chars(model, (d.chars for d in made.values()))
     font_css = []
+    subsets: dict[int, tuple[frozenset[str], bytes]] = {}
     for i, face in enumerate(fonts.faces):
         if face.role == FALLBACK and not texts[FALLBACK]:
             continue
         name = f"fonts/{face.role}-{face.weight}.otf"
-        data = face.subset(texts[face.role]) if subset_fonts else full_face(face)
+        chars = texts[face.role]
+        ahead = draft.subsets.get(i) if draft is not None and subset_fonts else None
+        if ahead is not None and ahead[0] == chars:
+            data = ahead[1]
+        else:
+            data = face.subset("".join(sorted(chars))) if subset_fonts else full_face(face)
+        subsets[i] = (chars, data)
         book.add_item(_Doc(f"font-{i}", name, "font/otf", data))
         font_css.append(
             f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
             f'font-style: normal; src: url("../{name}") format("opentype"); }}')
+    if _keep is not None:  # draft_epub: the parts, not the book
+        _keep.update(documents=made, images=images, styles=styles, model=model, subsets=subsets)
+        return b""
     css = "\n".join(font_css) + "\n" + styles
     book.add_item(_Doc("css", "styles/epub.css", "text/css", css.encode("utf-8")))
 
@@ -663,17 +739,13 @@ def kobo_markup(document: bytes) -> bytes:
 # ---------------------------------------------------------------- font subsets
 
 
-def role_texts(edition: Edition, documents: Iterable[bytes] = (), css: str = "") -> dict[str, str]:
-    """The characters each typeface role prints, for subsetting the embedded faces.
-
-    Read from the rendered documents (so text added by templates and the typesetting pass
-    is covered) and from the model (so the sets never depend on a template forgetting
-    something): the 黑 and 楷 faces get the text of the elements their CSS rules style, the
-    宋 face gets every character of every document (a superset: a reading system that drops
-    a class rule still finds the glyph in the body face). Characters the stylesheets
-    generate (``content: "…"``) go to every face. The fallback face's text is
-    ``fallback_text``.
-    """
+def model_chars(edition: Edition, css: str, fonts: FontSet) -> dict[str, frozenset[str]]:
+    """The characters each typeface role prints by the model itself, for subsetting the
+    embedded faces, whatever the templates make of it (so the sets never depend on a
+    template forgetting something): the 黑 and 楷 faces the fields their CSS rules style, the
+    宋 face everything; characters the stylesheets generate (``content: "…"``) go to every
+    face; the fallback face's are those of the model's fields that only it sets
+    (``fonts.needs_fallback``). ``book_chars`` adds the rendered documents' (``document_chars``)."""
     generated = "".join(re.findall(r'content:\s*"([^"]*)"', css))
     hei = [edition.paper.name, generated]
     kai = [generated]
@@ -685,35 +757,45 @@ def role_texts(edition: Edition, documents: Iterable[bytes] = (), css: str = "")
         kai += [a.kicker or "", a.subtitle or "", str(a.byline or "")]
         kai += [f.text for f in a.figures]
         song += list(a.texts())
-    for doc in documents:
-        root = etree.fromstring(doc)
-        song.append("".join(root.itertext()))
-        for role in ("hei", "kai"):
-            target = hei if role == "hei" else kai
-            for el in _styled(root, role):
-                target.append("".join(el.itertext()))
-            if role == "hei":  # ol.contents > li: the 版 entries of the contents pages
-                for li in root.iterfind(f".//{{{XHTML_NS}}}ol[@class='contents']/{{{XHTML_NS}}}li"):
-                    target.append("".join(t for a in li.iterfind(f"{{{XHTML_NS}}}a") for t in a.itertext()))
-    # the body face carries every character: see the docstring
-    return {"hei": "".join(hei), "kai": "".join(kai), "song": "".join(song + hei + kai)}
+    return {"hei": frozenset("".join(hei)), "kai": frozenset("".join(kai)),
+            "song": frozenset("".join(song)), FALLBACK: frozenset(needs_fallback(edition, fonts))}
 
 
-def fallback_text(edition: Edition, documents: Iterable[bytes], fonts: FontSet) -> str:
-    """The characters only the fallback face sets, each once, in a stable order: those of
-    the model's fields (publisher.fonts.FIELD_ROLES) and those the rendered documents set
-    in a role whose face lacks them. Empty: the fallback face is not embedded."""
-    out = dict.fromkeys(needs_fallback(edition, fonts))
-    set_in: dict[str, dict[str, None]] = {}  # role -> every character set in it, in order
+def document_chars(document: bytes, fonts: FontSet) -> Chars:
+    """The characters a rendered document sets (so text added by templates and the
+    typesetting pass is covered): all of them for 宋 (a superset: a reading system that
+    drops a class rule still finds the glyph in the body face), those of the elements the
+    黑 and 楷 rules style (and the 版 entries of the contents lists, ``ol.contents > li``),
+    and those set in a role whose face lacks them where the fallback face has them."""
+    root = etree.fromstring(document)
+    song = frozenset("".join(root.itertext()))
+    hei = ["".join(el.itertext()) for el in _styled(root, "hei")]
+    for li in root.iterfind(f".//{{{XHTML_NS}}}ol[@class='contents']/{{{XHTML_NS}}}li"):
+        hei.append("".join(t for a in li.iterfind(f"{{{XHTML_NS}}}a") for t in a.itertext()))
+    kai = ["".join(el.itertext()) for el in _styled(root, "kai")]
+    fallback: set[str] = set()
+    # Walked by role only where some character is missing from some role's face: a
+    # character every face has never needs the fallback, wherever it is set.
+    if any(not ch.isspace() and not all(fonts.in_role_face(role, ord(ch)) for role in ROLES) for ch in song):
+        for role, text in role_runs(root, EPUB_ROLES):
+            for ch in text:
+                cp = ord(ch)
+                if not ch.isspace() and not fonts.in_role_face(role, cp) and fonts.covers(role, cp):
+                    fallback.add(ch)
+    return Chars(song, frozenset("".join(hei)), frozenset("".join(kai)), frozenset(fallback))
+
+
+def book_chars(model: Mapping[str, frozenset[str]], documents: Iterable[Chars]) -> dict[str, frozenset[str]]:
+    """The characters of each face's subset: the model's (``model_chars``) and the rendered
+    documents' (``document_chars``); the body face carries every character of both."""
+    out = {role: set(chars) for role, chars in model.items()}
     for doc in documents:
-        for role, text in role_runs(etree.fromstring(doc), EPUB_ROLES):
-            set_in.setdefault(role, {}).update(dict.fromkeys(text))
-    for role, chars in set_in.items():
-        for ch in chars:
-            cp = ord(ch)
-            if not ch.isspace() and not fonts.in_role_face(role, cp) and fonts.covers(role, cp):
-                out[ch] = None
-    return "".join(out)
+        out["song"] |= doc.song
+        out["hei"] |= doc.hei
+        out["kai"] |= doc.kai
+        out[FALLBACK] |= doc.fallback
+    out["song"] |= out["hei"] | out["kai"]
+    return {role: frozenset(chars) for role, chars in out.items()}
 
 
 def _styled(root, role: str) -> Iterator:
@@ -735,5 +817,5 @@ def full_face(face: Face) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["build_epub", "cover_image", "identifier", "kobo_markup", "masthead_cover", "page_markers",
-           "reader_css", "role_texts"]
+__all__ = ["Draft", "build_epub", "cover_image", "draft_epub", "identifier", "kobo_markup",
+           "masthead_cover", "page_markers", "reader_css"]

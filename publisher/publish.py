@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .ahead import Ahead
 from .archive import build_archive, build_ndnp_issue, made_at, sign_bag
 from .config import Settings, ensure_outside, load_settings
-from .epub import build_epub, cover_image, masthead_cover
+from .epub import build_epub, cover_image, draft_epub, masthead_cover
 from .errors import Problem, Problems, PublisherError, RenderError, Severity
 from .fonts import FontSet, check_coverage, load_fonts
 from .formats import (
@@ -44,7 +45,7 @@ from .formats import (
     print_page_file,
     reading_file,
 )
-from .makeup import MakeUp, continuations, make_up
+from .makeup import MakeUp, PagePlan, continuations, make_up
 from .makeup.measure import Measures
 from .model import Edition
 from .outputs import Editions, check_out_dir, check_target, unfinished, write_outputs
@@ -137,8 +138,24 @@ def make(edition_dir: Path, formats: Iterable[str] = DEFAULT, settings: Settings
     if target:
         target(edition)
     warnings = problems.warnings
-    reading = phone = printed = epub = kepub = bag = web = None
     made = made_at() if ARCHIVE in builds else None  # SOURCE_DATE_EPOCH read, and checked, first
+    # An EPUB built without print: the book's draft made ahead, in a process of its own,
+    # while the issue is made up for the jumps (and the reading PDFs rendered, if asked for)
+    drafting = (Ahead("the EPUB's draft", draft_epub, edition, settings, fonts)
+                if (EPUB in builds or KEPUB in builds) and PRINT not in builds else None)
+    try:
+        return _make(edition, settings, fonts, wanted, builds, ndnp, warnings, made, step, profile,
+                     site, inputs, drafting)
+    finally:
+        if drafting is not None:
+            drafting.close()
+
+
+def _make(edition: Edition, settings: Settings, fonts: FontSet, wanted: tuple[str, ...],
+          builds: frozenset[str], ndnp: bool, warnings: list[Problem], made, step: Progress, profile: str,
+          site: bool, inputs: str, drafting: Ahead | None) -> Made:
+    """``make``'s outputs, once the edition is read (``drafting``: the EPUB's draft, ahead)."""
+    reading = phone = printed = epub = kepub = bag = web = None
     if PDF in builds:
         step("rendering the reading PDF")
         reading = reading_pdf(edition, settings, fonts)
@@ -148,21 +165,25 @@ def make(edition_dir: Path, formats: Iterable[str] = DEFAULT, settings: Settings
     if PRINT in builds:
         step("rendering the print pages")
         printed = _print(edition, settings, fonts, for_archive=ARCHIVE in builds,
-                         layout=ARCHIVE in builds or WEB in builds,
+                         layout=ARCHIVE in builds,
                          derive=page_images(settings.web) if WEB in builds else None,
                          progress=lambda m: step(f"print pages: {m}"))
         warnings.extend(printed.warnings)
     if EPUB in builds or KEPUB in builds:
         step("rendering the cover")
-        issue_plan = _issue_plan(edition, settings, fonts, printed)
-        cover = _cover(edition, settings, fonts, printed, warnings, issue_plan)
+        with _FrontCover(edition, settings, fonts) as early:
+            issue_plan = _issue_plan(edition, settings, fonts, printed,
+                                     front=early.start if printed is None else None)
+            cover = early.result(issue_plan) or _cover(edition, settings, fonts, printed, warnings,
+                                                       issue_plan)
         jumps = continuations(issue_plan.plans) if issue_plan else {}
+        draft = drafting.result() if drafting is not None else None
         if EPUB in builds:
             step("rendering the EPUB")
-            epub = build_epub(edition, settings, fonts, cover=cover, jumps=jumps)
+            epub = build_epub(edition, settings, fonts, cover=cover, jumps=jumps, draft=draft)
         if KEPUB in builds:
             step("rendering the KEPUB")
-            kepub = build_epub(edition, settings, fonts, cover=cover, kobo=True, jumps=jumps)
+            kepub = build_epub(edition, settings, fonts, cover=cover, kobo=True, jumps=jumps, draft=draft)
     if ARCHIVE in builds:
         step("packing the archive" + (" (NDNP issue)" if ndnp else ""))
         assert printed is not None  # the archive asked for the print pages above
@@ -218,24 +239,64 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
 
 
 def _issue_plan(edition: Edition, settings: Settings, fonts: FontSet,
-                printed: PrintResult | None) -> MakeUp | None:
+                printed: PrintResult | None, front=None) -> MakeUp | None:
     """The make-up of the whole issue, for the EPUB's jumps (where the print continues an
     article): this build's print plans, or else the issue made up without rendering it, so
     the EPUB is the same whichever formats the build makes. None when nothing can jump: a
-    house that does not jump by itself, and no layout that names a jump."""
+    house that does not jump by itself, and no layout that names a jump. ``front``: told
+    the front 版's plan as soon as it is made (``makeup.make_up``)."""
     if printed is not None:
         return MakeUp(list(printed.plans), [], Measures())
     named = any(p.continued_on for page in edition.pages for p in page.placements)
     if settings.makeup.jumps not in ("next", "later") and not named:
         return None
-    return make_up(edition, settings, fonts, workers=min(settings.print.processes, len(edition.pages)))
+    return make_up(edition, settings, fonts, workers=min(settings.print.processes, len(edition.pages)),
+                   front=front)
+
+
+class _FrontCover:
+    """The EPUB's cover made ahead (``Ahead``) from the front 版's plan, as soon as the
+    make-up has it. The cover is what ``_cover`` renders from the issue's plan, the same bytes
+    a little earlier, and only taken when ``_cover`` would render that plan (the issue made
+    up without an error); otherwise, or when the front 版 did not come from this make-up (the
+    plan cache: every plan at once), ``_cover`` makes it as before."""
+
+    def __init__(self, edition: Edition, settings: Settings, fonts: FontSet):
+        self.job = (edition, settings, fonts)
+        self.ahead: Ahead | None = None
+
+    def start(self, plan: PagePlan, problems: list[Problem]) -> None:
+        if any(p.is_error for p in problems) or self.ahead is not None:
+            return  # the front 版 itself cannot print: _cover draws the masthead card
+        self.ahead = Ahead("the cover", _front_cover, *self.job, plan)
+
+    def result(self, issue_plan: MakeUp | None) -> bytes | None:
+        if self.ahead is None or issue_plan is None or any(p.is_error for p in issue_plan.problems):
+            return None
+        return self.ahead.result()
+
+    def __enter__(self) -> _FrontCover:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
+
+
+def _front_cover(edition: Edition, settings: Settings, fonts: FontSet, plan: PagePlan) -> bytes | None:
+    """In the forked process: the cover from the front 版's plan (None: it cannot be
+    rendered; ``_cover`` says why, in the build's process)."""
+    try:
+        return cover_image(build_print(edition, settings, fonts, makeup=MakeUp([plan], [], Measures())).front_page)
+    except RenderError:
+        return None
 
 
 def _print(edition: Edition, settings: Settings, fonts: FontSet, for_archive: bool,
            layout: bool, derive: Derive | None = None, progress=None) -> PrintResult:
-    """The print pages; for the archive and the web edition, with the layout the ALTO and the
-    zones are made from (recorded by the print workers as they write the pages: no second
-    layout); for the web edition, with the 版 images the workers make from their pages
+    """The print pages; for the archive, with the layout the ALTO is made from (recorded by
+    the print workers as they write the pages: no second layout); for the web edition, with
+    the 版 images and hot zones the workers make from their pages and those records
     (``derive``). ``progress``: told 版 by 版."""
     try:
         return build_print(edition, settings, fonts, layout=layout, progress=progress, derive=derive)

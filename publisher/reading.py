@@ -44,7 +44,7 @@ from .engine import Rendered, Sandbox, Structure, alias_url, lay_out, load, rend
 from .errors import Problem, PublisherError, RenderError
 from .fonts import FontSet
 from .model import Edition
-from .pdfjoin import anchors, append, retarget_links, share
+from .pdfjoin import append, retarget_links, share
 from .photos import for_page
 from .render import reading_html
 from .structure import tag
@@ -130,8 +130,10 @@ class _PagePhotos(Mapping[str, bytes]):
 #   (they were handed out first), so each document is laid out once;
 # - the contents page: its length is fixed first (laid out, not drawn, with placeholder
 #   numbers, in this process while the workers lay out the first 版), the parts numbered
-#   after it, then it is rendered with each article's page number, read from the 版
-#   documents' destinations. Should that change its length, the 版 are numbered again
+#   after it, then it is rendered with each article's page number, read from the 版'
+#   layouts (the anchors WeasyPrint makes their named destinations of), handed to the
+#   first free worker as soon as every 版 is laid out, while the last ones are still being
+#   drawn. Should that change its length, the 版 are numbered again
 #   after the new one (never seen on the sample: a real number would have to push an entry
 #   onto another line than the placeholder did);
 # - links: the contents links to the other documents by ``TARGET`` URIs, made links to the
@@ -150,6 +152,9 @@ TARGET = "publisher-part:"  # the URI a contents link names an id of another par
 PLACEHOLDER = 888  # the contents' page numbers while its length is fixed: three wide digits
 PART_STYLES = ("reading-part.css",)  # a 版 alone: a folio on its first page too
 _ROUNDS = 4  # contents lengths tried before giving up (each round renders every 版)
+
+
+_Laid = tuple[int, tuple[tuple[str, int], ...]]  # a laid-out part: its pages, its anchors
 
 
 @dataclass(frozen=True)
@@ -177,8 +182,11 @@ class _Job:
 _JOB: _Job | None = None  # set in the parent before the workers fork
 
 
-def _run(task: _Task, ask: Callable[[int], int]) -> _Result:
-    """Render one part; ``ask(pages)`` gives the number its first page stands at."""
+def _run(task: _Task, ask: Callable[[int], int],
+         laid: Callable[[_Laid], None] = lambda laid: None) -> _Result:
+    """Render one part; ``ask(pages)`` gives the number its first page stands at, ``laid`` is
+    told its number of pages and anchors (id -> index of its page) once it is laid out,
+    before it is drawn."""
     job = _JOB
     assert job is not None and job.edition.root is not None
     edition, settings, root = job.edition, job.settings, job.edition.root
@@ -199,6 +207,7 @@ def _run(task: _Task, ask: Callable[[int], int]) -> _Result:
         styles += [settings.styles_dir / name for name in PART_STYLES]
         what = f"reading PDF: {page.display_label}"
     asked: list[int] = []
+    found: list[_Laid] = []
     times = [time.perf_counter()]
 
     def first_page(pages: int) -> int:
@@ -208,17 +217,21 @@ def _run(task: _Task, ask: Callable[[int], int]) -> _Result:
         times.append(time.perf_counter())
         return asked[-1]
 
+    def laid_out(pages: int, ids: list[tuple[str, int]]) -> None:
+        found.append((pages, tuple(ids)))
+        laid(found[-1])
+
     rendered = render(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
                       sandbox=_sandbox(edition, settings), what=what, layout=job.layout,
                       first_page=first_page, placeholder_fonts=True, reuse_fonts=True,
-                      pdf_variant="pdf/a-2a", pdf_tags=True)
+                      laid_out=laid_out, pdf_variant="pdf/a-2a", pdf_tags=True)
     # A render leaves its boxes, Pango layouts and font copies in reference cycles; with the
     # objects from before the renders frozen (``by_page``), collecting them takes tens of
     # ms, and a worker's memory stays that of one render (without it: 795 MB after the
     # 16-版 edition's renders in one process, 308 MB with it).
     gc.collect()
-    with pikepdf.open(io.BytesIO(rendered.pdf)) as pdf:
-        ids, count = tuple(anchors(pdf)), len(pdf.pages)
+    # the named destinations WeasyPrint wrote, known from the layout (``engine.anchors``)
+    ((count, ids),) = found
     assert asked and asked[0] == count, "every render asks for its first page once, when laid out"
     times.append(time.perf_counter())
     log.info("%s: laid out in %.2f s, waited %.2f s for its first page number, written in %.2f s "
@@ -239,10 +252,14 @@ class _Front:
     result: _Result
 
 
+_Then = Callable[[list[tuple[int, tuple[tuple[str, int], ...]]]], "_Task | None"]
+
+
 class _Serial:
     """The renders one after the other, in this process."""
 
-    def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0) -> list[_Result]:
+    def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0,
+            then: _Then | None = None) -> tuple[list[_Result], _Result | None]:
         results: list[_Result] = []
         pages_before = before()
         for task in tasks:
@@ -252,7 +269,8 @@ class _Serial:
                 return first
 
             results.append(_run(task, ask))
-        return results
+        front = then([(r.first_page, r.anchors) for r in results]) if then else None
+        return results, (_run(front, lambda pages: 1) if front is not None else None)
 
     def close(self, abort: bool = False) -> None:
         pass
@@ -264,9 +282,12 @@ def _serve(conn) -> None:
         conn.send(("count", pages))
         return conn.recv()
 
+    def laid(value: _Laid) -> None:
+        conn.send(("laid", value))
+
     while (task := conn.recv()) is not None:
         try:
-            result = _run(task, ask)
+            result = _run(task, ask, laid)
         except PublisherError as exc:  # its problems, which pickle: the parent raises it again
             conn.send(("error", (type(exc), exc.problems)))
             continue
@@ -295,12 +316,19 @@ class _Pool:
             self.conns.append(parent)
             self.processes.append(process)
 
-    def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0) -> list[_Result]:
+    def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0,
+            then: _Then | None = None) -> tuple[list[_Result], _Result | None]:
         """The results of ``tasks``, numbered from ``before() + 1``: ``before`` is called in
         this process once the first tasks are handed out (the workers lay them out
-        meanwhile)."""
-        results: list[_Result | None] = [None] * len(tasks)
-        counts: list[int | None] = [None] * len(tasks)
+        meanwhile). ``then``: told each task's first page number and anchors as soon as every
+        task is laid out (the last ones are still being drawn), it gives one more task, whose
+        pages are numbered from 1 (the contents), handed to the first worker free, or None;
+        its result comes second."""
+        parts = len(tasks)
+        tasks = list(tasks)
+        results: list[_Result | None] = [None] * parts
+        counts: list[int | None] = [None] * parts
+        laid: list[_Laid | None] = [None] * parts
         busy: dict = {}  # connection -> the task it renders
         waiting: dict[int, Any] = {}  # task -> its worker's connection, waiting for its number
         idle = list(self.conns)
@@ -325,12 +353,26 @@ class _Pool:
                 except EOFError:
                     raise RuntimeError("a reading PDF worker died") from None
                 task = busy[conn]
-                if kind == "count":
+                if kind == "count" and task >= parts:
+                    conn.send(1)  # the task ``then`` gave: numbered from 1
+                elif kind == "count":
                     counts[task] = value
                     waiting[task] = conn
+                elif kind == "laid":
+                    if task < parts:
+                        laid[task] = value
+                        if then is not None and len(tasks) == parts and all(ids is not None for ids in laid):
+                            known = cast(list[_Laid], laid)
+                            firsts = [1 + pages_before + sum(n for n, _ in known[:i]) for i in range(parts)]
+                            extra = then([(first, ids) for first, (_, ids) in zip(firsts, known, strict=True)])
+                            then = None
+                            if extra is not None:
+                                tasks.append(extra)
+                                results.append(None)
                 elif kind == "done":
                     results[task] = value
-                    counts[task] = value.page_count  # a render that never asked
+                    if task < parts:
+                        counts[task] = value.page_count  # a render that never asked
                     del busy[conn]
                     idle.append(conn)
                 elif isinstance(value, tuple):
@@ -342,7 +384,8 @@ class _Pool:
                 earlier = counts[:task]
                 if all(c is not None for c in earlier):
                     waiting.pop(task).send(1 + pages_before + sum(c for c in earlier if c is not None))
-        return [r for r in results if r is not None]
+        done = [r for r in results if r is not None]
+        return done[:parts], (done[parts] if len(done) > parts else None)
 
     def close(self, abort: bool = False) -> None:
         """Stop the workers: when they are done, or at once (``abort``: after an error, some
@@ -383,13 +426,19 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
                 used.append(_contents_length() if length is None else length)
                 return used[-1]
 
-            done = pool.run(parts, before=before)
-            folios = tuple((name, r.first_page + index) for r in done for name, index in r.anchors
-                           if name.startswith("a-"))
-            if last is not None and last.folios == folios:
+            def then(laid: list[tuple[int, tuple[tuple[str, int], ...]]],
+                     last: _Front | None = last) -> _Task | None:
+                """The contents with the real numbers, rendered while the last 版 are drawn;
+                none if the last round's was rendered with these very numbers."""
+                folios = _folios(laid)
+                return None if last is not None and last.folios == folios else _Task(None, folios)
+
+            done, result = pool.run(parts, before=before, then=then)
+            folios = _folios([(r.first_page, r.anchors) for r in done])
+            if result is None:
+                assert last is not None and last.folios == folios
                 front = last.result  # rendered with these very numbers, and as long as assumed
                 break
-            (result,) = pool.run([_Task(None, folios)])
             if result.page_count == used[0]:
                 front = result
                 break
@@ -405,6 +454,12 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
         gc.unfreeze()
         _JOB = None
     return _join(edition, fonts, front, done)
+
+
+def _folios(laid: list[tuple[int, tuple[tuple[str, int], ...]]]) -> tuple[tuple[str, int], ...]:
+    """Each article's page number, from each 版's first page number and anchors."""
+    return tuple((name, first + index) for first, ids in laid for name, index in ids
+                 if name.startswith("a-"))
 
 
 def _join(edition: Edition, fonts: FontSet, front: _Result, parts: list[_Result]) -> Rendered:

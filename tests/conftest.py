@@ -132,9 +132,50 @@ articles = ["two"]
 SHORT = '+++\nheadline = "第二版稿件"\n+++\n第二版的正文。\n'
 
 
+def three_pages(*first: str) -> str:
+    """edition.toml of a three-版 edition: ``first`` (the articles of page 1, "long" among
+    them, where it may jump), then "two" on page 2 and "three" on page 3 (THREE_PAGE_FILES)."""
+    return _HEAD + f"""\
+[[pages]]
+number = 1
+name = "要闻"
+articles = [{", ".join(f'"{slug}"' for slug in first)}]
+
+[[pages]]
+number = 2
+name = "综合"
+articles = ["two"]
+
+[[pages]]
+number = 3
+name = "专版"
+articles = ["three"]
+"""
+
+
+THREE_PAGE_FILES = {"articles/two.md": SHORT, "articles/three.md": SHORT.replace("第二版", "第三版")}
+
+
 def long_article(paragraphs: int) -> str:
     body = "\n\n".join(f"{PARAGRAPH}第{i}段。" for i in range(1, paragraphs)) + "\n\n最后一段到此结束。\n"
     return f'+++\nheadline = "一篇很长的稿件"\nbyline = "记者 张三"\n+++\n{body}'
+
+
+def script_module(path: str):
+    """A script of the repository (e.g. "scripts/make_placeholders.py") as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(Path(path).stem, ROOT / path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def big_edition_module():
+    """benchmarks/make_big_edition.py (``make``, ``EDITION_ID``): the editions of any number
+    of 版 the benchmarks use."""
+    return script_module("benchmarks/make_big_edition.py")
 
 
 def house_with(**makeup):

@@ -440,3 +440,94 @@ def test_renders_reusing_the_process_font_configuration_give_the_same_bytes(font
     assert engine.render(first, reuse_fonts=True, **kwargs).pdf == alone
     engine.render(other, reuse_fonts=True, **kwargs)  # the font map sees another face
     assert engine.render(first, reuse_fonts=True, **kwargs).pdf == alone
+
+
+def test_print_pages_laid_out_reusing_fonts_and_stylesheets_give_the_same_bytes(fonts, tmp_path, monkeypatch):
+    """lay_out(reuse_fonts=True), as the print 版 are: the process's font map, and each house
+    stylesheet parsed once a process for the same bytes (engine.rendering._stylesheet); the
+    PDF is byte for byte a fresh render's, and a stylesheet's warnings stop every render."""
+    import weasyprint
+
+    from publisher.engine import rendering
+    from publisher.errors import RenderError
+
+    settings = load_settings()
+    sheet = tmp_path / "house.css"
+    sheet.write_text("p { color: #333; text-indent: 2em } h1 { font-family: sans-serif }", "utf-8")
+    kwargs = dict(base_dir=tmp_path, stylesheets=[sheet], fonts=fonts,
+                  sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test")
+    first = NUMBERED.replace("{body}", "<p>全区各乡镇认真开展主题教育活动。</p><p><b>Latin 123</b></p>")
+    other = NUMBERED.replace("{body}", "<h1>咸宁日报</h1><p>深入基层。</p>")
+    monkeypatch.setattr(rendering, "_sheets", {})
+    parsed = []
+    parse = weasyprint.CSS
+    monkeypatch.setattr(weasyprint, "CSS", lambda **kw: parsed.append(kw.get("filename")) or parse(**kw))
+
+    def pdf(html: str, **more) -> bytes:
+        return engine.lay_out(html, **kwargs, **more).write().pdf
+
+    alone = pdf(first)
+    assert parsed == [str(sheet)]
+    pdf(other, reuse_fonts=True)
+    assert pdf(first, reuse_fonts=True) == alone
+    assert parsed == [str(sheet)]  # parsed once
+    sheet.write_text("p { color: #333; text-indent: 2em; colour: red }", "utf-8")  # a typo
+    for _ in range(2):  # reported by every render, not only the one that parsed it
+        with pytest.raises(RenderError, match="colour"):
+            pdf(first)
+    assert len(parsed) == 2
+    # a stylesheet that fetches (an @import, which the sandbox is asked about) is parsed for
+    # each render
+    (tmp_path / "more.css").write_text("h1 { color: #666 }", "utf-8")
+    sheet.write_text('@import url("more.css"); p { color: #333 }', "utf-8")
+    imported = pdf(first)
+    assert pdf(first) == imported and parsed.count(str(sheet)) == 4
+
+
+def test_a_fonts_whole_file_is_copied_only_when_read(fonts, tmp_path, monkeypatch):
+    """engine/patches/face_on_demand.py: WeasyPrint copied the whole file of each face a
+    document draws with, then embedded its subset; the copy is made only when read, and the
+    PDF is byte for byte the same."""
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    from publisher.engine.patches import face_on_demand
+
+    settings = load_settings()
+    html = NUMBERED.replace("{body}", "<p>全区各乡镇认真开展主题教育活动。<b style='font-family: "
+                            "\"Noto Sans CJK SC\"'>黑体 ABC</b></p>")
+    kwargs = dict(base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                  sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test")
+    made, read = [], []
+
+    class Deferred(face_on_demand.Deferred):
+        __slots__ = ()
+
+        def __init__(self, face, original):
+            super().__init__(face, original)
+            made.append(self)
+
+        def value(self):
+            read.append(self)
+            return super().value()
+
+    monkeypatch.setattr(face_on_demand, "Deferred", Deferred)
+    replacements = face_on_demand.replacements()
+    assert all(r.applied for r in replacements)
+    lazy = engine.render(html, **kwargs).pdf
+    assert len(made) >= 2 and read == []  # every face subset: no whole file copied
+    for r in reversed(replacements):
+        r.revert()
+    try:
+        assert "file_content" not in vars(pdf_fonts.Font)
+        assert engine.render(html, **kwargs).pdf == lazy
+    finally:
+        for r in replacements:
+            r.apply()
+    # read, a face's deferred bytes are its whole file, copied once
+    files = {p.stat().st_size: p for p in settings.fonts_dir.iterdir() if p.suffix in (".ttc", ".ttf")}
+    font = pdf_fonts.Font.__new__(pdf_fonts.Font)
+    font.file_content = made[0]
+    assert isinstance(vars(font)["_file_content"], face_on_demand.Deferred)
+    whole = font.file_content
+    assert isinstance(whole, bytes) and whole == files[len(whole)].read_bytes()
+    assert font.file_content is whole and len(read) == 1

@@ -12,7 +12,6 @@ checkers: tests/test_reading_structure.py runs every rule on the sample rendered
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import uharfbuzz as hb
 from publisher.errors import Problem, RenderError
 from publisher.publish import load
 from publisher.reading import reading_render
+from tests.conftest import big_edition_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,12 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def three(tmp_path_factory) -> Path:
     """A 3-版 edition (benchmarks/make_big_edition.py)."""
-    spec = importlib.util.spec_from_file_location("make_big_edition",
-                                                  ROOT / "benchmarks" / "make_big_edition.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make(tmp_path_factory.mktemp("three") / "ed", pages=3)
+    return big_edition_module().make(tmp_path_factory.mktemp("three") / "ed", pages=3)
 
 
 def _settings(settings, by_page: bool, workers: int):
@@ -148,3 +143,23 @@ def test_a_wrong_contents_length_is_put_right_and_changes_nothing(three, renders
     pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
     assert calls == [0, 1, 2, None, 0, 1, 2, None]  # numbered after 7, then after the real 2
     assert pdf == renders["one"]
+
+
+def test_a_parts_anchors_from_its_layout_are_the_destinations_of_its_pdf(three):
+    """A part's page count and anchors are told from its layout, before it is drawn (the
+    contents is numbered from them while the last 版 are drawn): they are the named
+    destinations WeasyPrint then writes, each on its first page, in the name tree's order."""
+    from publisher import reading
+    from publisher.pdfjoin import anchors
+
+    edition, settings, fonts, _ = load(three)
+    reading._JOB = reading._Job(edition, settings, fonts, False)
+    try:
+        told: list = []
+        result = reading._run(reading._Task(1), lambda pages: 5, told.append)
+    finally:
+        reading._JOB = None
+    with pikepdf.open(io.BytesIO(result.rendered.pdf)) as pdf:
+        assert told == [(len(pdf.pages), tuple(anchors(pdf)))]
+        assert len(pdf.pages) > 1 and len({index for _, index in told[0][1]}) > 1
+    assert result.anchors == told[0][1] and result.first_page == 5

@@ -8,7 +8,6 @@ the dateline kept out of the body) and that the placeholder photos are reproduci
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from PIL import Image as PILImage
 from publisher.errors import Problems
 from publisher.model import ArticleKind, Brief, Figure, Paragraph, Subhead
 from publisher.sources import read_edition
+from tests.conftest import script_module
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "editions" / "xnrb-2019-10-21-xianan"
@@ -167,12 +167,7 @@ def test_ascii_punctuation_check_catches_a_comma():
 
 
 def _placeholder_script():
-    spec = importlib.util.spec_from_file_location("make_placeholders",
-                                                  REPO / "scripts" / "make_placeholders.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return script_module("scripts/make_placeholders.py")
 
 
 def test_placeholders_are_reproducible(tmp_path, edition):

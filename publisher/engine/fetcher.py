@@ -64,8 +64,10 @@ def fetcher_class(wp: Any):
             super().__init__(fail_on_errors=True)
             self.sandbox = sandbox
             self.refused = refused
+            self.fetches = 0  # URLs asked for (engine.rendering keeps a stylesheet that fetched none)
 
         def fetch(self, url, headers=None):
+            self.fetches += 1
             data = self.sandbox.served.get(url)
             if data is None:
                 path = self._file(url)

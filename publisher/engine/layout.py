@@ -116,9 +116,18 @@ def _classes(box) -> frozenset[str]:
     return frozenset((element.get("class") or "").split())
 
 
+def _has_class(box, cls: str) -> bool:
+    """``cls in _classes(box)``, without making the set (every box of a page is asked)."""
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "element_tag", None) is None:
+        return False
+    classes = element.get("class")
+    return bool(classes) and cls in classes.split()
+
+
 def _find(box, cls: str, page: int, found: list[Block]) -> None:
     for child in getattr(box, "children", ()):
-        if cls in _classes(child):
+        if _has_class(child, cls):
             found.append(_block(child, box, page))
         else:
             _find(child, cls, page, found)

@@ -20,6 +20,7 @@ for ``layout``, recorded while the PDF is written: one layout, one write.
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import logging
 import os
@@ -61,7 +62,9 @@ def load(fonts: FontSet):
 def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
            sandbox: Sandbox, what: str, layout: bool = False,
            first_page: Callable[[int], int] | None = None, placeholder_fonts: bool = False,
-           reuse_fonts: bool = False, **options) -> Rendered:
+           reuse_fonts: bool = False,
+           laid_out: Callable[[int, list[tuple[str, int]]], None] | None = None,
+           **options) -> Rendered:
     """Lay ``html`` (whose relative URLs resolve in ``base_dir``) out and write it once: the
     PDF bytes and, with ``layout``, each page's text lines (``Rendered.pages``).
 
@@ -77,16 +80,33 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
     join (``engine.placeholder_fonts``). ``reuse_fonts``: the process's one fontconfig and
     Pango font map, kept from render to render (many small documents, such as the 版 of a
     joined PDF, would each open and measure the CJK faces again), rather than one of the
-    document's own.
+    document's own. ``laid_out(pages, anchors)``: called once the document is laid out,
+    before it is drawn, with its number of pages and each id a named destination will be
+    made of, with the index of the page it stands on (the first page its id is on; sorted by
+    id, as the PDF's name tree): a joined PDF's contents can be numbered while the last
+    part is being drawn.
     """
     with _rendering(fonts, sandbox, what) as (wp, fetcher), \
             (numbering.first_page(first_page) if first_page else nullcontext()), \
             (placeholder_fonts_.placeholders() if placeholder_fonts else nullcontext()):
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        css = [wp.CSS(filename=str(p), url_fetcher=fetcher) for p in stylesheets]
+        css = [_stylesheet(wp, p, fetcher, None) for p in stylesheets]
         font_config = _font_config(wp) if reuse_fonts else None
         document = source.render(stylesheets=css, font_config=font_config, **options)
+        if laid_out is not None:
+            laid_out(len(document.pages), anchors(document))
         return _write(document, source.etree_element, layout, options)
+
+
+def anchors(document) -> list[tuple[str, int]]:
+    """The named destinations WeasyPrint will write for a laid-out ``document``: each anchor
+    with the index of the first page it stands on, sorted by name (``pdf.anchors``'s
+    ``resolve_links`` and the name tree ``generate_pdf`` writes)."""
+    first: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            first.setdefault(name, index)
+    return sorted(first.items())
 
 
 _font_configs: dict[int, object] = {}  # process id -> its font configuration
@@ -102,8 +122,45 @@ def _font_config(wp):
     return _font_configs[pid]
 
 
+# (process id, stylesheet's path, digest of its bytes) -> (its parsed CSS, the warnings its parse
+# logged): see _stylesheet
+_sheets: dict[tuple[int, str, bytes], tuple[object, tuple[str, ...]]] = {}
+
+
+def _stylesheet(wp, path: Path, fetcher, profiles: dict | None):
+    """The house stylesheet at ``path`` parsed, once a process for the same bytes.
+
+    WeasyPrint parses a stylesheet and compiles each of its selectors for every document it
+    is given to (3-4 % of a print 版's render); a parsed ``CSS`` holds no state of the
+    document it was applied to (WeasyPrint shares its user-agent stylesheets across documents
+    the same way), so a process rendering many 版 parses each house stylesheet once. Kept
+    only when the parse fetched nothing (no ``@import``, ``@color-profile`` or ``@font-face``
+    that a sandbox must allow for each render) and added no colour profile; the warnings the
+    parse logged are logged again at each use, so that ``_confined`` finds them every time."""
+    data = path.read_bytes()
+    key = (os.getpid(), str(path), hashlib.blake2b(data, digest_size=16).digest())
+    logger = logging.getLogger("weasyprint")
+    if key in _sheets:
+        css, messages = _sheets[key]
+        for message in messages:
+            logger.warning("%s", message)
+        return css
+    if len(_sheets) > 64 or any(k[0] != key[0] for k in _sheets):
+        _sheets.clear()  # a forked worker's own; an edited house's stylesheets in a long process
+    handler = _Collect()
+    logger.addHandler(handler)
+    fetches, known = fetcher.fetches, dict(profiles or {})
+    try:
+        css = wp.CSS(filename=str(path), url_fetcher=fetcher, color_profiles=profiles)
+    finally:
+        logger.removeHandler(handler)
+    if fetcher.fetches == fetches and (profiles is None or profiles == known):
+        _sheets[key] = css, tuple(handler.messages)
+    return css
+
+
 def lay_out(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
-            sandbox: Sandbox, what: str, **options) -> Document:
+            sandbox: Sandbox, what: str, reuse_fonts: bool = False, **options) -> Document:
     """Lay ``html`` out without writing it: a ``Document`` to measure, then maybe write.
 
     Stylesheets share one colour-profile table with the document, so an
@@ -113,9 +170,10 @@ def lay_out(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSe
     with _rendering(fonts, sandbox, what) as (wp, fetcher):
         profiles: dict = {}
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        css = [wp.CSS(filename=str(p), url_fetcher=fetcher, color_profiles=profiles)
-               for p in stylesheets]
-        document = source.render(stylesheets=css, color_profiles=profiles, **options)
+        css = [_stylesheet(wp, p, fetcher, profiles) for p in stylesheets]
+        font_config = _font_config(wp) if reuse_fonts else None
+        document = source.render(stylesheets=css, color_profiles=profiles, font_config=font_config,
+                                 **options)
     return Document(document, source.etree_element, fonts, sandbox, what)
 
 
@@ -125,6 +183,7 @@ class Document:
     def __init__(self, document, root, fonts: FontSet, sandbox: Sandbox, what: str):
         self._document, self._root = document, root
         self._fonts, self._sandbox, self._what = fonts, sandbox, what
+        self._found: dict[str, tuple[Block, ...]] = {}  # find's answers, until the write
 
     @property
     def page_count(self) -> int:
@@ -132,12 +191,16 @@ class Document:
 
     def find(self, cls: str) -> tuple[Block, ...]:
         """The blocks of the elements with class ``cls``, on every page in document order
-        (none below a match): where each landed, its lines and its block children, in mm."""
-        return blocks(self._document, cls)
+        (none below a match): where each landed, its lines and its block children, in mm.
+        Asked again for the same class (the print checks ask for "box" twice), the same blocks."""
+        if cls not in self._found:
+            self._found[cls] = blocks(self._document, cls)
+        return self._found[cls]
 
     def write(self, *, layout: bool = False, **options) -> Rendered:
         """The PDF bytes (``options`` go to WeasyPrint's write_pdf) and, with ``layout``, each
         page's text lines, recorded while it is written."""
+        self._found.clear()
         with _rendering(self._fonts, self._sandbox, self._what):
             return _write(self._document, self._root, layout, options)
 

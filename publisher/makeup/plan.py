@@ -26,6 +26,7 @@ from . import solver
 from .columns import Run, balance
 from .geometry import Box, Grid
 from .measure import Measures, body_key, head_key, image_height, measure
+from .records import dumps, loads
 from .units import Piece, cut_segments, sources
 from .variants import LATER, Item, Variant, requests, spans, too_wide, variants
 
@@ -235,9 +236,11 @@ class Jumps:
 
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
-            pages: set[int] | None = None, progress=None) -> MakeUp:
+            pages: set[int] | None = None, progress=None, front=None) -> MakeUp:
     """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
-    ``progress(message)`` is told when the articles are measured and as each 版 is made up."""
+    ``progress(message)`` is told when the articles are measured and as each 版 is made up;
+    ``front(plan, problems)``, when the front 版 is made up, its plan and its own problems
+    (while the later 版 are still to come: the EPUB's cover is rendered from it meanwhile)."""
     step = progress or (lambda message: None)
     wrong = _wrong_jumps(edition, settings)
     if wrong:
@@ -276,6 +279,62 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
     jumps = Jumps(edition, settings, grids, items, measures, remeasure)
     result = MakeUp([], [], measures)
     carried: dict[int, list[Item]] = {}
+    first, second = upto, []
+    later = None
+    if workers > 1 and pages is None and len(upto) >= SPLIT:
+        # The later half made up ahead in a process of its own, as if no rest of the earlier
+        # half continued on it; taken only if none does (then it is what this process would
+        # make: see _solve_pages), else made up here after the earlier half, as before.
+        from ..ahead import Ahead
+
+        solver.ready()  # OR-Tools loaded once, before the fork
+        first, second = upto[:len(upto) // 2], upto[len(upto) // 2:]
+        later = Ahead("the later 版's make-up", _later_half, edition, settings, second, grids, items,
+                      measures, jumps)
+    try:
+        _solve_pages(first, grids, items, measures, settings, jumps, carried, result, pages, front,
+                     step, len(upto))
+        done = None
+        if later is not None and not any(p.number in carried for p in second):
+            done = later.result()
+    finally:
+        if later is not None:
+            later.close()
+    if later is not None:
+        log.info("make-up: 版 %d–%d made up %s", second[0].number, second[-1].number,
+                 "in a process of their own" if done is not None else
+                 "after the earlier ones (a rest was carried to them, or their process failed)")
+    if done is not None:
+
+        part, new = loads(edition, done)
+        measures.merge(new)
+        for page in second:
+            result.solve_seconds[page.number] = part.solve_seconds[page.number]
+            result.solve_cpu[page.number] = part.solve_cpu[page.number]
+            step(f"made up 版 {len(result.solve_seconds)} of {len(upto)} ({page.display_label} {page.name})")
+        result.plans += part.plans
+        result.problems += part.problems
+    elif second:
+        _solve_pages(second, grids, items, measures, settings, jumps, carried, result, pages, None,
+                     step, len(upto))
+    return result
+
+
+SPLIT = 8  # the fewest 版 an issue made up in two processes has (see make_up)
+
+
+def _solve_pages(upto: list[Page], grids: dict[int, Grid], items: dict[int, list[Item]],
+                 measures: Measures, settings: Settings, jumps: Jumps, carried: dict[int, list[Item]],
+                 result: MakeUp, pages: set[int] | None, front, step, total: int) -> None:
+    """Make up ``upto`` in order into ``result``, each 版 with the rests ``carried`` to it,
+    carrying on the rests it sends (``jumps``: the house's rule, and where the rests went).
+
+    What a 版's plan depends on: its own items, the rests carried to it, the measurements
+    (each the same wherever it is made; one that is missing is an error, never another
+    plan) and, where it jumps, the room the rests sent before left on the later 版. So the
+    later 版 of an issue made up alone (``_later_half``) get the plans they get here after
+    the earlier ones whenever no rest of the earlier ones was carried to them: the room on
+    each of them is then untouched too, as that half starts it."""
     for page in upto:
         t0, c0 = time.perf_counter(), time.process_time()
         plan, rests, problems = plan_page(page, grids[page.number],
@@ -288,8 +347,24 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
         result.problems += problems
         if pages is None or page.number in pages:
             result.plans.append(plan)
-        step(f"made up 版 {len(result.solve_seconds)} of {len(upto)} ({page.display_label} {page.name})")
-    return result
+        if front is not None and page is upto[0]:
+            front(plan, problems)
+        step(f"made up 版 {len(result.solve_seconds)} of {total} ({page.display_label} {page.name})")
+
+
+def _later_half(edition: Edition, settings: Settings, second: list[Page], grids: dict[int, Grid],
+                items: dict[int, list[Item]], measures: Measures, jumps: Jumps) -> bytes:
+    """In a forked process: the later 版 made up with nothing carried to them from the
+    earlier ones, and the measurements made meanwhile (pickled by the edition's names:
+    ``records.dumps``)."""
+    known = (set(measures.heads), set(measures.bodies))
+    part = MakeUp([], [], measures)
+    _solve_pages(second, grids, items, measures, settings, jumps, {}, part, None, None,
+                 lambda message: None, 0)
+    new = Measures({k: v for k, v in measures.heads.items() if k not in known[0]},
+                   {k: v for k, v in measures.bodies.items() if k not in known[1]})
+    return dumps(edition, (MakeUp(part.plans, part.problems, Measures(), part.solve_seconds,
+                                  part.solve_cpu), new))
 
 
 def _crowded(page: Page, grid: Grid, items: list[Item]) -> Problem | None:

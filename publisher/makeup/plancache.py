@@ -40,19 +40,21 @@ from ..model import Edition
 from . import plan
 from .cache import code_digest, root
 from .measure import Measures, style_key
+from .records import _Pickler, _Unpickler
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # raised when what an entry holds changes shape
-_TRUSTED = ("publisher.", "pathlib", "datetime")  # the modules an entry's classes come from
 
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
-            pages: set[int] | None = None, progress=None) -> plan.MakeUp:
+            pages: set[int] | None = None, progress=None, front=None) -> plan.MakeUp:
     """``plan.make_up``, from the cache when nothing it reads changed (then nothing is
-    measured or solved: ``measures`` is empty, and so are the solve times)."""
+    measured or solved: ``measures`` is empty, and so are the solve times, and ``front`` is
+    not told: every plan is there at once)."""
     if not settings.makeup.cache:
-        return plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress)
+        return plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress,
+                            front=front)
     name = key(edition, settings, fonts, pages)
     path = root() / "plans" / name[:2] / f"{name}.pickle"
     found = _read(path, edition)
@@ -62,7 +64,8 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
             progress(f"made up {len(plans)} 版 as before (from the cache: nothing they are "
                      "planned from changed)")
         return plan.MakeUp(plans, problems, Measures())
-    made = plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress)
+    made = plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress,
+                        front=front)
     _write(path, edition, (made.plans, made.problems))
     return made
 
@@ -91,52 +94,6 @@ class _Digest:
     def write(self, data) -> int:
         self.h.update(data)
         return len(data)
-
-
-def _references(edition: Edition) -> dict[int, tuple]:
-    """id() of each of the edition's own objects -> the name it is stored under."""
-    refs: dict[int, tuple] = {id(edition): ("edition",)}
-    for i, page in enumerate(edition.pages):
-        refs[id(page)] = ("page", i)
-        for article in page.articles:
-            refs[id(article)] = ("article", article.slug)
-            for j, block in enumerate(article.body):
-                refs[id(block)] = ("block", article.slug, j)
-    return refs
-
-
-def _objects(edition: Edition) -> dict[tuple, object]:
-    out: dict[tuple, object] = {("edition",): edition}
-    for i, page in enumerate(edition.pages):
-        out[("page", i)] = page
-        for article in page.articles:
-            out[("article", article.slug)] = article
-            for j, block in enumerate(article.body):
-                out[("block", article.slug, j)] = block
-    return out
-
-
-class _Pickler(pickle.Pickler):
-    def __init__(self, file, edition: Edition):
-        super().__init__(file, protocol=5)
-        self.refs = _references(edition)
-
-    def persistent_id(self, obj):  # pickle's hook
-        return self.refs.get(id(obj))
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, edition: Edition):
-        super().__init__(file)
-        self.objects = _objects(edition)
-
-    def persistent_load(self, pid):  # pickle's hook
-        return self.objects[tuple(pid)]  # KeyError: not this edition's; planned again
-
-    def find_class(self, module: str, name: str):
-        if not module.startswith(_TRUSTED):
-            raise pickle.UnpicklingError(f"{module}.{name} is not a record of the make-up")
-        return super().find_class(module, name)
 
 
 def _read(path: Path, edition: Edition):

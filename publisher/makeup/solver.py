@@ -69,6 +69,12 @@ def slots(columns: int, narrowest: int = MIN_SLOT) -> list[tuple[int, int]]:
     return [(a, w) for w in range(least, columns + 1) for a in range(columns - w + 1)]
 
 
+def ready() -> None:
+    """OR-Tools loaded now (``solve`` loads it at its first call): before a fork, so that the
+    processes forked share it."""
+    from ortools.sat.python import cp_model  # noqa: F401
+
+
 def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: int, *,
           stretch: int = 2, max_jumps: int = 1, strict: bool = True,
           work: float = 2.0) -> Solution | None:

@@ -7,18 +7,21 @@ inherit the edition, settings and fonts; WeasyPrint is imported once before the 
 the make-up's galleys are measured. The result is one PDF/X file for the issue and one per
 版, all from the same rendered pages.
 
-With ``layout=True`` (the archive and the web edition ask for it) each worker also records,
-while it writes its page, where every line and glyph landed
-(``engine.Document.write(layout=True)``) and returns that ``PageLayout`` with the page's PDF:
-the archive's ALTO needs no second layout, and the page is laid out and written exactly once.
+With ``layout=True`` (the archive asks for it) each worker also records, while it writes its
+page, where every line and glyph landed (``engine.Document.write(layout=True)``) and returns
+that ``PageLayout`` with the page's PDF: the archive's ALTO needs no second layout, and the
+page is laid out and written exactly once.
 
-With a ``Derive`` (the web edition's 版 images) the worker that rendered a page also makes
-those files from its PDF, while the other workers render theirs; they are kept in the page
-cache beside the page, so an unchanged 版 brings them back without a render.
+With a ``Derive`` (the web edition's 版 images and hot zones) the worker that rendered a page
+also makes those files from its PDF (and from its layout, recorded for that alone when the
+``Derive`` asks for it and the archive does not: it is then neither returned nor cached),
+while the other workers render theirs; they are kept in the page cache beside the page, so
+an unchanged 版 brings them back without a render.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -66,13 +69,17 @@ class PrintResult:
 @dataclass(frozen=True)
 class Derive:
     """Files made from each rendered 版 by the worker that rendered it (the web edition's
-    版 images), kept in the page cache with the page. ``make``: the page's PDF as rendered
-    (its boxes final, before the issue is joined) -> files by name; it runs in the pool's
-    forked workers, so it need not pickle (its files must). ``key``: what shapes the files
-    besides the page (their settings, the versions of the libraries that make them)."""
+    版 images and hot zones), kept in the page cache with the page. ``make``: (the page's PDF
+    as rendered, its boxes final, before the issue is joined; with ``layout``, its
+    ``PageLayout``, else None) -> files by name; it runs in the pool's forked workers, so it
+    need not pickle (its files must). ``key``: what shapes the files besides the page (their
+    settings, the versions of the libraries that make them). ``layout``: ``make`` needs the
+    page's layout record; a 版 from the cache without its files and without a record is then
+    rendered again."""
 
     key: str
-    make: Callable[[bytes], dict[str, bytes]]
+    make: Callable[[bytes, PageLayout | None], dict[str, bytes]]
+    layout: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,8 +88,13 @@ class _Job:
     settings: Settings
     fonts: FontSet
     images: dict[Path, bytes]  # each photo's path -> its CMYK JPEG, made from its checked bytes
-    layout: bool = False
+    layout: bool = False  # return each page's layout record (and keep it in the cache)
     derive: Derive | None = None
+
+    @property
+    def record(self) -> bool:
+        """Whether a page's layout is recorded while it is written: returned, or for ``derive``."""
+        return self.layout or (self.derive is not None and self.derive.layout)
 
     @property
     def root(self) -> Path:
@@ -117,29 +129,40 @@ def _render(work: tuple[PagePlan, str]) -> tuple[bytes, PageLayout | None, dict[
     plan, html = work
     what = f"print page {plan.page.number}"
     doc = lay_out(html, base_dir=job.root, stylesheets=_stylesheets(job),
-                  fonts=job.fonts, sandbox=_sandbox(job), what=what)
+                  fonts=job.fonts, sandbox=_sandbox(job), what=what, reuse_fonts=True)
     check_plan(doc, plan)
     check_furniture(doc, plan, job.edition)
     t1 = time.perf_counter()
     # The engine draws crop marks and slug as marked artifacts the archive can cut out.
-    rendered = doc.write(layout=job.layout, pdf_variant="pdf/x-4", uncompressed_pdf=False)
+    rendered = doc.write(layout=job.record, pdf_variant="pdf/x-4", uncompressed_pdf=False)
     # K-only overprint and the photos' source names, while still in the worker
     sources = {image_digest(cmyk): src.relative_to(job.root).as_posix()
                for src, cmyk in job.images.items()}
     pdf = prepare(rendered.pdf, sources)
     t2 = time.perf_counter()
-    derived = job.derive.make(pdf) if job.derive else None
+    layout = rendered.pages[0] if job.record else None
+    derived = job.derive.make(pdf, layout) if job.derive else None
+    # A render leaves its boxes, Pango layouts and font copies in reference cycles, which
+    # the collector reached only every few 版: a worker grew by about 80 MB a 版 (743 MB
+    # after 8 版 of the 16-版 edition). With what the parent held before the fork frozen
+    # (``build_print``), collecting them here takes tens of ms and a worker holds one 版.
+    # The record goes back to the parent (pickled) only when the caller asked for it.
+    lines = layout if job.layout else None
+    del doc, rendered, layout
+    gc.collect()
     log.info("page %d: laid out in %.2f s, written in %.2f s%s (process %d)", plan.page.number,
              t1 - t0, t2 - t1, f", derived in {time.perf_counter() - t2:.2f} s" if job.derive else "",
              os.getpid())
-    return pdf, rendered.pages[0] if job.layout else None, derived
+    return pdf, lines, derived
 
 
-def _derive(pdf: bytes) -> dict[str, bytes]:
-    """The derived files of a page that came from the cache without them."""
+def _derive(page: tuple[bytes, PageLayout | None]) -> dict[str, bytes]:
+    """The derived files of a page that came from the cache without them: (its PDF, its
+    layout record when the ``Derive`` needs one)."""
     derive = _job().derive
     assert derive is not None
-    return derive.make(pdf)
+    pdf, layout = page
+    return derive.make(pdf, layout if derive.layout else None)
 
 
 class _Serial:
@@ -199,16 +222,25 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     extra_keys = [pagecache.key(k, derive.key) if store and derive else "" for k in keys]
     extras = [store.get_files(x) if store and derive and hit else None
               for x, hit in zip(extra_keys, found, strict=True)]
-    todo = [(plan, html) for plan, html, hit in zip(makeup.plans, htmls, found, strict=True)
-            if hit is None]
-    # pages from the cache whose derived files are not: made from the cached PDF
-    underived = [hit[0] for hit, extra in zip(found, extras, strict=True)
-                 if derive and hit is not None and extra is None]
+    if store and derive and derive.layout and not layout:
+        # a page whose derived files are not cached: its record too, where the archive left it
+        found = [store.get(k, True) or hit if hit is not None and extra is None else hit
+                 for k, hit, extra in zip(keys, found, extras, strict=True)]
+    # rendered: what the cache does not have, and a page whose derived files are not
+    # cached when they need its layout record and the cache has none (a print build filled it)
+    render = [hit is None or (derive is not None and derive.layout and extra is None and hit[1] is None)
+              for hit, extra in zip(found, extras, strict=True)]
+    todo = [(plan, html) for plan, html, r in zip(makeup.plans, htmls, render, strict=True) if r]
+    # pages from the cache whose derived files are not: made from the cached PDF (and record)
+    underived = [hit for hit, extra, r in zip(found, extras, render, strict=True)
+                 if derive and not r and extra is None]
     workers = min(workers, len(todo) + len(underived))  # a single 版 renders in this process
     if workers > 1:
         # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
         # every worker inherits it instead of paying for the import and font setup.
         load(fonts)
+    # What exists now is never garbage: the collections after each 版 (``_render``) skip it.
+    gc.freeze()
     pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
             if workers > 1 else _Serial())
     try:
@@ -217,9 +249,9 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             more = iter(pool.map(_derive, underived))
             done: list[tuple[bytes, PageLayout | None]] = []
             derived: list[dict[str, bytes]] = []
-            for plan, name, extra_name, hit, extra in zip(makeup.plans, keys, extra_keys, found, extras,
-                                                          strict=True):
-                if hit is None:
+            for plan, name, extra_name, hit, extra, r in zip(makeup.plans, keys, extra_keys, found,
+                                                             extras, render, strict=True):
+                if r:
                     pdf, lines, extra = next(fresh)
                     if store:
                         store.put(name, pdf, lines)
@@ -241,6 +273,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
                      f"({plan.page.display_label} {plan.page.name})")
     finally:
         _JOB = None
+        gc.unfreeze()
     rendered = [pdf for pdf, _ in done]
     layouts: tuple = tuple(lines for _, lines in done) if layout else ()
     meta = _meta(edition, settings)
@@ -274,7 +307,10 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
 def _cache_key(job: _Job, html: str) -> str:
     """What a print page is rendered from (publisher.pagecache): its HTML, the stylesheets,
     the font manifest (each face's checksum), the output profile, the photos it shows (their
-    CMYK bytes), the print and typography settings, and whether its layout is recorded."""
+    CMYK bytes), the print and typography settings, and whether its layout is recorded (for
+    the archive or the web edition: the same key, so that either finds the other's pages; an
+    entry without the record, as the web edition alone leaves it, is rendered again for the
+    archive)."""
     settings = job.settings
     photos = [cmyk for src, cmyk in sorted(job.images.items())
               if image_url(src, job.edition) in html]
@@ -282,7 +318,7 @@ def _cache_key(job: _Job, html: str) -> str:
         "print", html, *(p.read_bytes() for p in _stylesheets(job)), settings.font_manifest.read_bytes(),
         settings.output_profile.read_bytes(), *photos,
         settings.print.model_dump_json(exclude={"workers", "cache"}), settings.typography.model_dump_json(),
-        "layout" if job.layout else "")
+        "layout" if job.record else "")
 
 
 def _meta(edition: Edition, settings: Settings) -> Meta:

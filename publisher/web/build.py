@@ -1,15 +1,16 @@
 """One issue's web edition, in memory: its pages, 版 images, photos, fonts, downloads, record.
 
-``build_web`` takes the model, the print build (each 版's page PDF, the layout its workers
-recorded while writing it, whence the zones, and the 版 images they made from it, asked
-for with ``images.derive``) and the files the same
+``build_web`` takes the model, the print build (each 版's page PDF, and the 版 images and
+hot zones its workers made from it and from the layout they recorded while writing it,
+asked for with ``images.derive``) and the files the same
 build writes (the EPUB and reading PDFs it links as downloads), and returns the issue's
 files under its folder in a site (``WebIssue``). ``standalone`` makes a site of that one
 issue (its indexes, feeds and search), as ``publisher build --format web`` writes it;
 ``publisher site`` (publisher.site) puts many issues' folders in one site instead.
 
-Per 版 the work is a function of that 版's page PDF (its images, made by the print workers
-and cached with the page: ``web.images``) and of its layout record (its zones: ``web.zones``).
+Per 版 the work is a function of that 版's page PDF (its images) and of its layout record
+(its zones: ``web.zones``), both made by the print workers and cached with the page
+(``web.images``).
 """
 
 from __future__ import annotations
@@ -25,13 +26,12 @@ from ..model import Edition, Figure
 from ..printing.build import PrintResult
 from . import urls
 from .feeds import issue_catalog
-from .images import from_files, photo, photo_name
+from .images import from_files, photo, photo_name, trim_of, zones_of
 from .indexes import catalog_of, index_files
 from .pages import SiteInfo, issue_pages, summary_of
 from .records import ArticleRecord, Download, IssueRecord, PageRecord, edition_facts
 from .search import index_pages
 from .webfonts import font_files
-from .zones import page_zones
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +55,15 @@ def build_web(edition: Edition, settings: Settings, fonts: FontSet, printed: Pri
     site offers (web.urls.DOWNLOADS) are copied into the issue's folder. ``inputs``: what the
     issue is built from, kept in its record (publisher.site). ``progress(message)``: told
     as the issue's parts are made."""
-    if len(printed.layouts) != len(edition.pages) or len(printed.derived) != len(edition.pages):
-        raise ValueError("the web edition needs the print build's page layouts and 版 images "
-                         "(build_print(layout=True, derive=images.derive(settings.web)))")
+    if len(printed.derived) != len(edition.pages):
+        raise ValueError("the web edition needs the 版 images and zones the print build makes "
+                         "(build_print(derive=images.derive(settings.web)))")
     step = progress or (lambda message: None)
     date = edition.issue.date
     base = urls.issue_dir(date)
     files: dict[str, bytes] = {}
 
-    zones = {page.number: page_zones(layout) for page, layout in zip(edition.pages, printed.layouts, strict=True)}
+    zones = {page.number: zones_of(made) for page, made in zip(edition.pages, printed.derived, strict=True)}
     images = [from_files(files) for files in printed.derived]
     for page, made in zip(edition.pages, images, strict=True):
         files.update({urls.page_dir(date, page) + name: data for name, data in made.files.items()})
@@ -78,8 +78,8 @@ def build_web(edition: Edition, settings: Settings, fonts: FontSet, printed: Pri
     record = IssueRecord(
         **edition_facts(edition), inputs=inputs,
         pages=tuple(PageRecord(p.number, p.display_label, p.name, made.size, made.thumb,
-                               (layout.width, layout.height), tuple(a.slug for a in p.articles))
-                    for p, made, layout in zip(edition.pages, images, printed.layouts, strict=True)),
+                               trim_of(derived), tuple(a.slug for a in p.articles))
+                    for p, made, derived in zip(edition.pages, images, printed.derived, strict=True)),
         articles=tuple(ArticleRecord(a.slug, edition.page_of(a.slug).number, a.title, a.kicker,
                                      str(a.byline) if a.byline else None,
                                      summary_of(a))

@@ -7,11 +7,14 @@ size; a WebP that wide took eight times as long to encode, the largest part of w
 edition added to a print build: docs/web.md), the WebP and the JPEG at the web width
 (``[tool.publisher.web] image_width``, 1600 px: the JPEG for browsers without WebP, and as
 the OPDS cover, whose readers want JPEG), and a thumbnail for the list of 版. ``page_images`` is a pure function
-of the page PDF's bytes and the settings, so the print build makes them (``derive``): each
-in the print worker that has just rendered the 版, while the other workers render theirs,
-and keeps them in the page cache beside the 版 (publisher.pagecache), by what the 版 was
-rendered from and what shapes the images (sizes, qualities, the pdfium and Pillow
-versions). A 版 that did not change is neither rendered nor imaged again.
+of the page PDF's bytes and the settings, and a 版's hot zones (web.zones) of the layout its
+print worker records while writing it, so the print build makes both (``derive``): each in
+the print worker that has just rendered the 版, while the other workers render theirs (the
+layout record, tens of thousands of glyphs a 版, is then neither sent to the parent nor
+cached: only the zones are), and keeps them in the page cache beside the 版
+(publisher.pagecache), by what the 版 was rendered from and what shapes the images (sizes,
+qualities, the pdfium and Pillow versions). A 版 that did not change is neither rendered
+nor imaged again.
 
 **Photos.** Sources are untrusted: each photo is decoded from the bytes the reader checked
 and encoded again (turned upright by its EXIF orientation, metadata dropped), at most
@@ -28,10 +31,12 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 
 from ..config import Web
+from ..engine import PageLayout
 from ..model import Figure
 from ..photos import for_screen
 from ..printing.build import Derive
 from . import urls
+from .zones import Zone, page_zones, zones_from_json, zones_json
 
 THUMB_WIDTH = 240  # px: the list of 版 shows them 120 px wide, sharp on 2x screens
 PHOTO_LONG_SIDE = 1600
@@ -76,8 +81,10 @@ def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
         page.set_cropbox(*page.get_trimbox())  # the newspaper page: no bleed, no marks
         wide = 2 * spec.width
         # pdfium rounds the bitmap's size up: a hair less than the scale gives the exact width
+        # RGBX: Pillow uses pdfium's buffer as it is (an RGB bitmap would be copied, 43 MB);
+        # the padding byte is never encoded, so the files are those of an RGB bitmap
         bitmap = page.render(scale=(wide - 1e-6) / page.get_width(), may_draw_forms=False,
-                             rev_byteorder=True)
+                             rev_byteorder=True, prefer_bgrx=True)
         image = bitmap.to_pil()
         page.close()
     finally:
@@ -103,7 +110,8 @@ def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
 
 # ---------------------------------------------------------------- made by the print build
 
-SIZES = "sizes.json"  # among a 版's derived files: the pixel sizes of its images
+SIZES = "sizes.json"  # among a 版's derived files: the pixel sizes of its images, its trim (pt)
+ZONES = "zones.json"  # and its hot zones (web.zones)
 
 
 def _versions() -> str:
@@ -116,28 +124,42 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
-def _as_files(pdf: bytes, spec: ImageSpec) -> dict[str, bytes]:
+def _as_files(pdf: bytes, layout: PageLayout | None, spec: ImageSpec) -> dict[str, bytes]:
+    assert layout is not None  # derive asks the print build for it
     images = page_images(pdf, spec)
-    sizes = {"size": images.size, "size_2x": images.size_2x, "thumb": images.thumb}
-    return {**images.files, SIZES: json.dumps(sizes).encode()}
+    sizes = {"size": images.size, "size_2x": images.size_2x, "thumb": images.thumb,
+             "trim": (layout.width, layout.height)}
+    return {**images.files, SIZES: json.dumps(sizes).encode(),
+            ZONES: zones_json(page_zones(layout))}
 
 
 def derive(web: Web) -> Derive:
-    """What the print build makes from each 版 for the web edition: its images."""
+    """What the print build makes from each 版 for the web edition: its images and zones."""
     # loaded here, before the print pool forks: every worker inherits them
     import pypdfium2  # noqa: F401
     from PIL import WebPImagePlugin  # noqa: F401
 
     spec = ImageSpec.of(web)
-    return Derive(json.dumps(["web 版 images", asdict(spec), _versions()]),
-                  functools.partial(_as_files, spec=spec))
+    return Derive(json.dumps(["web 版 images and zones", asdict(spec), _versions()]),
+                  functools.partial(_as_files, spec=spec), layout=True)
 
 
 def from_files(files: dict[str, bytes]) -> PageImages:
     """A 版's images from the files ``derive`` made."""
     sizes = json.loads(files[SIZES])
-    return PageImages({name: data for name, data in files.items() if name != SIZES},
+    return PageImages({name: data for name, data in files.items() if name not in (SIZES, ZONES)},
                       tuple(sizes["size"]), tuple(sizes["size_2x"]), tuple(sizes["thumb"]))
+
+
+def trim_of(files: dict[str, bytes]) -> tuple[float, float]:
+    """A 版's trim (pt) from the files ``derive`` made."""
+    width, height = json.loads(files[SIZES])["trim"]
+    return width, height
+
+
+def zones_of(files: dict[str, bytes]) -> tuple[Zone, ...]:
+    """A 版's hot zones from the files ``derive`` made."""
+    return zones_from_json(files[ZONES])
 
 
 # ---------------------------------------------------------------- photos

@@ -12,11 +12,13 @@ and photos, the box of its ALTO blocks.
 
 Zones are plain records in pt, with outlines as closed rectilinear polygons (clockwise,
 y down): the page template draws them as SVG paths over the page image, whose view box is
-the trim in pt, so they scale with the image. A pure function of the layout record.
+the trim in pt, so they scale with the image. A pure function of the layout record, made
+by the print worker that recorded it (web.images.derive) and kept as JSON (``zones_json``).
 """
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -72,6 +74,17 @@ def page_zones(layout: PageLayout) -> tuple[Zone, ...]:
         others = [r for other, rs in owned.items() if other != article for r in rs]
         zones.append(_zone(article[2:], rects, others))
     return tuple(zones)
+
+
+def zones_json(zones: Sequence[Zone]) -> bytes:
+    """The zones as JSON (floats written as Python reads them back: the same zones)."""
+    return json.dumps([[z.slug, z.outlines, z.box] for z in zones]).encode()
+
+
+def zones_from_json(data: bytes) -> tuple[Zone, ...]:
+    return tuple(Zone(slug, tuple(tuple((x, y) for x, y in o) for o in outlines),
+                      (box[0], box[1], box[2], box[3]))
+                 for slug, outlines, box in json.loads(data))
 
 
 def _line_rect(line: TextLine) -> Rect:

@@ -9,8 +9,6 @@ import pytest
 
 SAMPLE = Path(__file__).resolve().parents[2] / "editions" / "xnrb-2019-10-21-xianan"
 
-EDITION_ID = "xnrb-2019-10-21-xianan"
-
 
 @pytest.fixture(scope="session")
 def archive_bag(sample_build) -> Path:
@@ -21,20 +19,14 @@ def archive_bag(sample_build) -> Path:
 def big_bag(tmp_path_factory) -> Path:
     """The archive bag of the 16-版 benchmark edition (benchmarks/make_big_edition.py: the
     sample 版 sixteen times, 144 articles): about 80 s of the suite."""
-    import importlib.util
-
     from publisher.publish import publish
+    from tests.conftest import big_edition_module
 
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("make_big_edition",
-                                                  root / "benchmarks" / "make_big_edition.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = big_edition_module()
     work = tmp_path_factory.mktemp("big-archive")
     edition = module.make(work / "edition", pages=16)
     publish(edition, work / "out", ["archive"])
-    return work / "out" / EDITION_ID / "archive"
+    return work / "out" / module.EDITION_ID / "archive"
 
 
 @pytest.fixture

@@ -23,7 +23,10 @@ EVERY_BLOCK_ID = "csrb-2020-03-02"
 def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_path, monkeypatch):
     """--format epub renders no reading PDF and one print page: the front 版 (every_block
     has two). It makes up the issue's 版 once, without rendering them, to know where print
-    continues its jumped articles (every_block's lead continues on 版 2)."""
+    continues its jumped articles (every_block's lead continues on 版 2); the front 版 is
+    rendered for the cover in a process of its own while the later 版 are made up."""
+    import os
+
     import publisher.printing.build as printing
     import publisher.publish as pipeline
 
@@ -31,8 +34,13 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
         raise AssertionError("an EPUB-only build rendered the reading PDF")
 
     made_up: list[int] = []
-    rendered: list[int] = []
+    rendered = tmp_path / "rendered"  # a file: the cover's page is rendered in a forked process
     make_up, render = printing.make_up, printing._render
+
+    def recorded_render(work):
+        with rendered.open("a") as f:
+            f.write(f"{work[0].page.number} {os.getpid()}\n")
+        return render(work)
 
     def recorded_make_up(*args, **kwargs):
         result = make_up(*args, **kwargs)
@@ -42,14 +50,17 @@ def test_an_epub_only_build_lays_out_the_front_page_alone(every_block_dir, tmp_p
     monkeypatch.setattr(pipeline, "reading_pdf", no_reading_pdf)
     monkeypatch.setattr(printing, "make_up", recorded_make_up)
     monkeypatch.setattr(pipeline, "make_up", recorded_make_up)
-    monkeypatch.setattr(printing, "_render", lambda work: rendered.append(work[0].page.number) or render(work))
+    monkeypatch.setattr(printing, "_render", recorded_render)
     steps: list[str] = []
-    settings = load_settings()  # every 版 rendered, none taken from the page cache
-    settings = settings.model_copy(update={"print": settings.print.model_copy(update={"cache": False})})
-    publish(every_block_dir, tmp_path, ["epub"], settings=settings, progress=steps.append)
-    assert (made_up, rendered) == ([1, 2], [1])
+    settings = load_settings()  # every 版 made up and rendered: none from the caches
+    settings = settings.model_copy(update={"print": settings.print.model_copy(update={"cache": False}),
+                                           "makeup": settings.makeup.model_copy(update={"cache": False})})
+    publish(every_block_dir, tmp_path / "out", ["epub"], settings=settings, progress=steps.append)
+    [(page, pid)] = [line.split() for line in rendered.read_text().splitlines()]
+    assert (made_up, page) == ([1, 2], "1")
+    assert int(pid) != os.getpid()  # the cover's worker, forked once the front 版 was made up
     assert "rendering the reading PDF" not in steps and "rendering the print pages" not in steps
-    assert [p.name for p in (tmp_path / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \
+    assert [p.name for p in (tmp_path / "out" / EVERY_BLOCK_ID).iterdir() if not p.name.startswith(".")] == \
         [f"{EVERY_BLOCK_ID}.epub"]
 
 
@@ -57,6 +68,26 @@ def test_the_epub_is_the_same_whichever_formats_are_built(every_block_dir, every
     """EPUB alone, or with the reading PDF and the print pages (whose front 版 it then
     reuses): the same bytes. (test_epub_fonts_size.py: the sample alone and with every format.)"""
     publish(every_block_dir, tmp_path, ["epub", "pdf", "print"])
+    assert (tmp_path / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == every_block_file.read_bytes()
+
+
+def _killed():
+    """The cover's worker dying as a killed process does (runs in the forked worker only)."""
+    import os
+
+    os._exit(9)
+
+
+def test_a_cover_worker_that_dies_leaves_the_cover_to_the_build(every_block_dir, every_block_file, tmp_path,
+                                                                 monkeypatch):
+    """The cover's forked worker killed (out of memory, a signal): the build renders the
+    cover itself, and the EPUB is the same."""
+    import publisher.publish as pipeline
+
+    monkeypatch.setattr(pipeline, "_front_cover", _killed)
+    settings = load_settings()  # made up now, so the worker is forked
+    settings = settings.model_copy(update={"makeup": settings.makeup.model_copy(update={"cache": False})})
+    publish(every_block_dir, tmp_path, ["epub"], settings=settings)
     assert (tmp_path / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == every_block_file.read_bytes()
 
 
@@ -105,3 +136,56 @@ def test_the_masthead_card_names_the_issue(every_block_dir):
         assert im.format == "JPEG" and im.size == (1400, 1957)
         # ink on the page: the name, the date line, the front 版's headlines
         assert im.convert("L").getextrema()[0] < 64  # type: ignore[operator]  # one band: (min, max)
+
+
+def test_the_draft_made_ahead_gives_the_same_book(every_block_dir, every_block_file):
+    """The EPUB's draft (made while the issue is made up, without its jumps or cover) is
+    taken where the jumps and the cover leave a document the same, and those they change are
+    rendered again: every_block's lead continues on 版 2, so its document, 版 2's contents
+    and the cover page are made anew, the rest taken, and the book is the same bytes."""
+    import zipfile
+
+    import publisher.epub as epub_module
+    from publisher.fonts import load_fonts
+    from publisher.makeup import continuations, make_up
+    from publisher.sources import read_edition
+
+    settings = load_settings()
+    edition = read_edition(every_block_dir)
+    fonts = load_fonts(settings.fonts_dir)
+    jumps = continuations(make_up(edition, settings, fonts).plans)
+    assert jumps  # the test needs a jump for the draft to be wrong about
+    cover = zipfile.ZipFile(io.BytesIO(every_block_file.read_bytes())).read("EPUB/images/cover.jpg")
+    draft = epub_module.draft_epub(edition, settings, fonts)
+    rendered: list[str] = []
+    render = epub_module.render
+
+    def recorded(template, *args, **kwargs):
+        rendered.append(template)
+        return render(template, *args, **kwargs)
+
+    epub_module.render = recorded
+    try:
+        book = epub_module.build_epub(edition, settings, fonts, cover=cover, jumps=jumps, draft=draft)
+    finally:
+        epub_module.render = render
+    assert book == every_block_file.read_bytes()
+    articles = len(edition.articles)
+    assert sorted(rendered) == sorted(["epub/cover.xhtml.j2", "epub/toc.ncx.j2", "epub/page.xhtml.j2",
+                                       *["epub/article.xhtml.j2"] * len(jumps)]), (rendered, articles)
+
+
+def _failed_draft(*args):
+    raise RuntimeError("the draft's worker failed")
+
+
+@pytest.mark.parametrize("how", [_killed, _failed_draft])
+def test_a_draft_worker_that_dies_or_fails_leaves_the_book_to_the_build(every_block_dir, every_block_file,
+                                                                        tmp_path, monkeypatch, how):
+    """The draft's forked worker killed, or failing: the build makes the whole book itself,
+    the same bytes."""
+    import publisher.publish as pipeline
+
+    monkeypatch.setattr(pipeline, "draft_epub", how)
+    publish(every_block_dir, tmp_path, ["epub"])
+    assert (tmp_path / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == every_block_file.read_bytes()

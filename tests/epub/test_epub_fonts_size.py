@@ -97,7 +97,7 @@ def test_role_lists_match_the_stylesheets(request, fonts):
             classes = set(re.findall(r"\.([\w-]+)", last))
             element = re.match(r"^[a-z0-9]*", last).group(0)
             if selector.strip() == "ol.contents > li":
-                continue  # counted in role_texts by its own XPath
+                continue  # counted in document_chars by its own XPath
             assert classes & EPUB_ROLES.classes[role] or element in EPUB_ROLES.tags[role], \
                 f"{selector.strip()!r} is set in the {role} face but not counted for its subset"
             checked += 1

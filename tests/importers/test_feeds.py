@@ -277,3 +277,83 @@ def test_nitf_written_by_the_archive_imports_back_equal(tmp_path):
     assert [(p.number, p.name, p.label, p.articles) for p in _comparable(back).pages] == [
         (p.number, p.name, p.label, p.articles) for p in _comparable(sample).pages]
     assert (back.id, back.issue.number, back.issue.date) == (sample.id, 8216, sample.issue.date)
+
+
+# A channel as newsroom CMSs write it: the items dated in the house's own form, not RFC 822
+CMS_RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>咸宁日报 · 咸安新闻</title><link>http://news.example.invalid/</link>
+<description>咸安新闻频道</description>
+{items}
+</channel></rss>"""
+CMS_ITEM = """<item><title>{title}</title><link>http://news.example.invalid/{n}.html</link>
+<category>咸安新闻</category><pubDate>{date}</pubDate>
+<description><![CDATA[<p>本报讯（记者 王芳）{title}。</p><p>当天共吸引游客三千余人次。</p>]]></description>
+</item>"""
+NEWSROOM_DATES = ["2019/10/20 08:30", "2019年10月20日", "2019-10-20 08:30", "2019年10月20日 08:30",
+                  "2019.10.20", "2019-10-20 08:30:00", "2019/10/20", "2019年10月20日 星期日 8时30分",
+                  "２０１９年１０月２０日 ０８：３０", "2019-10-20T08:30:00+08:00"]
+
+
+def _cms_feed(tmp_path, dates, atom=False):
+    titles = ["马桥镇举办农民丰收节", "城区老旧小区改造项目全面开工", "高桥镇特色产业带动农户增收",
+              "城乡供水一体化工程惠及十万群众", "咸安区秋季招商引资签约项目集中开工", "全市秋粮收购有序展开"]
+    if atom:
+        entries = "\n".join(
+            f'<entry><title>{titles[i % 6]}{i}</title><id>urn:x:{i}</id><updated>{d}</updated>'
+            f'<content type="html">&lt;p&gt;本报讯 {titles[i % 6]}。&lt;/p&gt;</content></entry>'
+            for i, d in enumerate(dates))
+        text = ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                f'<title>咸安新闻</title><id>urn:x</id><updated>{dates[0]}</updated>{entries}</feed>')
+    else:
+        text = CMS_RSS.format(items="\n".join(CMS_ITEM.format(title=f"{titles[i % 6]}{i}", n=i, date=d)
+                                              for i, d in enumerate(dates)))
+    path = tmp_path / ("feed.atom" if atom else "feed.rss")
+    path.write_text(text, "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("atom", [False, True])
+@pytest.mark.parametrize("date", NEWSROOM_DATES)
+def test_newsroom_dates_are_read_as_written(tmp_path, date, atom):
+    """Each form read as 20 October 2019: checked against an issue three days later, the item
+    is said to be published 2019-10-20 (feedparser alone read most of them as the 1st of the
+    clock's month, a date that changed with the month the import ran in)."""
+    from publisher.sources.importers.syndication import import_feed
+
+    path = _cms_feed(tmp_path, [date], atom=atom)
+    near = import_feed(path, date="2019-10-21", paper="xnrb")
+    assert not near.guesses and not [f for f in near.report if f.code == "date-unread"], [
+        f.message for f in near.report]
+    far = import_feed(path, date="2019-10-23", paper="xnrb")
+    assert [f.message for f in far.guesses] == ["published 2019-10-20, far from the edition date 2019-10-23"]
+
+
+def test_a_feed_of_newsroom_dates_imports_strict_and_a_wrong_one_is_found(tmp_path):
+    dates = [*NEWSROOM_DATES[:5], "2019/12/05 08:30"]
+    result = CliRunner().invoke(app, ["import", "rss", str(_cms_feed(tmp_path, dates)), "--date",
+                                      "2019-10-21", "--paper", "xnrb", "--out", str(tmp_path / "ed"),
+                                      "--strict"])
+    assert result.exit_code == 1  # the one item dated in December, and only it
+    assert "published 2019-12-05, far from the edition date 2019-10-21" in result.output
+    assert result.output.count("far from the edition date") == 1, result.output
+
+
+@pytest.mark.parametrize("date", ["2019/02/30 08:30", "2019年10月", "2019-10-20 25:00",
+                                  "2019年10月20日（星期一）", "2019/10-20", "昨天 08:30"])
+def test_a_newsroom_date_that_is_not_one_is_a_note_not_a_guessed_date(tmp_path, date):
+    from publisher.sources.importers.report import Level
+    from publisher.sources.importers.syndication import import_feed
+
+    result = import_feed(_cms_feed(tmp_path, [date]), date="2019-10-21", paper="xnrb")
+    notes = [f for f in result.of_level(Level.NOTE) if f.code == "date-unread"]
+    assert len(notes) == 1 and repr(date) in notes[0].message
+    assert not result.guesses, [f.message for f in result.guesses]
+
+
+def test_json_feed_publish_time_in_newsroom_form(tmp_path):
+    feed = [{"title": "标题", "body": "第一段。", "publish_time": "2019年10月20日 08:30"},
+            {"title": "标题二", "body": "第一段。", "publish_time": "2019年12月5日"}]
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(feed, ensure_ascii=False), "utf-8")
+    result = import_json(path, date="2019-10-21", paper="xnrb")
+    assert [f.message for f in result.guesses] == ["published 2019-12-05, far from the edition date 2019-10-21"]

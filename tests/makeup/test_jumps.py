@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from publisher.cli import app
 from publisher.makeup.geometry import mm_to_pt
 from publisher.model import Paragraph
-from tests.conftest import _HEAD, ROOT, SHORT, TWO_PAGES, house_with, long_article
+from tests.conftest import ROOT, SHORT, THREE_PAGE_FILES, TWO_PAGES, house_with, long_article, three_pages
 
 pytestmark = pytest.mark.slow
 
@@ -279,22 +279,7 @@ def test_the_epub_marks_where_print_continues_each_jumped_article(overfull_feed,
     assert (tmp_path / ed.id / f"{ed.id}.epub").read_bytes() == epub.read_bytes()
 
 
-THREE_PAGES = _HEAD + """\
-[[pages]]
-number = 1
-name = "要闻"
-articles = ["long", "one"]
-
-[[pages]]
-number = 2
-name = "综合"
-articles = ["two"]
-
-[[pages]]
-number = 3
-name = "专版"
-articles = ["three"]
-"""
+THREE_PAGES = three_pages("long", "one")
 
 
 def test_a_new_jump_renders_both_its_pages_again_and_no_other(make_edition, tmp_path, monkeypatch):
@@ -305,7 +290,7 @@ def test_a_new_jump_renders_both_its_pages_again_and_no_other(make_edition, tmp_
     from publisher.publish import publish
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
-    files = {"articles/two.md": SHORT, "articles/three.md": SHORT.replace("第二版", "第三版")}
+    files = THREE_PAGE_FILES
 
     def build(paragraphs: int, name: str, cache: bool, workers: int) -> tuple[dict[str, bytes], list[str], list]:
         ed = make_edition({**files, "articles/long.md": long_article(paragraphs)}, toml=THREE_PAGES,

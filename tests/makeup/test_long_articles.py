@@ -10,28 +10,12 @@ from typer.testing import CliRunner
 
 from publisher.cli import app
 from publisher.errors import RenderError
-from tests.conftest import _HEAD, SHORT, house_with, long_article
+from tests.conftest import THREE_PAGE_FILES, house_with, long_article, three_pages
 
 pytestmark = pytest.mark.slow
 
-PAGES = _HEAD + """\
-[[pages]]
-number = 1
-name = "要闻"
-articles = ["long"]
-
-[[pages]]
-number = 2
-name = "综合"
-articles = ["two"]
-
-[[pages]]
-number = 3
-name = "专版"
-articles = ["three"]
-"""
-
-FILES = {"articles/two.md": SHORT, "articles/three.md": SHORT.replace("第二版", "第三版")}
+PAGES = three_pages("long")
+FILES = THREE_PAGE_FILES
 
 
 def test_a_body_longer_than_a_galley_page_is_measured_whole(make_edition):

@@ -165,11 +165,13 @@ def test_a_jump_is_linked_across_pages(site):
 
 def test_page_images_are_made_by_the_print_build_and_kept_with_its_pages(editions, tmp_path, monkeypatch):
     """The print worker that rendered a 版 makes its images from the page it has (the same
-    images as from the 版's print PDF); an unchanged 版 brings them back from the page cache
+    images as from the 版's print PDF) and its zones from the layout it recorded (the same
+    zones as from the archive's record); an unchanged 版 brings them back from the page cache
     without a render; other image settings image the cached page again, still no render."""
     from publisher import printing
     from publisher.printing.build import Derive, build_print
     from publisher.publish import load
+    from publisher.web.zones import page_zones
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path))
     edition, settings, fonts, _ = load(editions["2019-10-21"])  # one 版: rendered in this process
@@ -178,20 +180,59 @@ def test_page_images_are_made_by_the_print_build_and_kept_with_its_pages(edition
     monkeypatch.setattr(printing.build, "_render", lambda work: rendered.append(1) or render(work))
     web = images.derive(settings.web)
 
-    def make(pdf):
+    def make(pdf, layout):
         imaged.append(pdf)
-        return web.make(pdf)
+        return web.make(pdf, layout)
 
-    counted = Derive(web.key, make)
+    counted = Derive(web.key, make, layout=True)
     first = build_print(edition, settings, fonts, layout=True, derive=counted)
     assert (len(rendered), len(imaged)) == (1, 1)
     made = images.from_files(first.derived[0])
     assert made == images.page_images(first.pages["p01"], images.ImageSpec.of(settings.web))
+    zones = images.zones_of(first.derived[0])
+    assert zones and zones == page_zones(first.layouts[0])
+    assert images.trim_of(first.derived[0]) == (first.layouts[0].width, first.layouts[0].height)
     again = build_print(edition, settings, fonts, layout=True, derive=counted)
     assert (len(rendered), len(imaged)) == (1, 1) and again.derived == first.derived
-    other = Derive(images.derive(settings.web.model_copy(update={"webp_quality": 70})).key, make)
+    other = Derive(images.derive(settings.web.model_copy(update={"webp_quality": 70})).key, make,
+                   layout=True)
     build_print(edition, settings, fonts, layout=True, derive=other)
     assert (len(rendered), len(imaged)) == (1, 2) and imaged[1] == imaged[0]
+    # the web edition alone: the record is made for the zones, not returned, and the page
+    # and its files are those the archive's build left in the cache (no render)
+    alone = build_print(edition, settings, fonts, derive=counted)
+    assert alone.layouts == () and alone.derived == first.derived and len(rendered) == 1
+
+
+def test_the_web_edition_alone_keeps_no_layout_record_and_renders_again_for_one(editions, tmp_path,
+                                                                                 monkeypatch):
+    """Built without the archive, the web edition has its zones made from the record and
+    keeps only them: when its images must be made again (other settings), the 版 is
+    rendered again for its record; once the archive left the record in the cache, not."""
+    from publisher import printing
+    from publisher.printing.build import build_print
+    from publisher.publish import load
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path))
+    edition, settings, fonts, _ = load(editions["2019-10-21"])
+    rendered = []
+    render = printing.build._render
+    monkeypatch.setattr(printing.build, "_render", lambda work: rendered.append(1) or render(work))
+
+    def web(quality):
+        return images.derive(settings.web.model_copy(update={"webp_quality": quality}))
+
+    alone = build_print(edition, settings, fonts, derive=web(80))
+    assert len(rendered) == 1 and alone.layouts == ()
+    assert build_print(edition, settings, fonts, derive=web(80)).derived == alone.derived
+    assert len(rendered) == 1
+    other = build_print(edition, settings, fonts, derive=web(70))
+    assert len(rendered) == 2 and images.zones_of(other.derived[0]) == images.zones_of(alone.derived[0])
+    archived = build_print(edition, settings, fonts, layout=True)  # the web left no record
+    assert len(rendered) == 3 and archived.pages == alone.pages
+    third = build_print(edition, settings, fonts, derive=web(60))  # the archive's record
+    assert len(rendered) == 3
+    assert images.zones_of(third.derived[0]) == images.zones_of(alone.derived[0])
 
 
 def test_a_kepub_the_build_wrote_is_offered_too(editions):

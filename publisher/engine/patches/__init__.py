@@ -13,6 +13,7 @@ from . import (
                break_all,
                compressed_once,
                diffused_rounding,
+               face_on_demand,
                font_descriptions,
                inline_line_start,
                leader_run,
@@ -26,7 +27,7 @@ from . import (
 
 # Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
-           compressed_once, subset_once,
+           compressed_once, subset_once, face_on_demand,
            target_counters, page_styles, font_descriptions, margin_boxes)
 
 __all__ = ["PATCHES"]

@@ -54,6 +54,7 @@ from ..edition import SLUG, resolve_image
 from ..markdown import _brief, _subhead, is_pipe_table, parse_table
 from ..text import invisible_characters
 from . import conventions as cv
+from .dates import newsroom_date
 from .html import html_blocks
 from .report import ImportResult, Reporter
 
@@ -594,15 +595,18 @@ class _Builder:
         value = e.publish_time
         if not value:
             return
-        try:
-            when = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00").replace("/", "-"))
-        except ValueError:
-            self.rep.guess("publish-time", f"publish time {value!r} is not a date",
-                           slug=slug, where=e.field_where("publish_time"),
-                           group="publish time is not a date")
-            return
-        if abs((when.date() - self.ctx.date).days) > 2:
-            self.rep.guess("publish-time", f"published {when.date()}, far from the edition date "
+        when = newsroom_date(str(value))  # 2019-10-20 08:30, 2019/10/20, 2019年10月20日 ...
+        if when is None:
+            try:
+                when = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00").replace("/", "-"))
+            except ValueError:
+                self.rep.guess("publish-time", f"publish time {value!r} is not a date",
+                               slug=slug, where=e.field_where("publish_time"),
+                               group="publish time is not a date")
+                return
+        day = when.date() if isinstance(when, dt.datetime) else when
+        if abs((day - self.ctx.date).days) > 2:
+            self.rep.guess("publish-time", f"published {day}, far from the edition date "
                            f"{self.ctx.date}", slug=slug, where=e.field_where("publish_time"))
 
 

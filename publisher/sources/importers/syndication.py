@@ -18,6 +18,7 @@ from typing import Any
 
 from ...errors import Problem, SourceError
 from ..text import read_input
+from .dates import newsroom_date, starts_like_a_date
 from .entries import Context, Entry, RawImage, build_edition, resolve_paper
 from .html import looks_like_html
 from .report import ImportResult, Reporter
@@ -100,20 +101,7 @@ def _entry(item, i: int, rep: Reporter) -> Entry:
     e.byline = names
     tags = [t.get("term") for t in item.get("tags") or [] if t.get("term")]
     e.channel = tags[0] if tags else None
-    # read through the plain dict: FeedParserDict.get("updated_parsed") on an item whose
-    # pubDate did not parse (published_parsed None, no updated) falls back to it with a
-    # DeprecationWarning (feedparser issue 310), an error under warnings-as-errors
-    when = dict.get(item, "published_parsed") or dict.get(item, "updated_parsed")
-    if when:
-        e.publish_time = dt.datetime(*when[:6]).isoformat()  # feedparser gives UTC
-    else:  # a date feedparser cannot read is left out (the issue date is --date's), and said
-        raw = next((v.strip() for v in (dict.get(item, "published"), dict.get(item, "updated"))
-                    if isinstance(v, str) and v.strip()), None)
-        if raw:
-            rep.note("date-unread", f"{_name(e)}: date {raw[:60]!r} does not parse: left out, not "
-                     "checked against the issue date", where=e.field_where("publish_time"),
-                     group="a date that does not parse left out",
-                     hint="RFC 822 (RSS pubDate) or RFC 3339 (Atom) dates are read")
+    e.publish_time = _publish_time(item, e, rep)
     for media in item.get("media_content") or []:
         if (media.get("medium") == "image" or (media.get("type") or "").startswith("image/")) and media.get("url"):
             e.images.append(RawImage(src=media["url"], caption=item.get("media_description") or None))
@@ -122,6 +110,39 @@ def _entry(item, i: int, rep: Reporter) -> Entry:
                 and not any(img.src == link.get("href") for img in e.images)):
                 e.images.append(RawImage(src=link.get("href"), caption=None))
     return e
+
+
+def _publish_time(item, e: Entry, rep: Reporter) -> str | None:
+    """The item's date as ISO 8601, or None (and a note where one is given but does not parse).
+
+    The newsroom forms (2019/10/20 08:30, 2019年10月20日, ...) are read here, exactly, before
+    feedparser: its ISO 8601 reader takes a prefix (2019/10/20 is the year 2019, the month of
+    the clock and the 1st). A time without a zone is kept as written, the newsroom's own.
+    feedparser's reading is taken only for what does not open with a year (RFC 822's
+    "Sun, 20 Oct 2019 08:30:00 +0800", asctime), which it reads whole; it gives UTC.
+    """
+    raws = []
+    # read through the plain dict: FeedParserDict.get("updated_parsed") on an item whose
+    # pubDate did not parse (published_parsed None, no updated) falls back to it with a
+    # DeprecationWarning (feedparser issue 310), an error under warnings-as-errors
+    for key in ("published", "updated"):
+        raw = dict.get(item, key)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        raws.append(raw.strip())
+        ours = newsroom_date(raw)
+        if ours is not None:
+            return ours.isoformat()
+        when = dict.get(item, f"{key}_parsed")
+        if when and not starts_like_a_date(raw):
+            return dt.datetime(*when[:6]).isoformat()
+    if raws:  # a date that does not parse is left out (the issue date is --date's), and said
+        rep.note("date-unread", f"{_name(e)}: date {raws[0][:60]!r} does not parse: left out, not "
+                 "checked against the issue date", where=e.field_where("publish_time"),
+                 group="a date that does not parse left out",
+                 hint="RFC 822 (RSS pubDate), RFC 3339 (Atom) and newsroom dates (2019-10-20 08:30, "
+                 "2019/10/20, 2019年10月20日 08:30) are read")
+    return None
 
 
 def _name(e: Entry) -> str:
