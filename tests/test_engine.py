@@ -118,8 +118,12 @@ def test_replacements_of_one_attribute_stack_and_come_off_in_any_order():
     assert Child().f() == "b(a(own))"
     a.revert()  # from the middle: b now wraps what a wrapped
     assert Child().f() == "b(own)" and not a.applied and b.applied
-    a.apply()
-    assert Child().f() == "a(b(own))"
+    a.apply()  # back where it was, under b: a wrapper applied after it still wraps it
+    assert Child().f() == "b(a(own))"
+    b.revert()
+    assert Child().f() == "a(own)"
+    b.apply()  # reverted from the top: applied on top again
+    assert Child().f() == "b(a(own))"
     a.revert(), b.revert()
     assert "f" not in vars(Child) and Child().f() == "own"  # inherited again, as before
 
