@@ -169,6 +169,7 @@ class Jumps:
         self.measures = measures
         self.remeasure = remeasure  # (heads, bodies) -> Measures of what was not measured yet
         self.room: dict[int, int] | None = None
+        self.sent: dict[int, int] = {}  # 版 -> the area the rests sent to it took of its room
 
     @property
     def automatic(self) -> bool:
@@ -208,9 +209,14 @@ class Jumps:
         for i in sorted(range(len(rests)), key=lambda i: (-needs[i], i)):
             n = next((n for n in order if room[n] >= needs[i]),
                      max(later, key=lambda n: (room[n], -n)))
-            room[n] -= needs[i]
+            self.send(n, needs[i])
             out[i] = n
         return out
+
+    def send(self, number: int, need: int) -> None:
+        """A rest of area ``need`` sent to 版 ``number``: that much less room there."""
+        self._rooms()[number] -= need
+        self.sent[number] = self.sent.get(number, 0) + need
 
     def _rooms(self) -> dict[int, int]:
         if self.room is None:
@@ -220,8 +226,8 @@ class Jumps:
                 self.room[n] = grid.columns * (grid.lines + 1) - own
         return self.room
 
-    def _area(self, item: Item, grid: Grid) -> int:
-        """The least area (grid columns × lines, with the gap line) the item takes whole."""
+    def measured(self, item: Item, grid: Grid) -> Item:
+        """``item`` without pin or jump, its galleys on ``grid`` measured (those missing)."""
         item = dataclasses.replace(item, pin=None, jump_to=None)
         heads, bodies = requests(item, grid)
         missing = ([h for h in heads if head_key(h.article, h.width, h.tier, h.continued)
@@ -229,6 +235,11 @@ class Jumps:
                    [b for b in bodies if body_key(b.article, b.width) not in self.measures.bodies])
         if missing[0] or missing[1]:
             self.measures.merge(self.remeasure(*missing))
+        return item
+
+    def _area(self, item: Item, grid: Grid) -> int:
+        """The least area (grid columns × lines, with the gap line) the item takes whole."""
+        item = self.measured(item, grid)
         opts = variants(item, grid, self.measures)
         if opts:
             return min((v.height + 1) * v.span for v in opts)
@@ -236,11 +247,13 @@ class Jumps:
 
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
-            pages: set[int] | None = None, progress=None, front=None) -> MakeUp:
+            pages: set[int] | None = None, progress=None, front=None, cache=None) -> MakeUp:
     """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
     ``progress(message)`` is told when the articles are measured and as each 版 is made up;
     ``front(plan, problems)``, when the front 版 is made up, its plan and its own problems
-    (while the later 版 are still to come: the EPUB's cover is rendered from it meanwhile)."""
+    (while the later 版 are still to come: the EPUB's cover is rendered from it meanwhile).
+    ``cache``: the plans of single 版 by what each is solved from (``plancache.Pages``):
+    a 版 whose inputs are unchanged is read back, not solved."""
     step = progress or (lambda message: None)
     wrong = _wrong_jumps(edition, settings)
     if wrong:
@@ -290,10 +303,10 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
         solver.ready()  # OR-Tools loaded once, before the fork
         first, second = upto[:len(upto) // 2], upto[len(upto) // 2:]
         later = Ahead("the later 版's make-up", _later_half, edition, settings, second, grids, items,
-                      measures, jumps)
+                      measures, jumps, cache)
     try:
         _solve_pages(first, grids, items, measures, settings, jumps, carried, result, pages, front,
-                     step, len(upto))
+                     step, len(upto), cache)
         done = None
         if later is not None and not any(p.number in carried for p in second):
             done = later.result()
@@ -316,7 +329,7 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
         result.problems += part.problems
     elif second:
         _solve_pages(second, grids, items, measures, settings, jumps, carried, result, pages, None,
-                     step, len(upto))
+                     step, len(upto), cache)
     return result
 
 
@@ -325,7 +338,8 @@ SPLIT = 8  # the fewest 版 an issue made up in two processes has (see make_up)
 
 def _solve_pages(upto: list[Page], grids: dict[int, Grid], items: dict[int, list[Item]],
                  measures: Measures, settings: Settings, jumps: Jumps, carried: dict[int, list[Item]],
-                 result: MakeUp, pages: set[int] | None, front, step, total: int) -> None:
+                 result: MakeUp, pages: set[int] | None, front, step, total: int,
+                 cache=None) -> None:
     """Make up ``upto`` in order into ``result``, each 版 with the rests ``carried`` to it,
     carrying on the rests it sends (``jumps``: the house's rule, and where the rests went).
 
@@ -334,12 +348,29 @@ def _solve_pages(upto: list[Page], grids: dict[int, Grid], items: dict[int, list
     plan) and, where it jumps, the room the rests sent before left on the later 版. So the
     later 版 of an issue made up alone (``_later_half``) get the plans they get here after
     the earlier ones whenever no rest of the earlier ones was carried to them: the room on
-    each of them is then untouched too, as that half starts it."""
+    each of them is then untouched too, as that half starts it.
+
+    So does ``cache`` key a 版 (``plancache.Pages``): a 版 found there is read back with the
+    rests it sent and the room they took on the later 版, as its solve would leave them."""
     for page in upto:
         t0, c0 = time.perf_counter(), time.process_time()
-        plan, rests, problems = plan_page(page, grids[page.number],
-                                          items[page.number] + carried.pop(page.number, []),
-                                          measures, settings, jumps)
+        brought = carried.pop(page.number, [])
+        name = cache.key(page, items, brought, jumps) if cache is not None else None
+        found = cache.get(name) if name is not None else None
+        if found is not None:
+            plan, rests, problems, sent = found
+            for target, rest in rests:  # measured as its solve would have (jumps._area)
+                jumps.measured(rest, grids[target])
+            for target, need in sent:
+                jumps.send(target, need)
+        else:
+            before = dict(jumps.sent)
+            plan, rests, problems = plan_page(page, grids[page.number], items[page.number] + brought,
+                                              measures, settings, jumps)
+            if name is not None:
+                sent = [(n, s - before.get(n, 0)) for n, s in sorted(jumps.sent.items())
+                        if s != before.get(n, 0)]
+                cache.put(name, (plan, rests, problems, sent))
         result.solve_seconds[page.number] = time.perf_counter() - t0
         result.solve_cpu[page.number] = time.process_time() - c0
         for target, rest in rests:
@@ -353,14 +384,14 @@ def _solve_pages(upto: list[Page], grids: dict[int, Grid], items: dict[int, list
 
 
 def _later_half(edition: Edition, settings: Settings, second: list[Page], grids: dict[int, Grid],
-                items: dict[int, list[Item]], measures: Measures, jumps: Jumps) -> bytes:
+                items: dict[int, list[Item]], measures: Measures, jumps: Jumps, cache=None) -> bytes:
     """In a forked process: the later 版 made up with nothing carried to them from the
     earlier ones, and the measurements made meanwhile (pickled by the edition's names:
     ``records.dumps``)."""
     known = (set(measures.heads), set(measures.bodies))
     part = MakeUp([], [], measures)
     _solve_pages(second, grids, items, measures, settings, jumps, {}, part, None, None,
-                 lambda message: None, 0)
+                 lambda message: None, 0, cache)
     new = Measures({k: v for k, v in measures.heads.items() if k not in known[0]},
                    {k: v for k, v in measures.bodies.items() if k not in known[1]})
     return dumps(edition, (MakeUp(part.plans, part.problems, Measures(), part.solve_seconds,

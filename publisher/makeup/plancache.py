@@ -41,6 +41,7 @@ from . import plan
 from .cache import code_digest, root
 from .measure import Measures, style_key
 from .records import _Pickler, _Unpickler
+from .variants import Item
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
                      "planned from changed)")
         return plan.MakeUp(plans, problems, Measures())
     made = plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress,
-                        front=front)
+                        front=front, cache=Pages(edition, settings, fonts))
     _write(path, edition, (made.plans, made.problems))
     return made
 
@@ -85,6 +86,80 @@ def key(edition: Edition, settings: Settings, fonts: FontSet, pages: set[int] | 
     return h.hexdigest()
 
 
+class Pages:
+    """The plans of single 版, each by what its solve reads (``plan._solve_pages``): a
+    rebuild whose issue changed in one 版 solves that 版 again (and the later ones whose
+    incoming rests changed), and reads the others back.
+
+    A 版's key hashes what ``plan.plan_page`` reads for it, beside what every 版 shares (the
+    code, the measurements' style key, the settings less the print's ``workers`` and
+    ``cache``, the edition's folder, the numbers and 版名 of its pages, which say where a
+    rest may go): the 版 itself as read (its articles with their copy and photos, its pins
+    and editors) and its own items; the rests carried to it from the 版 before (each with
+    its article and the line it starts at); and, where rests may go to any later 版
+    (``jumps = "later"``), the room they weigh: the later 版 as read (their own copy is what
+    the room is measured from) and the area the rests sent before took of it on each. An
+    entry holds the plan, the rests the 版 sent on (where to), its problems and the area its
+    rests took on each later 版, so that a 版 read back leaves the planning of the next one
+    as its solve would."""
+
+    def __init__(self, edition: Edition, settings: Settings, fonts: FontSet):
+        self.edition = edition
+        self.later = settings.makeup.jumps == "later"
+        h = hashlib.sha256(f"page|{FORMAT}|{code_digest()}|{style_key(settings, fonts)}".encode())
+        for part in (
+            settings.model_dump_json(exclude={"print": {"workers", "cache"}}).encode(),
+            str(edition.root).encode(),
+            repr([(p.number, p.name) for p in edition.pages]).encode(),
+        ):
+            h.update(len(part).to_bytes(8, "big") + part)
+        self.base = h.digest()
+        self.own: dict[int, bytes] = {}
+
+    def _own(self, page, items: dict) -> bytes:
+        if page.number not in self.own:
+            h = hashlib.sha256()
+            pickle.Pickler(_Digest(h), protocol=5).dump((page, items[page.number]))
+            self.own[page.number] = h.digest()
+        return self.own[page.number]
+
+    def key(self, page, items: dict, brought: list, jumps) -> str:
+        h = hashlib.sha256(self.base)
+        h.update(self._own(page, items))
+        if self.later:
+            for other in self.edition.pages:
+                if other.number > page.number:
+                    h.update(self._own(other, items))
+        sent = sorted((n, s) for n, s in jumps.sent.items() if n > page.number)
+        pickle.Pickler(_Digest(h), protocol=5).dump((page.number, brought, sent))
+        return h.hexdigest()
+
+    def _path(self, name: str) -> Path:
+        return root() / "plans" / "pages" / name[:2] / f"{name}.pickle"
+
+    def get(self, name: str):
+        """(plan, rests, problems, sent) of the 版 keyed ``name``, or None."""
+        found = _read(self._path(name), self.edition, _page_entry)
+        return found
+
+    def put(self, name: str, value) -> None:
+        _write(self._path(name), self.edition, value)
+
+
+def _page_entry(value) -> bool:
+    planned, rests, problems, sent = value
+    return (isinstance(planned, plan.PagePlan) and isinstance(rests, list)
+            and all(isinstance(t, int) and isinstance(r, Item) for t, r in rests)
+            and isinstance(problems, list)
+            and all(isinstance(n, int) and isinstance(a, int) for n, a in sent))
+
+
+def _issue_entry(value) -> bool:
+    plans, problems = value
+    return (isinstance(plans, list) and isinstance(problems, list)
+            and all(isinstance(p, plan.PagePlan) for p in plans))
+
+
 class _Digest:
     """A file that hashes what is written to it."""
 
@@ -96,18 +171,14 @@ class _Digest:
         return len(data)
 
 
-def _read(path: Path, edition: Edition):
+def _read(path: Path, edition: Edition, check=_issue_entry):
     try:
         data = path.read_bytes()
     except OSError:
         return None
     try:
         value = _Unpickler(io.BytesIO(data), edition).load()
-        plans, problems = value
-        if not (isinstance(plans, list) and isinstance(problems, list)
-                and all(isinstance(p, plan.PagePlan) for p in plans)):
-            return None
-        return plans, problems
+        return value if check(value) else None
     except Exception:  # a damaged or older entry: planned again
         log.info("make-up cache entry %s unreadable; planning again", path, exc_info=True)
         return None

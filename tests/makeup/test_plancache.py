@@ -16,7 +16,7 @@ import publisher.makeup.plan as planning
 from publisher.makeup import plancache
 from publisher.makeup.cache import root
 from publisher.publish import load
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, THREE_PAGE_FILES, long_article, three_pages
 
 pytestmark = pytest.mark.slow
 
@@ -101,12 +101,15 @@ def test_what_the_planning_reads_changing_plans_again(cache, solves, copy_sample
 
 def test_a_damaged_entry_is_planned_again(cache, solves, copy_sample):
     _, fresh = _make_up(copy_sample)
-    (entry,) = (cache / "plans").rglob("*.pickle")
-    entry.write_bytes(entry.read_bytes()[:100])
+    entries = list((cache / "plans").rglob("*.pickle"))  # the issue's and its 版's
+    assert len(entries) == 1 + len(fresh.plans)
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:100])
     _, again = _make_up(copy_sample)
     assert len(solves) == 2 and again.plans == fresh.plans
     # an entry naming a class outside publisher's records is refused, not loaded
-    entry.write_bytes(pickle.dumps(([], [os.system])))
+    for entry in entries:
+        entry.write_bytes(pickle.dumps(([], [os.system])))
     _, again = _make_up(copy_sample)
     assert len(solves) == 3 and again.plans == fresh.plans
 
@@ -121,3 +124,67 @@ def test_the_sample_pins_are_in_the_key():
                                     *edition.pages[1:]))
     assert plancache.key(other, settings, fonts, None) != base
     assert plancache.key(edition, settings, fonts, {1}) != base
+
+
+@pytest.fixture
+def solved(monkeypatch):
+    """The 版 solved (``plan.plan_page``), in order, not read back from the cache."""
+    numbers: list[int] = []
+    plan_page = planning.plan_page
+
+    def counted(page, *args, **kwargs):
+        numbers.append(page.number)
+        return plan_page(page, *args, **kwargs)
+
+    monkeypatch.setattr(planning, "plan_page", counted)
+    return numbers
+
+
+def _uncached(edition_dir):
+    edition, settings, fonts, _ = load(edition_dir)
+    off = settings.model_copy(update={"makeup": settings.makeup.model_copy(update={"cache": False})})
+    return plancache.make_up(edition, off, fonts)
+
+
+THREE_PAGES = three_pages("long", "one")
+
+
+def test_an_edit_without_a_jump_solves_only_its_own_page(cache, solved, make_edition):
+    """The plans are cached per 版 too: one article of 版 1 changed (no jump comes or goes)
+    solves 版 1 again and reads 版 2 and 3 back; the plans are a fresh solve's."""
+    ed = make_edition({**THREE_PAGE_FILES, "articles/long.md": long_article(60)}, toml=THREE_PAGES)
+    _, first = _make_up(ed)
+    assert solved == [1, 2, 3] and not any(p.jumps for p in first.plans)
+    one = ed / "articles" / "one.md"
+    one.write_text(one.read_text("utf-8").replace("正文", "正文又一句", 1), "utf-8")
+    del solved[:]
+    _, edited = _make_up(ed)
+    assert solved == [1], "an edit on 版 1 solved other 版 again"
+    assert edited.plans != first.plans
+    fresh = _uncached(ed)
+    assert edited.plans == fresh.plans and edited.problems == fresh.problems
+
+
+def test_an_edit_that_makes_a_jump_solves_the_page_it_lands_on(cache, solved, make_edition):
+    """An article of 版 1 grown until its rest continues on 版 2: 版 1 and 版 2 (the rest it
+    is given) are solved again, 版 3 (no rest, its room untouched) is read back; the plans
+    are a fresh solve's, and so when the edit is undone."""
+    ed = make_edition({**THREE_PAGE_FILES, "articles/long.md": long_article(60)}, toml=THREE_PAGES)
+    _, whole = _make_up(ed)
+    assert solved == [1, 2, 3]
+    (ed / "articles" / "long.md").write_text(long_article(90), "utf-8")
+    del solved[:]
+    _, jumped = _make_up(ed)
+    assert [p.jumps for p in jumped.plans] == [1, 0, 0]
+    assert [p.continued_from for p in jumped.plans[1].placed].count(1) == 1
+    assert solved == [1, 2], "版 3, whose inputs are unchanged, was solved again"
+    fresh = _uncached(ed)
+    assert jumped.plans == fresh.plans and jumped.problems == fresh.problems
+    # undone: the issue's entry is read back whole, and a third length solves 版 1 and 2 only
+    (ed / "articles" / "long.md").write_text(long_article(60), "utf-8")
+    del solved[:]
+    _, again = _make_up(ed)
+    assert solved == [] and again.plans == whole.plans
+    (ed / "articles" / "long.md").write_text(long_article(91), "utf-8")
+    _, longer = _make_up(ed)
+    assert solved == [1, 2] and longer.plans == _uncached(ed).plans
