@@ -22,6 +22,14 @@ make-up's cache folder (``cache.root``). Entries are written whole (a temporary 
 a rename); one that cannot be read is planned again, and a cache that cannot be written is
 skipped with a warning: the cache saves time, it never changes a plan. ``[tool.publisher
 .makeup] cache = false`` turns it off with the measurement cache.
+
+Beneath the issue's entry, each 版's plan is cached by what its own solve reads (``Pages``,
+in ``plans/pages/``): when the issue's key misses (an article changed), the planning
+measures as before but solves only the 版 whose inputs changed — the 版 of the changed
+copy, and a later 版 only if the rests carried to it (or, under ``jumps = "later"``, the
+room the rests took on the 版 after it) changed — and reads the others back
+(tests/makeup/test_plancache.py: an edit without a jump solves its 版 alone; one that
+makes a jump solves that 版 and the 版 the rest lands on).
 """
 
 from __future__ import annotations
