@@ -30,6 +30,7 @@ import sys
 from ..errors import Problem, PublisherError
 from . import justify, layout, numbering, outside_trim, placeholder_fonts, tagging, typeset
 from .patches import PATCHES
+from .patching import apply_all, revert_all
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,7 @@ def install() -> None:
     """Check the versions, then apply every adaptation (idempotent)."""
     check_versions()
     for adaptation in ADAPTATIONS:
-        for replacement in adaptation.replacements():
-            replacement.apply()
+        apply_all(adaptation.replacements())
     log.debug("publisher's adaptations installed in WeasyPrint and pydyf")
 
 
@@ -81,8 +81,7 @@ def uninstall() -> None:
     if "weasyprint" not in sys.modules:
         return  # never loaded, so never adapted (and not loaded now: see render.weasyprint)
     for adaptation in reversed(ADAPTATIONS):
-        for replacement in reversed(adaptation.replacements()):
-            replacement.revert()
+        revert_all(adaptation.replacements())
 
 
 def installed() -> bool:

@@ -88,7 +88,7 @@ from typing import Any
 from ..typeset.punctuation import CLOSING_MARKS
 from ..typeset.spacing import GAP_CLASSES
 from . import typeset
-from .patching import Replacement
+from .patching import Replacement, all_applied, apply_all, revert_all
 
 __all__ = ["install", "installed", "is_expandable", "line_end_hang", "replacements", "uninstall"]
 
@@ -501,18 +501,16 @@ def replacements() -> list:
 
 
 def installed() -> bool:
-    return bool(_replacements) and all(r.applied for r in _replacements)
+    return all_applied(_replacements)
 
 
 def install() -> None:
     """Apply this adaptation alone (idempotent); ``publisher.engine.install`` applies it with
     all the others and checks the versions first."""
-    for replacement in replacements():
-        replacement.apply()
+    apply_all(replacements())
     LOGGER.debug("CJK inter-character justification installed in WeasyPrint")
 
 
 def uninstall() -> None:
     """Restore WeasyPrint's own functions (for tests comparing before and after)."""
-    for replacement in reversed(_replacements):
-        replacement.revert()
+    revert_all(_replacements)

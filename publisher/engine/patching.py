@@ -80,3 +80,20 @@ class Replacement:
     def __repr__(self) -> str:
         owner = getattr(self.owner, "__qualname__", None) or getattr(self.owner, "__name__", "?")
         return f"<Replacement {owner}.{self.name}>"
+
+
+def apply_all(replacements: list[Replacement]) -> None:
+    """Apply an adaptation's replacements, in order (idempotent)."""
+    for replacement in replacements:
+        replacement.apply()
+
+
+def revert_all(replacements: list[Replacement]) -> None:
+    """Revert an adaptation's replacements, the last applied first."""
+    for replacement in reversed(replacements):
+        replacement.revert()
+
+
+def all_applied(replacements: list[Replacement]) -> bool:
+    """Whether an adaptation is in place: it has replacements and every one is applied."""
+    return bool(replacements) and all(r.applied for r in replacements)

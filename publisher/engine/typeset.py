@@ -63,7 +63,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from ..typeset.spacing import GAP_EM, gap_sides, halt_indices, keep_index, latin_runs
-from .patching import Replacement
+from .patching import Replacement, all_applied, apply_all, revert_all
 
 __all__ = [
     "TextPlan",
@@ -480,18 +480,16 @@ def replacements() -> list[Replacement]:
 
 
 def installed() -> bool:
-    return bool(_replacements) and all(r.applied for r in _replacements)
+    return all_applied(_replacements)
 
 
 def install() -> None:
     """Apply this adaptation alone (idempotent); ``publisher.engine.install`` applies it with
     all the others and checks the versions first."""
-    for replacement in replacements():
-        replacement.apply()
+    apply_all(replacements())
     LOGGER.debug("typeset pass installed in WeasyPrint's text layout")
 
 
 def uninstall() -> None:
     """Restore WeasyPrint's own functions (for tests and benchmarks comparing both)."""
-    for replacement in reversed(_replacements):
-        replacement.revert()
+    revert_all(_replacements)
