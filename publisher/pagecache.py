@@ -13,12 +13,14 @@ Where: ``pages/`` in the make-up's cache folder (``$PUBLISHER_CACHE``, else
 page's PDF (``KEY.pdf``) and, once the archive asked for it, where its text lines landed
 (``KEY.layout.json``: ``engine.PageLayout`` as JSON); files made from a page by the worker
 that rendered it (the web edition's 版 images: ``printing.build.Derive``) are one more
-entry, a stored zip (``KEY.zip``, its own key). The files joined from a build's pages (the
-issue, each 版 alone: ``KEY.LABEL.pdf``) are kept too, by the pages' keys, the files'
-metadata and the pages' geometry, so that a rebuild whose every 版 is unchanged does not
-join them again. Entries are written whole (a temporary
-file, then a rename); one that cannot be read is rendered again, and a cache that cannot be
-written is skipped with a warning: the cache only saves time, it never changes an output.
+entry, a stored zip (``KEY.zip``, its own key). The files joined from a build's pages are
+kept too (``KEY.joined.pdf``), each by its own key: the issue by its pages' keys in order, its
+metadata and the pages' geometry; each 版 alone by its page's key, its metadata and
+geometry. So a rebuild whose every 版 is unchanged joins nothing again, and one with a
+changed 版 joins the issue and that 版's own file, not the others'. Entries are written
+whole (a temporary file, then a rename); one that cannot be read is rendered again, and a
+cache that cannot be written is skipped with a warning: the cache only saves time, it never
+changes an output.
 """
 
 from __future__ import annotations
@@ -103,19 +105,18 @@ class PageCache:
             self.writable = False
             log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)
 
-    def get_joined(self, name: str, labels: list[str]) -> dict[str, bytes] | None:
-        """The files joined from cached pages (the issue, each 版 alone), all or None."""
+    def get_joined(self, name: str) -> bytes | None:
+        """A file joined from pages (the issue, or a 版 alone), or None: join it."""
         try:
-            return {label: self._path(name, f".{label}.pdf").read_bytes() for label in labels}
+            return self._path(name, ".joined.pdf").read_bytes()
         except OSError:
             return None
 
-    def put_joined(self, name: str, files: dict[str, bytes]) -> None:
+    def put_joined(self, name: str, data: bytes) -> None:
         if not self.writable:
             return
         try:
-            for label, data in files.items():
-                self._write(self._path(name, f".{label}.pdf"), data)
+            self._write(self._path(name, ".joined.pdf"), data)
         except OSError as exc:
             self.writable = False
             log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)

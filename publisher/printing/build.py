@@ -278,21 +278,28 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     layouts: tuple = tuple(lines for _, lines in done) if layout else ()
     meta = _meta(edition, settings)
     sheets = [(data, plan.grid.geometry) for data, plan in zip(rendered, makeup.plans, strict=True)]
-    labels = [plan.page.file_label for plan in makeup.plans]
-    # The joined files too, by what the join is made from (the pages' keys in order, the
-    # metadata, the geometry): a rebuild whose every 版 is unchanged does not join again.
-    joined = pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets)) if store else None
-    files = store.get_joined(joined, ["issue", *labels]) if store and joined else None
-    if files is None:
-        files = {"issue": finish(sheets, meta, fonts)}
-        for (data, g), page in zip(sheets, (plan.page for plan in makeup.plans), strict=True):
-            m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
-                     meta.author, meta.created, meta.pdfx, meta.condition)
-            files[page.file_label] = finish([(data, g)], m)
-        if store and joined:
-            store.put_joined(joined, files)
+    # The joined files too, each by what it is joined from (publisher.pagecache): the issue
+    # by its pages' keys in order, its metadata and the pages' geometry; each 版 alone by
+    # its page's key, its own metadata and geometry. A rebuild whose every 版 is unchanged
+    # joins nothing again; one changed 版 joins the issue and its own file, and the other
+    # 版's files are read back.
+    parts = {"issue": (sheets, meta, fonts)}
+    names = {"issue": pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets))}
+    for (data, g), page, name in zip(sheets, (plan.page for plan in makeup.plans), keys, strict=True):
+        m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
+                 meta.author, meta.created, meta.pdfx, meta.condition)
+        parts[page.file_label] = ([(data, g)], m, None)
+        names[page.file_label] = pagecache.key("alone", name, repr(m), repr(g))
+    files: dict[str, bytes] = {}
+    for label, (part, m, shared) in parts.items():
+        data = store.get_joined(names[label]) if store else None
+        if data is None:
+            data = finish(part, m, shared)
+            if store:
+                store.put_joined(names[label], data)
+        files[label] = data
     issue = files["issue"]
-    single = {label: files[label] for label in labels}
+    single = {label: data for label, data in files.items() if label != "issue"}
     warnings = [p for p in problems if not p.is_error]
     if settings.print.lunar_date and lunar_date_zh(edition.issue.date) is None:
         warnings.append(Problem(

@@ -159,14 +159,31 @@ def test_unchanged_rebuild_takes_every_page_from_the_cache(big, tmp_path, monkey
 
 
 def test_one_article_changed_rebuilds_its_page_only_into_a_clean_builds_bytes(big, tmp_path, monkeypatch):
+    """One article of 第5版 edited: that 版 alone is rendered, the issue and 第5版's own file
+    alone are joined again (the other 版's files are read back from the page cache), and
+    every file is a clean build's, byte for byte: 第5版's file and the issue changed, no other."""
+    import publisher.printing.build as printing
+
     edition, files, _ = big
     changed = shutil.copytree(edition, tmp_path / "changed")
     article = changed / "articles" / "p05-jiceng-zhili.md"
     text = article.read_text("utf-8")
     assert "笔者" in text
     article.write_text(text.replace("笔者", "记者", 1), "utf-8")
+    joined: list[str] = []
+    finish = printing.finish
+
+    def counted(pages, meta, fonts=None):
+        joined.append(meta.key.rsplit("/", 1)[-1])
+        return finish(pages, meta, fonts)
+
+    monkeypatch.setattr(printing, "finish", counted)
     incremental, messages = _build(changed, tmp_path / "incremental", cache=True)
+    monkeypatch.undo()
     assert _rendered(messages) == 1  # 第5版 alone; the other 15 from the cache
+    assert joined == ["print", "p05"]  # the issue and 第5版 alone; the other 版's files kept
+    assert {name for name in files if incremental[name] != files[name]} == {
+        f"{ID}-print.pdf", "print/p05.pdf"}
     # clean: no page cache, and the make-up's plans solved again (its measurements kept)
     fresh = shutil.copytree(root(), tmp_path / "fresh-cache", ignore=shutil.ignore_patterns("plans", "pages"))
     monkeypatch.setenv("PUBLISHER_CACHE", str(fresh))
