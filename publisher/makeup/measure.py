@@ -48,6 +48,10 @@ GALLEY_HEIGHT = 15000  # mm: a page tall enough for a 版's galleys, mostly
 # some 48,000 lines, far more than an issue's 版 could print even continued on each.
 GROW = 4
 LONGEST_GALLEY = GALLEY_HEIGHT * GROW * GROW
+# Galleys of at most this much work (``_work``: a head 1, a body 3 a piece; the longest
+# article of the 16-版 edition is 62, all its 26 galleys 166) are laid out in the build's
+# process whatever the workers: about 0.2 s of CPU, what a worker's start costs.
+FEW = 100
 # Bump when what a measurement holds or how it is read changes: old cache entries are ignored.
 MEASURE_VERSION = 4  # 4: bodies longer than a galley page were cut short
 STYLESHEETS = ("base.css", "typeset.css", "print.css")
@@ -213,7 +217,10 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
                         pieces=tuple(Piece(s, s.segments, image_height=image_height(s, r.width))
                                      for s in sources(r.article)))
                 for k, r in todo_bodies.items()]
-    chunks = _chunks(galleys, workers)
+    # Few galleys (the articles a rebuild changed) are laid out here: a worker would start
+    # fontconfig and WeasyPrint's first layout again for them, and the 版 rendered next in
+    # this process would pay for that start once more.
+    chunks = _chunks(galleys, workers if sum(_work(g) for g in galleys) > FEW else 1)
     global _JOB
     _JOB = (edition, settings, fonts)
     try:
