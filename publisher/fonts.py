@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -345,9 +346,39 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_fonts(folder: Path, manifest: Path | None = None) -> FontSet:
-    """The manifest, with every declared file present and matching its checksum."""
+def hash_ahead(folder: Path, manifest: Path | None = None) -> Callable[[], dict[Path, str]]:
+    """Start hashing the declared faces' files in a thread of its own; the returned call
+    waits for it and gives each file's sha256 (``load_fonts``'s ``digests``). hashlib lets go
+    of the GIL while it hashes, so on a second core the 130 MB of the pinned faces are
+    hashed while the caller reads the edition. A file the thread could not hash (missing,
+    unreadable, a manifest it could not read) is left out: ``load_fonts`` then hashes it
+    itself and reports what it finds, as without this. Join it (call it) before any fork."""
+    digests: dict[Path, str] = {}
+
+    def run() -> None:
+        try:
+            for face in read_manifest(folder, manifest).faces:
+                if face.file not in digests and face.file.is_file():
+                    digests[face.file] = sha256_file(face.file)
+        except Exception:  # load_fonts finds it again and reports it
+            pass
+
+    thread = threading.Thread(target=run, name="publisher: font checksums", daemon=True)
+    thread.start()
+
+    def result() -> dict[Path, str]:
+        thread.join()
+        return digests
+
+    return result
+
+
+def load_fonts(folder: Path, manifest: Path | None = None,
+               digests: Mapping[Path, str] | None = None) -> FontSet:
+    """The manifest, with every declared file present and matching its checksum
+    (``digests``: files' sha256 already known, ``hash_ahead``; the others are hashed here)."""
     fonts = read_manifest(folder, manifest)
+    digests = digests or {}
     problems = Problems()
     declared = {f.file for f in fonts.faces}
     for face in fonts.faces:
@@ -355,7 +386,7 @@ def load_fonts(folder: Path, manifest: Path | None = None) -> FontSet:
             problems.add(f"font file {face.file.name} ({face.family}) is missing", face.file,
                          hint="run `make fonts` (or `publisher fonts install`) to install the pinned fonts",
                          code="font-missing")
-        elif (digest := sha256_file(face.file)) != face.sha256:
+        elif (digest := digests.get(face.file) or sha256_file(face.file)) != face.sha256:
             problems.add(f"font file {face.file.name} differs from its pinned checksum "
                          f"(sha256 {digest[:16]}…, expected {face.sha256[:16]}…)", face.file,
                          hint="reinstall it with `publisher fonts install`, or pin the new file "

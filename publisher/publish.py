@@ -21,7 +21,7 @@ from .archive import build_archive, build_ndnp_issue, made_at, sign_bag
 from .config import Settings, ensure_outside, load_settings
 from .epub import build_epub, cover_image, draft_epub, masthead_cover
 from .errors import Problem, Problems, PublisherError, RenderError, Severity
-from .fonts import FontSet, check_coverage, load_fonts
+from .fonts import FontSet, check_coverage, hash_ahead, load_fonts
 from .formats import (
     ARCHIVE,
     ARCHIVE_FOLDER,
@@ -84,8 +84,12 @@ def load(edition_dir: Path, settings: Settings | None = None) -> tuple[Edition, 
     settings = settings or load_settings()
     ensure_outside(settings, edition_dir)  # an edition never brings the house
     problems = Problems()
-    edition = read_edition(edition_dir, problems)
-    fonts = load_fonts(settings.fonts_dir, settings.font_manifest)
+    digests = hash_ahead(settings.fonts_dir, settings.font_manifest)  # while the edition is read
+    try:
+        edition = read_edition(edition_dir, problems)
+    finally:
+        known = digests()
+    fonts = load_fonts(settings.fonts_dir, settings.font_manifest, known)
     check_coverage(edition, fonts, problems)
     problems.raise_if_errors()
     return edition, settings, fonts, problems

@@ -36,7 +36,7 @@ from ..config import Settings
 from ..engine import PageLayout, Sandbox, lay_out, load
 from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
-from ..makeup import MakeUp, PagePlan, make_up
+from ..makeup import Geometry, MakeUp, PagePlan, make_up
 from ..model import Edition
 from ..pagecache import PageCache
 from .colour import convert_images
@@ -283,7 +283,8 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     # its page's key, its own metadata and geometry. A rebuild whose every 版 is unchanged
     # joins nothing again; one changed 版 joins the issue and its own file, and the other
     # 版's files are read back.
-    parts = {"issue": (sheets, meta, fonts)}
+    parts: dict[str, tuple[list[tuple[bytes, Geometry]], Meta, FontSet | None]] = {
+        "issue": (sheets, meta, fonts)}
     names = {"issue": pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets))}
     for (data, g), page, name in zip(sheets, (plan.page for plan in makeup.plans), keys, strict=True):
         m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
@@ -292,12 +293,12 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         names[page.file_label] = pagecache.key("alone", name, repr(m), repr(g))
     files: dict[str, bytes] = {}
     for label, (part, m, shared) in parts.items():
-        data = store.get_joined(names[label]) if store else None
-        if data is None:
-            data = finish(part, m, shared)
+        kept = store.get_joined(names[label]) if store else None
+        if kept is None:
+            kept = finish(part, m, shared)
             if store:
-                store.put_joined(names[label], data)
-        files[label] = data
+                store.put_joined(names[label], kept)
+        files[label] = kept
     issue = files["issue"]
     single = {label: data for label, data in files.items() if label != "issue"}
     warnings = [p for p in problems if not p.is_error]
