@@ -285,12 +285,13 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     # 版's files are read back.
     parts: dict[str, tuple[list[tuple[bytes, Geometry]], Meta, FontSet | None]] = {
         "issue": (sheets, meta, fonts)}
-    names = {"issue": pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets))}
+    names = {"issue": pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets))
+             if store else ""}
     for (data, g), page, name in zip(sheets, (plan.page for plan in makeup.plans), keys, strict=True):
         m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
                  meta.author, meta.created, meta.pdfx, meta.condition)
         parts[page.file_label] = ([(data, g)], m, None)
-        names[page.file_label] = pagecache.key("alone", name, repr(m), repr(g))
+        names[page.file_label] = pagecache.key("alone", name, repr(m), repr(g)) if store else ""
     files: dict[str, bytes] = {}
     for label, (part, m, shared) in parts.items():
         kept = store.get_joined(names[label]) if store else None
