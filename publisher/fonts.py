@@ -238,6 +238,11 @@ class FontSet:
     def _fallback(self) -> frozenset[int]:
         return frozenset().union(*(f.codepoints for f in self.by_role(FALLBACK)))
 
+    @cached_property
+    def in_every_role_face(self) -> frozenset[str]:
+        """The characters every role's own face sets (none of them needs the fallback)."""
+        return frozenset(map(chr, frozenset.intersection(*self._main.values())))
+
     def in_role_face(self, role: str, cp: int) -> bool:
         """Set in the role's own face (no fallback needed)."""
         return cp in self._main[role]
