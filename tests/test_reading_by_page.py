@@ -128,18 +128,79 @@ def test_one_font_program_per_face_one_output_intent_and_the_declarations(render
         assert annotations and all("/StructParent" in a for a in annotations)
 
 
-def test_a_wrong_contents_length_is_put_right_and_changes_nothing(three, renders, monkeypatch):
-    """The 版 are numbered after the contents' length as laid out with placeholder numbers;
-    should the real numbers make it another length, the 版 are numbered again after that
-    one. Told a wrong length first, the result is the same file: it depends on the edition,
-    not on the path to it."""
+def _calls(monkeypatch) -> list:
+    """The parts each ``_run`` renders (None: the contents laid out with its numbers)."""
+    from publisher import reading
+
+    calls: list = []
+    run = reading._run
+    monkeypatch.setattr(reading, "_run", lambda task, ask: calls.append(task.part) or run(task, ask))
+    return calls
+
+
+def test_the_contents_is_laid_out_once_and_its_numbers_written_in(three, renders, monkeypatch):
+    """The contents is laid out with placeholder numbers before any 版 is numbered, and the
+    real numbers are written into that layout: no part renders it again."""
     from publisher import reading
 
     edition, settings, fonts, _ = load(three)
-    calls = []
-    run = reading._run
-    monkeypatch.setattr(reading, "_contents_length", lambda: 7)  # it is 2 pages
-    monkeypatch.setattr(reading, "_run", lambda task, ask: calls.append(task.part) or run(task, ask))
+    calls = _calls(monkeypatch)
+    laid_out = reading._contents_laid_out
+    written = []
+    monkeypatch.setattr(reading, "_contents_laid_out", lambda: written.append(1) or laid_out())
+    pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
+    assert calls == [0, 1, 2] and written == [1]
+    assert pdf == renders["one"]
+
+
+def test_numbers_written_in_make_the_file_a_layout_with_them_makes(three, renders, monkeypatch):
+    """Where a number would not fit its box, the contents is laid out again with the
+    numbers (in a worker): the same file as the numbers written into the placeholders'
+    layout, so writing them in changes nothing but the time."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    calls = _calls(monkeypatch)
+    monkeypatch.setattr(reading.Document, "fill", lambda self, *args: False)
+    pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
+    assert calls == [0, 1, 2, None]
+    assert pdf == renders["one"]
+
+
+def test_a_number_wider_than_its_box_is_not_written_in(three):
+    """``fill`` writes nothing where a number is wider than the box the placeholder was laid
+    out in (the line would not be the one a layout with it makes)."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    reading._JOB = reading._Job(edition, settings, fonts, False)
+    try:
+        laid = reading._contents_laid_out()
+    finally:
+        reading._JOB = None
+    targets = [f"#a-{a.slug}" for a in edition.articles]
+    assert not laid.fill(reading.FOLIO, "data-target", dict.fromkeys(targets, "1234567"))
+    assert not laid.fill(reading.FOLIO, "data-target", dict.fromkeys(targets[1:], "7"))  # one missing
+    assert laid.fill(reading.FOLIO, "data-target", dict.fromkeys(targets, "999"))
+
+
+def test_a_wrong_contents_length_is_put_right_and_changes_nothing(three, renders, monkeypatch):
+    """The 版 are numbered after the contents' length as laid out with placeholder numbers;
+    should the real numbers make it another length (laid out again with numbers that do not
+    fit their boxes), the 版 are numbered again after that one. Told a wrong length first,
+    the result is the same file: it depends on the edition, not on the path to it."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    calls = _calls(monkeypatch)
+
+    class Wrong:
+        page_count = 7  # it is 2 pages
+
+        def fill(self, *args) -> bool:
+            return False
+
+    monkeypatch.setattr(reading, "_contents_laid_out", Wrong)
     pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
     assert calls == [0, 1, 2, None, 0, 1, 2, None]  # numbered after 7, then after the real 2
     assert pdf == renders["one"]
