@@ -224,3 +224,18 @@ def test_a_parts_anchors_from_its_layout_are_the_destinations_of_its_pdf(three):
         assert told == [(len(pdf.pages), tuple(anchors(pdf)))]
         assert len(pdf.pages) > 1 and len({index for _, index in told[0][1]}) > 1
     assert result.anchors == told[0][1] and result.first_page == 5
+
+
+def test_a_width_array_read_from_its_bytes_is_the_one_read_object_by_object():
+    """``pdfjoin._widths`` reads a /W array from its bytes where every number is an integer
+    (WeasyPrint's), and object by object otherwise: the same glyph widths either way."""
+    from publisher.pdfjoin import _integer_widths, _widths
+
+    pdf = pikepdf.new()
+    both = pikepdf.Array([1, pikepdf.Array([227, 3]), 5, 7, 500, 9, pikepdf.Array([1000])])
+    expected = {1: 227, 2: 3, 5: 500, 6: 500, 7: 500, 9: 1000}
+    assert _integer_widths(both.unparse()) == expected
+    assert _widths(pdf.make_indirect(both)) == expected
+    real = pikepdf.Array([1, pikepdf.Array([227.5])])
+    assert _integer_widths(real.unparse()) is None
+    assert {k: str(v) for k, v in _widths(real).items()} == {1: "227.5"}
