@@ -239,3 +239,21 @@ def test_a_width_array_read_from_its_bytes_is_the_one_read_object_by_object():
     real = pikepdf.Array([1, pikepdf.Array([227.5])])
     assert _integer_widths(real.unparse()) is None
     assert {k: str(v) for k, v in _widths(real).items()} == {1: "227.5"}
+
+
+def test_a_joined_structure_keeps_every_field_of_its_parts():
+    """``Structure.join`` makes each element and piece of content field by field: every field
+    is carried over, renumbered where it must be."""
+    from dataclasses import fields, replace
+
+    from publisher.engine import Element, Structure, Tagged
+
+    element = Element(1, 0, "a", (("href", "#x"),), "title")
+    root = Element(0, None, "body", ())
+    tagged = Tagged(2, 1, 3, 4, (1.0, 2.0, 3.0, 4.0))
+    part = Structure((root, element), (tagged,))
+    joined = Structure.join([(part, 0), (part, 5)])
+    assert joined.elements[3] == replace(element, key=3, parent=2)
+    assert joined.content[1] == replace(tagged, page=7, element=3)
+    assert [f.name for f in fields(Element)] == ["key", "parent", "tag", "attributes", "text"]
+    assert [f.name for f in fields(Tagged)] == ["page", "element", "mcid", "annotation", "box"]
