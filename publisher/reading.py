@@ -30,7 +30,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
@@ -81,14 +81,35 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
     if settings.reading.by_page:
         return by_page(edition, settings, fonts, layout)
     assert edition.root is not None
-    html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition))
-    rendered = render(html, base_dir=edition.root, stylesheets=reading_styles(settings), fonts=fonts,
-                      sandbox=_sandbox(edition, settings), what="reading PDF", layout=layout,
-                      pdf_variant="pdf/a-2a", pdf_tags=True)
+
+    def wide(pages: int, anchors: list[tuple[str, int]]) -> None:
+        """Stop a render whose contents' numbers need four digits: it is made again so."""
+        if _wide_folios(((name, index + 1) for name, index in anchors)):
+            raise _Wide
+
+    for wide_folios in (False, True):
+        html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition),
+                            wide_folios=wide_folios)
+        try:
+            rendered = render(html, base_dir=edition.root, stylesheets=reading_styles(settings), fonts=fonts,
+                              sandbox=_sandbox(edition, settings), what="reading PDF", layout=layout,
+                              laid_out=None if wide_folios else wide, **_OPTIONS)
+            break
+        except _Wide:
+            continue
     structure = rendered.structure
     assert structure is not None
     pdf = complete(rendered.pdf, issue_properties(edition), pdfua=1, edit=lambda pdf: tag(pdf, structure))
     return Rendered(pdf, rendered.pages, structure)
+
+
+class _Wide(Exception):
+    """The contents' page numbers need boxes for four digits (``WIDE_FROM``)."""
+
+
+def _wide_folios(folios: Iterable[tuple[str, int]]) -> bool:
+    """Whether an article's page number (id -> number) is ``WIDE_FROM`` or more."""
+    return any(page >= WIDE_FROM for name, page in folios if name.startswith("a-"))
 
 
 def _sandbox(edition: Edition, settings: Settings) -> Sandbox:
@@ -130,14 +151,14 @@ class _PagePhotos(Mapping[str, bytes]):
 #   (they were handed out first), so each document is laid out once;
 # - the contents page: laid out once, with placeholder numbers, in this process while the
 #   workers lay out the first 版 (its length numbers them). Each article's page number
-#   stands right-aligned in a box of a fixed least width (styles/reading.css), so the real
+#   stands right-aligned in a box of a fixed width (styles/reading.css), so the real
 #   numbers, read from the 版' layouts (the anchors WeasyPrint makes their named
 #   destinations of), are written into that layout as soon as every 版 is laid out
 #   (``engine.filling``), and it is drawn here while the last 版 are being drawn: the same
-#   file as a layout with the numbers would give. Only a number wider than its box (four
-#   digits and more, with the default styles) has it laid out again with the numbers, by
-#   the first free worker; should that change its length, the 版 are numbered again after
-#   the new one;
+#   file as a layout with the numbers would give. Only a number wider than its box, or of
+#   ``WIDE_FROM`` and more (boxes for four digits, as the one document then has), has it
+#   laid out again with the numbers, by the first free worker; should that change its
+#   length, the 版 are numbered again after the new one;
 # - links: the contents links to the other documents by ``TARGET`` URIs, made links to the
 #   joined named destinations after the join (``pdfjoin.retarget_links``); bookmarks and
 #   destinations are merged in order (``pdfjoin.append``); the structure records joined
@@ -152,6 +173,7 @@ class _PagePhotos(Mapping[str, bytes]):
 
 TARGET = "publisher-part:"  # the URI a contents link names an id of another part by
 PLACEHOLDER = 0  # the contents' page numbers while it is laid out: narrower than their box
+WIDE_FROM = 1000  # an article's page number from which the contents' number boxes take four digits
 FOLIO = "folio"  # the class of a contents entry's page number (its ::after box)
 PART_STYLES = ("reading-part.css",)  # a 版 alone: a folio on its first page too
 _ROUNDS = 4  # contents lengths tried before giving up (each round renders every 版)
@@ -198,7 +220,7 @@ def _run(task: _Task, ask: Callable[[int], int],
     styles = reading_styles(settings)
     if task.part is None:  # the contents with its numbers, laid out with them
         html = reading_html(edition, settings, image_src=src, parts=(), target=lambda i: TARGET + i,
-                            folios=dict(task.folios))
+                            folios=dict(task.folios), wide_folios=_wide_folios(task.folios))
         what = "reading PDF: the contents"
     else:
         page = edition.pages[task.part]
@@ -256,10 +278,12 @@ def _contents_laid_out() -> Document:
 
 def _contents(laid: Document, folios: tuple[tuple[str, int], ...]) -> _Result | None:
     """The contents laid out with placeholders, its page numbers written in and drawn; None
-    if a number would not leave its line as it is (then it is laid out again with them)."""
+    if a number would not leave its line as it is, or needs the boxes for four digits (then
+    it is laid out again with them)."""
     job = _JOB
     assert job is not None
-    if not laid.fill(FOLIO, "data-target", {f"#{name}": str(page) for name, page in folios}):
+    if _wide_folios(folios) or not laid.fill(FOLIO, "data-target",
+                                             {f"#{name}": str(page) for name, page in folios}):
         log.info("reading PDF: the contents' page numbers do not fit their boxes: laid out again")
         return None
     rendered = laid.write(layout=job.layout, placeholder_fonts=True, **_OPTIONS)

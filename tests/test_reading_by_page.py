@@ -257,3 +257,24 @@ def test_a_joined_structure_keeps_every_field_of_its_parts():
     assert joined.content[1] == replace(tagged, page=7, element=3)
     assert [f.name for f in fields(Element)] == ["key", "parent", "tag", "attributes", "text"]
     assert [f.name for f in fields(Tagged)] == ["page", "element", "mcid", "annotation", "box"]
+
+
+def test_numbers_of_four_digits_get_wider_boxes_in_both_renders(three, monkeypatch):
+    """From ``WIDE_FROM`` on, the contents' number boxes take four digits: the one document
+    is rendered again so (it knows its numbers once laid out), and by 版 the contents is
+    laid out with the numbers in the wide boxes; the two read the same. (Told that wide
+    numbers start at 5, so that the 3-版 edition has some.)"""
+    from publisher import reading
+
+    monkeypatch.setattr(reading, "WIDE_FROM", 5)
+    edition, settings, fonts, _ = load(three)
+    htmls: list = []
+    html = reading.reading_html
+    monkeypatch.setattr(reading, "reading_html", lambda *a, **k: htmls.append(k.get("wide_folios")) or html(*a, **k))
+    whole = reading_render(edition, _settings(settings, False, 1), fonts).pdf
+    assert htmls == [False, True]
+    htmls.clear()
+    joined = reading_render(edition, _settings(settings, True, 1), fonts).pdf  # one process: seen here
+    assert htmls[-1] is True  # the contents laid out again, wide
+    a, b = _read(whole), _read(joined)
+    assert a["texts"] == b["texts"] and a["links"] == b["links"]

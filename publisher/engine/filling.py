@@ -2,15 +2,15 @@
 
 The reading PDF rendered 版 by 版 (``publisher.reading``, issue 20) lays its contents page
 out before any article's page number is known: each number stands right-aligned in the
-``::after`` box of an element of its own, an inline block of a least width
+``::after`` box of an element of its own, an inline block of a fixed width
 (styles/reading.css: ``ol.contents ol a .folio::after``), laid out around a placeholder
 narrower than that width. Once the numbers are known they are written into those boxes
 (``fill``): each text box gets its new text and the width Pango gives it, and stands at
 the box's right edge, as ``text-align: right`` would have put it. Nothing else moves: the
 box keeps its width, so the line (its leader, the entry's title, the page's breaks) is the
 one a layout with the real numbers makes, as long as each number is no wider than the box
-and the placeholder was narrower (then the box's width is its least width, not the
-placeholder's); otherwise ``fill`` writes nothing and says so, and the caller lays the
+and the placeholder was narrower (so that a box of a least width, too, has that width, not
+the placeholder's); otherwise ``fill`` writes nothing and says so, and the caller lays the
 document out again with the numbers.
 
 Touches: WeasyPrint's laid-out boxes (``InlineBlockBox``, its ``LineBox`` and ``TextBox``)
