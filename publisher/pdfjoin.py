@@ -31,6 +31,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from math import ceil
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -38,13 +39,14 @@ from pikepdf import Array, Dictionary, Name
 from .fonts import Face, FontSet
 
 
-def join(pdfs: Iterable[bytes]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
-    """A new PDF with the pages of ``pdfs`` in order, and the opened sources (closed by the
-    caller once the result is saved: pikepdf copies their objects lazily)."""
+def join(pdfs: Iterable[bytes | Path]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
+    """A new PDF with the pages of ``pdfs`` (their bytes, or their files) in order, and the
+    opened sources (closed by the caller once the result is saved: pikepdf copies their
+    objects lazily, from the files as it needs them)."""
     out = pikepdf.new()
     sources = []
     for data in pdfs:
-        src = pikepdf.open(io.BytesIO(data))
+        src = pikepdf.open(data if isinstance(data, Path) else io.BytesIO(data))
         sources.append(src)
         out.pages.extend(src.pages)
     return out, sources

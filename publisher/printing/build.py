@@ -21,10 +21,13 @@ an unchanged 版 brings them back without a render.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 import multiprocessing
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -36,7 +39,7 @@ from ..config import Settings
 from ..engine import PageLayout, Sandbox, lay_out, load
 from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
-from ..makeup import MakeUp, PagePlan, make_up
+from ..makeup import Geometry, Grid, MakeUp, PagePlan, make_up
 from ..model import Edition
 from ..pagecache import PageCache
 from .colour import convert_images
@@ -90,6 +93,7 @@ class _Job:
     images: dict[Path, bytes]  # each photo's path -> its CMYK JPEG, made from its checked bytes
     layout: bool = False  # return each page's layout record (and keep it in the cache)
     derive: Derive | None = None
+    meta: Meta | None = None  # the issue's metadata (each 版's own file is finished in its worker)
 
     @property
     def record(self) -> bool:
@@ -121,9 +125,9 @@ def _stylesheets(job: _Job) -> list[Path]:
     return [job.settings.styles_dir / n for n in ("base.css", "typeset.css", "print.css")]
 
 
-def _render(work: tuple[PagePlan, str]) -> tuple[bytes, PageLayout | None, dict[str, bytes] | None]:
-    """The page's PDF bytes, with ``_JOB.layout`` its ``PageLayout``, with ``_JOB.derive``
-    the files made from it, from its plan and HTML."""
+def _render(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None, dict[str, bytes] | None]:
+    """The page's PDF bytes and its single-版 file (finished), with ``_JOB.layout`` its
+    ``PageLayout``, with ``_JOB.derive`` the files made from it, from its plan and HTML."""
     t0 = time.perf_counter()
     job = _job()
     plan, html = work
@@ -142,18 +146,23 @@ def _render(work: tuple[PagePlan, str]) -> tuple[bytes, PageLayout | None, dict[
     t2 = time.perf_counter()
     layout = rendered.pages[0] if job.record else None
     derived = job.derive.make(pdf, layout) if job.derive else None
+    # the 版's own file, here rather than after the last render in the build's process
+    assert job.meta is not None
+    single = finish([(pdf, plan.grid.geometry)], _page_meta(job.meta, plan.page))
     # A render leaves its boxes, Pango layouts and font copies in reference cycles, which
     # the collector reached only every few 版: a worker grew by about 80 MB a 版 (743 MB
-    # after 8 版 of the 16-版 edition). With what the parent held before the fork frozen
-    # (``build_print``), collecting them here takes tens of ms and a worker holds one 版.
-    # The record goes back to the parent (pickled) only when the caller asked for it.
+    # after 8 版 of the 16-版 edition). With what the process held before the first render
+    # frozen, WeasyPrint loaded (``_Run.flush``), collecting them here takes a few ms and a
+    # process holds one 版. The record goes back to the parent (pickled) only when the
+    # caller asked for it.
     lines = layout if job.layout else None
     del doc, rendered, layout
+    t3 = time.perf_counter()
     gc.collect()
-    log.info("page %d: laid out in %.2f s, written in %.2f s%s (process %d)", plan.page.number,
-             t1 - t0, t2 - t1, f", derived in {time.perf_counter() - t2:.2f} s" if job.derive else "",
-             os.getpid())
-    return pdf, lines, derived
+    log.info("page %d: laid out in %.2f s, written in %.2f s%s, collected in %.3f s (process %d)",
+             plan.page.number, t1 - t0, t2 - t1,
+             f", derived in {t3 - t2:.2f} s" if job.derive else "", time.perf_counter() - t3, os.getpid())
+    return pdf, single, lines, derived
 
 
 def _derive(page: tuple[bytes, PageLayout | None]) -> dict[str, bytes]:
@@ -163,19 +172,6 @@ def _derive(page: tuple[bytes, PageLayout | None]) -> dict[str, bytes]:
     assert derive is not None
     pdf, layout = page
     return derive.make(pdf, layout if derive.layout else None)
-
-
-class _Serial:
-    """The pool's interface, in this process (workers = 1)."""
-
-    def map(self, fn, *iterables):
-        return map(fn, *iterables)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def front_page(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
@@ -193,105 +189,46 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     ``pages``: only these 版, e.g. {1} for the front page alone: only the pages up to the
     last of them are measured and planned, only these rendered; ``derive``: files each
     worker makes from the pages it rendered, ``PrintResult.derived``). ``progress(message)``:
-    told as each 版 is made up and rendered (the CLI shows it)."""
+    told as each 版 is made up and rendered (the CLI shows it).
+
+    With workers, the make-up and the renders overlap: each 版 is handed to a worker as soon
+    as its plan is made (``make_up(planned=…)``), while the later 版 are still being solved.
+    Each worker also finishes the single-版 file of the 版 it rendered; the issue is joined
+    in this process from the pages' PDFs spooled to a temporary folder, not held in memory."""
     global _JOB
     step = progress or (lambda message: None)
     assert edition.root is not None
     ps = settings.print
     workers = min(ps.processes, len(edition.pages))
-    if makeup is None:
-        makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step)
-    problems = makeup.problems
-    if any(p.is_error for p in problems):
-        raise RenderError(problems)
-    total = len(makeup.plans)
-    # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
-    areas = [plan.grid.geometry.type_area for plan in makeup.plans]
-    images = convert_images(edition, settings.output_profile,
-                            pages=tuple(plan.page for plan in makeup.plans),
-                            room=(max(a.width for a in areas), max(a.height for a in areas)))
-    _JOB = _Job(edition, settings, fonts, images, layout, derive)
-    # Each 版 from the page cache when what it is rendered from is unchanged, else
-    # rendered (incremental builds: publisher.pagecache).
-    htmls = [page_html(edition, settings, plan, settings.output_profile, images)
-             for plan in makeup.plans]
-    store = PageCache() if settings.print.cache else None
-    keys = [_cache_key(_JOB, html) if store else "" for html in htmls]
-    found = [store.get(k, layout) if store else None for k in keys]
-    # a cached page's derived files, by the page's key and what shapes them
-    extra_keys = [pagecache.key(k, derive.key) if store and derive else "" for k in keys]
-    extras = [store.get_files(x) if store and derive and hit else None
-              for x, hit in zip(extra_keys, found, strict=True)]
-    if store and derive and derive.layout and not layout:
-        # a page whose derived files are not cached: its record too, where the archive left it
-        found = [store.get(k, True) or hit if hit is not None and extra is None else hit
-                 for k, hit, extra in zip(keys, found, extras, strict=True)]
-    # rendered: what the cache does not have, and a page whose derived files are not
-    # cached when they need its layout record and the cache has none (a print build filled it)
-    render = [hit is None or (derive is not None and derive.layout and extra is None and hit[1] is None)
-              for hit, extra in zip(found, extras, strict=True)]
-    todo = [(plan, html) for plan, html, r in zip(makeup.plans, htmls, render, strict=True) if r]
-    # pages from the cache whose derived files are not: made from the cached PDF (and record)
-    underived = [hit for hit, extra, r in zip(found, extras, render, strict=True)
-                 if derive and not r and extra is None]
-    workers = min(workers, len(todo) + len(underived))  # a single 版 renders in this process
-    if workers > 1:
-        # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
-        # every worker inherits it instead of paying for the import and font setup.
-        load(fonts)
-    # What exists now is never garbage: the collections after each 版 (``_render``) skip it.
-    gc.freeze()
-    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            if workers > 1 else _Serial())
+    store = PageCache() if ps.cache else None
+    run = _Run(edition, settings, fonts, layout, derive, store, _meta(edition, settings))
     try:
-        with pool:
-            fresh = iter(pool.map(_render, todo))
-            more = iter(pool.map(_derive, underived))
-            done: list[tuple[bytes, PageLayout | None]] = []
-            derived: list[dict[str, bytes]] = []
-            for plan, name, extra_name, hit, extra, r in zip(makeup.plans, keys, extra_keys, found,
-                                                             extras, render, strict=True):
-                if r:
-                    pdf, lines, extra = next(fresh)
-                    if store:
-                        store.put(name, pdf, lines)
-                    hit = (pdf, lines)
-                    how = "rendered"
-                else:
-                    how = "unchanged, from the cache:"
-                    if derive and extra is None:
-                        extra = next(more)
-                    else:
-                        extra_name = ""  # nothing new to keep
-                if derive:
-                    assert extra is not None  # made above, by a worker, or from the cache
-                    if store and extra_name:
-                        store.put_files(extra_name, extra)
-                    derived.append(extra)
-                done.append(hit)
-                step(f"{how} 版 {len(done)} of {total} "
-                     f"({plan.page.display_label} {plan.page.name})")
+        if makeup is None:
+            if workers > 1 and (pages is None or len(pages) > 1):
+                planned = [p for p in edition.pages if pages is None or p.number in pages]
+                run.prepare(planned, [Grid.for_page(ps, p.number) for p in planned], workers)
+                makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step,
+                                 planned=run.add)
+            else:
+                makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step)
+        problems = makeup.problems
+        if any(p.is_error for p in problems):
+            raise RenderError(problems)
+        if run.job is None and not run.plans:
+            run.prepare([plan.page for plan in makeup.plans], [plan.grid for plan in makeup.plans], workers)
+        # the plans not handed over as they were made (all of them without workers, or from
+        # the plan cache at once), in order after those that were
+        handed = len(run.plans)
+        assert all(a is b for a, b in zip(run.plans, makeup.plans, strict=False)), \
+            "the plans handed out as they were made are the make-up's, in its order"
+        for plan in makeup.plans[handed:]:
+            run.add(plan, [])
+        run.flush(last=True)
+        files, derived, layouts = run.collect(step)
     finally:
-        _JOB = None
-        gc.unfreeze()
-    rendered = [pdf for pdf, _ in done]
-    layouts: tuple = tuple(lines for _, lines in done) if layout else ()
-    meta = _meta(edition, settings)
-    sheets = [(data, plan.grid.geometry) for data, plan in zip(rendered, makeup.plans, strict=True)]
-    labels = [plan.page.file_label for plan in makeup.plans]
-    # The joined files too, by what the join is made from (the pages' keys in order, the
-    # metadata, the geometry): a rebuild whose every 版 is unchanged does not join again.
-    joined = pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets)) if store else None
-    files = store.get_joined(joined, ["issue", *labels]) if store and joined else None
-    if files is None:
-        files = {"issue": finish(sheets, meta, fonts)}
-        for (data, g), page in zip(sheets, (plan.page for plan in makeup.plans), strict=True):
-            m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
-                     meta.author, meta.created, meta.pdfx, meta.condition)
-            files[page.file_label] = finish([(data, g)], m)
-        if store and joined:
-            store.put_joined(joined, files)
+        run.close()
     issue = files["issue"]
+    labels = [plan.page.file_label for plan in makeup.plans]
     single = {label: files[label] for label in labels}
     warnings = [p for p in problems if not p.is_error]
     if settings.print.lunar_date and lunar_date_zh(edition.issue.date) is None:
@@ -302,6 +239,223 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             "set [tool.publisher.print] lunar_date = false to say so in the house",
             severity=Severity.WARNING, code="lunar-date"))
     return PrintResult(issue, single, warnings, layouts, tuple(derived), tuple(makeup.plans))
+
+
+@dataclass
+class _Slot:
+    """One 版 of a build: its plan, its page-cache entries and how its page is made."""
+
+    plan: PagePlan
+    key: str  # its page's cache key ("" without the cache)
+    extra_key: str  # its derived files' cache key ("" without them)
+    hit: tuple[bytes, PageLayout | None] | None  # its page (PDF, record) from the cache
+    extra: dict[str, bytes] | None  # its derived files from the cache
+    render: bool  # rendered (else from the cache)
+    work: object = None  # what the pool returns for it (a Future), or None: done in this process
+
+    @property
+    def underived(self) -> bool:
+        """From the cache, but not its derived files: made from the cached page."""
+        return not self.render and self.extra is None and _job().derive is not None
+
+
+class _Run:
+    """The pages of one build: each 版 looked up in the page cache as its plan comes, and
+    what is not there handed to a worker (or, with one worker or a single 版 to make, made
+    in this process at the end); then the results in order, the issue joined."""
+
+    def __init__(self, edition: Edition, settings: Settings, fonts: FontSet, layout: bool,
+                 derive: Derive | None, store: PageCache | None, meta: Meta):
+        self.edition, self.settings, self.fonts = edition, settings, fonts
+        self.layout, self.derive, self.store, self.meta = layout, derive, store, meta
+        self.job: _Job | None = None
+        self.workers = 1
+        self.plans: list[PagePlan] = []  # the plans added, in order
+        self.made: list[_Slot] = []
+        self.pending: list[_Slot] = []  # to make, not yet handed out
+        self.pool: ProcessPoolExecutor | None = None
+        self.stopped = False  # an error was found: nothing more is handed out
+        self.spool: tempfile.TemporaryDirectory | None = None
+        self.frozen = False
+        self.planned: tuple[list, list[Grid]] = ([], [])
+
+    def prepare(self, planned: list, grids: list[Grid], workers: int) -> None:
+        """The 版 that will be added (their pages, their grids) and the most workers: before
+        the first is added."""
+        self.planned = (planned, grids)
+        self.workers = workers
+
+    def _start(self) -> _Job:
+        """The photos in CMYK, the job set: as the first 版 is added (with workers, while
+        the make-up goes on in a process of its own)."""
+        global _JOB
+        planned, grids = self.planned
+        # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
+        areas = [grid.geometry.type_area for grid in grids]
+        images = convert_images(self.edition, self.settings.output_profile, pages=tuple(planned),
+                                room=(max(a.width for a in areas), max(a.height for a in areas))
+                                if areas else None)
+        self.job = _JOB = _Job(self.edition, self.settings, self.fonts, images, self.layout,
+                               self.derive, self.meta)
+        return self.job
+
+    def add(self, plan: PagePlan, problems: list[Problem]) -> None:
+        """The next 版's plan (``make_up(planned=…)``): from the cache, or to be made."""
+        self.plans.append(plan)
+        if any(p.is_error for p in problems):
+            self.stopped = True  # the build fails (RenderError): nothing more is rendered
+        if self.stopped:
+            return
+        job = self.job or self._start()
+        # Each 版 from the page cache when what it is rendered from is unchanged, else
+        # rendered (incremental builds: publisher.pagecache).
+        html = page_html(self.edition, self.settings, plan, self.settings.output_profile, job.images)
+        store, derive = self.store, self.derive
+        key = _cache_key(job, html) if store else ""
+        hit = store.get(key, self.layout) if store else None
+        # a cached page's derived files, by the page's key and what shapes them
+        extra_key = pagecache.key(key, derive.key) if store and derive else ""
+        extra = store.get_files(extra_key) if store and derive and hit else None
+        if store and derive and derive.layout and not self.layout and hit is not None and extra is None:
+            # a page whose derived files are not cached: its record too, where the archive left it
+            hit = store.get(key, True) or hit
+        # rendered: what the cache does not have, and a page whose derived files are not
+        # cached when they need its layout record and the cache has none (a print build filled it)
+        render = hit is None or (derive is not None and derive.layout and extra is None and hit[1] is None)
+        slot = _Slot(plan, key, extra_key, hit, extra, render)
+        self.made.append(slot)
+        if render:
+            slot.work = (_render, (plan, html))
+        elif slot.underived:
+            slot.work = (_derive, hit)
+        if slot.work is not None:
+            self.pending.append(slot)
+            self.flush()
+
+    def flush(self, last: bool = False) -> None:
+        """Hand the pending 版 to the pool, started once there are two to make (a single 版
+        is made in this process: ``last``)."""
+        if self.stopped:
+            return
+        if self.pool is None and self.workers > 1 and len(self.pending) > 1:
+            self._freeze()
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        if self.pool is not None:
+            for slot in self.pending:
+                fn, arg = slot.work
+                slot.work = self.pool.submit(fn, arg)
+            self.pending = []
+        elif last and self.pending:
+            self._freeze()
+
+    def _freeze(self) -> None:
+        """WeasyPrint (and fontconfig, with the pinned fonts) loaded before the first render,
+        and what exists then frozen: never garbage, the collections after each 版
+        (``_render``) skip it. Before the fork, every worker inherits both instead of paying
+        for the import and font setup; in one process, the collections skip WeasyPrint's own
+        objects too."""
+        if not self.frozen:
+            load(self.fonts)
+            gc.freeze()
+            self.frozen = True
+
+    def collect(self, step) -> tuple[dict[str, bytes], list[dict[str, bytes]], tuple]:
+        """The results in order (the cache filled), then the issue joined: (the files by
+        label, the derived files by 版, the layout records by 版 with ``layout``)."""
+        store, derive, total = self.store, self.derive, len(self.made)
+        self.spool = tempfile.TemporaryDirectory(prefix="publisher-print-")
+        folder = Path(self.spool.name)
+        sheets: list[tuple[Path, Geometry]] = []
+        singles: dict[str, Path | None] = {}  # each 版's own file, as its worker finished it
+        derived: list[dict[str, bytes]] = []
+        lines_by_page: list = []
+        for n, slot in enumerate(self.made, 1):
+            plan, extra, extra_name = slot.plan, slot.extra, slot.extra_key
+            work, result = slot.work, None
+            if work is not None and not isinstance(work, tuple):
+                result = work.result()
+            elif work is not None:
+                fn, arg = work
+                result = fn(arg)
+            single = None
+            if slot.render:
+                pdf, single, lines, extra = result
+                if store:
+                    store.put(slot.key, pdf, lines)
+                how = "rendered"
+            else:
+                pdf, lines = slot.hit
+                how = "unchanged, from the cache:"
+                if derive and extra is None:
+                    extra = result
+                else:
+                    extra_name = ""  # nothing new to keep
+            if derive:
+                assert extra is not None  # made above, by a worker, or from the cache
+                if store and extra_name:
+                    store.put_files(extra_name, extra)
+                derived.append(extra)
+            # the page's PDF and its own file kept on disk until the issue is joined, not in
+            # memory beside the join (at 64 版: 80 and 77 MB)
+            path = folder / f"{n:04d}.pdf"
+            path.write_bytes(pdf)
+            sheets.append((path, plan.grid.geometry))
+            if single is not None:
+                (folder / f"{n:04d}.single.pdf").write_bytes(single)
+            singles[plan.page.file_label] = folder / f"{n:04d}.single.pdf" if single is not None else None
+            lines_by_page.append(lines)
+            slot.hit = slot.work = None
+            del pdf, single, result
+            step(f"{how} 版 {n} of {total} ({plan.page.display_label} {plan.page.name})")
+        meta, fonts = self.meta, self.fonts
+        labels = [slot.plan.page.file_label for slot in self.made]
+        # The joined files too, by what the join is made from (the pages' keys in order, the
+        # metadata, the geometry): a rebuild whose every 版 is unchanged does not join again.
+        joined = (pagecache.key("joined", *(slot.key for slot in self.made), repr(meta),
+                                *(repr(g) for _, g in sheets)) if store else None)
+        files = store.get_joined(joined, ["issue", *labels]) if store and joined else None
+        if files is None:
+            files = {"issue": finish(sheets, meta, fonts)}
+            _give_back()  # the join's memory, before the single-版 files are read back
+            for (path, g), slot in zip(sheets, self.made, strict=True):
+                label = slot.plan.page.file_label
+                # finished by the worker that rendered it; a 版 from the cache, here
+                made = singles[label]
+                files[label] = made.read_bytes() if made else finish([(path, g)], _page_meta(meta, slot.plan.page))
+            if store and joined:
+                store.put_joined(joined, files)
+        layouts: tuple = tuple(lines_by_page) if self.layout else ()
+        return files, derived, layouts
+
+    def close(self) -> None:
+        """The pool shut down (what was not started, cancelled), the spool removed, the job cleared."""
+        global _JOB
+        try:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            self.pool = None
+            _JOB = None
+            if self.frozen:
+                gc.unfreeze()
+            if self.spool is not None:
+                self.spool.cleanup()
+                self.spool = None
+
+
+def _give_back() -> None:
+    """The memory freed since, given back to the system (glibc's ``malloc_trim``; elsewhere
+    nothing). The issue's join (pikepdf: at 64 版 about 220 MB) is freed once the issue is
+    saved, but glibc keeps the pages: what is allocated next (the single-版 files, 77 MB)
+    came on top of them, and the build's process peaked over 500 MB."""
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _page_meta(meta: Meta, page) -> Meta:
+    """The metadata of a 版's own file."""
+    return Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
+                meta.author, meta.created, meta.pdfx, meta.condition)
 
 
 def _cache_key(job: _Job, html: str) -> str:
