@@ -33,6 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import pagecache
 from ..config import Settings
@@ -251,7 +252,8 @@ class _Slot:
     hit: tuple[bytes, PageLayout | None] | None  # its page (PDF, record) from the cache
     extra: dict[str, bytes] | None  # its derived files from the cache
     render: bool  # rendered (else from the cache)
-    work: object = None  # what the pool returns for it (a Future), or None: done in this process
+    # (function, argument) until handed to the pool, then its Future; None: nothing to make
+    work: Any = None
 
     @property
     def underived(self) -> bool:
@@ -371,7 +373,8 @@ class _Run:
         lines_by_page: list = []
         for n, slot in enumerate(self.made, 1):
             plan, extra, extra_name = slot.plan, slot.extra, slot.extra_key
-            work, result = slot.work, None
+            work = slot.work
+            result: Any = None
             if work is not None and not isinstance(work, tuple):
                 result = work.result()
             elif work is not None:
@@ -384,6 +387,7 @@ class _Run:
                     store.put(slot.key, pdf, lines)
                 how = "rendered"
             else:
+                assert slot.hit is not None
                 pdf, lines = slot.hit
                 how = "unchanged, from the cache:"
                 if derive and extra is None:

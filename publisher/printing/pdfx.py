@@ -30,6 +30,7 @@ import hashlib
 import io
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -297,7 +298,7 @@ def prepare(data: bytes, sources: dict[str, str]) -> bytes:
         return buf.getvalue()
 
 
-def finish(pages: list[tuple[bytes | Path, Geometry]], meta: Meta, fonts: FontSet | None = None) -> bytes:
+def finish(pages: Sequence[tuple[bytes | Path, Geometry]], meta: Meta, fonts: FontSet | None = None) -> bytes:
     """Join page PDFs (in order; their bytes or their files) into one PDF/X file with exact boxes and fixed ids; with
     ``fonts`` (the pinned faces), the pages share one font program per face and every
     distinct resource is stored once (``publisher.pdfjoin``)."""
