@@ -398,6 +398,36 @@ def test_a_pdf_variant_written_with_each_objects_bytes_once_is_the_same_file(fon
     assert render() == expected and b"/ID" in expected
 
 
+def test_a_lines_strut_is_found_by_its_fields_with_the_same_bytes(fonts, tmp_path, monkeypatch):
+    """engine/patches/strut_keys.py: WeasyPrint's strut, asked for every line and inline box,
+    printed its table's key each time; found by the tuple of the same fields, it is asked once
+    a distinct font and line height, and the document is the same bytes."""
+    from weasyprint.layout import inline
+
+    from publisher.engine.patches import strut_keys
+
+    settings = load_settings()
+
+    def render() -> bytes:
+        return engine.render(CONTENTS, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                             sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test").pdf
+
+    replacements = strut_keys.replacements()
+    for replacement in replacements:
+        replacement.revert()
+    try:
+        expected = render()
+    finally:
+        for replacement in replacements:
+            replacement.apply()
+    asked, looked_up = [], []
+    original, wrapper = replacements[0].original, inline.strut
+    monkeypatch.setattr(replacements[0], "original", lambda style: asked.append(1) or original(style))
+    monkeypatch.setattr(inline, "strut", lambda style: looked_up.append(1) or wrapper(style))
+    assert render() == expected
+    assert 0 < len(asked) <= 6 and len(looked_up) > 5 * len(asked)
+
+
 def test_a_font_subset_in_one_pass_is_the_two_passes_font(fonts, tmp_path, monkeypatch):
     """engine/patches/subset_once.py: WeasyPrint's second HarfBuzz pass keeps every glyph of
     the first; one pass gives the same font programs, byte for byte, for every face."""
