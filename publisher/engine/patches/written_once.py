@@ -44,7 +44,8 @@ def write(self, output, version=b'1.7', identifier=False, compress=False):
         return f'{object_.number} {object_.generation} obj\n'.encode() + data + b'\nendobj'
 
     def identifier_data() -> bytes:
-        return b''.join(written[id(obj)] if id(obj) in written else obj.data
+        # not written.get(id(obj), obj.data): that would make every object's bytes again
+        return b''.join(written[id(obj)] if id(obj) in written else obj.data  # noqa: SIM401
                         for obj in self.objects if obj.free != 'f')
 
     # Convert version and identifier to bytes.
@@ -73,9 +74,9 @@ def write(self, output, version=b'1.7', identifier=False, compress=False):
                 self.write_line(indirect(object_), output)
 
         # Write compressed objects in object stream.
-        stream = [[]]
+        stream: list[Any] = [[]]
         position = 0
-        for i, object_ in enumerate(compressed_objects):
+        for object_ in compressed_objects:
             data = written[id(object_)] = object_.data
             stream.append(data)
             stream[0].append(object_.number)
@@ -112,7 +113,7 @@ def write(self, output, version=b'1.7', identifier=False, compress=False):
         xref_lengths = (1, field2_size, field3_size)
         xref_stream = b''.join(
             value.to_bytes(length, 'big')
-            for line in xref for length, value in zip(xref_lengths, line))
+            for line in xref for length, value in zip(xref_lengths, line, strict=True))
         extra = {
             'Type': '/XRef',
             'Index': Array((0, len(self.objects) + 1)),
