@@ -6,9 +6,9 @@ The defect
 every line box, every inline box and every text box split over lines) keeps its answers in
 a table on the font configuration, keyed by ``_font_style_cache_key``: the ``str()`` of a
 tuple of fourteen style fields, plus the font size and line height printed after it. The
-answer is almost always in the table, and printing the key was most of the call: on a
-print 版, about 7,000 line boxes, strut cost 3 % of the render, two thirds of it that
-``str()``.
+answer is almost always in the table, and making the key was most of the call: on a print
+版 (about 500 lines of text a 版) strut cost 3 % of the render (py-spy), more than half of
+it building that key.
 
 The fix
 -------
