@@ -16,7 +16,9 @@ With a ``Derive`` (the web edition's 版 images and hot zones) the worker that r
 also makes those files from its PDF (and from its layout, recorded for that alone when the
 ``Derive`` asks for it and the archive does not: it is then neither returned nor cached),
 while the other workers render theirs; they are kept in the page cache beside the page, so
-an unchanged 版 brings them back without a render.
+an unchanged 版 brings them back without a render. It is given the page's photos too
+(``Photo``: each CMYK copy the page embeds, by its digest, with the checked photo it was made
+from): the web edition draws its 版 images with the photos' sRGB pictures in their place.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from ..engine import PageLayout, Sandbox, lay_out, load
 from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
 from ..makeup import Geometry, Grid, MakeUp, PagePlan, make_up
-from ..model import Edition
+from ..model import Edition, Figure, Image
 from ..pagecache import PageCache
 from .colour import convert_images
 from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
@@ -71,18 +73,28 @@ class PrintResult:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A photo as the print pages embed it: the checked photo, and its CMYK copy (the image
+    XObject's bytes, WeasyPrint embeds them unchanged)."""
+
+    image: Image
+    cmyk: bytes
+
+
+@dataclass(frozen=True)
 class Derive:
     """Files made from each rendered 版 by the worker that rendered it (the web edition's
     版 images and hot zones), kept in the page cache with the page. ``make``: (the page's PDF
     as rendered, its boxes final, before the issue is joined; with ``layout``, its
-    ``PageLayout``, else None) -> files by name; it runs in the pool's forked workers, so it
-    need not pickle (its files must). ``key``: what shapes the files besides the page (their
-    settings, the versions of the libraries that make them). ``layout``: ``make`` needs the
-    page's layout record; a 版 from the cache without its files and without a record is then
-    rendered again."""
+    ``PageLayout``, else None; the edition's photos by ``pdfx.image_digest`` of their CMYK
+    copies) -> files by name; it runs in the pool's forked workers, so it need not pickle
+    (its files must). ``key``: what shapes the files besides the page and its photos (the
+    page's key holds their CMYK copies, made from the checked photos): their settings, the
+    versions of the libraries that make them. ``layout``: ``make`` needs the page's layout
+    record; a 版 from the cache without its files and without a record is then rendered again."""
 
     key: str
-    make: Callable[[bytes, PageLayout | None], dict[str, bytes]]
+    make: Callable[[bytes, PageLayout | None, dict[str, Photo]], dict[str, bytes]]
     layout: bool = False
 
 
@@ -92,6 +104,7 @@ class _Job:
     settings: Settings
     fonts: FontSet
     images: dict[Path, bytes]  # each photo's path -> its CMYK JPEG, made from its checked bytes
+    photos: dict[str, Photo]  # the same by image_digest of the CMYK JPEG, with the checked photo
     layout: bool = False  # return each page's layout record (and keep it in the cache)
     derive: Derive | None = None
     meta: Meta | None = None  # the issue's metadata (each 版's own file is finished in its worker)
@@ -141,12 +154,12 @@ def _render(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None
     # The engine draws crop marks and slug as marked artifacts the archive can cut out.
     rendered = doc.write(layout=job.record, pdf_variant="pdf/x-4", uncompressed_pdf=False)
     # K-only overprint and the photos' source names, while still in the worker
-    sources = {image_digest(cmyk): src.relative_to(job.root).as_posix()
-               for src, cmyk in job.images.items()}
+    sources = {digest: photo.image.path.relative_to(job.root).as_posix()
+               for digest, photo in job.photos.items()}
     pdf = prepare(rendered.pdf, sources)
     t2 = time.perf_counter()
     layout = rendered.pages[0] if job.record else None
-    derived = job.derive.make(pdf, layout) if job.derive else None
+    derived = job.derive.make(pdf, layout, job.photos) if job.derive else None
     # the 版's own file, here rather than after the last render in the build's process
     assert job.meta is not None
     single = finish([(pdf, plan.grid.geometry)], _page_meta(job.meta, plan.page))
@@ -169,10 +182,11 @@ def _render(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None
 def _derive(page: tuple[bytes, PageLayout | None]) -> dict[str, bytes]:
     """The derived files of a page that came from the cache without them: (its PDF, its
     layout record when the ``Derive`` needs one)."""
-    derive = _job().derive
+    job = _job()
+    derive = job.derive
     assert derive is not None
     pdf, layout = page
-    return derive.make(pdf, layout if derive.layout else None)
+    return derive.make(pdf, layout if derive.layout else None, job.photos)
 
 
 def front_page(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
@@ -297,7 +311,11 @@ class _Run:
         images = convert_images(self.edition, self.settings.output_profile, pages=tuple(planned),
                                 room=(max(a.width for a in areas), max(a.height for a in areas))
                                 if areas else None)
-        self.job = _JOB = _Job(self.edition, self.settings, self.fonts, images, self.layout,
+        checked = {f.image.path: f.image for page in planned for a in page.articles
+                   for f in a.body if isinstance(f, Figure) and f.image}
+        # each CMYK copy's digest once, not once a page (prepare names the photos by it)
+        photos = {image_digest(cmyk): Photo(checked[src], cmyk) for src, cmyk in images.items()}
+        self.job = _JOB = _Job(self.edition, self.settings, self.fonts, images, photos, self.layout,
                                self.derive, self.meta)
         return self.job
 
