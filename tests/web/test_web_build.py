@@ -178,6 +178,24 @@ def test_page_images_draw_the_photos_from_their_srgb_pictures(web, editions):
         assert max(mean) - min(mean) < 3, mean
 
 
+def test_a_print_worker_renders_each_page_image_into_the_same_memory_and_the_same_files(web, monkeypatch):
+    """In a print worker the bitmap's memory is used again from one 版 to the next: the
+    files are those a new bitmap gives, whatever the memory held before (another 版)."""
+    import multiprocessing
+
+    spec = images.ImageSpec(400, 80, 0, 82, 60)
+    pdf = (web / "2019/10/21/01/xnrb-2019-10-21-xianan-p01.pdf").read_bytes()
+    fresh = images.page_images(pdf, spec)
+    assert images._KEPT == []  # not in a worker: nothing kept
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
+    monkeypatch.setattr(images, "_KEPT", [])
+    first = images.page_images(pdf, spec)
+    kept = images._KEPT[0]
+    kept[:] = bytes(len(kept))  # black: what another 版 left would be under a page not filled
+    assert images.page_images(pdf, spec) == first == fresh
+    assert images._KEPT[0] is kept
+
+
 def test_downloads_are_the_builds_files_with_their_sizes(web, builds):
     out = builds["2019-10-21"]
     record = json.loads((web / "2019/10/21/issue.json").read_text("utf-8"))
