@@ -308,6 +308,10 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
     prm.interleave_search = WORKERS > 1  # several workers interleaved in one thread stay deterministic
     prm.random_seed = 0
     prm.max_deterministic_time = work
+    # CP-SAT catches Ctrl-C during a solve by default, and afterwards leaves SIGINT to the
+    # system's default action, not to Python's handler: a Ctrl-C after the first solve
+    # killed the build outright, with no message, its workers left running
+    prm.catch_sigint_signal = False
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
