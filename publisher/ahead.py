@@ -10,6 +10,7 @@ processes forked after it (the make-up's galleys, the print workers) inherit no 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 from collections.abc import Callable
@@ -30,7 +31,7 @@ class Ahead:
             return
         try:
             self.reader, writer = context.Pipe(duplex=False)
-            self.process = context.Process(target=_run, args=(writer, fn, args), daemon=True,
+            self.process = context.Process(target=_run, args=(self.reader, writer, fn, args), daemon=True,
                                            name=f"publisher: {what}")
             self.process.start()
             writer.close()  # the child's end: the reader sees EOF if the child dies
@@ -66,12 +67,18 @@ class Ahead:
             self.process = None
 
 
-def _run(writer, fn: Callable, args: tuple) -> None:
+def _run(reader, writer, fn: Callable, args: tuple) -> None:
     """In the forked process: ``fn(*args)``, sent to the build's process ("failed": it
     raised; the build's process does that work again and reports what it finds)."""
+    # The fork copied the build's end of the pipe too: kept open here, a result larger than
+    # the pipe's buffer would block forever once the build's process is gone (killed,
+    # interrupted), the child still holding the stdout of whoever ran the build. Closed,
+    # the write fails (EPIPE) and the child ends.
+    reader.close()
     try:
         result = ("done", fn(*args))
     except Exception as exc:  # the build's process redoes it and says why
         result = ("failed", repr(exc))
-    writer.send(result)
+    with contextlib.suppress(OSError):  # nobody reads it any more: the build's process is gone
+        writer.send(result)
     writer.close()

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="publisher",
     help="E-edition publisher for Chinese newspapers: one issue in; reader EPUB, reading PDF, "
-         "print PDF/X pages and an archive package out.\n\n"
+         "print PDF/X pages, a web 数字报 with feeds and an archive package out.\n\n"
          "Example: publisher build editions/xnrb-2019-10-21-xianan --out dist",
     no_args_is_help=True,
     add_completion=False,

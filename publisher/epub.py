@@ -26,7 +26,7 @@ import math
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from .config import Settings
 from .errors import Problems, RenderError
-from .fonts import FALLBACK, ROLES, Face, FontSet, RoleRule, local_name, needs_fallback, role_runs
+from .fonts import FALLBACK, Face, FontSet, RoleRule, local_name, needs_fallback, role_runs
 from .makeup import Continuation
 from .model import Article, Edition, Figure, Page
 from .photos import for_screen
@@ -769,14 +769,15 @@ def document_chars(document: bytes, fonts: FontSet) -> Chars:
     and those set in a role whose face lacks them where the fallback face has them."""
     root = etree.fromstring(document)
     song = frozenset("".join(root.itertext()))
-    hei = ["".join(el.itertext()) for el in _styled(root, "hei")]
+    styled = _styled(root)
+    hei = ["".join(el.itertext()) for el in styled["hei"]]
     for li in root.iterfind(f".//{{{XHTML_NS}}}ol[@class='contents']/{{{XHTML_NS}}}li"):
         hei.append("".join(t for a in li.iterfind(f"{{{XHTML_NS}}}a") for t in a.itertext()))
-    kai = ["".join(el.itertext()) for el in _styled(root, "kai")]
+    kai = ["".join(el.itertext()) for el in styled["kai"]]
     fallback: set[str] = set()
     # Walked by role only where some character is missing from some role's face: a
     # character every face has never needs the fallback, wherever it is set.
-    if any(not ch.isspace() and not all(fonts.in_role_face(role, ord(ch)) for role in ROLES) for ch in song):
+    if any(not ch.isspace() for ch in song - fonts.in_every_role_face):
         for role, text in role_runs(root, EPUB_ROLES):
             for ch in text:
                 cp = ord(ch)
@@ -798,13 +799,19 @@ def book_chars(model: Mapping[str, frozenset[str]], documents: Iterable[Chars]) 
     return {role: frozenset(chars) for role, chars in out.items()}
 
 
-def _styled(root, role: str) -> Iterator:
-    tags, classes = EPUB_ROLES.tags[role], EPUB_ROLES.classes[role]
-    for el in root.iter():
-        if (tag := local_name(el)) is None:
-            continue
-        if tag in tags or classes & set((el.get("class") or "").split()):
-            yield el
+def _styled(root) -> dict[str, list]:
+    """The elements the 黑 and the 楷 rules style (``EPUB_ROLES``: by tag or class), by role,
+    in one walk of the document."""
+    tags, classes = EPUB_ROLES.tags, EPUB_ROLES.classes
+    out: dict[str, list] = {"hei": [], "kai": []}
+    for el in root.iter(etree.Element):  # elements: no comment or processing instruction
+        tag = el.tag.rpartition("}")[2]
+        names = el.get("class")
+        held = set(names.split()) if names else set()
+        for role, found in out.items():
+            if tag in tags[role] or not classes[role].isdisjoint(held):
+                found.append(el)
+    return out
 
 
 def full_face(face: Face) -> bytes:

@@ -152,7 +152,8 @@ CODES: dict[str, str] = {
     "headline-too-long": "a headline is longer than 120 characters",
     "paragraph-too-long": "a paragraph, caption, brief or table is longer than 20,000 characters",
     "empty-body": "an article has no body",
-    "invisible-characters": "invisible characters (bidi, zero-width, line separators, blank fillers) in any text",
+    "invisible-characters": "invisible characters (bidi, zero-width, line separators, blank fillers) "
+                            "and U+FFFC left from a paste, in any text",
     "control-character": "a control character or noncharacter in the text",
     "raw-html": "raw HTML in an article (never rendered)",
     "markdown": "Markdown the body grammar does not take (tables, code, quotes, level-1 headings…)",

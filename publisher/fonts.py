@@ -239,6 +239,11 @@ class FontSet:
     def _fallback(self) -> frozenset[int]:
         return frozenset().union(*(f.codepoints for f in self.by_role(FALLBACK)))
 
+    @cached_property
+    def in_every_role_face(self) -> frozenset[str]:
+        """The characters every role's own face sets (none of them needs the fallback)."""
+        return frozenset(map(chr, frozenset.intersection(*self._main.values())))
+
     def in_role_face(self, role: str, cp: int) -> bool:
         """Set in the role's own face (no fallback needed)."""
         return cp in self._main[role]
@@ -535,13 +540,26 @@ def needs_fallback(edition: Edition, fonts: FontSet) -> str:
     return "".join(out)
 
 
+def is_variation_selector(cp: int) -> bool:
+    """U+FE00–FE0F and U+E0100–E01EF: they ask for a variant of the character before them."""
+    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+
+
 def _set_by(has, role: str, text: str, i: int) -> bool:
     """Whether ``has(role, cp)`` holds for ``text[i]``; a combining mark the face lacks
     counts when it composes with the character before it into one the face has, as
-    HarfBuzz does when shaping (é as e + U+0301). Only checked, never rewritten."""
+    HarfBuzz does when shaping (é as e + U+0301). Only checked, never rewritten.
+
+    A variation selector after a character counts: no face need map it. The face that sets
+    the character draws the variant where it has the sequence (the CJK faces map
+    standardized and ideographic variants, 中 U+FE00, in their cmap format 14) and the
+    character as it is otherwise, the selector drawing nothing (HarfBuzz, and browsers
+    alike): 晴☀️ is 晴☀. The character itself is checked on its own (✔️: U+2714 is named)."""
     ch = text[i]
     if has(role, ord(ch)):
         return True
+    if i and is_variation_selector(ord(ch)):
+        return not is_variation_selector(ord(text[i - 1]))
     if i and unicodedata.category(ch).startswith("M"):
         composed = unicodedata.normalize("NFC", text[i - 1] + ch)
         return len(composed) == 1 and has(role, ord(composed))

@@ -31,6 +31,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from math import ceil
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -38,13 +39,14 @@ from pikepdf import Array, Dictionary, Name
 from .fonts import Face, FontSet
 
 
-def join(pdfs: Iterable[bytes]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
-    """A new PDF with the pages of ``pdfs`` in order, and the opened sources (closed by the
-    caller once the result is saved: pikepdf copies their objects lazily)."""
+def join(pdfs: Iterable[bytes | Path]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
+    """A new PDF with the pages of ``pdfs`` (their bytes, or their files) in order, and the
+    opened sources (closed by the caller once the result is saved: pikepdf copies their
+    objects lazily, from the files as it needs them)."""
     out = pikepdf.new()
     sources = []
     for data in pdfs:
-        src = pikepdf.open(io.BytesIO(data))
+        src = pikepdf.open(data if isinstance(data, Path) else io.BytesIO(data))
         sources.append(src)
         out.pages.extend(src.pages)
     return out, sources
@@ -239,8 +241,16 @@ def _postscript_name(program: bytes) -> str:
     return face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or ""
 
 
+_W_TOKEN = re.compile(rb"\[|\]|[^\s\[\]]+")
+
+
 def _widths(array) -> dict[int, object]:
-    """A CID font's /W array as glyph id -> width (both forms: ``c [w…]``, ``c1 c2 w``)."""
+    """A CID font's /W array as glyph id -> width (both forms: ``c [w…]``, ``c1 c2 w``).
+    Read from its bytes where every number is an integer, as WeasyPrint writes them (reading
+    it object by object was most of the time ``share`` took on the 版 of a joined issue)."""
+    fast = _integer_widths(array.unparse(resolved=True))
+    if fast is not None:
+        return fast
     out: dict[int, object] = {}
     items = list(array)
     i = 0
@@ -254,6 +264,31 @@ def _widths(array) -> dict[int, object]:
             for gid in range(first, int(items[i + 1]) + 1):
                 out.setdefault(gid, items[i + 2])
             i += 3
+    return out
+
+
+def _integer_widths(data: bytes) -> dict[int, object] | None:
+    """``_widths`` of a /W array's bytes, or None unless every number is an integer."""
+    tokens = _W_TOKEN.findall(data)
+    if len(tokens) < 2 or tokens[0] != b"[" or tokens[-1] != b"]":
+        return None
+    out: dict[int, object] = {}
+    i, end = 1, len(tokens) - 1
+    try:
+        while i < end:
+            first = int(tokens[i])
+            if tokens[i + 1] == b"[":
+                close = tokens.index(b"]", i + 2)
+                for n, w in enumerate(tokens[i + 2:close]):
+                    out.setdefault(first + n, int(w))
+                i = close + 1
+            else:
+                width = int(tokens[i + 2])
+                for gid in range(first, int(tokens[i + 1]) + 1):
+                    out.setdefault(gid, width)
+                i += 3
+    except (ValueError, IndexError):  # a real number, or not WeasyPrint's shape
+        return None
     return out
 
 

@@ -9,6 +9,11 @@ output says what it needs: print ``PRINT_PPI`` across the type area (printing.co
 reading PDF ``READING_PPI`` across its page (``for_page``), the EPUB and the web edition a
 long side in px (``for_screen``). Photos up to ``LARGE_IMAGE_PIXELS`` are decoded at full
 size, so their outputs do not change with this.
+
+The web edition's 版 images are the print page drawn by pdfium, but with each photo drawn
+from its sRGB picture (``in_srgb``) in place of the CMYK copy made for newsprint, at the same
+pixel size: a screen shows the photo's own colours, not newsprint's separation converted back
+by pdfium's generic CMYK formula, and pdfium skips that conversion (a third of a render).
 """
 
 from __future__ import annotations
@@ -58,6 +63,66 @@ def for_page(image: Image, room: tuple[float, float] = READING_ROOM, ppi: float 
     return buf.getvalue()
 
 
+def in_srgb(image: Image, size: tuple[int, int]) -> bytes | None:
+    """The photo as a JPEG in sRGB (or grey) of ``size`` px as shown, the size of its CMYK
+    copy on the print page, to draw that page for screens (the web edition's 版 images,
+    web.images): its checked bytes as they are when they already are that (an upright JPEG,
+    RGB or grey, untagged or tagged sRGB, of that size: the usual photo, no decoding), else
+    decoded (a huge JPEG at the scale of its print copy), turned upright by its EXIF
+    orientation, converted to sRGB by its embedded profile and encoded again (baseline, the
+    print copy's quality). None where the page keeps its print copy: a CMYK photo, a profile
+    littleCMS cannot use, a size that does not come out the same."""
+    from PIL import Image as PILImage, ImageCms, ImageOps
+
+    try:
+        with PILImage.open(io.BytesIO(image.data)) as im:
+            profile = im.info.get("icc_profile")
+            srgb = not profile or _is_srgb(profile)
+            upright = im.getexif().get(0x0112) in (None, 1)
+            if im.format == "JPEG" and im.mode in ("RGB", "L") and srgb and upright and im.size == size:
+                return image.data
+            if im.mode == "CMYK":
+                return None
+            if im.format == "JPEG" and (im.width > size[0] or im.height > size[1]):
+                turned = im.getexif().get(0x0112) in TURNED
+                im.draft(im.mode, size[::-1] if turned else size)  # the print copy's scale
+            ImageOps.exif_transpose(im, in_place=True)
+            if im.size != size:
+                return None
+            if im.mode.startswith("I"):  # 16-bit grey, to 8 bits as the print copy (printing.colour)
+                shown = im.convert("I").point(lambda v: v * (1 / 257)).convert("L")
+            else:
+                shown = im if im.mode in ("RGB", "L") else im.convert("L" if im.mode in ("LA", "1") else "RGB")
+            if not srgb:
+                assert profile is not None
+                converted = ImageCms.profileToProfile(
+                    shown, ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+                    ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")), outputMode="RGB",
+                    renderingIntent=ImageCms.Intent.PERCEPTUAL)
+                assert converted is not None  # a new image: not converted in place
+                shown = converted
+            buf = io.BytesIO()
+            shown.save(buf, "JPEG", quality=SRGB_QUALITY, optimize=False, progressive=False)
+            return buf.getvalue()
+    except (OSError, ValueError, ImageCms.PyCMSError):  # the print copy is drawn, as before
+        return None
+
+
+SRGB_QUALITY = 92  # that of the print copies (printing.colour.JPEG_QUALITY)
+
+
+def _is_srgb(profile: bytes) -> bool:
+    """Whether an embedded profile is sRGB's (by its description: "sRGB IEC61966-2.1" and
+    the like, as cameras and editors write it)."""
+    from PIL import ImageCms
+
+    try:
+        description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile)))
+    except (OSError, ImageCms.PyCMSError):
+        return False
+    return description.strip().lower().startswith("srgb")
+
+
 def for_screen(image: Image, long_side: int, quality: int) -> tuple[bytes, str, tuple[int, int]]:
     """The photo for screens (the EPUB, the web edition): turned upright by its EXIF
     orientation, metadata dropped, at most ``long_side`` px on its long side; a JPEG as a
@@ -87,4 +152,4 @@ def for_screen(image: Image, long_side: int, quality: int) -> tuple[bytes, str, 
         return buf.getvalue(), media_type, im.size
 
 
-__all__ = ["READING_PPI", "READING_ROOM", "for_page", "for_screen", "scale_for"]
+__all__ = ["READING_PPI", "READING_ROOM", "for_page", "for_screen", "in_srgb", "scale_for"]

@@ -15,9 +15,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .ahead import Ahead
-from .archive import build_archive, build_ndnp_issue, made_at, sign_bag
 from .config import Settings, ensure_outside, load_settings
 from .epub import build_epub, cover_image, draft_epub, masthead_cover
 from .errors import Problem, Problems, PublisherError, RenderError, Severity
@@ -49,12 +49,69 @@ from .makeup import MakeUp, PagePlan, continuations, make_up
 from .makeup.measure import Measures
 from .model import Edition
 from .outputs import Editions, check_out_dir, check_target, unfinished, write_outputs
-from .printing.build import Derive, PrintResult, build_print, front_page
-from .reading import reading_pdf
 from .sources import read_edition
-from .web import WebIssue, build_web, page_images, standalone
+
+if TYPE_CHECKING:
+    from .printing.build import Derive, PrintResult
+    from .web import WebIssue
 
 log = logging.getLogger(__name__)
+
+
+# The outputs' builders, imported when a build asks for their output: an EPUB-only build
+# never loads the reading PDF's, the archive's or the web edition's code (about 0.2 s of
+# CPU at every start, before anything else can begin), and the print pages' only in the
+# process that renders its cover. Functions of this module, so that tests can stand in
+# for them here.
+
+def reading_pdf(*args, **kwargs) -> bytes:
+    from .reading import reading_pdf as made
+    return made(*args, **kwargs)
+
+
+def build_print(*args, **kwargs) -> PrintResult:
+    from .printing.build import build_print as made
+    return made(*args, **kwargs)
+
+
+def front_page(*args, **kwargs) -> bytes:
+    from .printing.build import front_page as made
+    return made(*args, **kwargs)
+
+
+def page_images(*args, **kwargs) -> Derive:
+    from .web import page_images as made
+    return made(*args, **kwargs)
+
+
+def build_web(*args, **kwargs) -> WebIssue:
+    from .web import build_web as made
+    return made(*args, **kwargs)
+
+
+def standalone(*args, **kwargs) -> dict[str, bytes]:
+    from .web import standalone as made
+    return made(*args, **kwargs)
+
+
+def made_at(*args, **kwargs):
+    from .archive import made_at as made
+    return made(*args, **kwargs)
+
+
+def build_archive(*args, **kwargs) -> dict[str, bytes]:
+    from .archive import build_archive as made
+    return made(*args, **kwargs)
+
+
+def build_ndnp_issue(*args, **kwargs) -> dict[str, bytes]:
+    from .archive import build_ndnp_issue as made
+    return made(*args, **kwargs)
+
+
+def sign_bag(*args, **kwargs) -> dict[str, bytes]:
+    from .archive import sign_bag as made
+    return made(*args, **kwargs)
 
 Progress = Callable[[str], None]
 

@@ -30,7 +30,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
@@ -40,7 +40,7 @@ from typing import Any, cast
 import pikepdf
 
 from .config import Settings
-from .engine import Rendered, Sandbox, Structure, alias_url, lay_out, load, render
+from .engine import Document, Rendered, Sandbox, Structure, alias_url, lay_out, load, render
 from .errors import Problem, PublisherError, RenderError
 from .fonts import FontSet
 from .model import Edition
@@ -81,14 +81,35 @@ def reading_render(edition: Edition, settings: Settings, fonts: FontSet,
     if settings.reading.by_page:
         return by_page(edition, settings, fonts, layout)
     assert edition.root is not None
-    html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition))
-    rendered = render(html, base_dir=edition.root, stylesheets=reading_styles(settings), fonts=fonts,
-                      sandbox=_sandbox(edition, settings), what="reading PDF", layout=layout,
-                      pdf_variant="pdf/a-2a", pdf_tags=True)
+
+    def wide(pages: int, anchors: list[tuple[str, int]]) -> None:
+        """Stop a render whose contents' numbers need four digits: it is made again so."""
+        if _wide_folios(((name, index + 1) for name, index in anchors)):
+            raise _Wide
+
+    for wide_folios in (False, True):
+        html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition),
+                            wide_folios=wide_folios)
+        try:
+            rendered = render(html, base_dir=edition.root, stylesheets=reading_styles(settings), fonts=fonts,
+                              sandbox=_sandbox(edition, settings), what="reading PDF", layout=layout,
+                              laid_out=None if wide_folios else wide, **_OPTIONS)
+            break
+        except _Wide:
+            continue
     structure = rendered.structure
     assert structure is not None
     pdf = complete(rendered.pdf, issue_properties(edition), pdfua=1, edit=lambda pdf: tag(pdf, structure))
     return Rendered(pdf, rendered.pages, structure)
+
+
+class _Wide(Exception):
+    """The contents' page numbers need boxes for four digits (``WIDE_FROM``)."""
+
+
+def _wide_folios(folios: Iterable[tuple[str, int]]) -> bool:
+    """Whether an article's page number (id -> number) is ``WIDE_FROM`` or more."""
+    return any(page >= WIDE_FROM for name, page in folios if name.startswith("a-"))
 
 
 def _sandbox(edition: Edition, settings: Settings) -> Sandbox:
@@ -128,14 +149,16 @@ class _PagePhotos(Mapping[str, bytes]):
 #   ``first_page``, engine/numbering.py): after the contents and every earlier 版. A worker
 #   waits for that answer, which comes as soon as the renders before its own are counted
 #   (they were handed out first), so each document is laid out once;
-# - the contents page: its length is fixed first (laid out, not drawn, with placeholder
-#   numbers, in this process while the workers lay out the first 版), the parts numbered
-#   after it, then it is rendered with each article's page number, read from the 版'
-#   layouts (the anchors WeasyPrint makes their named destinations of), handed to the
-#   first free worker as soon as every 版 is laid out, while the last ones are still being
-#   drawn. Should that change its length, the 版 are numbered again
-#   after the new one (never seen on the sample: a real number would have to push an entry
-#   onto another line than the placeholder did);
+# - the contents page: laid out once, with placeholder numbers, in this process while the
+#   workers lay out the first 版 (its length numbers them). Each article's page number
+#   stands right-aligned in a box of a fixed width (styles/reading.css), so the real
+#   numbers, read from the 版' layouts (the anchors WeasyPrint makes their named
+#   destinations of), are written into that layout as soon as every 版 is laid out
+#   (``engine.filling``), and it is drawn here while the last 版 are being drawn: the same
+#   file as a layout with the numbers would give. Only a number wider than its box, or of
+#   ``WIDE_FROM`` and more (boxes for four digits, as the one document then has), has it
+#   laid out again with the numbers, by the first free worker; should that change its
+#   length, the 版 are numbered again after the new one;
 # - links: the contents links to the other documents by ``TARGET`` URIs, made links to the
 #   joined named destinations after the join (``pdfjoin.retarget_links``); bookmarks and
 #   destinations are merged in order (``pdfjoin.append``); the structure records joined
@@ -149,9 +172,12 @@ class _PagePhotos(Mapping[str, bytes]):
 # The bytes depend on the edition and the settings, never on the number of workers.
 
 TARGET = "publisher-part:"  # the URI a contents link names an id of another part by
-PLACEHOLDER = 888  # the contents' page numbers while its length is fixed: three wide digits
+PLACEHOLDER = 0  # the contents' page numbers while it is laid out: narrower than their box
+WIDE_FROM = 1000  # an article's page number from which the contents' number boxes take four digits
+FOLIO = "folio"  # the class of a contents entry's page number (its ::after box)
 PART_STYLES = ("reading-part.css",)  # a 版 alone: a folio on its first page too
 _ROUNDS = 4  # contents lengths tried before giving up (each round renders every 版)
+_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-2a", "pdf_tags": True}  # WeasyPrint's, every part
 
 
 _Laid = tuple[int, tuple[tuple[str, int], ...]]  # a laid-out part: its pages, its anchors
@@ -192,15 +218,10 @@ def _run(task: _Task, ask: Callable[[int], int],
     edition, settings, root = job.edition, job.settings, job.edition.root
     src = lambda fig: image_url(fig.image.path, edition)  # noqa: E731
     styles = reading_styles(settings)
-    if task.part is None:
-        folios = dict(task.folios) or {f"a-{a.slug}": PLACEHOLDER for a in edition.articles}
+    if task.part is None:  # the contents with its numbers, laid out with them
         html = reading_html(edition, settings, image_src=src, parts=(), target=lambda i: TARGET + i,
-                            folios=folios)
+                            folios=dict(task.folios), wide_folios=_wide_folios(task.folios))
         what = "reading PDF: the contents"
-        if not task.folios:  # only its length is wanted: laid out, not drawn
-            doc = lay_out(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
-                          sandbox=_sandbox(edition, settings), what=what)
-            return _Result(Rendered(b"", ()), doc.page_count, 1, ())
     else:
         page = edition.pages[task.part]
         html = reading_html(edition, settings, image_src=src, front=False, parts=(page,))
@@ -224,7 +245,7 @@ def _run(task: _Task, ask: Callable[[int], int],
     rendered = render(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
                       sandbox=_sandbox(edition, settings), what=what, layout=job.layout,
                       first_page=first_page, placeholder_fonts=True, reuse_fonts=True,
-                      laid_out=laid_out, pdf_variant="pdf/a-2a", pdf_tags=True)
+                      laid_out=laid_out, **_OPTIONS)
     # A render leaves its boxes, Pango layouts and font copies in reference cycles; with the
     # objects from before the renders frozen (``by_page``), collecting them takes tens of
     # ms, and a worker's memory stays that of one render (without it: 795 MB after the
@@ -240,10 +261,33 @@ def _run(task: _Task, ask: Callable[[int], int],
     return _Result(rendered, count, asked[1], ids)
 
 
-def _contents_length() -> int:
-    """The pages of the contents with every page number a placeholder: laid out, not drawn."""
-    result = _run(_Task(None), lambda pages: 1)
-    return result.page_count
+def _contents_laid_out() -> Document:
+    """The contents laid out, not drawn, with every page number a placeholder in its box of
+    a fixed width (styles/reading.css), in this process: its length, and the layout its
+    numbers are written into (``_contents``)."""
+    job = _JOB
+    assert job is not None and job.edition.root is not None
+    edition, settings = job.edition, job.settings
+    html = reading_html(edition, settings, image_src=lambda fig: image_url(fig.image.path, edition),
+                        parts=(), target=lambda i: TARGET + i,
+                        folios={f"a-{a.slug}": PLACEHOLDER for a in edition.articles})
+    return lay_out(html, base_dir=job.edition.root, stylesheets=reading_styles(settings), fonts=job.fonts,
+                   sandbox=_sandbox(edition, settings), what="reading PDF: the contents",
+                   reuse_fonts=True, **_OPTIONS)
+
+
+def _contents(laid: Document, folios: tuple[tuple[str, int], ...]) -> _Result | None:
+    """The contents laid out with placeholders, its page numbers written in and drawn; None
+    if a number would not leave its line as it is, or needs the boxes for four digits (then
+    it is laid out again with them)."""
+    job = _JOB
+    assert job is not None
+    if _wide_folios(folios) or not laid.fill(FOLIO, "data-target",
+                                             {f"#{name}": str(page) for name, page in folios}):
+        log.info("reading PDF: the contents' page numbers do not fit their boxes: laid out again")
+        return None
+    rendered = laid.write(layout=job.layout, placeholder_fonts=True, **_OPTIONS)
+    return _Result(rendered, laid.page_count, 1, tuple(laid.anchors()))
 
 
 @dataclass(frozen=True)
@@ -415,25 +459,42 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
     pool: _Serial | _Pool = _Pool(workers) if workers > 1 else _Serial()
     failed = True
     try:
-        # The contents' length, first with placeholder numbers (laid out here while the
-        # workers lay out the first 版), then as the real numbers make it.
+        # The contents laid out here with placeholder numbers while the workers lay out the
+        # first 版 (its length numbers them), its numbers written in and drawn here while the
+        # last 版 are drawn; laid out again with the numbers only where one does not fit its
+        # box, in a worker, and the 版 numbered again should that change its length.
         length: int | None = None
         last: _Front | None = None
         for _ in range(_ROUNDS):
             used: list[int] = []
+            held: list[Document] = []
+            filled: list[_Result] = []
 
-            def before(length: int | None = length, used: list[int] = used) -> int:
-                used.append(_contents_length() if length is None else length)
-                return used[-1]
+            def before(length: int | None = length, used: list[int] = used,
+                       held: list[Document] = held) -> int:
+                if length is None:
+                    held.append(_contents_laid_out())
+                    length = held[-1].page_count
+                used.append(length)
+                return length
 
-            def then(laid: list[tuple[int, tuple[tuple[str, int], ...]]],
-                     last: _Front | None = last) -> _Task | None:
-                """The contents with the real numbers, rendered while the last 版 are drawn;
-                none if the last round's was rendered with these very numbers."""
+            def then(laid: list[tuple[int, tuple[tuple[str, int], ...]]], last: _Front | None = last,
+                     held: list[Document] = held, filled: list[_Result] = filled) -> _Task | None:
+                """The contents with the real numbers, written into its layout here, or else a
+                task that lays it out with them; none if the last round's was rendered with
+                these very numbers."""
                 folios = _folios(laid)
-                return None if last is not None and last.folios == folios else _Task(None, folios)
+                if last is not None and last.folios == folios:
+                    return None
+                if held and (front := _contents(held.pop(), folios)) is not None:
+                    filled.append(front)
+                    return None
+                return _Task(None, folios)
 
             done, result = pool.run(parts, before=before, then=then)
+            held.clear()
+            if filled:
+                result = filled[0]
             folios = _folios([(r.first_page, r.anchors) for r in done])
             if result is None:
                 assert last is not None and last.folios == folios

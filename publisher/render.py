@@ -137,7 +137,7 @@ def page_id(page: Page) -> str:
 def reading_html(edition: Edition, settings: Settings,
                  image_src=lambda fig: fig.image.href, *, front: bool = True,
                  parts: Sequence[Page] | None = None, target: Callable[[str], str] | None = None,
-                 folios: Mapping[str, int] | None = None) -> str:
+                 folios: Mapping[str, int] | None = None, wide_folios: bool = False) -> str:
     """The whole issue as one HTML document for the reading PDF; ``image_src(figure)`` is the
     URL its photo is fetched by.
 
@@ -145,8 +145,9 @@ def reading_html(edition: Edition, settings: Settings,
     the front page (masthead and contents) out, ``parts`` are the 版 it holds (all by
     default); the contents links to an id by the URL ``target(id)`` (``#id`` by default)
     and, given ``folios``, prints each article's page number from it (id -> number) rather
-    than asking the layout for it."""
+    than asking the layout for it. ``wide_folios``: the contents' page numbers in boxes for
+    four digits (an article from page 1000 on: ``reading.WIDE_FROM``)."""
     return render("reading/edition.html.j2", settings, engine=True, edition=edition,
                   created=edition.issue.closing_time.isoformat(), image_src=image_src,
                   front=front, parts=edition.pages if parts is None else parts, target=target,
-                  folios=folios)
+                  folios=folios, wide_folios=wide_folios)

@@ -120,3 +120,36 @@ def test_starting_the_tool_imports_no_solver():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# What an EPUB-only build never uses: the reading PDF's, the archive's and the web edition's
+# code, and the print pages' (loaded by the process that renders the cover, not at start).
+NOT_AT_START = ("publisher.reading", "publisher.archive", "publisher.web", "publisher.printing",
+                "publisher.pdfjoin", "pikepdf")
+
+
+def test_starting_the_pipeline_imports_no_other_output():
+    """``publish`` imports each output's builder when a build asks for it: importing the CLI
+    and the pipeline (every build's start) loads none of theirs."""
+    code = ("import sys, publisher.cli, publisher.publish; "
+            f"print(sorted(m for m in sys.modules if m.startswith({NOT_AT_START!r})))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_the_solver_is_loaded_without_pandas():
+    """OR-Tools' cp_model imports pandas for helpers the make-up never calls: loaded for a
+    solve, it comes without it (makeup.solver._cp_model), and a page still solves; pandas
+    imported afterwards is the real one."""
+    code = ("import sys\n"
+            "from publisher.makeup import solver\n"
+            "solver.ready()\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandas'))\n"
+            "from ortools.sat.python import cp_model\n"
+            "m = cp_model.CpModel(); x = m.new_int_var(0, 3, 'x'); m.maximize(x)\n"
+            "s = cp_model.CpSolver(); print(s.solve(m) == cp_model.OPTIMAL, s.value(x))\n"
+            "import pandas; print(hasattr(pandas, 'DataFrame'))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:3] == ["[]", "True 3", "True"]

@@ -15,10 +15,10 @@ import pytest
 
 from publisher.errors import Problems, SourceError
 from publisher.sources import read_edition
-from publisher.sources.text import BLANK_LETTERS, SEPARATORS, invisible_characters
+from publisher.sources.text import BLANK_LETTERS, LEFTOVERS, SEPARATORS, invisible_characters
 
 INVISIBLE = ["\u2028", "\u2029", "\u3164", "\u115f", "\u1160", "\uffa0", "\u2800", "\u200b",
-             "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\U000e0041"]
+             "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\U000e0041", "\u034f", "\ufffc"]
 
 
 def test_every_format_character_is_invisible_and_nothing_else_is():
@@ -26,7 +26,7 @@ def test_every_format_character_is_invisible_and_nothing_else_is():
     found = set(invisible_characters("".join(chr(cp) for cp in range(sys.maxunicode + 1)
                                              if not 0xD800 <= cp <= 0xDFFF)))
     newer = {c for c in found if unicodedata.category(c) == "Cn"}  # format characters of a newer Unicode
-    assert found - format_chars - newer == set(SEPARATORS) | set(BLANK_LETTERS)
+    assert found - format_chars - newer == set(SEPARATORS) | set(BLANK_LETTERS) | set(LEFTOVERS)
     assert format_chars - found == set(), sorted(f"U+{ord(c):04X}" for c in format_chars - found)
 
 
@@ -51,7 +51,7 @@ FIELDS = {
 
 
 @pytest.mark.parametrize("field", FIELDS)
-@pytest.mark.parametrize("char", ["\u2028", "\u3164", "\u200b", "\u2800"])
+@pytest.mark.parametrize("char", ["\u2028", "\u3164", "\u200b", "\u2800", "\ufffc"])
 def test_refused_in_every_field(make_edition, field, char):
     article, toml_line = FIELDS[field](char)
     files = {"articles/one.md": article} if article else {}

@@ -325,6 +325,109 @@ def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(monkeyp
     assert pydyf.Stream([profile], compress=False).data.endswith(profile + b"\nendstream")
 
 
+def _pydyf_file(compress: bool, version: bytes) -> bytes:
+    """A small PDF written by pydyf with an identifier: a page, its content stream (compressed),
+    a dictionary and a string; in an object stream (``compress``) or as a plain file."""
+    import io
+
+    import pydyf
+
+    pdf = pydyf.PDF()
+    content = pydyf.Stream([b"0 0 m 10 10 l S", b"BT /F1 12 Tf (abc) Tj ET"], compress=True)
+    pdf.add_object(content)
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page", "Parent": pdf.pages.reference,
+                                   "MediaBox": pydyf.Array([0, 0, 200, 200]),
+                                   "Contents": content.reference}))
+    pdf.info["Title"] = pydyf.String("测试 (one)")
+    out = io.BytesIO()
+    pdf.write(out, version, identifier=True, compress=compress)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("compress, version", [(True, b"1.7"), (False, b"1.4")])
+def test_a_pdf_with_an_identifier_is_written_making_each_objects_bytes_once(fonts, monkeypatch, compress,
+                                                                          version):
+    """engine/patches/written_once.py: pydyf made every object's bytes a second time (every
+    stream compressed again) for the trailer's /ID; kept as written, the same file, each stream
+    compressed once."""
+    import zlib
+
+    from publisher.engine.patches import compressed_once, written_once
+
+    calls = []
+
+    class Counting:
+        def compressobj(self, level):
+            calls.append(level)
+            return zlib.compressobj(level=level)
+
+    monkeypatch.setattr(compressed_once, "zlib", Counting())
+    replacement, = written_once.replacements()
+    assert replacement.applied
+    replacement.revert()
+    try:
+        expected, twice = _pydyf_file(compress, version), len(calls)
+    finally:
+        replacement.apply()
+    calls.clear()
+    assert _pydyf_file(compress, version) == expected
+    assert b"/ID" in expected
+    # the content stream, and with ``compress`` the object stream: each once, where pydyf
+    # compressed each twice (the cross-reference stream, written after the /ID, once in both)
+    assert len(calls) == (3 if compress else 1) and twice == (5 if compress else 2)
+
+
+def test_a_pdf_variant_written_with_each_objects_bytes_once_is_the_same_file(fonts, tmp_path):
+    """engine/patches/written_once.py on a real document: a PDF/A render (WeasyPrint asks
+    pydyf for an identifier) is the same bytes with the patch reverted."""
+    from publisher.engine.patches import written_once
+
+    settings = load_settings()
+
+    def render() -> bytes:
+        return engine.render(CONTENTS, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                             sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test",
+                             pdf_variant="pdf/a-2b").pdf
+
+    replacement, = written_once.replacements()
+    replacement.revert()
+    try:
+        expected = render()
+    finally:
+        replacement.apply()
+    assert render() == expected and b"/ID" in expected
+
+
+def test_a_lines_strut_is_found_by_its_fields_with_the_same_bytes(fonts, tmp_path, monkeypatch):
+    """engine/patches/strut_keys.py: WeasyPrint's strut, asked for every line and inline box,
+    printed its table's key each time; found by the tuple of the same fields, it is asked once
+    a distinct font and line height, and the document is the same bytes."""
+    from weasyprint.layout import inline
+
+    from publisher.engine.patches import strut_keys
+
+    settings = load_settings()
+
+    def render() -> bytes:
+        return engine.render(CONTENTS, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                             sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test").pdf
+
+    replacements = strut_keys.replacements()
+    for replacement in replacements:
+        replacement.revert()
+    try:
+        expected = render()
+    finally:
+        for replacement in replacements:
+            replacement.apply()
+    asked, looked_up = [], []
+    original, wrapper = replacements[0].original, inline.strut
+    monkeypatch.setattr(replacements[0], "original", lambda style: asked.append(1) or original(style))
+    monkeypatch.setattr(inline, "strut", lambda style: looked_up.append(1) or wrapper(style))
+    assert render() == expected
+    assert 0 < len(asked) <= 6 and len(looked_up) > 5 * len(asked)
+
+
 def test_a_font_subset_in_one_pass_is_the_two_passes_font(fonts, tmp_path, monkeypatch):
     """engine/patches/subset_once.py: WeasyPrint's second HarfBuzz pass keeps every glyph of
     the first; one pass gives the same font programs, byte for byte, for every face."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from PIL import Image as PILImage, ImageOps
+from PIL import Image as PILImage, ImageCms, ImageOps
 
 from publisher.model import Figure, Image
-from publisher.photos import READING_PPI, READING_ROOM, for_page, for_screen, scale_for
+from publisher.photos import READING_PPI, READING_ROOM, for_page, for_screen, in_srgb, scale_for
 from publisher.web.images import PHOTO_LONG_SIDE, photo
 
 
@@ -56,3 +56,50 @@ def test_the_web_photo_is_made_from_the_checked_bytes_a_huge_one_at_reduced_scal
     assert size == (PHOTO_LONG_SIDE, 1200)
     # the same picture as the EPUB's, whatever the output asks of it
     assert web == for_screen(picture, PHOTO_LONG_SIDE, 82)[0]
+
+
+def test_the_web_page_image_draws_a_photo_from_its_checked_bytes_when_they_are_srgb_already():
+    """in_srgb: an upright JPEG, untagged, at its print copy's size: the checked bytes, not
+    decoded; a CMYK photo: None (the page keeps its print copy)."""
+    data = jpeg(1200, 800)
+    assert in_srgb(image(data), (1200, 800)) == data
+    cmyk = io.BytesIO()
+    PILImage.new("CMYK", (40, 30), (0, 90, 90, 0)).save(cmyk, "JPEG")
+    assert in_srgb(image(cmyk.getvalue()), (40, 30)) is None
+
+
+def test_the_web_page_image_draws_a_sideways_or_huge_photo_upright_at_its_print_copys_size():
+    sideways = in_srgb(image(jpeg(800, 600, orientation=6)), (600, 800))
+    assert sideways is not None
+    with PILImage.open(io.BytesIO(sideways)) as im:
+        assert im.size == (600, 800) and im.getexif().get(0x0112) in (None, 1)
+        top = im.convert("RGB").crop((0, 0, 600, 100)).resize((1, 1)).getpixel((0, 0))
+        assert isinstance(top, tuple) and top[2] > 150  # the stored left quarter, on top
+    # a huge photo at the scale its print copy was decoded at (printing.colour: 1/2 here)
+    huge = in_srgb(image(jpeg(8000, 6000)), (4000, 3000))
+    assert huge is not None
+    with PILImage.open(io.BytesIO(huge)) as im:
+        assert im.size == (4000, 3000)
+    assert in_srgb(image(jpeg(800, 600)), (500, 300)) is None  # not the print copy's size
+
+
+def test_the_web_page_image_draws_a_tagged_photo_in_srgb():
+    """A photo in Adobe RGB (1998) is converted to sRGB by its profile, not shown as if its
+    numbers were sRGB's."""
+    a98 = Path("/usr/share/color/icc/ghostscript/a98.icc")
+    colour = (60, 150, 90)
+    out = io.BytesIO()
+    PILImage.new("RGB", (64, 48), colour).save(out, "JPEG", quality=95, icc_profile=a98.read_bytes())
+    shown = in_srgb(image(out.getvalue()), (64, 48))
+    assert shown is not None
+    with PILImage.open(io.BytesIO(shown)) as im:
+        assert "icc_profile" not in im.info and im.mode == "RGB"
+        pixel = im.getpixel((32, 24))
+    expected = ImageCms.profileToProfile(PILImage.new("RGB", (1, 1), colour), str(a98),
+                                         ImageCms.createProfile("sRGB"),
+                                         renderingIntent=ImageCms.Intent.PERCEPTUAL)
+    assert expected is not None
+    want = expected.getpixel((0, 0))
+    assert isinstance(pixel, tuple) and isinstance(want, tuple)
+    assert max(abs(a - b) for a, b in zip(pixel, want, strict=True)) <= 4
+    assert max(abs(a - b) for a, b in zip(want, colour, strict=True)) > 15  # the test can tell

@@ -128,18 +128,79 @@ def test_one_font_program_per_face_one_output_intent_and_the_declarations(render
         assert annotations and all("/StructParent" in a for a in annotations)
 
 
-def test_a_wrong_contents_length_is_put_right_and_changes_nothing(three, renders, monkeypatch):
-    """The 版 are numbered after the contents' length as laid out with placeholder numbers;
-    should the real numbers make it another length, the 版 are numbered again after that
-    one. Told a wrong length first, the result is the same file: it depends on the edition,
-    not on the path to it."""
+def _calls(monkeypatch) -> list:
+    """The parts each ``_run`` renders (None: the contents laid out with its numbers)."""
+    from publisher import reading
+
+    calls: list = []
+    run = reading._run
+    monkeypatch.setattr(reading, "_run", lambda task, ask: calls.append(task.part) or run(task, ask))
+    return calls
+
+
+def test_the_contents_is_laid_out_once_and_its_numbers_written_in(three, renders, monkeypatch):
+    """The contents is laid out with placeholder numbers before any 版 is numbered, and the
+    real numbers are written into that layout: no part renders it again."""
     from publisher import reading
 
     edition, settings, fonts, _ = load(three)
-    calls = []
-    run = reading._run
-    monkeypatch.setattr(reading, "_contents_length", lambda: 7)  # it is 2 pages
-    monkeypatch.setattr(reading, "_run", lambda task, ask: calls.append(task.part) or run(task, ask))
+    calls = _calls(monkeypatch)
+    laid_out = reading._contents_laid_out
+    written = []
+    monkeypatch.setattr(reading, "_contents_laid_out", lambda: written.append(1) or laid_out())
+    pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
+    assert calls == [0, 1, 2] and written == [1]
+    assert pdf == renders["one"]
+
+
+def test_numbers_written_in_make_the_file_a_layout_with_them_makes(three, renders, monkeypatch):
+    """Where a number would not fit its box, the contents is laid out again with the
+    numbers (in a worker): the same file as the numbers written into the placeholders'
+    layout, so writing them in changes nothing but the time."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    calls = _calls(monkeypatch)
+    monkeypatch.setattr(reading.Document, "fill", lambda self, *args: False)
+    pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
+    assert calls == [0, 1, 2, None]
+    assert pdf == renders["one"]
+
+
+def test_a_number_wider_than_its_box_is_not_written_in(three):
+    """``fill`` writes nothing where a number is wider than the box the placeholder was laid
+    out in (the line would not be the one a layout with it makes)."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    reading._JOB = reading._Job(edition, settings, fonts, False)
+    try:
+        laid = reading._contents_laid_out()
+    finally:
+        reading._JOB = None
+    targets = [f"#a-{a.slug}" for a in edition.articles]
+    assert not laid.fill(reading.FOLIO, "data-target", dict.fromkeys(targets, "1234567"))
+    assert not laid.fill(reading.FOLIO, "data-target", dict.fromkeys(targets[1:], "7"))  # one missing
+    assert laid.fill(reading.FOLIO, "data-target", dict.fromkeys(targets, "999"))
+
+
+def test_a_wrong_contents_length_is_put_right_and_changes_nothing(three, renders, monkeypatch):
+    """The 版 are numbered after the contents' length as laid out with placeholder numbers;
+    should the real numbers make it another length (laid out again with numbers that do not
+    fit their boxes), the 版 are numbered again after that one. Told a wrong length first,
+    the result is the same file: it depends on the edition, not on the path to it."""
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    calls = _calls(monkeypatch)
+
+    class Wrong:
+        page_count = 7  # it is 2 pages
+
+        def fill(self, *args) -> bool:
+            return False
+
+    monkeypatch.setattr(reading, "_contents_laid_out", Wrong)
     pdf = reading_render(edition, _settings(settings, True, 1), fonts).pdf
     assert calls == [0, 1, 2, None, 0, 1, 2, None]  # numbered after 7, then after the real 2
     assert pdf == renders["one"]
@@ -163,3 +224,57 @@ def test_a_parts_anchors_from_its_layout_are_the_destinations_of_its_pdf(three):
         assert told == [(len(pdf.pages), tuple(anchors(pdf)))]
         assert len(pdf.pages) > 1 and len({index for _, index in told[0][1]}) > 1
     assert result.anchors == told[0][1] and result.first_page == 5
+
+
+def test_a_width_array_read_from_its_bytes_is_the_one_read_object_by_object():
+    """``pdfjoin._widths`` reads a /W array from its bytes where every number is an integer
+    (WeasyPrint's), and object by object otherwise: the same glyph widths either way."""
+    from publisher.pdfjoin import _integer_widths, _widths
+
+    pdf = pikepdf.new()
+    both = pikepdf.Array([1, pikepdf.Array([227, 3]), 5, 7, 500, 9, pikepdf.Array([1000])])
+    expected = {1: 227, 2: 3, 5: 500, 6: 500, 7: 500, 9: 1000}
+    assert _integer_widths(both.unparse()) == expected
+    assert _widths(pdf.make_indirect(both)) == expected
+    real = pikepdf.Array([1, pikepdf.Array([227.5])])
+    assert _integer_widths(real.unparse()) is None
+    assert {k: str(v) for k, v in _widths(real).items()} == {1: "227.5"}
+
+
+def test_a_joined_structure_keeps_every_field_of_its_parts():
+    """``Structure.join`` makes each element and piece of content field by field: every field
+    is carried over, renumbered where it must be."""
+    from dataclasses import fields, replace
+
+    from publisher.engine import Element, Structure, Tagged
+
+    element = Element(1, 0, "a", (("href", "#x"),), "title")
+    root = Element(0, None, "body", ())
+    tagged = Tagged(2, 1, 3, 4, (1.0, 2.0, 3.0, 4.0))
+    part = Structure((root, element), (tagged,))
+    joined = Structure.join([(part, 0), (part, 5)])
+    assert joined.elements[3] == replace(element, key=3, parent=2)
+    assert joined.content[1] == replace(tagged, page=7, element=3)
+    assert [f.name for f in fields(Element)] == ["key", "parent", "tag", "attributes", "text"]
+    assert [f.name for f in fields(Tagged)] == ["page", "element", "mcid", "annotation", "box"]
+
+
+def test_numbers_of_four_digits_get_wider_boxes_in_both_renders(three, monkeypatch):
+    """From ``WIDE_FROM`` on, the contents' number boxes take four digits: the one document
+    is rendered again so (it knows its numbers once laid out), and by 版 the contents is
+    laid out with the numbers in the wide boxes; the two read the same. (Told that wide
+    numbers start at 5, so that the 3-版 edition has some.)"""
+    from publisher import reading
+
+    monkeypatch.setattr(reading, "WIDE_FROM", 5)
+    edition, settings, fonts, _ = load(three)
+    htmls: list = []
+    html = reading.reading_html
+    monkeypatch.setattr(reading, "reading_html", lambda *a, **k: htmls.append(k.get("wide_folios")) or html(*a, **k))
+    whole = reading_render(edition, _settings(settings, False, 1), fonts).pdf
+    assert htmls == [False, True]
+    htmls.clear()
+    joined = reading_render(edition, _settings(settings, True, 1), fonts).pdf  # one process: seen here
+    assert htmls[-1] is True  # the contents laid out again, wide
+    a, b = _read(whole), _read(joined)
+    assert a["texts"] == b["texts"] and a["links"] == b["links"]

@@ -23,7 +23,7 @@ ALTO, and later the make-up solver and the web edition) reads these, never a box
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 PT_PER_PX = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
@@ -257,9 +257,10 @@ class Structure:
         elements: list[Element] = []
         content: list[Tagged] = []
         base = 0
-        for part, first_page in parts:
-            elements.extend(replace(e, key=e.key + base, parent=None if e.parent is None else e.parent + base)
-                            for e in part.elements)
-            content.extend(replace(t, page=t.page + first_page, element=t.element + base) for t in part.content)
+        for part, first_page in parts:  # made field by field: ``replace`` was most of the time
+            elements.extend(Element(e.key + base, None if e.parent is None else e.parent + base, e.tag,
+                                    e.attributes, e.text) for e in part.elements)
+            content.extend(Tagged(t.page + first_page, t.element + base, t.mcid, t.annotation, t.box)
+                           for t in part.content)
             base += 1 + max((e.key for e in part.elements), default=-1)
         return Structure(tuple(elements), tuple(content))

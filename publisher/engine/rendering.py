@@ -24,13 +24,13 @@ import hashlib
 import io
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 from ..errors import Problem, RenderError
 from ..fonts import FontSet
-from . import numbering, placeholder_fonts as placeholder_fonts_, tagging
+from . import filling, numbering, placeholder_fonts as placeholder_fonts_, tagging
 from .fetcher import Sandbox, fetcher_class
 from .layout import blocks, recording, text_pages
 from .records import Block, Rendered
@@ -197,11 +197,23 @@ class Document:
             self._found[cls] = blocks(self._document, cls)
         return self._found[cls]
 
-    def write(self, *, layout: bool = False, **options) -> Rendered:
-        """The PDF bytes (``options`` go to WeasyPrint's write_pdf) and, with ``layout``, each
-        page's text lines, recorded while it is written."""
+    def anchors(self) -> list[tuple[str, int]]:
+        """The named destinations its PDF will have, each with its page (``anchors``)."""
+        return anchors(self._document)
+
+    def fill(self, cls: str, attribute: str, texts: Mapping[str, str]) -> bool:
+        """Write ``texts`` (by the value of ``attribute``) into the fixed-width ``::after``
+        boxes of the elements of class ``cls``, the layout left as it is; False, with nothing
+        written, where that would not be the layout of those texts (``engine.filling``)."""
         self._found.clear()
-        with _rendering(self._fonts, self._sandbox, self._what):
+        return filling.fill(self._document, cls, attribute, texts)
+
+    def write(self, *, layout: bool = False, placeholder_fonts: bool = False, **options) -> Rendered:
+        """The PDF bytes (``options`` go to WeasyPrint's write_pdf) and, with ``layout``, each
+        page's text lines, recorded while it is written; ``placeholder_fonts`` as ``render``'s."""
+        self._found.clear()
+        with _rendering(self._fonts, self._sandbox, self._what), \
+                (placeholder_fonts_.placeholders() if placeholder_fonts else nullcontext()):
             return _write(self._document, self._root, layout, options)
 
 

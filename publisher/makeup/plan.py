@@ -247,11 +247,16 @@ class Jumps:
 
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
-            pages: set[int] | None = None, progress=None, front=None, cache=None) -> MakeUp:
+            pages: set[int] | None = None, progress=None, front=None, cache=None,
+            planned=None) -> MakeUp:
     """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
     ``progress(message)`` is told when the articles are measured and as each 版 is made up;
     ``front(plan, problems)``, when the front 版 is made up, its plan and its own problems
     (while the later 版 are still to come: the EPUB's cover is rendered from it meanwhile).
+    ``planned(plan, problems)``: each plan of the result, in order, as soon as it is made
+    (the print build hands it to a render worker while the later 版 are solved), with the
+    problems found so far that may concern it (its own; for the later half made up ahead,
+    that half's).
     ``cache``: the plans of single 版 by what each is solved from (``plancache.Pages``):
     a 版 whose inputs are unchanged is read back, not solved."""
     step = progress or (lambda message: None)
@@ -306,7 +311,7 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
                       measures, jumps, cache)
     try:
         _solve_pages(first, grids, items, measures, settings, jumps, carried, result, pages, front,
-                     step, len(upto), cache)
+                     step, len(upto), cache, planned)
         done = None
         if later is not None and not any(p.number in carried for p in second):
             done = later.result()
@@ -327,9 +332,12 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
             step(f"made up 版 {len(result.solve_seconds)} of {len(upto)} ({page.display_label} {page.name})")
         result.plans += part.plans
         result.problems += part.problems
+        if planned is not None:
+            for made in part.plans:
+                planned(made, part.problems)
     elif second:
         _solve_pages(second, grids, items, measures, settings, jumps, carried, result, pages, None,
-                     step, len(upto), cache)
+                     step, len(upto), cache, planned)
     return result
 
 
@@ -339,7 +347,7 @@ SPLIT = 8  # the fewest 版 an issue made up in two processes has (see make_up)
 def _solve_pages(upto: list[Page], grids: dict[int, Grid], items: dict[int, list[Item]],
                  measures: Measures, settings: Settings, jumps: Jumps, carried: dict[int, list[Item]],
                  result: MakeUp, pages: set[int] | None, front, step, total: int,
-                 cache=None) -> None:
+                 cache=None, planned=None) -> None:
     """Make up ``upto`` in order into ``result``, each 版 with the rests ``carried`` to it,
     carrying on the rests it sends (``jumps``: the house's rule, and where the rests went).
 
@@ -378,6 +386,8 @@ def _solve_pages(upto: list[Page], grids: dict[int, Grid], items: dict[int, list
         result.problems += problems
         if pages is None or page.number in pages:
             result.plans.append(plan)
+            if planned is not None:
+                planned(plan, problems)
         if front is not None and page is upto[0]:
             front(plan, problems)
         step(f"made up 版 {len(result.solve_seconds)} of {total} ({page.display_label} {page.name})")

@@ -26,6 +26,8 @@ machine under any load.
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 
 from .variants import Item, Variant
@@ -72,7 +74,40 @@ def slots(columns: int, narrowest: int = MIN_SLOT) -> list[tuple[int, int]]:
 def ready() -> None:
     """OR-Tools loaded now (``solve`` loads it at its first call): before a fork, so that the
     processes forked share it."""
-    from ortools.sat.python import cp_model  # noqa: F401
+    _cp_model()
+
+
+def _cp_model():
+    """OR-Tools' CP-SAT module, imported without pandas where pandas is not loaded yet.
+
+    ``cp_model`` imports pandas (about 0.25 s of CPU, two thirds of its import) for its
+    ``*_series`` helpers and ``CpSolver.values``, which take and give pandas objects, and it
+    reads nothing else of it when it is imported (``pd.Index`` and ``pd.Series`` in its type
+    hints). We build models variable by variable and never call those, so the module is
+    imported against a stand-in that has just those two names, and the stand-in is taken out
+    of ``sys.modules`` again: what imports pandas afterwards gets the real one. Where pandas
+    is loaded already, or the stand-in does not do (another OR-Tools), the module is
+    imported as it is. The solver itself is C++: a solve is the same either way."""
+    done = sys.modules.get("ortools.sat.python.cp_model")
+    if done is not None:
+        return done
+    if "pandas" in sys.modules:
+        from ortools.sat.python import cp_model
+        return cp_model
+    stand_in = types.ModuleType("pandas", "publisher's stand-in: OR-Tools imported without pandas")
+    stand_in.Index = type("Index", (), {})  # type: ignore[attr-defined]
+    stand_in.Series = type("Series", (), {})  # type: ignore[attr-defined]
+    sys.modules["pandas"] = stand_in
+    try:
+        from ortools.sat.python import cp_model
+    except Exception:  # it reads more of pandas than those two names: imported with pandas
+        sys.modules.pop("ortools.sat.python.cp_model", None)
+        sys.modules.pop("pandas", None)
+        from ortools.sat.python import cp_model
+    finally:
+        if sys.modules.get("pandas") is stand_in:
+            del sys.modules["pandas"]
+    return cp_model
 
 
 def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: int, *,
@@ -81,9 +116,10 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
     """Place ``items`` (``options[i]``: item i's variants) on a grid ``columns`` wide and
     ``lines`` tall; None when the rules leave no way (``strict=False``: tombstones and photo
     pairs are only costly, not forbidden). ``work``: the solver's deterministic time limit."""
-    # imported here, not with the module: OR-Tools brings pandas and numpy (about 0.3 s of
-    # every start, --help and EPUB-only builds included), and only a solve needs it
-    from ortools.sat.python import cp_model
+    # imported here, not with the module: OR-Tools brings numpy (and pandas, which
+    # _cp_model leaves out), about 0.2 s of every start, --help and builds whose plans are
+    # cached included, and only a solve needs it
+    cp_model = _cp_model()
 
     m = cp_model.CpModel()
     H = lines + 1  # one line more for the gap below the last article of a column
@@ -272,6 +308,10 @@ def solve(items: list[Item], options: list[list[Variant]], columns: int, lines: 
     prm.interleave_search = WORKERS > 1  # several workers interleaved in one thread stay deterministic
     prm.random_seed = 0
     prm.max_deterministic_time = work
+    # CP-SAT catches Ctrl-C during a solve by default, and afterwards leaves SIGINT to the
+    # system's default action, not to Python's handler: a Ctrl-C after the first solve
+    # killed the build outright, with no message, its workers left running
+    prm.catch_sigint_signal = False
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

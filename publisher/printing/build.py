@@ -16,28 +16,34 @@ With a ``Derive`` (the web edition's 版 images and hot zones) the worker that r
 also makes those files from its PDF (and from its layout, recorded for that alone when the
 ``Derive`` asks for it and the archive does not: it is then neither returned nor cached),
 while the other workers render theirs; they are kept in the page cache beside the page, so
-an unchanged 版 brings them back without a render.
+an unchanged 版 brings them back without a render. It is given the page's photos too
+(``Photo``: each CMYK copy the page embeds, by its digest, with the checked photo it was made
+from): the web edition draws its 版 images with the photos' sRGB pictures in their place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 import multiprocessing
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import pagecache
 from ..config import Settings
 from ..engine import PageLayout, Sandbox, lay_out, load
 from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
-from ..makeup import Geometry, MakeUp, PagePlan, make_up
-from ..model import Edition
+from ..makeup import Geometry, Grid, MakeUp, PagePlan, make_up
+from ..model import Edition, Figure, Image
 from ..pagecache import PageCache
 from .colour import convert_images
 from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
@@ -67,18 +73,28 @@ class PrintResult:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A photo as the print pages embed it: the checked photo, and its CMYK copy (the image
+    XObject's bytes, WeasyPrint embeds them unchanged)."""
+
+    image: Image
+    cmyk: bytes
+
+
+@dataclass(frozen=True)
 class Derive:
     """Files made from each rendered 版 by the worker that rendered it (the web edition's
     版 images and hot zones), kept in the page cache with the page. ``make``: (the page's PDF
     as rendered, its boxes final, before the issue is joined; with ``layout``, its
-    ``PageLayout``, else None) -> files by name; it runs in the pool's forked workers, so it
-    need not pickle (its files must). ``key``: what shapes the files besides the page (their
-    settings, the versions of the libraries that make them). ``layout``: ``make`` needs the
-    page's layout record; a 版 from the cache without its files and without a record is then
-    rendered again."""
+    ``PageLayout``, else None; the edition's photos by ``pdfx.image_digest`` of their CMYK
+    copies) -> files by name; it runs in the pool's forked workers, so it need not pickle
+    (its files must). ``key``: what shapes the files besides the page and its photos (the
+    page's key holds their CMYK copies, made from the checked photos): their settings, the
+    versions of the libraries that make them. ``layout``: ``make`` needs the page's layout
+    record; a 版 from the cache without its files and without a record is then rendered again."""
 
     key: str
-    make: Callable[[bytes, PageLayout | None], dict[str, bytes]]
+    make: Callable[[bytes, PageLayout | None, dict[str, Photo]], dict[str, bytes]]
     layout: bool = False
 
 
@@ -88,8 +104,10 @@ class _Job:
     settings: Settings
     fonts: FontSet
     images: dict[Path, bytes]  # each photo's path -> its CMYK JPEG, made from its checked bytes
+    photos: dict[str, Photo]  # the same by image_digest of the CMYK JPEG, with the checked photo
     layout: bool = False  # return each page's layout record (and keep it in the cache)
     derive: Derive | None = None
+    meta: Meta | None = None  # the issue's metadata (each 版's own file is finished in its worker)
 
     @property
     def record(self) -> bool:
@@ -121,9 +139,9 @@ def _stylesheets(job: _Job) -> list[Path]:
     return [job.settings.styles_dir / n for n in ("base.css", "typeset.css", "print.css")]
 
 
-def _render(work: tuple[PagePlan, str]) -> tuple[bytes, PageLayout | None, dict[str, bytes] | None]:
-    """The page's PDF bytes, with ``_JOB.layout`` its ``PageLayout``, with ``_JOB.derive``
-    the files made from it, from its plan and HTML."""
+def _render(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None, dict[str, bytes] | None]:
+    """The page's PDF bytes and its single-版 file (finished), with ``_JOB.layout`` its
+    ``PageLayout``, with ``_JOB.derive`` the files made from it, from its plan and HTML."""
     t0 = time.perf_counter()
     job = _job()
     plan, html = work
@@ -136,46 +154,39 @@ def _render(work: tuple[PagePlan, str]) -> tuple[bytes, PageLayout | None, dict[
     # The engine draws crop marks and slug as marked artifacts the archive can cut out.
     rendered = doc.write(layout=job.record, pdf_variant="pdf/x-4", uncompressed_pdf=False)
     # K-only overprint and the photos' source names, while still in the worker
-    sources = {image_digest(cmyk): src.relative_to(job.root).as_posix()
-               for src, cmyk in job.images.items()}
+    sources = {digest: photo.image.path.relative_to(job.root).as_posix()
+               for digest, photo in job.photos.items()}
     pdf = prepare(rendered.pdf, sources)
     t2 = time.perf_counter()
     layout = rendered.pages[0] if job.record else None
-    derived = job.derive.make(pdf, layout) if job.derive else None
+    derived = job.derive.make(pdf, layout, job.photos) if job.derive else None
+    # the 版's own file, here rather than after the last render in the build's process
+    assert job.meta is not None
+    single = finish([(pdf, plan.grid.geometry)], _page_meta(job.meta, plan.page))
     # A render leaves its boxes, Pango layouts and font copies in reference cycles, which
     # the collector reached only every few 版: a worker grew by about 80 MB a 版 (743 MB
-    # after 8 版 of the 16-版 edition). With what the parent held before the fork frozen
-    # (``build_print``), collecting them here takes tens of ms and a worker holds one 版.
-    # The record goes back to the parent (pickled) only when the caller asked for it.
+    # after 8 版 of the 16-版 edition). With what the process held before the first render
+    # frozen, WeasyPrint loaded (``_Run.flush``), collecting them here takes a few ms and a
+    # process holds one 版. The record goes back to the parent (pickled) only when the
+    # caller asked for it.
     lines = layout if job.layout else None
     del doc, rendered, layout
+    t3 = time.perf_counter()
     gc.collect()
-    log.info("page %d: laid out in %.2f s, written in %.2f s%s (process %d)", plan.page.number,
-             t1 - t0, t2 - t1, f", derived in {time.perf_counter() - t2:.2f} s" if job.derive else "",
-             os.getpid())
-    return pdf, lines, derived
+    log.info("page %d: laid out in %.2f s, written in %.2f s%s, collected in %.3f s (process %d)",
+             plan.page.number, t1 - t0, t2 - t1,
+             f", derived in {t3 - t2:.2f} s" if job.derive else "", time.perf_counter() - t3, os.getpid())
+    return pdf, single, lines, derived
 
 
 def _derive(page: tuple[bytes, PageLayout | None]) -> dict[str, bytes]:
     """The derived files of a page that came from the cache without them: (its PDF, its
     layout record when the ``Derive`` needs one)."""
-    derive = _job().derive
+    job = _job()
+    derive = job.derive
     assert derive is not None
     pdf, layout = page
-    return derive.make(pdf, layout if derive.layout else None)
-
-
-class _Serial:
-    """The pool's interface, in this process (workers = 1)."""
-
-    def map(self, fn, *iterables):
-        return map(fn, *iterables)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+    return derive.make(pdf, layout if derive.layout else None, job.photos)
 
 
 def front_page(edition: Edition, settings: Settings, fonts: FontSet) -> bytes:
@@ -193,115 +204,47 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     ``pages``: only these 版, e.g. {1} for the front page alone: only the pages up to the
     last of them are measured and planned, only these rendered; ``derive``: files each
     worker makes from the pages it rendered, ``PrintResult.derived``). ``progress(message)``:
-    told as each 版 is made up and rendered (the CLI shows it)."""
+    told as each 版 is made up and rendered (the CLI shows it).
+
+    With workers, the make-up and the renders overlap: each 版 is handed to a worker as soon
+    as its plan is made (``make_up(planned=…)``), while the later 版 are still being solved.
+    Each worker also finishes the single-版 file of the 版 it rendered; the issue is joined
+    in this process from the pages' PDFs spooled to a temporary folder, not held in memory."""
     global _JOB
     step = progress or (lambda message: None)
     assert edition.root is not None
     ps = settings.print
     workers = min(ps.processes, len(edition.pages))
-    if makeup is None:
-        makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step)
-    problems = makeup.problems
-    if any(p.is_error for p in problems):
-        raise RenderError(problems)
-    total = len(makeup.plans)
-    # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
-    areas = [plan.grid.geometry.type_area for plan in makeup.plans]
-    images = convert_images(edition, settings.output_profile,
-                            pages=tuple(plan.page for plan in makeup.plans),
-                            room=(max(a.width for a in areas), max(a.height for a in areas)))
-    _JOB = _Job(edition, settings, fonts, images, layout, derive)
-    # Each 版 from the page cache when what it is rendered from is unchanged, else
-    # rendered (incremental builds: publisher.pagecache).
-    htmls = [page_html(edition, settings, plan, settings.output_profile, images)
-             for plan in makeup.plans]
-    store = PageCache() if settings.print.cache else None
-    keys = [_cache_key(_JOB, html) if store else "" for html in htmls]
-    found = [store.get(k, layout) if store else None for k in keys]
-    # a cached page's derived files, by the page's key and what shapes them
-    extra_keys = [pagecache.key(k, derive.key) if store and derive else "" for k in keys]
-    extras = [store.get_files(x) if store and derive and hit else None
-              for x, hit in zip(extra_keys, found, strict=True)]
-    if store and derive and derive.layout and not layout:
-        # a page whose derived files are not cached: its record too, where the archive left it
-        found = [store.get(k, True) or hit if hit is not None and extra is None else hit
-                 for k, hit, extra in zip(keys, found, extras, strict=True)]
-    # rendered: what the cache does not have, and a page whose derived files are not
-    # cached when they need its layout record and the cache has none (a print build filled it)
-    render = [hit is None or (derive is not None and derive.layout and extra is None and hit[1] is None)
-              for hit, extra in zip(found, extras, strict=True)]
-    todo = [(plan, html) for plan, html, r in zip(makeup.plans, htmls, render, strict=True) if r]
-    # pages from the cache whose derived files are not: made from the cached PDF (and record)
-    underived = [hit for hit, extra, r in zip(found, extras, render, strict=True)
-                 if derive and not r and extra is None]
-    workers = min(workers, len(todo) + len(underived))  # a single 版 renders in this process
-    if workers > 1:
-        # Load WeasyPrint (and fontconfig, with the pinned fonts) once, before the fork:
-        # every worker inherits it instead of paying for the import and font setup.
-        load(fonts)
-    # What exists now is never garbage: the collections after each 版 (``_render``) skip it.
-    gc.freeze()
-    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            if workers > 1 else _Serial())
+    store = PageCache() if ps.cache else None
+    run = _Run(edition, settings, fonts, layout, derive, store, _meta(edition, settings))
     try:
-        with pool:
-            fresh = iter(pool.map(_render, todo))
-            more = iter(pool.map(_derive, underived))
-            done: list[tuple[bytes, PageLayout | None]] = []
-            derived: list[dict[str, bytes]] = []
-            for plan, name, extra_name, hit, extra, r in zip(makeup.plans, keys, extra_keys, found,
-                                                             extras, render, strict=True):
-                if r:
-                    pdf, lines, extra = next(fresh)
-                    if store:
-                        store.put(name, pdf, lines)
-                    hit = (pdf, lines)
-                    how = "rendered"
-                else:
-                    how = "unchanged, from the cache:"
-                    if derive and extra is None:
-                        extra = next(more)
-                    else:
-                        extra_name = ""  # nothing new to keep
-                if derive:
-                    assert extra is not None  # made above, by a worker, or from the cache
-                    if store and extra_name:
-                        store.put_files(extra_name, extra)
-                    derived.append(extra)
-                done.append(hit)
-                step(f"{how} 版 {len(done)} of {total} "
-                     f"({plan.page.display_label} {plan.page.name})")
+        if makeup is None:
+            if workers > 1 and (pages is None or len(pages) > 1):
+                planned = [p for p in edition.pages if pages is None or p.number in pages]
+                run.prepare(planned, [Grid.for_page(ps, p.number) for p in planned], workers)
+                makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step,
+                                 planned=run.add)
+            else:
+                makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step)
+        problems = makeup.problems
+        if any(p.is_error for p in problems):
+            raise RenderError(problems)
+        if run.job is None and not run.plans:
+            run.prepare([plan.page for plan in makeup.plans], [plan.grid for plan in makeup.plans], workers)
+        # the plans not handed over as they were made (all of them without workers, or from
+        # the plan cache at once), in order after those that were
+        handed = len(run.plans)
+        assert all(a is b for a, b in zip(run.plans, makeup.plans, strict=False)), \
+            "the plans handed out as they were made are the make-up's, in its order"
+        for plan in makeup.plans[handed:]:
+            run.add(plan, [])
+        run.flush(last=True)
+        files, derived, layouts = run.collect(step)
     finally:
-        _JOB = None
-        gc.unfreeze()
-    rendered = [pdf for pdf, _ in done]
-    layouts: tuple = tuple(lines for _, lines in done) if layout else ()
-    meta = _meta(edition, settings)
-    sheets = [(data, plan.grid.geometry) for data, plan in zip(rendered, makeup.plans, strict=True)]
-    # The joined files too, each by what it is joined from (publisher.pagecache): the issue
-    # by its pages' keys in order, its metadata and the pages' geometry; each 版 alone by
-    # its page's key, its own metadata and geometry. A rebuild whose every 版 is unchanged
-    # joins nothing again; one changed 版 joins the issue and its own file, and the other
-    # 版's files are read back.
-    parts: dict[str, tuple[list[tuple[bytes, Geometry]], Meta, FontSet | None]] = {
-        "issue": (sheets, meta, fonts)}
-    names = {"issue": pagecache.key("joined", *keys, repr(meta), *(repr(g) for _, g in sheets))
-             if store else ""}
-    for (data, g), page, name in zip(sheets, (plan.page for plan in makeup.plans), keys, strict=True):
-        m = Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
-                 meta.author, meta.created, meta.pdfx, meta.condition)
-        parts[page.file_label] = ([(data, g)], m, None)
-        names[page.file_label] = pagecache.key("alone", name, repr(m), repr(g)) if store else ""
-    files: dict[str, bytes] = {}
-    for label, (part, m, shared) in parts.items():
-        kept = store.get_joined(names[label]) if store else None
-        if kept is None:
-            kept = finish(part, m, shared)
-            if store:
-                store.put_joined(names[label], kept)
-        files[label] = kept
+        run.close()
     issue = files["issue"]
-    single = {label: data for label, data in files.items() if label != "issue"}
+    labels = [plan.page.file_label for plan in makeup.plans]
+    single = {label: files[label] for label in labels}
     warnings = [p for p in problems if not p.is_error]
     if settings.print.lunar_date and lunar_date_zh(edition.issue.date) is None:
         warnings.append(Problem(
@@ -311,6 +254,249 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             "set [tool.publisher.print] lunar_date = false to say so in the house",
             severity=Severity.WARNING, code="lunar-date"))
     return PrintResult(issue, single, warnings, layouts, tuple(derived), tuple(makeup.plans))
+
+
+@dataclass
+class _Slot:
+    """One 版 of a build: its plan, its page-cache entries and how its page is made."""
+
+    plan: PagePlan
+    key: str  # its page's cache key ("" without the cache)
+    extra_key: str  # its derived files' cache key ("" without them)
+    hit: tuple[bytes, PageLayout | None] | None  # its page (PDF, record) from the cache
+    extra: dict[str, bytes] | None  # its derived files from the cache
+    render: bool  # rendered (else from the cache)
+    # (function, argument) until handed to the pool, then its Future; None: nothing to make
+    work: Any = None
+
+    @property
+    def underived(self) -> bool:
+        """From the cache, but not its derived files: made from the cached page."""
+        return not self.render and self.extra is None and _job().derive is not None
+
+
+class _Run:
+    """The pages of one build: each 版 looked up in the page cache as its plan comes, and
+    what is not there handed to a worker (or, with one worker or a single 版 to make, made
+    in this process at the end); then the results in order, the issue joined."""
+
+    def __init__(self, edition: Edition, settings: Settings, fonts: FontSet, layout: bool,
+                 derive: Derive | None, store: PageCache | None, meta: Meta):
+        self.edition, self.settings, self.fonts = edition, settings, fonts
+        self.layout, self.derive, self.store, self.meta = layout, derive, store, meta
+        self.job: _Job | None = None
+        self.workers = 1
+        self.plans: list[PagePlan] = []  # the plans added, in order
+        self.made: list[_Slot] = []
+        self.pending: list[_Slot] = []  # to make, not yet handed out
+        self.pool: ProcessPoolExecutor | None = None
+        self.stopped = False  # an error was found: nothing more is handed out
+        self.spool: tempfile.TemporaryDirectory | None = None
+        self.frozen = False
+        self.planned: tuple[list, list[Grid]] = ([], [])
+
+    def prepare(self, planned: list, grids: list[Grid], workers: int) -> None:
+        """The 版 that will be added (their pages, their grids) and the most workers: before
+        the first is added."""
+        self.planned = (planned, grids)
+        self.workers = workers
+
+    def _start(self) -> _Job:
+        """The photos in CMYK, the job set: as the first 版 is added (with workers, while
+        the make-up goes on in a process of its own)."""
+        global _JOB
+        planned, grids = self.planned
+        # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
+        areas = [grid.geometry.type_area for grid in grids]
+        images = convert_images(self.edition, self.settings.output_profile, pages=tuple(planned),
+                                room=(max(a.width for a in areas), max(a.height for a in areas))
+                                if areas else None)
+        checked = {f.image.path: f.image for page in planned for a in page.articles
+                   for f in a.body if isinstance(f, Figure) and f.image}
+        # each CMYK copy's digest once, not once a page (prepare names the photos by it)
+        photos = {image_digest(cmyk): Photo(checked[src], cmyk) for src, cmyk in images.items()}
+        self.job = _JOB = _Job(self.edition, self.settings, self.fonts, images, photos, self.layout,
+                               self.derive, self.meta)
+        return self.job
+
+    def add(self, plan: PagePlan, problems: list[Problem]) -> None:
+        """The next 版's plan (``make_up(planned=…)``): from the cache, or to be made."""
+        self.plans.append(plan)
+        if any(p.is_error for p in problems):
+            self.stopped = True  # the build fails (RenderError): nothing more is rendered
+        if self.stopped:
+            return
+        job = self.job or self._start()
+        # Each 版 from the page cache when what it is rendered from is unchanged, else
+        # rendered (incremental builds: publisher.pagecache).
+        html = page_html(self.edition, self.settings, plan, self.settings.output_profile, job.images)
+        store, derive = self.store, self.derive
+        key = _cache_key(job, html) if store else ""
+        hit = store.get(key, self.layout) if store else None
+        # a cached page's derived files, by the page's key and what shapes them
+        extra_key = pagecache.key(key, derive.key) if store and derive else ""
+        extra = store.get_files(extra_key) if store and derive and hit else None
+        if store and derive and derive.layout and not self.layout and hit is not None and extra is None:
+            # a page whose derived files are not cached: its record too, where the archive left it
+            hit = store.get(key, True) or hit
+        # rendered: what the cache does not have, and a page whose derived files are not
+        # cached when they need its layout record and the cache has none (a print build filled it)
+        render = hit is None or (derive is not None and derive.layout and extra is None and hit[1] is None)
+        slot = _Slot(plan, key, extra_key, hit, extra, render)
+        self.made.append(slot)
+        if render:
+            slot.work = (_render, (plan, html))
+        elif slot.underived:
+            slot.work = (_derive, hit)
+        if slot.work is not None:
+            self.pending.append(slot)
+            self.flush()
+
+    def flush(self, last: bool = False) -> None:
+        """Hand the pending 版 to the pool, started once there are two to make (a single 版
+        is made in this process: ``last``)."""
+        if self.stopped:
+            return
+        if self.pool is None and self.workers > 1 and len(self.pending) > 1:
+            self._freeze()
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        if self.pool is not None:
+            for slot in self.pending:
+                fn, arg = slot.work
+                slot.work = self.pool.submit(fn, arg)
+            self.pending = []
+        elif last and self.pending:
+            self._freeze()
+
+    def _freeze(self) -> None:
+        """WeasyPrint (and fontconfig, with the pinned fonts) loaded before the first render,
+        and what exists then frozen: never garbage, the collections after each 版
+        (``_render``) skip it. Before the fork, every worker inherits both instead of paying
+        for the import and font setup; in one process, the collections skip WeasyPrint's own
+        objects too."""
+        if not self.frozen:
+            load(self.fonts)
+            gc.freeze()
+            self.frozen = True
+
+    def collect(self, step) -> tuple[dict[str, bytes], list[dict[str, bytes]], tuple]:
+        """The results in order (the cache filled), then the issue joined: (the files by
+        label, the derived files by 版, the layout records by 版 with ``layout``)."""
+        store, derive, total = self.store, self.derive, len(self.made)
+        self.spool = tempfile.TemporaryDirectory(prefix="publisher-print-")
+        folder = Path(self.spool.name)
+        sheets: list[tuple[Path, Geometry]] = []
+        singles: dict[str, Path | None] = {}  # each 版's own file, as its worker finished it
+        alones: dict[str, str] = {}  # each 版's own file's key in the page cache
+        derived: list[dict[str, bytes]] = []
+        lines_by_page: list = []
+        for n, slot in enumerate(self.made, 1):
+            plan, extra, extra_name = slot.plan, slot.extra, slot.extra_key
+            work = slot.work
+            result: Any = None
+            if work is not None and not isinstance(work, tuple):
+                result = work.result()
+            elif work is not None:
+                fn, arg = work
+                result = fn(arg)
+            single = None
+            if slot.render:
+                pdf, single, lines, extra = result
+                if store:
+                    store.put(slot.key, pdf, lines)
+                how = "rendered"
+            else:
+                assert slot.hit is not None
+                pdf, lines = slot.hit
+                how = "unchanged, from the cache:"
+                if derive and extra is None:
+                    extra = result
+                else:
+                    extra_name = ""  # nothing new to keep
+            if derive:
+                assert extra is not None  # made above, by a worker, or from the cache
+                if store and extra_name:
+                    store.put_files(extra_name, extra)
+                derived.append(extra)
+            # the page's PDF and its own file kept on disk until the issue is joined, not in
+            # memory beside the join (at 64 版: 80 and 77 MB)
+            path = folder / f"{n:04d}.pdf"
+            path.write_bytes(pdf)
+            sheets.append((path, plan.grid.geometry))
+            # the 版's own file: as its worker finished it (kept), else kept from a build before
+            alone = (pagecache.key("alone", slot.key, repr(_page_meta(self.meta, plan.page)),
+                                   repr(plan.grid.geometry)) if store else "")
+            if single is not None and store:
+                store.put_joined(alone, single)
+            elif single is None and store:
+                single = store.get_joined(alone)
+            if single is not None:
+                (folder / f"{n:04d}.single.pdf").write_bytes(single)
+            singles[plan.page.file_label] = folder / f"{n:04d}.single.pdf" if single is not None else None
+            alones[plan.page.file_label] = alone
+            lines_by_page.append(lines)
+            slot.hit = slot.work = None
+            del pdf, single, result
+            step(f"{how} 版 {n} of {total} ({plan.page.display_label} {plan.page.name})")
+        meta, fonts = self.meta, self.fonts
+        # The joined files too, each by what it is joined from (publisher.pagecache): the issue
+        # by its pages' keys in order, its metadata and the pages' geometry; each 版 alone by
+        # its page's key, its own metadata and geometry (above). A rebuild whose every 版 is
+        # unchanged joins nothing again; one changed 版 joins the issue, its own file made by
+        # its worker, and the other 版's files are read back.
+        joined = (pagecache.key("joined", *(slot.key for slot in self.made), repr(meta),
+                                *(repr(g) for _, g in sheets)) if store else "")
+        issue = store.get_joined(joined) if store else None
+        if issue is None:
+            issue = finish(sheets, meta, fonts)
+            if store:
+                store.put_joined(joined, issue)
+        files = {"issue": issue}
+        del issue
+        _give_back()  # the join's memory, before the single-版 files are read back
+        for (path, g), slot in zip(sheets, self.made, strict=True):
+            label = slot.plan.page.file_label
+            # finished by the worker that rendered it, or kept; else (a 版 from the cache
+            # whose own file is not) here
+            made = singles[label]
+            if made is not None:
+                files[label] = made.read_bytes()
+            else:
+                files[label] = finish([(path, g)], _page_meta(meta, slot.plan.page))
+                if store:
+                    store.put_joined(alones[label], files[label])
+        layouts: tuple = tuple(lines_by_page) if self.layout else ()
+        return files, derived, layouts
+
+    def close(self) -> None:
+        """The pool shut down (what was not started, cancelled), the spool removed, the job cleared."""
+        global _JOB
+        try:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            self.pool = None
+            _JOB = None
+            if self.frozen:
+                gc.unfreeze()
+            if self.spool is not None:
+                self.spool.cleanup()
+                self.spool = None
+
+
+def _give_back() -> None:
+    """The memory freed since, given back to the system (glibc's ``malloc_trim``; elsewhere
+    nothing). The issue's join (pikepdf: at 64 版 about 220 MB) is freed once the issue is
+    saved, but glibc keeps the pages: what is allocated next (the single-版 files, 77 MB)
+    came on top of them, and the build's process peaked over 500 MB."""
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _page_meta(meta: Meta, page) -> Meta:
+    """The metadata of a 版's own file."""
+    return Meta(f"{meta.key}/{page.file_label}", f"{meta.title} {page.display_label} {page.name}",
+                meta.author, meta.created, meta.pdfx, meta.condition)
 
 
 def _cache_key(job: _Job, html: str) -> str:

@@ -30,7 +30,9 @@ import hashlib
 import io
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pikepdf
@@ -296,8 +298,8 @@ def prepare(data: bytes, sources: dict[str, str]) -> bytes:
         return buf.getvalue()
 
 
-def finish(pages: list[tuple[bytes, Geometry]], meta: Meta, fonts: FontSet | None = None) -> bytes:
-    """Join page PDFs (in order) into one PDF/X file with exact boxes and fixed ids; with
+def finish(pages: Sequence[tuple[bytes | Path, Geometry]], meta: Meta, fonts: FontSet | None = None) -> bytes:
+    """Join page PDFs (in order; their bytes or their files) into one PDF/X file with exact boxes and fixed ids; with
     ``fonts`` (the pinned faces), the pages share one font program per face and every
     distinct resource is stored once (``publisher.pdfjoin``)."""
     out, sources = join(data for data, _ in pages)

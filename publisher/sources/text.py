@@ -156,7 +156,11 @@ FORMAT_CHARACTERS = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1
                      "\U000e0001\U000e0020-\U000e007f")
 SEPARATORS = "\u2028\u2029"
 BLANK_LETTERS = "\u115f\u1160\u3164\uffa0\u2800"
-_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}{SEPARATORS}{BLANK_LETTERS}]")
+# Left over from another program: U+FFFC OBJECT REPLACEMENT CHARACTER stands where a picture
+# or formula was in the copy it was pasted from (it prints as a box), and U+034F COMBINING
+# GRAPHEME JOINER is a mark that draws nothing and splits words for search.
+LEFTOVERS = "\u034f\ufffc"
+_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}{SEPARATORS}{BLANK_LETTERS}{LEFTOVERS}]")
 
 
 def invisible_characters(text: str) -> list[str]:
@@ -177,6 +181,9 @@ def invisible_hint(chars: list[str]) -> str:
                 "box: end the paragraph with an empty line instead, or delete it")
     if any(c in BLANK_LETTERS for c in chars):
         return "a blank filler letter makes text look empty or hides it: delete it"
+    if "\ufffc" in chars:
+        return ("U+FFFC marks where a picture or other object stood in the program the copy was "
+                "pasted from, and prints as a box: delete it (a photo goes in as a figure)")
     return "retype the text; these characters can hide, join or reverse what readers see"
 
 

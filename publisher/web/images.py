@@ -1,20 +1,22 @@
 """Pictures of the web edition: each 版 as printed, and the articles' photos for the screen.
 
 **版 images.** A 版's print PDF (PDF/X, with bleed and marks) is rendered by pdfium once, at
-twice the web width, cut to the trim; from that one bitmap come the JPEG at twice the width
-(sharp screens, zoom: a JPEG at ``jpeg_2x_quality``, as its pixels are seen at half their
-size; a WebP that wide took eight times as long to encode, the largest part of what the web
-edition added to a print build: docs/web.md), the WebP and the JPEG at the web width
-(``[tool.publisher.web] image_width``, 1600 px: the JPEG for browsers without WebP, and as
-the OPDS cover, whose readers want JPEG), and a thumbnail for the list of 版. ``page_images`` is a pure function
-of the page PDF's bytes and the settings, and a 版's hot zones (web.zones) of the layout its
-print worker records while writing it, so the print build makes both (``derive``): each in
-the print worker that has just rendered the 版, while the other workers render theirs (the
-layout record, tens of thousands of glyphs a 版, is then neither sent to the parent nor
-cached: only the zones are), and keeps them in the page cache beside the 版
-(publisher.pagecache), by what the 版 was rendered from and what shapes the images (sizes,
-qualities, the pdfium and Pillow versions). A 版 that did not change is neither rendered
-nor imaged again.
+twice the web width, cut to the trim, each photo drawn from its sRGB picture at the pixel size
+of its CMYK copy (``photos.in_srgb``: its own colours on screen, and no CMYK conversion in
+pdfium, a third of the render; the layout's pixels are the print page's); from that one bitmap
+come the JPEG at twice the width (sharp screens, zoom: a JPEG at ``jpeg_2x_quality``, as its
+pixels are seen at half their size; a WebP that wide took eight times as long to encode, the
+largest part of what the web edition added to a print build: docs/web.md), the WebP and the
+JPEG at the web width (``[tool.publisher.web] image_width``, 1600 px: the JPEG for browsers
+without WebP, and as the OPDS cover, whose readers want JPEG), and a thumbnail for the list of
+版. ``page_images`` is a pure function of the page PDF's bytes, its photos and the settings, and
+a 版's hot zones (web.zones) of the layout its print worker records while writing it, so the
+print build makes both (``derive``): each in the print worker that has just rendered the 版,
+while the other workers render theirs (the layout record, tens of thousands of glyphs a 版, is
+then neither sent to the parent nor cached: only the zones are), and keeps them in the page
+cache beside the 版 (publisher.pagecache), by what the 版 was rendered from and what shapes the
+images (sizes, qualities, the pdfium and Pillow versions). A 版 that did not change is neither
+rendered nor imaged again.
 
 **Photos.** Sources are untrusted: each photo is decoded from the bytes the reader checked
 and encoded again (turned upright by its EXIF orientation, metadata dropped), at most
@@ -33,8 +35,9 @@ from importlib import metadata
 from ..config import Web
 from ..engine import PageLayout
 from ..model import Figure
-from ..photos import for_screen
-from ..printing.build import Derive
+from ..photos import for_screen, in_srgb
+from ..printing.build import Derive, Photo
+from ..printing.pdfx import image_digest
 from . import urls
 from .zones import Zone, page_zones, zones_from_json, zones_json
 
@@ -70,8 +73,9 @@ class PageImages:
     thumb: tuple[int, int]
 
 
-def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
-    """The images of the first page of ``pdf``, cut to its trim box."""
+def page_images(pdf: bytes, spec: ImageSpec, photos: dict[str, Photo] | None = None) -> PageImages:
+    """The images of the first page of ``pdf``, cut to its trim box; ``photos`` (by
+    ``image_digest`` of the CMYK copies the page embeds): drawn from their sRGB pictures."""
     import pypdfium2 as pdfium
     from PIL import Image
 
@@ -79,12 +83,14 @@ def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
     try:
         page = document[0]
         page.set_cropbox(*page.get_trimbox())  # the newspaper page: no bleed, no marks
+        if photos:
+            _in_srgb(page, photos)
         wide = 2 * spec.width
         # pdfium rounds the bitmap's size up: a hair less than the scale gives the exact width
         # RGBX: Pillow uses pdfium's buffer as it is (an RGB bitmap would be copied, 43 MB);
         # the padding byte is never encoded, so the files are those of an RGB bitmap
         bitmap = page.render(scale=(wide - 1e-6) / page.get_width(), may_draw_forms=False,
-                             rev_byteorder=True, prefer_bgrx=True)
+                             rev_byteorder=True, prefer_bgrx=True, bitmap_maker=_bitmap)
         image = bitmap.to_pil()
         page.close()
     finally:
@@ -108,6 +114,46 @@ def page_images(pdf: bytes, spec: ImageSpec) -> PageImages:
     return PageImages(files, small.size, image.size, thumb.size)
 
 
+_KEPT: list = []  # a print worker's bitmap memory, kept from one 版 to the next (``_bitmap``)
+
+
+def _bitmap(width: int, height: int, format: int, rev_byteorder: bool = False):
+    """pypdfium2's bitmap for a render (``bitmap_maker``). In a print worker, a forked process
+    that images one 版 after another, the memory of the last 版's bitmap is used again (a
+    render fills all of it first): a new one, 57 MB at 3200 px, is mapped and zeroed page by
+    page by the kernel before pdfium fills it, about a tenth of the render's CPU. Anywhere else
+    (a build of one 版 renders in its own process) a new one, so that nothing is held after
+    the build; the worker's memory goes when the print pool ends."""
+    import ctypes
+    import multiprocessing
+
+    import pypdfium2 as pdfium
+
+    stride = 4 * width  # BGRx / RGBX
+    if multiprocessing.parent_process() is None:
+        return pdfium.PdfBitmap.new_native(width, height, format, rev_byteorder)
+    if not _KEPT or len(_KEPT[0]) < stride * height:
+        _KEPT[:] = [(ctypes.c_ubyte * (stride * height))()]
+    return pdfium.PdfBitmap.new_native(width, height, format, rev_byteorder, buffer=_KEPT[0],
+                                       stride=stride)
+
+
+def _in_srgb(page, photos: dict[str, Photo]) -> None:
+    """Each photo of ``page`` (pdfium) that is the CMYK copy of one of ``photos`` drawn from
+    its sRGB picture instead, in memory: the same image object, so the same placement and
+    clipping."""
+    import pypdfium2.raw as pdfium_c
+
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        photo = photos.get(image_digest(bytes(obj.get_data(decode_simple=False))))
+        if photo is None:
+            continue
+        size = obj.get_px_size()
+        screen = in_srgb(photo.image, size)
+        if screen is not None:
+            obj.load_jpeg(io.BytesIO(screen), pages=[page], inline=True)
+
+
 # ---------------------------------------------------------------- made by the print build
 
 SIZES = "sizes.json"  # among a 版's derived files: the pixel sizes of its images, its trim (pt)
@@ -124,9 +170,10 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
-def _as_files(pdf: bytes, layout: PageLayout | None, spec: ImageSpec) -> dict[str, bytes]:
+def _as_files(pdf: bytes, layout: PageLayout | None, photos: dict[str, Photo],
+              spec: ImageSpec) -> dict[str, bytes]:
     assert layout is not None  # derive asks the print build for it
-    images = page_images(pdf, spec)
+    images = page_images(pdf, spec, photos)
     sizes = {"size": images.size, "size_2x": images.size_2x, "thumb": images.thumb,
              "trim": (layout.width, layout.height)}
     return {**images.files, SIZES: json.dumps(sizes).encode(),
@@ -140,7 +187,7 @@ def derive(web: Web) -> Derive:
     from PIL import WebPImagePlugin  # noqa: F401
 
     spec = ImageSpec.of(web)
-    return Derive(json.dumps(["web 版 images and zones", asdict(spec), _versions()]),
+    return Derive(json.dumps(["web 版 images (photos in sRGB) and zones", asdict(spec), _versions()]),
                   functools.partial(_as_files, spec=spec), layout=True)
 
 

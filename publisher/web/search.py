@@ -23,7 +23,7 @@ from . import urls
 
 log = logging.getLogger(__name__)
 
-GLOB = "[0-9][0-9][0-9][0-9]/**/index.html"  # the issues' pages (articles carry the body mark)
+GLOB = "[0-9][0-9][0-9][0-9]/*/*/*/*/index.html"  # the article pages (YYYY/MM/DD/NN/slug/), which carry the body mark
 LANGUAGE = "zh"
 
 

@@ -19,6 +19,7 @@ address, below any path. Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 
 from ..formats import epub_file, kepub_file, phone_file, reading_file
@@ -122,6 +123,7 @@ def opds_search(term: str, ext: str) -> str:
     return f"{OPDS}/search/{term}.{ext}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same links on every page of an issue: posixpath is slow
 def relative(here: str, target: str) -> str:
     """The link from the page at folder ``here`` (``2019/10/21/01/``, ``""`` for the root)
     to ``target`` (a folder ending in ``/`` or a file), relative, so the site works at any

@@ -36,17 +36,20 @@ def role_texts(documents: Iterable[str], fonts: FontSet) -> dict[str, str]:
     """The characters each face role sets in ``documents``, each once, in a stable order;
     characters a role's face lacks go to the fallback's text. An element's ``alt`` and
     ``aria-label`` are not set on the page (screen readers only)."""
-    found: dict[str, dict[str, None]] = {role: {} for role in ("song", "hei", "kai", FALLBACK)}
+    seen: dict[str, set[str]] = {}  # each role's characters, each once: looked up once below
     for document in documents:
         for role, text in role_runs(lxml_html.document_fromstring(document), WEB_ROLES):
-            for ch in text:
-                if ch.isspace():
-                    continue
-                cp = ord(ch)
-                if fonts.in_role_face(role, cp):
-                    found[role][ch] = None
-                elif fonts.covers(role, cp):
-                    found[FALLBACK][ch] = None
+            seen.setdefault(role, set()).update(text)
+    found: dict[str, set[str]] = {role: set() for role in ("song", "hei", "kai", FALLBACK)}
+    for role, chars in seen.items():
+        for ch in chars:
+            if ch.isspace():
+                continue
+            cp = ord(ch)
+            if fonts.in_role_face(role, cp):
+                found[role].add(ch)
+            elif fonts.covers(role, cp):
+                found[FALLBACK].add(ch)
     return {role: "".join(sorted(chars)) for role, chars in found.items()}
 
 

@@ -129,3 +129,33 @@ def test_the_house_order_decides_which_article_jumps():
     assert jumps.allow(Item(article("z"), order=0), pages[2], 1).jump_to is None
     photo = Item(article("p", ArticleKind.PHOTO, None), order=1)
     assert jumps.allow(photo, pages[0], 2).jump_to is None
+
+
+_SOLVE_THEN_CTRL_C = r"""
+import os, signal, sys, time
+sys.path.insert(0, {root!r})
+from tests.makeup.test_solver import COLUMNS, LINES, article, variant
+from publisher.makeup.solver import solve
+from publisher.makeup.variants import Item
+assert solve([Item(article("a"), order=0)], [[variant(4, 3, 26)]], COLUMNS, LINES) is not None
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+except KeyboardInterrupt:  # what the CLI turns into "interrupted; nothing was written.", exit 130
+    sys.exit(7)
+"""
+
+
+def test_ctrl_c_after_a_solve_is_still_python_s():
+    """CP-SAT, left to catch Ctrl-C during a solve, leaves SIGINT to the system's default
+    after it: a Ctrl-C during the print renders killed the build outright (exit -2, no
+    message, its render workers left running). Run in a process of its own, which a
+    regression would kill."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", _SOLVE_THEN_CTRL_C.format(root=str(root))],
+                          capture_output=True, text=True, timeout=120, cwd=root)
+    assert done.returncode == 7, (done.returncode, done.stderr[-800:])

@@ -39,9 +39,13 @@ def test_the_later_half_made_up_ahead_gives_the_same_plans(make_edition, caplog,
     jumped = [(plan.page.number, p.continued_on) for plan in alone.plans for p in plan.placed if p.continued_on]
     assert jumped and jumped[0][0] == long_on
     assert any(n <= 4 < to for n, to in jumped) == crosses  # the halves: 版 1-4 and 5-8
+    told = []
     with caplog.at_level(logging.INFO, logger="publisher.makeup.plan"):
-        split = planning.make_up(edition, settings, fonts, workers=2)
+        split = planning.make_up(edition, settings, fonts, workers=2,
+                                 planned=lambda plan, problems: told.append(plan))
     assert split.plans == alone.plans
+    # each plan told as it was made (the print build renders it meanwhile), in order, once
+    assert len(told) == len(split.plans) and all(a is b for a, b in zip(told, split.plans, strict=True))
     assert split.problems == alone.problems
     [said] = [r.getMessage() for r in caplog.records if "版 5–8 made up" in r.getMessage()]
     assert ("in a process of their own" in said) == (not crosses)

@@ -181,7 +181,7 @@ def test_one_article_changed_rebuilds_its_page_only_into_a_clean_builds_bytes(bi
     incremental, messages = _build(changed, tmp_path / "incremental", cache=True)
     monkeypatch.undo()
     assert _rendered(messages) == 1  # 第5版 alone; the other 15 from the cache
-    assert joined == ["print", "p05"]  # the issue and 第5版 alone; the other 版's files kept
+    assert sorted(joined) == ["p05", "print"]  # 第5版 alone (rendered here, one 版) and the issue
     assert {name for name in files if incremental[name] != files[name]} == {
         f"{ID}-print.pdf", "print/p05.pdf"}
     # clean: no page cache, and the make-up's plans solved again (its measurements kept)
@@ -267,3 +267,39 @@ def test_a_rendered_page_leaves_no_boxes_behind(tmp_path, monkeypatch):
         gc.enable()
     assert len(result.pages) == 2
     assert left == 0
+
+
+def test_the_first_page_goes_to_a_worker_while_the_later_ones_are_made_up(tmp_path, monkeypatch):
+    """With workers, a 版 goes to the pool as soon as its plan is made (``make_up(planned=…)``):
+    the pool is started once two 版 are planned, before the third is, and the files are those
+    of a build in one process."""
+    import publisher.printing.build as printing
+    from publisher.publish import load
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
+    edition, settings, fonts, _ = load(make_big_edition(tmp_path / "edition", 3))
+    real = printing.make_up
+    seen: list[tuple[int, bool]] = []
+
+    def spy(*args, planned=None, **kwargs):
+        if planned is None:
+            return real(*args, **kwargs)
+        run = planned.__self__
+
+        def told(plan, problems):
+            planned(plan, problems)
+            seen.append((plan.page.number, run.pool is not None))
+
+        return real(*args, planned=told, **kwargs)
+
+    monkeypatch.setattr(printing, "make_up", spy)
+
+    def build(workers: int):
+        s = settings.model_copy(update={"print": settings.print.model_copy(
+            update={"workers": workers, "cache": False})})
+        return printing.build_print(edition, s, fonts)
+
+    two = build(2)
+    assert seen == [(1, False), (2, True), (3, True)]
+    one = build(1)
+    assert two.issue == one.issue and two.pages == one.pages

@@ -220,3 +220,22 @@ def test_the_fallback_is_used_for_han_ideographs_only(make_edition, fonts):
         load(bad)
     [p] = exc.value.errors
     assert "U+1F600" in p.message and p.line == 4
+
+
+def test_a_variation_selector_counts_with_the_character_it_follows(make_edition):
+    """☀️ (U+2600 U+FE0F, as phones paste it) and 中︀ (a standardized variant, U+FE00, in the
+    CJK faces' cmap format 14) build: no face need map a selector, HarfBuzz draws the base's
+    variant or the base itself. After a character no face has, the base is what is named."""
+    ok = make_edition({"articles/one.md": "+++\nheadline = \"晴☀\ufe0f\"\n+++\n今天晴☀\ufe0f，中\ufe00文。\n"},
+                      name="ok")
+    assert not load(ok)[3].errors
+    bad = make_edition({"articles/one.md": "+++\nheadline = \"标题\"\n+++\n完成✔\ufe0f。\n"}, name="bad")
+    with pytest.raises(SourceError) as exc:
+        load(bad)
+    [p] = exc.value.errors
+    assert "U+2714" in p.message and p.line == 4
+    alone = make_edition({"articles/one.md": "+++\nheadline = \"标题\"\n+++\n\ufe0f开头。\n"}, name="alone")
+    with pytest.raises(SourceError) as exc:
+        load(alone)
+    assert [p.code for p in exc.value.errors] == ["uncovered-character"]
+    assert "U+FE0F" in exc.value.errors[0].message

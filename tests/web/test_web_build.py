@@ -124,6 +124,78 @@ def test_page_images_are_the_print_page_at_the_web_sizes(web, builds):
         assert r > 150 and g < 100 and b < 100
 
 
+def test_page_images_draw_the_photos_from_their_srgb_pictures(web, editions):
+    """The 版 image is the print page with each photo drawn from its sRGB picture where the
+    page has its CMYK copy: the same placement, nothing else changed; the sample's neutral
+    grey placeholders stay neutral (drawn from the CMYK copies, pdfium's generic CMYK
+    conversion tints them blue: about (149, 157, 161))."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from publisher.model import Figure
+    from publisher.printing.build import Photo
+    from publisher.printing.colour import convert_images
+    from publisher.printing.pdfx import image_digest
+    from publisher.publish import load
+
+    edition, settings, _, _ = load(editions["2019-10-21"])
+    checked = {f.image.path: f.image for p in edition.pages for a in p.articles for f in a.body
+               if isinstance(f, Figure) and f.image}
+    photos = {image_digest(cmyk): Photo(checked[path], cmyk)
+              for path, cmyk in convert_images(edition, settings.output_profile).items()}
+    pdf = (web / "2019/10/21/01/xnrb-2019-10-21-xianan-p01.pdf").read_bytes()
+
+    def bitmap(swap: bool):
+        document = pdfium.PdfDocument(pdf)
+        page = document[0]
+        page.set_cropbox(*page.get_trimbox())
+        boxes = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])]
+        if swap:
+            images._in_srgb(page, photos)
+        scale = 400 / page.get_width()
+        height = page.get_height()
+        drawn = page.render(scale=scale).to_pil().convert("RGB")
+        # pixels from the trim's top left (the trim's lower left is the origin), a pixel more
+        # around for the edges' anti-aliasing
+        return drawn, [(int(x0 * scale) - 1, int((height - y1) * scale) - 1, int(x1 * scale) + 2,
+                        int((height - y0) * scale) + 2) for x0, y0, x1, y1 in boxes]
+
+    before, boxes = bitmap(False)
+    after, _ = bitmap(True)
+    assert len(boxes) == 2
+    for box in boxes:  # outside the photos, the same pixels; inside, others
+        assert before.crop(box).tobytes() != after.crop(box).tobytes()
+        before.paste((0, 0, 0), box)
+        after.paste((0, 0, 0), box)
+    assert before.tobytes() == after.tobytes()
+    with Image.open(web / "2019/10/21/01/page.jpg") as jpeg:
+        shown = jpeg.convert("RGB")
+    for x0, y0, x1, y1 in boxes:
+        k = shown.width / 400
+        inner = (round((x0 + (x1 - x0) / 5) * k), round((y0 + (y1 - y0) / 5) * k),
+                 round((x1 - (x1 - x0) / 5) * k), round((y1 - (y1 - y0) / 5) * k))
+        mean = ImageStat.Stat(shown.crop(inner)).mean
+        assert max(mean) - min(mean) < 3, mean
+
+
+def test_a_print_worker_renders_each_page_image_into_the_same_memory_and_the_same_files(web, monkeypatch):
+    """In a print worker the bitmap's memory is used again from one 版 to the next: the
+    files are those a new bitmap gives, whatever the memory held before (another 版)."""
+    import multiprocessing
+
+    spec = images.ImageSpec(400, 80, 0, 82, 60)
+    pdf = (web / "2019/10/21/01/xnrb-2019-10-21-xianan-p01.pdf").read_bytes()
+    fresh = images.page_images(pdf, spec)
+    assert images._KEPT == []  # not in a worker: nothing kept
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
+    monkeypatch.setattr(images, "_KEPT", [])
+    first = images.page_images(pdf, spec)
+    kept = images._KEPT[0]
+    kept[:] = bytes(len(kept))  # black: what another 版 left would be under a page not filled
+    assert images.page_images(pdf, spec) == first == fresh
+    assert images._KEPT[0] is kept
+
+
 def test_downloads_are_the_builds_files_with_their_sizes(web, builds):
     out = builds["2019-10-21"]
     record = json.loads((web / "2019/10/21/issue.json").read_text("utf-8"))
@@ -175,20 +247,21 @@ def test_page_images_are_made_by_the_print_build_and_kept_with_its_pages(edition
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path))
     edition, settings, fonts, _ = load(editions["2019-10-21"])  # one 版: rendered in this process
-    rendered, imaged = [], []
+    rendered, imaged, given = [], [], []
     render = printing.build._render
     monkeypatch.setattr(printing.build, "_render", lambda work: rendered.append(1) or render(work))
     web = images.derive(settings.web)
 
-    def make(pdf, layout):
+    def make(pdf, layout, photos):
         imaged.append(pdf)
-        return web.make(pdf, layout)
+        given.append(photos)
+        return web.make(pdf, layout, photos)
 
     counted = Derive(web.key, make, layout=True)
     first = build_print(edition, settings, fonts, layout=True, derive=counted)
     assert (len(rendered), len(imaged)) == (1, 1)
     made = images.from_files(first.derived[0])
-    assert made == images.page_images(first.pages["p01"], images.ImageSpec.of(settings.web))
+    assert made == images.page_images(first.pages["p01"], images.ImageSpec.of(settings.web), given[0])
     zones = images.zones_of(first.derived[0])
     assert zones and zones == page_zones(first.layouts[0])
     assert images.trim_of(first.derived[0]) == (first.layouts[0].width, first.layouts[0].height)

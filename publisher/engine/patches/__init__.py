@@ -20,14 +20,16 @@ from . import (
                margin_boxes,
                nested_links,
                page_styles,
+               strut_keys,
                subset_once,
                target_counters,
                tj_arrays,
+               written_once,
 )
 
 # Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
-           compressed_once, subset_once, face_on_demand,
-           target_counters, page_styles, font_descriptions, margin_boxes)
+           compressed_once, written_once, subset_once, face_on_demand,
+           target_counters, page_styles, font_descriptions, strut_keys, margin_boxes)
 
 __all__ = ["PATCHES"]
