@@ -289,6 +289,8 @@ def _cover(edition: Edition, settings: Settings, fonts: FontSet, printed: PrintR
         return cover_image(front_page(edition, settings, fonts))
     except RenderError as exc:
         errors = [p for p in exc.problems if p.is_error]
+        if any(p.code == "io" for p in errors):
+            raise  # the machine's trouble (a full disk), not the front 版's: the build fails
         why = "; ".join(p.message for p in errors)
         hint = errors[0].hint if errors and errors[0].hint else "fix the front 版's print layout"
         warnings.append(Problem(

@@ -383,7 +383,10 @@ class _Run:
         """The results in order (the cache filled), then the issue joined: (the files by
         label, the derived files by 版, the layout records by 版 with ``layout``)."""
         store, derive, total = self.store, self.derive, len(self.made)
-        self.spool = tempfile.TemporaryDirectory(prefix="publisher-print-")
+        try:
+            self.spool = tempfile.TemporaryDirectory(prefix="publisher-print-")
+        except OSError as exc:
+            raise _spool_error(exc, Path(tempfile.gettempdir())) from None
         folder = Path(self.spool.name)
         sheets: list[tuple[Path, Geometry]] = []
         singles: dict[str, Path | None] = {}  # each 版's own file, as its worker finished it
@@ -421,7 +424,7 @@ class _Run:
             # the page's PDF and its own file kept on disk until the issue is joined, not in
             # memory beside the join (at 64 版: 80 and 77 MB)
             path = folder / f"{n:04d}.pdf"
-            path.write_bytes(pdf)
+            _spool(path, pdf)
             sheets.append((path, plan.grid.geometry))
             # the 版's own file: as its worker finished it (kept), else kept from a build before
             alone = (pagecache.key("alone", slot.key, repr(_page_meta(self.meta, plan.page)),
@@ -431,7 +434,7 @@ class _Run:
             elif single is None and store:
                 single = store.get_joined(alone)
             if single is not None:
-                (folder / f"{n:04d}.single.pdf").write_bytes(single)
+                _spool(folder / f"{n:04d}.single.pdf", single)
             singles[plan.page.file_label] = folder / f"{n:04d}.single.pdf" if single is not None else None
             alones[plan.page.file_label] = alone
             lines_by_page.append(lines)
@@ -491,6 +494,22 @@ def _give_back() -> None:
     came on top of them, and the build's process peaked over 500 MB."""
     with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
         ctypes.CDLL(None).malloc_trim(0)
+
+
+def _spool(path: Path, data: bytes) -> None:
+    """``data`` kept in the build's temporary folder until the issue is joined."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise _spool_error(exc, path) from None
+
+
+def _spool_error(exc: OSError, path: Path) -> RenderError:
+    """A full disk (or a limit on file sizes) where the pages wait for the join: the build's
+    error, named, not a crash."""
+    return RenderError(Problem(f"cannot write the print pages' temporary file: {exc.strerror or exc}",
+                               path, hint="free space in the temporary folder, or point TMPDIR at a "
+                                          "folder with room", code="io"))
 
 
 def _page_meta(meta: Meta, page) -> Meta:
