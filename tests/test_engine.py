@@ -283,18 +283,13 @@ def test_a_leader_is_one_text_object_with_its_dots_where_the_copies_were(fonts, 
     assert kept_texts == copies_texts and kept == copies
 
 
-def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(monkeypatch):
-    """engine/patches/compressed_once.py: the same large stream (a print 版's output profile)
-    is compressed the second time it is written, then taken from the table; pydyf's bytes."""
+def _count_compressions(monkeypatch) -> list[int]:
+    """The zlib level of each stream compressed from now on (through engine/patches/compressed_once)."""
     import zlib
-
-    import pydyf
 
     from publisher.engine.patches import compressed_once
 
-    monkeypatch.setattr(compressed_once, "_seen", set())
-    monkeypatch.setattr(compressed_once, "_memo", {})
-    calls = []
+    calls: list[int] = []
 
     class Counting:
         def compressobj(self, level):
@@ -302,6 +297,19 @@ def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(monkeyp
             return zlib.compressobj(level=level)
 
     monkeypatch.setattr(compressed_once, "zlib", Counting())
+    return calls
+
+
+def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(monkeypatch):
+    """engine/patches/compressed_once.py: the same large stream (a print 版's output profile)
+    is compressed the second time it is written, then taken from the table; pydyf's bytes."""
+    import pydyf
+
+    from publisher.engine.patches import compressed_once
+
+    monkeypatch.setattr(compressed_once, "_seen", set())
+    monkeypatch.setattr(compressed_once, "_memo", {})
+    calls = _count_compressions(monkeypatch)
     profile = bytes(range(256)) * 1024  # 256 KB, as an ICC profile is large
     small = b"0 0 m 10 10 l S"
 
@@ -350,18 +358,9 @@ def test_a_pdf_with_an_identifier_is_written_making_each_objects_bytes_once(font
     """engine/patches/written_once.py: pydyf made every object's bytes a second time (every
     stream compressed again) for the trailer's /ID; kept as written, the same file, each stream
     compressed once."""
-    import zlib
+    from publisher.engine.patches import written_once
 
-    from publisher.engine.patches import compressed_once, written_once
-
-    calls = []
-
-    class Counting:
-        def compressobj(self, level):
-            calls.append(level)
-            return zlib.compressobj(level=level)
-
-    monkeypatch.setattr(compressed_once, "zlib", Counting())
+    calls = _count_compressions(monkeypatch)
     replacement, = written_once.replacements()
     assert replacement.applied
     replacement.revert()
