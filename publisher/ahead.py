@@ -15,6 +15,8 @@ import logging
 import multiprocessing
 from collections.abc import Callable
 
+from .workers import GRACE, end, started
+
 log = logging.getLogger(__name__)
 
 
@@ -60,9 +62,9 @@ class Ahead:
             self.reader.close()
             self.reader = None
         if self.process is not None:
-            if not wait:
-                self.process.terminate()
-            self.process.join()
+            if wait:  # it has sent its result: it is ending
+                self.process.join(GRACE)
+            end(self.process)
             self.process.close()
             self.process = None
 
@@ -75,6 +77,7 @@ def _run(reader, writer, fn: Callable, args: tuple) -> None:
     # interrupted), the child still holding the stdout of whoever ran the build. Closed,
     # the write fails (EPIPE) and the child ends.
     reader.close()
+    started()
     try:
         result = ("done", fn(*args))
     except Exception as exc:  # the build's process redoes it and says why

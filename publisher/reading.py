@@ -48,6 +48,7 @@ from .pdfjoin import append, retarget_links, share
 from .photos import for_page
 from .render import reading_html
 from .structure import tag
+from .workers import GRACE, end, started
 from .xmp import complete, issue_properties
 
 log = logging.getLogger(__name__)
@@ -322,6 +323,8 @@ class _Serial:
 
 def _serve(conn) -> None:
     """A worker: render each task it is sent, asking the parent for the first page number."""
+    started()
+
     def ask(pages: int) -> int:
         conn.send(("count", pages))
         return conn.recv()
@@ -434,17 +437,14 @@ class _Pool:
     def close(self, abort: bool = False) -> None:
         """Stop the workers: when they are done, or at once (``abort``: after an error, some
         may be waiting for a page number that will not come)."""
-        for conn, process in zip(self.conns, self.processes, strict=True):
-            if abort:
-                process.terminate()
-            else:
+        if not abort:
+            for conn in self.conns:
                 with suppress(OSError):  # a worker that died
                     conn.send(None)
+            for process in self.processes:
+                process.join(GRACE)
         for process in self.processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.terminate()
-                process.join()
+            end(process)
 
 
 def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool = False) -> Rendered:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import textwrap
 from pathlib import Path
@@ -36,6 +37,19 @@ SEED_PAGE = FIXTURES / "seeds" / "xianan-2019-10-page.txt"
 # name (Debian's fonts-noto-cjk, which `make setup` installs; builds use the pinned copies in
 # fonts/). Missing, those tests fail through the `noto_serif` fixture: they never skip.
 NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers():
+    """Each test ends with the signal handlers it began with. A CLI command run in this
+    process installs its own for SIGTERM (``cli._on_sigterm``): left behind, every later
+    test, and every worker it forks, runs under it, and a SIGTERM meant to stop the suite
+    lands as an exception in whatever test is running while the run carries on."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in before.items():
+        if handler is not None and signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")

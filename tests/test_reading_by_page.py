@@ -50,8 +50,12 @@ def renders(three) -> dict[str, bytes]:
 
 def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, monkeypatch):
     """The worker's error comes back as the build's (the workers fork after the patch, so
-    they render with it); the other worker, maybe waiting for a page number, is stopped."""
-    from publisher import reading
+    they render with it); the other worker, maybe waiting for a page number, is stopped:
+    ended by SIGTERM itself, even under the CLI's handler, which would turn it into an
+    exception the worker's error handling catches (publisher/workers.py)."""
+    import signal
+
+    from publisher import cli, reading
 
     edition, settings, fonts, _ = load(three)
     render = reading.render
@@ -61,10 +65,22 @@ def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, mo
             raise RenderError(Problem("reading PDF: a broken 版", code="render"))
         return render(html, **kwargs)
 
+    pools: list = []
+    close = reading._Pool.close
+
+    def closing(pool, abort=False):
+        pools.append((pool, abort))
+        close(pool, abort)
+
     monkeypatch.setattr(reading, "render", failing)
+    monkeypatch.setattr(reading._Pool, "close", closing)
+    signal.signal(signal.SIGTERM, cli._on_sigterm)  # put back after the test (tests/conftest.py)
     with pytest.raises(RenderError, match="a broken 版") as raised:
         reading_render(edition, _settings(settings, True, 2), fonts)
     assert [p.message for p in raised.value.problems] == ["reading PDF: a broken 版"]
+    ((pool, abort),) = pools
+    assert abort
+    assert [p.exitcode for p in pool.processes] == [-signal.SIGTERM] * 2
 
 
 def test_the_bytes_do_not_depend_on_the_number_of_workers(renders):

@@ -37,6 +37,7 @@ from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
 from ..model import Article, Brief, Edition, Figure, Paragraph, Subhead, Table
 from ..render import render
+from ..workers import started
 from . import cache as disk
 from .units import Piece, Source, Unit, cuts_for, per_article, printed_ends, sources
 
@@ -226,7 +227,8 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
     try:
         if workers > 1 and len(chunks) > 1:
             load(fonts)  # once, before the fork: the workers inherit WeasyPrint and fontconfig
-            with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork"),
+                                     initializer=started) as pool:
                 results = list(pool.map(_lay_out_galleys, chunks))
         else:
             results = [_lay_out_galleys(c) for c in chunks]

@@ -45,6 +45,7 @@ from ..fonts import FontSet
 from ..makeup import Geometry, Grid, MakeUp, PagePlan, make_up
 from ..model import Edition, Figure, Image
 from ..pagecache import PageCache
+from ..workers import started
 from .colour import convert_images
 from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
 from .pages import check_furniture, check_plan, image_url, page_html
@@ -359,7 +360,8 @@ class _Run:
             return
         if self.pool is None and self.workers > 1 and len(self.pending) > 1:
             self._freeze()
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=started)
         if self.pool is not None:
             for slot in self.pending:
                 fn, arg = slot.work
