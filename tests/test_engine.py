@@ -300,9 +300,10 @@ def _count_compressions(monkeypatch) -> list[int]:
     return calls
 
 
-def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(monkeypatch):
+def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(fonts, monkeypatch):
     """engine/patches/compressed_once.py: the same large stream (a print 版's output profile)
-    is compressed the second time it is written, then taken from the table; pydyf's bytes."""
+    is compressed the second time it is written, then taken from the table; pydyf's bytes.
+    (``fonts``: the engine installed, as a build does, when this test runs alone.)"""
     import pydyf
 
     from publisher.engine.patches import compressed_once

@@ -26,7 +26,15 @@ of theirs (import-linter and tests/test_architecture.py hold that). What it offe
 Modules: ``rendering`` (the entry points and ``Document``), ``fetcher`` (the sandbox and the URL
 fetcher), ``records``, ``layout`` (box tree → records), ``adaptations`` (the pinned versions,
 install, uninstall), ``patching`` (an attribute replaced, and put back), ``typeset``,
-``justify``, ``outside_trim``, ``tagging``, ``numbering``, ``placeholder_fonts``, ``patches/``.
+``justify``, ``outside_trim``, ``tagging``, ``numbering``, ``placeholder_fonts``, ``patches/``,
+``signals`` (signal handlers held while the engine is loaded or installed).
+
+A render stopped half way (a signal handler that raised, an error from a callback) leaves
+the process able to render again, the same bytes: a load that did not finish is undone
+(``rendering.load``), each render that no other is inside of starts from the adaptations'
+per-render state as no render left it (``adaptations.reset``), and one that did not finish
+drops the font configuration and stylesheets kept for the next (tests/test_engine_interrupted.py,
+benchmarks/interrupted_renders.py).
 """
 
 from .adaptations import PYDYF_VERSION, WEASYPRINT_VERSION, EngineVersionError, install, installed, uninstall

@@ -31,6 +31,7 @@ from ..errors import Problem, PublisherError
 from . import justify, layout, numbering, outside_trim, placeholder_fonts, tagging, typeset
 from .patches import PATCHES
 from .patching import apply_all, revert_all
+from .signals import held
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +70,34 @@ ADAPTATIONS = (*PATCHES, typeset, justify, layout, outside_trim, tagging, number
 
 
 def install() -> None:
-    """Check the versions, then apply every adaptation (idempotent)."""
+    """Check the versions, then apply every adaptation (idempotent), signals held meanwhile
+    (``signals.held``: a handler that raises cannot stop it half way)."""
     check_versions()
-    for adaptation in ADAPTATIONS:
-        apply_all(adaptation.replacements())
+    with held():  # a handler that raised between two replacements would leave half of them
+        for adaptation in ADAPTATIONS:
+            apply_all(adaptation.replacements())
     log.debug("publisher's adaptations installed in WeasyPrint and pydyf")
+
+
+def reset() -> None:
+    """What the adaptations keep while a render runs (the line being drawn, the recordings,
+    the blocks open, a rounding remainder) as no render left it: for a render that no other
+    render is inside of, so that one stopped half way (a signal handler that raised, an error
+    from a callback) changes nothing in the next. Their tables kept across renders (pure
+    functions of their keys, each entry stored once whole) are not touched."""
+    for adaptation in ADAPTATIONS:
+        fresh = getattr(adaptation, "reset", None)
+        if fresh is not None:
+            fresh()
 
 
 def uninstall() -> None:
     """Revert every adaptation: WeasyPrint and pydyf as they were before ``install``."""
     if "weasyprint" not in sys.modules:
         return  # never loaded, so never adapted (and not loaded now: see render.weasyprint)
-    for adaptation in reversed(ADAPTATIONS):
-        revert_all(adaptation.replacements())
+    with held():
+        for adaptation in reversed(ADAPTATIONS):
+            revert_all(adaptation.replacements())
 
 
 def installed() -> bool:

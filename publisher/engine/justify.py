@@ -252,6 +252,13 @@ _NO_TC = re.compile("[\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff"
 _drawing = None  # the stream of the line being drawn (see _draw_first_line)
 
 
+def reset() -> None:
+    """No line being drawn: for a render that no other render is inside of."""
+    global _drawing
+    _drawing = None
+
+
+
 def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     """draw.text.draw_first_line; a justified line of mostly Chinese is drawn with the PDF's
     character spacing (``Tc``), its glyphs' advances widened only where they differ from it.

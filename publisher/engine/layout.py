@@ -76,6 +76,12 @@ def recording():
         _recorded = _fonts = None
 
 
+def reset() -> None:
+    """No recording open: for a render that no other render is inside of."""
+    global _recorded, _fonts
+    _recorded = _fonts = None
+
+
 def draw_first_line(stream, textbox, *args, **kwargs):
     """draw.text.draw_first_line; while recording, the box's glyph positions are kept."""
     result = _replacements[0].original(stream, textbox, *args, **kwargs)

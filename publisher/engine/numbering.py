@@ -67,6 +67,12 @@ def make_margin_boxes(context, page, state):
     return make(context, page, moved)
 
 
+def reset() -> None:
+    """No ``first_page`` block open: for a render that no other render is inside of."""
+    _asking.clear()
+    _offset.clear()
+
+
 def replacements() -> list[Replacement]:
     from weasyprint import layout
 

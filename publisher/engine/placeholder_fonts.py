@@ -42,6 +42,11 @@ def clean(self, to_unicode, hinting):
     return self.subset({0: ""}, hinting)
 
 
+def reset() -> None:
+    """No ``placeholders`` block open: for a render that no other render is inside of."""
+    _open.clear()
+
+
 def replacements() -> list[Replacement]:
     from weasyprint.pdf import fonts
 

@@ -24,6 +24,8 @@ import hashlib
 import io
 import logging
 import os
+import sys
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
@@ -34,6 +36,7 @@ from . import filling, numbering, placeholder_fonts as placeholder_fonts_, taggi
 from .fetcher import Sandbox, fetcher_class
 from .layout import blocks, recording, text_pages
 from .records import Block, Rendered
+from .signals import held
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +49,48 @@ def load(fonts: FontSet):
     they inherit it)."""
     global _weasyprint
     conf = str(fonts.fontconfig_file())
-    if _weasyprint is None:
-        os.environ["FONTCONFIG_FILE"] = conf
-        import weasyprint as wp
-
-        from .adaptations import install
-
-        install()
-        _weasyprint = wp
-    elif os.environ.get("FONTCONFIG_FILE") != conf:
-        raise RuntimeError("WeasyPrint was already loaded with another fonts folder in this process")
+    with _loading:
+        if _weasyprint is None:
+            os.environ["FONTCONFIG_FILE"] = conf
+            _weasyprint = _imported_and_installed()
+        elif os.environ.get("FONTCONFIG_FILE") != conf:
+            raise RuntimeError("WeasyPrint was already loaded with another fonts folder in this process")
     return _weasyprint
+
+
+_loading = threading.Lock()  # one load at a time (threads of a Dask worker)
+
+
+def _imported_and_installed():
+    """WeasyPrint imported and the engine installed, or, if that did not finish (a signal
+    handler that raised, any error), nothing of it left behind: the next ``load`` starts
+    again from the start.
+
+    An import stopped half way leaves the modules it finished in ``sys.modules`` and drops
+    the package it was in: imported again, ``weasyprint`` would lack those submodules'
+    attributes (``module 'weasyprint' has no attribute 'urls'``) and mix two copies of its
+    modules (two cffi bindings of Pango, the engine's adaptations on the first). So every
+    module the attempt added is dropped (but one still being imported by another thread).
+    An install that did not finish is undone (``uninstall``); both run with signals held
+    (``signals.held``), so only an error can stop them half way."""
+    before = set(sys.modules)
+    try:
+        import weasyprint as wp
+    except BaseException:
+        with held():
+            for name in [name for name in sys.modules if name not in before]:
+                spec = getattr(sys.modules.get(name), "__spec__", None)
+                if not getattr(spec, "_initializing", False):
+                    sys.modules.pop(name, None)
+        raise
+    from .adaptations import install, uninstall
+
+    try:
+        install()
+    except BaseException:
+        uninstall()
+        raise
+    return wp
 
 
 def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
@@ -245,11 +279,42 @@ _IGNORED = ("Ignored `text-emphasis", "Ignored `text-emphasis-position", "Ignore
             "Ignored `text-spacing", "Ignored `font-variant-east-asian")
 
 
+_depth = 0  # renders (lay-outs, writes) running in this process, one inside another
+
+
 @contextmanager
 def _rendering(fonts: FontSet, sandbox: Sandbox, what: str):
-    """WeasyPrint with the confined fetcher; its warnings checked when the block ends."""
-    with _young_collections_every(GC_YOUNG_THRESHOLD), _confined(fonts, sandbox, what) as rendering:
-        yield rendering
+    """WeasyPrint with the confined fetcher; its warnings checked when the block ends.
+
+    A render may be stopped anywhere: a signal handler that raises (the CLI's on SIGTERM,
+    Ctrl-C, a timer), an error from a callback (``first_page``, ``laid_out``), MemoryError.
+    So a render that no other render is inside of starts from the adaptations' state as no
+    render left it (``adaptations.reset``), and one that did not finish drops what this
+    process keeps for the next renders (the font configuration, the parsed stylesheets):
+    the next one builds them anew rather than trust what a render stopped half way may have
+    been building."""
+    global _depth
+    wp = load(fonts)
+    if _depth == 0:
+        from .adaptations import reset
+
+        reset()
+    _depth += 1
+    try:
+        with _young_collections_every(GC_YOUNG_THRESHOLD), _confined(wp, sandbox, what) as rendering:
+            try:
+                yield rendering
+            except BaseException:
+                _forget()
+                raise
+    finally:
+        _depth -= 1
+
+
+def _forget() -> None:
+    """What this process keeps across renders dropped (see ``_rendering``)."""
+    _font_configs.clear()
+    _sheets.clear()
 
 
 # WeasyPrint allocates millions of small, mostly short-lived objects per render (boxes, style
@@ -271,8 +336,7 @@ def _young_collections_every(allocations: int):
 
 
 @contextmanager
-def _confined(fonts: FontSet, sandbox: Sandbox, what: str):
-    wp = load(fonts)
+def _confined(wp, sandbox: Sandbox, what: str):
     refused: list[str] = []
     fetcher = fetcher_class(wp)(sandbox, refused)
     handler = _Collect()

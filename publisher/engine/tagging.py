@@ -87,6 +87,12 @@ def recording(root):
         _recording = None
 
 
+def reset() -> None:
+    """No recording open: for a render that no other render is inside of."""
+    global _recording
+    _recording = None
+
+
 def artifact_type(box) -> str | None:
     """The artifact type ``box`` is drawn as while recording, or None for tagged content."""
     if box.element is None:

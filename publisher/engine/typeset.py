@@ -325,6 +325,17 @@ def _split_text_box(context, box, available_width, skip, is_line_start=True):
     return result
 
 
+def reset() -> None:
+    """No text box being split: no plan active, and WeasyPrint's ``Layout`` its own class
+    (``split`` puts it back when it ends; this is for a render that no other render is
+    inside of, after one that was stopped)."""
+    global _active
+    _active = None
+    line_break, typeset_layout = getattr(_wp, "line_break", None), getattr(_wp, "TypesetLayout", None)
+    if line_break is not None and line_break.Layout is typeset_layout:
+        line_break.Layout = typeset_layout.__base__
+
+
 def carry(box, layout) -> None:
     """Give a layout made anew for a laid-out box (engine.justify) the box's plan and gaps."""
     if plan_of(box) is not None:

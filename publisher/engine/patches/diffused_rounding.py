@@ -46,6 +46,12 @@ def show_text(self, text):
     return _replacements[1].original(self, text)
 
 
+def reset() -> None:
+    """No remainder: what a TJ array cut off by an exception (a signal handler that raised
+    while it was written) left would round the next render's first array otherwise."""
+    _remainder[0] = 0.0
+
+
 def replacements() -> list[Replacement]:
     from weasyprint.draw import text as draw_text
     from weasyprint.pdf import stream

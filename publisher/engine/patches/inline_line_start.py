@@ -76,6 +76,11 @@ def split_inline_level(context, box, *args):
     return result
 
 
+def reset() -> None:
+    """No line being laid out (keys are ids, which a later list could take)."""
+    _line_content.clear()
+
+
 def replacements() -> list[Replacement]:
     global _boxes
     from weasyprint.formatting_structure import boxes
