@@ -68,6 +68,7 @@ _SCRIPT = """
 import hashlib, sys
 from pathlib import Path
 from publisher import engine
+from publisher.config import load_settings
 from publisher.fonts import load_fonts
 
 class Stopped(SystemExit):
