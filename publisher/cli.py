@@ -9,6 +9,7 @@ the console script's entry point, puts that net and the SIGTERM handler around `
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -160,6 +161,23 @@ def _stopped(exc: KeyboardInterrupt | _Terminated) -> NoReturn:
     raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
 
 
+def _finished(code: int = 0) -> None:
+    """The command's work is done and reported: a Ctrl-C or SIGTERM from now on ends the
+    process at once with the command's own status. Python's own handling would say
+    "Aborted!" and exit 1 (click), claim nothing was written (``main``), or, once the
+    interpreter is shutting down and has put back SIGINT's default action, end the process
+    by the signal with no word, after every output was written and listed."""
+
+    def done(signum, frame) -> NoReturn:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+    signal.signal(signal.SIGINT, done)
+    signal.signal(signal.SIGTERM, done)
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -246,6 +264,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
         _build(editions[0], out_dir, chosen, settings, quiet, run=run)
         if ndnp:
             _ndnp_batch(editions, out_dir, settings, run.batch_name)
+        _finished()
         return
     everything = Editions(editions)  # outputs land in none of them
     failed: list[Path] = []
@@ -274,10 +293,12 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
         err.print(f"[red]{summary}:[/red] " + ", ".join(escape(str(p)) for p in failed), markup=True)
         if ndnp:
             err.print("no NDNP batch was written: it holds every issue asked for")
+        _finished(1)
         raise typer.Exit(1)
     out.print(summary)
     if ndnp:
         _ndnp_batch(editions, out_dir, settings, run.batch_name)
+    _finished()
 
 
 def _ndnp_batch(editions: list[Path], out_dir: Path, settings: Settings, name: str | None) -> None:
@@ -316,15 +337,19 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
         _stopped(stop)
     except (KeyboardInterrupt, _Terminated) as exc:
         _stopped(exc)
-    _report(result.warnings)
-    if quiet:
-        return
-    for path in result.files:
-        if path.is_dir():
-            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-            out.print(f"wrote {path}/ ({size / 1024:.0f} KB)")
-        else:
-            out.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+    try:
+        _report(result.warnings)
+        if quiet:
+            return
+        for path in result.files:
+            if path.is_dir():
+                size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+                out.print(f"wrote {path}/ ({size / 1024:.0f} KB)")
+            else:
+                out.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+    except (KeyboardInterrupt, _Terminated) as exc:  # while the written outputs are listed
+        exc.outputs_written = True  # type: ignore[union-attr]
+        _stopped(exc)
 
 
 @app.command()

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import Problem, PublisherError
+from .workers import held
 
 TMP_PREFIX = ".publisher-tmp-"
 
@@ -381,14 +382,16 @@ def write_outputs(root: Path, files: dict[str, bytes],
             for name, content in (folders or {}).items():
                 target = root / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}-", dir=target.parent))
-                folder_temps.append((tmp, target))
+                with held():  # made and recorded for removal, never one without the other
+                    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}-", dir=target.parent))
+                    folder_temps.append((tmp, target))
                 _write_folder(tmp, content)
             for rel, data in files.items():
                 target = root / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, dir=target.parent)
-                temps.append((Path(tmp_name), target))
+                with held():
+                    fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, dir=target.parent)
+                    temps.append((Path(tmp_name), target))
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
                     f.flush()

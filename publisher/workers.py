@@ -8,22 +8,30 @@ exception lands wherever the worker happens to be: in a task, whose error handli
 back as the task's error and carries on, or somewhere it is swallowed. Ended by
 ``terminate``, such a worker lived on, and a join without a limit waited for it forever (the
 project's CI hung so). A worker therefore takes SIGTERM's default action: it ends at once,
-and the build's process, which owns the temporary files, cleans up and reports. Ctrl-C
-stays Python's KeyboardInterrupt in a worker: it stops the task the worker is on, as it
-stops the build's process.
+and the build's process, which owns the temporary files, cleans up and reports. So with
+SIGINT: Ctrl-C in a terminal signals the whole process group, and as a KeyboardInterrupt
+in a worker it printed the worker's traceback wherever it did not land in a task (a
+reading PDF worker sending its result or waiting for the next 版); the worker now ends
+quietly and the build's process, interrupted too, says so once.
 """
 
 from __future__ import annotations
 
 import signal
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
 
 GRACE = 10.0  # seconds a worker asked to end (SIGTERM) has before it is killed
 
 
 def started() -> None:
-    """The first thing a forked worker does (a pool's ``initializer``): SIGTERM ends it."""
+    """The first thing a forked worker does (a pool's ``initializer``): SIGTERM and SIGINT
+    end it."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def end(process: BaseProcess, grace: float = GRACE) -> None:
@@ -35,3 +43,27 @@ def end(process: BaseProcess, grace: float = GRACE) -> None:
     if process.is_alive():
         process.kill()
     process.join(grace)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back in the build's process (its main thread) for the few
+    steps between making a temporary file or folder and recording it for removal: a signal
+    that came meanwhile is raised when they are done. Without this, a signal that fell
+    between the two left the temporary folder behind for good (a Ctrl-C or a ``kill`` as the
+    print pages began to be joined left ``publisher-print-*`` in TMPDIR)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a pending signal's handler runs here
+
+
+def temporary_folder(prefix: str) -> tempfile.TemporaryDirectory:
+    """A temporary folder (TMPDIR) that is removed whatever stops the build, but SIGKILL:
+    made under ``held``, so that it exists only with its removal registered."""
+    with held():
+        return tempfile.TemporaryDirectory(prefix=prefix)

@@ -40,7 +40,6 @@ import re
 import shutil
 import struct
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +51,7 @@ from ..config import Settings
 from ..errors import ConfigError, Problem
 from ..model import Edition
 from ..printing.build import PrintResult
+from ..workers import temporary_folder
 from ..xmp import issue_properties
 from . import schemas
 from .alto import UNITS, build_alto
@@ -187,7 +187,7 @@ def service_jp2(gray: Image.Image) -> bytes:
                                   "encodes its JPEG 2000 service images with it",
                                   hint=OPJ_HINT, code="ndnp"))
     rates = ",".join(f"{8 / bpp:.6g}" for bpp in reversed(JP2_LAYERS_BPP))  # ratio to 8 bpp
-    with tempfile.TemporaryDirectory(prefix="publisher-jp2-") as tmp:
+    with temporary_folder("publisher-jp2-") as tmp:
         src, dst = Path(tmp) / "page.pgm", Path(tmp) / "page.jp2"
         gray.save(src)
         command = [exe, "-i", str(src), "-o", str(dst), "-r", rates, "-n", str(JP2_LEVELS + 1),

@@ -45,7 +45,7 @@ from ..fonts import FontSet
 from ..makeup import Geometry, Grid, MakeUp, PagePlan, make_up
 from ..model import Edition, Figure, Image
 from ..pagecache import PageCache
-from ..workers import started
+from ..workers import started, temporary_folder
 from .colour import convert_images
 from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
 from .pages import check_furniture, check_plan, image_url, page_html
@@ -386,7 +386,7 @@ class _Run:
         label, the derived files by 版, the layout records by 版 with ``layout``)."""
         store, derive, total = self.store, self.derive, len(self.made)
         try:
-            self.spool = tempfile.TemporaryDirectory(prefix="publisher-print-")
+            self.spool = temporary_folder("publisher-print-")
         except OSError as exc:
             raise _spool_error(exc, Path(tempfile.gettempdir())) from None
         folder = Path(self.spool.name)

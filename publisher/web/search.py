@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import Problem, RenderError
+from ..workers import temporary_folder
 from . import urls
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _binary() -> Path:
 
 def index_site(site: Path) -> dict[str, bytes]:
     """The search bundle for the pages under ``site``: path in the site -> bytes."""
-    with tempfile.TemporaryDirectory(prefix="publisher-pagefind-") as tmp:
+    with temporary_folder("publisher-pagefind-") as tmp:
         out = Path(tmp) / "bundle"
         # Pagefind runs in the temporary folder: a relative site (``--out site``) is made
         # absolute, or Pagefind would look for it there and find no page
@@ -61,7 +61,7 @@ def index_site(site: Path) -> dict[str, bytes]:
 
 def index_pages(pages: Mapping[str, bytes]) -> dict[str, bytes]:
     """The search bundle for pages held in memory (path in the site -> HTML)."""
-    with tempfile.TemporaryDirectory(prefix="publisher-pages-") as tmp:
+    with temporary_folder("publisher-pages-") as tmp:
         root = Path(tmp)
         for path, data in pages.items():
             target = root / path

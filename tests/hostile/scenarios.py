@@ -8,6 +8,7 @@ No assertion depends on timing: a kill may land anywhere, and every place must b
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import random
 import re
@@ -29,9 +30,9 @@ def _outputs(run: Run) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in run.outputs}
 
 
-def _mark(run: Run, marker: str) -> None:
+def _mark(run: Run, marker: str, article: str = ARTICLE) -> None:
     """Change the article so that a new build's outputs differ from the previous ones."""
-    path = run.edition / ARTICLE
+    path = run.edition / article
     text = path.read_text("utf-8")
     head, sep, body = text.partition("+++\n")[2].partition("+++\n")
     path.write_text("+++\n" + head + sep + f"版本{marker}。\n\n" + body.split("\n\n", 1)[-1], "utf-8")
@@ -106,60 +107,6 @@ def sigkill(case: Case, tmp: Path, kills: int = 10, seed: int | None = None) -> 
     for path in run.outputs:
         check_complete(path)
     return not problems, f"{kills} kills ({interrupted} mid-build), outputs always complete", problems
-
-
-def _signal(case: Case, tmp: Path, sig: signal.Signals, want_exit: int, word: str,
-            tries: int = 6, seed: int | None = None) -> tuple[bool, str, list[str]]:
-    rng = random.Random(seed)
-    run = prepare(case, tmp)
-    problems: list[str] = []
-    duration = _timed_build(run)
-    before = _outputs(run)
-    hits = early = 0
-    lo, hi = duration * 0.35, duration * 0.85
-    for k in range(tries):
-        _mark(run, f"S{k}")
-        # after Python has started and the CLI set its handlers (a signal before that ends the
-        # process before it wrote anything), and before the build ends; a build that finished
-        # first (the machine got faster) makes the next delay shorter
-        delay = rng.uniform(lo, hi)
-        proc = _popen(run)
-        time.sleep(delay)
-        proc.send_signal(sig)
-        out, err = proc.communicate()
-        if proc.returncode == 0 or "wrote " in out:
-            # it finished first (a signal during interpreter shutdown ends it with -2 after the
-            # outputs were written): the new outputs are the previous ones now
-            for path in run.outputs:
-                check_complete(path)
-            before = _outputs(run)
-            lo, hi = lo * 0.6, hi * 0.6
-            continue
-        if proc.returncode in (-sig, want_exit) and not err.strip():
-            # it landed while Python was starting or typer was parsing, before the build
-            # command ran: the process ended without doing anything (checked below)
-            early += 1
-        else:
-            hits += 1
-            # a shell reports both as 128 + signal: exit 130, or killed by SIGINT (CPython ends
-            # itself with the signal when it saw a KeyboardInterrupt, in rare timings even handled)
-            if proc.returncode not in (want_exit, -sig):
-                problems.append(f"{sig.name} after {delay:.2f} s: exit {proc.returncode}, "
-                                f"expected {want_exit}: {err[-800:]}")
-            if word not in err.lower():
-                problems.append(f"{sig.name}: the message lacks {word!r}: {err[-800:]}")
-            if "Traceback" in err or len(err) > 500:
-                problems.append(f"{sig.name}: not a short message: {err[-800:]}")
-        if leftovers(run.out):
-            problems.append(f"{sig.name}: temporary files left: {leftovers(run.out)}")
-        now = _outputs(run)
-        if now != before and now != _reference(run):
-            problems.append(f"{sig.name}: the outputs changed and are not the new complete ones")
-        before = now
-    if hits == 0:
-        problems.append(f"no {sig.name} landed during a build in {tries} tries")
-    return (not problems, f"{hits} of {tries} builds interrupted mid-build ({early} before it began): "
-            f"exit {want_exit}, no temporary file", problems)
 
 
 def concurrent(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
@@ -579,10 +526,8 @@ def dispatch(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     exp = case.expect
     if case.scenario == "sigkill":
         return sigkill(case, tmp, kills=exp.get("kills", 10))
-    if case.scenario == "sigint":
-        return _signal(case, tmp, signal.SIGINT, exp["exit"], "interrupted")
-    if case.scenario == "sigterm":
-        return _signal(case, tmp, signal.SIGTERM, exp["exit"], "terminated")
+    if case.scenario == "stop":
+        return stops(case, tmp)
     if case.scenario == "concurrent":
         return concurrent(case, tmp)
     if case.scenario == "fsize":
@@ -595,3 +540,259 @@ def dispatch(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     if case.scenario in named:
         return named[case.scenario](case, tmp)
     raise ValueError(f"{case.name}: unknown scenario {case.scenario!r}")
+
+
+# ---------------------------------------------------------------- stopped as users stop a build
+
+# The edition the stop scenarios build: three 版 of the sample's copy (a few articles each,
+# placed by the make-up: CP-SAT solves), built as the reading PDF by 版 and the print pages,
+# each with 2 workers, caches off (every build does every step).
+_STOP_ARTICLES = ["rencai-dasai", "mingchu-liangzao", "hesheng-minjing", "yaozui-daqiao"]
+_STOP_PAGES = 3
+# How a build is stopped: Ctrl-C in a terminal signals the foreground process group; systemd's
+# stop (KillMode=control-group) the whole cgroup, here the session the build leads; ``kill
+# PID`` the build's process alone.
+WAYS = {"terminal": (signal.SIGINT, "group"), "service": (signal.SIGTERM, "group"),
+        "kill": (signal.SIGTERM, "pid"), "kill-int": (signal.SIGINT, "pid")}
+# When: the first line of --verbose's log that says the build is there (the step goes on
+# after it for a while: a signal sent then lands in it), the formats built (the work before
+# that moment is all the build does that the moment needs) and, for the two moments too short
+# to be hit by chance, where the build waits for the signal (_HOOKED).
+MOMENTS = {
+    # the other worker renders its 版
+    "reading": (r"publisher\.reading: reading PDF: \S+: laid out", ["pdf"], ""),
+    # 版 2 and 3 being solved (CP-SAT)
+    "make-up": (r"print pages: made up 版 1 of", ["print"], ""),
+    # the two print workers render
+    "print": (rf"print pages: made up 版 {_STOP_PAGES} of", ["print"], ""),
+    # the temporary files written (the outputs' folder locked)
+    "writing": (r"publisher\.publish: writing the outputs", ["print"], ""),
+    # between the first rename and the last (Ctrl-C and SIGTERM held): all or nothing
+    "renaming": (r"hostile: renaming", ["print"], "renaming"),
+    # every output written and listed, the command returning
+    "done": (r"hostile: the build is done", ["print"], "done"),
+}
+# The build's command with a hook that waits for the signal at one moment (HOSTILE_HOLD):
+# in the renames, until the signal is pending (held there), or once the build is done,
+# until the signal's handler acts. Either way at most two minutes; nothing else changes.
+_HOOKED = """\
+import os, runpy, signal, sys, time
+def wait(what, held):
+    sys.stderr.write(f"INFO hostile: {what}\\n")
+    sys.stderr.flush()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if held and signal.sigpending() & {signal.SIGINT, signal.SIGTERM}:
+            return
+        time.sleep(0.01)
+hold = os.environ.get("HOSTILE_HOLD")
+if hold == "renaming":
+    from publisher import outputs
+    mark, marked = outputs._mark_unfinished, []
+    def held(root, paths):
+        mark(root, paths)
+        if paths and not marked:
+            marked.append(root)
+            wait("renaming the outputs into place", True)
+    outputs._mark_unfinished = held
+elif hold == "done":
+    from publisher import cli
+    build_all = cli._build_all
+    def done(*args, **kwargs):
+        build_all(*args, **kwargs)
+        wait("the build is done", False)
+    cli._build_all = done
+sys.argv[0] = "publisher"
+runpy.run_module("publisher", run_name="__main__", alter_sys=True)
+"""
+_LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR) [\w.]+: ")
+GONE_WITHIN = 60.0  # seconds the build's processes have to end after the build's process did
+
+
+def _stop_edition(run: Run) -> None:
+    """The scenario's edition in place of the case's, its house beside it (caches off,
+    the reading PDF by 版, 2 workers)."""
+    import importlib.util
+
+    shutil.rmtree(run.edition)
+    big = catalog.ROOT / "benchmarks" / "make_big_edition.py"
+    spec = importlib.util.spec_from_file_location("make_big_edition", big)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.make(run.edition, pages=_STOP_PAGES, layout=False)
+    toml = run.edition / "edition.toml"
+    text = re.sub(r'^articles = \["(p\d+-)[^\n]*\]$',
+                  lambda m: "articles = [" + ", ".join(f'"{m.group(1)}{a}"' for a in _STOP_ARTICLES) + "]",
+                  toml.read_text("utf-8"), flags=re.M)
+    toml.write_text(text, "utf-8")
+    for path in (run.edition / "articles").glob("*.md"):
+        if path.stem.split("-", 1)[1] not in _STOP_ARTICLES:
+            path.unlink()  # on no page: a warning at every build
+    root = catalog.ROOT
+    house = (root / "pyproject.toml").read_text("utf-8")
+    house = house[house.index("[tool.publisher]\n"):]
+    for key in ("styles", "fonts", "output_profile"):  # the house's paths, from its folder
+        house = re.sub(rf'^({key}) = "([^"]+)"', lambda m: f'{m.group(1)} = "{root / m.group(2)}"', house,
+                       count=1, flags=re.M)
+    house = house.replace("[tool.publisher.reading]\n", "[tool.publisher.reading]\nby_page = true\n")
+    house = house.replace("[tool.publisher.print]\n", "[tool.publisher.print]\ncache = false\n")
+    house = re.sub(r"^workers = \d+", "workers = 2", house, flags=re.M)
+    house += "\n[tool.publisher.makeup]\ncache = false\n"
+    (run.work / "house.toml").write_text(house, "utf-8")
+    run.args = ["build", str(run.edition), "--out", str(run.out), "--house", str(run.work / "house.toml"),
+                "--verbose"]
+
+
+def _group(pgid: int) -> list[str]:
+    """The processes of process group ``pgid``: "pid command line" each."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rpartition(")")[2].split()[2]) != pgid:
+                continue
+            state = stat.rpartition(")")[2].split()[0]
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, ValueError, IndexError):
+            continue
+        if state != "Z":
+            found.append(f"{entry.name} {cmd[:120]}")
+    return found
+
+
+def _stopped_build(run: Run, tmpdir: Path, moment: str | None, sig: signal.Signals, how: str,
+                   timeout: float = 600) -> tuple[int | None, str, str, list[str], int]:
+    """The build started in a session of its own (a process group, as a terminal's job or a
+    service's cgroup), ``sig`` sent to the group or to the build's process alone when the
+    log reaches ``moment``: (exit status, stdout, stderr, the processes of the build left
+    after it ended, how many processes the group had when signalled; None: never sent)."""
+    import threading
+
+    trigger, formats, hold = MOMENTS[moment] if moment else ("(?!)", [], "")
+    env = dict(catalog.env(), TMPDIR=str(tmpdir), PUBLISHER_CACHE=str(run.work / "cache"), HOSTILE_HOLD=hold)
+    args = [*run.args, *(a for f in formats for a in ("--format", f))]
+    proc = subprocess.Popen([catalog.PYTHON, "-c", _HOOKED, *args], cwd=catalog.ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_signals,
+                            start_new_session=True)
+    pattern = re.compile(trigger)
+    lines: list[str] = []
+    out: list[str] = []
+    sent: list[int] = []
+
+    def read_err() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if how in ("group", "pid") and not sent and pattern.search(line):
+                sent.append(len(_group(proc.pid)))
+                if how == "group":
+                    os.killpg(proc.pid, sig)
+                else:
+                    os.kill(proc.pid, sig)
+
+    def read_out() -> None:
+        assert proc.stdout is not None
+        out.append(proc.stdout.read())
+
+    readers = [threading.Thread(target=read_err, daemon=True), threading.Thread(target=read_out, daemon=True)]
+    for t in readers:
+        t.start()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    deadline = time.monotonic() + GONE_WITHIN
+    left = _group(proc.pid)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = _group(proc.pid)
+    if left:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the test leaves nothing running either
+    for t in readers:  # the pipes close once every process holding them ended
+        t.join(GONE_WITHIN)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    return proc.returncode, "".join(out), "".join(lines), left, sent[0] if sent else None
+
+
+def stops(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
+    """The case's ways of stopping a build (``ways``: WAYS' names), each at every moment of
+    MOMENTS: exit 128 + the signal with one line saying so, or the build finished first;
+    no process of the build left, nothing left in TMPDIR or the output folder, the previous
+    outputs intact or replaced all together."""
+    run = prepare(case, tmp)
+    _stop_edition(run)
+    tmpdir = run.work / "tmp"
+    tmpdir.mkdir()
+    problems: list[str] = []
+    run.args += ["--format", "pdf", "--format", "print"]
+    rc, _out, err, left, _ = _stopped_build(run, tmpdir, None, signal.SIGINT, "none")
+    run.args = run.args[:-4]
+    if rc != 0:
+        return False, "the first build failed", [f"exit {rc}: {err[-2000:]}"]
+    before = _outputs(run)
+    seen: dict[str, list[str]] = {}  # way -> what each moment gave
+    k = 0
+    for way in case.spec["ways"]:
+        hits = seen.setdefault(way, [])
+        sig, how = WAYS[way]
+        want, word = (130, "interrupted") if sig == signal.SIGINT else (143, "terminated")
+        for moment in MOMENTS:
+            k += 1
+            marker = "停" + "".join("零一二三四五六七八九"[int(d)] for d in str(k))  # no space in the text
+            _mark(run, marker, f"articles/p01-{_STOP_ARTICLES[0]}.md")
+            what = f"{way} ({sig.name} to the {'group' if how == 'group' else 'build'}) at {moment}"
+            rc, out, err, left, group = _stopped_build(run, tmpdir, moment, sig, how)
+            said = [line for line in err.splitlines() if line.strip() and not _LOG.match(line)]
+            if group is None:
+                problems.append(f"{what}: the log never reached {moment!r} (exit {rc}): {err[-1500:]}")
+                continue
+            # the files this build makes that show the changed article
+            printed = [p for p in run.outputs if p.name.endswith("-print.pdf") or p.name == "p01.pdf"]
+            reading = [p for p in run.outputs if p.suffix == ".pdf" and p not in printed and p.parent.name != "print"]
+            formats = MOMENTS[moment][1]
+            built = (printed if "print" in formats else []) + (reading if "pdf" in formats else [])
+            now = _outputs(run)
+            if rc == 0 and "wrote " in out:
+                hits.append(f"{moment} 0 (done)")
+                written = True
+            else:
+                hits.append(f"{moment} {rc}" + (f" ({group} processes)" if group > 1 else "")
+                            + (" written" if "outputs were written" in err else ""))
+                if rc != want:
+                    problems.append(f"{what}: exit {rc}, expected {want}: {said[-10:]}")
+                if len(said) != 1 or word not in said[0]:
+                    problems.append(f"{what}: not the one line saying {word!r}: {said[-10:]}")
+                written = "outputs were written" in err
+            if moment == "done" and rc != 0:
+                problems.append(f"{what}: the build was done, and it ends with exit {rc}: {said[-10:]}")
+            if moment == "renaming" and not written:
+                problems.append(f"{what}: the signal came while the outputs were renamed (held), "
+                                f"and the build does not say they were written: {said[-10:]}")
+            if written:
+                for path in run.outputs:
+                    check_complete(path)
+                if not built or any(f"版本{marker}" not in catalog.pdf_text(p) for p in built):
+                    problems.append(f"{what}: the outputs are not all the new ones: {[p.name for p in built]}")
+                before = now
+            elif now != before:
+                problems.append(f"{what}: said nothing was written, and the outputs changed")
+            if left:
+                problems.append(f"{what}: processes of the build left {GONE_WITHIN:.0f} s after it ended: {left}")
+            if leftovers(run.out):
+                problems.append(f"{what}: temporary files left: {leftovers(run.out)}")
+            temps = sorted(p.name for p in tmpdir.iterdir())
+            if temps:
+                problems.append(f"{what}: left in TMPDIR: {temps}")
+                for p in tmpdir.iterdir():
+                    shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
+    shown = "; ".join(f"{way}: " + ", ".join(hits) for way, hits in seen.items())
+    return (not problems, f"{shown}; one line each, no process, TMPDIR or temporary file left, outputs old "
+            "or all new", problems)
