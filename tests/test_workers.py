@@ -3,8 +3,11 @@ handlers the build's process had when it forked them."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+import os
 import signal
+import tempfile
 import time
 
 import pytest
@@ -48,3 +51,52 @@ def test_a_worker_that_does_not_end_at_sigterm_is_killed(cli_sigterm):
     process = _forked(start=False)
     workers.end(process, grace=1)
     assert process.exitcode == -signal.SIGKILL
+
+
+def _waits() -> None:
+    workers.started()
+    time.sleep(60)
+
+
+def test_a_started_worker_ends_quietly_at_sigint(capfd):
+    """Ctrl-C in a terminal signals the whole process group: a worker ends by SIGINT itself,
+    not by a KeyboardInterrupt, which printed its traceback wherever it landed outside a task
+    (the build's process says "interrupted" once)."""
+    process = multiprocessing.get_context("fork").Process(target=_waits, daemon=True)
+    process.start()
+    time.sleep(0.5)  # started
+    assert process.pid is not None
+    os.kill(process.pid, signal.SIGINT)
+    process.join(30)
+    assert process.exitcode == -signal.SIGINT
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_signal_while_held_is_raised_after():
+    """``held``: a Ctrl-C that comes while a temporary folder is made and recorded is raised
+    once both are done, never between them."""
+    reached = []
+    with pytest.raises(KeyboardInterrupt), workers.held():
+        os.kill(os.getpid(), signal.SIGINT)
+        reached.append(1)
+    assert reached
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")  # "implicitly cleaning up": the point
+def test_a_temporary_folder_made_as_a_signal_comes_is_removed(tmp_path, monkeypatch):
+    """A Ctrl-C right after the folder is made (here: sent then) lands once its removal is
+    registered: the folder goes with the interrupted build. Without ``held`` it landed in
+    TemporaryDirectory's constructor, before that, and the folder stayed in TMPDIR."""
+    made = tempfile.mkdtemp
+
+    def then_interrupted(*args, **kwargs):
+        path = made(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return path
+
+    monkeypatch.setattr(tempfile, "mkdtemp", then_interrupted)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        workers.temporary_folder("publisher-test-")
+    gc.collect()
+    assert not list(tmp_path.iterdir())

@@ -664,7 +664,7 @@ def _group(pgid: int) -> list[str]:
 
 
 def _stopped_build(run: Run, tmpdir: Path, moment: str | None, sig: signal.Signals, how: str,
-                   timeout: float = 600) -> tuple[int | None, str, str, list[str], int]:
+                   timeout: float = 600) -> tuple[int, str, str, list[str], int | None]:
     """The build started in a session of its own (a process group, as a terminal's job or a
     service's cgroup), ``sig`` sent to the group or to the build's process alone when the
     log reaches ``moment``: (exit status, stdout, stderr, the processes of the build left
