@@ -161,12 +161,19 @@ def _stopped(exc: KeyboardInterrupt | _Terminated) -> NoReturn:
     raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
 
 
+_console = False  # set by ``main``: the process is the command's own
+
+
 def _finished(code: int = 0) -> None:
     """The command's work is done and reported: a Ctrl-C or SIGTERM from now on ends the
     process at once with the command's own status. Python's own handling would say
     "Aborted!" and exit 1 (click), claim nothing was written (``main``), or, once the
     interpreter is shutting down and has put back SIGINT's default action, end the process
-    by the signal with no word, after every output was written and listed."""
+    by the signal with no word, after every output was written and listed. Only in the
+    command's own process (``main``): a command run inside another program (a test's
+    CliRunner) leaves that program's handlers alone."""
+    if not _console:
+        return
 
     def done(signum, frame) -> NoReturn:
         for stream in (sys.stdout, sys.stderr):
@@ -995,6 +1002,8 @@ def _internal(exc: Exception, where: Path | None, verbose: bool = False) -> Publ
 
 
 def main() -> None:  # pragma: no cover - console entry
+    global _console
+    _console = True
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
