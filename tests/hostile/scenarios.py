@@ -724,9 +724,9 @@ def _stopped_build(run: Run, tmpdir: Path, moment: str | None, sig: signal.Signa
 
 def stops(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
     """The case's ways of stopping a build (``ways``: WAYS' names), each at every moment of
-    MOMENTS: exit 128 + the signal with one line saying so, or the build finished first;
-    no process of the build left, nothing left in TMPDIR or the output folder, the previous
-    outputs intact or replaced all together."""
+    MOMENTS (or those ``moments`` names for it): exit 128 + the signal with one line saying
+    so, or 0 once the build was done; no process of the build left, nothing left in TMPDIR
+    or the output folder, the previous outputs intact or replaced all together."""
     run = prepare(case, tmp)
     _stop_edition(run)
     tmpdir = run.work / "tmp"
@@ -744,7 +744,7 @@ def stops(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
         hits = seen.setdefault(way, [])
         sig, how = WAYS[way]
         want, word = (130, "interrupted") if sig == signal.SIGINT else (143, "terminated")
-        for moment in MOMENTS:
+        for moment in case.spec.get("moments", {}).get(way, MOMENTS):
             k += 1
             marker = "停" + "".join("零一二三四五六七八九"[int(d)] for d in str(k))  # no space in the text
             _mark(run, marker, f"articles/p01-{_STOP_ARTICLES[0]}.md")
