@@ -142,7 +142,34 @@ def _stylesheets(job: _Job) -> list[Path]:
 
 def _render(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None, dict[str, bytes] | None]:
     """The page's PDF bytes and its single-版 file (finished), with ``_JOB.layout`` its
-    ``PageLayout``, with ``_JOB.derive`` the files made from it, from its plan and HTML."""
+    ``PageLayout``, with ``_JOB.derive`` the files made from it, from its plan and HTML.
+
+    The cyclic collector is paused while the 版 is made and runs once after it: its
+    automatic collections in the render walked the 版's boxes and styles, alive until the
+    render ends, again and again (113 collections a 16-版 run, about a third of the
+    collector's CPU in the render), and the garbage they found is the collection's after
+    the 版 anyway. It is switched back on however the render ends."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        result = _make(work)
+    finally:
+        if paused:
+            gc.enable()
+    # A render leaves its boxes, Pango layouts and font copies in reference cycles, which
+    # the collector reached only every few 版: a worker grew by about 80 MB a 版 (743 MB
+    # after 8 版 of the 16-版 edition). With what the process held before the first render
+    # frozen, WeasyPrint loaded (``_Run.flush``), collecting them here takes a few ms and a
+    # process holds one 版.
+    t = time.perf_counter()
+    gc.collect()
+    log.info("page %d: collected in %.3f s (process %d)", work[0].page.number, time.perf_counter() - t,
+              os.getpid())
+    return result
+
+
+def _make(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None, dict[str, bytes] | None]:
+    """``_render``'s work, the collection apart."""
     t0 = time.perf_counter()
     job = _job()
     plan, html = work
@@ -164,19 +191,12 @@ def _render(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None
     # the 版's own file, here rather than after the last render in the build's process
     assert job.meta is not None
     single = finish([(pdf, plan.grid.geometry)], _page_meta(job.meta, plan.page))
-    # A render leaves its boxes, Pango layouts and font copies in reference cycles, which
-    # the collector reached only every few 版: a worker grew by about 80 MB a 版 (743 MB
-    # after 8 版 of the 16-版 edition). With what the process held before the first render
-    # frozen, WeasyPrint loaded (``_Run.flush``), collecting them here takes a few ms and a
-    # process holds one 版. The record goes back to the parent (pickled) only when the
-    # caller asked for it.
+    # The record goes back to the parent (pickled) only when the caller asked for it.
     lines = layout if job.layout else None
-    del doc, rendered, layout
     t3 = time.perf_counter()
-    gc.collect()
-    log.info("page %d: laid out in %.2f s, written in %.2f s%s, collected in %.3f s (process %d)",
+    log.info("page %d: laid out in %.2f s, written in %.2f s%s (process %d)",
              plan.page.number, t1 - t0, t2 - t1,
-             f", derived in {t3 - t2:.2f} s" if job.derive else "", time.perf_counter() - t3, os.getpid())
+             f", derived in {t3 - t2:.2f} s" if job.derive else "", os.getpid())
     return pdf, single, lines, derived
 
 

@@ -269,6 +269,57 @@ def test_a_rendered_page_leaves_no_boxes_behind(tmp_path, monkeypatch):
     assert left == 0
 
 
+def test_the_collector_waits_for_the_end_of_a_render_and_is_on_again_after_it(tmp_path, monkeypatch):
+    """No automatic collection runs while a 版 is made (they walked its boxes and styles again
+    and again): one runs after it. The collector is on again after a render, and after a
+    render that fails."""
+    import gc
+
+    import publisher.printing.build as printing
+    from publisher.makeup import make_up
+    from publisher.publish import load
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
+    edition, settings, fonts, _ = load(make_big_edition(tmp_path / "edition", 2))
+    settings = settings.model_copy(update={"print": settings.print.model_copy(
+        update={"workers": 1, "cache": False})})
+    makeup = make_up(edition, settings, fonts)
+    making, during, after = [False], [], []
+    real = printing._make
+
+    def make(work):
+        making[0] = True
+        try:
+            return real(work)
+        finally:
+            making[0] = False
+
+    def seen(phase, info):
+        if phase == "start":
+            (during if making[0] else after).append(info["generation"])
+
+    monkeypatch.setattr(printing, "_make", make)
+    assert gc.isenabled()
+    gc.callbacks.append(seen)
+    try:
+        result = printing.build_print(edition, settings, fonts, makeup=makeup)
+    finally:
+        gc.callbacks.remove(seen)
+    assert len(result.pages) == 2
+    assert during == []
+    assert after.count(2) >= 2  # the full collection after each 版
+    assert gc.isenabled()
+
+    def fails(work):
+        assert not gc.isenabled()
+        raise RuntimeError("the render failed")
+
+    monkeypatch.setattr(printing, "_make", fails)
+    with pytest.raises(RuntimeError, match="the render failed"):
+        printing._render(("plan", "<html>"))
+    assert gc.isenabled()
+
+
 def test_the_first_page_goes_to_a_worker_while_the_later_ones_are_made_up(tmp_path, monkeypatch):
     """With workers, a 版 goes to the pool as soon as its plan is made (``make_up(planned=…)``):
     the pool is started once two 版 are planned, before the third is, and the files are those
