@@ -112,8 +112,39 @@ def _string_end(data: bytes, i: int) -> int:
     raise ValueError("unterminated string in a content stream")
 
 
+# The same tokens, each match one token with the white space and comments before it: read
+# by ``finditer`` in one pass over a stream without literal strings (WeasyPrint writes text as
+# hex strings), where matching token by token cost a third of ``prepare``.
+_SKIPPED = rb"(?>[\x00\t\n\x0c\r ]++|%[^\r\n]*+)*+"
+_AFTER_SKIPPED = re.compile(_SKIPPED + rb"""
+    (?: (?P<dict><<|>>)
+      | (?P<hex><[0-9A-Fa-f\x00\t\n\x0c\r ]*>)
+      | (?P<array>[\[\]])
+      | (?P<name>/[^\x00\t\n\x0c\r /\[\]<>(){}%]*)
+      | (?P<number>[+-]?(?:\d+\.?\d*|\.\d+))
+      | (?P<word>[A-Za-z'"][A-Za-z0-9'"*]*) )
+""", re.X)
+_ONLY_SKIPPED = re.compile(_SKIPPED)
+
+
 def _tokens(data: bytes):
     """(kind, start, bytes) of each token but white space and comments."""
+    if b"(" not in data:
+        tokens, at = [], 0
+        for m in _AFTER_SKIPPED.finditer(data):
+            if m.start() != at:
+                break  # something no token starts with: read token by token, which says where
+            kind = m.lastgroup
+            assert kind is not None  # every alternative is a named group
+            tokens.append((kind, m.start(kind), m.group(kind)))
+            at = m.end()
+        else:
+            if _ONLY_SKIPPED.fullmatch(data, at):
+                return tokens
+    return list(_each_token(data))
+
+
+def _each_token(data: bytes):
     i, n = 0, len(data)
     while i < n:
         m = _TOKEN.match(data, i)

@@ -284,7 +284,9 @@ def test_the_collector_waits_for_the_end_of_a_render_and_is_on_again_after_it(tm
     settings = settings.model_copy(update={"print": settings.print.model_copy(
         update={"workers": 1, "cache": False})})
     makeup = make_up(edition, settings, fonts)
-    making, during, after = [False], [], []
+    making = [False]
+    during: list[int] = []
+    after: list[int] = []
     real = printing._make
 
     def make(work):
@@ -316,7 +318,7 @@ def test_the_collector_waits_for_the_end_of_a_render_and_is_on_again_after_it(tm
 
     monkeypatch.setattr(printing, "_make", fails)
     with pytest.raises(RuntimeError, match="the render failed"):
-        printing._render(("plan", "<html>"))
+        printing._render(("plan", "<html>"))  # type: ignore[arg-type]
     assert gc.isenabled()
 
 

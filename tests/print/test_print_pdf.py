@@ -127,3 +127,34 @@ def test_a_photo_named_in_chinese_prints_and_reads(print_build, tmp_path):
         assert images(renamed) == images(original) and images(original)
     with pikepdf.open(built / "xnrb-2019-10-21-xianan.pdf") as reading:
         assert sum(len(page.get_images()) for page in reading.pages) >= 1
+
+
+def test_content_stream_tokens_read_in_one_pass_are_those_read_one_by_one(print_build):
+    """``pdfx._tokens`` reads a stream without literal strings in one ``finditer`` pass: the
+    same tokens, kinds and offsets as the token-by-token reader (which still reads streams
+    with strings and says where a stream cannot be read), on the printed 版 and on cases
+    made to catch it out."""
+    from publisher.printing import pdfx
+
+    def one_by_one(data: bytes) -> list:
+        return list(pdfx._each_token(data))
+
+    with pikepdf.open(print_build / "print" / "p01.pdf") as pdf:
+        page = pdf.pages[0].obj.Contents
+        streams = [page] if isinstance(page, pikepdf.Stream) else list(page)
+        content = b"\n".join(s.read_bytes() for s in streams)
+    assert b"(" not in content
+    tokens = pdfx._tokens(content)
+    assert len(tokens) > 1000
+    assert tokens == one_by_one(content)
+    made = [b"", b"  \n", b"% q Q 1 0 0 rg\nq", b"q % f\r\nQ%", b"/A<</B 1>>BDC[<0a 0B>-12.5 .5]TJ EMC",
+            b"1 0 0 1 0 0 cm\x00Q %end", b"+1 -2. -.5 re f*", b"q\n0 g (a (b) \\) c) Tj Q",
+            b"T* ' \" Do"]
+    for data in made:
+        assert pdfx._tokens(data) == one_by_one(data), data
+    for data in (b"q { Q", b"q \x01", b"0 0 m ) S"):
+        with pytest.raises(ValueError) as fast:
+            pdfx._tokens(data)
+        with pytest.raises(ValueError) as slow:
+            one_by_one(data)
+        assert str(fast.value) == str(slow.value)
