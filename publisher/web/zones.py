@@ -30,6 +30,7 @@ Point = tuple[float, float]
 
 GRID = 100  # edges are rounded to 1/GRID pt: layout arithmetic leaves slivers otherwise
 EPS = 0.01  # pt
+_OWN, _FREE, _BLOCKED = 1, 0, -1  # a cell of ``_zone``'s grid
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,20 @@ def _line_rect(line: TextLine) -> Rect:
     for run in line.runs:
         x1, y1 = min(x1, run.x), min(y1, run.y)
         x2, y2 = max(x2, run.x + run.width), max(y2, run.y + run.height)
+        # as min() and max() (a later value taken when strictly beyond), without their
+        # calls: thousands of glyphs a page
         for g in run.glyphs:
-            if not g.text.isspace():
-                x1, x2 = min(x1, g.x), max(x2, g.x + g.width)
-                if g.height:
-                    y1, y2 = min(y1, g.y), max(y2, g.y + g.height)
+            if g.text.isspace():
+                continue
+            if (v := g.x) < x1:
+                x1 = v
+            if (v := g.x + g.width) > x2:
+                x2 = v
+            if g.height:
+                if (v := g.y) < y1:
+                    y1 = v
+                if (v := g.y + g.height) > y2:
+                    y2 = v
     return x1, y1, x2, y2
 
 
@@ -123,13 +133,15 @@ def _zone(slug: str, rects: Sequence[Rect], others: Sequence[Rect]) -> Zone:
     xs = sorted({v for r in rects for v in (r[0], r[2])})
     ys = sorted({v for r in rects for v in (r[1], r[3])})
     cols, rows = len(xs) - 1, len(ys) - 1
-    OWN, FREE, BLOCKED = 1, 0, -1
+    OWN, FREE, BLOCKED = _OWN, _FREE, _BLOCKED
     cell = [[FREE] * rows for _ in range(cols)]
     for r in rects:  # its edges are grid lines: the cells between them
         for i in range(bisect_left(xs, r[0]), bisect_left(xs, r[2])):
             for j in range(bisect_left(ys, r[1]), bisect_left(ys, r[3])):
                 cell[i][j] = OWN
     for r in others:  # every cell it reaches into, however little
+        if r[2] - EPS <= xs[0] or r[0] + EPS >= xs[-1] or r[3] - EPS <= ys[0] or r[1] + EPS >= ys[-1]:
+            continue  # wholly beside the grid: no cell (the ranges below would be empty)
         i1, i2 = bisect_right(xs, r[0] + EPS) - 1, bisect_left(xs, r[2] - EPS)
         j1, j2 = bisect_right(ys, r[1] + EPS) - 1, bisect_left(ys, r[3] - EPS)
         for i in range(max(i1, 0), min(i2, cols)):
@@ -137,26 +149,15 @@ def _zone(slug: str, rects: Sequence[Rect], others: Sequence[Rect]) -> Zone:
                 if cell[i][j] == FREE:
                     cell[i][j] = BLOCKED
 
-    def reach(order):
-        """For each cell along each line of ``order``: whether the article is met before a
-        blocked cell, coming from the line's start."""
-        met = {}
-        for line in order:
-            seen = False
-            for i, j in line:
-                met[i, j] = seen
-                if cell[i][j] != FREE:
-                    seen = cell[i][j] == OWN
-        return met
-
-    rows_lr = [[(i, j) for i in range(cols)] for j in range(rows)]
-    cols_ud = [[(i, j) for j in range(rows)] for i in range(cols)]
+    # A white cell's way to the article along a line of cells (a row or a column) is the
+    # nearest cell not white before it and after it: ``_ways`` gives each white cell of a
+    # line 1 when that before it is the article's, 2 when that after it is, 3 both.
     while True:  # a white cell taken in makes its neighbours' way to the article shorter
-        left, right = reach(rows_lr), reach([line[::-1] for line in rows_lr])
-        up, down = reach(cols_ud), reach([line[::-1] for line in cols_ud])
-        taken = [(i, j) for i in range(cols) for j in range(rows) if cell[i][j] == FREE and (
-            ((left[i, j] or right[i, j]) and (up[i, j] or down[i, j]))
-            or (left[i, j] and right[i, j]) or (up[i, j] and down[i, j]))]
+        across = [_ways(row) for row in zip(*cell, strict=True)]  # [j][i]: left 1, right 2
+        along = [_ways(column) for column in cell]  # [i][j]: up 1, down 2
+        taken = [(i, j) for i, column in enumerate(cell) for j, state in enumerate(column)
+                 if state == FREE and ((h := across[j][i]) == 3 or (v := along[i][j]) == 3
+                                       or (h and v))]
         if not taken:
             break
         for i, j in taken:
@@ -166,26 +167,47 @@ def _zone(slug: str, rects: Sequence[Rect], others: Sequence[Rect]) -> Zone:
     return Zone(slug, outlines, (xs[0], ys[0], xs[-1] - xs[0], ys[-1] - ys[0]))
 
 
+def _ways(line: Sequence[int]) -> list[int]:
+    """For each cell of a line of ``_zone``'s cells: 1 when the nearest cell before it that is
+    not white (``_FREE``) is the article's (``_OWN``), plus 2 when the nearest after it is;
+    0 for the cells that are not white."""
+    ways = [0] * len(line)
+    before, start = 0, 0
+    for k, state in enumerate(line):
+        if state != _FREE:
+            own = state == _OWN
+            if start < k:
+                ways[start:k] = [before | (2 if own else 0)] * (k - start)
+            before, start = (1 if own else 0), k + 1
+    if start < len(line):
+        ways[start:] = [before] * (len(line) - start)
+    return ways
+
+
 def _outlines(filled, xs: list[float], ys: list[float]) -> Iterable[tuple[Point, ...]]:
     """The boundary of the filled cells as closed polygons: every cell side facing an empty
     cell, directed clockwise (y down), chained end to start, collinear points dropped."""
     cols, rows = len(xs) - 1, len(ys) - 1
-
-    def on(i: int, j: int) -> bool:
-        return 0 <= i < cols and 0 <= j < rows and filled[i][j]
-
+    # each column with an empty cell above its first and below its last, and an empty
+    # column on either side: a cell's four neighbours are looked up without bounds checks
+    empty = [False] * (rows + 2)
+    grid = [empty, *([False, *column, False] for column in filled), empty]
     edges: dict[Point, list[Point]] = {}
     for i in range(cols):
+        column, left, right = grid[i + 1], grid[i], grid[i + 2]
+        x1, x2 = xs[i], xs[i + 1]
         for j in range(rows):
-            if not filled[i][j]:
+            if not column[j + 1]:
                 continue
-            x1, x2, y1, y2 = xs[i], xs[i + 1], ys[j], ys[j + 1]
-            for neighbour, start, end in (((i, j - 1), (x1, y1), (x2, y1)),   # top, to the right
-                                          ((i + 1, j), (x2, y1), (x2, y2)),   # right, down
-                                          ((i, j + 1), (x2, y2), (x1, y2)),   # bottom, to the left
-                                          ((i - 1, j), (x1, y2), (x1, y1))):  # left, up
-                if not on(*neighbour):
-                    edges.setdefault(start, []).append(end)
+            y1, y2 = ys[j], ys[j + 1]
+            if not column[j]:  # top, to the right
+                edges.setdefault((x1, y1), []).append((x2, y1))
+            if not right[j + 1]:  # right, down
+                edges.setdefault((x2, y1), []).append((x2, y2))
+            if not column[j + 2]:  # bottom, to the left
+                edges.setdefault((x2, y2), []).append((x1, y2))
+            if not left[j + 1]:  # left, up
+                edges.setdefault((x1, y2), []).append((x1, y1))
     while edges:
         start = min(edges)  # the top-left corner first: stable output
         loop = [start]
