@@ -95,6 +95,7 @@ def page_images(pdf: bytes, spec: ImageSpec, photos: dict[str, Photo] | None = N
         page.close()
     finally:
         document.close()
+    _keep_blocks()
     small = image.reduce(2)  # the web width: each pixel the mean of four
     thumb = small.resize((THUMB_WIDTH, round(small.height * THUMB_WIDTH / small.width)),
                          Image.Resampling.BOX)
@@ -112,6 +113,24 @@ def page_images(pdf: bytes, spec: ImageSpec, photos: dict[str, Photo] | None = N
         urls.PAGE_THUMB: encode(thumb, "JPEG", quality=spec.jpeg_quality),
     }
     return PageImages(files, small.size, image.size, thumb.size)
+
+
+KEPT_BLOCKS = 2  # Pillow's blocks of memory a print worker keeps for the next 版 (``_keep_blocks``)
+
+
+def _keep_blocks() -> None:
+    """In a print worker (a forked process imaging one 版 after another), Pillow keeps the
+    memory of the images it frees for the next 版's (``set_blocks_max``): the 1600 px image
+    (14 MB) and what the encoders read were mapped and zeroed anew by the kernel for every
+    版, 8,000 page faults and about 20 ms of a 版's CPU; with two blocks kept (16 MB each at
+    most), a few. Anywhere else nothing is kept (a build of one 版 images it in its own
+    process); the worker's memory goes when the print pool ends."""
+    import multiprocessing
+
+    from PIL import Image
+
+    if multiprocessing.parent_process() is not None and Image.core.get_blocks_max() < KEPT_BLOCKS:
+        Image.core.set_blocks_max(KEPT_BLOCKS)
 
 
 _KEPT: list = []  # a print worker's bitmap memory, kept from one 版 to the next (``_bitmap``)
