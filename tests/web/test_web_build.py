@@ -179,21 +179,31 @@ def test_page_images_draw_the_photos_from_their_srgb_pictures(web, editions):
 
 
 def test_a_print_worker_renders_each_page_image_into_the_same_memory_and_the_same_files(web, monkeypatch):
-    """In a print worker the bitmap's memory is used again from one 版 to the next: the
-    files are those a new bitmap gives, whatever the memory held before (another 版)."""
+    """In a print worker the bitmap's memory is used again from one 版 to the next, and
+    Pillow keeps its freed blocks for the next 版's images: the files are those a new bitmap
+    gives, whatever the memory held before (another 版). Elsewhere nothing is kept."""
     import multiprocessing
+
+    from PIL import Image
 
     spec = images.ImageSpec(400, 80, 0, 82, 60)
     pdf = (web / "2019/10/21/01/xnrb-2019-10-21-xianan-p01.pdf").read_bytes()
-    fresh = images.page_images(pdf, spec)
-    assert images._KEPT == []  # not in a worker: nothing kept
-    monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
-    monkeypatch.setattr(images, "_KEPT", [])
-    first = images.page_images(pdf, spec)
-    kept = images._KEPT[0]
-    kept[:] = bytes(len(kept))  # black: what another 版 left would be under a page not filled
-    assert images.page_images(pdf, spec) == first == fresh
-    assert images._KEPT[0] is kept
+    blocks = Image.core.get_blocks_max()
+    try:
+        Image.core.set_blocks_max(0)
+        fresh = images.page_images(pdf, spec)
+        assert images._KEPT == []  # not in a worker: nothing kept
+        assert Image.core.get_blocks_max() == 0
+        monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
+        monkeypatch.setattr(images, "_KEPT", [])
+        first = images.page_images(pdf, spec)
+        assert Image.core.get_blocks_max() == images.KEPT_BLOCKS
+        kept = images._KEPT[0]
+        kept[:] = bytes(len(kept))  # black: what another 版 left would be under a page not filled
+        assert images.page_images(pdf, spec) == first == fresh
+        assert images._KEPT[0] is kept
+    finally:
+        Image.core.set_blocks_max(blocks)
 
 
 def test_downloads_are_the_builds_files_with_their_sizes(web, builds):
