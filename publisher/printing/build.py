@@ -298,8 +298,9 @@ class _Slot:
 
 class _Run:
     """The pages of one build: each 版 looked up in the page cache as its plan comes, and
-    what is not there handed to a worker (or, with one worker or a single 版 to make, made
-    in this process at the end); then the results in order, the issue joined."""
+    what is not there handed to a worker (or, with one worker, or a single 版 to make and
+    none to come after it, made in this process at the end); then the results in order, the
+    issue joined."""
 
     def __init__(self, edition: Edition, settings: Settings, fonts: FontSet, layout: bool,
                  derive: Derive | None, store: PageCache | None, meta: Meta):
@@ -374,11 +375,14 @@ class _Run:
             self.flush()
 
     def flush(self, last: bool = False) -> None:
-        """Hand the pending 版 to the pool, started once there are two to make (a single 版
-        is made in this process: ``last``)."""
+        """Hand the pending 版 to the pool, started once there are two to make, or one while
+        later 版 are still to come (it is made while they are planned and looked up: the
+        rebuild after one change renders its 版 beside the rest of the build); a single 版
+        to make, the last, is made in this process (``last``)."""
         if self.stopped:
             return
-        if self.pool is None and self.workers > 1 and len(self.pending) > 1:
+        if self.pool is None and self.workers > 1 and (len(self.pending) > 1 or (self.pending and not last
+                                                                                 and self._to_come())):
             self._freeze()
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                             initializer=started)
@@ -389,6 +393,10 @@ class _Run:
             self.pending = []
         elif last and self.pending:
             self._freeze()
+
+    def _to_come(self) -> bool:
+        """Whether 版 are still to be added (of those ``prepare`` was told of)."""
+        return len(self.plans) < len(self.planned[0])
 
     def _freeze(self) -> None:
         """WeasyPrint (and fontconfig, with the pinned fonts) loaded before the first render,

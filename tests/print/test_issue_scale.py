@@ -181,7 +181,9 @@ def test_one_article_changed_rebuilds_its_page_only_into_a_clean_builds_bytes(bi
     incremental, messages = _build(changed, tmp_path / "incremental", cache=True)
     monkeypatch.undo()
     assert _rendered(messages) == 1  # 第5版 alone; the other 15 from the cache
-    assert sorted(joined) == ["p05", "print"]  # 第5版 alone (rendered here, one 版) and the issue
+    # the issue, and no 版's own file but 第5版's: made where it was rendered, by a worker
+    # (with workers: later 版 were to come, not counted here) or in this process
+    assert joined.count("print") == 1 and set(joined) <= {"p05", "print"}
     assert {name for name in files if incremental[name] != files[name]} == {
         f"{ID}-print.pdf", "print/p05.pdf"}
     # clean: no page cache, and the make-up's plans solved again (its measurements kept)
@@ -324,8 +326,8 @@ def test_the_collector_waits_for_the_end_of_a_render_and_is_on_again_after_it(tm
 
 def test_the_first_page_goes_to_a_worker_while_the_later_ones_are_made_up(tmp_path, monkeypatch):
     """With workers, a 版 goes to the pool as soon as its plan is made (``make_up(planned=…)``):
-    the pool is started once two 版 are planned, before the third is, and the files are those
-    of a build in one process."""
+    the pool is started with the first 版 to render while later ones are to come, and the
+    files are those of a build in one process."""
     import publisher.printing.build as printing
     from publisher.publish import load
 
@@ -353,6 +355,57 @@ def test_the_first_page_goes_to_a_worker_while_the_later_ones_are_made_up(tmp_pa
         return printing.build_print(edition, s, fonts)
 
     two = build(2)
-    assert seen == [(1, False), (2, True), (3, True)]
+    assert seen == [(1, True), (2, True), (3, True)]
     one = build(1)
     assert two.issue == one.issue and two.pages == one.pages
+
+
+@pytest.mark.parametrize("changed", [1, 3])
+def test_one_changed_page_renders_beside_the_later_ones_unless_it_is_the_last(tmp_path, monkeypatch, changed):
+    """The rebuild after one change, with workers: its one 版 to render goes to a worker while
+    the later 版 are still planned and looked up in the page cache (the rebuild's render
+    beside the rest of the build), unless it is the last 版 (then it is made in the build's
+    process: no fork for it); either way, the clean build's bytes."""
+    import publisher.printing.build as printing
+    from publisher.publish import load
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
+    folder = make_big_edition(tmp_path / "edition", 3)
+    real = printing.make_up
+    seen: list[tuple[int, bool]] = []
+
+    def spy(*args, planned=None, **kwargs):
+        if planned is None:
+            return real(*args, **kwargs)
+        run = planned.__self__
+
+        def told(plan, problems):
+            planned(plan, problems)
+            seen.append((plan.page.number, run.pool is not None))
+
+        return real(*args, planned=told, **kwargs)
+
+    def build(cache: bool):
+        edition, settings, fonts, _ = load(folder)
+        s = settings.model_copy(update={"print": settings.print.model_copy(
+            update={"workers": 2, "cache": cache})})
+        messages: list[str] = []
+        result = printing.build_print(edition, s, fonts, progress=messages.append)
+        return result, sum(m.startswith("rendered 版") for m in messages)
+
+    build(True)
+    article = sorted((folder / "articles").glob(f"p{changed:02d}-*.md"))[0]
+    text = article.read_text("utf-8")
+    article.write_text(text.replace("。", "，又改一字。", 1), "utf-8")
+    monkeypatch.setattr(printing, "make_up", spy)
+    rebuilt, rendered = build(True)
+    monkeypatch.undo()
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
+    assert rendered == 1
+    if changed == 1:
+        assert seen == [(1, True), (2, True), (3, True)]  # the pool started for 版 1
+    else:
+        assert seen == [(1, False), (2, False), (3, False)]  # the last 版: made here
+    clean, rendered = build(False)
+    assert rendered == 3
+    assert rebuilt.issue == clean.issue and rebuilt.pages == clean.pages
