@@ -354,17 +354,23 @@ def _share_fonts(pdf: pikepdf.Pdf, fonts: FontSet) -> list[str]:
         face = faces.get(_postscript_name(program.read_bytes()))
         if face is None:
             continue  # not a pinned face (cannot be, in a build): left as it is
-        widths: dict[int, object] = {}
-        unicode: dict[int, bytes] = {}
+        each_widths: list[dict[int, object]] = []
+        each_unicode: list[dict[int, bytes]] = []
         for font in group:
             maps = _to_unicode(font.ToUnicode) if "/ToUnicode" in font else {}
             if maps is None or "/W" not in font.DescendantFonts[0]:
                 break
-            for gid, w in _widths(font.DescendantFonts[0].W).items():
-                widths.setdefault(gid, w)
-            for gid, text in maps.items():
-                unicode.setdefault(gid, text)
+            each_widths.append(_widths(font.DescendantFonts[0].W))
+            each_unicode.append(maps)
         else:
+            # merged with the first page's entry for a glyph kept (the later pages' updated
+            # over by the earlier ones: a dict's update, not a setdefault a glyph)
+            widths: dict[int, object] = {}
+            unicode: dict[int, bytes] = {}
+            for page_widths in reversed(each_widths):
+                widths.update(page_widths)
+            for page_unicode in reversed(each_unicode):
+                unicode.update(page_unicode)
             merged[base] = (face, widths, unicode)
     # one program per face, over the glyphs of every BaseFont drawn with it
     glyphs: dict[str, set[int]] = {}
