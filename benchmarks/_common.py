@@ -46,8 +46,11 @@ def run_fresh(code: str, *args: object, checkout: Path = ROOT) -> dict:
     else 1571616000), so that runs do the same work."""
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(checkout),
            "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1571616000")}
+    # run in ``checkout``: ``python -c`` puts its working directory first on the path, before
+    # PYTHONPATH, so a run from this checkout's folder imported this checkout's publisher
+    # whatever ``checkout`` said
     res = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
-                         cwd=ROOT, env=env)
+                         cwd=checkout, env=env)
     if res.returncode:
         raise SystemExit(f"{checkout}: {' '.join(map(str, args))} failed:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
