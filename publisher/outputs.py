@@ -20,10 +20,8 @@ import fcntl
 import logging
 import os
 import shutil
-import signal
 import socket
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager, suppress
@@ -31,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import Problem, PublisherError
-from .workers import held
+from .signals import held
 
 TMP_PREFIX = ".publisher-tmp-"
 
@@ -196,18 +194,12 @@ def _signals_deferred():
     """Hold Ctrl-C and SIGTERM while the files are renamed into place, so that an
     interrupted build replaces its outputs all together or not at all. A signal that came
     meanwhile is raised when this ends, marked ``outputs_written`` for the message."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        yield
-    finally:
-        try:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # runs a pending handler here
-        except (KeyboardInterrupt, SystemExit) as exc:  # Ctrl-C, or the CLI's SIGTERM handler
-            exc.outputs_written = True  # type: ignore[union-attr]
-            raise
+        with held():
+            yield
+    except (KeyboardInterrupt, SystemExit) as exc:  # Ctrl-C, or the CLI's SIGTERM handler
+        exc.outputs_written = True  # type: ignore[union-attr]
+        raise
 
 
 def _clean_stale(root: Path) -> None:

@@ -12,17 +12,22 @@ and the build's process, which owns the temporary files, cleans up and reports. 
 SIGINT: Ctrl-C in a terminal signals the whole process group, and as a KeyboardInterrupt
 in a worker it printed the worker's traceback wherever it did not land in a task (a
 reading PDF worker sending its result or waiting for the next 版); the worker now ends
-quietly and the build's process, interrupted too, says so once.
+quietly and the build's process, interrupted too, says so once. And a build's process
+killed outright (SIGKILL, the out-of-memory killer) cannot end its workers: an idle print
+worker then slept on forever, waiting on its pool's queue. On Linux a worker asks the kernel
+to kill it when the build's process ends (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import signal
+import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import suppress
 from multiprocessing.process import BaseProcess
+
+from .signals import held
 
 GRACE = 10.0  # seconds a worker asked to end (SIGTERM) has before it is killed
 
@@ -32,6 +37,18 @@ def started() -> None:
     end it."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _ends_with_its_parent()
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _ends_with_its_parent() -> None:
+    """SIGKILL from the kernel when the thread that forked this process ends (on Linux; the
+    build forks its workers from the thread that runs it, which outlives them)."""
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def end(process: BaseProcess, grace: float = GRACE) -> None:
@@ -43,23 +60,6 @@ def end(process: BaseProcess, grace: float = GRACE) -> None:
     if process.is_alive():
         process.kill()
     process.join(grace)
-
-
-@contextmanager
-def held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM held back in the build's process (its main thread) for the few
-    steps between making a temporary file or folder and recording it for removal: a signal
-    that came meanwhile is raised when they are done. Without this, a signal that fell
-    between the two left the temporary folder behind for good (a Ctrl-C or a ``kill`` as the
-    print pages began to be joined left ``publisher-print-*`` in TMPDIR)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a pending signal's handler runs here
 
 
 def temporary_folder(prefix: str) -> tempfile.TemporaryDirectory:

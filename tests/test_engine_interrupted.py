@@ -150,7 +150,7 @@ def test_signals_held_are_handled_when_the_block_ends():
     when the block ends, and the handlers are the process's own again."""
     import signal
 
-    from publisher.engine.signals import held
+    from publisher.signals import held
 
     seen: list[int] = []
 

@@ -9,10 +9,12 @@ import os
 import signal
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
 from publisher import cli, workers
+from publisher.signals import held
 
 
 def _carry_on(start: bool) -> None:
@@ -76,7 +78,7 @@ def test_a_signal_while_held_is_raised_after():
     """``held``: a Ctrl-C that comes while a temporary folder is made and recorded is raised
     once both are done, never between them."""
     reached = []
-    with pytest.raises(KeyboardInterrupt), workers.held():
+    with pytest.raises(KeyboardInterrupt), held():
         os.kill(os.getpid(), signal.SIGINT)
         reached.append(1)
     assert reached
@@ -100,3 +102,50 @@ def test_a_temporary_folder_made_as_a_signal_comes_is_removed(tmp_path, monkeypa
         workers.temporary_folder("publisher-test-")
     gc.collect()
     assert not list(tmp_path.iterdir())
+
+
+def test_a_worker_ends_when_the_build_s_process_is_killed(tmp_path):
+    """A build's process killed outright cannot end its workers: the kernel does
+    (``started``: PR_SET_PDEATHSIG). Before, an idle print worker slept on forever."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "build.py"
+    script.write_text(
+        "import multiprocessing, os, sys, time\n"
+        "from publisher import workers\n"
+        "def worker():\n"
+        "    workers.started()\n"
+        "    time.sleep(120)\n"
+        "p = multiprocessing.get_context('fork').Process(target=worker)\n"
+        "p.start()\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(120)\n")
+    root = Path(__file__).resolve().parent.parent
+    build = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        child = int(build.stdout.readline())
+        time.sleep(0.5)  # the worker has called started()
+        build.kill()
+        build.wait(10)
+        for _ in range(100):
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            # reaped by init, or a zombie of init's until it is
+            try:
+                with open(f"/proc/{child}/stat") as stat:
+                    if stat.read().split(") ")[1].startswith("Z"):
+                        break
+            except FileNotFoundError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the worker outlived the build's process by 10 s")
+    finally:
+        build.kill()
+        build.stdout.close()

@@ -28,10 +28,10 @@ import logging
 import sys
 
 from ..errors import Problem, PublisherError
+from ..signals import held
 from . import justify, layout, numbering, outside_trim, placeholder_fonts, tagging, typeset
 from .patches import PATCHES
 from .patching import apply_all, revert_all
-from .signals import held
 
 log = logging.getLogger(__name__)
 

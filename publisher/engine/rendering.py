@@ -32,11 +32,11 @@ from pathlib import Path
 
 from ..errors import Problem, RenderError
 from ..fonts import FontSet
+from ..signals import held
 from . import filling, numbering, placeholder_fonts as placeholder_fonts_, tagging
 from .fetcher import Sandbox, fetcher_class
 from .layout import blocks, recording, text_pages
 from .records import Block, Rendered
-from .signals import held
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,8 @@
-"""Signal handlers held back while the engine changes what every later render relies on.
+"""Signal handlers held back for a few steps that must not be cut in two.
+
+Used where the engine changes what every later render relies on (its load, its patches),
+where a temporary file or folder is made and recorded for removal (``workers``), and while
+a build's outputs are renamed into place (``outputs``).
 
 A Python signal handler that raises (Ctrl-C's ``KeyboardInterrupt``, the CLI's SIGTERM
 handler, a timer's) raises wherever the main thread stands when the signal comes. Inside a
@@ -14,7 +18,7 @@ handler runs just after the block, as if the signal had come then.
 Python runs signal handlers in the main thread only: a block in another thread holds
 nothing (nothing can raise there). ``pthread_sigmask`` would not do: with other threads
 running (the font hashing thread, the solver's), the signal goes to one of them and the
-main thread still runs the handler.
+main thread still runs the handler (so a mask would hold nothing for the renames either).
 """
 
 from __future__ import annotations
