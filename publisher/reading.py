@@ -145,11 +145,14 @@ class _PagePhotos(Mapping[str, bytes]):
 #
 # The contents page and each 版 are documents of their own, rendered in a pool of workers
 # (``[tool.publisher.print] workers``, ``--workers``) and joined. What refers across them:
-# - page numbers: a 版 alone would count from 1. Each render asks, once its pages are laid
-#   out and before they are numbered, where its first page stands (``engine.render``'s
-#   ``first_page``, engine/numbering.py): after the contents and every earlier 版. A worker
-#   waits for that answer, which comes as soon as the renders before its own are counted
-#   (they were handed out first), so each document is laid out once;
+# - page numbers: a 版 alone would count from 1. Each part is laid out with its margin
+#   boxes (the folios) left for later (``engine.lay_out(number_later=True)``,
+#   engine/numbering.py) and kept; it is numbered, drawn and written once its first page
+#   number is known (``Document.number``): after the contents and every earlier 版, as soon
+#   as those are laid out. A worker does not wait for that number: it is sent the next
+#   parts to lay out meanwhile (``_AHEAD`` at the start, while the contents' length is
+#   still being laid out here; one ahead after that; ``_HOLD`` held at most), and the
+#   number when it is known (``_serve``, ``_Pool``). Each document is laid out once;
 # - the contents page: laid out once, with placeholder numbers, in this process while the
 #   workers lay out the first 版 (its length numbers them). Each article's page number
 #   stands right-aligned in a box of a fixed width (styles/reading.css), so the real
@@ -209,11 +212,9 @@ class _Job:
 _JOB: _Job | None = None  # set in the parent before the workers fork
 
 
-def _run(task: _Task, ask: Callable[[int], int],
-         laid: Callable[[_Laid], None] = lambda laid: None) -> _Result:
-    """Render one part; ``ask(pages)`` gives the number its first page stands at, ``laid`` is
-    told its number of pages and anchors (id -> index of its page) once it is laid out,
-    before it is drawn."""
+def _lay_out_part(task: _Task) -> Document:
+    """One part laid out, its folios not yet made: they wait for its first page number
+    (``Document.number``)."""
     job = _JOB
     assert job is not None and job.edition.root is not None
     edition, settings, root = job.edition, job.settings, job.edition.root
@@ -228,38 +229,43 @@ def _run(task: _Task, ask: Callable[[int], int],
         html = reading_html(edition, settings, image_src=src, front=False, parts=(page,))
         styles += [settings.styles_dir / name for name in PART_STYLES]
         what = f"reading PDF: {page.display_label}"
-    asked: list[int] = []
-    found: list[_Laid] = []
-    times = [time.perf_counter()]
+    start = time.perf_counter()
+    document = lay_out(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
+                       sandbox=_sandbox(edition, settings), what=what, reuse_fonts=True,
+                       number_later=True, **_OPTIONS)
+    log.info("%s: laid out in %.2f s (process %d)", what, time.perf_counter() - start, os.getpid())
+    return document
 
-    def first_page(pages: int) -> int:
-        times.append(time.perf_counter())
-        asked.append(pages)
-        asked.append(ask(pages))
-        times.append(time.perf_counter())
-        return asked[-1]
 
-    def laid_out(pages: int, ids: list[tuple[str, int]]) -> None:
-        found.append((pages, tuple(ids)))
-        laid(found[-1])
-
-    rendered = render(html, base_dir=root, stylesheets=styles, fonts=job.fonts,
-                      sandbox=_sandbox(edition, settings), what=what, layout=job.layout,
-                      first_page=first_page, placeholder_fonts=True, reuse_fonts=True,
-                      laid_out=laid_out, **_OPTIONS)
+def _finish(document: Document, first: int) -> _Result:
+    """A part laid out (``_lay_out_part``), its pages numbered from ``first``, drawn and
+    written."""
+    job = _JOB
+    assert job is not None
+    start = time.perf_counter()
+    document.number(first)
+    rendered = document.write(layout=job.layout, placeholder_fonts=True, **_OPTIONS)
+    count, ids = document.page_count, tuple(document.anchors())
     # A render leaves its boxes, Pango layouts and font copies in reference cycles; with the
     # objects from before the renders frozen (``by_page``), collecting them takes tens of
     # ms, and a worker's memory stays that of one render (without it: 795 MB after the
     # 16-版 edition's renders in one process, 308 MB with it).
+    del document
     gc.collect()
-    # the named destinations WeasyPrint wrote, known from the layout (``engine.anchors``)
-    ((count, ids),) = found
-    assert asked and asked[0] == count, "every render asks for its first page once, when laid out"
-    times.append(time.perf_counter())
-    log.info("%s: laid out in %.2f s, waited %.2f s for its first page number, written in %.2f s "
-             "(process %d)", what, times[1] - times[0], times[2] - times[1], times[3] - times[2],
-             os.getpid())
-    return _Result(rendered, count, asked[1], ids)
+    log.info("reading PDF: pages from %d drawn and written in %.2f s (process %d)", first,
+             time.perf_counter() - start, os.getpid())
+    return _Result(rendered, count, first, ids)
+
+
+def _run(task: _Task, ask: Callable[[int], int],
+         laid: Callable[[_Laid], None] = lambda laid: None) -> _Result:
+    """Render one part in this process: laid out, ``laid`` told its number of pages and
+    anchors (id -> index of its page), ``ask(pages)`` gives the number its first page stands
+    at, then it is numbered and drawn."""
+    held = [_lay_out_part(task)]
+    told = (held[0].page_count, tuple(held[0].anchors()))
+    laid(told)
+    return _finish(held.pop(), ask(told[0]))  # _finish holds the only reference: collected there
 
 
 def _contents_laid_out() -> Document:
@@ -322,35 +328,41 @@ class _Serial:
 
 
 def _serve(conn) -> None:
-    """A worker: render each task it is sent, asking the parent for the first page number."""
+    """A worker: lays out each part it is sent and keeps it (``("lay", index, task)``:
+    answered with its number of pages and anchors), numbers, draws and writes a part it
+    holds once sent its first page number (``("draw", index, first)``: answered with the
+    result); None ends it. It never waits for a number while it has a part to lay out."""
     started()
-
-    def ask(pages: int) -> int:
-        conn.send(("count", pages))
-        return conn.recv()
-
-    def laid(value: _Laid) -> None:
-        conn.send(("laid", value))
-
-    while (task := conn.recv()) is not None:
+    held: dict[int, Document] = {}
+    while (message := conn.recv()) is not None:
+        kind, index, value = message
+        reply: tuple[str, int, Any]
         try:
-            result = _run(task, ask, laid)
+            if kind == "lay":
+                held[index] = _lay_out_part(value)
+                reply = ("laid", index, (held[index].page_count, tuple(held[index].anchors())))
+            else:
+                reply = ("done", index, _finish(held.pop(index), value))
         except PublisherError as exc:  # its problems, which pickle: the parent raises it again
-            conn.send(("error", (type(exc), exc.problems)))
-            continue
+            reply = ("error", index, (type(exc), exc.problems))
         except BaseException as exc:
-            try:
-                conn.send(("error", exc))
-            except Exception:  # an exception that does not pickle
-                conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-            continue
-        conn.send(("done", result))
+            reply = ("error", index, exc)
+        try:
+            conn.send(reply)
+        except Exception:  # an exception that does not pickle
+            conn.send(("error", index, RuntimeError(f"{type(reply[2]).__name__}: {reply[2]}")))
+
+
+_AHEAD = 3  # parts a worker is sent to lay out at the start, while the contents is laid out here
+_HOLD = 4  # parts a worker holds laid out and not yet drawn, at most (each holds its boxes)
+_POLL = 30.0  # seconds between looks at whether every worker is alive while none answers
 
 
 class _Pool:
-    """Worker processes, started once (forked: they inherit the job and WeasyPrint) and
-    fed the renders in order; a render's first page number is sent to it as soon as every
-    earlier render is counted."""
+    """Worker processes, started once (forked: they inherit the job and WeasyPrint), each
+    sent parts to lay out in order and, as soon as every earlier part is laid out, a part's
+    first page number to draw it with: a worker lays out the next part while the parts
+    before its own are still being laid out (``_serve``)."""
 
     def __init__(self, workers: int):
         context = multiprocessing.get_context("fork")
@@ -369,69 +381,92 @@ class _Pool:
         this process once the first tasks are handed out (the workers lay them out
         meanwhile). ``then``: told each task's first page number and anchors as soon as every
         task is laid out (the last ones are still being drawn), it gives one more task, whose
-        pages are numbered from 1 (the contents), handed to the first worker free, or None;
-        its result comes second."""
+        pages are numbered from 1 (the contents), or None; its result comes second."""
         parts = len(tasks)
         tasks = list(tasks)
         results: list[_Result | None] = [None] * parts
-        counts: list[int | None] = [None] * parts
         laid: list[_Laid | None] = [None] * parts
-        busy: dict = {}  # connection -> the task it renders
-        waiting: dict[int, Any] = {}  # task -> its worker's connection, waiting for its number
-        idle = list(self.conns)
+        drawing = [False] * parts  # its first page number sent
+        owner: dict[int, Connection] = {}  # task -> the worker that lays it out and draws it
+        sent = dict.fromkeys(self.conns, 0)  # messages sent to a worker and not yet answered
+        laying = dict.fromkeys(self.conns, 0)  # tasks sent to lay out, not yet laid out
+        held = dict.fromkeys(self.conns, 0)  # tasks laid out there, their number not yet sent
         handed = 0
+        pages_before: int | None = None
 
-        def hand_out() -> None:
+        def send(conn: Connection, message: tuple) -> None:
+            conn.send(message)
+            sent[conn] += 1
+
+        def hand_out(depth: int) -> None:
+            """Each worker sent tasks to lay out until ``depth`` wait in its pipe (or ``_HOLD``
+            would be held): in order, one a worker a round, the least busy first."""
             nonlocal handed
-            while idle and handed < len(tasks):
-                free = idle.pop(0)
-                free.send(tasks[handed])
-                busy[free] = handed
-                handed += 1
+            for round_ in range(1, depth + 1):
+                for conn in sorted(self.conns, key=lambda c: sent[c]):
+                    if handed < len(tasks) and laying[conn] < round_ and held[conn] + laying[conn] < _HOLD:
+                        owner[handed] = conn
+                        send(conn, ("lay", handed, tasks[handed]))
+                        laying[conn] += 1
+                        handed += 1
 
-        hand_out()
+        def number() -> None:
+            """The first page number sent for every laid-out task whose earlier ones are."""
+            if pages_before is None:
+                return
+            first = 1 + pages_before
+            for task in range(parts):
+                if laid[task] is None:
+                    return
+                if not drawing[task]:
+                    drawing[task] = True
+                    held[owner[task]] -= 1
+                    send(owner[task], ("draw", task, first))
+                first += cast(_Laid, laid[task])[0]
+
+        hand_out(_AHEAD)
         pages_before = before()
+        number()
         while any(r is None for r in results):
-            hand_out()
-            for ready in wait(list(busy)):
+            hand_out(1)
+            busy = [conn for conn in self.conns if sent[conn]]
+            if not busy:
+                raise RuntimeError("reading PDF: no worker has anything to do, and parts are not done")
+            ready_ones = wait(busy, _POLL)
+            if not ready_ones and not all(p.is_alive() for p in self.processes):
+                raise RuntimeError("a reading PDF worker died")
+            for ready in ready_ones:
                 conn = cast(Connection, ready)  # wait() gives back what it was given
                 try:
-                    kind, value = conn.recv()
+                    kind, task, value = conn.recv()
                 except EOFError:
                     raise RuntimeError("a reading PDF worker died") from None
-                task = busy[conn]
-                if kind == "count" and task >= parts:
-                    conn.send(1)  # the task ``then`` gave: numbered from 1
-                elif kind == "count":
-                    counts[task] = value
-                    waiting[task] = conn
-                elif kind == "laid":
-                    if task < parts:
-                        laid[task] = value
-                        if then is not None and len(tasks) == parts and all(ids is not None for ids in laid):
-                            known = cast(list[_Laid], laid)
-                            firsts = [1 + pages_before + sum(n for n, _ in known[:i]) for i in range(parts)]
-                            extra = then([(first, ids) for first, (_, ids) in zip(firsts, known, strict=True)])
-                            then = None
-                            if extra is not None:
-                                tasks.append(extra)
-                                results.append(None)
+                sent[conn] -= 1
+                if kind == "laid":
+                    laying[conn] -= 1
+                    if task >= parts:  # the task ``then`` gave: numbered from 1
+                        send(conn, ("draw", task, 1))
+                        continue
+                    laid[task] = value
+                    held[conn] += 1
+                    number()
+                    if then is not None and all(ids is not None for ids in laid):
+                        assert pages_before is not None
+                        known = cast(list[_Laid], laid)
+                        firsts = [1 + pages_before + sum(n for n, _ in known[:i]) for i in range(parts)]
+                        extra = then([(first, ids) for first, (_, ids) in zip(firsts, known, strict=True)])
+                        then = None
+                        if extra is not None:
+                            tasks.append(extra)
+                            results.append(None)
                 elif kind == "done":
                     results[task] = value
-                    if task < parts:
-                        counts[task] = value.page_count  # a render that never asked
-                    del busy[conn]
-                    idle.append(conn)
                 elif isinstance(value, tuple):
                     cls, problems = value
                     raise cls(problems)
                 else:
                     raise value
-            for task in sorted(waiting):
-                earlier = counts[:task]
-                if all(c is not None for c in earlier):
-                    waiting.pop(task).send(1 + pages_before + sum(c for c in earlier if c is not None))
-        done = [r for r in results if r is not None]
+        done = cast(list[_Result], results)
         return done[:parts], (done[parts] if len(done) > parts else None)
 
     def close(self, abort: bool = False) -> None:

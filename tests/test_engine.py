@@ -479,24 +479,35 @@ def _folios(pdf_bytes: bytes) -> list[str]:
             if line.startswith("第") and line.endswith("页")]
 
 
-def test_a_render_numbers_its_pages_from_the_first_page_it_is_given_once_laid_out(fonts, tmp_path):
-    """engine/numbering.py: ``first_page(pages)`` is asked once, with the number of pages
-    laid out, before any is numbered; the folios count from its answer; the layout is the
-    same as a render counting from 1, and outside a render nothing is moved."""
+def test_a_document_laid_out_is_numbered_from_the_first_page_it_is_given_later(fonts, tmp_path):
+    """engine/numbering.py: laid out with ``number_later``, a document has no margin boxes
+    until ``number(first)``; its folios then count from ``first``, and numbered from 1 it is
+    the file a render that made its margin boxes at once gives: the same bytes (the boxes,
+    their backgrounds and their place on the page are WeasyPrint's). It must be numbered
+    before it is written, and once; outside such a layout nothing waits."""
     settings = load_settings()
     body = "".join(f"<p style='break-before: page'>第{i}段</p>" for i in range(3))
     html = NUMBERED.replace("{body}", body)
     kwargs = dict(base_dir=tmp_path, stylesheets=[], fonts=fonts,
                   sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test")
-    asked: list[int] = []
-    moved = engine.render(html, first_page=lambda pages: asked.append(pages) or 41, **kwargs)
-    assert asked == [3]
-    assert _folios(moved.pdf) == ["第41页", "第42页", "第43页"]
+    later = engine.lay_out(html, number_later=True, **kwargs)
+    assert later.page_count == 3
+    with pytest.raises(RuntimeError, match="numbered before it is written"):
+        later.write()
+    with pytest.raises(ValueError, match="positive integer"):
+        later.number(0)
+    later.number(41)
+    with pytest.raises(RuntimeError, match="numbered once"):
+        later.number(41)
+    assert _folios(later.write().pdf) == ["第41页", "第42页", "第43页"]
     plain = engine.render(html, **kwargs)
     assert _folios(plain.pdf) == ["第1页", "第2页", "第3页"]
-    with pytest.raises(ValueError, match="positive integer"):
-        engine.render(html, first_page=lambda pages: 0, **kwargs)
-    assert _folios(engine.render(html, **kwargs).pdf) == ["第1页", "第2页", "第3页"]  # nothing left open
+    one = engine.lay_out(html, number_later=True, **kwargs)
+    one.number(1)
+    assert one.write().pdf == plain.pdf
+    with pytest.raises(RuntimeError, match="only if laid out with number_later"):
+        engine.lay_out(html, **kwargs).number(1)
+    assert _folios(engine.lay_out(html, **kwargs).write().pdf) == ["第1页", "第2页", "第3页"]  # nothing left open
 
 
 def test_placeholder_fonts_embed_glyph_0_alone_and_nothing_else_changes(fonts, tmp_path):

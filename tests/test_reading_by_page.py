@@ -58,12 +58,12 @@ def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, mo
     from publisher import cli, reading
 
     edition, settings, fonts, _ = load(three)
-    render = reading.render
+    lay_out = reading.lay_out
 
     def failing(html, **kwargs):
         if kwargs["what"].endswith(edition.pages[1].display_label):
             raise RenderError(Problem("reading PDF: a broken 版", code="render"))
-        return render(html, **kwargs)
+        return lay_out(html, **kwargs)
 
     pools: list = []
     close = reading._Pool.close
@@ -72,7 +72,7 @@ def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, mo
         pools.append((pool, abort))
         close(pool, abort)
 
-    monkeypatch.setattr(reading, "render", failing)
+    monkeypatch.setattr(reading, "lay_out", failing)
     monkeypatch.setattr(reading._Pool, "close", closing)
     signal.signal(signal.SIGTERM, cli._on_sigterm)  # put back after the test (tests/conftest.py)
     with pytest.raises(RenderError, match="a broken 版") as raised:
@@ -294,3 +294,40 @@ def test_numbers_of_four_digits_get_wider_boxes_in_both_renders(three, monkeypat
     assert htmls[-1] is True  # the contents laid out again, wide
     a, b = _read(whole), _read(joined)
     assert a["texts"] == b["texts"] and a["links"] == b["links"]
+
+
+def test_a_worker_lays_out_the_next_parts_while_the_contents_is_laid_out(three, renders, monkeypatch, tmp_path):
+    """A worker does not wait for its first page number: while this process lays the
+    contents out (its length numbers every 版), the two workers lay out the parts ahead
+    (``_AHEAD`` each, in order) and draw them once they are numbered; the same file. (Each
+    part laid out is marked in a file; the contents' layout starts once three are, or after
+    two minutes: workers that waited would have laid out two.)"""
+    import time
+
+    from publisher import reading
+
+    edition, settings, fonts, _ = load(three)
+    marks = tmp_path / "laid"
+    marks.touch()
+    lay_out_part, contents_laid_out = reading._lay_out_part, reading._contents_laid_out
+
+    def marked(task):
+        document = lay_out_part(task)
+        with marks.open("a") as out:
+            out.write(f"{task.part}\n")
+        return document
+
+    seen: list = []
+
+    def after_the_parts():
+        deadline = time.monotonic() + 120
+        while len(marks.read_text().split()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen.append(sorted(marks.read_text().split()))
+        return contents_laid_out()
+
+    monkeypatch.setattr(reading, "_lay_out_part", marked)
+    monkeypatch.setattr(reading, "_contents_laid_out", after_the_parts)
+    pdf = reading_render(edition, _settings(settings, True, 2), fonts).pdf
+    assert seen == [["0", "1", "2"]]
+    assert pdf == renders["one"]

@@ -12,7 +12,7 @@ was written and tested against (pinned exactly in pyproject.toml), refusing any 
 6. ``engine.tagging``: a tagged document's structure recorded instead of WeasyPrint's tree
    (inert unless recording);
 7. ``engine.numbering``: a document's page counter started where its pages will stand in a
-   joined PDF (inert outside ``numbering.first_page``);
+   joined PDF, given once it is laid out (inert outside ``numbering.later``);
 8. ``engine.placeholder_fonts``: font programs left out of a render whose fonts are embedded
    again after a join (inert outside ``placeholder_fonts.placeholders``).
 

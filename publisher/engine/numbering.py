@@ -1,76 +1,107 @@
-"""A document's page numbers starting where its pages will stand in a joined PDF.
+"""A document's page numbers starting where its pages will stand in a joined PDF, given
+once it is laid out.
 
 The reading PDF can be rendered 版 by 版 and joined (``publisher.reading``, issue 20): each
 版 is a document of its own, whose page counter starts at 1, while its folios must say
-where its pages stand in the issue, which is known only once every earlier 版 is laid out.
-Laying each 版 out twice (count, then number) costs what rendering in parallel saves.
+where its pages stand in the issue, which is known only once every earlier 版 (and the
+contents) is laid out. Laying each 版 out twice (count, then number) costs what rendering in
+parallel saves, and waiting for the number between the layout and the margin boxes keeps a
+worker idle while the 版 before its own (or the contents) are still being laid out.
 
 WeasyPrint 70 lays out every page of a document first (``layout.make_all_pages``) and only
 then makes each page's margin boxes (``layout_document`` calls ``make_margin_boxes`` page by
-page, with the page's counters), which is where ``counter(page)`` is read. So, while a
-``first_page(ask)`` block is open, the first ``make_margin_boxes`` of a render calls
-``ask(page_count)``, the number of pages laid out, and gets the number the document's first
-page stands at; every margin box of that render is then made with the page counter moved
-by that much. Nothing else of the layout reads the page counter in those documents (no
-``target-counter`` across them, no ``counter(pages)``), so the pages are exactly those of a
-render whose counter started there, laid out once. ``ask`` may block (a worker waiting for
-the 版s before its own to be counted).
+page, with the page's counters), which is where ``counter(page)`` is read. So, within a
+``later()`` block, ``make_margin_boxes`` makes nothing and records what it was called with
+(the layout context, the page, its page state); ``Later.number(first)`` then makes every
+page's margin boxes with the page counter moved by ``first - 1``, lays out their backgrounds
+and adds them after the page's other children, where ``layout_document`` puts them:
+the boxes ``layout_document`` makes for a render whose counter starts at ``first``, and
+nothing else of the layout reads the page counter in those documents (no
+``target-counter`` across them, no ``counter(pages)``). The document is laid out once, and
+numbered whenever its number is known (``engine.Document.number``).
 
 Touches: ``weasyprint.layout.make_margin_boxes`` (the name ``layout_document`` calls; a
-wrapper, inert outside a ``first_page`` block).
+wrapper, inert outside a ``later`` block) and, in ``number``, what ``layout_document``
+does after it (``layout.background.layout_box_backgrounds`` on each new box).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from .patching import Replacement
 
 _replacements: list[Replacement] = []
-# While a block is open: what to ask, and the offset once asked (None: not yet).
-_asking: list[Callable[[int], int]] = []
-_offset: list[int | None] = []
+_later: list[Later] = []  # the blocks open
+
+
+class Later:
+    """The margin boxes of one laid-out document, made when its first page number is known."""
+
+    def __init__(self) -> None:
+        self.pages: list[tuple[Any, Any, Any]] = []  # (context, page box, page state)
+        self.first: int | None = None
+
+    def number(self, first: int) -> list[list[Any]]:
+        """Every page's margin boxes, its counter starting at ``first``, added to its page
+        box (once): the new boxes, page by page."""
+        if isinstance(first, bool) or not isinstance(first, int) or first < 1:
+            raise ValueError(f"a document's first page number must be a positive integer, not {first!r}")
+        if self.first is not None:
+            raise RuntimeError("a document's pages are numbered once")
+        from weasyprint.layout.background import layout_box_backgrounds
+
+        self.first = first
+        make = _replacements[0].original
+        made = []
+        for index, (context, page, state) in enumerate(self.pages):
+            context.current_page = index + 1  # as layout_document sets it, page by page
+            margins = list(make(context, page, _moved(state, first - 1)))
+            for box in margins:  # layout_backgrounds' walk over the page's children, for these
+                layout_box_backgrounds(page, box, context.get_image_from_uri)
+            page.children = (*page.children, *margins)
+            made.append(margins)
+        self.pages = []
+        return made
 
 
 @contextmanager
-def first_page(ask: Callable[[int], int]) -> Iterator[None]:
-    """Within the block, the page counter of the document laid out starts at ``ask(pages)``."""
-    _asking.append(ask)
-    _offset.append(None)
+def later() -> Iterator[Later]:
+    """Within the block, a laid-out document's margin boxes wait for ``Later.number``."""
+    waiting = Later()
+    _later.append(waiting)
     try:
-        yield
+        yield waiting
     finally:
-        _asking.pop()
-        _offset.pop()
+        _later.remove(waiting)
 
 
-def make_margin_boxes(context, page, state):
-    """layout.make_margin_boxes, with the page counter moved while a ``first_page`` is open."""
-    make = _replacements[0].original
-    if not _asking:
-        return make(context, page, state)
-    if _offset[-1] is None:
-        # the first page's margin boxes: every page is laid out (page_maker: one entry more)
-        first = _asking[-1](len(context.page_maker) - 1)
-        if isinstance(first, bool) or not isinstance(first, int) or first < 1:
-            raise ValueError(f"a document's first page number must be a positive integer, not {first!r}")
-        _offset[-1] = first - 1
-    offset = _offset[-1]
-    # the page state (quote depth, counter values, scopes, page groups), its page counter
-    # moved in a copy: the state itself is the page maker's, kept for a re-layout
+def _moved(state, offset: int):
+    """The page state (quote depth, counter values, scopes, page groups), its page counter
+    moved by ``offset`` in a copy: the state itself is the page maker's."""
+    if not offset:
+        return state
     moved = list(state)
     counters = dict(moved[1])
     if "page" in counters:
         counters["page"] = [value + offset for value in counters["page"]]
     moved[1] = counters
-    return make(context, page, moved)
+    return moved
+
+
+def make_margin_boxes(context, page, state):
+    """layout.make_margin_boxes, or nothing yet within a ``later`` block (recorded)."""
+    if not _later:
+        return _replacements[0].original(context, page, state)
+    _later[-1].pages.append((context, page, state))
+    return []
 
 
 def reset() -> None:
-    """No ``first_page`` block open: for a render that no other render is inside of."""
-    _asking.clear()
-    _offset.clear()
+    """No ``later`` block open: for a render that no other render is inside of."""
+    _later.clear()
 
 
 def replacements() -> list[Replacement]:

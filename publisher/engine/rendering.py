@@ -95,8 +95,7 @@ def _imported_and_installed():
 
 def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
            sandbox: Sandbox, what: str, layout: bool = False,
-           first_page: Callable[[int], int] | None = None, placeholder_fonts: bool = False,
-           reuse_fonts: bool = False,
+           placeholder_fonts: bool = False, reuse_fonts: bool = False,
            laid_out: Callable[[int, list[tuple[str, int]]], None] | None = None,
            **options) -> Rendered:
     """Lay ``html`` (whose relative URLs resolve in ``base_dir``) out and write it once: the
@@ -107,9 +106,7 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
     ``Rendered.structure`` says what each marked piece belongs to, and
     ``publisher.structure.tag`` writes the tree from it (``engine.tagging``).
 
-    ``first_page(pages)``: called once the document's ``pages`` are laid out, before any is
-    numbered, it gives the number its first page stands at (its part in a joined PDF:
-    ``engine.numbering``); without it pages count from 1. ``placeholder_fonts``: each face
+    ``placeholder_fonts``: each face
     embedded as a placeholder, for a part whose fonts ``pdfjoin.share`` embeds after the
     join (``engine.placeholder_fonts``). ``reuse_fonts``: the process's one fontconfig and
     Pango font map, kept from render to render (many small documents, such as the 版 of a
@@ -121,7 +118,6 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
     part is being drawn.
     """
     with _rendering(fonts, sandbox, what) as (wp, fetcher), \
-            (numbering.first_page(first_page) if first_page else nullcontext()), \
             (placeholder_fonts_.placeholders() if placeholder_fonts else nullcontext()):
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [_stylesheet(wp, p, fetcher, None) for p in stylesheets]
@@ -194,28 +190,34 @@ def _stylesheet(wp, path: Path, fetcher, profiles: dict | None):
 
 
 def lay_out(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
-            sandbox: Sandbox, what: str, reuse_fonts: bool = False, **options) -> Document:
+            sandbox: Sandbox, what: str, reuse_fonts: bool = False, number_later: bool = False,
+            **options) -> Document:
     """Lay ``html`` out without writing it: a ``Document`` to measure, then maybe write.
 
     Stylesheets share one colour-profile table with the document, so an
     ``@color-profile device-cmyk`` rule in them becomes the PDF's OutputIntent when the
-    Document is written.
+    Document is written. ``reuse_fonts`` as ``render``'s. ``number_later``: the pages'
+    margin boxes (folios) are made by ``Document.number``, once the number the document's
+    first page stands at is known (a part of a joined PDF, ``engine.numbering``), and must
+    be before it is written.
     """
-    with _rendering(fonts, sandbox, what) as (wp, fetcher):
+    with _rendering(fonts, sandbox, what) as (wp, fetcher), \
+            (numbering.later() if number_later else nullcontext()) as later:
         profiles: dict = {}
         source = wp.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [_stylesheet(wp, p, fetcher, profiles) for p in stylesheets]
         font_config = _font_config(wp) if reuse_fonts else None
         document = source.render(stylesheets=css, color_profiles=profiles, font_config=font_config,
                                  **options)
-    return Document(document, source.etree_element, fonts, sandbox, what)
+    return Document(document, source.etree_element, fonts, sandbox, what, later)
 
 
 class Document:
     """A laid-out document, its WeasyPrint objects kept inside the engine."""
 
-    def __init__(self, document, root, fonts: FontSet, sandbox: Sandbox, what: str):
-        self._document, self._root = document, root
+    def __init__(self, document, root, fonts: FontSet, sandbox: Sandbox, what: str,
+                 later: numbering.Later | None = None):
+        self._document, self._root, self._later = document, root, later
         self._fonts, self._sandbox, self._what = fonts, sandbox, what
         self._found: dict[str, tuple[Block, ...]] = {}  # find's answers, until the write
 
@@ -242,9 +244,26 @@ class Document:
         self._found.clear()
         return filling.fill(self._document, cls, attribute, texts)
 
+    def number(self, first: int) -> None:
+        """Its pages numbered from ``first`` (laid out with ``number_later``): each page's
+        margin boxes made (``engine.numbering``), where links, anchors and bookmarks of
+        theirs are found as WeasyPrint finds them on the page."""
+        if self._later is None:
+            raise RuntimeError("a document is numbered after its layout only if laid out with number_later")
+        from weasyprint.anchors import gather_anchors
+
+        self._found.clear()
+        with _rendering(self._fonts, self._sandbox, self._what):
+            made = self._later.number(first)
+        for page, margins in zip(self._document.pages, made, strict=True):
+            for box in margins:
+                gather_anchors(box, page.anchors, page.links, page.bookmarks, page.forms)
+
     def write(self, *, layout: bool = False, placeholder_fonts: bool = False, **options) -> Rendered:
         """The PDF bytes (``options`` go to WeasyPrint's write_pdf) and, with ``layout``, each
         page's text lines, recorded while it is written; ``placeholder_fonts`` as ``render``'s."""
+        if self._later is not None and self._later.first is None:
+            raise RuntimeError("a document laid out with number_later is numbered before it is written")
         self._found.clear()
         with _rendering(self._fonts, self._sandbox, self._what), \
                 (placeholder_fonts_.placeholders() if placeholder_fonts else nullcontext()):
@@ -287,7 +306,7 @@ def _rendering(fonts: FontSet, sandbox: Sandbox, what: str):
     """WeasyPrint with the confined fetcher; its warnings checked when the block ends.
 
     A render may be stopped anywhere: a signal handler that raises (the CLI's on SIGTERM,
-    Ctrl-C, a timer), an error from a callback (``first_page``, ``laid_out``), MemoryError.
+    Ctrl-C, a timer), an error from a callback (``laid_out``), MemoryError.
     So a render that no other render is inside of starts from the adaptations' state as no
     render left it (``adaptations.reset``), and one that did not finish drops what this
     process keeps for the next renders (the font configuration, the parsed stylesheets):
