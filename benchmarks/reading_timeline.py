@@ -13,7 +13,9 @@ laid out, the wait for its first page number and the drawing. Prints, per proces
 pieces with their start, end and CPU seconds, a strip of the run in 100 steps (``L``
 laid out, ``w`` waiting for a page number, ``D`` drawn, ``C`` the contents laid out,
 ``F`` its numbers written in and drawn, ``J`` the join, ``S`` the set-up, ``.`` nothing),
-and how long one process worked with no other beside it, by piece: what runs alone. The
+and how long one process worked with no other beside it, by piece: what runs alone; then
+the pieces' CPU seconds replayed on two idle cores (``replay``) against the same pieces in
+one process: the critical path's share without the load. The
 wall times are the load's as much as the work's (the load average is printed); the CPU
 seconds are the work's. With --baseline, each run is made by that checkout too, in turns.
 """
@@ -159,6 +161,61 @@ def report(events: list[dict], parent: int) -> None:
           + ", ".join(f"{k} {v:.2f}" for k, v in sorted(alone.items(), key=lambda kv: -kv[1])))
     waited = sum(e["t1"] - e["t0"] for e in pieces if e["name"] == "wait")
     print(f"  workers waiting for a page number: {waited:.2f} s in all")
+    replayed, total = replay(pieces, pids)
+    print(f"  replayed on {CORES} idle cores: {replayed:.2f} s for {total:.2f} s of CPU in its pieces: "
+          f"{replayed / total:.3f} x the pieces in one process")
+
+
+CORES = 2
+
+
+def replay(pieces: list[dict], pids: list[int]) -> tuple[float, float]:
+    """The run's pieces (their CPU seconds, each process's in its order) replayed on CORES
+    idle cores, each runnable process at min(1, CORES / runnable): the workers' pieces after
+    the parent's set-up, a 版 drawn once the
+    contents and every earlier 版 are laid out, the contents' numbers written in once every
+    版 is laid out, the join once everything else is done (waits dropped: they are what the
+    replay finds). Its wall seconds, and the CPU seconds of the pieces (what one process
+    would take)."""
+    queues = [[[e["name"], e.get("part"), e["cpu"]] for e in sorted(pieces, key=lambda e: e["t0"])
+               if e["pid"] == pid and e["name"] != "wait"] for pid in pids]
+    total = sum(cpu for queue in queues for _, _, cpu in queue)
+    parts = {int(part) for queue in queues for name, part, _ in queue
+             if name in ("layout", "render") and part is not None and part.isdigit()}
+    laid: set[int] = set()
+    done: set[str] = set()
+
+    set_up = not any(name == "setup" for queue in queues for name, _, _ in queue)
+
+    def ready(queue: list) -> bool:
+        name, part, _ = queue[0]
+        if queue is not queues[0] and not set_up:  # the workers are forked after the set-up
+            return False
+        if name == "draw" and part is not None and part.isdigit():
+            return "contents" in done and all(p in laid for p in parts if p <= int(part))
+        if name == "fill":
+            return laid == parts
+        if name == "join":
+            return all(not q or q[0][0] == "join" for q in queues) and "fill" in done
+        return True
+
+    now = 0.0
+    while any(queues):
+        running = [q for q in queues if q and ready(q)]
+        if not running:
+            raise RuntimeError("the replay found no piece that could run")
+        speed = min(1.0, CORES / len(running))
+        step = min(q[0][2] for q in running) / speed
+        now += step
+        for q in running:
+            q[0][2] -= step * speed
+            if q[0][2] <= 1e-9:
+                name, part, _ = q.pop(0)
+                done.add(name)
+                set_up = set_up or name == "setup"
+                if name in ("layout", "render") and part is not None and part.isdigit():
+                    laid.add(int(part))
+    return now, total
 
 
 def main() -> None:
