@@ -471,7 +471,7 @@ class _Pool:
 
     def close(self, abort: bool = False) -> None:
         """Stop the workers: when they are done, or at once (``abort``: after an error, some
-        may be waiting for a page number that will not come)."""
+        may still be laying out a part, or waiting for a message that will not come)."""
         if not abort:
             for conn in self.conns:
                 with suppress(OSError):  # a worker that died
