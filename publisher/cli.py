@@ -638,7 +638,11 @@ def check(
     if path.is_file() and path.suffix.lower() == ".epub":
         from .check import run_epubcheck
 
-        verdict = run_epubcheck(path)
+        try:
+            verdict = run_epubcheck(path)
+        except PublisherError as exc:
+            _report(exc.problems)
+            raise typer.Exit(1) from None
         for message in verdict.messages:
             err.print(message, soft_wrap=True)
         out.print(f"{path}: EPUBCheck {verdict.fatals} fatal, {verdict.errors} errors, "

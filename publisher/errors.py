@@ -295,6 +295,7 @@ CODES: dict[str, str] = {
     "ndnp-rule": "a file of an NDNP batch breaks a rule of the NDNP profile (docs/archive.md)",
     "open": "a file in the bag cannot be opened",
     "encrypted": "a PDF is encrypted",
+    "epubcheck": "EPUBCheck cannot check the EPUB: no Java, no report, or no answer within its time limit",
     # print preflight (publisher preflight)
     "pdfx-version": "the PDF has no PDF/X version key",
     "pdfx-id": "the PDF/X document id is missing",

@@ -77,6 +77,10 @@ JP2_LAYERS_BPP = (1, 0.84, 0.7, 0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.21, 0.18, 0.15
                   0.015625)
 JP2_LEVELS, JP2_TILE, JP2_BLOCK = 6, 1024, 64
 OPJ_HINT = "install OpenJPEG's tools: apt-get install libopenjp2-tools (scripts/setup-system.sh)"
+# Seconds opj_compress may take for one page's service image: a broadsheet page at 400 dpi
+# (about 40 million grey pixels) takes seconds; ten minutes only if it hangs, which would
+# hang the archive's build: it is stopped and the build fails, nothing written.
+OPJ_TIMEOUT = 600.0
 FILE_USES = ("master", "service", "derivative", "ocr")
 
 
@@ -193,7 +197,14 @@ def service_jp2(gray: Image.Image) -> bytes:
         command = [exe, "-i", str(src), "-o", str(dst), "-r", rates, "-n", str(JP2_LEVELS + 1),
                    "-b", f"{JP2_BLOCK},{JP2_BLOCK}", "-M", "1", "-t", f"{JP2_TILE},{JP2_TILE}",
                    "-p", "RLCP", "-I", "-threads", str(max(1, os.cpu_count() or 1))]
-        done = subprocess.run(command, capture_output=True, text=True)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=OPJ_TIMEOUT)
+        except subprocess.TimeoutExpired:  # the tool was killed (subprocess.run kills it)
+            raise ConfigError(Problem(
+                f"opj_compress did not encode a page's JPEG 2000 service image in {OPJ_TIMEOUT:g} s "
+                "and was stopped", Path(exe), hint="run the build again on a less loaded machine; if "
+                "opj_compress hangs again, check its version (opj_compress -h) or reinstall it: "
+                "apt-get install --reinstall libopenjp2-tools", code="ndnp")) from None
         if done.returncode != 0 or not dst.is_file():
             raise ConfigError(Problem(f"opj_compress failed: {done.stderr.strip()[-300:]}",
                                       hint=OPJ_HINT, code="ndnp"))

@@ -33,7 +33,10 @@ from ..errors import Problem, PublisherError, Severity
 SIGNED = "tagmanifest-sha512.txt"
 SIGNATURE = SIGNED + ".sig"
 NAMESPACE = "publisher-archive"
-TIMEOUT = 60  # s: ssh-keygen signs or checks in milliseconds; an agent that never answers
+# Seconds ssh-keygen may take: it signs or checks in milliseconds; past a minute it waits for
+# something that will not come (an agent that never answers) and is stopped, the bag unsigned
+# and the build failed, or the signature reported as not checked.
+TIMEOUT = 60.0
 
 
 def _ssh_keygen() -> str:
@@ -67,7 +70,8 @@ def signature(tag_manifest: bytes, key: Path) -> bytes:
     except subprocess.TimeoutExpired:
         done = None
     if done is None or done.returncode != 0 or not done.stdout.startswith(b"-----BEGIN SSH SIGNATURE"):
-        why = (done.stderr.decode("utf-8", "replace").strip() if done else "no answer") or "no signature"
+        why = (done.stderr.decode("utf-8", "replace").strip() if done else
+               f"ssh-keygen did not answer in {TIMEOUT:g} s and was stopped") or "no signature"
         raise PublisherError(Problem(f"cannot sign the bag with {key.name}: {why[:300]}", key,
                                      hint="give an unencrypted private key, or add it to ssh-agent "
                                           "and give its .pub file", code="sign"))
@@ -110,7 +114,10 @@ def check_signature(bag_dir: Path, signers: Path | None) -> list[Problem]:
             done = _run(["-Y", "verify", "-f", str(signers), "-I", principal, "-n", NAMESPACE,
                          "-s", str(sig_file)], signed)
         except subprocess.TimeoutExpired:
-            return [Problem("ssh-keygen did not answer", sig_path, code="signature")]
+            return [Problem(f"the signature is not checked: ssh-keygen did not answer in {TIMEOUT:g} s "
+                            "and was stopped", sig_path, hint="check it again; if ssh-keygen hangs "
+                            "again, check it by hand (ssh-keygen -Y verify, docs/archive.md)",
+                            code="signature")]
     if done.returncode != 0:
         return [Problem(f"the signature of {SIGNED} does not hold: the tag manifest changed after "
                         f"{principal} signed it", signed_path, hint="the bag's manifests were "

@@ -37,6 +37,11 @@ import pikepdf
 MIN_PPI_ERROR = 150
 MIN_PPI_WARN = 200
 INK_DPI = 150  # separations are rendered at this resolution to measure total ink
+# Seconds Ghostscript may take to render a file's separations: a broadsheet page at INK_DPI
+# takes about a second, a 64-page file a minute or two on a loaded machine; past half an hour
+# it is hung, and a hung tool would hang the preflight: it is stopped and the ink check fails
+# saying so.
+GHOSTSCRIPT_TIMEOUT = 1800.0
 TEXT_OPS = {"Tj", "TJ", "'", '"'}
 
 
@@ -559,7 +564,7 @@ def separations(path: Path, folder: Path, dpi: int = INK_DPI) -> list[list[Path]
         raise FileNotFoundError("Ghostscript (gs) is not installed: apt-get install ghostscript")
     subprocess.run([gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffsep", f"-r{dpi}",
                     "-dUseTrimBox", "-sCompression=lzw", f"-sOutputFile={folder}/p%04d.tif",
-                    str(path)], check=True, capture_output=True, timeout=1800)
+                    str(path)], check=True, capture_output=True, timeout=GHOSTSCRIPT_TIMEOUT)
     pages = []
     for composite in sorted(folder.glob("p[0-9][0-9][0-9][0-9].tif")):
         pages.append(sorted(folder.glob(f"{composite.stem}(*).tif")))
@@ -589,8 +594,14 @@ def _ink(path: Path, pdf: pikepdf.Pdf, report: Report, ink_limit: int,
         except FileNotFoundError as exc:
             report.error(f"cannot measure ink: {exc}", code="ink")
             return []
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            stderr = getattr(exc, "stderr", b"") or b""
+        except subprocess.TimeoutExpired:  # Ghostscript was killed (subprocess.run kills it)
+            report.error(f"cannot measure ink: Ghostscript did not render the separations in "
+                         f"{GHOSTSCRIPT_TIMEOUT:g} s and was stopped (run the preflight again on a "
+                         "less loaded machine; if gs hangs again, try `gs -sDEVICE=tiffsep` on the "
+                         "file by hand)", code="ink")
+            return []
+        except subprocess.CalledProcessError as exc:
+            stderr = exc.stderr or b""
             report.error(f"Ghostscript could not render the separations: "
                          f"{stderr.decode('utf-8', 'replace').strip()[:200] or exc}", code="ink")
             return []

@@ -23,6 +23,11 @@ from . import urls
 
 log = logging.getLogger(__name__)
 
+# Seconds Pagefind may take to index. One issue's pages take about a second (the sample's web
+# edition: under one here), a paper's whole run of issues (``publisher site``) at most
+# minutes; past half an hour it is hung (or the machine is starved), and a hung tool would
+# hang the build: it is stopped and the build fails, nothing written.
+PAGEFIND_TIMEOUT = 1800.0
 GLOB = "[0-9][0-9][0-9][0-9]/*/*/*/*/index.html"  # the article pages (YYYY/MM/DD/NN/slug/), which carry the body mark
 LANGUAGE = "zh"
 
@@ -47,7 +52,13 @@ def index_site(site: Path) -> dict[str, bytes]:
         # absolute, or Pagefind would look for it there and find no page
         command = [str(_binary()), "--site", str(site.resolve()), "--output-path", str(out), "--glob", GLOB,
                    "--force-language", LANGUAGE, "--silent"]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, cwd=tmp, timeout=PAGEFIND_TIMEOUT)
+        except subprocess.TimeoutExpired:  # the tool was killed (subprocess.run kills it)
+            raise RenderError(Problem(
+                f"Pagefind did not finish indexing the site's pages in {PAGEFIND_TIMEOUT:g} s "
+                "and was stopped", site, hint="run it again on a less loaded machine; if Pagefind "
+                "hangs again, report it with the site folder", code="web-search")) from None
         if done.returncode != 0:
             raise RenderError(Problem(
                 f"Pagefind could not index the site's pages (exit {done.returncode}): "
