@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, cast
 
@@ -47,6 +48,7 @@ from .model import Edition
 from .pdfjoin import append, retarget_links, share
 from .photos import for_page
 from .render import reading_html
+from .signals import held
 from .structure import tag
 from .workers import GRACE, end, started
 from .xmp import complete, issue_properties
@@ -364,16 +366,22 @@ class _Pool:
     first page number to draw it with: a worker lays out the next part while the parts
     before its own are still being laid out (``_serve``)."""
 
-    def __init__(self, workers: int):
+    def __init__(self) -> None:
+        self.conns: list[Connection] = []
+        self.processes: list[BaseProcess] = []
+
+    def start(self, workers: int) -> None:
+        """Fork the workers; each is recorded as it starts (``held``: no signal between its
+        fork and its record), so that ``close`` ends every one started, whatever stops this."""
         context = multiprocessing.get_context("fork")
-        self.conns, self.processes = [], []
         for _ in range(workers):
             parent, child = context.Pipe()
             process = context.Process(target=_serve, args=(child,), daemon=True)
-            process.start()
+            with held():
+                process.start()
+                self.processes.append(process)
+                self.conns.append(parent)
             child.close()
-            self.conns.append(parent)
-            self.processes.append(process)
 
     def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0,
             then: _Then | None = None) -> tuple[list[_Result], _Result | None]:
@@ -488,12 +496,16 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
     global _JOB
     parts = [_Task(i) for i in range(len(edition.pages))]
     workers = min(settings.print.processes, len(parts) + 1)
-    _JOB = _Job(edition, settings, fonts, layout)
-    load(fonts)  # WeasyPrint and fontconfig set up once, before the fork
-    gc.freeze()  # what exists now is never garbage: collections after each render skip it
-    pool: _Serial | _Pool = _Pool(workers) if workers > 1 else _Serial()
+    pool: _Serial | _Pool = _Pool() if workers > 1 else _Serial()
     failed = True
+    # Everything from here in the try: whatever stops it (an error, Ctrl-C, SIGTERM), the
+    # collector is unfrozen and every worker started is ended.
     try:
+        _JOB = _Job(edition, settings, fonts, layout)
+        load(fonts)  # WeasyPrint and fontconfig set up once, before the fork
+        gc.freeze()  # what exists now is never garbage: collections after each render skip it
+        if isinstance(pool, _Pool):
+            pool.start(workers)
         # The contents laid out here with placeholder numbers while the workers lay out the
         # first 版 (its length numbers them), its numbers written in and drawn here while the
         # last 版 are drawn; laid out again with the numbers only where one does not fit its

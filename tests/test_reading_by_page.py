@@ -13,6 +13,7 @@ checkers: tests/test_reading_structure.py runs every rule on the sample rendered
 from __future__ import annotations
 
 import io
+import signal
 from pathlib import Path
 
 import pikepdf
@@ -81,6 +82,41 @@ def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, mo
     ((pool, abort),) = pools
     assert abort
     assert [p.exitcode for p in pool.processes] == [-signal.SIGTERM] * 2
+
+
+def test_a_stop_while_the_workers_start_ends_those_started_and_unfreezes(three, monkeypatch):
+    """Ctrl-C (or SIGTERM, or an error) as the second worker is forked: the first is ended,
+    the collector is not left frozen, the job is cleared (they were set up before the
+    ``try`` that undoes them)."""
+    import gc
+    from multiprocessing.context import ForkProcess
+
+    from publisher import reading
+    from publisher.workers import end
+
+    edition, settings, fonts, _ = load(three)
+    started: list = []
+    start = ForkProcess.start
+
+    def second_interrupted(process):
+        if started:
+            raise KeyboardInterrupt
+        start(process)
+        started.append(process)
+
+    monkeypatch.setattr(ForkProcess, "start", second_interrupted)
+    gc.unfreeze()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            reading_render(edition, _settings(settings, True, 2), fonts)
+        (first,) = started
+        assert not first.is_alive() and first.exitcode == -signal.SIGTERM
+        assert gc.get_freeze_count() == 0
+        assert reading._JOB is None
+    finally:
+        gc.unfreeze()
+        for process in started:
+            end(process)
 
 
 def test_the_bytes_do_not_depend_on_the_number_of_workers(renders):
