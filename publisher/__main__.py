@@ -1,26 +1,19 @@
 """``python -m publisher``: the command line, with Ctrl-C and SIGTERM handled from the first
-import on (``cli.main`` then puts its own handler in place)."""
+import on (``cli.main`` then puts its own handler in place). What a stop says and its exit
+status are ``signals``' (the CLI's too); that module imports nothing of publisher's but
+itself, so the handler is in place before the CLI's imports begin."""
 
 import signal
 import sys
 
+from .signals import Terminated, on_sigterm, stopped
 
-class _Terminated(SystemExit):
-    pass
-
-
-def _on_sigterm(signum, frame):
-    raise _Terminated(143)
-
-
-signal.signal(signal.SIGTERM, _on_sigterm)
+signal.signal(signal.SIGTERM, on_sigterm)
 try:
     from .cli import main
-except KeyboardInterrupt:  # pressed while Python was still loading: nothing was done
-    sys.stderr.write("interrupted; nothing was written.\n")
-    sys.exit(130)
-except _Terminated:
-    sys.stderr.write("terminated; nothing was written.\n")
-    sys.exit(143)
+except (KeyboardInterrupt, Terminated) as exc:  # while Python was still loading: nothing was done
+    line, code = stopped(exc)
+    sys.stderr.write(line + "\n")
+    sys.exit(code)
 
 main()

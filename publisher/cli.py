@@ -26,6 +26,7 @@ from rich.markup import escape
 
 from . import formats as output_formats
 from .errors import Problem, PublisherError, grouped
+from .signals import INTERRUPTED, NOTHING_WRITTEN, TERMINATED, Terminated, on_sigterm, stopped
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -129,36 +130,25 @@ def _fail(exc: PublisherError) -> NoReturn:
     raise typer.Exit(exc.exit_code)
 
 
-class _Terminated(SystemExit):
-    """SIGTERM (a pipeline's timeout, ``kill``): stop as Ctrl-C does, temporary files removed.
-
-    A SystemExit, not a KeyboardInterrupt: typer turns the latter into a silent exit 130."""
-
-
-def _on_sigterm(signum, frame) -> None:
-    raise _Terminated(143)
-
-
-def _interrupt_in(exc: BaseException) -> KeyboardInterrupt | _Terminated | None:
+def _interrupt_in(exc: BaseException) -> KeyboardInterrupt | Terminated | None:
     """The Ctrl-C or SIGTERM inside ``exc``, when a library turned it into an error of its own:
     an extension module interrupted while it initialises (OR-Tools, numpy, imported where a
     build first needs them) raises ImportError from it."""
     seen: set[int] = set()
     cur: BaseException | None = exc
     while cur is not None and id(cur) not in seen:
-        if isinstance(cur, (KeyboardInterrupt, _Terminated)):
+        if isinstance(cur, (KeyboardInterrupt, Terminated)):
             return cur
         seen.add(id(cur))
         cur = cur.__cause__ or cur.__context__
     return None
 
 
-def _stopped(exc: KeyboardInterrupt | _Terminated) -> NoReturn:
-    what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
-    done = ("the outputs were written before it stopped" if getattr(exc, "outputs_written", False)
-            else "nothing was written")
-    err.print(f"{what}; {done}.")
-    raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
+def _stopped(exc: KeyboardInterrupt | Terminated) -> NoReturn:
+    line, code = stopped(exc, "the outputs were written before it stopped"
+                         if getattr(exc, "outputs_written", False) else NOTHING_WRITTEN)
+    err.print(line)
+    raise typer.Exit(code) from None
 
 
 _console = False  # set by ``main``: the process is the command's own
@@ -252,7 +242,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
     from .outputs import Editions
     from .publish import built_already
 
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     settings = _house(house, editions)
     if page_size:
         reading = settings.reading.model_copy(update={"page_size": page_size})
@@ -289,7 +279,7 @@ def _build_all(editions: list[Path], out_dir: Path, chosen: list[str], skip_buil
         try:
             _build(edition, out_dir, chosen, settings, quiet, batch=everything, run=run)
         except typer.Exit as stop:
-            if stop.exit_code in (130, 143):  # Ctrl-C or SIGTERM stops the whole batch
+            if stop.exit_code in (INTERRUPTED, TERMINATED):  # Ctrl-C or SIGTERM stops the whole batch
                 err.print(f"stopped at {edition}: the {n - 1 - len(failed) - skipped} edition(s) "
                           "built before it are complete; resume with --skip-built")
                 raise
@@ -342,7 +332,7 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
         if stop is None:
             _fail(_internal(exc, edition, run.verbose))
         _stopped(stop)
-    except (KeyboardInterrupt, _Terminated) as exc:
+    except (KeyboardInterrupt, Terminated) as exc:
         _stopped(exc)
     try:
         _report(result.warnings)
@@ -354,7 +344,7 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
                 out.print(f"wrote {path}/ ({size / 1024:.0f} KB)")
             else:
                 out.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
-    except (KeyboardInterrupt, _Terminated) as exc:  # while the written outputs are listed
+    except (KeyboardInterrupt, Terminated) as exc:  # while the written outputs are listed
         exc.outputs_written = True  # type: ignore[union-attr]
         _stopped(exc)
 
@@ -425,7 +415,7 @@ def backfill(
     if workers and scheduler:
         err.print("--workers starts local workers; --scheduler uses a running cluster: give one")
         raise typer.Exit(2)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     _run_backfill(editions, out_dir, [f.value for f in formats] if formats else list(output_formats.DEFAULT),
                   workers, scheduler, retries, timeout, max_tasks, house)
 
@@ -469,11 +459,11 @@ def _run_backfill(editions, out_dir, chosen, workers, scheduler, retries, timeou
             summary = run(editions, out_dir, chosen, settings, cluster, on_update=update)
     except PublisherError as exc:
         _fail(exc)
-    except (KeyboardInterrupt, _Terminated) as exc:
-        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
-        err.print(f"{what}; the editions finished so far are in {out_dir}/backfill-journal.sqlite: "
-                  "run the same command again to resume.")
-        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
+    except (KeyboardInterrupt, Terminated) as exc:
+        line, code = stopped(exc, f"the editions finished so far are in {out_dir}/backfill-journal.sqlite: "
+                             "run the same command again to resume")
+        err.print(line)
+        raise typer.Exit(code) from None
     t = summary.tally
     line = (f"{t.total} edition(s): {t.built} built, {t.current} current (skipped), {t.failed} failed, "
             f"{t.retried} retried, in {summary.wall:.1f} s")
@@ -543,17 +533,18 @@ def site(
     from .site import build_site
 
     _setup_logging(verbose)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     settings = _house(house, editions)
     try:
         result = build_site(editions, out_dir, settings,
                             progress=None if quiet else lambda m: err.print(escape(m), markup=False))
     except PublisherError as exc:
         _fail(exc)
-    except (KeyboardInterrupt, _Terminated) as exc:
-        err.print("interrupted; the issues built before it are in the site, its indexes were "
-                  "not remade: run the command again.")
-        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
+    except (KeyboardInterrupt, Terminated) as exc:
+        line, code = stopped(exc, "the issues built before it are in the site, its indexes were "
+                             "not remade: run the command again")
+        err.print(line)
+        raise typer.Exit(code) from None
     _report(result.warnings)
     for folder, failure in result.failed:
         err.print(f"[red]{escape(str(folder))}: failed[/red]", markup=True)
@@ -1008,12 +999,13 @@ def _internal(exc: Exception, where: Path | None, verbose: bool = False) -> Publ
 def main() -> None:  # pragma: no cover - console entry
     global _console
     _console = True
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         app()
-    except _Terminated:  # before or after a command ran
-        err.print("terminated; nothing was written.")
-        sys.exit(143)
+    except Terminated as exc:  # before or after a command ran
+        line, code = stopped(exc)
+        err.print(line)
+        sys.exit(code)
     except Exception as exc:
         try:
             _fail(_internal(exc, None, os.environ.get("PUBLISHER_TRACEBACK") == "1"))

@@ -1,6 +1,7 @@
-"""Signal handlers held back for a few steps that must not be cut in two.
+"""Signal handlers held back for a few steps that must not be cut in two; and what a command
+stopped by Ctrl-C or SIGTERM raises, says and exits with.
 
-Used where the engine changes what every later render relies on (its load, its patches),
+``held`` is used where the engine changes what every later render relies on (its load, its patches),
 where a temporary file or folder is made and recorded for removal (``workers``), and while
 a build's outputs are renamed into place (``outputs``).
 
@@ -27,6 +28,37 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import NoReturn
+
+INTERRUPTED = 130  # a command's exit status after Ctrl-C (128 + SIGINT), as shells give it
+TERMINATED = 143  # after SIGTERM (128 + SIGTERM)
+NOTHING_WRITTEN = "nothing was written"
+
+
+class Terminated(SystemExit):
+    """SIGTERM (a pipeline's timeout, ``kill``): stop as Ctrl-C does, temporary files removed.
+
+    A SystemExit, not a KeyboardInterrupt: typer turns the latter into a silent exit 130."""
+
+
+def on_sigterm(signum, frame) -> NoReturn:
+    """The command's SIGTERM handler (``python -m publisher`` from its first import on, then
+    the CLI's ``main`` and commands): raises Terminated where the main thread stands."""
+    raise Terminated(TERMINATED)
+
+
+def stop(exc: BaseException) -> tuple[str, int]:
+    """What stopped a command, for its message, and its exit status: ("terminated", 143)
+    for Terminated (SIGTERM), else ("interrupted", 130) (Ctrl-C)."""
+    return ("terminated", TERMINATED) if isinstance(exc, Terminated) else ("interrupted", INTERRUPTED)
+
+
+def stopped(exc: BaseException, done: str = NOTHING_WRITTEN) -> tuple[str, int]:
+    """The one line a stopped command says (``interrupted; nothing was written.``) and its
+    exit status. Both ``python -m publisher`` (stopped while it imports the CLI, which cannot
+    be imported before its handler is in place) and the CLI say it from here."""
+    what, code = stop(exc)
+    return f"{what}; {done}.", code
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 Every process the build starts (the make-up's galleys, the print 版, the reading PDF's 版,
 the work done ahead: ``ahead``) is forked from the build's process and inherits its signal
-handlers. Under the CLI, SIGTERM raises an exception (``cli._on_sigterm``), so that the
+handlers. Under the CLI, SIGTERM raises an exception (``signals.on_sigterm``), so that the
 build's process removes its temporary files and says what happened. In a worker that
 exception lands wherever the worker happens to be: in a task, whose error handling sends it
 back as the task's error and carries on, or somewhere it is swallowed. Ended by

@@ -42,7 +42,7 @@ NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
 @pytest.fixture(autouse=True)
 def _signal_handlers():
     """Each test ends with the signal handlers it began with. A CLI command run in this
-    process installs its own for SIGTERM (``cli._on_sigterm``): left behind, every later
+    process installs its own for SIGTERM (``signals.on_sigterm``): left behind, every later
     test, and every worker it forks, runs under it, and a SIGTERM meant to stop the suite
     lands as an exception in whatever test is running while the run carries on."""
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}

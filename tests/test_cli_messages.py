@@ -11,11 +11,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -186,3 +190,42 @@ def test_an_interrupt_a_library_turned_into_an_import_error_is_an_interrupt(tmp_
     monkeypatch.setattr(pipeline, "publish", broken_import)
     result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(tmp_path), "-f", "epub"])
     assert result.exit_code == 1 and "error[internal]" in result.output
+
+
+
+_STOPPED_WHILE_IMPORTING = """
+import os, runpy, signal, sys
+from publisher import signals
+if sys.argv[2] == "patched":  # what python -m publisher says must be signals' line
+    signals.stopped = lambda exc, done=signals.NOTHING_WRITTEN: ("stopped as signals says", 7)
+
+class Stop:  # the signal comes while the CLI is imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "publisher.cli":
+            os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+        return None
+
+sys.meta_path.insert(0, Stop())
+sys.argv[0] = "publisher"
+runpy.run_module("publisher", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_python_m_publisher_stopped_before_the_cli_says_what_the_cli_says(name, capsys):
+    """``python -m publisher`` handles SIGTERM before the CLI can be imported; stopped there
+    it says the CLI's line, with the CLI's status: both from publisher.signals (patched there,
+    what it says changes with it)."""
+    from publisher import cli, signals
+
+    exc = signals.Terminated(signals.TERMINATED) if name == "SIGTERM" else KeyboardInterrupt()
+    with pytest.raises(typer.Exit) as exited:
+        cli._stopped(exc)
+    line = capsys.readouterr().err.strip()
+    assert (line, exited.value.exit_code) == signals.stopped(exc)
+    assert line == f"{'terminated' if name == 'SIGTERM' else 'interrupted'}; nothing was written."
+    for how, said, code in (("plain", line, exited.value.exit_code), ("patched", "stopped as signals says", 7)):
+        done = subprocess.run([sys.executable, "-c", _STOPPED_WHILE_IMPORTING, name, how],
+                              capture_output=True, text=True, timeout=120, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert (done.stderr, done.returncode) == (said + "\n", code), (how, done.stderr)

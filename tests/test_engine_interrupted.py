@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Stopped(SystemExit):
-    """What the CLI's SIGTERM handler raises (cli._Terminated is a SystemExit too)."""
+    """What the CLI's SIGTERM handler raises (signals.Terminated is a SystemExit too)."""
 
 
 def _reading(settings):

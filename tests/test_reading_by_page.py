@@ -54,9 +54,7 @@ def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, mo
     they render with it); the other worker, maybe waiting for a page number, is stopped:
     ended by SIGTERM itself, even under the CLI's handler, which would turn it into an
     exception the worker's error handling catches (publisher/workers.py)."""
-    import signal
-
-    from publisher import cli, reading
+    from publisher import reading, signals
 
     edition, settings, fonts, _ = load(three)
     lay_out = reading.lay_out
@@ -75,7 +73,7 @@ def test_a_版_that_fails_in_a_worker_fails_the_build_with_its_problem(three, mo
 
     monkeypatch.setattr(reading, "lay_out", failing)
     monkeypatch.setattr(reading._Pool, "close", closing)
-    signal.signal(signal.SIGTERM, cli._on_sigterm)  # put back after the test (tests/conftest.py)
+    signal.signal(signal.SIGTERM, signals.on_sigterm)  # put back after the test (tests/conftest.py)
     with pytest.raises(RenderError, match="a broken 版") as raised:
         reading_render(edition, _settings(settings, True, 2), fonts)
     assert [p.message for p in raised.value.problems] == ["reading PDF: a broken 版"]

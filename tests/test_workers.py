@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher import cli, workers
+from publisher import signals, workers
 from publisher.signals import held
 
 
@@ -31,7 +31,7 @@ def _carry_on(start: bool) -> None:
 @pytest.fixture
 def cli_sigterm():
     """The CLI's SIGTERM handler installed in this process, as in a build from the CLI."""
-    signal.signal(signal.SIGTERM, cli._on_sigterm)
+    signal.signal(signal.SIGTERM, signals.on_sigterm)
 
 
 def _forked(start: bool) -> multiprocessing.process.BaseProcess:
