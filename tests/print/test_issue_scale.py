@@ -324,6 +324,25 @@ def test_the_collector_waits_for_the_end_of_a_render_and_is_on_again_after_it(tm
     assert gc.isenabled()
 
 
+def _pool_spy(make_up):
+    """A stand-in for ``printing.make_up`` and the list it fills: each 版's number as its plan
+    is made, and whether the render pool was started by then (the 版 went to a worker)."""
+    seen: list[tuple[int, bool]] = []
+
+    def spy(*args, planned=None, **kwargs):
+        if planned is None:
+            return make_up(*args, **kwargs)
+        run = planned.__self__
+
+        def told(plan, problems):
+            planned(plan, problems)
+            seen.append((plan.page.number, run.pool is not None))
+
+        return make_up(*args, planned=told, **kwargs)
+
+    return spy, seen
+
+
 def test_the_first_page_goes_to_a_worker_while_the_later_ones_are_made_up(tmp_path, monkeypatch):
     """With workers, a 版 goes to the pool as soon as its plan is made (``make_up(planned=…)``):
     the pool is started with the first 版 to render while later ones are to come, and the
@@ -333,19 +352,7 @@ def test_the_first_page_goes_to_a_worker_while_the_later_ones_are_made_up(tmp_pa
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
     edition, settings, fonts, _ = load(make_big_edition(tmp_path / "edition", 3))
-    real = printing.make_up
-    seen: list[tuple[int, bool]] = []
-
-    def spy(*args, planned=None, **kwargs):
-        if planned is None:
-            return real(*args, **kwargs)
-        run = planned.__self__
-
-        def told(plan, problems):
-            planned(plan, problems)
-            seen.append((plan.page.number, run.pool is not None))
-
-        return real(*args, planned=told, **kwargs)
+    spy, seen = _pool_spy(printing.make_up)
 
     monkeypatch.setattr(printing, "make_up", spy)
 
@@ -371,19 +378,7 @@ def test_one_changed_page_renders_beside_the_later_ones_unless_it_is_the_last(tm
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
     folder = make_big_edition(tmp_path / "edition", 3)
-    real = printing.make_up
-    seen: list[tuple[int, bool]] = []
-
-    def spy(*args, planned=None, **kwargs):
-        if planned is None:
-            return real(*args, **kwargs)
-        run = planned.__self__
-
-        def told(plan, problems):
-            planned(plan, problems)
-            seen.append((plan.page.number, run.pool is not None))
-
-        return real(*args, planned=told, **kwargs)
+    spy, seen = _pool_spy(printing.make_up)
 
     def build(cache: bool):
         edition, settings, fonts, _ = load(folder)
