@@ -16,10 +16,11 @@ from pathlib import Path
 
 from .errors import Problem, PublisherError
 
-# Seconds EPUBCheck may take: Java's start and a 64-版 issue's EPUB take tens of seconds; past
-# ten minutes it is hung (or the machine starved), and a hung checker would hang the check:
-# it is stopped, and the check fails saying so.
-EPUBCHECK_TIMEOUT = 600.0
+# Seconds EPUBCheck may take. The sample issue's EPUB (1 MB) took 20.5 s of CPU, Java's start
+# included, and 47 s wall at load 11 on 2 cores (2026-12-07); a 64-版 issue's, a few times
+# that. Past half an hour it is hung (or the machine starved), and a hung checker would hang
+# the check: it is stopped, and the check fails saying so (it was 600 s, with no message).
+EPUBCHECK_TIMEOUT = 1800.0
 
 @dataclass(frozen=True)
 class EpubCheckReport:

@@ -62,7 +62,8 @@ def test_pagefind_past_its_limit_is_stopped_and_the_build_fails(hung, monkeypatc
 
     tool = hung("pagefind")
     monkeypatch.setattr(search, "_binary", lambda: tool)
-    monkeypatch.setattr(search, "PAGEFIND_TIMEOUT", LIMIT)
+    monkeypatch.setattr(search, "PAGEFIND_TIMEOUT", LIMIT / 2)
+    monkeypatch.setattr(search, "PAGEFIND_TIMEOUT_PER_PAGE", LIMIT / 2)  # one page
     with pytest.raises(RenderError) as raised:
         search.index_pages({"2019/10/21/01/a/index.html": b"<html></html>"})
     (problem,) = raised.value.problems

@@ -77,10 +77,11 @@ JP2_LAYERS_BPP = (1, 0.84, 0.7, 0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.21, 0.18, 0.15
                   0.015625)
 JP2_LEVELS, JP2_TILE, JP2_BLOCK = 6, 1024, 64
 OPJ_HINT = "install OpenJPEG's tools: apt-get install libopenjp2-tools (scripts/setup-system.sh)"
-# Seconds opj_compress may take for one page's service image: a broadsheet page at 400 dpi
-# (about 40 million grey pixels) takes seconds; ten minutes only if it hangs, which would
-# hang the archive's build: it is stopped and the build fails, nothing written.
-OPJ_TIMEOUT = 600.0
+# Seconds opj_compress may take for one page's service image. A broadsheet page at 400 dpi
+# is about 46 million grey pixels: as noise (the worst case) 29 s of CPU, 125 s wall at load
+# 13 on 2 cores (2026-12-07); a printed page, mostly paper, less. Past half an hour it hangs,
+# which would hang the archive's build: it is stopped and the build fails, nothing written.
+OPJ_TIMEOUT = 1800.0
 FILE_USES = ("master", "service", "derivative", "ocr")
 
 

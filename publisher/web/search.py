@@ -23,11 +23,14 @@ from . import urls
 
 log = logging.getLogger(__name__)
 
-# Seconds Pagefind may take to index. One issue's pages take about a second (the sample's web
-# edition: under one here), a paper's whole run of issues (``publisher site``) at most
-# minutes; past half an hour it is hung (or the machine is starved), and a hung tool would
-# hang the build: it is stopped and the build fails, nothing written.
-PAGEFIND_TIMEOUT = 1800.0
+# Seconds Pagefind may take to index: PAGEFIND_TIMEOUT, and PAGEFIND_TIMEOUT_PER_PAGE for each
+# article page, since a paper's whole run of issues (``publisher site``) may hold a hundred
+# thousand. Measured (2026-12-07, load 14 on 2 cores): 3,000 pages of 1,500 random Han
+# characters each (the worst case for the segmenter) took 23.6 s of CPU, 8 ms a page, 103 s
+# wall. Past the limit it is hung (or the machine starved), and a hung tool would hang the
+# build: it is stopped and the build fails, nothing written.
+PAGEFIND_TIMEOUT = 600.0
+PAGEFIND_TIMEOUT_PER_PAGE = 0.1
 GLOB = "[0-9][0-9][0-9][0-9]/*/*/*/*/index.html"  # the article pages (YYYY/MM/DD/NN/slug/), which carry the body mark
 LANGUAGE = "zh"
 
@@ -52,11 +55,12 @@ def index_site(site: Path) -> dict[str, bytes]:
         # absolute, or Pagefind would look for it there and find no page
         command = [str(_binary()), "--site", str(site.resolve()), "--output-path", str(out), "--glob", GLOB,
                    "--force-language", LANGUAGE, "--silent"]
+        limit = PAGEFIND_TIMEOUT + PAGEFIND_TIMEOUT_PER_PAGE * sum(1 for _ in site.glob(GLOB))
         try:
-            done = subprocess.run(command, capture_output=True, text=True, cwd=tmp, timeout=PAGEFIND_TIMEOUT)
+            done = subprocess.run(command, capture_output=True, text=True, cwd=tmp, timeout=limit)
         except subprocess.TimeoutExpired:  # the tool was killed (subprocess.run kills it)
             raise RenderError(Problem(
-                f"Pagefind did not finish indexing the site's pages in {PAGEFIND_TIMEOUT:g} s "
+                f"Pagefind did not finish indexing the site's pages in {limit:g} s "
                 "and was stopped", site, hint="run it again on a less loaded machine; if Pagefind "
                 "hangs again, report it with the site folder", code="web-search")) from None
         if done.returncode != 0:
