@@ -48,7 +48,7 @@ from .model import Edition
 from .pdfjoin import append, retarget_links, share
 from .photos import for_page
 from .render import reading_html
-from .signals import held
+from .signals import held as signals_held
 from .structure import tag
 from .workers import GRACE, end, started
 from .xmp import complete, issue_properties
@@ -371,13 +371,13 @@ class _Pool:
         self.processes: list[BaseProcess] = []
 
     def start(self, workers: int) -> None:
-        """Fork the workers; each is recorded as it starts (``held``: no signal between its
-        fork and its record), so that ``close`` ends every one started, whatever stops this."""
+        """Fork the workers; each is recorded as it starts (``signals.held``: no signal between
+        its fork and its record), so that ``close`` ends every one started, whatever stops this."""
         context = multiprocessing.get_context("fork")
         for _ in range(workers):
             parent, child = context.Pipe()
             process = context.Process(target=_serve, args=(child,), daemon=True)
-            with held():
+            with signals_held():
                 process.start()
                 self.processes.append(process)
                 self.conns.append(parent)
