@@ -606,7 +606,26 @@ sys.argv[0] = "publisher"
 runpy.run_module("publisher", run_name="__main__", alter_sys=True)
 """
 _LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR) [\w.]+: ")
+_WARNING = re.compile(r"^(\S.*: )?warning\[[\w-]+\]: ")
 GONE_WITHIN = 60.0  # seconds the build's processes have to end after the build's process did
+
+
+def _said(err: str) -> list[str]:
+    """What the build said to its user besides the log and the warnings it reports once the
+    outputs are written (``underfull`` print pages and their hints): a signal that reaches the
+    build only after the writing, as it can on a loaded machine, follows those warnings."""
+    said: list[str] = []
+    warning = False
+    for line in err.splitlines():
+        if not line.strip() or _LOG.match(line):
+            continue
+        if _WARNING.match(line) or (warning and line.startswith("    hint: ")):
+            warning = True
+            continue
+        warning = False
+        said.append(line)
+    return said
+
 
 
 def _stop_edition(run: Run) -> None:
@@ -750,7 +769,7 @@ def stops(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
             _mark(run, marker, f"articles/p01-{_STOP_ARTICLES[0]}.md")
             what = f"{way} ({sig.name} to the {'group' if how == 'group' else 'build'}) at {moment}"
             rc, out, err, left, group = _stopped_build(run, tmpdir, moment, sig, how)
-            said = [line for line in err.splitlines() if line.strip() and not _LOG.match(line)]
+            said = _said(err)
             if group is None:
                 problems.append(f"{what}: the log never reached {moment!r} (exit {rc}): {err[-1500:]}")
                 continue
