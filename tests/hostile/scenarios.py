@@ -627,7 +627,6 @@ def _said(err: str) -> list[str]:
     return said
 
 
-
 def _stop_edition(run: Run) -> None:
     """The scenario's edition in place of the case's, its house beside it (caches off,
     the reading PDF by 版, 2 workers)."""
