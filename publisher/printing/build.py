@@ -406,8 +406,8 @@ class _Run:
         objects too."""
         if not self.frozen:
             load(self.fonts)
+            self.frozen = True  # first: a signal between the two must still find it to undo
             gc.freeze()
-            self.frozen = True
 
     def collect(self, step) -> tuple[dict[str, bytes], list[dict[str, bytes]], tuple]:
         """The results in order (the cache filled), then the issue joined: (the files by
