@@ -17,7 +17,11 @@ entry, a stored zip (``KEY.zip``, its own key). The files joined from a build's 
 kept too (``KEY.joined.pdf``), each by its own key: the issue by its pages' keys in order, its
 metadata and the pages' geometry; each 版 alone by its page's key, its metadata and
 geometry. So a rebuild whose every 版 is unchanged joins nothing again, and one with a
-changed 版 joins the issue and that 版's own file, not the others'. Entries are written
+changed 版 joins the issue and that 版's own file, not the others'. The pages' keys of a
+build are kept too (``KEY.keys.json``, a list of names), by the plan cache's key of the
+issue's planning and what else a page's key holds besides its HTML and photos
+(``printing.build._keys_name``): a rebuild whose plans all come from the plan cache finds its
+pages' keys there, and renders no page's HTML and converts no photo to find them. Entries are written
 whole (a temporary file, then a rename); one that cannot be read is rendered again, and a
 cache that cannot be written is skipped with a warning: the cache only saves time, it never
 changes an output.
@@ -30,6 +34,7 @@ import io
 import json
 import logging
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import fields
@@ -42,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # Raised when what an entry holds changes shape.
 FORMAT = 1
+
+_NAME = re.compile(r"[0-9a-f]{64}")  # an entry's name (``key``)
 
 
 def key(*parts: str | bytes) -> str:
@@ -117,6 +124,25 @@ class PageCache:
             return
         try:
             self._write(self._path(name, ".joined.pdf"), data)
+        except OSError as exc:
+            self.writable = False
+            log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)
+
+    def get_keys(self, name: str) -> list[str] | None:
+        """The pages' keys kept by ``put_keys`` (a list of entry names), or None."""
+        try:
+            keys = json.loads(self._path(name, ".keys.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(keys, list) or not all(isinstance(k, str) and _NAME.fullmatch(k) for k in keys):
+            return None
+        return keys
+
+    def put_keys(self, name: str, keys: list[str]) -> None:
+        if not self.writable:
+            return
+        try:
+            self._write(self._path(name, ".keys.json"), json.dumps(keys).encode("ascii"))
         except OSError as exc:
             self.writable = False
             log.warning("page cache %s not written (%s); rendering without it", self.folder, exc)

@@ -128,6 +128,10 @@ class MakeUp:
     measures: Measures
     solve_seconds: dict[int, float] = field(default_factory=dict)  # wall, per 版
     solve_cpu: dict[int, float] = field(default_factory=dict)  # CPU seconds, per 版
+    # the plan cache's key of this planning (``plancache.key``: everything the plans are made
+    # from), when it was cached; "" otherwise. The print build keys what it makes of the
+    # plans by it (``printing.build``: the pages' cache keys, without their HTML).
+    key: str = ""
 
 
 def items_of(page: Page, edition: Edition, settings: Settings) -> list[Item]:

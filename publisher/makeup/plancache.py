@@ -72,10 +72,11 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
         if progress:
             progress(f"made up {len(plans)} 版 as before (from the cache: nothing they are "
                      "planned from changed)")
-        return plan.MakeUp(plans, problems, Measures())
+        return plan.MakeUp(plans, problems, Measures(), key=name)
     made = plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress,
                         front=front, cache=Pages(edition, settings, fonts), planned=planned)
     _write(path, edition, (made.plans, made.problems))
+    made.key = name
     return made
 
 

@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from ..makeup import Geometry, Grid, MakeUp, PagePlan, make_up
 from ..model import Edition, Figure, Image
 from ..pagecache import PageCache
 from ..workers import started, temporary_folder
-from .colour import convert_images
+from .colour import check_profile, convert_images
 from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
 from .pages import check_furniture, check_plan, image_url, page_html
 from .pdfx import Meta, finish, image_digest, prepare
@@ -137,7 +137,11 @@ def _sandbox(job: _Job) -> Sandbox:
 
 
 def _stylesheets(job: _Job) -> list[Path]:
-    return [job.settings.styles_dir / n for n in ("base.css", "typeset.css", "print.css")]
+    return _sheets(job.settings)
+
+
+def _sheets(settings: Settings) -> list[Path]:
+    return [settings.styles_dir / n for n in ("base.css", "typeset.css", "print.css")]
 
 
 def _render(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None, dict[str, bytes] | None]:
@@ -252,6 +256,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             raise RenderError(problems)
         if run.job is None and not run.plans:
             run.prepare([plan.page for plan in makeup.plans], [plan.grid for plan in makeup.plans], workers)
+        run.recall(makeup)
         # the plans not handed over as they were made (all of them without workers, or from
         # the plan cache at once), in order after those that were
         handed = len(run.plans)
@@ -261,6 +266,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
             run.add(plan, [])
         run.flush(last=True)
         files, derived, layouts = run.collect(step)
+        run.remember()
     finally:
         run.close()
     issue = files["issue"]
@@ -316,6 +322,11 @@ class _Run:
         self.spool: tempfile.TemporaryDirectory | None = None
         self.frozen = False
         self.planned: tuple[list, list[Grid]] = ([], [])
+        # The pages' keys as a build before found them, by what they were made from
+        # (``recall``); None: each 版's key from its HTML
+        self.keys_name = ""
+        self.keys: list[str] | None = None
+        self.converted = False  # the photos in CMYK (``job.images``, ``job.photos``)
 
     def prepare(self, planned: list, grids: list[Grid], workers: int) -> None:
         """The 版 that will be added (their pages, their grids) and the most workers: before
@@ -327,6 +338,22 @@ class _Run:
         """The photos in CMYK, the job set: as the first 版 is added (with workers, while
         the make-up goes on in a process of its own)."""
         global _JOB
+        self.job = _JOB = _Job(self.edition, self.settings, self.fonts, {}, {}, self.layout,
+                               self.derive, self.meta)
+        if self.keys is None or self.derive is not None:
+            return self._convert()
+        # Every 版's key known (``recall``): the photos are converted only if a 版 is to be
+        # made (``_convert``), but their profile is checked as it is in every build.
+        check_profile(self.settings.output_profile)
+        return self.job
+
+    def _convert(self) -> _Job:
+        """The job with the photos in CMYK: before a 版's key is made from its HTML, or a 版
+        is made (before the pool is forked: the workers inherit them)."""
+        global _JOB
+        assert self.job is not None
+        if self.converted:
+            return self.job
         planned, grids = self.planned
         # the photos in CMYK, in memory, from the bytes the reader checked (nothing read again)
         areas = [grid.geometry.type_area for grid in grids]
@@ -337,9 +364,30 @@ class _Run:
                    for f in a.body if isinstance(f, Figure) and f.image}
         # each CMYK copy's digest once, not once a page (prepare names the photos by it)
         photos = {image_digest(cmyk): Photo(checked[src], cmyk) for src, cmyk in images.items()}
-        self.job = _JOB = _Job(self.edition, self.settings, self.fonts, images, photos, self.layout,
-                               self.derive, self.meta)
+        assert self.pool is None, "the photos are converted before the workers are forked"
+        self.job = _JOB = replace(self.job, images=images, photos=photos)
+        self.converted = True
         return self.job
+
+    def recall(self, makeup: MakeUp) -> None:
+        """After the make-up: the pages' keys as a build before made them from the same plans
+        (the page cache's ``keys`` entry, by the plan cache's key and all else a page's key
+        holds besides its HTML and photos: ``_keys_name``). When every plan comes now (from
+        the plan cache) and the entry is there, no 版's HTML is rendered for its key and no
+        photo converted unless a 版 is to be made (an unchanged rebuild renders no HTML)."""
+        if self.store is None or not makeup.key:
+            return
+        self.keys_name = _keys_name(self.settings, makeup.key, self.layout or bool(self.derive and self.derive.layout))
+        if self.plans or self.stopped:
+            return  # handed out as they were planned: their keys were made from their HTML
+        keys = self.store.get_keys(self.keys_name)
+        if keys is not None and len(keys) == len(makeup.plans):
+            self.keys = keys
+
+    def remember(self) -> None:
+        """The pages' keys kept for ``recall`` (after a build that made them from the HTML)."""
+        if self.store is not None and self.keys_name and self.keys is None and not self.stopped:
+            self.store.put_keys(self.keys_name, [slot.key for slot in self.made])
 
     def add(self, plan: PagePlan, problems: list[Problem]) -> None:
         """The next 版's plan (``make_up(planned=…)``): from the cache, or to be made."""
@@ -351,9 +399,14 @@ class _Run:
         job = self.job or self._start()
         # Each 版 from the page cache when what it is rendered from is unchanged, else
         # rendered (incremental builds: publisher.pagecache).
-        html = page_html(self.edition, self.settings, plan, self.settings.output_profile, job.images)
         store, derive = self.store, self.derive
-        key = _cache_key(job, html) if store else ""
+        html: str | None = None
+        if self.keys is not None:  # known from its plan (``recall``)
+            key = self.keys[len(self.plans) - 1]
+        else:
+            job = self._convert()
+            html = page_html(self.edition, self.settings, plan, self.settings.output_profile, job.images)
+            key = _cache_key(job, html) if store else ""
         hit = store.get(key, self.layout) if store else None
         # a cached page's derived files, by the page's key and what shapes them
         extra_key = pagecache.key(key, derive.key) if store and derive else ""
@@ -367,6 +420,9 @@ class _Run:
         slot = _Slot(plan, key, extra_key, hit, extra, render)
         self.made.append(slot)
         if render:
+            if html is None:  # its key was known, its page is not in the cache
+                job = self._convert()
+                html = page_html(self.edition, self.settings, plan, self.settings.output_profile, job.images)
             slot.work = (_render, (plan, html))
         elif slot.underived:
             slot.work = (_derive, hit)
@@ -563,6 +619,30 @@ def _cache_key(job: _Job, html: str) -> str:
         settings.output_profile.read_bytes(), *photos,
         settings.print.model_dump_json(exclude={"workers", "cache"}), settings.typography.model_dump_json(),
         "layout" if job.record else "")
+
+
+def _keys_name(settings: Settings, plans: str, record: bool) -> str:
+    """The page cache's entry of the pages' keys (``_Run.recall``): a page's key (``_cache_key``)
+    hashes its HTML and photos besides what this hashes itself. The HTML is made from the
+    plan, the edition as read and the settings, all in the plan cache's key ``plans``
+    (``makeup.plancache.key``: the model with the photos' bytes, the folder, the settings
+    but the print's ``workers`` and ``cache``, the 版 asked for, the code), and from the
+    templates and the typeset pass (the code, in every page-cache key) through Jinja and
+    MarkupSafe; which photos it shows follows from the HTML, their CMYK copies from their
+    bytes, the output profile and the settings, through Pillow (littleCMS, libjpeg). So
+    this hashes ``plans``, the rest of ``_cache_key``'s parts, and those libraries' versions."""
+    import jinja2
+    import markupsafe
+    import PIL
+    from PIL import features
+
+    libraries = (f"jinja2 {jinja2.__version__}|markupsafe {markupsafe.__version__}|pillow {PIL.__version__}|"
+                 f"jpeg {features.version('jpg')}|lcms {features.version('littlecms2')}")
+    return pagecache.key(
+        "keys", plans, libraries, *(p.read_bytes() for p in _sheets(settings)),
+        settings.font_manifest.read_bytes(), settings.output_profile.read_bytes(),
+        settings.print.model_dump_json(exclude={"workers", "cache"}), settings.typography.model_dump_json(),
+        "layout" if record else "")
 
 
 def _meta(edition: Edition, settings: Settings) -> Meta:
