@@ -631,13 +631,12 @@ def _keys_name(settings: Settings, plans: str, record: bool) -> str:
     MarkupSafe; which photos it shows follows from the HTML, their CMYK copies from their
     bytes, the output profile and the settings, through Pillow (littleCMS, libjpeg). So
     this hashes ``plans``, the rest of ``_cache_key``'s parts, and those libraries' versions."""
-    import jinja2
-    import markupsafe
-    import PIL
+    from importlib.metadata import version
+
     from PIL import features
 
-    libraries = (f"jinja2 {jinja2.__version__}|markupsafe {markupsafe.__version__}|pillow {PIL.__version__}|"
-                 f"jpeg {features.version('jpg')}|lcms {features.version('littlecms2')}")
+    libraries = "|".join([*(f"{name} {version(name)}" for name in ("jinja2", "markupsafe", "pillow")),
+                          f"jpeg {features.version('jpg')}", f"lcms {features.version('littlecms2')}"])
     return pagecache.key(
         "keys", plans, libraries, *(p.read_bytes() for p in _sheets(settings)),
         settings.font_manifest.read_bytes(), settings.output_profile.read_bytes(),

@@ -153,6 +153,10 @@ def test_unchanged_rebuild_takes_every_page_from_the_cache(big, tmp_path, monkey
     edition, files, _ = big
     monkeypatch.setattr(printing, "finish", lambda *a, **k: pytest.fail("joined again"))
     monkeypatch.setattr(planning, "make_up", lambda *a, **k: pytest.fail("planned again"))
+    # nor any page's HTML rendered, nor a photo converted: the pages' keys are known from
+    # their plans' (pagecache ``keys`` entry)
+    monkeypatch.setattr(printing, "page_html", lambda *a, **k: pytest.fail("page HTML rendered"))
+    monkeypatch.setattr(printing, "convert_images", lambda *a, **k: pytest.fail("photos converted"))
     again, messages = _build(edition, tmp_path / "out", cache=True)
     assert _rendered(messages) == 0
     assert again == files
@@ -404,3 +408,66 @@ def test_one_changed_page_renders_beside_the_later_ones_unless_it_is_the_last(tm
     clean, rendered = build(False)
     assert rendered == 3
     assert rebuilt.issue == clean.issue and rebuilt.pages == clean.pages
+
+
+def test_a_page_whose_key_is_known_but_not_its_page_is_rendered_as_before(tmp_path, monkeypatch):
+    """The pages' keys known from their plans (a rebuild with nothing changed), but one 版's
+    page gone from the page cache: that 版 alone is rendered, from its HTML and the photos
+    converted then (its key found again from them: the entry of the keys is a clean build's),
+    and the files joined again from it are the first build's."""
+    import publisher.printing.build as printing
+    from publisher.pagecache import PageCache
+    from publisher.publish import load
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
+    folder = make_big_edition(tmp_path / "edition", 3)
+
+    def build():
+        edition, settings, fonts, _ = load(folder)
+        s = settings.model_copy(update={"print": settings.print.model_copy(update={"workers": 2, "cache": True})})
+        messages: list[str] = []
+        result = printing.build_print(edition, s, fonts, progress=messages.append)
+        return result, sum(m.startswith("rendered 版") for m in messages)
+
+    first, rendered = build()
+    assert rendered == 3
+    store = PageCache()
+    (entry,) = store.folder.rglob("*.keys.json")
+    keys = store.get_keys(entry.name.removesuffix(".keys.json"))
+    assert keys is not None and len(keys) == 3
+    store._path(keys[1], ".pdf").unlink()
+    for joined in store.folder.rglob("*.joined.pdf"):  # joined again, from the 版 made again
+        joined.unlink()
+    made: list[int] = []
+    real_html, real_key = printing.page_html, printing._cache_key
+
+    def html(edition, settings, plan, *rest):
+        made.append(plan.page.number)
+        return real_html(edition, settings, plan, *rest)
+
+    def key(job, html):
+        assert job.images, "the photos converted before the 版 is rendered"
+        found = real_key(job, html)
+        assert found == keys[1]
+        return found
+
+    monkeypatch.setattr(printing, "page_html", html)
+    monkeypatch.setattr(printing, "_cache_key", key)
+    again, rendered = build()
+    assert rendered == 1 and made == [2]
+    assert store._path(keys[1], ".pdf").exists()
+    assert again.issue == first.issue and again.pages == first.pages
+
+
+def test_the_pages_keys_are_read_back_only_as_names(tmp_path):
+    """An entry of the pages' keys that is not a list of entry names is not one."""
+    from publisher.pagecache import PageCache, key
+
+    store = PageCache(tmp_path)
+    names = [key("a"), key("b")]
+    store.put_keys("k" * 64, names)
+    assert store.get_keys("k" * 64) == names
+    for bad in (b'{"a": 1}', b'["../x"]', b'[1]', b"not json"):
+        store._path("k" * 64, ".keys.json").write_bytes(bad)
+        assert store.get_keys("k" * 64) is None
+    assert store.get_keys("0" * 64) is None
