@@ -21,11 +21,14 @@ its glyph is whatever that font's maker put there, so the text is not interchang
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -351,20 +354,29 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def hash_ahead(folder: Path, manifest: Path | None = None) -> Callable[[], dict[Path, str]]:
+def hash_ahead(folder: Path, manifest: Path | None = None,
+               known: Path | None = None) -> Callable[[], dict[Path, str]]:
     """Start hashing the declared faces' files in a thread of its own; the returned call
     waits for it and gives each file's sha256 (``load_fonts``'s ``digests``). hashlib lets go
     of the GIL while it hashes, so on a second core the 130 MB of the pinned faces are
     hashed while the caller reads the edition. A file the thread could not hash (missing,
     unreadable, a manifest it could not read) is left out: ``load_fonts`` then hashes it
-    itself and reports what it finds, as without this. Join it (call it) before any fork."""
+    itself and reports what it finds, as without this. Join it (call it) before any fork.
+
+    ``known``: a file in the house's cache of the checksums found before (``_Known``), each
+    with its file's device, inode, size and modification and change times: a face whose
+    file is the same by all five is not hashed again (any write to a file moves its change
+    time, which no one can set back; a file put in its place is another inode)."""
     digests: dict[Path, str] = {}
 
     def run() -> None:
         try:
+            memo = _Known(known) if known is not None else None
             for face in read_manifest(folder, manifest).faces:
                 if face.file not in digests and face.file.is_file():
-                    digests[face.file] = sha256_file(face.file)
+                    digests[face.file] = memo.sha256(face.file) if memo else sha256_file(face.file)
+            if memo is not None:
+                memo.save()
         except Exception:  # load_fonts finds it again and reports it
             pass
 
@@ -376,6 +388,61 @@ def hash_ahead(folder: Path, manifest: Path | None = None) -> Callable[[], dict[
         return digests
 
     return result
+
+
+class _Known:
+    """The faces' checksums kept from a build before (``hash_ahead``'s ``known``): JSON, by
+    the file's path, its stamp (device, inode, size, modification and change times in ns)
+    and its sha256. A file changed in the last seconds is not kept (a file system's times
+    may be too coarse to tell a second write from the first: git's "racy" files), nor one
+    that changed while it was hashed."""
+
+    SETTLED = 2_000_000_000  # ns: older than this, a file's times tell any later write
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.changed = False
+        try:
+            entries = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            entries = {}
+        self.entries: dict = entries if isinstance(entries, dict) else {}
+
+    @staticmethod
+    def _stamp(file: Path) -> list[int]:
+        st = file.stat()
+        return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+    def sha256(self, file: Path) -> str:
+        stamp = self._stamp(file)
+        entry = self.entries.get(str(file))
+        if (isinstance(entry, dict) and entry.get("stamp") == stamp
+                and isinstance(digest := entry.get("sha256"), str) and _SHA256.fullmatch(digest)):
+            return digest
+        digest = sha256_file(file)
+        if time.time_ns() - max(stamp[3], stamp[4]) > self.SETTLED and self._stamp(file) == stamp:
+            self.entries[str(file)] = {"stamp": stamp, "sha256": digest}
+            self.changed = True
+        return digest
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(self.entries, f, sort_keys=True)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("font checksums not kept in %s (%s)", self.path, exc)
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def load_fonts(folder: Path, manifest: Path | None = None,

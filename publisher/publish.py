@@ -46,6 +46,7 @@ from .formats import (
     reading_file,
 )
 from .makeup import MakeUp, PagePlan, continuations, make_up
+from .makeup.cache import root as cache_root
 from .makeup.measure import Measures
 from .model import Edition
 from .outputs import Editions, check_out_dir, check_target, unfinished, write_outputs
@@ -141,7 +142,10 @@ def load(edition_dir: Path, settings: Settings | None = None) -> tuple[Edition, 
     settings = settings or load_settings()
     ensure_outside(settings, edition_dir)  # an edition never brings the house
     problems = Problems()
-    digests = hash_ahead(settings.fonts_dir, settings.font_manifest)  # while the edition is read
+    # while the edition is read; a face whose file is unchanged since a build before (the
+    # house's cache) not hashed again
+    digests = hash_ahead(settings.fonts_dir, settings.font_manifest,
+                         known=cache_root() / "fonts-sha256.json" if settings.makeup.cache else None)
     try:
         edition = read_edition(edition_dir, problems)
     finally:

@@ -55,3 +55,59 @@ def test_the_faces_hashed_ahead_are_the_files_hashes(tmp_path):
     for face in read_manifest(settings.fonts_dir).faces:
         assert digests[face.file] == sha256_file(face.file)
         assert (digests[face.file] == face.sha256) == (face.file.name != changed)
+
+
+def test_a_face_unchanged_since_a_build_before_is_not_hashed_again(tmp_path, monkeypatch):
+    """With the house's cache of checksums (``known``), a face whose file is the same (device,
+    inode, size, modification and change times) is not hashed again, and its checksum is the
+    one hashing finds; a file written in the last seconds is not kept (its times may not
+    tell a second write yet)."""
+    import json
+
+    import publisher.fonts as fonts
+
+    faces = read_manifest(FONTS).faces
+    changed = faces[0].file.name
+    settings = load_settings(_house(tmp_path, changed))
+    known = tmp_path / "cache" / "fonts-sha256.json"
+    first = hash_ahead(settings.fonts_dir, settings.font_manifest, known)()
+    kept = json.loads(known.read_text("utf-8"))
+    assert str(settings.fonts_dir / changed) not in kept  # written just now: hashed each time
+    assert len(kept) == len(faces) - 1
+    hashed: list[str] = []
+    real = fonts.sha256_file
+
+    def counted(path):
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(fonts, "sha256_file", counted)
+    again = hash_ahead(settings.fonts_dir, settings.font_manifest, known)()
+    assert hashed == [changed]
+    assert again == first
+    for face in read_manifest(settings.fonts_dir).faces:
+        assert again[face.file] == real(face.file)
+
+
+def test_a_face_written_again_is_hashed_again_whatever_its_times_say(tmp_path, monkeypatch):
+    """A face's file rewritten in place with other bytes of the same length, its modification
+    time set back: its change time moved, so it is hashed again and the new bytes' checksum
+    found (the build stops: not the pinned face)."""
+    import os
+
+    import publisher.fonts as fonts
+
+    monkeypatch.setattr(fonts._Known, "SETTLED", -1)  # every file kept, however new
+    faces = read_manifest(FONTS).faces
+    changed = faces[0].file.name
+    settings = load_settings(_house(tmp_path, changed))
+    known = tmp_path / "cache" / "fonts-sha256.json"
+    file = settings.fonts_dir / changed
+    first = hash_ahead(settings.fonts_dir, settings.font_manifest, known)()
+    before = file.stat()
+    data = file.read_bytes()
+    file.write_bytes(data.upper())  # as long, other bytes
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert file.stat().st_size == before.st_size and file.stat().st_mtime_ns == before.st_mtime_ns
+    again = hash_ahead(settings.fonts_dir, settings.font_manifest, known)()
+    assert again[file] == sha256_file(file) != first[file]
