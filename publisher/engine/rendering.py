@@ -24,10 +24,11 @@ import hashlib
 import io
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
 
 from ..errors import Problem, RenderError
@@ -75,13 +76,14 @@ def _imported_and_installed():
     (``signals.held``), so only an error can stop them half way."""
     before = set(sys.modules)
     try:
-        import weasyprint as wp
+        try:  # WeasyPrint prints its advice on a library it cannot load: kept for the retry
+            with _libraries_looked_up_once(), redirect_stdout(io.StringIO()):
+                import weasyprint as wp
+        except OSError:  # a library the loader's cache does not know: looked for as ctypes does
+            _drop_imported(before)
+            import weasyprint as wp
     except BaseException:
-        with held():
-            for name in [name for name in sys.modules if name not in before]:
-                spec = getattr(sys.modules.get(name), "__spec__", None)
-                if not getattr(spec, "_initializing", False):
-                    sys.modules.pop(name, None)
+        _drop_imported(before)
         raise
     from .adaptations import install, uninstall
 
@@ -91,6 +93,72 @@ def _imported_and_installed():
         uninstall()
         raise
     return wp
+
+
+def _drop_imported(before: set[str]) -> None:
+    """Every module imported since ``before`` dropped (but one another thread is importing)."""
+    with held():
+        for name in [name for name in sys.modules if name not in before]:
+            spec = getattr(sys.modules.get(name), "__spec__", None)
+            if not getattr(spec, "_initializing", False):
+                sys.modules.pop(name, None)
+
+
+@contextmanager
+def _libraries_looked_up_once():
+    """While WeasyPrint is imported: ``ctypes.util.find_library`` answered from one reading of
+    the dynamic loader's cache (``ldconfig -p``), as its own first step answers.
+
+    WeasyPrint's import finds Pango, GObject, HarfBuzz and fontconfig through cffi by several
+    names each (Windows' and macOS' too); cffi asks ``find_library`` for each, and on Linux
+    that runs ``ldconfig -p`` every time and, for a name the cache does not hold, gcc and ld
+    as well: 22 look-ups, 14 of them misses, each miss a compiler and a linker started (0.25 s
+    of CPU in those processes, 0.8 s of wall at load 13; paid by every build before its first
+    layout). A name the cache does not hold is taken as not there, as gcc and ld would find
+    it only in a folder the cache leaves out; where the library search is moved
+    (LD_LIBRARY_PATH, LIBRARY_PATH), off Linux, or without ldconfig, ``find_library`` is left
+    as it is, and an import that fails for a library not found is done again with it
+    (``_imported_and_installed``): the same libraries either way."""
+    import ctypes.util
+
+    cache = None
+    if sys.platform.startswith("linux") and not (os.environ.get("LD_LIBRARY_PATH")
+                                                 or os.environ.get("LIBRARY_PATH")):
+        cache = _loader_cache()
+    if cache is None:
+        yield
+        return
+    abi, listing = cache
+    original = ctypes.util.find_library
+
+    def find_library(name: str) -> str | None:  # ctypes.util._findSoname_ldconfig's search
+        found = re.search(os.fsencode(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({abi}"), listing)
+        return os.fsdecode(found.group(1)) if found else None
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+def _loader_cache() -> tuple[str, bytes] | None:
+    """(the ABI's tag in ``ldconfig -p``, its output) as ``ctypes.util`` reads them, or None
+    when ldconfig cannot be run."""
+    import struct
+    import subprocess
+
+    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
+    abi = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+           "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}.get(machine, "libc6")
+    try:
+        done = subprocess.run(["/sbin/ldconfig", "-p"], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, env={"LC_ALL": "C", "LANG": "C"}, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode or not done.stdout:
+        return None
+    return abi, done.stdout
 
 
 def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet,
