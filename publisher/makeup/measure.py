@@ -27,6 +27,7 @@ import math
 import multiprocessing
 import resource
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,9 +182,12 @@ def image_height(source: Source, width: float) -> float:
 
 
 def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest],
-            bodies: list[BodyRequest], *, workers: int = 1, use_cache: bool = True) -> Measures:
+            bodies: list[BodyRequest], *, workers: int = 1, use_cache: bool = True,
+            meanwhile: Callable[[], object] | None = None) -> Measures:
     """Measure every head and body asked for (each distinct one once): from the cache where
-    it holds them, else from galleys laid out in ``workers`` processes."""
+    it holds them, else from galleys laid out in ``workers`` processes. ``meanwhile``: called
+    in this process while the workers lay the galleys out (the make-up loads OR-Tools then),
+    when there are workers."""
     skey = style_key(settings, fonts)
     store = disk.Cache(skey) if use_cache else None
     out = Measures()
@@ -229,7 +233,10 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
             load(fonts)  # once, before the fork: the workers inherit WeasyPrint and fontconfig
             with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork"),
                                      initializer=started) as pool:
-                results = list(pool.map(_lay_out_galleys, chunks))
+                laid_out = pool.map(_lay_out_galleys, chunks)
+                if meanwhile is not None:
+                    meanwhile()
+                results = list(laid_out)
         else:
             results = [_lay_out_galleys(c) for c in chunks]
     finally:

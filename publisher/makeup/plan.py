@@ -290,8 +290,10 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
                                                     jump_to=None), there)
                 heads += h
                 bodies += b
+    # OR-Tools loaded while the galleys' workers lay them out (this process waits for them),
+    # not after: every solve needs it
     measures = measure(edition, settings, fonts, heads, bodies, workers=workers,
-                       use_cache=settings.makeup.cache)
+                       use_cache=settings.makeup.cache, meanwhile=solver.ready)
     step(f"measured the articles of {len(upto)} 版 ({measures.measured} galleys, "
          f"{measures.cached} from the cache)")
 

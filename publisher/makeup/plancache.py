@@ -48,7 +48,7 @@ from ..model import Edition
 from . import plan
 from .cache import code_digest, root
 from .measure import Measures, style_key
-from .records import _Pickler, _Unpickler
+from .records import _Pickler, _references, _Unpickler
 from .variants import Item
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,7 @@ class Pages:
             h.update(len(part).to_bytes(8, "big") + part)
         self.base = h.digest()
         self.own: dict[int, bytes] = {}
+        self.refs: dict[int, tuple] | None = None  # the edition's objects by name, once (records)
 
     def _own(self, page, items: dict) -> bytes:
         if page.number not in self.own:
@@ -152,7 +153,9 @@ class Pages:
         return found
 
     def put(self, name: str, value) -> None:
-        _write(self._path(name), self.edition, value)
+        if self.refs is None:
+            self.refs = _references(self.edition)
+        _write(self._path(name), self.edition, value, self.refs)
 
 
 def _page_entry(value) -> bool:
@@ -193,9 +196,9 @@ def _read(path: Path, edition: Edition, check=_issue_entry):
         return None
 
 
-def _write(path: Path, edition: Edition, value) -> None:
+def _write(path: Path, edition: Edition, value, refs: dict[int, tuple] | None = None) -> None:
     buffer = io.BytesIO()
-    _Pickler(buffer, edition).dump(value)
+    _Pickler(buffer, edition, refs).dump(value)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

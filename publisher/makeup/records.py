@@ -40,9 +40,12 @@ def _objects(edition: Edition) -> dict[tuple, object]:
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, file, edition: Edition):
+    """``refs``: the edition's ``_references``, when the caller made them already (a walk over
+    every article's blocks: the plan cache writes an entry a 版, 64 walks at 64 版)."""
+
+    def __init__(self, file, edition: Edition, refs: dict[int, tuple] | None = None):
         super().__init__(file, protocol=5)
-        self.refs = _references(edition)
+        self.refs = refs if refs is not None else _references(edition)
 
     def persistent_id(self, obj):  # pickle's hook
         return self.refs.get(id(obj))
