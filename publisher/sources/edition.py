@@ -518,8 +518,10 @@ def resolve_image(src: str, root: Path, article: Path, line: int | None, problem
         else:  # an inside link, a hard link to a file elsewhere
             fail(f"image {src[:80]!r}: {exc.message}", _REFUSED_HINT[exc.kind], _REFUSED_CODE[exc.kind])
         return None
-    checked = check_image(data, src)
-    if not isinstance(checked, Measured):
+    checked = files.checked.get(data) or check_image(data, src)
+    if isinstance(checked, Measured):
+        files.checked.setdefault(data, checked)
+    else:
         msg, hint, code = checked
         fail(msg, hint, code)
         return None

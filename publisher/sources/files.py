@@ -23,6 +23,7 @@ import errno
 import os
 import stat
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 # Documented limits (README, "Limits"): a source text file (edition.toml, an article) and
 # an imported file. A day's longest article is about 30 KB; a whole feed a few MB.
@@ -95,6 +96,9 @@ class EditionFiles:
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
         self._links: dict[tuple[int, int], int] | None = None  # (dev, inode) -> links inside
+        # a photo's bytes -> what checking them found (``edition.check_image``, when it passed):
+        # a photo linked from several articles is decoded once
+        self.checked: dict[bytes, Any] = {}
 
     def read(self, rel: str | PurePosixPath, limit: int = MAX_TEXT_BYTES) -> bytes:
         """The bytes of ``rel`` (a relative POSIX path inside the edition). Raises ``Refused``."""
