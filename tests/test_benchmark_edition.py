@@ -46,3 +46,24 @@ def test_distinct_copy_is_its_own_on_every_page_and_the_same_every_run(tmp_path)
                 r"!\[.*\]\(.*\)|（[^（）]*）$", sample[slug], re.M)
     ed = read_edition(one)
     assert len(ed.pages) == 3 and len({a.headline for a in ed.articles if a.headline}) > 9
+
+
+def test_a_photo_linked_from_several_articles_is_checked_once(tmp_path, monkeypatch):
+    """Reading an edition decodes each photo's bytes once however many articles link it
+    (the big edition repeats the sample's two photos on every 版), and every link gets the
+    same measured photo."""
+    import publisher.sources.edition as edition_module
+
+    checked: list[int] = []
+    check = edition_module.check_image
+
+    def counted(data, name):
+        checked.append(len(data))
+        return check(data, name)
+
+    monkeypatch.setattr(edition_module, "check_image", counted)
+    ed = read_edition(big_edition_module().make(tmp_path / "ed", pages=3))
+    photos = [f.image for a in ed.articles for f in a.body if getattr(f, "image", None) is not None]
+    assert len(photos) > len({p.data for p in photos}) == len(checked) == 2
+    by_bytes = {p.data: (p.width, p.height, p.media_type) for p in photos}
+    assert all(by_bytes[p.data] == (p.width, p.height, p.media_type) for p in photos)
