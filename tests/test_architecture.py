@@ -123,7 +123,7 @@ def test_starting_the_tool_imports_no_solver():
 
 
 # What an EPUB-only build never uses: the reading PDF's, the archive's and the web edition's
-# code, and the print pages' (loaded by the process that renders the cover, not at start).
+# code, and the print pages' (loaded for the cover once the build is under way, not at start).
 NOT_AT_START = ("publisher.reading", "publisher.archive", "publisher.web", "publisher.printing",
                 "publisher.pdfjoin", "pikepdf")
 

@@ -252,7 +252,7 @@ class Jumps:
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
             pages: set[int] | None = None, progress=None, front=None, cache=None,
-            planned=None) -> MakeUp:
+            planned=None, meanwhile=None) -> MakeUp:
     """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
     ``progress(message)`` is told when the articles are measured and as each 版 is made up;
     ``front(plan, problems)``, when the front 版 is made up, its plan and its own problems
@@ -262,7 +262,9 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
     problems found so far that may concern it (its own; for the later half made up ahead,
     that half's).
     ``cache``: the plans of single 版 by what each is solved from (``plancache.Pages``):
-    a 版 whose inputs are unchanged is read back, not solved."""
+    a 版 whose inputs are unchanged is read back, not solved. ``meanwhile()``: called in
+    this process while the galleys' workers lay them out, when there are any (this process
+    only waits for them then)."""
     step = progress or (lambda message: None)
     wrong = _wrong_jumps(edition, settings)
     if wrong:
@@ -292,8 +294,13 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
                 bodies += b
     # OR-Tools loaded while the galleys' workers lay them out (this process waits for them),
     # not after: every solve needs it
+    def waiting() -> None:
+        solver.ready()
+        if meanwhile is not None:
+            meanwhile()
+
     measures = measure(edition, settings, fonts, heads, bodies, workers=workers,
-                       use_cache=settings.makeup.cache, meanwhile=solver.ready)
+                       use_cache=settings.makeup.cache, meanwhile=waiting)
     step(f"measured the articles of {len(upto)} 版 ({measures.measured} galleys, "
          f"{measures.cached} from the cache)")
 
