@@ -209,6 +209,39 @@ def test_a_tagged_render_records_what_its_content_belongs_to(fonts, tmp_path):
             assert b"/Artifact <</Type /Pagination>> BDC" in content.replace(b"\n", b" ")
 
 
+def test_a_render_drops_each_page_once_drawn_and_records_the_same(fonts, tmp_path, monkeypatch):
+    """engine/tagging.py (``recording(free=True)``): a one-shot tagged render walks each page
+    as it is painted and drops its boxes (the reading PDF does not hold the whole issue's
+    boxes while it draws); the record and the PDF are those of a laid-out document written
+    (which keeps its boxes: it may be measured or written again)."""
+    import gc
+    import weakref
+
+    from weasyprint import document as wp_document
+
+    settings = load_settings()
+    html = TAGGED.replace("{long}", "全区各乡镇认真开展主题教育活动，深入基层调查研究。" * 60)
+    kwargs = dict(base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                  sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test", pdf_tags=True)
+    drawn: list = []  # weak references to the page boxes drawn, in order
+    alive: list[int] = []  # at each page drawn, how many of the earlier pages' boxes are alive
+    draw_page = wp_document.draw_page
+
+    def spy(box, stream):
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in drawn))
+        drawn.append(weakref.ref(box))
+        return draw_page(box, stream)
+
+    monkeypatch.setattr(wp_document, "draw_page", spy)
+    rendered = engine.render(html, **kwargs)
+    assert len(alive) > 2 and alive == [0] * len(alive)
+    drawn.clear(), alive.clear()
+    written = engine.lay_out(html, **kwargs).write(pdf_tags=True)
+    assert alive == list(range(len(alive)))  # a Document keeps its pages
+    assert rendered.structure == written.structure and rendered.pdf == written.pdf
+
+
 def test_outside_a_recording_weasyprint_tags_as_it_always_did(fonts, tmp_path):
     import io
 
