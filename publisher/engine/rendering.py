@@ -204,8 +204,8 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
         return _write(document, source.etree_element, layout, options, free=not layout)
 
 
-# A document of fewer pages has little garbage to collect before it is drawn (the parts of
-# a joined reading PDF, 7 pages a 版, are collected after each render: reading._run).
+# A document of fewer pages has little garbage to collect before it is drawn (the 版 of a
+# joined reading PDF are laid out and written through ``Document``, and collected after each).
 COLLECT_FROM_PAGES = 64
 
 
