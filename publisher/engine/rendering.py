@@ -193,20 +193,11 @@ def render(html: str, *, base_dir: Path, stylesheets: list[Path], fonts: FontSet
         document = source.render(stylesheets=css, font_config=font_config, **options)
         if laid_out is not None:
             laid_out(len(document.pages), anchors(document))
-        # A long document's layout garbage (boxes tried and dropped, in reference cycles,
-        # which the collector's full collections reach ever more rarely as the heap grows)
-        # collected before the drawing allocates on top of it, and, written once, each page's
-        # boxes dropped once it is drawn (engine.tagging): the reading PDF of 64 版 peaked
-        # at 458 MB, 406 MB of it when laid out, now ~417 MB (436 MB without
-        # the collection, which costs ~1.4 s of CPU there).
-        if len(document.pages) >= COLLECT_FROM_PAGES:
-            gc.collect()
+        # Written once: each page's boxes dropped once it is drawn (engine.tagging). The
+        # reading PDF of 64 版 peaked at 458 MB (406 MB laid out), now ~435 MB. A collection
+        # of the layout's garbage here (boxes tried and dropped, in reference cycles) took
+        # it to ~417 MB but cost 1.37 s of CPU (~4 %): not made (docs/performance.md).
         return _write(document, source.etree_element, layout, options, free=not layout)
-
-
-# A document of fewer pages has little garbage to collect before it is drawn (the 版 of a
-# joined reading PDF are laid out and written through ``Document``, and collected after each).
-COLLECT_FROM_PAGES = 64
 
 
 def anchors(document) -> list[tuple[str, int]]:

@@ -29,7 +29,7 @@ PDF) walks each page's boxes as soon as the page is painted and then drops them
 (``Page._page_box``, freed then by reference counting): nothing after the page's drawing
 reads them, and their memory is reused for the next pages' streams and the fonts' subsets,
 which came on top of the whole laid-out issue (the reading PDF of 64 版: 406 MB laid out,
-458 MB at its peak before this and the collection before the drawing, ``rendering.render``).
+458 MB at its peak before this, 435 MB with it).
 
 Touches: ``weasyprint.pdf.add_tags`` (the name ``generate_pdf`` calls: replaced while
 recording), ``weasyprint.pdf.stream.Stream.marked`` (a wrapper: artifacts while recording)
