@@ -22,6 +22,7 @@ from .errors import Problem, PublisherError
 # the check: it is stopped, and the check fails saying so (it was 600 s, with no message).
 EPUBCHECK_TIMEOUT = 1800.0
 
+
 @dataclass(frozen=True)
 class EpubCheckReport:
     fatals: int
