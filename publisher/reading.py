@@ -50,7 +50,7 @@ from .photos import for_page
 from .render import reading_html
 from .signals import held as signals_held
 from .structure import tag
-from .workers import GRACE, end, started
+from .workers import GRACE, end, forking, started
 from .xmp import complete, issue_properties
 
 log = logging.getLogger(__name__)
@@ -377,7 +377,7 @@ class _Pool:
         for _ in range(workers):
             parent, child = context.Pipe()
             process = context.Process(target=_serve, args=(child,), daemon=True)
-            with signals_held():
+            with signals_held(), forking():
                 process.start()
                 self.processes.append(process)
                 self.conns.append(parent)

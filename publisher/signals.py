@@ -24,6 +24,7 @@ main thread still runs the handler (so a mask would hold nothing for the renames
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -70,9 +71,17 @@ def held() -> Iterator[None]:
     pending: list[signal.Signals] = []
     holding = [True]
     replaced: dict[signal.Signals, Callable] = {}
+    owner = os.getpid()
 
     def wrapper(original):
         def hold(signum, frame):
+            if os.getpid() != owner:
+                # A process forked within the block (a worker, before workers.started puts
+                # its own in place): the block never ends there, so a signal held would be
+                # lost; it ends the process, as it would once started.
+                signal.signal(signum, signal.SIG_DFL)
+                signal.raise_signal(signum)
+                return
             if holding[0]:
                 if signum not in pending:
                     pending.append(signum)

@@ -24,7 +24,8 @@ import ctypes
 import signal
 import sys
 import tempfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from multiprocessing.process import BaseProcess
 
 from .signals import held
@@ -32,12 +33,32 @@ from .signals import held
 GRACE = 10.0  # seconds a worker asked to end (SIGTERM) has before it is killed
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
 def started() -> None:
     """The first thing a forked worker does (a pool's ``initializer``): SIGTERM and SIGINT
-    end it."""
+    end it (and, forked in ``forking``, are let through now that they would)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     _ends_with_its_parent()
+
+
+@contextmanager
+def forking() -> Iterator[None]:
+    """Around a worker's fork: SIGINT and SIGTERM blocked in the forking thread, so that the
+    worker is born with them blocked and takes them once ``started`` put their default action
+    in place. Otherwise one sent before the worker ran was lost: the worker is born with the
+    build's handlers, and Python forgets a signal its handler noted but did not run yet when
+    it finishes the fork; such a worker sat out ``end``'s grace and was killed (seen in CI).
+    In the build's process, a signal that comes meanwhile goes to another thread or waits
+    for the mask to be put back, and is handled then."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

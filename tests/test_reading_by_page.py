@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import signal
+import time
 from pathlib import Path
 
 import pikepdf
@@ -89,7 +90,7 @@ def test_a_stop_while_the_workers_start_ends_those_started_and_unfreezes(three, 
     import gc
     from multiprocessing.context import ForkProcess
 
-    from publisher import reading
+    from publisher import reading, signals
     from publisher.workers import end
 
     edition, settings, fonts, _ = load(three)
@@ -103,6 +104,17 @@ def test_a_stop_while_the_workers_start_ends_those_started_and_unfreezes(three, 
         started.append(process)
 
     monkeypatch.setattr(ForkProcess, "start", second_interrupted)
+    # The CLI's handler, as in a build: the workers are forked while it is held (signals.held),
+    # and the first is sent SIGTERM before it has put its own in place (workers.started, made
+    # late here): it must end by it then too, not sit out the grace and be killed.
+    signal.signal(signal.SIGTERM, signals.on_sigterm)  # put back after the test (tests/conftest.py)
+    worker_started = reading.started
+
+    def late() -> None:
+        time.sleep(2)
+        worker_started()
+
+    monkeypatch.setattr(reading, "started", late)
     gc.unfreeze()
     try:
         with pytest.raises(KeyboardInterrupt):
