@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable
 
-from .workers import GRACE, end, started
+from .workers import GRACE, end, forking, started
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ class Ahead:
             self.reader, writer = context.Pipe(duplex=False)
             self.process = context.Process(target=_run, args=(self.reader, writer, fn, args), daemon=True,
                                            name=f"publisher: {what}")
-            self.process.start()
+            with forking():  # born with SIGINT and SIGTERM blocked until ``started``
+                self.process.start()
             writer.close()  # the child's end: the reader sees EOF if the child dies
         except OSError as exc:  # no process to be had (memory, limits): done as before
             log.info("%s is made in the build's process: no process for it (%s)", what, exc)

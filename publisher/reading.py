@@ -48,9 +48,8 @@ from .model import Edition
 from .pdfjoin import append, retarget_links, share
 from .photos import for_page
 from .render import reading_html
-from .signals import held as signals_held
 from .structure import tag
-from .workers import GRACE, end, forking, started
+from .workers import GRACE, end, forking, started, stopped
 from .xmp import complete, issue_properties
 
 log = logging.getLogger(__name__)
@@ -371,13 +370,14 @@ class _Pool:
         self.processes: list[BaseProcess] = []
 
     def start(self, workers: int) -> None:
-        """Fork the workers; each is recorded as it starts (``signals.held``: no signal between
-        its fork and its record), so that ``close`` ends every one started, whatever stops this."""
+        """Fork the workers; each is recorded as it starts (``workers.forking``: no signal
+        between its fork and its record), so that ``close`` ends every one started, whatever
+        stops this."""
         context = multiprocessing.get_context("fork")
         for _ in range(workers):
             parent, child = context.Pipe()
             process = context.Process(target=_serve, args=(child,), daemon=True)
-            with signals_held(), forking():
+            with forking():
                 process.start()
                 self.processes.append(process)
                 self.conns.append(parent)
@@ -403,7 +403,10 @@ class _Pool:
         pages_before: int | None = None
 
         def send(conn: Connection, message: tuple) -> None:
-            conn.send(message)
+            try:
+                conn.send(message)
+            except OSError:  # EPIPE: the worker died
+                raise stopped(self.processes, RuntimeError("a reading PDF worker died")) from None
             sent[conn] += 1
 
         def hand_out(depth: int) -> None:
@@ -442,13 +445,13 @@ class _Pool:
                 raise RuntimeError("reading PDF: no worker has anything to do, and parts are not done")
             ready_ones = wait(busy, _POLL)
             if not ready_ones and not all(p.is_alive() for p in self.processes):
-                raise RuntimeError("a reading PDF worker died")
+                raise stopped(self.processes, RuntimeError("a reading PDF worker died"))
             for ready in ready_ones:
                 conn = cast(Connection, ready)  # wait() gives back what it was given
                 try:
                     kind, task, value = conn.recv()
-                except EOFError:
-                    raise RuntimeError("a reading PDF worker died") from None
+                except (EOFError, OSError):  # ECONNRESET too: the worker died
+                    raise stopped(self.processes, RuntimeError("a reading PDF worker died")) from None
                 sent[conn] -= 1
                 if kind == "laid":
                     laying[conn] -= 1

@@ -16,6 +16,11 @@ runs, every Python handler of the process only notes its signal; when the block 
 handlers are put back and each noted signal raised again (``signal.raise_signal``), so its
 handler runs just after the block, as if the signal had come then.
 
+A process forked within a block (the build's workers: ``workers.forking``, the only way the
+build forks) is born with SIGINT and SIGTERM blocked and takes their default action once
+it lets them through (``workers.started``): these handlers never run there, where the block
+never ends and a signal held would be lost.
+
 Python runs signal handlers in the main thread only: a block in another thread holds
 nothing (nothing can raise there). ``pthread_sigmask`` would not do: with other threads
 running (the font hashing thread, the solver's), the signal goes to one of them and the
@@ -24,7 +29,6 @@ main thread still runs the handler (so a mask would hold nothing for the renames
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -71,17 +75,9 @@ def held() -> Iterator[None]:
     pending: list[signal.Signals] = []
     holding = [True]
     replaced: dict[signal.Signals, Callable] = {}
-    owner = os.getpid()
 
     def wrapper(original):
         def hold(signum, frame):
-            if os.getpid() != owner:
-                # A process forked within the block (a worker, before workers.started puts
-                # its own in place): the block never ends there, so a signal held would be
-                # lost; it ends the process, as it would once started.
-                signal.signal(signum, signal.SIG_DFL)
-                signal.raise_signal(signum)
-                return
             if holding[0]:
                 if signum not in pending:
                     pending.append(signum)

@@ -149,3 +149,89 @@ def test_a_worker_ends_when_the_build_s_process_is_killed(tmp_path):
     finally:
         build.kill()
         build.stdout.close()
+
+
+# ---------------------------------------------------------------- the pools (workers.Pool)
+
+def _waits_for_a_stop() -> None:
+    """A worker's start made late: until SIGTERM or SIGINT is pending (blocked: ``forking``)
+    or its handler acts; at most 30 s."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not signal.sigpending() & {signal.SIGTERM, signal.SIGINT}:
+        time.sleep(0.01)
+
+
+def _sleeps(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def _born(pool: workers.Pool, n: int) -> None:
+    """Until ``n`` workers of ``pool`` are forked (the first ``submit`` forks them all)."""
+    deadline = time.monotonic() + 30
+    while len(pool.processes) < n and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(pool.processes) == n
+
+
+def test_a_pool_s_worker_sent_sigterm_as_it_is_born_ends_by_it(cli_sigterm, monkeypatch):
+    """A pool's worker is forked as the reading PDF's are (``forking``): sent SIGTERM before
+    its initializer (``started``, made late here) ran, it ends by SIGTERM once that ran.
+    Forked with the CLI's handler and no mask, the handler raised in the initializer instead
+    (a traceback, the pool broken), or Python lost the signal at the fork."""
+    def late() -> None:
+        _waits_for_a_stop()
+        started()
+
+    started = workers.started
+    monkeypatch.setattr(workers, "started", late)
+    pool = workers.Pool(2)
+    try:
+        future = pool.submit(_sleeps, 60)
+        _born(pool, 2)
+        for process in pool.processes:
+            assert process.pid is not None
+            os.kill(process.pid, signal.SIGTERM)
+        for process in pool.processes:
+            process.join(30)
+        assert [p.exitcode for p in pool.processes] == [-signal.SIGTERM] * 2
+        # the build's process was not signalled: the dead workers say it is being stopped
+        with pytest.raises(signals.Terminated):
+            pool.result(future)
+    finally:
+        pool.close(abort=True)
+
+
+def test_a_pool_s_workers_killed_otherwise_are_an_error(cli_sigterm):
+    """A worker's death by another signal (SIGKILL: the out-of-memory killer) is not a stop:
+    the broken pool is the error it is."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = workers.Pool(2)
+    try:
+        future = pool.submit(_sleeps, 60)
+        _born(pool, 2)
+        first = pool.processes[0]
+        assert first.pid is not None
+        os.kill(first.pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            pool.result(future)
+    finally:
+        pool.close(abort=True)
+
+
+def test_a_pool_closed_on_a_stop_ends_its_busy_workers_at_once(cli_sigterm):
+    """``close(abort=True)`` (an error, Ctrl-C or SIGTERM in the build's process): the workers
+    end by SIGTERM whatever they do, not after their task, and none is killed after the grace;
+    a pool closed when its work is done ends its idle workers."""
+    pool = workers.Pool(2)
+    futures = [pool.submit(_sleeps, 60) for _ in range(2)]
+    _born(pool, 2)
+    time.sleep(0.5)  # started, in their tasks
+    pool.close(abort=True)
+    assert [p.exitcode for p in pool.processes] == [-signal.SIGTERM] * 2
+    assert all(f.done() for f in futures)
+    done = workers.Pool(2)
+    assert done.results(done.map(_sleeps, [0.0, 0.0])) == [0.0, 0.0]
+    done.close()
+    assert [p.exitcode for p in done.processes] == [0, 0]

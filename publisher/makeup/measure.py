@@ -24,11 +24,9 @@ import hashlib
 import json
 import logging
 import math
-import multiprocessing
 import resource
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +36,7 @@ from ..errors import Problem, RenderError, Severity
 from ..fonts import FontSet
 from ..model import Article, Brief, Edition, Figure, Paragraph, Subhead, Table
 from ..render import render
-from ..workers import started
+from ..workers import Pool
 from . import cache as disk
 from .units import Piece, Source, Unit, cuts_for, per_article, printed_ends, sources
 
@@ -231,12 +229,16 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
     try:
         if workers > 1 and len(chunks) > 1:
             load(fonts)  # once, before the fork: the workers inherit WeasyPrint and fontconfig
-            with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork"),
-                                     initializer=started) as pool:
+            pool = Pool(len(chunks))
+            done = False
+            try:
                 laid_out = pool.map(_lay_out_galleys, chunks)
                 if meanwhile is not None:
                     meanwhile()
-                results = list(laid_out)
+                results = pool.results(laid_out)
+                done = True
+            finally:
+                pool.close(abort=not done)  # stopped, or failed: the workers ended at once
         else:
             results = [_lay_out_galleys(c) for c in chunks]
     finally:

@@ -27,12 +27,10 @@ import contextlib
 import ctypes
 import gc
 import logging
-import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -45,7 +43,7 @@ from ..fonts import FontSet
 from ..makeup import Geometry, Grid, MakeUp, PagePlan, make_up
 from ..model import Edition, Figure, Image
 from ..pagecache import PageCache
-from ..workers import started, temporary_folder
+from ..workers import Pool, temporary_folder
 from .colour import check_profile, convert_images
 from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
 from .pages import check_furniture, check_plan, image_url, page_html
@@ -242,6 +240,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
     workers = min(ps.processes, len(edition.pages))
     store = PageCache() if ps.cache else None
     run = _Run(edition, settings, fonts, layout, derive, store, _meta(edition, settings))
+    done = False
     try:
         if makeup is None:
             if workers > 1 and (pages is None or len(pages) > 1):
@@ -267,8 +266,9 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
         run.flush(last=True)
         files, derived, layouts = run.collect(step)
         run.remember()
+        done = True
     finally:
-        run.close()
+        run.close(abort=not done)
     issue = files["issue"]
     labels = [plan.page.file_label for plan in makeup.plans]
     single = {label: files[label] for label in labels}
@@ -317,7 +317,7 @@ class _Run:
         self.plans: list[PagePlan] = []  # the plans added, in order
         self.made: list[_Slot] = []
         self.pending: list[_Slot] = []  # to make, not yet handed out
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: Pool | None = None
         self.stopped = False  # an error was found: nothing more is handed out
         self.spool: tempfile.TemporaryDirectory | None = None
         self.frozen = False
@@ -440,8 +440,7 @@ class _Run:
         if self.pool is None and self.workers > 1 and (len(self.pending) > 1 or (self.pending and not last
                                                                                  and self._to_come())):
             self._freeze()
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=started)
+            self.pool = Pool(self.workers)
         if self.pool is not None:
             for slot in self.pending:
                 fn, arg = slot.work
@@ -484,7 +483,8 @@ class _Run:
             work = slot.work
             result: Any = None
             if work is not None and not isinstance(work, tuple):
-                result = work.result()
+                assert self.pool is not None, "a 版 handed out has its pool until the run is closed"
+                result = self.pool.result(work)
             elif work is not None:
                 fn, arg = work
                 result = fn(arg)
@@ -557,12 +557,14 @@ class _Run:
         layouts: tuple = tuple(lines_by_page) if self.layout else ()
         return files, derived, layouts
 
-    def close(self) -> None:
-        """The pool shut down (what was not started, cancelled), the spool removed, the job cleared."""
+    def close(self, abort: bool = False) -> None:
+        """The pool shut down (what was not started, cancelled; ``abort``: its workers ended
+        at once, whatever they render: an error, Ctrl-C or SIGTERM stops the build), the spool
+        removed, the job cleared."""
         global _JOB
         try:
             if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool.close(abort)
         finally:
             self.pool = None
             _JOB = None

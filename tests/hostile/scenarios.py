@@ -551,9 +551,12 @@ _STOP_ARTICLES = ["rencai-dasai", "mingchu-liangzao", "hesheng-minjing", "yaozui
 _STOP_PAGES = 3
 # How a build is stopped: Ctrl-C in a terminal signals the foreground process group; systemd's
 # stop (KillMode=control-group) the whole cgroup, here the session the build leads; ``kill
-# PID`` the build's process alone.
+# PID`` the build's process alone. ``workers``: systemd's stop as it reaches the build's
+# workers first (it signals the processes of the cgroup one after another), the build's own
+# signal late (here: never); the build must say it was terminated, not fail on a dead worker.
 WAYS = {"terminal": (signal.SIGINT, "group"), "service": (signal.SIGTERM, "group"),
-        "kill": (signal.SIGTERM, "pid"), "kill-int": (signal.SIGINT, "pid")}
+        "kill": (signal.SIGTERM, "pid"), "kill-int": (signal.SIGINT, "pid"),
+        "workers": (signal.SIGTERM, "workers")}
 # When: the first line of --verbose's log that says the build is there (the step goes on
 # after it for a while: a signal sent then lands in it), the formats built (the work before
 # that moment is all the build does that the moment needs) and, for the two moments too short
@@ -561,8 +564,12 @@ WAYS = {"terminal": (signal.SIGINT, "group"), "service": (signal.SIGTERM, "group
 MOMENTS = {
     # the other worker renders its 版
     "reading": (r"publisher\.reading: reading PDF: \S+: laid out", ["pdf"], ""),
+    # a galley worker forked, its start made late (held until the signal is pending there)
+    "galleys-born": (r"hostile: a galley worker is being born", ["print"], "born:galley"),
     # 版 2 and 3 being solved (CP-SAT)
     "make-up": (r"print pages: made up 版 1 of", ["print"], ""),
+    # a print worker forked as 版 1 is handed out, its start made late likewise
+    "print-born": (r"hostile: a print worker is being born", ["print"], "born:print"),
     # the two print workers render
     "print": (rf"print pages: made up 版 {_STOP_PAGES} of", ["print"], ""),
     # the temporary files written (the outputs' folder locked)
@@ -574,9 +581,19 @@ MOMENTS = {
 }
 # The build's command with a hook that waits for the signal at one moment (HOSTILE_HOLD):
 # in the renames, until the signal is pending (held there), or once the build is done,
-# until the signal's handler acts. Either way at most two minutes; nothing else changes.
+# until the signal's handler acts; or in a pool's worker (the galleys', the print 版'), just
+# forked, before it puts its own handlers in place (``workers.started``), until the signal is
+# pending or its handler acts. Always at most two minutes; nothing else changes. Then the
+# exit status of every process the build forked (a -9: one that did not end when asked, and
+# was killed after the grace).
 _HOOKED = """\
-import os, runpy, signal, sys, time
+import multiprocessing.process, os, runpy, signal, sys, time
+forked = []
+start = multiprocessing.process.BaseProcess.start
+def recorded(process):
+    start(process)
+    forked.append(process)
+multiprocessing.process.BaseProcess.start = recorded
 def wait(what, held):
     sys.stderr.write(f"INFO hostile: {what}\\n")
     sys.stderr.flush()
@@ -602,8 +619,27 @@ elif hold == "done":
         build_all(*args, **kwargs)
         wait("the build is done", False)
     cli._build_all = done
+elif hold.startswith("born:"):
+    from publisher import workers
+    from publisher.makeup import measure
+    from publisher.printing import build
+    started = workers.started
+    def late():
+        caller = sys._getframe(1).f_code.co_name  # a pool's worker: concurrent.futures'
+        pool = "print" if build._JOB is not None else "galley" if measure._JOB is not None else ""
+        if caller == "_process_worker" and hold == f"born:{pool}":
+            wait(f"a {pool} worker is being born", True)
+        started()
+    for module in (workers, measure, build):  # where a pool takes it from
+        if getattr(module, "started", None) is started:
+            module.started = late
 sys.argv[0] = "publisher"
-runpy.run_module("publisher", run_name="__main__", alter_sys=True)
+try:
+    runpy.run_module("publisher", run_name="__main__", alter_sys=True)
+finally:
+    ends = " ".join(str(p.exitcode) for p in forked)
+    sys.stderr.write(f"INFO hostile: the processes forked ended: [{ends}]\\n")
+    sys.stderr.flush()
 """
 _LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR) [\w.]+: ")
 _WARNING = re.compile(r"^(\S.*: )?warning\[[\w-]+\]: ")
@@ -704,10 +740,16 @@ def _stopped_build(run: Run, tmpdir: Path, moment: str | None, sig: signal.Signa
         assert proc.stderr is not None
         for line in proc.stderr:
             lines.append(line)
-            if how in ("group", "pid") and not sent and pattern.search(line):
-                sent.append(len(_group(proc.pid)))
+            if how in ("group", "pid", "workers") and not sent and pattern.search(line):
+                group = _group(proc.pid)
+                sent.append(len(group))
                 if how == "group":
                     os.killpg(proc.pid, sig)
+                elif how == "workers":  # every process of the build but its own
+                    for pid in (int(p.split()[0]) for p in group):
+                        if pid != proc.pid:
+                            with contextlib.suppress(ProcessLookupError):
+                                os.kill(pid, sig)
                 else:
                     os.kill(proc.pid, sig)
 
@@ -766,12 +808,20 @@ def stops(case: Case, tmp: Path) -> tuple[bool, str, list[str]]:
             k += 1
             marker = "停" + "".join("零一二三四五六七八九"[int(d)] for d in str(k))  # no space in the text
             _mark(run, marker, f"articles/p01-{_STOP_ARTICLES[0]}.md")
-            what = f"{way} ({sig.name} to the {'group' if how == 'group' else 'build'}) at {moment}"
+            whom = {"group": "group", "pid": "build", "workers": "build's workers alone"}[how]
+            what = f"{way} ({sig.name} to the {whom}) at {moment}"
             rc, out, err, left, group = _stopped_build(run, tmpdir, moment, sig, how)
             said = _said(err)
             if group is None:
                 problems.append(f"{what}: the log never reached {moment!r} (exit {rc}): {err[-1500:]}")
                 continue
+            if how == "workers" and group < 2:
+                problems.append(f"{what}: the build had no worker then")
+            killed = [ln for ln in err.splitlines() if "hostile: the processes forked ended" in ln
+                      and str(-signal.SIGKILL) in ln.partition("[")[2].split("]")[0].split()]
+            if killed:
+                problems.append(f"{what}: a process of the build was killed (it did not end when "
+                                f"asked, within the grace): {killed}")
             # the files this build makes that show the changed article
             printed = [p for p in run.outputs if p.name.endswith("-print.pdf") or p.name == "p01.pdf"]
             reading = [p for p in run.outputs if p.suffix == ".pdf" and p not in printed and p.parent.name != "print"]

@@ -27,14 +27,14 @@ def test_few_galleys_are_measured_in_the_build_process_as_a_pool_measures_them(m
     shortest = sorted(edition.articles, key=lambda a: len(sources(a)))[:2]
     heads, bodies, work = _requests(shortest)
     assert 0 < work <= measure.FEW
-    real = measure.ProcessPoolExecutor
+    real = measure.Pool
     pools: list[int] = []
 
-    def counted(workers, **kw):
+    def counted(workers):
         pools.append(workers)
-        return real(workers, **kw)
+        return real(workers)
 
-    monkeypatch.setattr(measure, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(measure, "Pool", counted)
     few = measure.measure(edition, settings, fonts, heads, bodies, workers=2, use_cache=False)
     assert pools == []  # within FEW: laid out in this process
     assert few.measured == len(heads) + len(bodies)
