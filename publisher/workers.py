@@ -128,10 +128,10 @@ def _exitcode(process: BaseProcess) -> int | None:
     """``process``'s exit code, None while it runs. Another thread (a pool's) may be reaping it:
     ended (its sentinel ready), its code is then set by that thread in a moment."""
     for _ in range(100):
-        code = process.exitcode
-        if code is not None:
-            return code
         try:
+            code = process.exitcode
+            if code is not None:
+                return code
             if not wait([process.sentinel], 0):
                 return None  # running
         except (ValueError, OSError):  # closed: not ours to say
@@ -170,11 +170,13 @@ class Pool:
     born as the reading PDF's are (``_Worker``), ended surely by ``close``; a worker found
     dead raised as the stop that ended it (``stopped``).
 
-    The executor forks its workers lazily: all of them (fork never forks one later: Python
-    3.11-3.13) at the first ``submit``, in the submitting thread (the build's main thread),
-    before its management thread starts. Forked outside ``forking``, a worker sent SIGTERM
-    before its initializer ran lost it, or raised the CLI's exception in the initializer: a
-    traceback ("Exception in initializer"), the pool broken, an internal error."""
+    The executor forks its workers lazily: with the fork context all of them at the first
+    ``submit`` (or ``map``), in the submitting thread (the build's main thread), before it
+    starts its management thread, and never one later (Python 3.11's concurrent.futures:
+    ``_start_executor_manager_thread``; it replaces no worker, as that would fork beside
+    its threads). Forked outside ``forking``, a worker sent SIGTERM before its initializer
+    ran lost it, or raised the CLI's exception in the initializer: a traceback ("Exception in
+    initializer"), the pool broken, an internal error."""
 
     def __init__(self, n: int) -> None:
         self.processes: list[BaseProcess] = []  # every worker forked, as it was
