@@ -207,3 +207,52 @@ def test_only_the_sides_of_a_page_with_content_get_margin_boxes(fonts, tmp_path,
         replacement.apply()
     assert len(made) == 16 * pages
     assert before == pdf
+
+
+# Pseudo-elements of every kind the user-agent's rules and a house's make: list markers,
+# ::before and ::after, a footnote with its call and marker.
+PSEUDOS = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
+@page { size: 150mm 80mm; margin: 10mm; @bottom-center { content: counter(page); } }
+body { margin: 0; font-family: "Noto Serif CJK SC"; font-size: 11pt; line-height: 18pt; }
+ol li::marker { color: #c00; }
+h1::before { content: "【"; } h1::after { content: "】"; }
+.note { float: footnote; }
+</style></head><body><h1 id="t">标题</h1><ol><li>第一</li><li>第二</li></ol>
+<p>正文<span class="note">注释。</span>正文。</p><ul><li>甲</li></ul></body></html>"""
+
+
+def test_a_pseudo_element_style_is_made_only_when_asked_for(fonts, tmp_path, monkeypatch):
+    """engine/patches/pseudo_styles.py: WeasyPrint made a computed style for six
+    pseudo-elements of every element (the user-agent's ::marker, ::footnote-call… rules name
+    no element), kept through the layout though almost none is asked for; only those asked
+    for are made now, for the same PDF."""
+    from weasyprint import css
+
+    from publisher.engine.patches import pseudo_styles
+
+    made: collections.Counter[str | None] = collections.Counter()
+
+    class Counted(css.ComputedStyle):
+        def __init__(self, parent_style, cascaded, pseudo_type, *args):
+            made[pseudo_type] += 1
+            super().__init__(parent_style, cascaded, pseudo_type, *args)
+
+    monkeypatch.setattr(css, "ComputedStyle", Counted)
+    monkeypatch.setattr(__import__(__name__), "CONTENTS", PSEUDOS)
+    pdf = _render(fonts, tmp_path)
+    after = dict(made)
+    made.clear()
+    for replacement in pseudo_styles.replacements():
+        replacement.revert()
+    try:
+        before = _render(fonts, tmp_path)
+    finally:
+        for replacement in pseudo_styles.replacements():
+            replacement.apply()
+    elements = made["footnote-call"]  # one a element of the HTML, as WeasyPrint made them
+    assert elements == 13 and made["marker"] == made["note-callback"] == elements
+    assert after["marker"] == 3  # the three list items'
+    assert after["footnote-call"] == after["footnote-marker"] == 1  # the footnote's
+    assert "note-call" not in after
+    assert after["before"] == after["after"] == 1
+    assert before == pdf

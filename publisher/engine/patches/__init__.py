@@ -20,6 +20,7 @@ from . import (
                margin_boxes,
                nested_links,
                page_styles,
+               pseudo_styles,
                strut_keys,
                subset_once,
                target_counters,
@@ -30,6 +31,6 @@ from . import (
 # Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
            compressed_once, written_once, subset_once, face_on_demand,
-           target_counters, page_styles, font_descriptions, strut_keys, margin_boxes)
+           target_counters, page_styles, pseudo_styles, font_descriptions, strut_keys, margin_boxes)
 
 __all__ = ["PATCHES"]
