@@ -29,6 +29,7 @@ import io
 import logging
 import multiprocessing
 import os
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, suppress
@@ -151,9 +152,10 @@ class _PagePhotos(Mapping[str, bytes]):
 #   engine/numbering.py) and kept; it is numbered, drawn and written once its first page
 #   number is known (``Document.number``): after the contents and every earlier 版, as soon
 #   as those are laid out. A worker does not wait for that number: it is sent the next
-#   parts to lay out meanwhile (``_AHEAD`` at the start, while the contents' length is
-#   still being laid out here; one ahead after that; ``_HOLD`` held at most), and the
-#   number when it is known (``_serve``, ``_Pool``). Each document is laid out once;
+#   parts to lay out meanwhile (``_AHEAD`` at the start, more in a larger issue, while the
+#   contents' length is still being laid out here; one ahead after that; the last ones all
+#   at once, ``_HOLD`` held at most), and the number when it is known (``_serve``,
+#   ``_Pool``). Each document is laid out once;
 # - the contents page: laid out once, with placeholder numbers, in this process while the
 #   workers lay out the first 版 (its length numbers them). Each article's page number
 #   stands right-aligned in a box of a fixed width (styles/reading.css), so the real
@@ -324,6 +326,9 @@ class _Serial:
         front = then([(r.first_page, r.anchors) for r in results]) if then else None
         return results, (_run(front, lambda pages: 1) if front is not None else None)
 
+    def stop(self) -> None:
+        pass
+
     def close(self, abort: bool = False) -> None:
         pass
 
@@ -334,6 +339,7 @@ def _serve(conn) -> None:
     holds once sent its first page number (``("draw", index, first)``: answered with the
     result); None ends it. It never waits for a number while it has a part to lay out."""
     started()
+    _roomy(conn)
     held: dict[int, Document] = {}
     while (message := conn.recv()) is not None:
         kind, index, value = message
@@ -354,8 +360,18 @@ def _serve(conn) -> None:
             conn.send(("error", index, RuntimeError(f"{type(reply[2]).__name__}: {reply[2]}")))
 
 
-_AHEAD = 3  # parts a worker is sent to lay out at the start, while the contents is laid out here
+_AHEAD = 3  # parts a worker is sent to lay out at the start, while the contents is laid out here, at least
+_AHEAD_SHARE = 5  # and one for every this many parts: the contents grows with the issue (see ``run``)
 _HOLD = 4  # parts a worker holds laid out and not yet drawn, at most (each holds its boxes)
+_SEND_BUFFER = 1 << 20  # bytes a worker's results may wait in its pipe while the parent is busy
+
+
+def _roomy(conn: Connection) -> None:
+    """A worker's pipe made to hold several results (a 版's is about 130 KB; the socket's
+    default about 200 KB): while the parent draws the contents, a worker that has drawn a
+    part goes on with the next instead of waiting for the parent to read. Best effort."""
+    with suppress(OSError), socket.socket(fileno=os.dup(conn.fileno())) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SEND_BUFFER)
 _POLL = 30.0  # seconds between looks at whether every worker is alive while none answers
 
 
@@ -409,13 +425,13 @@ class _Pool:
                 raise stopped(self.processes, RuntimeError("a reading PDF worker died")) from None
             sent[conn] += 1
 
-        def hand_out(depth: int) -> None:
-            """Each worker sent tasks to lay out until ``depth`` wait in its pipe (or ``_HOLD``
+        def hand_out(depth: int, hold: int = _HOLD) -> None:
+            """Each worker sent tasks to lay out until ``depth`` wait in its pipe (or ``hold``
             would be held): in order, one a worker a round, the least busy first."""
             nonlocal handed
             for round_ in range(1, depth + 1):
                 for conn in sorted(self.conns, key=lambda c: sent[c]):
-                    if handed < len(tasks) and laying[conn] < round_ and held[conn] + laying[conn] < _HOLD:
+                    if handed < len(tasks) and laying[conn] < round_ and held[conn] + laying[conn] < hold:
                         owner[handed] = conn
                         send(conn, ("lay", handed, tasks[handed]))
                         laying[conn] += 1
@@ -435,11 +451,21 @@ class _Pool:
                     send(owner[task], ("draw", task, first))
                 first += cast(_Laid, laid[task])[0]
 
-        hand_out(_AHEAD)
+        # While ``before`` lays the contents out here, no part can be drawn and none handed
+        # out: each worker is given enough to lay out meanwhile. The contents' layout grows
+        # with the issue as the parts do (its entries are their articles): 0.7 s of CPU at
+        # 16 版, about three parts' layouts; 2.2 s at 64 版, about eleven, where three left
+        # both workers idle a second. A part held laid out costs about 3 MB.
+        ahead = max(_AHEAD, -(-parts // _AHEAD_SHARE))
+        hand_out(ahead, hold=max(_HOLD, ahead))
         pages_before = before()
         number()
         while any(r is None for r in results):
-            hand_out(1)
+            # One part ahead a worker; the last ones all at once (``_HOLD`` a worker), laid
+            # out before the parts held are drawn (their numbers are sent after them): every
+            # part is laid out sooner, so the contents' numbers are written in and drawn here
+            # while the workers still draw, not after them.
+            hand_out(_HOLD if len(tasks) - handed <= len(self.conns) * (_HOLD - 1) else 1)
             busy = [conn for conn in self.conns if sent[conn]]
             if not busy:
                 raise RuntimeError("reading PDF: no worker has anything to do, and parts are not done")
@@ -480,13 +506,18 @@ class _Pool:
         done = cast(list[_Result], results)
         return done[:parts], (done[parts] if len(done) > parts else None)
 
+    def stop(self) -> None:
+        """Tell the workers, done, to end, without waiting for them (``close`` does)."""
+        for conn in self.conns:
+            with suppress(OSError):  # a worker that died
+                conn.send(None)
+        self.conns = []
+
     def close(self, abort: bool = False) -> None:
         """Stop the workers: when they are done, or at once (``abort``: after an error, some
         may still be laying out a part, or waiting for a message that will not come)."""
         if not abort:
-            for conn in self.conns:
-                with suppress(OSError):  # a worker that died
-                    conn.send(None)
+            self.stop()
             for process in self.processes:
                 process.join(GRACE)
         for process in self.processes:
@@ -559,12 +590,14 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
                 "reading PDF: the contents page's length does not settle when rendered 版 by 版",
                 hint="set [tool.publisher.reading] by_page = false to render it as one document",
                 code="render"))
+        pool.stop()  # the workers end while the parts are joined here, not before
+        joined = _join(edition, fonts, front, done)
         failed = False
     finally:
         pool.close(abort=failed)
         gc.unfreeze()
         _JOB = None
-    return _join(edition, fonts, front, done)
+    return joined
 
 
 def _folios(laid: list[tuple[int, tuple[tuple[str, int], ...]]]) -> tuple[tuple[str, int], ...]:
