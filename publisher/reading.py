@@ -365,6 +365,8 @@ _AHEAD_SHARE = 5  # and one for every this many parts: the contents grows with t
 _HOLD = 4  # parts a worker holds laid out and not yet drawn, at most (each holds its boxes)
 _SEND_BUFFER = 1 << 20  # bytes a worker's results may wait in its pipe while the parent is busy
 
+_POLL = 30.0  # seconds between looks at whether every worker is alive while none answers
+
 
 def _roomy(conn: Connection) -> None:
     """A worker's pipe made to hold several results (a 版's is about 130 KB; the socket's
@@ -372,7 +374,6 @@ def _roomy(conn: Connection) -> None:
     part goes on with the next instead of waiting for the parent to read. Best effort."""
     with suppress(OSError), socket.socket(fileno=os.dup(conn.fileno())) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SEND_BUFFER)
-_POLL = 30.0  # seconds between looks at whether every worker is alive while none answers
 
 
 class _Pool:
