@@ -364,7 +364,6 @@ _AHEAD = 3  # parts a worker is sent to lay out at the start, while the contents
 _AHEAD_SHARE = 5  # and one for every this many parts: the contents grows with the issue (see ``run``)
 _HOLD = 4  # parts a worker holds laid out and not yet drawn, at most (each holds its boxes)
 _SEND_BUFFER = 1 << 20  # bytes a worker's results may wait in its pipe while the parent is busy
-
 _POLL = 30.0  # seconds between looks at whether every worker is alive while none answers
 
 
