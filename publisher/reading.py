@@ -361,7 +361,7 @@ def _serve(conn) -> None:
 
 
 _AHEAD = 3  # parts a worker is sent to lay out at the start, while the contents is laid out here, at least
-_AHEAD_SHARE = 5  # and one for every this many parts: the contents grows with the issue (see ``run``)
+_AHEAD_SHARE = 8  # and one for every this many parts: the contents grows with the issue (see ``run``)
 _HOLD = 4  # parts a worker holds laid out and not yet drawn, at most (each holds its boxes)
 _SEND_BUFFER = 1 << 20  # bytes a worker's results may wait in its pipe while the parent is busy
 _POLL = 30.0  # seconds between looks at whether every worker is alive while none answers
@@ -452,10 +452,13 @@ class _Pool:
                 first += cast(_Laid, laid[task])[0]
 
         # While ``before`` lays the contents out here, no part can be drawn and none handed
-        # out: each worker is given enough to lay out meanwhile. The contents' layout grows
-        # with the issue as the parts do (its entries are their articles): 0.7 s of CPU at
-        # 16 版, about three parts' layouts; 2.2 s at 64 版, about eleven, where three left
-        # both workers idle a second. A part held laid out costs about 3 MB.
+        # out: each worker is given more to lay out meanwhile in a larger issue, as the
+        # contents' layout grows with it (its entries are the parts' articles): 0.7 s of CPU
+        # at 16 版, about three parts' layouts; 2.2-2.7 s at 64 版, about ten, where three
+        # left both workers idle over a second. Not quite that many: a part held laid out
+        # costs about 3 MB, and each collection after a drawing (``_finish``) goes through
+        # every part held, about 4 ms each (thirteen held at the start cost about 0.4 s of
+        # CPU a worker at 64 版, eight about 0.13 s).
         ahead = max(_AHEAD, -(-parts // _AHEAD_SHARE))
         hand_out(ahead, hold=max(_HOLD, ahead))
         pages_before = before()
