@@ -189,3 +189,37 @@ def test_a_draft_worker_that_dies_or_fails_leaves_the_book_to_the_build(every_bl
     monkeypatch.setattr(pipeline, "draft_epub", how)
     publish(every_block_dir, tmp_path, ["epub"])
     assert (tmp_path / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == every_block_file.read_bytes()
+
+
+def test_the_print_page_templates_are_compiled_before_the_cover_is_forked(monkeypatch):
+    """``_cover_code`` (run while the galleys are laid out) compiles every template a print
+    page is rendered from, so that the cover's process, forked from the build's, finds them
+    compiled: the print page's template and all it imports and includes, and no loader is
+    asked for them again."""
+    import jinja2.meta
+
+    from publisher import publish as pipeline
+    from publisher.render import environment
+
+    env = environment()
+    needed, todo = set(), ["print/page.html.j2"]
+    while todo:
+        name = todo.pop()
+        needed.add(name)
+        source = env.loader.get_source(env, name)[0]
+        todo += [n for n in jinja2.meta.find_referenced_templates(env.parse(source)) if n and n not in needed]
+    assert needed == set(pipeline.PRINT_PAGE_TEMPLATES)
+
+    environment.cache_clear()
+    try:
+        pipeline._cover_code()
+        env = environment()
+
+        def asked(*args):
+            raise AssertionError(f"template {args[-1]} loaded again")
+
+        monkeypatch.setattr(env.loader, "get_source", asked)
+        for name in needed:
+            env.get_template(name)
+    finally:
+        environment.cache_clear()
