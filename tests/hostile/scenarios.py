@@ -634,12 +634,20 @@ elif hold.startswith("born:"):
         if getattr(module, "started", None) is started:
             module.started = late
 sys.argv[0] = "publisher"
-try:
-    runpy.run_module("publisher", run_name="__main__", alter_sys=True)
-finally:
+said = []
+def ended():  # once: after the command, or from its exit handlers (cli.leave ends the
+    if said:  # process with os._exit once they have run: no finally after it)
+        return
+    said.append(True)
     ends = " ".join(str(p.exitcode) for p in forked)
     sys.stderr.write(f"INFO hostile: the processes forked ended: [{ends}]\\n")
     sys.stderr.flush()
+import atexit
+atexit.register(ended)
+try:
+    runpy.run_module("publisher", run_name="__main__", alter_sys=True)
+finally:
+    ended()
 """
 _LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR) [\w.]+: ")
 _WARNING = re.compile(r"^(\S.*: )?warning\[[\w-]+\]: ")
