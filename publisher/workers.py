@@ -182,32 +182,32 @@ class Pool:
         self.processes: list[BaseProcess] = []  # every worker forked, as it was
         self.executor = ProcessPoolExecutor(n, mp_context=_Forking(self.processes), initializer=started)
 
-    def submit(self, fn: Callable, arg: Any) -> Future:
+    @contextmanager
+    def _dead_said(self) -> Iterator[None]:
+        """A broken pool (a worker found dead) raised as the stop that ended it (``stopped``)."""
         try:
-            return self.executor.submit(fn, arg)
+            yield
         except BrokenProcessPool as exc:
             raise stopped(self.processes, exc) from exc
 
+    def submit(self, fn: Callable, arg: Any) -> Future:
+        with self._dead_said():
+            return self.executor.submit(fn, arg)
+
     def result(self, future: Future) -> Any:
-        """``future``'s result (a dead worker: see ``stopped``)."""
-        try:
+        """``future``'s result."""
+        with self._dead_said():
             return future.result()
-        except BrokenProcessPool as exc:
-            raise stopped(self.processes, exc) from exc
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
         """``fn`` of each of ``items``, handed out now, in order as they come (``results``)."""
-        try:
+        with self._dead_said():
             return self.executor.map(fn, items)
-        except BrokenProcessPool as exc:
-            raise stopped(self.processes, exc) from exc
 
     def results(self, mapped: Iterator) -> list:
-        """What ``map`` gave, once all is done (a dead worker: see ``stopped``)."""
-        try:
+        """What ``map`` gave, once all is done."""
+        with self._dead_said():
             return list(mapped)
-        except BrokenProcessPool as exc:
-            raise stopped(self.processes, exc) from exc
 
     def close(self, abort: bool = False) -> None:
         """Done with the workers: idle, they are told to end (``abort``: at once, whatever they
