@@ -133,7 +133,10 @@ class Run:
     def outputs(self) -> list[Path]:
         if not self.out.is_dir():
             return []
-        return sorted(p for p in self.out.rglob("*") if p.is_file() and p.name != ".publisher.lock")
+        # a killed build's temporary file is no output: the next build sweeps it, and
+        # `leftovers` is what checks that none stays
+        return sorted(p for p in self.out.rglob("*") if p.is_file() and p.name != ".publisher.lock"
+                      and not p.name.startswith(TMP_PREFIX))
 
 
 def load_cases() -> list[Case]:
