@@ -499,6 +499,89 @@ def test_a_font_subset_in_one_pass_is_the_two_passes_font(fonts, tmp_path, monke
     finally:
         replacement.apply()
     assert len(one_pass) >= 3 and one_pass == two_passes
+
+
+STYLED = """<!DOCTYPE html><html lang="zh-Hans" style="--gap: 2mm"><head><meta charset="utf-8"><style>
+@page { size: 120mm 90mm; margin: 8mm; }
+body { margin: 0; font-family: "Noto Serif CJK SC"; font-size: 10pt; line-height: 15pt;
+       text-indent: calc(10% + 1em); }
+div.box { margin-inline-start: 6mm; padding: var(--gap); border-left: 1pt solid; float: left;
+          width: calc(50% - 2mm); text-decoration: underline; }
+p.lead { padding-inline-end: 3mm; letter-spacing: 0.1em; position: relative; left: 2mm; }
+span { display: inline-block; --mark: x; }
+</style></head><body><div class="box"><p class="lead">导语<span>一段</span>文字</p></div>
+<p>正文：全区各乡镇认真开展主题教育活动，深入基层调查研究。</p></body></html>"""
+
+
+def test_an_undeclared_property_is_computed_directly_with_the_same_values(fonts, tmp_path):
+    """engine/patches/computed_defaults.py: a property no rule declares takes its parent's or
+    its initial value without WeasyPrint's steps; every property of every box (a logical
+    property declared for its physical twin, a custom one, an inherited calc() with a
+    percentage, text decorations, floats and positions) is the same value, and the document
+    the same bytes, with the patch reverted."""
+    import weasyprint
+    from weasyprint.css.properties import INITIAL_VALUES
+
+    from publisher.engine.patches import computed_defaults
+
+    settings = load_settings()
+
+    def render() -> tuple[bytes, list[str]]:
+        pdf = engine.render(STYLED, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                            sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test").pdf
+        document = weasyprint.HTML(string=STYLED).render()
+        values = []
+        for page in document.pages:
+            for box in page._page_box.descendants():
+                for key in (*sorted(INITIAL_VALUES), "__gap", "__mark"):
+                    try:
+                        values.append(repr((key, box.style[key])))
+                    except KeyError:  # an anonymous box's logical border width (WeasyPrint's)
+                        values.append(repr((key, KeyError)))
+        return pdf, values
+
+    replacement, = computed_defaults.replacements()
+    assert replacement.applied
+    patched = render()
+    replacement.revert()
+    try:
+        expected = render()
+    finally:
+        replacement.apply()
+    assert len(patched[1]) > 10
+    assert patched[1] == expected[1]
+    assert patched[0] == expected[0]
+
+
+def test_the_html_tokenizers_expressions_are_built_once(fonts, monkeypatch):
+    """engine/patches/parse_regexes.py: tinyhtml5 kept each expression of ``chars_until``
+    under the wrong key and built it again at every call; kept under its own, a document
+    parses to the same tree with no expression built the second time."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    import tinyhtml5
+    from tinyhtml5 import inputstream
+
+    from publisher.engine.patches import parse_regexes
+
+    def tree() -> bytes:
+        return ET.tostring(tinyhtml5.parse(STYLED + "<p title='a&amp;b' lang=\"zh\">尾<!-- x --></p>",
+                                           namespace_html_elements=False))
+
+    replacement, = parse_regexes.replacements()
+    assert replacement.applied
+    compiled = []
+    compile_ = re.compile
+    monkeypatch.setattr(inputstream.re, "compile", lambda *a: compiled.append(a) or compile_(*a))
+    patched = tree()
+    compiled.clear()
+    assert tree() == patched and not compiled  # nothing built again
+    replacement.revert()
+    try:
+        assert tree() == patched and compiled  # tinyhtml5's own: built at every call
+    finally:
+        replacement.apply()
 NUMBERED = """<!DOCTYPE html><html lang="zh"><head><style>
 @page { size: 100mm 80mm; margin: 10mm; @bottom-center { content: "第" counter(page) "页"; } }
 </style></head><body>{body}</body></html>"""

@@ -12,6 +12,7 @@ means reviewing this folder and that page: a patch whose defect upstream fixed i
 from . import (
                break_all,
                compressed_once,
+               computed_defaults,
                diffused_rounding,
                face_on_demand,
                font_descriptions,
@@ -20,6 +21,7 @@ from . import (
                margin_boxes,
                nested_links,
                page_styles,
+               parse_regexes,
                pseudo_styles,
                strut_keys,
                subset_once,
@@ -31,6 +33,7 @@ from . import (
 # Both tj_arrays and diffused_rounding wrap Stream.show_text: the order is fixed here.
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
            compressed_once, written_once, subset_once, face_on_demand,
-           target_counters, page_styles, pseudo_styles, font_descriptions, strut_keys, margin_boxes)
+           target_counters, page_styles, pseudo_styles, font_descriptions, strut_keys, margin_boxes,
+           computed_defaults, parse_regexes)
 
 __all__ = ["PATCHES"]
