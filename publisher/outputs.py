@@ -4,7 +4,11 @@ A build renders every output in memory first, then ``write_outputs`` puts them i
 each file is written to a temporary name in its target folder, flushed to disk, and renamed
 over the old one, under an exclusive lock so two builds into the same folder never
 interleave. A build killed at any moment leaves the previous complete files (or none),
-and the temporary files of a killed build are removed by the next one.
+and the temporary files of a killed build are removed by the next one. A file whose bytes
+are already at its path (a regular file, not a link, mode 0644: as a write leaves it) is
+left there, neither written again nor flushed (``install -C`` does the same): a rebuild
+after one change rewrites the changed 版's files and the issue, not the 15 others of a
+16-版 edition, and a file keeps the time its bytes last changed.
 
 Whole folders (the archive bag) go the same way one level up: the folder is written
 complete under a temporary name beside its target, flushed, then swapped with the old
@@ -21,6 +25,7 @@ import logging
 import os
 import shutil
 import socket
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -357,13 +362,37 @@ def _mark_unfinished(root: Path, paths: list[str]) -> None:
     _fsync_dir(root)
 
 
+def _in_place(target: Path, data: bytes) -> bool:
+    """Whether ``target`` is a file of exactly ``data`` as ``write_outputs`` leaves one (a
+    regular file, not a symbolic link, mode 0644), so that it need not be written again. It
+    is read through a descriptor opened without following a link and checked there: what is
+    compared is what stays. Any doubt (an error reading it) says no: it is written."""
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if (not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != 0o644
+                or st.st_size != len(data)):
+            return False
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(len(data) + 1) == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 def write_outputs(root: Path, files: dict[str, bytes],
                   folders: Mapping[str, Mapping[str, bytes | Path]] | None = None, *,
                   lock_timeout: float = 600) -> list[Path]:
     """Write ``files`` (relative path -> bytes) under ``root`` atomically, all or nothing.
 
     ``folders`` maps a folder name under ``root`` to its files (relative path -> bytes):
-    each replaces the whole folder, old content included, in one swap.
+    each replaces the whole folder, old content included, in one swap. A file already in
+    place byte for byte (``_in_place``, checked under the lock) is left as it is. Returns
+    every file's and folder's path, in the order given (files first).
     """
     written: list[Path] = []
     temps: list[tuple[Path, Path]] = []
@@ -378,9 +407,15 @@ def write_outputs(root: Path, files: dict[str, bytes],
                     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}-", dir=target.parent))
                     folder_temps.append((tmp, target))
                 _write_folder(tmp, content)
+            kept: list[Path] = []  # in place already, byte for byte
+            order: list[Path] = []  # every file's target, in the order given
             for rel, data in files.items():
                 target = root / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
+                order.append(target)
+                if _in_place(target, data):
+                    kept.append(target)
+                    continue
                 with held():
                     fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, dir=target.parent)
                     temps.append((Path(tmp_name), target))
@@ -390,17 +425,22 @@ def write_outputs(root: Path, files: dict[str, bytes],
                     os.fsync(f.fileno())
                 os.chmod(tmp_name, 0o644)
             targets = [t.relative_to(root).as_posix() for _, t in (*temps, *folder_temps)]
+            # a file left in place is this build's output as much as one renamed there
+            current = {*targets, *(t.relative_to(root).as_posix() for t in kept)}
             earlier = unfinished(root)  # what a killed write left half replaced
+            # nothing to rename and no list of a killed write: the folder is left as it is
+            renames = bool(targets or earlier or (root / UNFINISHED).exists())
             with _signals_deferred():
-                _mark_unfinished(root, [*earlier, *targets])
+                if renames:
+                    _mark_unfinished(root, [*earlier, *targets])
                 for tmp, target in temps:
                     os.replace(tmp, target)
-                    written.append(target)
                 for tmp, target in folder_temps:
                     _swap_in(tmp, target)
-                    written.append(target)
-                _fsync_dir(root)
-                _mark_unfinished(root, [t for t in earlier if t not in set(targets)])
+                if renames:
+                    _fsync_dir(root)
+                    _mark_unfinished(root, [t for t in earlier if t not in current])
+                written += [*order, *(target for _, target in folder_temps)]
     except OSError as exc:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
