@@ -181,11 +181,15 @@ def image_height(source: Source, width: float) -> float:
 
 def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest],
             bodies: list[BodyRequest], *, workers: int = 1, use_cache: bool = True,
-            meanwhile: Callable[[], object] | None = None) -> Measures:
+            meanwhile: Callable[[], object] | None = None, aside: bool = False) -> Measures:
     """Measure every head and body asked for (each distinct one once): from the cache where
     it holds them, else from galleys laid out in ``workers`` processes. ``meanwhile``: called
     in this process while the workers lay the galleys out (the make-up loads OR-Tools then),
-    when there are workers."""
+    when there are workers. ``aside`` (with ``workers`` > 1): few galleys too are laid out in
+    a worker, forked before WeasyPrint is loaded here if it is not yet, so that the worker
+    imports it and lays them out while this process runs ``meanwhile`` (the print build loads
+    WeasyPrint there for its render workers, which it forks later: the rebuild after one
+    change imports it in two processes at once instead of twice in a row)."""
     skey = style_key(settings, fonts)
     store = disk.Cache(skey) if use_cache else None
     out = Measures()
@@ -222,13 +226,15 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
                 for k, r in todo_bodies.items()]
     # Few galleys (the articles a rebuild changed) are laid out here: a worker would start
     # fontconfig and WeasyPrint's first layout again for them, and the 版 rendered next in
-    # this process would pay for that start once more.
+    # this process would pay for that start once more; ``aside``, in one worker all the same
+    # (what this process does meanwhile is its own, see above).
     chunks = _chunks(galleys, workers if sum(_work(g) for g in galleys) > FEW else 1)
     global _JOB
     _JOB = (edition, settings, fonts)
     try:
-        if workers > 1 and len(chunks) > 1:
-            load(fonts)  # once, before the fork: the workers inherit WeasyPrint and fontconfig
+        if workers > 1 and (len(chunks) > 1 or aside):
+            if len(chunks) > 1:
+                load(fonts)  # once, before the fork: the workers inherit WeasyPrint and fontconfig
             pool = Pool(len(chunks))
             done = False
             try:

@@ -252,7 +252,7 @@ class Jumps:
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
             pages: set[int] | None = None, progress=None, front=None, cache=None,
-            planned=None, meanwhile=None) -> MakeUp:
+            planned=None, meanwhile=None, aside: bool = False) -> MakeUp:
     """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
     ``progress(message)`` is told when the articles are measured and as each 版 is made up;
     ``front(plan, problems)``, when the front 版 is made up, its plan and its own problems
@@ -264,7 +264,8 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
     ``cache``: the plans of single 版 by what each is solved from (``plancache.Pages``):
     a 版 whose inputs are unchanged is read back, not solved. ``meanwhile()``: called in
     this process while the galleys' workers lay them out, when there are any (this process
-    only waits for them then)."""
+    only waits for them then); ``aside``: few galleys too are laid out in a worker, with
+    ``workers`` > 1 (``measure``'s)."""
     step = progress or (lambda message: None)
     wrong = _wrong_jumps(edition, settings)
     if wrong:
@@ -300,7 +301,7 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
             meanwhile()
 
     measures = measure(edition, settings, fonts, heads, bodies, workers=workers,
-                       use_cache=settings.makeup.cache, meanwhile=waiting)
+                       use_cache=settings.makeup.cache, meanwhile=waiting, aside=aside)
     step(f"measured the articles of {len(upto)} 版 ({measures.measured} galleys, "
          f"{measures.cached} from the cache)")
 

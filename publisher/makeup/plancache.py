@@ -58,13 +58,13 @@ FORMAT = 1  # raised when what an entry holds changes shape
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
             pages: set[int] | None = None, progress=None, front=None, planned=None,
-            meanwhile=None) -> plan.MakeUp:
+            meanwhile=None, aside: bool = False) -> plan.MakeUp:
     """``plan.make_up``, from the cache when nothing it reads changed (then nothing is
     measured or solved: ``measures`` is empty, and so are the solve times, and neither
     ``front`` nor ``planned`` is told: every plan is there at once)."""
     if not settings.makeup.cache:
         return plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress,
-                            front=front, planned=planned, meanwhile=meanwhile)
+                            front=front, planned=planned, meanwhile=meanwhile, aside=aside)
     name = key(edition, settings, fonts, pages)
     path = root() / "plans" / name[:2] / f"{name}.pickle"
     found = _read(path, edition)
@@ -76,7 +76,7 @@ def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: in
         return plan.MakeUp(plans, problems, Measures(), key=name)
     made = plan.make_up(edition, settings, fonts, workers=workers, pages=pages, progress=progress,
                         front=front, cache=Pages(edition, settings, fonts), planned=planned,
-                        meanwhile=meanwhile)
+                        meanwhile=meanwhile, aside=aside)
     _write(path, edition, (made.plans, made.problems))
     made.key = name
     return made

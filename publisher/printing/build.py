@@ -247,7 +247,7 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
                 planned = [p for p in edition.pages if pages is None or p.number in pages]
                 run.prepare(planned, [Grid.for_page(ps, p.number) for p in planned], workers)
                 makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step,
-                                 planned=run.add)
+                                 planned=run.add, meanwhile=run.meanwhile, aside=True)
             else:
                 makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step)
         problems = makeup.problems
@@ -333,6 +333,14 @@ class _Run:
         the first is added."""
         self.planned = (planned, grids)
         self.workers = workers
+
+    def meanwhile(self) -> None:
+        """While the make-up's galleys are laid out in its workers (with a few galleys to lay
+        out, in a worker of their own: ``measure``'s ``aside``), where this process only
+        waits: WeasyPrint loaded (``_freeze`` does it before the render workers are forked,
+        whichever comes first). The rebuild after one change so imports WeasyPrint here while
+        the galleys' worker imports it for them, rather than after them."""
+        load(self.fonts)
 
     def _start(self) -> _Job:
         """The photos in CMYK, the job set: as the first 版 is added (with workers, while

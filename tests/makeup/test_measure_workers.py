@@ -43,3 +43,33 @@ def test_few_galleys_are_measured_in_the_build_process_as_a_pool_measures_them(m
     assert pools == [2]
     assert pooled.heads == few.heads and pooled.bodies == few.bodies
 
+
+
+def test_few_galleys_aside_are_measured_in_one_worker_while_this_process_does_its_own(monkeypatch):
+    """``aside`` (the print build's): few galleys go to a worker of their own all the same, and
+    ``meanwhile`` runs here meanwhile (the print build loads WeasyPrint for its render
+    workers); each galley measures as it does in this process."""
+    edition, settings, fonts, _ = load(SAMPLE)
+    shortest = sorted(edition.articles, key=lambda a: len(sources(a)))[:2]
+    heads, bodies, work = _requests(shortest)
+    assert 0 < work <= measure.FEW
+    real = measure.Pool
+    pools: list[int] = []
+    told: list[int] = []
+
+    def counted(workers):
+        pools.append(workers)
+        return real(workers)
+
+    monkeypatch.setattr(measure, "Pool", counted)
+    here = measure.measure(edition, settings, fonts, heads, bodies, workers=2, use_cache=False,
+                           meanwhile=lambda: told.append(1))
+    assert pools == [] and told == []  # not aside: in this process, nothing to do meanwhile
+    aside = measure.measure(edition, settings, fonts, heads, bodies, workers=2, use_cache=False,
+                            meanwhile=lambda: told.append(2), aside=True)
+    assert pools == [1] and told == [2]
+    assert aside.heads == here.heads and aside.bodies == here.bodies
+    alone = measure.measure(edition, settings, fonts, heads, bodies, workers=1, use_cache=False,
+                            aside=True)
+    assert pools == [1]  # one worker in all: in this process
+    assert alone.heads == here.heads and alone.bodies == here.bodies

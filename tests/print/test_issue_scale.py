@@ -378,6 +378,7 @@ def test_one_changed_page_renders_beside_the_later_ones_unless_it_is_the_last(tm
     beside the rest of the build), unless it is the last 版 (then it is made in the build's
     process: no fork for it); either way, the clean build's bytes."""
     import publisher.printing.build as printing
+    from publisher.makeup import measure
     from publisher.publish import load
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
@@ -397,10 +398,21 @@ def test_one_changed_page_renders_beside_the_later_ones_unless_it_is_the_last(tm
     text = article.read_text("utf-8")
     article.write_text(text.replace("。", "，又改一字。", 1), "utf-8")
     monkeypatch.setattr(printing, "make_up", spy)
+    pools: list[int] = []
+    real = measure.Pool
+
+    def counted(workers):
+        pools.append(workers)
+        return real(workers)
+
+    monkeypatch.setattr(measure, "Pool", counted)
     rebuilt, rendered = build(True)
     monkeypatch.undo()
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
     assert rendered == 1
+    # the edited article's few galleys laid out in a worker of their own (``measure``'s
+    # ``aside``), while the build's process loads WeasyPrint for the render
+    assert pools == [1]
     if changed == 1:
         assert seen == [(1, True), (2, True), (3, True)]  # the pool started for 版 1
     else:
