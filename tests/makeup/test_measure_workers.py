@@ -1,7 +1,9 @@
 """Where the make-up's galleys are laid out: few (one article's, as a rebuild after an edit
 measures) in the build's process, whatever the workers, since a worker would start
-fontconfig and WeasyPrint's first layout again for them; more in a pool of workers. Either
-way each galley measures the same (publisher.makeup.measure)."""
+fontconfig and WeasyPrint's first layout again for them; more in a pool of workers; with
+``aside`` (the print build's), few in a worker of their own, while the build's process loads
+WeasyPrint for its render workers. Either way each galley measures the same
+(publisher.makeup.measure)."""
 
 from __future__ import annotations
 
