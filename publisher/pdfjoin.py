@@ -29,7 +29,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from math import ceil
 from pathlib import Path
 
@@ -52,25 +53,50 @@ def join(pdfs: Iterable[bytes | Path]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
     return out, sources
 
 
-def append(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> list[int]:
+@dataclass
+class Source:
+    """A PDF to append (``append``), opened and read ahead (``read``): its named destinations
+    and its bookmarks as it has them, and the width arrays and ToUnicode maps of its CID
+    fonts (``share``), so that a join made as its parts come back does that work before the
+    last part, not after it."""
+
+    pdf: pikepdf.Pdf
+    names: list[tuple[str, pikepdf.Object]]  # ``_named``
+    outline: list[tuple]  # ``_outline``, its destinations the source's
+    fonts: dict[tuple[int, int], _Maps | None]  # a CID font's objgen -> ``_maps``
+
+    @classmethod
+    def read(cls, data: bytes) -> Source:
+        pdf = pikepdf.open(io.BytesIO(data))
+        fonts = {font.objgen: _maps(font) for group in _cid_fonts(pdf).values() for font in group}
+        return cls(pdf, _named(pdf), _outline(pdf), fonts)
+
+    def close(self) -> None:
+        self.pdf.close()
+
+
+def append(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf | Source]) -> list[int]:
     """Append the pages of ``sources`` to ``pdf`` in order, with what points at them: each
     source's named destinations (the ids of its elements) and its bookmarks, after those
     of ``pdf``, pointing at the joined pages. The index of each source's first page in
     ``pdf``. (The reading PDF rendered 版 by 版: one document whose links and outline
-    read as if it had been rendered whole.) The sources stay open until ``pdf`` is saved."""
-    names = _dests(pdf, {page.obj.objgen: page.obj for page in pdf.pages})
-    outline = _outline(pdf, {page.obj.objgen: page.obj for page in pdf.pages})
+    read as if it had been rendered whole.) The sources stay open until ``pdf`` is saved;
+    a ``Source`` was read ahead."""
+    own = {page.obj.objgen: page.obj for page in pdf.pages}
+    names = {name: _dest(dest, own) for name, dest in _named(pdf)}
+    outline = _moved(_outline(pdf), own)
     starts = []
-    for src in sources:
+    for given in sources:
+        src = given if isinstance(given, Source) else Source(given, _named(given), _outline(given), {})
         start = len(pdf.pages)
         starts.append(start)
-        pdf.pages.extend(src.pages)
-        joined = {page.obj.objgen: pdf.pages[start + i].obj for i, page in enumerate(src.pages)}
-        for name, dest in _dests(src, joined).items():
+        pdf.pages.extend(src.pdf.pages)
+        joined = {page.obj.objgen: pdf.pages[start + i].obj for i, page in enumerate(src.pdf.pages)}
+        for name, dest in src.names:
             if name in names:
                 raise ValueError(f"two parts of a joined PDF name the destination {name!r}")
-            names[name] = dest
-        outline += _outline(src, joined)
+            names[name] = _dest(dest, joined)
+        outline += _moved(src.outline, joined)
     if names:  # one flat name tree, sorted, as WeasyPrint writes it
         flat = Array()
         for name in sorted(names):
@@ -87,6 +113,13 @@ def append(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> list[int]:
         root.Count = count
         pdf.Root.Outlines = root
     return starts
+
+
+def read_fonts(pdf: pikepdf.Pdf, sources: Iterable[Source]) -> dict[tuple[int, int], _Maps | None]:
+    """The fonts the sources read ahead, by the objgen of their copies in ``pdf`` (which
+    their pages were appended to): what ``share`` is given so as not to read them again."""
+    return {pdf.copy_foreign(src.pdf.get_object(og)).objgen: maps
+            for src in sources for og, maps in src.fonts.items()}
 
 
 def _dest(dest: pikepdf.Object, pages: dict) -> Array:
@@ -112,25 +145,26 @@ def anchors(pdf: pikepdf.Pdf) -> list[tuple[str, int]]:
     return [(name, pages[dest[0].objgen]) for name, dest in _named(pdf)]
 
 
-def _dests(pdf: pikepdf.Pdf, pages: dict) -> dict[str, Array]:
-    """The named destinations of ``pdf``, moved by ``pages``."""
-    return {name: _dest(dest, pages) for name, dest in _named(pdf)}
-
-
-def _outline(pdf: pikepdf.Pdf, pages: dict) -> list[tuple]:
-    """The bookmarks of ``pdf`` as (title bytes, destination, count, children), in order."""
+def _outline(pdf: pikepdf.Pdf) -> list[tuple]:
+    """The bookmarks of ``pdf`` as (title bytes, destination, count, children), in order,
+    their destinations as ``pdf`` has them (``_moved``)."""
     def items(first) -> list[tuple]:
         out = []
         item = first
         while item is not None:
             title = pikepdf.String(bytes(item.Title))
-            out.append((title, _dest(item.Dest, pages), int(item.get("/Count", 0)),
-                        items(item.get("/First"))))
+            out.append((title, item.Dest, int(item.get("/Count", 0)), items(item.get("/First"))))
             item = item.get("/Next")
         return out
 
     outlines = pdf.Root.get("/Outlines")
     return items(outlines.get("/First")) if outlines is not None else []
+
+
+def _moved(items: list[tuple], pages: dict) -> list[tuple]:
+    """Outline items (``_outline``) with their destinations moved by ``pages``."""
+    return [(title, _dest(dest, pages), count, _moved(children, pages))
+            for title, dest, count, children in items]
 
 
 def _link(pdf: pikepdf.Pdf, items: list[tuple], parent: pikepdf.Object) -> int:
@@ -177,12 +211,13 @@ def retarget_links(pdf: pikepdf.Pdf, scheme: str) -> int:
     return done
 
 
-def share(pdf: pikepdf.Pdf, fonts: FontSet | None = None) -> list[str]:
+def share(pdf: pikepdf.Pdf, fonts: FontSet | None = None,
+          read: Mapping[tuple[int, int], _Maps | None] | None = None) -> list[str]:
     """Make the pages of ``pdf`` share one font program per face (given the pinned ``fonts``)
     and store every distinct resource once (see the module's docstring). The embedded fonts
     (by BaseFont) left with the program they had: not a pinned face, or maps of a shape
-    WeasyPrint does not write."""
-    kept = _share_fonts(pdf, fonts) if fonts is not None else []
+    WeasyPrint does not write. ``read``: fonts whose maps were read ahead (``read_fonts``)."""
+    kept = _share_fonts(pdf, fonts, read or {}) if fonts is not None else []
     _store_once(pdf)
     return kept
 
@@ -343,7 +378,19 @@ def _cmap(mapping: dict[int, bytes]) -> bytes:
     return b"\n".join(lines)
 
 
-def _share_fonts(pdf: pikepdf.Pdf, fonts: FontSet) -> list[str]:
+_Maps = tuple[dict[int, object], dict[int, bytes]]  # a CID font's widths and ToUnicode, by glyph id
+
+
+def _maps(font: pikepdf.Object) -> _Maps | None:
+    """A CID font's widths and ToUnicode map (``_widths``, ``_to_unicode``), or None where
+    they are not of WeasyPrint's shape (the font is then left as it is)."""
+    maps = _to_unicode(font.ToUnicode) if "/ToUnicode" in font else {}
+    if maps is None or "/W" not in font.DescendantFonts[0]:
+        return None
+    return _widths(font.DescendantFonts[0].W), maps
+
+
+def _share_fonts(pdf: pikepdf.Pdf, fonts: FontSet, read: Mapping[tuple[int, int], _Maps | None]) -> list[str]:
     faces = {face.postscript_name: face for face in fonts.faces}
     # BaseFont -> (face, widths, ToUnicode) over all the pages
     merged: dict[str, tuple[Face, dict[int, object], dict[int, bytes]]] = {}
@@ -357,11 +404,11 @@ def _share_fonts(pdf: pikepdf.Pdf, fonts: FontSet) -> list[str]:
         each_widths: list[dict[int, object]] = []
         each_unicode: list[dict[int, bytes]] = []
         for font in group:
-            maps = _to_unicode(font.ToUnicode) if "/ToUnicode" in font else {}
-            if maps is None or "/W" not in font.DescendantFonts[0]:
+            both = read[font.objgen] if font.objgen in read else _maps(font)
+            if both is None:
                 break
-            each_widths.append(_widths(font.DescendantFonts[0].W))
-            each_unicode.append(maps)
+            each_widths.append(both[0])
+            each_unicode.append(both[1])
         else:
             # merged with the first page's entry for a glyph kept (the later pages' updated
             # over by the earlier ones: a dict's update, not a setdefault a glyph)

@@ -25,7 +25,6 @@ workers.
 from __future__ import annotations
 
 import gc
-import io
 import logging
 import multiprocessing
 import os
@@ -46,7 +45,7 @@ from .engine import Document, Rendered, Sandbox, Structure, alias_url, lay_out, 
 from .errors import Problem, PublisherError, RenderError
 from .fonts import FontSet
 from .model import Edition
-from .pdfjoin import append, retarget_links, share
+from .pdfjoin import Source, append, read_fonts, retarget_links, share
 from .photos import for_page
 from .render import reading_html
 from .structure import tag
@@ -313,7 +312,8 @@ class _Serial:
     """The renders one after the other, in this process."""
 
     def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0,
-            then: _Then | None = None) -> tuple[list[_Result], _Result | None]:
+            then: _Then | None = None,
+            came: Callable[[int, _Result], None] = lambda task, result: None) -> tuple[list[_Result], _Result | None]:
         results: list[_Result] = []
         pages_before = before()
         for task in tasks:
@@ -323,6 +323,7 @@ class _Serial:
                 return first
 
             results.append(_run(task, ask))
+            came(len(results) - 1, results[-1])
         front = then([(r.first_page, r.anchors) for r in results]) if then else None
         return results, (_run(front, lambda pages: 1) if front is not None else None)
 
@@ -400,12 +401,14 @@ class _Pool:
             child.close()
 
     def run(self, tasks: list[_Task], before: Callable[[], int] = lambda: 0,
-            then: _Then | None = None) -> tuple[list[_Result], _Result | None]:
+            then: _Then | None = None,
+            came: Callable[[int, _Result], None] = lambda task, result: None) -> tuple[list[_Result], _Result | None]:
         """The results of ``tasks``, numbered from ``before() + 1``: ``before`` is called in
         this process once the first tasks are handed out (the workers lay them out
         meanwhile). ``then``: told each task's first page number and anchors as soon as every
         task is laid out (the last ones are still being drawn), it gives one more task, whose
-        pages are numbered from 1 (the contents), or None; its result comes second."""
+        pages are numbered from 1 (the contents), or None; its result comes second. ``came``:
+        told each of ``tasks``' results as it comes back (while the workers go on)."""
         parts = len(tasks)
         tasks = list(tasks)
         results: list[_Result | None] = [None] * parts
@@ -501,6 +504,8 @@ class _Pool:
                             results.append(None)
                 elif kind == "done":
                     results[task] = value
+                    if task < parts:
+                        came(task, value)
                 elif isinstance(value, tuple):
                     cls, problems = value
                     raise cls(problems)
@@ -534,6 +539,7 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
     parts = [_Task(i) for i in range(len(edition.pages))]
     workers = min(settings.print.processes, len(parts) + 1)
     pool: _Serial | _Pool = _Pool() if workers > 1 else _Serial()
+    opened: dict[int, tuple[_Result, Source]] = {}  # a 版's result, and its PDF read for the join
     failed = True
     # Everything from here in the try: whatever stops it (an error, Ctrl-C, SIGTERM), the
     # collector is unfrozen and every worker started is ended.
@@ -553,6 +559,7 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
             used: list[int] = []
             held: list[Document] = []
             filled: list[_Result] = []
+            _close(opened)
 
             def before(length: int | None = length, used: list[int] = used,
                        held: list[Document] = held) -> int:
@@ -575,7 +582,12 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
                     return None
                 return _Task(None, folios)
 
-            done, result = pool.run(parts, before=before, then=then)
+            def came(task: int, result: _Result) -> None:
+                """A 版's PDF opened and read for the join as it comes back (``pdfjoin.Source``):
+                while the workers draw the rest, not after the last."""
+                opened[task] = (result, Source.read(result.rendered.pdf))
+
+            done, result = pool.run(parts, before=before, then=then, came=came)
             held.clear()
             if filled:
                 result = filled[0]
@@ -594,9 +606,10 @@ def by_page(edition: Edition, settings: Settings, fonts: FontSet, layout: bool =
                 hint="set [tool.publisher.reading] by_page = false to render it as one document",
                 code="render"))
         pool.stop()  # the workers end while the parts are joined here, not before
-        joined = _join(edition, fonts, front, done)
+        joined = _join(edition, fonts, front, done, opened)
         failed = False
     finally:
+        _close(opened)
         pool.close(abort=failed)
         gc.unfreeze()
         _JOB = None
@@ -609,19 +622,36 @@ def _folios(laid: list[tuple[int, tuple[tuple[str, int], ...]]]) -> tuple[tuple[
                  if name.startswith("a-"))
 
 
-def _join(edition: Edition, fonts: FontSet, front: _Result, parts: list[_Result]) -> Rendered:
+def _close(opened: dict[int, tuple[_Result, Source]]) -> None:
+    for _, source in opened.values():
+        source.close()
+    opened.clear()
+
+
+def _join(edition: Edition, fonts: FontSet, front: _Result, parts: list[_Result],
+          opened: Mapping[int, tuple[_Result, Source]] | None = None) -> Rendered:
+    """The parts joined after the front (the contents), each part's PDF read as it came back
+    where ``opened`` has it (that very result), else here."""
     renders = [front, *parts]
     structures = [(r.rendered.structure, r.first_page - 1) for r in renders]
     structure = Structure.join((s, first) for s, first in structures if s is not None)
     pages = tuple(replace(p, index=p.index + r.first_page - 1) for r in renders for p in r.rendered.pages)
+    opened = opened or {}
     with ExitStack() as stack:
-        sources = [stack.enter_context(pikepdf.open(io.BytesIO(r.rendered.pdf))) for r in parts]
+        sources = []
+        for i, r in enumerate(parts):
+            if i in opened and opened[i][0] is r:
+                sources.append(opened[i][1])
+            else:
+                source = Source.read(r.rendered.pdf)
+                stack.callback(source.close)
+                sources.append(source)
 
         def edit(pdf: pikepdf.Pdf) -> None:
             starts = append(pdf, sources)
             assert starts == [r.first_page - 1 for r in parts], "the parts stand where they were numbered"
             retarget_links(pdf, TARGET)
-            kept = share(pdf, fonts)
+            kept = share(pdf, fonts, read_fonts(pdf, sources))
             if kept:  # the parts' placeholders must all be replaced (engine.placeholder_fonts)
                 raise RenderError(Problem(f"reading PDF: the fonts {', '.join(kept)} of the 版 "
                                           "could not be embedded once for the issue", code="render",

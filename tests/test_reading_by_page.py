@@ -377,3 +377,32 @@ def test_a_worker_lays_out_the_next_parts_while_the_contents_is_laid_out(three, 
     pdf = reading_render(edition, _settings(settings, True, 2), fonts).pdf
     assert seen == [["0", "1", "2"]]
     assert pdf == renders["one"]
+
+
+def test_each_parts_pdf_is_read_for_the_join_as_it_comes_back(three, renders, monkeypatch):
+    """The join after the last 版 reads no 版's fonts, names or bookmarks: each 版's PDF was
+    opened and read as its result came back (``pdfjoin.Source``), while the workers drew the
+    rest; only the contents' fonts are read at the join. The same file."""
+    from publisher import pdfjoin, reading
+
+    edition, settings, fonts, _ = load(three)
+    read: list[str] = []
+    to_unicode, join = pdfjoin._to_unicode, reading._join
+    monkeypatch.setattr(pdfjoin, "_to_unicode", lambda stream: (read.append("font"), to_unicode(stream))[1])
+    at_join: list[tuple[int, int]] = []
+
+    def joined(edition, fonts, front, parts, *more):
+        before = len(read)
+        with pikepdf.open(io.BytesIO(front.rendered.pdf)) as pdf:
+            front_fonts = sum(len(group) for group in pdfjoin._cid_fonts(pdf).values())
+        try:
+            return join(edition, fonts, front, parts, *more)
+        finally:
+            at_join.append((len(read) - before, front_fonts))
+
+    monkeypatch.setattr(reading, "_join", joined)
+    pdf = reading_render(edition, _settings(settings, True, 2), fonts).pdf
+    ((fonts_read, front_fonts),) = at_join
+    assert front_fonts > 0 and fonts_read == front_fonts
+    assert len(read) > 3 * front_fonts  # the 版' fonts were read, before the join
+    assert pdf == renders["one"]
