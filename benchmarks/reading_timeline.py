@@ -12,7 +12,8 @@ the contents laid out, its numbers written in and drawn, the join; in a worker e
 laid out, the wait for its first page number and the drawing. Prints, per process, the
 pieces with their start, end and CPU seconds, a strip of the run in 100 steps (``L``
 laid out, ``w`` waiting for a page number, ``D`` drawn, ``C`` the contents laid out,
-``F`` its numbers written in and drawn, ``J`` the join, ``S`` the set-up, ``.`` nothing),
+``F`` its numbers written in and drawn, ``r`` a 版's PDF read for the join as it comes
+back, ``J`` the join, ``S`` the set-up, ``.`` nothing),
 and how long one process worked with no other beside it, by piece: what runs alone; then
 the pieces' CPU seconds replayed on two idle cores (``replay``) against the same pieces in
 one process: the critical path's share without the load. The
@@ -93,6 +94,8 @@ else:  # a checkout where a part waits for its number between its layout and its
 reading._contents_laid_out = timed("contents", reading._contents_laid_out)
 reading._contents = timed("fill", reading._contents)
 reading._join = timed("join", reading._join)
+if hasattr(reading, "Source"):  # each 版's PDF read for the join as it comes back
+    reading.Source.read = classmethod(timed("read", reading.Source.read.__func__))
 reading.load = timed("setup", reading.load)
 edition, settings, fonts, _ = load(Path(sys.argv[1]))
 settings = settings.model_copy(update={
@@ -106,7 +109,7 @@ print(json.dumps({"parent": os.getpid(), "sha": hashlib.sha256(pdf).hexdigest()}
 """
 
 LETTER = {"layout": "L", "wait": "w", "draw": "D", "render": "R", "contents": "C", "fill": "F",
-          "join": "J", "setup": "S"}
+          "join": "J", "setup": "S", "read": "r"}
 WIDTH = 100  # characters a strip
 
 
