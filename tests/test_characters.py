@@ -78,3 +78,29 @@ def test_markup_in_edition_toml_is_refused(make_edition):
     with pytest.raises(SourceError) as info:
         read_edition(edition, Problems())
     assert [p.code for p in info.value.problems] == ["raw-html"]
+
+
+def test_character_classes_match_the_same_with_or_without_characters_beyond_the_bmp():
+    """The classes that hold characters beyond U+FFFF are searched with their BMP part alone
+    in text without such a character (``text.CharacterClass``, for speed): the same matches
+    as the whole class, whatever the text holds (an astral character anywhere switches to
+    the whole class; a lone surrogate is a BMP code point)."""
+    import random
+    import re
+
+    from publisher.sources import edition as edition_module, text
+
+    classes = [text._CONTROL, text._INVISIBLE, edition_module._UNSEEN]
+    wholes = [re.compile(c.whole.pattern) for c in classes]
+    rng = random.Random(19)
+    pool = (["中", "，", "a", "\n", "\x01", "\x9f", "\ufdd0", "\uffff", "\u2028", "\u200b", "\ufeff",
+             "\u3164", "\ufffc", "\ud800", "\U0001f004", "\U00020000", "\U000e0041", "\U000110bd",
+             "\U0001fffe", "\U0010ffff"]
+            + [chr(rng.randrange(0x110000)) for _ in range(200)])
+    for _ in range(3000):
+        s = "".join(rng.choice(pool) for _ in range(rng.randrange(12)))
+        for cls, whole in zip(classes, wholes, strict=True):
+            assert [m.span() for m in cls.of(s).finditer(s)] == [m.span() for m in whole.finditer(s)], repr(s)
+    assert text.invisible_characters("中\U000e0041文\u200b") == ["\u200b", "\U000e0041"]
+    assert text.control_characters("中\U0001fffe文\x01") == ["\x01", "\U0001fffe"]
+    assert text.beyond_bmp("中\U00020000") and not text.beyond_bmp("中\ud800文") and not text.beyond_bmp("")

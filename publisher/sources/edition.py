@@ -48,9 +48,11 @@ from . import markdown
 from .files import EditionFiles, Refused
 from .text import (
     BLANK_LETTERS,
-    FORMAT_CHARACTERS,
+    FORMAT_CHARACTERS_BEYOND,
+    FORMAT_CHARACTERS_BMP,
     MAX_NESTING,
     SEPARATORS,
+    CharacterClass,
     control_characters,
     decode,
     describe,
@@ -726,7 +728,7 @@ class _Lines:
         """The lines of each invisible or control character in the text, in order."""
         found: dict[str, list[int]] = {}
         line, at = 1, 0
-        for m in _UNSEEN.finditer(self.text):
+        for m in _UNSEEN.of(self.text).finditer(self.text):
             line += self.text.count("\n", at, m.start())
             at = m.start()
             lines = found.setdefault(m.group(0), [])
@@ -752,7 +754,8 @@ class _Lines:
 
 
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
-_UNSEEN = re.compile(f"[{FORMAT_CHARACTERS}{SEPARATORS}{BLANK_LETTERS}\x01-\x08\x0b-\x1f\x7f-\x9f]")
+_UNSEEN = CharacterClass(f"{FORMAT_CHARACTERS_BMP}{SEPARATORS}{BLANK_LETTERS}\x01-\x08\x0b-\x1f\x7f-\x9f",
+                         FORMAT_CHARACTERS_BEYOND)
 _QUOTED = re.compile(r'"([^"\\]*)"')
 
 
