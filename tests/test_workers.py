@@ -17,12 +17,15 @@ from publisher import signals, workers
 from publisher.signals import held
 
 
-def _carry_on(start: bool) -> None:
-    """A worker whose task catches every exception and carries on, as a pool's does."""
+def _carry_on(start: bool, ready) -> None:
+    """A worker whose task catches every exception and carries on, as a pool's does; it
+    sets ``ready`` once in its loop (inside the ``try``: a signal sent from then on is
+    caught there, or ends the worker if ``started`` ran)."""
     if start:
         workers.started()
     while True:
         try:
+            ready.set()
             time.sleep(60)
         except BaseException:  # the point: what a task's error handling does
             continue
@@ -34,10 +37,18 @@ def cli_sigterm():
     signal.signal(signal.SIGTERM, signals.on_sigterm)
 
 
+READY = 120  # s a forked worker has to say it is ready: a bound for a hang, not a measure
+
+
 def _forked(start: bool) -> multiprocessing.process.BaseProcess:
-    process = multiprocessing.get_context("fork").Process(target=_carry_on, args=(start,), daemon=True)
+    """The worker forked, once it is in its loop (a sleep was not enough on a loaded machine:
+    a SIGTERM sent before ``started`` ran raised the CLI's exception outside the ``try``,
+    and the worker exited 143 instead of ending by the signal)."""
+    context = multiprocessing.get_context("fork")
+    ready = context.Event()
+    process = context.Process(target=_carry_on, args=(start, ready), daemon=True)
     process.start()
-    time.sleep(0.5)  # in its loop
+    assert ready.wait(READY), "the worker never reached its loop"
     return process
 
 
@@ -55,8 +66,9 @@ def test_a_worker_that_does_not_end_at_sigterm_is_killed(cli_sigterm):
     assert process.exitcode == -signal.SIGKILL
 
 
-def _waits() -> None:
+def _waits(ready) -> None:
     workers.started()
+    ready.set()
     time.sleep(60)
 
 
@@ -64,12 +76,14 @@ def test_a_started_worker_ends_quietly_at_sigint(capfd):
     """Ctrl-C in a terminal signals the whole process group: a worker ends by SIGINT itself,
     not by a KeyboardInterrupt, which printed its traceback wherever it landed outside a task
     (the build's process says "interrupted" once)."""
-    process = multiprocessing.get_context("fork").Process(target=_waits, daemon=True)
+    context = multiprocessing.get_context("fork")
+    ready = context.Event()
+    process = context.Process(target=_waits, args=(ready,), daemon=True)
     process.start()
-    time.sleep(0.5)  # started
+    assert ready.wait(READY), "the worker never called started()"  # then SIGINT ends it
     assert process.pid is not None
     os.kill(process.pid, signal.SIGINT)
-    process.join(30)
+    process.join(READY)
     assert process.exitcode == -signal.SIGINT
     assert "Traceback" not in capfd.readouterr().err
 
@@ -117,20 +131,22 @@ def test_a_worker_ends_when_the_build_s_process_is_killed(tmp_path):
         "from publisher import workers\n"
         "def worker():\n"
         "    workers.started()\n"
+        "    print(os.getpid(), flush=True)  # PR_SET_PDEATHSIG is set from now on\n"
         "    time.sleep(120)\n"
         "p = multiprocessing.get_context('fork').Process(target=worker)\n"
         "p.start()\n"
-        "print(p.pid, flush=True)\n"
         "time.sleep(120)\n")
     root = Path(__file__).resolve().parent.parent
     build = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(root)})
     try:
+        # said by the worker once it has called started() (a sleep here was not enough on a
+        # loaded machine: killed before it, the build's process left the worker running)
         child = int(build.stdout.readline())
-        time.sleep(0.5)  # the worker has called started()
         build.kill()
-        build.wait(10)
-        for _ in range(100):
+        build.wait(READY)
+        deadline = time.monotonic() + READY  # the kernel kills it at once: a bound for a hang
+        while time.monotonic() < deadline:
             try:
                 os.kill(child, 0)
             except ProcessLookupError:
@@ -145,7 +161,7 @@ def test_a_worker_ends_when_the_build_s_process_is_killed(tmp_path):
             time.sleep(0.1)
         else:
             os.kill(child, signal.SIGKILL)
-            pytest.fail("the worker outlived the build's process by 10 s")
+            pytest.fail(f"the worker outlived the build's process by {READY} s")
     finally:
         build.kill()
         build.stdout.close()
@@ -168,7 +184,7 @@ def _sleeps(seconds: float) -> float:
 
 def _born(pool: workers.Pool, n: int) -> None:
     """Until ``n`` workers of ``pool`` are forked (the first ``submit`` forks them all)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + READY
     while len(pool.processes) < n and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(pool.processes) == n
@@ -193,7 +209,7 @@ def test_a_pool_s_worker_sent_sigterm_as_it_is_born_ends_by_it(cli_sigterm, monk
             assert process.pid is not None
             os.kill(process.pid, signal.SIGTERM)
         for process in pool.processes:
-            process.join(30)
+            process.join(READY)
         # the pool's own thread reaps a dead worker too: between its waitpid and its record
         # of the code, the process's exitcode reads None (workers._exitcode waits that out)
         assert [workers._exitcode(p) for p in pool.processes] == [-signal.SIGTERM] * 2
