@@ -29,6 +29,13 @@ os.environ["PUBLISHER_CACHE"] = tempfile.mkdtemp(prefix="publisher-test-cache-")
 SOURCE_DATE_EPOCH = 1700000000  # 2023-11-14T22:13:20Z
 os.environ["SOURCE_DATE_EPOCH"] = str(SOURCE_DATE_EPOCH)
 
+# A suite started in the background of a shell (`make test &`, nohup, a runner that starts
+# it so) inherits SIGINT ignored, and Python then installs no Ctrl-C handler: the tests that
+# interrupt themselves (``os.kill(os.getpid(), signal.SIGINT)``: the held signals, the
+# temporary folders, the solver) saw no KeyboardInterrupt and failed. Ctrl-C as in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 FIXTURES = ROOT / "tests" / "fixtures"
 # One real page of a local daily's 咸安 edition as plain text, verbatim: the source the sample
 # edition was made from by hand, and the plain-text importer's first case.
