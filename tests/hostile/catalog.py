@@ -76,6 +76,9 @@ GROUPS = ("escaping", "media", "text", "structure", "interruptions", "destroying
           "archive")
 TEXT_SUFFIXES = {".md", ".toml", ".txt", ".svg"}
 TMP_PREFIX = ".publisher-tmp-"
+# publisher.outputs.UNFINISHED: beside the outputs while a write renames them into place (the
+# ones it replaces), left by a write killed then until a later write completes them
+UNFINISHED = ".publisher-unfinished"
 
 # What the planted secret files contain: none of it may ever appear in an output.
 SECRET_TEXT = "SECRET-TEXT-TOKEN-3f9a"
@@ -133,9 +136,10 @@ class Run:
     def outputs(self) -> list[Path]:
         if not self.out.is_dir():
             return []
-        # a killed build's temporary file is no output: the next build sweeps it, and
-        # `leftovers` is what checks that none stays
-        return sorted(p for p in self.out.rglob("*") if p.is_file() and p.name != ".publisher.lock"
+        # a killed build's temporary file is no output, nor its list of the outputs it left
+        # half replaced: the next build sweeps the one and removes the other once it has
+        # written them, and `leftovers` is what checks that neither stays
+        return sorted(p for p in self.out.rglob("*") if p.is_file() and p.name not in (".publisher.lock", UNFINISHED)
                       and not p.name.startswith(TMP_PREFIX))
 
 
@@ -428,7 +432,11 @@ def main_outputs(run: Run) -> dict[str, Path]:
 
 
 def leftovers(out: Path) -> list[Path]:
-    return sorted(p for p in out.rglob(TMP_PREFIX + "*")) if out.is_dir() else []
+    """What a killed or stopped build left that a complete one does not: temporary files and
+    folders, the list of outputs left half replaced."""
+    if not out.is_dir():
+        return []
+    return sorted(p for p in out.rglob("*") if p.name.startswith(TMP_PREFIX) or p.name == UNFINISHED)
 
 
 def check_complete(path: Path) -> None:

@@ -22,6 +22,8 @@ from pathlib import Path
 import catalog
 from catalog import Case, Run, check_complete, execute, leftovers, prepare
 
+from publisher.outputs import unfinished
+
 ARTICLE = "articles/one.md"
 EDITION_ID = "hostile-2019-10-21"  # the base edition's id: OUT/<id>/ holds its files
 
@@ -98,12 +100,22 @@ def sigkill(case: Case, tmp: Path, kills: int = 10, seed: int | None = None) -> 
                 check_complete(path)
             except Exception as exc:
                 problems.append(f"kill {k}: {path.name} is broken: {exc}")
+        # killed between two renames: some outputs new, some not yet; the list beside them
+        # (publisher.outputs.UNFINISHED) names those (``--skip-built`` builds them again)
+        changed = {n for n in new if new[n] != previous.get(n)}
+        replaced = {n for n in changed if now.get(n) == new[n]}
+        if replaced and replaced != changed:
+            listed = {Path(p).name for p in unfinished(run.out / EDITION_ID)}
+            if not changed - replaced <= listed:
+                problems.append(f"kill {k} after {delay:.2f} s: {sorted(replaced)} new, "
+                                f"{sorted(changed - replaced)} not, and {catalog.UNFINISHED} names {sorted(listed)}")
         previous = {name: now.get(name, b"") for name in now}
     execute(run)
     if run.returncode != 0:
         problems.append(f"the build after the kills failed: {run.stderr[-1000:]}")
     if leftovers(run.out):
-        problems.append(f"temporary files left after the next build: {leftovers(run.out)}")
+        problems.append(f"temporary files (or the list of outputs half replaced) left after the next "
+                        f"build: {leftovers(run.out)}")
     for path in run.outputs:
         check_complete(path)
     return not problems, f"{kills} kills ({interrupted} mid-build), outputs always complete", problems
