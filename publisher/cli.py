@@ -146,9 +146,11 @@ def _interrupt_in(exc: BaseException) -> KeyboardInterrupt | Terminated | None:
     return None
 
 
-def _stopped(exc: KeyboardInterrupt | Terminated) -> NoReturn:
+def _stopped(exc: KeyboardInterrupt | Terminated, written: bool = False) -> NoReturn:
+    """Say the command was stopped, and whether its outputs were written (``written``, or the
+    signal held while they were renamed: ``outputs_written``), and exit so."""
     line, code = stopped(exc, "the outputs were written before it stopped"
-                         if getattr(exc, "outputs_written", False) else NOTHING_WRITTEN)
+                         if written or getattr(exc, "outputs_written", False) else NOTHING_WRITTEN)
     err.print(line)
     raise typer.Exit(code) from None
 
@@ -312,8 +314,13 @@ def _ndnp_batch(editions: list[Path], out_dir: Path, settings: Settings, name: s
 
 def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
            quiet: bool = False, batch: Editions | None = None, run: _Run = _Run()) -> None:
+    from .outputs import writes
     from .publish import publish
 
+    # a signal that comes once the outputs are renamed into place, as the output folder's lock
+    # is released or publish returns, is raised before this hears of them: the writes
+    # counted say it (it said "nothing was written" of outputs it had just replaced)
+    before = writes()
     try:
         if err.is_terminal and not quiet:
             # progress as it happens, 版 by 版 for the print pages; on a log, nothing
@@ -333,9 +340,9 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
         stop = _interrupt_in(exc)
         if stop is None:
             _fail(_internal(exc, edition, run.verbose))
-        _stopped(stop)
+        _stopped(stop, writes() != before)
     except (KeyboardInterrupt, Terminated) as exc:
-        _stopped(exc)
+        _stopped(exc, writes() != before)
     try:
         _report(result.warnings)
         if quiet:

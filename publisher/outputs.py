@@ -337,6 +337,16 @@ def _swap_in(tmp: Path, target: Path) -> None:
 UNFINISHED = ".publisher-unfinished"
 
 
+_WRITES = [0]  # writes that renamed their outputs into place in this process
+
+
+def writes() -> int:
+    """How many writes have put their outputs in place in this process so far: counted as
+    the renames end, the signals still held, so that a command stopped after that (as the
+    lock is released, before it has heard back) knows the outputs were written."""
+    return _WRITES[0]
+
+
 def unfinished(root: Path) -> list[str]:
     """The outputs under ``root`` a killed write left half replaced (relative paths)."""
     try:
@@ -441,6 +451,7 @@ def write_outputs(root: Path, files: dict[str, bytes],
                     _fsync_dir(root)
                     _mark_unfinished(root, [t for t in earlier if t not in current])
                 written += [*order, *(target for _, target in folder_temps)]
+                _WRITES[0] += 1
     except OSError as exc:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)

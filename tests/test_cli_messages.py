@@ -192,6 +192,34 @@ def test_an_interrupt_a_library_turned_into_an_import_error_is_an_interrupt(tmp_
     assert result.exit_code == 1 and "error[internal]" in result.output
 
 
+@pytest.mark.parametrize("stop", ["KeyboardInterrupt", "Terminated"])
+def test_a_stop_once_the_outputs_are_in_place_says_they_were_written(stop, tmp_path, monkeypatch):
+    """A Ctrl-C or SIGTERM that comes after the outputs were renamed into place (as the output
+    folder's lock is released, or publish returns) is raised before the command hears of
+    them: it says they were written, not "nothing was written" (seen in the sigint scenario
+    under load: the outputs replaced, and the build said nothing was)."""
+    import publisher.publish as pipeline
+    from publisher.outputs import write_outputs
+    from publisher.signals import TERMINATED, Terminated
+
+    def stopped_after_the_renames(edition, out_dir, *args, **kwargs):
+        write_outputs(out_dir / "x", {"x.epub": b"new"})
+        raise KeyboardInterrupt if stop == "KeyboardInterrupt" else Terminated(TERMINATED)
+
+    monkeypatch.setattr(pipeline, "publish", stopped_after_the_renames)
+    result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(tmp_path), "-f", "epub"])
+    word = "interrupted" if stop == "KeyboardInterrupt" else "terminated"
+    assert result.exit_code == (130 if stop == "KeyboardInterrupt" else 143), result.output
+    assert f"{word}; the outputs were written before it stopped." in result.output
+    assert (tmp_path / "x" / "x.epub").read_bytes() == b"new"
+
+    def stopped_before(edition, out_dir, *args, **kwargs):  # the same, nothing written
+        raise KeyboardInterrupt if stop == "KeyboardInterrupt" else Terminated(TERMINATED)
+
+    monkeypatch.setattr(pipeline, "publish", stopped_before)
+    result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(tmp_path), "-f", "epub"])
+    assert f"{word}; nothing was written." in result.output
+
 
 _STOPPED_WHILE_IMPORTING = """
 import os, runpy, signal, sys
