@@ -763,6 +763,8 @@ def _stopped_build(run: Run, tmpdir: Path, moment: str | None, sig: signal.Signa
             if how in ("group", "pid", "workers") and not sent and pattern.search(line):
                 group = _group(proc.pid)
                 sent.append(len(group))
+                # the build's process is not reaped before this thread is done (below): ended,
+                # it is a zombie still, and its group is there to be signalled
                 if how == "group":
                     os.killpg(proc.pid, sig)
                 elif how == "workers":  # every process of the build but its own
@@ -780,12 +782,19 @@ def _stopped_build(run: Run, tmpdir: Path, moment: str | None, sig: signal.Signa
     readers = [threading.Thread(target=read_err, daemon=True), threading.Thread(target=read_out, daemon=True)]
     for t in readers:
         t.start()
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        raise
+    # The build's process is waited for, not reaped (WNOWAIT), until the reader threads are
+    # done: the stderr reader may come to the moment's line only after the build ended (a
+    # loaded machine runs it late; the line was the build's last words), and then signals a
+    # zombie's group, not a pid already reaped (ProcessLookupError in the thread, seen at
+    # load 20; or a process that took the pid over). A signal come so late is one the build
+    # never saw: exit 0, "done", as for a signal after the writing.
+    deadline = time.monotonic() + timeout
+    while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        if time.monotonic() >= deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        time.sleep(0.05)
     deadline = time.monotonic() + GONE_WITHIN
     left = _group(proc.pid)
     while left and time.monotonic() < deadline:
@@ -796,6 +805,7 @@ def _stopped_build(run: Run, tmpdir: Path, moment: str | None, sig: signal.Signa
             os.killpg(proc.pid, signal.SIGKILL)  # the test leaves nothing running either
     for t in readers:  # the pipes close once every process holding them ended
         t.join(GONE_WITHIN)
+    proc.wait(GONE_WITHIN)  # ended above: reaped now
     for pipe in (proc.stdout, proc.stderr):
         if pipe is not None:
             pipe.close()
