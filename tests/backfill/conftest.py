@@ -83,7 +83,7 @@ def dask_cluster(tmp_path_factory):
                                "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
                                "--scheduler-file", str(info)], **common)]
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # bounds for a hang: a loaded machine starts Dask slowly
         while not info.exists() and time.monotonic() < deadline:
             if procs[0].poll() is not None:
                 raise RuntimeError(f"dask scheduler exited; see {base / 'cluster.log'}")
@@ -94,8 +94,8 @@ def dask_cluster(tmp_path_factory):
                  "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard",
                  "--dashboard-address", "127.0.0.1:0", "--name", name,
                  "--local-directory", str(base / name)], **common))
-        with Client(scheduler_file=str(info), timeout=60) as client:
-            client.wait_for_workers(2, timeout=120)
+        with Client(scheduler_file=str(info), timeout=120) as client:
+            client.wait_for_workers(2, timeout=300)
             address = client.scheduler.address
         yield address
     finally:

@@ -154,5 +154,5 @@ def test_a_worker_killed_under_an_edition_costs_a_retry(dask_cluster, tmp_path):
         tries = [(a["n"], a["outcome"]) for a in j.attempts(victim[0])]
         assert j.entry(victim[0]).attempts == 2
     assert tries == [(1, "worker-lost"), (2, "built")]
-    with Client(dask_cluster, timeout=30) as client:
-        client.wait_for_workers(2, timeout=60)  # the nanny brought the worker back
+    with Client(dask_cluster, timeout=120) as client:  # bounds for a hang, not measures
+        client.wait_for_workers(2, timeout=300)  # the nanny brought the worker back

@@ -28,8 +28,8 @@ def _cluster_whole_again(dask_cluster):
     yield
     from distributed import Client
 
-    with Client(dask_cluster, timeout=30) as client:
-        client.wait_for_workers(2, timeout=60)
+    with Client(dask_cluster, timeout=120) as client:  # bounds for a hang: a worker restarted
+        client.wait_for_workers(2, timeout=300)  # at load 24 takes its time to import Dask
 
 
 def test_a_bad_edition_is_reported_with_its_code_and_the_batch_finishes(dask_cluster, tmp_path):

@@ -44,9 +44,9 @@ def test_sigkill_mid_batch_then_resume(tmp_path):
         time.sleep(0.02)
     family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
     proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
+    proc.wait(120)
     # the local workers die with the process that started them (nothing keeps writing)
-    _, alive = psutil.wait_procs([psutil.Process(p) for p in family if psutil.pid_exists(p)], timeout=30)
+    _, alive = psutil.wait_procs([psutil.Process(p) for p in family if psutil.pid_exists(p)], timeout=120)
     assert not alive, alive
     finished = _done(journal)
     assert 1 <= len(finished) < len(folders), finished  # killed mid-batch
