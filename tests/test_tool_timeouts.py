@@ -40,8 +40,13 @@ def hung(tmp_path, monkeypatch):
         tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
         return tool
 
-    # None if the tool was stopped before it wrote its id (a very loaded machine)
-    make.pid = lambda: int(pid_file.read_text()) if pid_file.exists() else None  # type: ignore[attr-defined]
+    def pid() -> int | None:
+        """None if the tool was stopped before it wrote its id (a very loaded machine), or
+        between the shell's creating the file and writing it (int("") raised then)."""
+        text = pid_file.read_text().strip() if pid_file.exists() else ""
+        return int(text) if text else None
+
+    make.pid = pid  # type: ignore[attr-defined]
     yield make
 
 
