@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import select
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -153,28 +154,28 @@ def site(site_run) -> Path:
 @contextmanager
 def serving(folder: Path) -> Iterator[str]:
     """``folder`` served by python -m http.server on a free localhost port: its URL; the
-    server is stopped and reaped after."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+    server is stopped and reaped after.
+
+    The server binds port 0 itself and says which port it got ("Serving HTTP on 127.0.0.1
+    port N ..." once it listens). A port found free here and handed to it could be taken by
+    another process in between (the machine's ephemeral ports are everyone's: Dask, the
+    browsers, the other test runs), and the test then read another server's pages."""
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
                              "--directory", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("python -m http.server did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        # a bound for a hang (the server says its port at once), not a measure of speed
+        ready, _, _ = select.select([proc.stdout], [], [], 120)
+        said = proc.stdout.readline() if ready else ""
+        port = re.search(r" port (\d+) ", said)
+        if port is None:
+            raise RuntimeError(f"python -m http.server did not start: {said!r}")
+        yield f"http://127.0.0.1:{port.group(1)}"
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=60)
+        proc.stdout.close()
 
 
 @pytest.fixture(scope="session")
@@ -194,8 +195,34 @@ def browser():
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
+        yield _Patient(chromium)
         chromium.close()
+
+
+# ms Playwright waits for a page to load, an element, a function (its default: 30 s): a bound
+# for a hang, not a measure of Chromium's speed, which at load 24 on two cores is a fraction
+# of what it is idle
+BROWSER_TIMEOUT = 120_000
+
+
+class _Patient:
+    """The browser, whose contexts and pages wait up to BROWSER_TIMEOUT."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.set_default_timeout(BROWSER_TIMEOUT)
+        return context
+
+    def new_page(self, **kwargs):
+        page = self._browser.new_page(**kwargs)
+        page.set_default_timeout(BROWSER_TIMEOUT)
+        return page
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

@@ -134,6 +134,8 @@ def test_axe_finds_no_violation(page, site_url, path):
         pytest.fail("axe-core is not installed: run `make test-tools` (npm ci)")
     page.goto(f"{site_url}/{path}")
     page.wait_for_load_state("networkidle")
+    if path.startswith("search/"):  # the results are made once Pagefind answered, maybe later
+        page.wait_for_selector("#results h2")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
@@ -168,7 +170,7 @@ def test_a_zone_shows_its_article_on_hover_and_focus(page, site_url):
 @pytest.mark.parametrize("word, slug", [("窑咀大桥", "yaozui-daqiao"), ("人才", "rencai-dasai")])
 def test_search_finds_chinese_words(page, site_url, word, slug):
     page.goto(f"{site_url}/search/?q={word}")
-    page.wait_for_selector("#results h2", timeout=30000)
+    page.wait_for_selector("#results h2")  # BROWSER_TIMEOUT (tests/web/conftest.py)
     hits = page.eval_on_selector_all("#results li > a", "as => as.map(a => a.getAttribute('href'))")
     assert f"/2019/10/21/01/{slug}/" in hits
     assert page.locator("#results mark").first.inner_text() in word
