@@ -76,6 +76,12 @@ def _present(tool: str) -> bool:
 # ---------------------------------------------------------------- Chromium
 
 
+# ms Playwright waits for a page to load, an element, a function (its default: 30 s): a bound
+# for a hang, not a measure of Chromium's speed, which at load 24 on two cores is a fraction
+# of what it is idle
+BROWSER_TIMEOUT = 120_000
+
+
 class Browser:
     """Debian's Chromium under Playwright, serving test files from ``ORIGIN``."""
 
@@ -108,6 +114,7 @@ class Browser:
             return route.fulfill(body=data, content_type=kind)
 
         context.route(f"{ORIGIN}/**", serve)
+        context.set_default_timeout(BROWSER_TIMEOUT)
         context.route(lambda url: not url.startswith(ORIGIN) and not url.startswith(("blob:", "data:")),
                       lambda route: route.abort())
         return context.new_page()
@@ -129,7 +136,7 @@ class Foliate:
         # shows its progress slider when it gets there (its 'relocate' handler)
         self.page.wait_for_function(
             "document.querySelector('#progress-slider')?.style.visibility === 'visible'",
-            timeout=60_000)
+            timeout=BROWSER_TIMEOUT)
         self._cdp: Any = None  # a CDP session, made when first needed
 
     @property
@@ -142,9 +149,10 @@ class Foliate:
         """Go to a document (its href from the package folder's parent, e.g. EPUB/text/p01.xhtml)
         and wait until its fonts and images are loaded."""
         # The paginator ignores a goTo while it is still turning a page (its private lock,
-        # held a moment after each turn): ask again until the section is there.
+        # held a moment after each turn): ask again until the section is there (for up to two
+        # minutes: a hundred tries were ten seconds, which a loaded machine's moment can pass).
         index = self.page.evaluate("""async href => {
-            for (let tries = 0; tries < 100; tries++) {
+            for (const until = performance.now() + 120000; performance.now() < until;) {
                 const { index } = await reader.view.goTo(href)
                 const shown = reader.view.renderer.getContents().find(c => c.index === index)
                 if (shown?.doc?.readyState === 'complete') {
