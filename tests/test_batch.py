@@ -143,7 +143,7 @@ def test_skip_built_rebuilds_outputs_a_killed_write_left_half_replaced(make_edit
     assert not (root / UNFINISHED).exists()  # a build that ends leaves no list
     assert built_already(good1, out, ["epub", "pdf"])
     names = ["test-2019-10-21.epub", "test-2019-10-21.pdf", "print/p01.pdf"]
-    killed = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(root), *names])
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(root), *names], timeout=300)
     assert killed.returncode == -9
     assert (root / names[0]).read_bytes() == b"new" and (root / names[1]).read_bytes() != b"new"
     assert unfinished(root) == names
