@@ -28,6 +28,7 @@ stop reached the worker first): the build stops so (``stopped``), not with an in
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import sys
 import tempfile
@@ -71,6 +72,7 @@ def forking() -> Iterator[None]:
     comes meanwhile is handled once the block ends."""
     with held():
         before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        _forker[0] = os.getpid()
         try:
             yield
         finally:
@@ -78,14 +80,20 @@ def forking() -> Iterator[None]:
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_forker = [0]  # the process that last forked in ``forking``: a worker's parent while it lives
 
 
 def _ends_with_its_parent() -> None:
     """SIGKILL from the kernel when the thread that forked this process ends (on Linux; the
-    build forks its workers from the thread that runs it, which outlives them)."""
+    build forks its workers from the thread that runs it, which outlives them). Asked for
+    after that process died (killed between the fork and this), it never comes: the worker
+    ends here as it would have, instead of waiting for work forever."""
+    parent, _forker[0] = _forker[0], 0
     if sys.platform.startswith("linux"):
         with suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if parent and os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def end(process: BaseProcess, grace: float = GRACE) -> None:

@@ -167,6 +167,42 @@ def test_a_worker_ends_when_the_build_s_process_is_killed(tmp_path):
         build.stdout.close()
 
 
+def test_a_worker_whose_build_died_as_it_was_forked_ends(tmp_path):
+    """A worker forked just before its build's process was killed asks for PR_SET_PDEATHSIG
+    once its parent is gone, which the kernel then never delivers: ``started`` sees that its
+    parent is no longer the process that forked it and ends as the kernel would have ended
+    it (SIGKILL). Before, such a pool worker waited on its queue forever."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "orphan.py"
+    script.write_text(
+        "import ctypes, os, time\n"
+        "from publisher import workers\n"
+        "# PR_SET_CHILD_SUBREAPER: the orphaned worker is this process's to reap, not init's\n"
+        "ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)\n"
+        "build = os.fork()\n"
+        "if build == 0:\n"
+        "    me = os.getpid()\n"
+        "    with workers.forking():\n"
+        "        worker = os.fork()\n"
+        "    if worker == 0:  # starts only once the build's process has died\n"
+        "        deadline = time.monotonic() + 120  # a bound for a hang\n"
+        "        while os.getppid() == me and time.monotonic() < deadline:\n"
+        "            time.sleep(0.01)\n"
+        "        workers.started()\n"
+        "        os._exit(0)\n"
+        "    os._exit(0)\n"
+        "os.waitpid(build, 0)\n"
+        "_, status = os.waitpid(-1, 0)\n"
+        "print(os.WTERMSIG(status) if os.WIFSIGNALED(status) else f'exit {os.WEXITSTATUS(status)}')\n")
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=2 * READY, env={**os.environ, "PYTHONPATH": str(root)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == str(int(signal.SIGKILL))
+
+
 # ---------------------------------------------------------------- the pools (workers.Pool)
 
 def _waits_for_a_stop() -> None:
