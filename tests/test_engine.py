@@ -765,3 +765,98 @@ def test_a_fonts_whole_file_is_copied_only_when_read(fonts, tmp_path, monkeypatc
     whole = font.file_content
     assert isinstance(whole, bytes) and whole == files[len(whole)].read_bytes()
     assert font.file_content is whole and len(read) == 1
+
+
+# Lines broken in every way measured_once tells apart: Chinese with halts, CJK–Latin gaps and
+# the unbreakable paragraph end (typeset.css), a letter-spaced headline, lines ending at an
+# ideographic space, at a newline, in a break-all URL, and Latin text wrapped at spaces (with
+# and without justification, letter spacing and overflow-wrap).
+BROKEN = (
+    '<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>\n'
+    "@page { size: 120mm 200mm; margin: 8mm; }\n"
+    'body { margin: 0; font-family: "Noto Serif CJK SC"; font-size: 10pt; line-height: 15pt; }\n'
+    "article { width: 32mm; } h2 { letter-spacing: 0.04em; font-size: 14pt; }\n"
+    ".latin { width: 40mm; } .pre { white-space: pre-line; } .ideo { width: 31mm; }\n"
+    "</style></head><body>\n"
+    "<article><h2>新华社北京十月二十一日电记者从国家统计局获悉</h2>\n"
+    "<p>十月二十一日，国家统计局发布数据显示，前三季度国内生产总值为697798亿元，按可比价格计算，同比增长6.2%。其中，一季度增长6.4%，二季度增长6.2%，三季度增长6.0"
+    "%。“我们有信心、有能力”，他说（见图）。网址www.stats.gov.cn可查。</p>\n"
+    '<p class="ideo">\u3000\u3000甲乙丙丁戊己庚辛\u3000壬癸子丑寅卯辰巳\u3000午未申酉'
+    '戌亥一二\u3000三四五六七八九十\u3000天地玄黄宇宙洪荒日\u3000月盈昃辰宿列张寒\u3000来暑往秋收冬藏'
+    '。</p>\n'
+    '<p class="pre">第一行\n'
+    "第二行很长很长很长很长很长很长很长很长\n"
+    "第三行</p>\n"
+    '<p>含有<span class="brk">https://example.org/a/very/long/path/that/breaks</span>的一段文字，还有Lati'
+    "n words与中文混排的句子，以及soft&shy;hyphen的情况。</p>\n"
+    "</article>\n"
+    '<div class="latin">The quick brown fox jumps over the lazy dog, again and again, extraordi'
+    "narily, incomprehensibly long words here.</div>\n"
+    '<div class="latin" style="text-align: justify; letter-spacing: 0.05em">Justified text with'
+    " letter spacing wraps at spaces and at hyphen-ated words here and there.</div>\n"
+    '<div class="latin" style="overflow-wrap: anywhere">Anywhere wrapping: supercalifragilistic'
+    "expialidociousword and more words.</div>\n"
+    "</body></html>"
+)
+
+
+def test_a_broken_line_is_measured_on_the_draft_only_where_it_is_the_line_alone(fonts, tmp_path, monkeypatch):
+    """engine/patches/measured_once.py: a broken line is measured on the layout that broke it
+    instead of being laid out again alone. For every broken line, both measures are taken:
+    where the patch takes the draft's (most lines) they are the same numbers; among the lines
+    it lays out again are some whose draft measure is not the line's (a line ending at an
+    ideographic space, whose width Pango zeroes at a wrap; at an ASCII space, which WeasyPrint
+    strips): the rule is needed. The document is the same bytes with the patch reverted."""
+    from weasyprint.text import line_break
+
+    from publisher.engine.patches import measured_once
+
+    settings = load_settings()
+
+    def render() -> bytes:
+        return engine.render(BROKEN, base_dir=tmp_path, fonts=fonts, what="test",
+                             stylesheets=[settings.styles_dir / "base.css", settings.styles_dir / "typeset.css"],
+                             sandbox=engine.Sandbox((tmp_path, settings.styles_dir, settings.fonts_dir))).pdf
+
+    replacement, = measured_once.replacements()
+    assert replacement.applied
+    original = replacement.original
+    taken: list[str] = []
+    kept: list[str] = []
+    differ: list[str] = []
+    kinds: set[tuple[str, bool]] = set()
+
+    def both(first_line, text, layout, resume_at, space_collapse, style, hyphenated=False, character=None):
+        if not resume_at or hyphenated:
+            return original(first_line, text, layout, resume_at, space_collapse, style, hyphenated, character)
+        stands = measured_once.draft_stands(first_line, text, layout, resume_at, style, hyphenated)
+        draft = measured_once.draft_measure(first_line, style)
+        kinds.add((type(layout).__name__, measured_once._text_only(type(layout))))
+        result = original(first_line, text, layout, resume_at, space_collapse, style, hyphenated, character)
+        alone = (result[1], result[3], result[4], result[5])
+        (taken if stands is not None else kept).append(text.encode()[:draft[0]].decode())
+        if stands is not None:
+            assert draft == alone, stands
+            assert layout.text == stands
+        elif draft != alone:
+            differ.append(text.encode()[:draft[0]].decode())
+        return result
+
+    again: list[int] = []  # the broken lines the patch had laid out again
+    monkeypatch.setattr(replacement, "original",
+                        lambda *args: again.append(args[3]) or original(*args))
+    patched = render()
+    monkeypatch.undo()
+    monkeypatch.setattr(line_break, "first_line_metrics", both)
+    assert render() == patched
+    assert len(taken) >= 20 and kept
+    assert kinds == {("Layout", True), ("TypesetLayout", True)}  # no Pango text set for either
+    assert len([resume for resume in again if resume]) == len(kept)  # the others: the draft's
+    assert any(line.endswith("\u3000") for line in differ) and any(line.endswith(" ") for line in differ)
+    monkeypatch.undo()
+    replacement.revert()
+    try:
+        assert line_break.first_line_metrics is original
+        assert render() == patched
+    finally:
+        replacement.apply()

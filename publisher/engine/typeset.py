@@ -353,6 +353,10 @@ def _layout_class(base: Any):
 
         cjk_gaps = None  # {index: (left, right)} px: the gaps to draw (set by _split_text_box)
         cjk_draw = None  # the same by UTF-8 offset, waiting for the line to be laid out
+        # engine.patches.measured_once: set_text given a prefix of the text already set, without
+        # justify (a broken line's own text, its layout dropped next), keeps nothing here but
+        # ``text``: a prefix gains no attribute (_apply), and cjk_draw is only set to draw.
+        measured_text_only = True
 
         def __init__(self, *args, **kwargs):
             self.cjk_plan = _active

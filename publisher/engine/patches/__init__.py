@@ -19,6 +19,7 @@ from . import (
                inline_line_start,
                leader_run,
                margin_boxes,
+               measured_once,
                nested_links,
                page_styles,
                parse_regexes,
@@ -34,6 +35,6 @@ from . import (
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
            compressed_once, written_once, subset_once, face_on_demand,
            target_counters, page_styles, pseudo_styles, font_descriptions, strut_keys, margin_boxes,
-           computed_defaults, parse_regexes)
+           computed_defaults, parse_regexes, measured_once)
 
 __all__ = ["PATCHES"]
