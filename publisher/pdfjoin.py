@@ -40,14 +40,15 @@ from pikepdf import Array, Dictionary, Name
 from .fonts import Face, FontSet
 
 
-def join(pdfs: Iterable[bytes | Path]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
-    """A new PDF with the pages of ``pdfs`` (their bytes, or their files) in order, and the
-    opened sources (closed by the caller once the result is saved: pikepdf copies their
-    objects lazily, from the files as it needs them)."""
+def join(pdfs: Iterable[bytes | Path | Source]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
+    """A new PDF with the pages of ``pdfs`` (their bytes, their files, or a ``Source`` read
+    ahead) in order, and the opened sources (closed by the caller once the result is saved:
+    pikepdf copies their objects lazily, from the files as it needs them)."""
     out = pikepdf.new()
     sources = []
     for data in pdfs:
-        src = pikepdf.open(data if isinstance(data, Path) else io.BytesIO(data))
+        src = data.pdf if isinstance(data, Source) else pikepdf.open(
+            data if isinstance(data, Path) else io.BytesIO(data))
         sources.append(src)
         out.pages.extend(src.pages)
     return out, sources
@@ -66,8 +67,8 @@ class Source:
     fonts: dict[tuple[int, int], _Maps | None]  # a CID font's objgen -> ``_maps``
 
     @classmethod
-    def read(cls, data: bytes) -> Source:
-        pdf = pikepdf.open(io.BytesIO(data))
+    def read(cls, data: bytes | Path) -> Source:
+        pdf = pikepdf.open(data if isinstance(data, Path) else io.BytesIO(data))
         fonts = {font.objgen: _maps(font) for group in _cid_fonts(pdf).values() for font in group}
         return cls(pdf, _named(pdf), _outline(pdf), fonts)
 

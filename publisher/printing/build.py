@@ -31,6 +31,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from ..fonts import FontSet
 from ..makeup import Geometry, Grid, MakeUp, PagePlan, make_up
 from ..model import Edition, Figure, Image
 from ..pagecache import PageCache
+from ..pdfjoin import Source
 from ..workers import Pool, temporary_folder
 from .colour import check_profile, convert_images
 from .lunar import FIRST as LUNAR_FIRST, LAST as LUNAR_LAST, lunar_date_zh
@@ -474,54 +476,49 @@ class _Run:
 
     def collect(self, step) -> tuple[dict[str, bytes], list[dict[str, bytes]], tuple]:
         """The results in order (the cache filled), then the issue joined: (the files by
-        label, the derived files by 版, the layout records by 版 with ``layout``)."""
+        label, the derived files by 版, the layout records by 版 with ``layout``).
+
+        The pages at hand before any result (from the cache, nothing to make of them) are
+        spooled, opened for the join and their fonts read (``pdfjoin.Source``), their own
+        files read back, before the first result is waited for: the rebuild after one change
+        does that for the 15 other 版 while the changed one renders, not after it. Each page
+        that comes back from a worker is read so as it comes. The join is the same."""
         store, derive, total = self.store, self.derive, len(self.made)
         try:
             self.spool = temporary_folder("publisher-print-")
         except OSError as exc:
             raise _spool_error(exc, Path(tempfile.gettempdir())) from None
         folder = Path(self.spool.name)
+        meta, fonts = self.meta, self.fonts
+        # The joined files too, each by what it is joined from (publisher.pagecache): the issue
+        # by its pages' keys in order, its metadata and the pages' geometry; each 版 alone by
+        # its page's key, its own metadata and geometry (below). A rebuild whose every 版 is
+        # unchanged joins nothing again; one changed 版 joins the issue, its own file made by
+        # its worker, and the other 版's files are read back.
+        joined = (pagecache.key("joined", *(slot.key for slot in self.made), repr(meta),
+                                *(repr(slot.plan.grid.geometry) for slot in self.made)) if store else "")
+        issue = store.get_joined(joined) if store else None
+        # the pages read ahead for the issue's join while workers render (in this process
+        # alone, the join opens them as before: none is held open beside a render here)
+        joining = issue is None and total > 1 and self.pool is not None
         sheets: list[tuple[Path, Geometry]] = []
+        ahead: dict[int, Source] = {}  # by 版 (1-based): the page opened for the join
+        kept: set[int] = set()  # the 版 (1-based) spooled, their own files too
         singles: dict[str, Path | None] = {}  # each 版's own file, as its worker finished it
         alones: dict[str, str] = {}  # each 版's own file's key in the page cache
         derived: list[dict[str, bytes]] = []
         lines_by_page: list = []
-        for n, slot in enumerate(self.made, 1):
-            plan, extra, extra_name = slot.plan, slot.extra, slot.extra_key
-            work = slot.work
-            result: Any = None
-            if work is not None and not isinstance(work, tuple):
-                assert self.pool is not None, "a 版 handed out has its pool until the run is closed"
-                result = self.pool.result(work)
-            elif work is not None:
-                fn, arg = work
-                result = fn(arg)
-            single = None
-            if slot.render:
-                pdf, single, lines, extra = result
-                if store:
-                    store.put(slot.key, pdf, lines)
-                how = "rendered"
-            else:
-                assert slot.hit is not None
-                pdf, lines = slot.hit
-                how = "unchanged, from the cache:"
-                if derive and extra is None:
-                    extra = result
-                else:
-                    extra_name = ""  # nothing new to keep
-            if derive:
-                assert extra is not None  # made above, by a worker, or from the cache
-                if store and extra_name:
-                    store.put_files(extra_name, extra)
-                derived.append(extra)
-            # the page's PDF and its own file kept on disk until the issue is joined, not in
-            # memory beside the join (at 64 版: 80 and 77 MB)
-            path = folder / f"{n:04d}.pdf"
-            _spool(path, pdf)
-            sheets.append((path, plan.grid.geometry))
+
+        def keep(n: int, slot: _Slot, pdf: bytes, single: bytes | None) -> None:
+            """The page's PDF and its own file kept on disk until the issue is joined, not in
+            memory beside the join (at 64 版: 80 and 77 MB); the page opened for the join."""
+            plan = slot.plan
+            kept.add(n)
+            _spool(folder / f"{n:04d}.pdf", pdf)
+            if joining:
+                ahead[n] = Source.read(folder / f"{n:04d}.pdf")
             # the 版's own file: as its worker finished it (kept), else kept from a build before
-            alone = (pagecache.key("alone", slot.key, repr(_page_meta(self.meta, plan.page)),
+            alone = (pagecache.key("alone", slot.key, repr(_page_meta(meta, plan.page)),
                                    repr(plan.grid.geometry)) if store else "")
             if single is not None and store:
                 store.put_joined(alone, single)
@@ -531,23 +528,56 @@ class _Run:
                 _spool(folder / f"{n:04d}.single.pdf", single)
             singles[plan.page.file_label] = folder / f"{n:04d}.single.pdf" if single is not None else None
             alones[plan.page.file_label] = alone
-            lines_by_page.append(lines)
-            slot.hit = slot.work = None
-            del pdf, single, result
-            step(f"{how} 版 {n} of {total} ({plan.page.display_label} {plan.page.name})")
-        meta, fonts = self.meta, self.fonts
-        # The joined files too, each by what it is joined from (publisher.pagecache): the issue
-        # by its pages' keys in order, its metadata and the pages' geometry; each 版 alone by
-        # its page's key, its own metadata and geometry (above). A rebuild whose every 版 is
-        # unchanged joins nothing again; one changed 版 joins the issue, its own file made by
-        # its worker, and the other 版's files are read back.
-        joined = (pagecache.key("joined", *(slot.key for slot in self.made), repr(meta),
-                                *(repr(g) for _, g in sheets)) if store else "")
-        issue = store.get_joined(joined) if store else None
-        if issue is None:
-            issue = finish(sheets, meta, fonts)
-            if store:
-                store.put_joined(joined, issue)
+
+        try:
+            if joining or any(isinstance(slot.work, Future) for slot in self.made):  # workers render
+                for n, slot in enumerate(self.made, 1):
+                    if slot.work is None and slot.hit is not None:  # at hand: from the cache
+                        keep(n, slot, slot.hit[0], None)
+            for n, slot in enumerate(self.made, 1):
+                plan, extra, extra_name = slot.plan, slot.extra, slot.extra_key
+                work = slot.work
+                result: Any = None
+                if work is not None and not isinstance(work, tuple):
+                    assert self.pool is not None, "a 版 handed out has its pool until the run is closed"
+                    result = self.pool.result(work)
+                elif work is not None:
+                    fn, arg = work
+                    result = fn(arg)
+                single = None
+                if slot.render:
+                    pdf, single, lines, extra = result
+                    if store:
+                        store.put(slot.key, pdf, lines)
+                    how = "rendered"
+                else:
+                    assert slot.hit is not None
+                    pdf, lines = slot.hit
+                    how = "unchanged, from the cache:"
+                    if derive and extra is None:
+                        extra = result
+                    else:
+                        extra_name = ""  # nothing new to keep
+                if derive:
+                    assert extra is not None  # made above, by a worker, or from the cache
+                    if store and extra_name:
+                        store.put_files(extra_name, extra)
+                    derived.append(extra)
+                if n not in kept:  # not kept ahead
+                    keep(n, slot, pdf, single)
+                sheets.append((folder / f"{n:04d}.pdf", plan.grid.geometry))
+                lines_by_page.append(lines)
+                slot.hit = slot.work = None
+                del pdf, single, result
+                step(f"{how} 版 {n} of {total} ({plan.page.display_label} {plan.page.name})")
+            if issue is None:
+                parts = [(ahead.pop(n, path), g) for n, (path, g) in enumerate(sheets, 1)]
+                issue = finish(parts, meta, fonts)  # closes the pages read ahead
+                if store:
+                    store.put_joined(joined, issue)
+        finally:
+            for source in ahead.values():  # not joined: the build stopped
+                source.close()
         files = {"issue": issue}
         del issue
         _give_back()  # the join's memory, before the single-版 files are read back

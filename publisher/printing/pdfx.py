@@ -39,7 +39,7 @@ import pikepdf
 from .. import xmp
 from ..fonts import FontSet
 from ..makeup.geometry import Geometry, mm_to_pt
-from ..pdfjoin import join, share
+from ..pdfjoin import Source, join, read_fonts, share
 
 NAMESPACE = uuid.UUID("8b0f6a8e-2f6e-5b8e-9c57-7075626c6973")  # "publis": ids of our files
 
@@ -335,10 +335,21 @@ def prepare(data: bytes, sources: dict[str, str]) -> bytes:
         return buf.getvalue()
 
 
-def finish(pages: Sequence[tuple[bytes | Path, Geometry]], meta: Meta, fonts: FontSet | None = None) -> bytes:
-    """Join page PDFs (in order; their bytes or their files) into one PDF/X file with exact boxes and fixed ids; with
-    ``fonts`` (the pinned faces), the pages share one font program per face and every
-    distinct resource is stored once (``publisher.pdfjoin``)."""
+def finish(pages: Sequence[tuple[bytes | Path | Source, Geometry]], meta: Meta, fonts: FontSet | None = None) -> bytes:
+    """Join page PDFs (in order; their bytes, their files, or ``pdfjoin.Source``s read ahead:
+    opened, their fonts' maps read, while other pages were still rendering) into one PDF/X
+    file with exact boxes and fixed ids; with ``fonts`` (the pinned faces), the pages share
+    one font program per face and every distinct resource is stored once
+    (``publisher.pdfjoin``). Every page is closed once the file is made (a ``Source`` too)."""
+    try:
+        return _finish(pages, meta, fonts)
+    finally:
+        for data, _ in pages:
+            if isinstance(data, Source):
+                data.close()
+
+
+def _finish(pages: Sequence[tuple[bytes | Path | Source, Geometry]], meta: Meta, fonts: FontSet | None) -> bytes:
     out, sources = join(data for data, _ in pages)
     first = sources[0]
     if "/OutputIntents" not in first.Root:
@@ -358,7 +369,7 @@ def finish(pages: Sequence[tuple[bytes | Path, Geometry]], meta: Meta, fonts: Fo
     out.docinfo.Trapped = pikepdf.Name("/False")
     out.docinfo.GTS_PDFXVersion = pikepdf.String(meta.pdfx)
     if len(pages) > 1:
-        share(out, fonts)
+        share(out, fonts, read_fonts(out, [data for data, _ in pages if isinstance(data, Source)]))
     buf = io.BytesIO()
     out.save(buf, deterministic_id=True, min_version="1.6", compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)

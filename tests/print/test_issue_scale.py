@@ -15,7 +15,9 @@ import pytest
 
 from publisher.config import load_settings
 from publisher.makeup.cache import root
+from publisher.pdfjoin import Source
 from publisher.publish import publish
+from publisher.workers import Pool
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -406,10 +408,30 @@ def test_one_changed_page_renders_beside_the_later_ones_unless_it_is_the_last(tm
         return real(workers)
 
     monkeypatch.setattr(measure, "Pool", counted)
+    # what the build's process does while the worker renders: the pages at hand (from the
+    # cache) opened and read for the issue's join before the rendered one comes back
+    events: list[str] = []
+    read, result = Source.read.__func__, Pool.result
+
+    def reading(cls, data):
+        events.append(f"read {data.name}")
+        return read(cls, data)
+
+    def waited(self, future):
+        got = result(self, future)
+        events.append("rendered")
+        return got
+
+    monkeypatch.setattr(Source, "read", classmethod(reading))
+    monkeypatch.setattr(Pool, "result", waited)
     rebuilt, rendered = build(True)
     monkeypatch.undo()
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
     assert rendered == 1
+    if changed == 1:
+        assert events == ["read 0002.pdf", "read 0003.pdf", "rendered", "read 0001.pdf"]
+    else:
+        assert events == []  # made in this process: the join opens the pages as before
     # the edited article's few galleys laid out in a worker of their own (``measure``'s
     # ``aside``), while the build's process loads WeasyPrint for the render
     assert pools == [1]
