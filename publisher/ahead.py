@@ -14,6 +14,7 @@ import contextlib
 import logging
 import multiprocessing
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 
 from .workers import GRACE, end, forking, started
 
@@ -86,3 +87,108 @@ def _run(reader, writer, fn: Callable, args: tuple) -> None:
     with contextlib.suppress(OSError):  # nobody reads it any more: the build's process is gone
         writer.send(result)
     writer.close()
+
+
+class Helper:
+    """A forked process that runs ``fn(*args)`` at once (its inputs inherited, as ``Ahead``'s),
+    then, one at a time, the calls it is sent (``call``: a module's function and its
+    arguments, pickled) while the build's process goes on; ``result()`` is what the last one
+    returned, or raises what it raised. Unlike ``Ahead``, its work is not redone elsewhere: a
+    helper found dead raises (as the stop that ended it, ``workers.stopped``). No executor
+    and no thread: a plain process and a pipe, so that processes forked after it inherit no
+    thread (the print build's render pool, the make-up's later half). ``then``: run in the
+    process after the first result is sent (while it waits for the next call)."""
+
+    def __init__(self, what: str, fn: Callable, *args, then: Callable[[], object] | None = None):
+        self.what = what
+        self.waiting = False  # a call sent, its result not yet received
+        context = multiprocessing.get_context("fork")
+        self.conn, theirs = context.Pipe(duplex=True)
+        self.process: BaseProcess | None = context.Process(
+            target=_serve, args=(self.conn, theirs, fn, args, then), daemon=True, name=f"publisher: {what}")
+        try:
+            with forking():  # born with SIGINT and SIGTERM blocked until ``started``
+                self.process.start()
+        except BaseException:
+            self.conn.close()
+            self.process = None
+            raise
+        finally:
+            theirs.close()  # the child's end: this process sees EOF if the child dies
+        self.waiting = True
+
+    def call(self, fn: Callable, *args) -> None:
+        """``fn(*args)`` in the helper, after what it was given before (its result taken)."""
+        assert not self.waiting, "one call at a time: the last one's result is taken first"
+        try:
+            self.conn.send((fn, args))
+        except OSError as exc:  # it died: said as ``result`` says it
+            raise self._died(exc) from exc
+        self.waiting = True
+
+    def result(self):
+        """What the last call returned (waiting for it); what it raised, raised here."""
+        assert self.waiting, "a call was sent"
+        try:
+            status, value = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise self._died(exc) from exc
+        self.waiting = False
+        if status != "done":
+            raise value
+        return value
+
+    def _died(self, exc: BaseException) -> BaseException:
+        from .workers import stopped
+
+        died = RuntimeError(f"{self.what}: its process ended ({exc!r})")
+        if self.process is None:
+            return died
+        self.process.join(1.0)  # its exit code, to say what ended it
+        return stopped([self.process], died)
+
+    def close(self) -> None:
+        """Done with it, whatever it does: ended (SIGTERM, then SIGKILL, never waiting longer
+        than ``workers.GRACE`` twice) and reaped."""
+        if self.process is None:
+            return
+        self.conn.close()
+        end(self.process)
+        self.process.close()
+        self.process = None
+
+
+def _serve(conn, theirs, fn: Callable, args: tuple, then: Callable[[], object] | None) -> None:
+    """In the helper: ``fn(*args)``, then each call received, each result sent back; ends when
+    the build's process closes its end (or ends it)."""
+    conn.close()  # the build's end, copied by the fork: see ``_run``
+    started()
+    first = True
+    while True:
+        try:
+            result = ("done", fn(*args))
+        except Exception as exc:  # raised in the build's process
+            result = ("failed", _sendable(exc))
+        try:
+            theirs.send(result)
+        except OSError:  # nobody reads it any more: the build's process is gone
+            return
+        if first and then is not None:
+            with contextlib.suppress(Exception):  # only a head start for the next call
+                then()
+        first = False
+        try:
+            fn, args = theirs.recv()
+        except (EOFError, OSError):
+            return
+
+
+def _sendable(exc: Exception) -> Exception:
+    """``exc``, or what it says when it cannot be pickled back."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc

@@ -4,12 +4,15 @@ build's process is gone before it has read the result."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from publisher.ahead import Ahead
+import pytest
+
+from publisher.ahead import Ahead, Helper
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +71,53 @@ def test_a_child_whose_build_is_gone_ends_instead_of_blocking_on_its_result(tmp_
     if not ended:
         os.kill(pid, 9)
     assert ended, "the forked child still blocks on its result"
+
+
+# ``Helper``: a forked process that runs its first call at once, then the calls it is sent
+
+def _double(n: int) -> int:
+    return 2 * n
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+def _dies() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_helper_answers_its_first_call_then_the_calls_it_is_sent():
+    helper = Helper("a test", lambda n: b"y" * n, 1 << 20, then=lambda: None)
+    try:
+        assert helper.result() == b"y" * (1 << 20)  # larger than a pipe's buffer
+        helper.call(_double, 21)
+        assert helper.result() == 42
+        helper.call(_fails, "no")
+        with pytest.raises(ValueError, match="no"):  # raised here, and the helper goes on
+            helper.result()
+        helper.call(_double, 2)
+        assert helper.result() == 4
+        pid = helper.process.pid
+    finally:
+        helper.close()
+    assert helper.process is None and not Path(f"/proc/{pid}").exists()  # ended and reaped
+
+
+def test_a_helper_found_dead_raises_and_is_ended_all_the_same():
+    helper = Helper("a test", _double, 1)
+    try:
+        assert helper.result() == 2
+        helper.call(_dies)
+        with pytest.raises(RuntimeError, match="its process ended"):  # killed: not a stop
+            helper.result()
+    finally:
+        helper.close()
+    assert helper.process is None
+
+
+def test_a_helper_ended_while_it_works_is_reaped():
+    helper = Helper("a test", time.sleep, 600)
+    pid = helper.process.pid
+    helper.close()  # SIGTERM (its default action, set first thing in the helper), else SIGKILL
+    assert not Path(f"/proc/{pid}").exists()  # ended and reaped

@@ -20,16 +20,19 @@ only what changed. Galleys of several 版 are laid out in a pool of processes.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import math
+import multiprocessing
 import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..ahead import Helper
 from ..config import Settings
 from ..engine import Sandbox, lay_out, load
 from ..errors import Problem, RenderError, Severity
@@ -181,7 +184,8 @@ def image_height(source: Source, width: float) -> float:
 
 def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest],
             bodies: list[BodyRequest], *, workers: int = 1, use_cache: bool = True,
-            meanwhile: Callable[[], object] | None = None, aside: bool = False) -> Measures:
+            meanwhile: Callable[[], object] | None = None,
+            aside: bool | Callable[[Helper], None] = False) -> Measures:
     """Measure every head and body asked for (each distinct one once): from the cache where
     it holds them, else from galleys laid out in ``workers`` processes. ``meanwhile``: called
     in this process while the workers lay the galleys out (the make-up loads OR-Tools then),
@@ -189,7 +193,9 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
     a worker, forked before WeasyPrint is loaded here if it is not yet, so that the worker
     imports it and lays them out while this process runs ``meanwhile`` (the print build loads
     WeasyPrint there for its render workers, which it forks later: the rebuild after one
-    change imports it in two processes at once instead of twice in a row)."""
+    change imports it in two processes at once instead of twice in a row). ``aside`` may be
+    a function instead of True: the few galleys are then laid out in an ``ahead.Helper``,
+    given to that function once they are measured (``_aside``)."""
     skey = style_key(settings, fonts)
     store = disk.Cache(skey) if use_cache else None
     out = Measures()
@@ -232,7 +238,9 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
     global _JOB
     _JOB = (edition, settings, fonts)
     try:
-        if workers > 1 and (len(chunks) > 1 or aside):
+        if workers > 1 and len(chunks) == 1 and callable(aside) and not multiprocessing.current_process().daemon:
+            results = [_aside(chunks[0], meanwhile, aside)]
+        elif workers > 1 and (len(chunks) > 1 or aside):
             if len(chunks) > 1:
                 load(fonts)  # once, before the fork: the workers inherit WeasyPrint and fontconfig
             pool = Pool(len(chunks))
@@ -272,6 +280,38 @@ def measure(edition, settings: Settings, fonts: FontSet, heads: list[HeadRequest
 
 
 _JOB: tuple[Edition, Settings, FontSet] | None = None  # set before the pool forks
+
+
+def _aside(chunk: list[_Galley], meanwhile: Callable[[], object] | None, keep: Callable[[Helper], None]):
+    """``chunk`` laid out in a helper process of its own (``ahead.Helper``), forked now, while
+    this process runs ``meanwhile``. The helper is given to ``keep`` as soon as it is forked,
+    which owns it from then on and ends it, whatever happens (the print build renders the
+    changed 版 in it, once the galleys' measures came back: WeasyPrint is loaded there and
+    its first layout done)."""
+    helper = Helper("the make-up's galleys", _lay_out_galleys, chunk, then=_settled)
+    try:
+        keep(helper)
+    except BaseException:
+        helper.close()
+        raise
+    if meanwhile is not None:
+        meanwhile()
+    return helper.result()
+
+
+def inherited() -> tuple[Edition, Settings, FontSet]:
+    """In the galleys' helper (``_aside``): the edition, settings and fonts it was forked with
+    (the build's own, as they were then)."""
+    assert _JOB is not None, "only in a process forked to lay out galleys"
+    return _JOB
+
+
+def _settled() -> None:
+    """In the galleys' helper, once their measures are sent, while it waits: what exists now
+    (WeasyPrint loaded, the galleys' layout freed) frozen, so that the collection after the
+    render it may be given (``printing.build._render``) walks that 版 alone."""
+    gc.collect()
+    gc.freeze()
 
 
 def _too_long(request: BodyRequest, mm: float, settings: Settings) -> Problem:

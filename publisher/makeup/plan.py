@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..config import Settings
@@ -252,7 +253,7 @@ class Jumps:
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
             pages: set[int] | None = None, progress=None, front=None, cache=None,
-            planned=None, meanwhile=None, aside: bool = False) -> MakeUp:
+            planned=None, meanwhile=None, aside: bool | Callable = False) -> MakeUp:
     """The plan of every 版 (or of ``pages``: the pages they jump from are planned too);
     ``progress(message)`` is told when the articles are measured and as each 版 is made up;
     ``front(plan, problems)``, when the front 版 is made up, its plan and its own problems

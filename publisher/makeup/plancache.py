@@ -40,6 +40,7 @@ import logging
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Settings
@@ -58,7 +59,7 @@ FORMAT = 1  # raised when what an entry holds changes shape
 
 def make_up(edition: Edition, settings: Settings, fonts: FontSet, *, workers: int = 1,
             pages: set[int] | None = None, progress=None, front=None, planned=None,
-            meanwhile=None, aside: bool = False) -> plan.MakeUp:
+            meanwhile=None, aside: bool | Callable = False) -> plan.MakeUp:
     """``plan.make_up``, from the cache when nothing it reads changed (then nothing is
     measured or solved: ``measures`` is empty, and so are the solve times, and neither
     ``front`` nor ``planned`` is told: every plan is there at once)."""

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import pagecache
+from ..ahead import Helper
 from ..config import Settings
 from ..engine import PageLayout, Sandbox, lay_out, load
 from ..errors import Problem, RenderError, Severity
@@ -204,6 +205,33 @@ def _make(work: tuple[PagePlan, str]) -> tuple[bytes, bytes, PageLayout | None, 
     return pdf, single, lines, derived
 
 
+def _photos(pages, images: dict[Path, bytes]) -> dict[str, Photo]:
+    """The photos of ``pages`` in CMYK (``images``: by their path) as a job holds them: by the
+    digest of each CMYK copy, once, not once a page (``prepare`` names the photos by it)."""
+    checked = {f.image.path: f.image for page in pages for a in page.articles
+               for f in a.body if isinstance(f, Figure) and f.image}
+    return {image_digest(cmyk): Photo(checked[src], cmyk) for src, cmyk in images.items()}
+
+
+class _Helped:
+    """A 版 handed to the make-up's galleys' helper (``_Run.adopt``): its result is the helper's."""
+
+
+_HELPED = _Helped()
+
+
+def _render_aside(images: dict[Path, bytes], layout: bool, meta: Meta, work: tuple[PagePlan, str]):
+    """In the make-up's galleys' helper (``_Run.adopt``): ``_render`` of ``work``, with the
+    job of the build it was forked from: its edition, settings and fonts inherited then, the
+    photos in CMYK sent (made after the fork). No ``Derive``: that runs in forked workers."""
+    global _JOB
+    from ..makeup.measure import inherited
+
+    edition, settings, fonts = inherited()
+    _JOB = _Job(edition, settings, fonts, images, _photos(edition.pages, images), layout, None, meta)
+    return _render(work)
+
+
 def _derive(page: tuple[bytes, PageLayout | None]) -> dict[str, bytes]:
     """The derived files of a page that came from the cache without them: (its PDF, its
     layout record when the ``Derive`` needs one)."""
@@ -249,7 +277,8 @@ def build_print(edition: Edition, settings: Settings, fonts: FontSet,
                 planned = [p for p in edition.pages if pages is None or p.number in pages]
                 run.prepare(planned, [Grid.for_page(ps, p.number) for p in planned], workers)
                 makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step,
-                                 planned=run.add, meanwhile=run.meanwhile, aside=True)
+                                 planned=run.add, meanwhile=run.meanwhile,
+                                 aside=run.adopt if derive is None else True)
             else:
                 makeup = make_up(edition, settings, fonts, workers=workers, pages=pages, progress=step)
         problems = makeup.problems
@@ -329,6 +358,9 @@ class _Run:
         self.keys_name = ""
         self.keys: list[str] | None = None
         self.converted = False  # the photos in CMYK (``job.images``, ``job.photos``)
+        # the make-up's galleys' helper (``adopt``), and whether a 版 was handed to it
+        self.helper: Helper | None = None
+        self.helped = False
 
     def prepare(self, planned: list, grids: list[Grid], workers: int) -> None:
         """The 版 that will be added (their pages, their grids) and the most workers: before
@@ -337,12 +369,21 @@ class _Run:
         self.workers = workers
 
     def meanwhile(self) -> None:
-        """While the make-up's galleys are laid out in its workers (with a few galleys to lay
-        out, in a worker of their own: ``measure``'s ``aside``), where this process only
+        """While the make-up's galleys are laid out in its workers, where this process only
         waits: WeasyPrint loaded (``_freeze`` does it before the render workers are forked,
-        whichever comes first). The rebuild after one change so imports WeasyPrint here while
-        the galleys' worker imports it for them, rather than after them."""
-        load(self.fonts)
+        whichever comes first). Not with a few galleys laid out in a helper of their own
+        (``adopt``): the 版 to render then goes to that helper first, and this process loads
+        WeasyPrint only if a second 版 is to be rendered (``flush``)."""
+        if self.helper is None:
+            load(self.fonts)
+
+    def adopt(self, helper: Helper) -> None:
+        """The make-up's helper that lays out the few galleys of a rebuild (``measure``'s
+        ``aside``; from its fork on, this run ends it: ``close``). Once they are measured, the
+        first 版 to render is handed to it (``flush``): WeasyPrint is loaded there and its
+        first layout done, so the rebuild after one change renders its 版 at once, in no
+        process forked for it, and this process never imports WeasyPrint."""
+        self.helper = helper
 
     def _start(self) -> _Job:
         """The photos in CMYK, the job set: as the first 版 is added (with workers, while
@@ -370,12 +411,8 @@ class _Run:
         images = convert_images(self.edition, self.settings.output_profile, pages=tuple(planned),
                                 room=(max(a.width for a in areas), max(a.height for a in areas))
                                 if areas else None)
-        checked = {f.image.path: f.image for page in planned for a in page.articles
-                   for f in a.body if isinstance(f, Figure) and f.image}
-        # each CMYK copy's digest once, not once a page (prepare names the photos by it)
-        photos = {image_digest(cmyk): Photo(checked[src], cmyk) for src, cmyk in images.items()}
         assert self.pool is None, "the photos are converted before the workers are forked"
-        self.job = _JOB = replace(self.job, images=images, photos=photos)
+        self.job = _JOB = replace(self.job, images=images, photos=_photos(planned, images))
         self.converted = True
         return self.job
 
@@ -447,6 +484,13 @@ class _Run:
         to make, the last, is made in this process (``last``)."""
         if self.stopped:
             return
+        if self.helper is not None and not self.helped and self.pending and self.pending[0].render:
+            slot = self.pending.pop(0)  # to the galleys' helper (``adopt``), all else as before
+            job = self.job
+            assert job is not None and job.derive is None  # a helper only without a Derive
+            self.helper.call(_render_aside, job.images, job.layout, job.meta, slot.work[1])
+            slot.work = _HELPED
+            self.helped = True
         if self.pool is None and self.workers > 1 and (len(self.pending) > 1 or (self.pending and not last
                                                                                  and self._to_come())):
             self._freeze()
@@ -500,7 +544,7 @@ class _Run:
         issue = store.get_joined(joined) if store else None
         # the pages read ahead for the issue's join while workers render (in this process
         # alone, the join opens them as before: none is held open beside a render here)
-        joining = issue is None and total > 1 and self.pool is not None
+        joining = issue is None and total > 1 and (self.pool is not None or self.helped)
         sheets: list[tuple[Path, Geometry]] = []
         ahead: dict[int, Source] = {}  # by 版 (1-based): the page opened for the join
         kept: set[int] = set()  # the 版 (1-based) spooled, their own files too
@@ -530,7 +574,8 @@ class _Run:
             alones[plan.page.file_label] = alone
 
         try:
-            if joining or any(isinstance(slot.work, Future) for slot in self.made):  # workers render
+            if joining or any(isinstance(slot.work, Future) or slot.work is _HELPED for slot in self.made):
+                # workers render meanwhile
                 for n, slot in enumerate(self.made, 1):
                     if slot.work is None and slot.hit is not None:  # at hand: from the cache
                         keep(n, slot, slot.hit[0], None)
@@ -538,7 +583,10 @@ class _Run:
                 plan, extra, extra_name = slot.plan, slot.extra, slot.extra_key
                 work = slot.work
                 result: Any = None
-                if work is not None and not isinstance(work, tuple):
+                if work is _HELPED:
+                    assert self.helper is not None, "a 版 handed to the helper has it until the run is closed"
+                    result = self.helper.result()
+                elif work is not None and not isinstance(work, tuple):
                     assert self.pool is not None, "a 版 handed out has its pool until the run is closed"
                     result = self.pool.result(work)
                 elif work is not None:
@@ -601,10 +649,14 @@ class _Run:
         removed, the job cleared."""
         global _JOB
         try:
-            if self.pool is not None:
-                self.pool.close(abort)
+            try:
+                if self.pool is not None:
+                    self.pool.close(abort)
+            finally:
+                if self.helper is not None:
+                    self.helper.close()
         finally:
-            self.pool = None
+            self.pool = self.helper = None
             _JOB = None
             if self.frozen:
                 gc.unfreeze()

@@ -17,7 +17,6 @@ from publisher.config import load_settings
 from publisher.makeup.cache import root
 from publisher.pdfjoin import Source
 from publisher.publish import publish
-from publisher.workers import Pool
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -374,18 +373,31 @@ def test_the_first_page_goes_to_a_worker_while_the_later_ones_are_made_up(tmp_pa
 
 
 @pytest.mark.parametrize("changed", [1, 3])
-def test_one_changed_page_renders_beside_the_later_ones_unless_it_is_the_last(tmp_path, monkeypatch, changed):
-    """The rebuild after one change, with workers: its one 版 to render goes to a worker while
-    the later 版 are still planned and looked up in the page cache (the rebuild's render
-    beside the rest of the build), unless it is the last 版 (then it is made in the build's
-    process: no fork for it); either way, the clean build's bytes."""
+def test_one_changed_page_renders_in_the_galleys_helper_beside_the_later_ones(tmp_path, monkeypatch, changed):
+    """The rebuild after one change, with workers: the edited article's few galleys are laid
+    out in a helper process of their own (``measure``'s ``aside``), and its one 版 to render
+    goes to that helper as soon as its plan is made, while the later 版 are still planned and
+    looked up in the page cache, the last 版 too: no pool is forked and the build's process
+    never loads WeasyPrint. Meanwhile the pages at hand (from the cache) are opened and read
+    for the issue's join. Either way, the clean build's bytes."""
     import publisher.printing.build as printing
+    from publisher.ahead import Helper
     from publisher.makeup import measure
     from publisher.publish import load
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
     folder = make_big_edition(tmp_path / "edition", 3)
-    spy, seen = _pool_spy(printing.make_up)
+    seen: list[tuple[int, bool, bool]] = []
+    make_up = printing.make_up
+
+    def spy(*args, planned=None, **kwargs):
+        run = planned.__self__
+
+        def told(plan, problems):
+            planned(plan, problems)
+            seen.append((plan.page.number, run.pool is not None, run.helped))
+
+        return make_up(*args, planned=told, **kwargs)
 
     def build(cache: bool):
         edition, settings, fonts, _ = load(folder)
@@ -408,37 +420,31 @@ def test_one_changed_page_renders_beside_the_later_ones_unless_it_is_the_last(tm
         return real(workers)
 
     monkeypatch.setattr(measure, "Pool", counted)
-    # what the build's process does while the worker renders: the pages at hand (from the
-    # cache) opened and read for the issue's join before the rendered one comes back
+    loads: list[object] = []
+    monkeypatch.setattr(printing, "load", loads.append)  # WeasyPrint loaded in the build's process
     events: list[str] = []
-    read, result = Source.read.__func__, Pool.result
+    read, result = Source.read.__func__, Helper.result  # type: ignore[attr-defined]
 
     def reading(cls, data):
         events.append(f"read {data.name}")
         return read(cls, data)
 
-    def waited(self, future):
-        got = result(self, future)
-        events.append("rendered")
+    def waited(self):
+        got = result(self)
+        events.append("result")
         return got
 
     monkeypatch.setattr(Source, "read", classmethod(reading))
-    monkeypatch.setattr(Pool, "result", waited)
+    monkeypatch.setattr(Helper, "result", waited)
     rebuilt, rendered = build(True)
     monkeypatch.undo()
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
     assert rendered == 1
-    if changed == 1:
-        assert events == ["read 0002.pdf", "read 0003.pdf", "rendered", "read 0001.pdf"]
-    else:
-        assert events == []  # made in this process: the join opens the pages as before
-    # the edited article's few galleys laid out in a worker of their own (``measure``'s
-    # ``aside``), while the build's process loads WeasyPrint for the render
-    assert pools == [1]
-    if changed == 1:
-        assert seen == [(1, True), (2, True), (3, True)]  # the pool started for 版 1
-    else:
-        assert seen == [(1, False), (2, False), (3, False)]  # the last 版: made here
+    assert pools == [] and loads == []
+    assert seen == [(n, False, n >= changed) for n in (1, 2, 3)]  # handed to the helper when planned
+    # the galleys' measures, then the 版 rendered in the helper, the other pages read meanwhile
+    others = [f"read {n:04d}.pdf" for n in (1, 2, 3) if n != changed]
+    assert events == ["result", *others, "result", f"read {changed:04d}.pdf"]
     clean, rendered = build(False)
     assert rendered == 3
     assert rebuilt.issue == clean.issue and rebuilt.pages == clean.pages
