@@ -494,7 +494,7 @@ class _Run:
         if self.pool is None and self.workers > 1 and (len(self.pending) > 1 or (self.pending and not last
                                                                                  and self._to_come())):
             self._freeze()
-            self.pool = Pool(self.workers)
+            self.pool = Pool(max(1, self.workers - 1) if self.helped else self.workers)  # the helper is one
         if self.pool is not None:
             for slot in self.pending:
                 fn, arg = slot.work
