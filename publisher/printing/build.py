@@ -5,7 +5,10 @@ everything goes; this module renders its plans. Pages are independent documents,
 are rendered in a pool of ``[tool.publisher.print] workers`` processes (fork: the workers
 inherit the edition, settings and fonts; WeasyPrint is imported once before the fork), as
 the make-up's galleys are measured. The result is one PDF/X file for the issue and one per
-版, all from the same rendered pages.
+版, all from the same rendered pages. A rebuild whose few changed galleys the make-up lays out
+in a helper of their own (``measure``'s ``aside``, ``ahead.Helper``) renders its first 版 to
+make in that helper, which has WeasyPrint loaded and its first layout done: no pool is forked
+for one changed 版, and the build's process does not import WeasyPrint (``_Run.adopt``).
 
 With ``layout=True`` (the archive asks for it) each worker also records, while it writes its
 page, where every line and glyph landed (``engine.Document.write(layout=True)``) and returns
