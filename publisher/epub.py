@@ -24,10 +24,12 @@ import io
 import logging
 import math
 import re
+import struct
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -41,7 +43,7 @@ from .fonts import FALLBACK, Face, FontSet, RoleRule, local_name, needs_fallback
 from .makeup import Continuation
 from .model import Article, Edition, Figure, Page
 from .photos import for_screen
-from .render import render
+from .render import environment, render
 
 log = logging.getLogger(__name__)
 
@@ -362,6 +364,7 @@ class Draft:
     styles: str
     model: dict[str, frozenset[str]]  # the model's characters by role, the fallback's included
     subsets: dict[int, tuple[frozenset[str], bytes]]  # face index -> (its characters, its subset)
+    packed: Packed = field(default_factory=dict)  # members compressed ahead (``settled``)
 
 
 def draft_epub(edition: Edition, settings: Settings, fonts: FontSet) -> Draft:
@@ -370,6 +373,26 @@ def draft_epub(edition: Edition, settings: Settings, fonts: FontSet) -> Draft:
     parts: dict[str, Any] = {}
     build_epub(edition, settings, fonts, jumps={}, _keep=parts)
     return Draft(**parts)
+
+
+def settled(edition: Edition, settings: Settings, fonts: FontSet,
+            jumps: Mapping[str, tuple[Continuation, ...]], draft: Draft) -> Draft:
+    """The draft brought up to the issue's ``jumps``, for ``build_epub`` once the cover is
+    there: the documents the jumps change rendered (and the font subsets their characters
+    change), the book's documents, subsets and photos compressed as its zip will hold them
+    (``pack``), and the cover page's template compiled (and what its characters are checked
+    against worked out). Made while the cover renders, where
+    the build's process would wait; the book the same bytes (``build_epub`` takes from a
+    draft only what was made from the same inputs, and a member compressed ahead only where
+    it is the same bytes)."""
+    parts: dict[str, Any] = {}
+    build_epub(edition, settings, fonts, jumps=jumps, draft=draft, _keep=parts)
+    environment().get_template("epub/cover.xhtml.j2")
+    fonts.in_every_role_face  # noqa: B018 - worked out once (document_chars), ahead of the cover page's
+    members = [d.data for d in parts["documents"].values()]
+    members += [data for _, data in parts["subsets"].values()]
+    members += [data for _, data, _, _ in parts["images"]]
+    return Draft(**parts, packed=pack(members, dict(draft.packed)))
 
 
 def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
@@ -505,7 +528,8 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
                                 "epub3_pages": False, "raise_exceptions": True,
                                 "spine_direction": vertical, "compresslevel": 0})
     return _rezip(raw.getvalue(), edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS},
-                  fix={"EPUB/content.opf": lambda opf: _package_lang(opf, edition.paper.language)})
+                  fix={"EPUB/content.opf": lambda opf: _package_lang(opf, edition.paper.language)},
+                  packed=draft.packed if draft is not None else None)
 
 
 def _metadata(book: epub.EpubBook, edition: Edition, *, has_images: bool, has_cover: bool) -> None:
@@ -611,10 +635,11 @@ def _package_lang(opf: bytes, language: str) -> bytes:
 
 
 def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {},
-           fix: Mapping[str, Callable[[bytes], bytes]] = {}) -> bytes:
+           fix: Mapping[str, Callable[[bytes], bytes]] = {}, packed: Packed | None = None) -> bytes:
     """Rewrite the zip with fixed entry times and order: byte-identical builds.
 
-    ``extra``: files to add; ``fix``: name -> a function rewriting that file's bytes."""
+    ``extra``: files to add; ``fix``: name -> a function rewriting that file's bytes;
+    ``packed``: members compressed ahead (``pack``), taken where a member is the same bytes."""
     # the issue date, within what ZIP can record (1980-2107: an 1890 issue is stamped 1980)
     day = min(max(edition.issue.date, date(1980, 1, 1)), date(2107, 12, 31))
     stamp = (day.year, day.month, day.day, 0, 0, 0)
@@ -624,7 +649,9 @@ def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {},
         contents[name] = rewrite(contents[name])
     contents.update(extra)
     order = ["mimetype"] + [n for n in contents if n != "mimetype"]
-    out = io.BytesIO()
+    if sum(len(c) for c in contents.values()) < _ZIP_PLAIN_LIMIT:
+        return _zip([(name, contents[name]) for name in order], stamp, packed or {})
+    out = io.BytesIO()  # a book of gigabytes: zipfile, which knows ZIP64
     with zipfile.ZipFile(out, "w") as dst:
         for name in order:
             info = zipfile.ZipInfo(name, date_time=stamp)
@@ -637,6 +664,62 @@ def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {},
                 info.compress_type = zipfile.ZIP_DEFLATED
                 dst.writestr(info, contents[name], compresslevel=9)
     return out.getvalue()
+
+
+# A member's bytes -> (their CRC-32, their raw deflate stream at level 9): compressed ahead
+Packed = dict[bytes, tuple[int, bytes]]
+# Up to this many bytes in all, the book is zipped by ``_zip``; beyond, by zipfile (ZIP64)
+_ZIP_PLAIN_LIMIT = 1 << 30
+
+
+def _deflate(data: bytes) -> tuple[int, bytes]:
+    """``data``'s CRC-32 and raw deflate stream, as zipfile writes a member at level 9 (one
+    compressor, one call, flushed)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return zlib.crc32(data), compressor.compress(data) + compressor.flush()
+
+
+def pack(members: Iterable[bytes], into: Packed | None = None) -> Packed:
+    """``members`` compressed (``_deflate``), by their bytes, for ``_rezip``: done while the
+    cover is rendered, where the build's process would otherwise wait."""
+    packed = {} if into is None else into
+    for data in members:
+        if data not in packed:
+            packed[data] = _deflate(data)
+    return packed
+
+
+def _zip(members: list[tuple[str, bytes]], stamp: tuple[int, ...], packed: Mapping[bytes, tuple[int, bytes]]) -> bytes:
+    """The zip of ``members`` (name, bytes), "mimetype" stored and the rest deflated at level
+    9, every entry dated ``stamp``, mode 0644 from Unix: the same bytes as zipfile writes with
+    those ZipInfo settings (``writestr``; tests/epub/test_zip.py compares them), but a
+    member found in ``packed`` is not compressed again. No ZIP64: ``_rezip`` leaves books of
+    ``_ZIP_PLAIN_LIMIT`` and more to zipfile."""
+    dosdate = (stamp[0] - 1980) << 9 | stamp[1] << 5 | stamp[2]
+    dostime = stamp[3] << 11 | stamp[4] << 5 | (stamp[5] // 2)
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, data in members:
+        try:
+            encoded, flags = name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            encoded, flags = name.encode("utf-8"), 0x800  # the UTF-8 name flag
+        if name == "mimetype":
+            method, crc, stream = 0, zlib.crc32(data), data  # stored
+        else:
+            method = 8  # deflated
+            crc, stream = packed.get(data) or _deflate(data)
+        header = struct.pack("<4s2B4HL2L2H", b"PK\003\004", 20, 0, flags, method, dostime, dosdate,
+                             crc, len(stream), len(data), len(encoded), 0)
+        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\001\002", 20, 3, 20, 0, flags, method,
+                                   dostime, dosdate, crc, len(stream), len(data), len(encoded),
+                                   0, 0, 0, 0, 0o644 << 16, offset) + encoded)
+        out += (header, encoded, stream)
+        offset += len(header) + len(encoded) + len(stream)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\005\006", 0, 0, len(members), len(members), len(directory), offset, 0)
+    return b"".join(out) + directory + end
 
 
 def _images(edition: Edition) -> list[tuple[str, bytes, str, tuple[int, int]]]:

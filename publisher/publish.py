@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .ahead import Ahead
 from .config import Settings, ensure_outside, load_settings
-from .epub import build_epub, cover_image, draft_epub, masthead_cover
+from .epub import Draft, build_epub, cover_image, draft_epub, masthead_cover, settled
 from .errors import Problem, Problems, PublisherError, RenderError, Severity
 from .fonts import FontSet, check_coverage, hash_ahead, load_fonts
 from .formats import (
@@ -46,7 +46,7 @@ from .formats import (
     print_page_file,
     reading_file,
 )
-from .makeup import MakeUp, PagePlan, continuations, make_up
+from .makeup import Continuation, MakeUp, PagePlan, continuations, make_up
 from .makeup.cache import root as cache_root
 from .makeup.measure import Measures
 from .model import Edition
@@ -240,10 +240,15 @@ def _make(edition: Edition, settings: Settings, fonts: FontSet, wanted: tuple[st
         with _FrontCover(edition, settings, fonts) as early:
             issue_plan = _issue_plan(edition, settings, fonts, printed,
                                      front=early.start if printed is None else None)
+            jumps = continuations(issue_plan.plans) if issue_plan else {}
+            # While the cover renders (the last work of an EPUB-only build), where this
+            # process would only wait: the draft read and brought up to the jumps, the book's
+            # members compressed. The book the same bytes, its tail shorter.
+            draft = drafting.result() if drafting is not None else None
+            if draft is not None and EPUB in builds:
+                draft = _settled(edition, settings, fonts, jumps, draft)
             cover = early.result(issue_plan) or _cover(edition, settings, fonts, printed, warnings,
                                                        issue_plan)
-        jumps = continuations(issue_plan.plans) if issue_plan else {}
-        draft = drafting.result() if drafting is not None else None
         if EPUB in builds:
             step("rendering the EPUB")
             epub = build_epub(edition, settings, fonts, cover=cover, jumps=jumps, draft=draft)
@@ -271,6 +276,18 @@ def _make(edition: Edition, settings: Settings, fonts: FontSet, wanted: tuple[st
         if not site:
             folders[WEB_FOLDER] = standalone(web, settings, fonts)
     return Made(edition, files, folders, warnings, web)
+
+
+def _settled(edition: Edition, settings: Settings, fonts: FontSet,
+             jumps: Mapping[str, tuple[Continuation, ...]], draft: Draft) -> Draft:
+    """``epub.settled``: the draft brought up to the jumps, ahead of the cover; only work
+    ahead, so where it fails the draft is taken as it is (``build_epub`` then does that work
+    itself, and meets what failed there)."""
+    try:
+        return settled(edition, settings, fonts, jumps, draft)
+    except Exception as exc:  # done again, and reported, by build_epub
+        log.info("the EPUB's draft is brought up to the jumps with the book: %s", exc)
+        return draft
 
 
 def _on_phone(settings: Settings) -> Settings:

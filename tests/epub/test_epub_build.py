@@ -175,6 +175,49 @@ def test_the_draft_made_ahead_gives_the_same_book(every_block_dir, every_block_f
                                        *["epub/article.xhtml.j2"] * len(jumps)]), (rendered, articles)
 
 
+def test_the_draft_settled_while_the_cover_renders_gives_the_same_book(every_block_dir, every_block_file,
+                                                                      monkeypatch):
+    """``epub.settled`` (run while the cover renders) brings the draft up to the jumps and
+    compresses the book's members ahead: the book made from it is the same bytes, and its
+    build, once the cover is there, renders only the cover page and the NCX and compresses
+    only what depends on the cover or is not a document, subset or photo (the package
+    document, the NCX, the stylesheet, the container, Apple's options); fails without them
+    (every member compressed then)."""
+    import zipfile
+
+    import publisher.epub as epub_module
+    from publisher.fonts import load_fonts
+    from publisher.makeup import continuations, make_up
+    from publisher.sources import read_edition
+
+    settings = load_settings()
+    edition = read_edition(every_block_dir)
+    fonts = load_fonts(settings.fonts_dir)
+    jumps = continuations(make_up(edition, settings, fonts).plans)
+    assert jumps
+    expected = zipfile.ZipFile(io.BytesIO(every_block_file.read_bytes()))
+    cover = expected.read("EPUB/images/cover.jpg")
+    draft = epub_module.settled(edition, settings, fonts, jumps, epub_module.draft_epub(edition, settings, fonts))
+    rendered: list[str] = []
+    compressed: list[bytes] = []
+    render, deflate = epub_module.render, epub_module._deflate
+    monkeypatch.setattr(epub_module, "render", lambda template, *a, **k: rendered.append(template) or render(
+        template, *a, **k))
+    monkeypatch.setattr(epub_module, "_deflate", lambda data: compressed.append(data) or deflate(data))
+    book = epub_module.build_epub(edition, settings, fonts, cover=cover, jumps=jumps, draft=draft)
+    assert book == every_block_file.read_bytes()
+    assert sorted(rendered) == ["epub/cover.xhtml.j2", "epub/toc.ncx.j2"]
+    by_bytes = {expected.read(name): name for name in expected.namelist()}
+    again = {by_bytes[data] for data in compressed}
+    # every_block's text cover page sets characters no other document does, so the body
+    # face's subset is made again with the cover page that shows the cover (as it was from
+    # the draft before)
+    assert again - {"EPUB/fonts/song-400.otf"} == {
+        "EPUB/text/cover.xhtml", "EPUB/images/cover.jpg", "EPUB/content.opf", "EPUB/toc.ncx",
+        "EPUB/styles/epub.css", "META-INF/container.xml", "META-INF/com.apple.ibooks.display-options.xml"}
+    assert len([n for n in expected.namelist() if n.startswith("EPUB/text/")]) > 5  # the rest taken
+
+
 def _failed_draft(*args):
     raise RuntimeError("the draft's worker failed")
 
