@@ -241,11 +241,12 @@ def _make(edition: Edition, settings: Settings, fonts: FontSet, wanted: tuple[st
             issue_plan = _issue_plan(edition, settings, fonts, printed,
                                      front=early.start if printed is None else None)
             jumps = continuations(issue_plan.plans) if issue_plan else {}
-            # While the cover renders (the last work of an EPUB-only build), where this
-            # process would only wait: the draft read and brought up to the jumps, the book's
-            # members compressed. The book the same bytes, its tail shorter.
+            # While the cover renders in its process (the last work of an EPUB-only build),
+            # where this one would only wait: the draft read and brought up to the jumps, the
+            # book's members compressed. The book the same bytes, its tail shorter. (A cover
+            # made here, from the caches, leaves nothing to wait for: the book as before.)
             draft = drafting.result() if drafting is not None else None
-            if draft is not None and EPUB in builds:
+            if draft is not None and EPUB in builds and early.ahead is not None:
                 draft = _settled(edition, settings, fonts, jumps, draft)
             cover = early.result(issue_plan) or _cover(edition, settings, fonts, printed, warnings,
                                                        issue_plan)

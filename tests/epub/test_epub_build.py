@@ -218,6 +218,25 @@ def test_the_draft_settled_while_the_cover_renders_gives_the_same_book(every_blo
     assert len([n for n in expected.namelist() if n.startswith("EPUB/text/")]) > 5  # the rest taken
 
 
+def test_the_draft_is_settled_only_while_a_cover_renders_elsewhere(every_block_dir, every_block_file,
+                                                                   tmp_path, monkeypatch):
+    """An EPUB-only build settles its draft (``epub.settled``) while the cover renders in
+    its own process, where the build's process would wait; built again from the caches, the
+    cover is made in the build's process and there is nothing to wait for: the book is made
+    as before. The same bytes both times."""
+    import publisher.publish as pipeline
+
+    monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
+    calls: list[int] = []
+    settled = pipeline.settled
+    monkeypatch.setattr(pipeline, "settled", lambda *a: calls.append(1) or settled(*a))
+    for out, times in (("cold", 1), ("warm", 1)):
+        publish(every_block_dir, tmp_path / out, ["epub"])
+        assert (tmp_path / out / EVERY_BLOCK_ID / f"{EVERY_BLOCK_ID}.epub").read_bytes() == \
+            every_block_file.read_bytes()
+        assert len(calls) == times, out
+
+
 def _failed_draft(*args):
     raise RuntimeError("the draft's worker failed")
 
