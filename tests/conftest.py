@@ -9,6 +9,7 @@ import shutil
 import signal
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,6 @@ HOUSE = ROOT / "pyproject.toml"
 # Every test uses this repository's house, wherever pytest was started from and whatever the
 # developer's own $PUBLISHER_HOUSE says (tests/test_house.py tests the search rule itself).
 os.environ["PUBLISHER_HOUSE"] = str(HOUSE)
-# The make-up's measurement cache: one for the session, never the developer's own.
-os.environ["PUBLISHER_CACHE"] = tempfile.mkdtemp(prefix="publisher-test-cache-")
 # Packages are dated when they are made: by the clock, or by SOURCE_DATE_EPOCH when set (the
 # reproducible-builds.org convention). The suite sets it, so every build of it is the same;
 # tests/archive/test_archive_dates.py unsets it to see the clock used.
@@ -44,6 +43,45 @@ SEED_PAGE = FIXTURES / "seeds" / "xianan-2019-10-page.txt"
 # name (Debian's fonts-noto-cjk, which `make setup` installs; builds use the pinned copies in
 # fonts/). Missing, those tests fail through the `noto_serif` fixture: they never skip.
 NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+
+
+# The make-up's measurement cache: one for the session, never the developer's own, made in
+# pytest_configure (this module is imported a second time as ``tests.conftest`` by the tests
+# that import from it: at import, a second folder was made and the first left behind).
+CACHE_PREFIX = "publisher-test-cache-"
+_cache: tuple[int, str] | None = None  # (the process that made it, the folder)
+
+
+def _sweep_caches(older_than: float = 86400.0) -> None:
+    """Remove the session caches of runs that ended without removing theirs (killed,
+    crashed): those whose process is gone, and any without a process id in its name
+    (before this rule) not written to for ``older_than`` seconds. A running suite's stays."""
+    for folder in Path(tempfile.gettempdir()).glob(CACHE_PREFIX + "*"):
+        pid, dash, _ = folder.name[len(CACHE_PREFIX):].partition("-")
+        try:
+            if dash and pid.isdigit():
+                os.kill(int(pid), 0)
+                continue  # its suite still runs (or the id is reused: kept until it ends)
+            if time.time() - folder.stat().st_mtime < older_than:
+                continue
+        except (ProcessLookupError, OverflowError):  # its process is gone
+            pass
+        except OSError:  # not ours to signal, or gone meanwhile
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_configure(config):
+    global _cache
+    _sweep_caches()
+    folder = tempfile.mkdtemp(prefix=f"{CACHE_PREFIX}{os.getpid()}-")
+    os.environ["PUBLISHER_CACHE"] = folder
+    _cache = (os.getpid(), folder)
+
+
+def pytest_unconfigure(config):
+    if _cache is not None and _cache[0] == os.getpid():
+        shutil.rmtree(_cache[1], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
