@@ -101,6 +101,8 @@ def test_character_classes_match_the_same_with_or_without_characters_beyond_the_
         s = "".join(rng.choice(pool) for _ in range(rng.randrange(12)))
         for cls, whole in zip(classes, wholes, strict=True):
             assert [m.span() for m in cls.of(s).finditer(s)] == [m.span() for m in whole.finditer(s)], repr(s)
+        assert text.hidden_characters(s) == (sorted(set(wholes[1].findall(s))),
+                                             sorted(set(wholes[0].findall(s)) | {"\x00", "\r"} & set(s))), repr(s)
     assert text.invisible_characters("中\U000e0041文\u200b") == ["\u200b", "\U000e0041"]
     assert text.control_characters("中\U0001fffe文\x01") == ["\x01", "\U0001fffe"]
     assert text.beyond_bmp("中\U00020000") and not text.beyond_bmp("中\ud800文") and not text.beyond_bmp("")

@@ -53,9 +53,9 @@ from .text import (
     MAX_NESTING,
     SEPARATORS,
     CharacterClass,
-    control_characters,
     decode,
     describe,
+    hidden_characters,
     invisible_characters,
     invisible_hint,
     long_number,
@@ -376,11 +376,12 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems, *,
                          where, hint="break it into paragraphs (an empty line between them); "
                          "a paragraph this long is a paste without its line breaks",
                          code="paragraph-too-long")
-        if bad := sorted({c for t in texts for c in invisible_characters(t)} - set(literal)):
+        hidden = [hidden_characters(t) for t in texts]  # (invisible, control) of each
+        if bad := sorted({c for invisible, _ in hidden for c in invisible} - set(literal)):
             problems.add(f"the text contains invisible characters {describe(bad)}", path,
                          lines.of_character(bad[0], where), hint=invisible_hint(bad),
                          code="invisible-characters")
-        if bad := sorted({c for t in texts for c in control_characters(t)}):
+        if bad := sorted({c for _, control in hidden for c in control}):
             problems.add(f"the text contains the control character "
                          f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path,
                          lines.of_character(bad[0], where),
@@ -398,10 +399,11 @@ def read_article(path: Path, slug: str, root: Path, problems: Problems, *,
 def check_field(name: str, value: str, path: Path, line, problems: Problems, plain: str) -> None:
     """A one-line text field (a headline, a byline, a string of edition.toml): no invisible
     or control character, no markup. ``line()`` finds its line, only when there is a problem."""
-    if bad := invisible_characters(value):
+    invisible, control = hidden_characters(value)
+    if bad := invisible:
         problems.add(f"{name} contains invisible characters {describe(bad)}", path, line(),
                      hint=invisible_hint(bad), code="invisible-characters")
-    if bad := control_characters(value):
+    if bad := control:
         problems.add(f"{name} contains the control character "
                      f"{', '.join(f'U+{ord(c):04X}' for c in bad)}", path, line(),
                      hint="remove the escape (\\u001b …): it is invisible and not allowed in XML",
