@@ -314,13 +314,12 @@ def _ndnp_batch(editions: list[Path], out_dir: Path, settings: Settings, name: s
 
 def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
            quiet: bool = False, batch: Editions | None = None, run: _Run = _Run()) -> None:
-    from .outputs import writes
     from .publish import publish
 
     # a signal that comes once the outputs are renamed into place, as the output folder's lock
-    # is released or publish returns, is raised before this hears of them: the writes
-    # counted say it (it said "nothing was written" of outputs it had just replaced)
-    before = writes()
+    # is released or publish returns, is raised before this hears of them: ``placed`` says it
+    # (it said "nothing was written" of outputs it had just replaced)
+    placed: list[Path] = []
     try:
         if err.is_terminal and not quiet:
             # progress as it happens, 版 by 版 for the print pages; on a log, nothing
@@ -331,18 +330,19 @@ def _build(edition: Path, out_dir: Path, chosen: list[str], settings: Settings,
                 task = bar.add_task(f"{edition}: reading…", total=None)
                 result = publish(edition, out_dir, chosen, settings,
                                  progress=lambda m: bar.update(task, description=f"{edition}: {m}…"),
-                                 batch=batch, profile=run.profile)
+                                 batch=batch, profile=run.profile, placed=placed)
         else:
-            result = publish(edition, out_dir, chosen, settings, batch=batch, profile=run.profile)
+            result = publish(edition, out_dir, chosen, settings, batch=batch, profile=run.profile,
+                             placed=placed)
     except PublisherError as exc:
         _fail(exc)
     except Exception as exc:
         stop = _interrupt_in(exc)
         if stop is None:
             _fail(_internal(exc, edition, run.verbose))
-        _stopped(stop, writes() != before)
+        _stopped(stop, bool(placed))
     except (KeyboardInterrupt, Terminated) as exc:
-        _stopped(exc, writes() != before)
+        _stopped(exc, bool(placed))
     try:
         _report(result.warnings)
         if quiet:

@@ -337,16 +337,6 @@ def _swap_in(tmp: Path, target: Path) -> None:
 UNFINISHED = ".publisher-unfinished"
 
 
-_WRITES = [0]  # writes that renamed their outputs into place in this process
-
-
-def writes() -> int:
-    """How many writes have put their outputs in place in this process so far: counted as
-    the renames end, the signals still held, so that a command stopped after that (as the
-    lock is released, before it has heard back) knows the outputs were written."""
-    return _WRITES[0]
-
-
 def unfinished(root: Path) -> list[str]:
     """The outputs under ``root`` a killed write left half replaced (relative paths)."""
     try:
@@ -396,13 +386,15 @@ def _in_place(target: Path, data: bytes) -> bool:
 
 def write_outputs(root: Path, files: dict[str, bytes],
                   folders: Mapping[str, Mapping[str, bytes | Path]] | None = None, *,
-                  lock_timeout: float = 600) -> list[Path]:
+                  lock_timeout: float = 600, placed: list[Path] | None = None) -> list[Path]:
     """Write ``files`` (relative path -> bytes) under ``root`` atomically, all or nothing.
 
     ``folders`` maps a folder name under ``root`` to its files (relative path -> bytes):
     each replaces the whole folder, old content included, in one swap. A file already in
     place byte for byte (``_in_place``, checked under the lock) is left as it is. Returns
-    every file's and folder's path, in the order given (files first).
+    every file's and folder's path, in the order given (files first); ``placed``, given,
+    gets them as the renames end, the signals still held, so that a caller stopped after
+    that (as the lock is released, before this returns) knows the outputs were written.
     """
     written: list[Path] = []
     temps: list[tuple[Path, Path]] = []
@@ -451,7 +443,8 @@ def write_outputs(root: Path, files: dict[str, bytes],
                     _fsync_dir(root)
                     _mark_unfinished(root, [t for t in earlier if t not in current])
                 written += [*order, *(target for _, target in folder_temps)]
-                _WRITES[0] += 1
+                if placed is not None:
+                    placed += written
     except OSError as exc:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)

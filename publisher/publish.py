@@ -170,17 +170,20 @@ def plan(edition_dir: Path, settings: Settings | None = None,
 
 def publish(edition_dir: Path, out_dir: Path, formats: Iterable[str] = DEFAULT,
             settings: Settings | None = None, progress: Progress | None = None, *,
-            batch: Editions | None = None, profile: str = "bag") -> Result:
+            batch: Editions | None = None, profile: str = "bag",
+            placed: list[Path] | None = None) -> Result:
     """Build ``formats`` of the edition in ``edition_dir`` into OUT/<edition-id>/; ``batch``:
     the editions built in the same run, none of which the outputs may land in; ``profile``:
-    the archive's layout (formats.PROFILES: the bag, or the NDNP issue)."""
+    the archive's layout (formats.PROFILES: the bag, or the NDNP issue); ``placed``: gets the
+    outputs' paths once they are in place (``write_outputs``), for a caller stopped by a
+    signal before this returns."""
     check_out_dir(out_dir, edition_dir)
     settings = settings or load_settings()
     made = make(edition_dir, formats, settings, progress, profile=profile,
                 target=lambda edition: check_target(out_dir / edition.id, batch or Editions([edition_dir])))
     (progress or log.info)("writing the outputs")
     files = write_outputs(out_dir / made.edition.id, made.files, made.folders,
-                          lock_timeout=settings.outputs.lock_timeout)
+                          lock_timeout=settings.outputs.lock_timeout, placed=placed)
     return Result(made.edition, files, made.warnings)
 
 

@@ -202,8 +202,8 @@ def test_a_stop_once_the_outputs_are_in_place_says_they_were_written(stop, tmp_p
     from publisher.outputs import write_outputs
     from publisher.signals import TERMINATED, Terminated
 
-    def stopped_after_the_renames(edition, out_dir, *args, **kwargs):
-        write_outputs(out_dir / "x", {"x.epub": b"new"})
+    def stopped_after_the_renames(edition, out_dir, *args, placed, **kwargs):
+        write_outputs(out_dir / "x", {"x.epub": b"new"}, placed=placed)
         raise KeyboardInterrupt if stop == "KeyboardInterrupt" else Terminated(TERMINATED)
 
     monkeypatch.setattr(pipeline, "publish", stopped_after_the_renames)
@@ -219,6 +219,37 @@ def test_a_stop_once_the_outputs_are_in_place_says_they_were_written(stop, tmp_p
     monkeypatch.setattr(pipeline, "publish", stopped_before)
     result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(tmp_path), "-f", "epub"])
     assert f"{word}; nothing was written." in result.output
+
+
+def test_a_ctrl_c_held_while_the_outputs_are_renamed_is_raised_once_the_caller_has_them(tmp_path, monkeypatch):
+    """``placed`` (the build's own record, what the command above reads: not a count shared by
+    every build of the process) holds the outputs when a Ctrl-C held during their renames is
+    raised, and nothing when the write stopped before them."""
+    import signal
+
+    from publisher import outputs
+
+    real = outputs._mark_unfinished
+
+    def interrupted(root, paths):  # the first step of the renames, the signals held
+        os.kill(os.getpid(), signal.SIGINT)
+        real(root, paths)
+
+    monkeypatch.setattr(outputs, "_mark_unfinished", interrupted)
+    placed: list = []
+    with pytest.raises(KeyboardInterrupt):
+        outputs.write_outputs(tmp_path / "out", {"a.epub": b"new"}, placed=placed)
+    assert placed == [tmp_path / "out" / "a.epub"]
+    assert (tmp_path / "out" / "a.epub").read_bytes() == b"new"
+
+    def interrupted_before(target, data):  # before the renames: nothing put in place
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs, "_in_place", interrupted_before)
+    placed = []
+    with pytest.raises(KeyboardInterrupt):
+        outputs.write_outputs(tmp_path / "out", {"a.epub": b"newer"}, placed=placed)
+    assert placed == [] and (tmp_path / "out" / "a.epub").read_bytes() == b"new"
 
 
 _STOPPED_WHILE_IMPORTING = """
