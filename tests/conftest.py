@@ -4,6 +4,7 @@ suite), and the goldens (``--regen-goldens``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -334,6 +335,20 @@ def golden(request):
                         pytrace=False)
 
     return check
+
+
+@contextlib.contextmanager
+def without(*replacements):
+    """The engine as WeasyPrint is without ``replacements`` (a patch module's
+    ``replacements()``: ``engine.patching.Replacement``) for the block, for what they must not
+    change; each applied again after it."""
+    for replacement in reversed(replacements):
+        replacement.revert()
+    try:
+        yield
+    finally:
+        for replacement in replacements:
+            replacement.apply()
 
 
 def drop_layout(edition: Path) -> Path:

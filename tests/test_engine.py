@@ -12,6 +12,7 @@ from publisher.config import load_settings
 from publisher.engine.adaptations import ADAPTATIONS
 from publisher.engine.patching import Replacement
 from publisher.fonts import load_fonts
+from tests.conftest import without
 
 
 @pytest.fixture(scope="module")
@@ -294,13 +295,8 @@ def test_a_leader_is_one_text_object_with_its_dots_where_the_copies_were(fonts, 
                              pdf_tags=True).pdf
 
     joined_texts, joined = _text_objects_and_chars(render())
-    for replacement in leader_run.replacements():
-        replacement.revert()
-    try:
+    with without(*leader_run.replacements()):
         copies_texts, copies = _text_objects_and_chars(render())
-    finally:
-        for replacement in leader_run.replacements():
-            replacement.apply()
     assert [c for c, _ in joined] == [c for c, _ in copies]
     assert "".join(c for c, _ in joined).count(". . . .") >= 3
     # each glyph within 0.01 pt of where its copy stood (the font's advances in thousandths
@@ -352,11 +348,8 @@ def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(fonts, 
 
     replacement, = compressed_once.replacements()
     assert replacement.applied
-    replacement.revert()
-    try:
+    with without(replacement):
         expected, expected_small = written(profile), written(small)
-    finally:
-        replacement.apply()
     assert [written(profile) for _ in range(3)] == [expected] * 3
     assert calls == [9, 9]  # the first time, the second (then kept), never again
     assert written(small) == expected_small and len(calls) == 3  # small: every time
@@ -397,11 +390,8 @@ def test_a_pdf_with_an_identifier_is_written_making_each_objects_bytes_once(font
     calls = _count_compressions(monkeypatch)
     replacement, = written_once.replacements()
     assert replacement.applied
-    replacement.revert()
-    try:
+    with without(replacement):
         expected, twice = _pydyf_file(compress, version), len(calls)
-    finally:
-        replacement.apply()
     calls.clear()
     assert _pydyf_file(compress, version) == expected
     assert b"/ID" in expected
@@ -423,11 +413,8 @@ def test_a_pdf_variant_written_with_each_objects_bytes_once_is_the_same_file(fon
                              pdf_variant="pdf/a-2b").pdf
 
     replacement, = written_once.replacements()
-    replacement.revert()
-    try:
+    with without(replacement):
         expected = render()
-    finally:
-        replacement.apply()
     assert render() == expected and b"/ID" in expected
 
 
@@ -446,13 +433,8 @@ def test_a_lines_strut_is_found_by_its_fields_with_the_same_bytes(fonts, tmp_pat
                              sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test").pdf
 
     replacements = strut_keys.replacements()
-    for replacement in replacements:
-        replacement.revert()
-    try:
+    with without(*replacements):
         expected = render()
-    finally:
-        for replacement in replacements:
-            replacement.apply()
     asked, looked_up = [], []
     original, wrapper = replacements[0].original, inline.strut
     monkeypatch.setattr(replacements[0], "original", lambda style: asked.append(1) or original(style))
@@ -493,11 +475,8 @@ def test_a_font_subset_in_one_pass_is_the_two_passes_font(fonts, tmp_path, monke
     assert replacement.applied
     one_pass = programs()
     assert len(calls) == len(one_pass)  # each face subset by the one pass
-    replacement.revert()
-    try:
+    with without(replacement):
         two_passes = programs()
-    finally:
-        replacement.apply()
     assert len(one_pass) >= 3 and one_pass == two_passes
 
 
@@ -543,11 +522,8 @@ def test_an_undeclared_property_is_computed_directly_with_the_same_values(fonts,
     replacement, = computed_defaults.replacements()
     assert replacement.applied
     patched = render()
-    replacement.revert()
-    try:
+    with without(replacement):
         expected = render()
-    finally:
-        replacement.apply()
     assert len(patched[1]) > 10
     assert patched[1] == expected[1]
     assert patched[0] == expected[0]
@@ -577,11 +553,8 @@ def test_the_html_tokenizers_expressions_are_built_once(fonts, monkeypatch):
     patched = tree()
     compiled.clear()
     assert tree() == patched and not compiled  # nothing built again
-    replacement.revert()
-    try:
+    with without(replacement):
         assert tree() == patched and compiled  # tinyhtml5's own: built at every call
-    finally:
-        replacement.apply()
 NUMBERED = """<!DOCTYPE html><html lang="zh"><head><style>
 @page { size: 100mm 80mm; margin: 10mm; @bottom-center { content: "第" counter(page) "页"; } }
 </style></head><body>{body}</body></html>"""
@@ -749,14 +722,9 @@ def test_a_fonts_whole_file_is_copied_only_when_read(fonts, tmp_path, monkeypatc
     assert all(r.applied for r in replacements)
     lazy = engine.render(html, **kwargs).pdf
     assert len(made) >= 2 and read == []  # every face subset: no whole file copied
-    for r in reversed(replacements):
-        r.revert()
-    try:
+    with without(*replacements):
         assert "file_content" not in vars(pdf_fonts.Font)
         assert engine.render(html, **kwargs).pdf == lazy
-    finally:
-        for r in replacements:
-            r.apply()
     # read, a face's deferred bytes are its whole file, copied once
     files = {p.stat().st_size: p for p in settings.fonts_dir.iterdir() if p.suffix in (".ttc", ".ttf")}
     font = pdf_fonts.Font.__new__(pdf_fonts.Font)

@@ -4,7 +4,6 @@ contents page (page numbers by ``target-counter``, leaders), its bookmarks."""
 from __future__ import annotations
 
 import collections
-import contextlib
 import io
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from publisher import engine
 from publisher.config import load_settings
 from publisher.fonts import load_fonts
+from tests.conftest import without
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +34,6 @@ article { break-before: page; }
 <li><a href="#a">窑咀大桥合龙</a></li><li><a href="#b">官埠桥镇 主题教育立行立改</a></li>
 <li><a href="#b">一个很长很长的标题，长得要折行：全区各乡镇认真开展主题教育活动，深入基层调查研究</a></li>
 </ol><article id="a">正文。</article><article id="b">正文。</article></body></html>"""
-
-
-@contextlib.contextmanager
-def _without(patch):
-    """The engine as WeasyPrint is without the patch module's replacements, for what the
-    patch must not change."""
-    for replacement in patch.replacements():
-        replacement.revert()
-    try:
-        yield
-    finally:
-        for replacement in patch.replacements():
-            replacement.apply()
 
 
 def _render(fonts, tmp_path) -> bytes:
@@ -85,7 +72,7 @@ def test_a_contents_page_by_target_counter_is_laid_out_twice_with_the_same_pdf(f
     assert made == {0: 2, 1: 1, 2: 1}
     numbers = [line.rsplit(" ", 1)[-1] for line in text.splitlines() if ". ." in line]
     assert numbers == ["2", "3", "3"]  # the entries' pages (the last entry takes two lines)
-    with _without(target_counters):
+    with without(*target_counters.replacements()):
         before, made_before, _ = _layouts(fonts, tmp_path, monkeypatch)
     assert made_before == {0: 3, 1: 1, 2: 1}
     assert before == pdf
@@ -110,7 +97,7 @@ def test_a_page_finds_its_margin_box_styles_without_walking_every_style(fonts, t
     monkeypatch.setattr(StyleFor, "get_cascaded_styles", lambda self: Walked(cascaded(self)))
     pdf = _render(fonts, tmp_path)
     assert walks == []
-    with _without(page_styles):
+    with without(*page_styles.replacements()):
         before = _render(fonts, tmp_path)
     assert len(walks) == 4  # one a page laid out: the contents twice, the articles' pages once
     assert before == pdf
@@ -175,7 +162,7 @@ def test_a_font_description_is_made_once_for_its_fields(fonts, tmp_path, monkeyp
     pdf = _render(fonts, tmp_path)
     assert len(setups) > 50 and 1 <= len(made) <= 6  # body, links, leaders, folios: a few fonts
     monkeypatch.undo()
-    with _without(font_descriptions):
+    with without(*font_descriptions.replacements()):
         assert _render(fonts, tmp_path) == pdf
 
 
@@ -200,7 +187,7 @@ def test_only_the_sides_of_a_page_with_content_get_margin_boxes(fonts, tmp_path,
     assert sorted(set(made)) == ["@bottom-center", "@bottom-left", "@bottom-right"]
     assert len(made) == 3 * pages
     made.clear()
-    with _without(margin_boxes):
+    with without(*margin_boxes.replacements()):
         before = _render(fonts, tmp_path)
     assert len(made) == 16 * pages
     assert before == pdf
@@ -239,7 +226,7 @@ def test_a_pseudo_element_style_is_made_only_when_asked_for(fonts, tmp_path, mon
     pdf = _render(fonts, tmp_path)
     after = dict(made)
     made.clear()
-    with _without(pseudo_styles):
+    with without(*pseudo_styles.replacements()):
         before = _render(fonts, tmp_path)
     elements = made["footnote-call"]  # one a element of the HTML, as WeasyPrint made them
     assert elements == 13 and made["marker"] == made["note-callback"] == elements
