@@ -337,6 +337,21 @@ def golden(request):
     return check
 
 
+def count_pools(monkeypatch) -> list[int]:
+    """The make-up's pools of galley workers counted from now on: each one's workers, in the
+    order they are started (``makeup.measure.Pool``)."""
+    from publisher.makeup import measure
+
+    real, pools = measure.Pool, []
+
+    def counted(workers):
+        pools.append(workers)
+        return real(workers)
+
+    monkeypatch.setattr(measure, "Pool", counted)
+    return pools
+
+
 @contextlib.contextmanager
 def without(*replacements):
     """The engine as WeasyPrint is without ``replacements`` (a patch module's

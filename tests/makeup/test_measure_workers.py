@@ -19,6 +19,7 @@ from publisher.makeup.measure import BodyRequest, HeadRequest
 from publisher.makeup.units import sources
 from publisher.model import Edition
 from publisher.publish import load
+from tests.conftest import count_pools
 
 SAMPLE = Path(__file__).resolve().parent.parent.parent / "editions" / "xnrb-2019-10-21-xianan"
 
@@ -48,15 +49,7 @@ def few(monkeypatch) -> Few:
     bodies = [BodyRequest(a, 90.0) for a in shortest]
     work = len(heads) + sum(3 * len(sources(a)) for a in shortest)  # as measure._work counts
     assert 0 < work <= measure.FEW
-    real = measure.Pool
-    pools: list[int] = []
-
-    def counted(workers):
-        pools.append(workers)
-        return real(workers)
-
-    monkeypatch.setattr(measure, "Pool", counted)
-    return Few(edition, settings, fonts, heads, bodies, pools)
+    return Few(edition, settings, fonts, heads, bodies, count_pools(monkeypatch))
 
 
 def test_few_galleys_are_measured_in_the_build_process_as_a_pool_measures_them(few, monkeypatch):

@@ -17,6 +17,7 @@ from publisher.config import load_settings
 from publisher.makeup.cache import root
 from publisher.pdfjoin import Source
 from publisher.publish import publish
+from tests.conftest import count_pools
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -382,7 +383,6 @@ def test_one_changed_page_renders_in_the_galleys_helper_beside_the_later_ones(tm
     for the issue's join. Either way, the clean build's bytes."""
     import publisher.printing.build as printing
     from publisher.ahead import Helper
-    from publisher.makeup import measure
     from publisher.publish import load
 
     monkeypatch.setenv("PUBLISHER_CACHE", str(tmp_path / "cache"))
@@ -412,14 +412,7 @@ def test_one_changed_page_renders_in_the_galleys_helper_beside_the_later_ones(tm
     text = article.read_text("utf-8")
     article.write_text(text.replace("。", "，又改一字。", 1), "utf-8")
     monkeypatch.setattr(printing, "make_up", spy)
-    pools: list[int] = []
-    real = measure.Pool
-
-    def counted(workers):
-        pools.append(workers)
-        return real(workers)
-
-    monkeypatch.setattr(measure, "Pool", counted)
+    pools = count_pools(monkeypatch)
     loads: list[object] = []
     monkeypatch.setattr(printing, "load", loads.append)  # WeasyPrint loaded in the build's process
     events: list[str] = []
