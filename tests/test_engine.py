@@ -822,9 +822,6 @@ def test_a_broken_line_is_measured_on_the_draft_only_where_it_is_the_line_alone(
     assert len([resume for resume in again if resume]) == len(kept)  # the others: the draft's
     assert any(line.endswith("\u3000") for line in differ) and any(line.endswith(" ") for line in differ)
     monkeypatch.undo()
-    replacement.revert()
-    try:
+    with without(replacement):
         assert line_break.first_line_metrics is original
         assert render() == patched
-    finally:
-        replacement.apply()
