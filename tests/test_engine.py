@@ -529,6 +529,71 @@ def test_an_undeclared_property_is_computed_directly_with_the_same_values(fonts,
     assert patched[0] == expected[0]
 
 
+LENGTHS = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
+@page { size: 120mm 160mm; margin: 8mm 10%; }
+body { margin: 2% 3mm; padding: 1em 5%; font-family: "Noto Serif CJK SC"; font-size: 10pt; }
+div.a { width: 60%; min-width: 20mm; max-width: calc(80% - 2mm); height: 12mm; min-height: 10%;
+        padding: 2% 1mm; border: 1pt solid; box-sizing: border-box; margin: auto; }
+div.b { position: absolute; left: 10%; top: calc(5% + 2mm); right: auto; bottom: 3mm; width: 30mm; }
+div.c { position: relative; left: -2%; top: 1mm; max-height: 50%; padding-top: calc(1% + 1pt); }
+div.d { float: right; width: 25%; margin-left: 4%; padding: 1mm; border-top: 2pt dotted; }
+div.e { display: flex; height: 20mm; } div.e > p { flex: 1; margin: 0 2%; min-width: auto; }
+table { width: 80%; border-collapse: collapse; } td { padding: 1%; border: 1pt solid; width: 30%; }
+span { display: inline-block; width: 20%; padding: 0 1mm; margin-inline-start: 2%; }
+</style></head><body>
+<div class="a">导语<span>一段</span>文字</div><div class="b">定位</div><div class="c">相对定位的段落</div>
+<div class="d">浮动</div><div class="e"><p>甲</p><p>乙乙</p></div>
+<table><tr><td>表</td><td>格</td></tr></table>
+<p>正文：全区各乡镇认真开展主题教育活动，深入基层调查研究。</p></body></html>"""
+
+
+def test_used_lengths_are_the_same_resolved_in_one_pass(fonts, tmp_path):
+    """engine/patches/used_lengths.py: the used margins, paddings, sizes, offsets and border
+    widths of every box (percentages of definite and auto containing blocks, calc(), auto,
+    box-sizing, positioned, floated, flex and table boxes) are WeasyPrint's own, and the
+    documents the same bytes, with the patch reverted; every module's name for the two
+    functions is the patch's while it is applied."""
+    import weasyprint
+    from weasyprint.layout import block, percent
+
+    from publisher.engine.patches import used_lengths
+
+    settings = load_settings()
+    names = ("margin", "padding", "border")
+    sides = ("top", "right", "bottom", "left")
+    attributes = [f"{n}_{s}" for n in names for s in sides]
+    attributes = [a if not a.startswith("border") else a + "_width" for a in attributes]
+    attributes += ["width", "height", "min_width", "max_width", "min_height", "max_height",
+                   "left", "right", "top", "bottom", "position_x", "position_y"]
+
+    def render(html: str) -> tuple[bytes, list[str]]:
+        pdf = engine.render(html, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                            sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test").pdf
+        document = weasyprint.HTML(string=html).render()
+        values = [repr((type(box).__name__, a, getattr(box, a, None)))
+                  for page in document.pages for box in page._page_box.descendants()
+                  for a in attributes]
+        return pdf, values
+
+    replacements = used_lengths.replacements()
+    assert len(replacements) >= 9 and all(r.applied for r in replacements)
+    assert block.resolve_percentages is used_lengths.resolve_percentages
+    assert percent.resolve_position_percentages is used_lengths.resolve_position_percentages
+    patched = [render(html) for html in (LENGTHS, STYLED)]
+    for r in replacements:
+        r.revert()
+    try:
+        assert block.resolve_percentages is percent.resolve_percentages
+        expected = [render(html) for html in (LENGTHS, STYLED)]
+    finally:
+        for r in replacements:
+            r.apply()
+    for (pdf, values), (pdf_expected, values_expected) in zip(patched, expected, strict=True):
+        assert len(values) > 300
+        assert values == values_expected
+        assert pdf == pdf_expected
+
+
 def test_the_html_tokenizers_expressions_are_built_once(fonts, monkeypatch):
     """engine/patches/parse_regexes.py: tinyhtml5 kept each expression of ``chars_until``
     under the wrong key and built it again at every call; kept under its own, a document

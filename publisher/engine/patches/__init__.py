@@ -28,6 +28,7 @@ from . import (
                subset_once,
                target_counters,
                tj_arrays,
+               used_lengths,
                written_once,
 )
 
@@ -35,6 +36,6 @@ from . import (
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
            compressed_once, written_once, subset_once, face_on_demand,
            target_counters, page_styles, pseudo_styles, font_descriptions, strut_keys, margin_boxes,
-           computed_defaults, parse_regexes, measured_once)
+           computed_defaults, parse_regexes, measured_once, used_lengths)
 
 __all__ = ["PATCHES"]
