@@ -594,6 +594,77 @@ def test_used_lengths_are_the_same_resolved_in_one_pass(fonts, tmp_path):
         assert pdf == pdf_expected
 
 
+BACKGROUNDS = """<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>
+@page { size: 120mm 120mm; margin: 8mm; background: #eee; }
+body { font-family: "Noto Serif CJK SC"; font-size: 10pt; }
+.a { background: #fc0; border-radius: 2mm; } .b { border-radius: 10% / 1mm; border: 1pt solid; }
+.c { box-shadow: 1mm 1mm 0 #999; } .d { visibility: hidden; background: red; }
+.e { color: blue; background-color: currentcolor; } .f { background-image: linear-gradient(red, blue); }
+.g { background-color: rgb(0 0 0 / 0); } .h { border-top-left-radius: 0 3mm; }
+</style></head><body style="background: white">
+<p class="a">甲<span>乙</span></p><p class="b">丙丁</p><p class="c">戊</p><p class="d">己<em>庚</em></p>
+<p class="e">辛</p><p class="f">壬</p><p class="g">癸<span class="a">子</span></p><p class="h">丑</p>
+<p>正文：全区各乡镇认真开展主题教育活动，深入基层调查研究。<span>寅</span></p></body></html>"""
+
+
+def test_a_box_with_nothing_behind_it_is_known_by_its_style(fonts, tmp_path):
+    """engine/patches/plain_backgrounds.py: every box's background and border radii (colours,
+    radii, shadows, hidden boxes, currentcolor, gradients, transparent colours, boxes
+    inside boxes with backgrounds) are WeasyPrint's own, and the documents the same bytes,
+    with the patch reverted; while applied, plain boxes skip WeasyPrint's function."""
+    import re
+
+    import weasyprint
+    from weasyprint.layout import background
+
+    from publisher.engine.patches import plain_backgrounds
+
+    settings = load_settings()
+    corners = ("border_top_left_radius", "border_top_right_radius", "border_bottom_right_radius",
+               "border_bottom_left_radius")
+
+    def render(html: str) -> tuple[bytes, list[str]]:
+        pdf = engine.render(html, base_dir=tmp_path, stylesheets=[], fonts=fonts,
+                            sandbox=engine.Sandbox((tmp_path, settings.fonts_dir)), what="test").pdf
+        document = weasyprint.HTML(string=html).render()
+        def painted(background) -> str:
+            # its colour and layers (a gradient's address apart), not its style's dictionary,
+            # whose properties are computed as they are first read, in whatever order
+            if background is None:
+                return "None"
+            return re.sub(r" at 0x[0-9a-f]+", "", repr((background.color, background.layers)))
+
+        values = [repr((type(box).__name__, painted(getattr(box, "background", None)),
+                        *(getattr(box, c, None) for c in corners)))
+                  for page in document.pages for box in (page._page_box, *page._page_box.descendants())]
+        values += [painted(getattr(page._page_box, "canvas_background", None)) for page in document.pages]
+        return pdf, values
+
+    replacements = plain_backgrounds.replacements()
+    assert all(r.applied for r in replacements)
+    original = replacements[0].original
+    calls = []
+    replacements[0].original = lambda *args: calls.append(args[1]) or original(*args)
+    try:
+        patched = [render(html) for html in (BACKGROUNDS, STYLED)]
+    finally:
+        replacements[0].original = original
+    # each document is laid out twice (engine and WeasyPrint): WeasyPrint's function for
+    # every box would be called at least twice for each; it was for the few not plain
+    assert calls and len(calls) < sum(len(values) for _, values in patched) / 2
+    for r in replacements:
+        r.revert()
+    try:
+        expected = [render(html) for html in (BACKGROUNDS, STYLED)]
+    finally:
+        for r in replacements:
+            r.apply()
+    for (pdf, values), (pdf_expected, values_expected) in zip(patched, expected, strict=True):
+        assert len(values) > 20
+        assert values == values_expected
+        assert pdf == pdf_expected
+
+
 def test_the_html_tokenizers_expressions_are_built_once(fonts, monkeypatch):
     """engine/patches/parse_regexes.py: tinyhtml5 kept each expression of ``chars_until``
     under the wrong key and built it again at every call; kept under its own, a document

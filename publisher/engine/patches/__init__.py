@@ -23,6 +23,7 @@ from . import (
                nested_links,
                page_styles,
                parse_regexes,
+               plain_backgrounds,
                pseudo_styles,
                strut_keys,
                subset_once,
@@ -36,6 +37,6 @@ from . import (
 PATCHES = (tj_arrays, diffused_rounding, break_all, inline_line_start, nested_links, leader_run,
            compressed_once, written_once, subset_once, face_on_demand,
            target_counters, page_styles, pseudo_styles, font_descriptions, strut_keys, margin_boxes,
-           computed_defaults, parse_regexes, measured_once, used_lengths)
+           computed_defaults, parse_regexes, measured_once, used_lengths, plain_backgrounds)
 
 __all__ = ["PATCHES"]
