@@ -77,7 +77,8 @@ c, t = cpu(), time.perf_counter()
 result = publish(edition, out, ["print"], settings=s, progress=messages.append)
 wall, used = time.perf_counter() - t, cpu() - c
 issue = next(f for f in result.files if f.name.endswith("-print.pdf"))
-print(json.dumps(dict(wall=wall, cpu=used, process_cpu=cpu(), render=spent["render"], makeup=spent["makeup"], rendered=sum("rendered 版" in m for m in messages),
+print(json.dumps(dict(wall=wall, cpu=used, process_cpu=cpu(), render=spent["render"],
+                      makeup=spent["makeup"], rendered=sum("rendered 版" in m for m in messages),
                       parent_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       worker_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                       size=issue.stat().st_size)))
@@ -139,8 +140,9 @@ def main() -> None:
                   f"(CPU): {med['one article changed']['cpu'] / two['cpu']:.2f}; "
                   f"unchanged / clean (wall): {med['nothing changed']['wall'] / two['wall']:.2f}")
             # issue 20's Done-when: the renders' CPU a 版, the make-up counted apart
+            rest = one["cpu"] - one["render"] - one["makeup"]
             print(f"  clean, 1 worker, CPU s a 版: render {one['render'] / pages:.3f} (issue 20's figure), "
-                  f"make-up {one['makeup'] / pages:.3f}, the rest {(one['cpu'] - one['render'] - one['makeup']) / pages:.3f}; "
+                  f"make-up {one['makeup'] / pages:.3f}, the rest {rest / pages:.3f}; "
                   f"build {one['cpu'] / pages:.3f}", flush=True)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

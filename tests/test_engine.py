@@ -615,7 +615,6 @@ def test_a_box_with_nothing_behind_it_is_known_by_its_style(fonts, tmp_path):
     import re
 
     import weasyprint
-    from weasyprint.layout import background
 
     from publisher.engine.patches import plain_backgrounds
 

@@ -74,7 +74,7 @@ def resolve_percentages(box, containing_block):
         else:
             assert height.unit.lower() == "px"
             box.height = height.value
-        heights = (("min_height", 0), ("max_height", inf))
+        heights: tuple[tuple[str, Any], ...] = (("min_height", 0), ("max_height", inf))
     else:
         heights = (("height", cb_height), ("min_height", cb_height), ("max_height", cb_height))
     for name, refer_to in heights:
