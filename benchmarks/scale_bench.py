@@ -68,6 +68,8 @@ def counted(owner, name, what):
             return original(*args, **kwargs)
         finally:
             spent[what] += time.process_time() - start
+    # pickled by reference, as the original: a pool's worker (forked) finds it in the module
+    wrapper.__module__, wrapper.__qualname__ = owner.__name__, name
     setattr(owner, name, wrapper)
 counted(build, "_render", "render")
 counted(build, "make_up", "makeup")

@@ -692,7 +692,7 @@ def pack(members: Iterable[bytes], into: Packed | None = None) -> Packed:
 def _zip(members: list[tuple[str, bytes]], stamp: tuple[int, ...], packed: Mapping[bytes, tuple[int, bytes]]) -> bytes:
     """The zip of ``members`` (name, bytes), "mimetype" stored and the rest deflated at level
     9, every entry dated ``stamp``, mode 0644 from Unix: the same bytes as zipfile writes with
-    those ZipInfo settings (``writestr``; tests/epub/test_zip.py compares them), but a
+    those ZipInfo settings (``writestr``; tests/epub/test_epub_zip.py compares them), but a
     member found in ``packed`` is not compressed again. No ZIP64: ``_rezip`` leaves books of
     ``_ZIP_PLAIN_LIMIT`` and more to zipfile."""
     dosdate = (stamp[0] - 1980) << 9 | stamp[1] << 5 | stamp[2]

@@ -376,9 +376,14 @@ class _Run:
         waits: WeasyPrint loaded (``_freeze`` does it before the render workers are forked,
         whichever comes first). Not with a few galleys laid out in a helper of their own
         (``adopt``): the 版 to render then goes to that helper first, and this process loads
-        WeasyPrint only if a second 版 is to be rendered (``flush``)."""
+        WeasyPrint only if a second 版 is to be rendered (``flush``). It converts the photos
+        to CMYK instead, which the 版 to render needs (the job the helper is sent): an
+        article changed, so a 版 is most likely made, and the conversion is then off the
+        rebuild's critical path (the same images as converted later; unused if no 版 is)."""
         if self.helper is None:
             load(self.fonts)
+        elif self.job is None:
+            self._start()
 
     def adopt(self, helper: Helper) -> None:
         """The make-up's helper that lays out the few galleys of a rebuild (``measure``'s
