@@ -580,14 +580,9 @@ def test_used_lengths_are_the_same_resolved_in_one_pass(fonts, tmp_path):
     assert block.resolve_percentages is used_lengths.resolve_percentages
     assert percent.resolve_position_percentages is used_lengths.resolve_position_percentages
     patched = [render(html) for html in (LENGTHS, STYLED)]
-    for r in replacements:
-        r.revert()
-    try:
+    with without(*replacements):
         assert block.resolve_percentages is percent.resolve_percentages
         expected = [render(html) for html in (LENGTHS, STYLED)]
-    finally:
-        for r in replacements:
-            r.apply()
     for (pdf, values), (pdf_expected, values_expected) in zip(patched, expected, strict=True):
         assert len(values) > 300
         assert values == values_expected
@@ -651,13 +646,8 @@ def test_a_box_with_nothing_behind_it_is_known_by_its_style(fonts, tmp_path):
     # each document is laid out twice (engine and WeasyPrint): WeasyPrint's function for
     # every box would be called at least twice for each; it was for the few not plain
     assert calls and len(calls) < sum(len(values) for _, values in patched) / 2
-    for r in replacements:
-        r.revert()
-    try:
+    with without(*replacements):
         expected = [render(html) for html in (BACKGROUNDS, STYLED)]
-    finally:
-        for r in replacements:
-            r.apply()
     for (pdf, values), (pdf_expected, values_expected) in zip(patched, expected, strict=True):
         assert len(values) > 20
         assert values == values_expected
