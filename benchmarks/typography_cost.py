@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ from publisher import (  # noqa: E402
     reading,
     render,
 )
-from publisher.engine import justify, typeset  # noqa: E402
+from publisher.engine import Structure, justify, typeset  # noqa: E402
 from publisher.publish import load  # noqa: E402
 
 
@@ -72,16 +73,22 @@ def justify_off():
 
 @contextmanager
 def untagged():
-    saved = reading.render
+    """No PDF/A-2a: WeasyPrint's render untagged, and neither the structure tree nor the XMP
+    written after it (``xmp.complete``; until 3178acb WeasyPrint wrote the XMP, and this
+    variant passed it ``xmp=None``, an option it has refused since)."""
+    saved, completed = reading.render, reading.complete
 
     def render_untagged(html, **options):
-        return saved(html, **{**options, "pdf_variant": None, "pdf_tags": False, "xmp": None})
+        rendered = saved(html, **{**options, "pdf_variant": None, "pdf_tags": False})
+        return replace(rendered, structure=Structure((), ()))  # nothing tagged, nothing to tag
 
-    reading.render = render_untagged  # the engine's render, as publisher.reading calls it
+    # the engine's render and the XMP's completion, as publisher.reading calls them
+    reading.render = render_untagged
+    reading.complete = lambda data, properties, **options: data
     try:
         yield
     finally:
-        reading.render = saved
+        reading.render, reading.complete = saved, completed
 
 
 @contextmanager
