@@ -1,13 +1,14 @@
 """Build benchmark: the whole `publish` against WeasyPrint alone on the same final HTML.
 
-For the sample edition and a generated 16-page edition, prints medians of N runs (after one
-warm-up run in the same process): the whole build (EPUB + reading PDF, written to disk);
-the reading PDF alone (WeasyPrint's render of the reading HTML, then its structure tree and
-XMP); their ratio; the reading PDF's CPU seconds (this process's, which another helper's load
-on a shared machine disturbs far less than wall time); peak memory of a fresh build process;
-EPUB and PDF sizes; the load average before and after.
+For the sample edition and a generated 16-page edition (``--pages``; 1: the sample alone),
+prints medians of N runs (after one warm-up run in the same process): the whole build (EPUB +
+reading PDF, written to disk); the reading PDF alone (WeasyPrint's render of the reading
+HTML, then its structure tree and XMP); their ratio; the reading PDF's CPU seconds (this
+process's, which another helper's load on a shared machine disturbs far less than wall
+time); peak memory of a fresh build process; EPUB and PDF sizes; the load average before and
+after.
 
-    python benchmarks/build_bench.py [--runs 5]
+    python benchmarks/build_bench.py [--runs 5] [--pages 16]
 """
 
 from __future__ import annotations
@@ -68,12 +69,15 @@ def bench(name: str, edition: Path, runs: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--pages", type=int, default=16,
+                    help="版 of the generated edition (default 16; 1: the sample alone, as the sample is 1 版)")
     args = ap.parse_args()
     load = os.getloadavg()[0]
     rows = [bench("sample", SAMPLE, args.runs)]
-    with tempfile.TemporaryDirectory() as tmp:
-        big = make_big_edition(Path(tmp) / "big")
-        rows.append(bench("16-page", big, args.runs))
+    if args.pages > 1:
+        with tempfile.TemporaryDirectory() as tmp:
+            big = make_big_edition(Path(tmp) / "big", args.pages)
+            rows.append(bench(f"{args.pages}-page", big, args.runs))
     print(f"median of {args.runs} runs (after a warm-up), same process; peak memory of a fresh process; "
           f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} CPUs")
     print(f"{'edition':10} {'pages':>5} {'arts':>5} {'build s':>8} {'pdf s':>8} {'ratio':>6} "
