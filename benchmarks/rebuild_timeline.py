@@ -82,11 +82,15 @@ def where(frame):
         name = f.f_code.co_filename
         if f.f_code.co_name == "<module>" and "site-packages/" in name:
             return "import " + name.split("site-packages/")[1].split("/")[0].split(".")[0]
-    for f in reversed(stack):  # else the innermost frame of publisher's code
-        name = f.f_code.co_filename
-        if "/publisher/" in name and "site-packages/" not in name:
-            return name.split("/publisher/")[-1].removesuffix(".py") + "." + f.f_code.co_name
-    return stack[-1].f_code.co_name if stack else "?"
+    # else the innermost frame of publisher's code; a wait in ahead.py (for the galleys'
+    # helper, which measures and since b34daa6 renders the changed 版 too) by its caller,
+    # whose stage it is: printing/build.collect waits for the render, the make-up for measures
+    places = [name.split("/publisher/")[-1].removesuffix(".py") + "." + f.f_code.co_name
+              for f in reversed(stack) for name in [f.f_code.co_filename]
+              if "/publisher/" in name and "site-packages/" not in name]
+    if len(places) > 1 and places[0].startswith("ahead."):
+        return f"{places[1]} ({places[0]})"
+    return places[0] if places else stack[-1].f_code.co_name if stack else "?"
 
 
 def sample():
