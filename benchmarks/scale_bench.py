@@ -15,7 +15,8 @@ other processes falls on every mode alike:
 Printed: the machine's load and cores, medians of wall and CPU seconds of ``publish`` (the
 build process and its workers) and of the whole process (its start and imports too), peak
 memory of the build process and of the largest worker, the ratios (2 workers / 1, changed /
-clean, unchanged / clean) and the issue PDF's size.
+clean, unchanged / clean) and the issue PDF's size; 2 workers / 1 also run by run (each
+run's two clean builds, one after the other, with their CPU), and the median of those.
 
 With one worker every 版 is rendered in the build's process, so the clean one-worker build
 also gives issue 20's Done-when figure: **render CPU a 版** (the CPU of the renders,
@@ -141,6 +142,13 @@ def main() -> None:
                   f"changed / clean (wall): {med['one article changed']['wall'] / two['wall']:.2f}, "
                   f"(CPU): {med['one article changed']['cpu'] / two['cpu']:.2f}; "
                   f"unchanged / clean (wall): {med['nothing changed']['wall'] / two['wall']:.2f}")
+            # each run's own pair (built one after the other): a run whose renders cost more
+            # CPU in one of the two builds shows here, not hidden in the medians above
+            pairs = [(b["wall"] / a["wall"], a["cpu"], b["cpu"])
+                     for a, b in zip(modes["clean, 1 worker"], modes["clean, 2 workers"], strict=True)]
+            print(f"  2 workers / 1 (wall) by run: "
+                  f"{', '.join(f'{r:.2f} (CPU {c1:.1f} / {c2:.1f} s)' for r, c1, c2 in pairs)}; "
+                  f"median {statistics.median(r for r, _, _ in pairs):.2f}")
             # issue 20's Done-when: the renders' CPU a 版, the make-up counted apart
             rest = one["cpu"] - one["render"] - one["makeup"]
             print(f"  clean, 1 worker, CPU s a 版: render {one['render'] / pages:.3f} (issue 20's figure), "

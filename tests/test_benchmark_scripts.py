@@ -165,6 +165,9 @@ def test_scale_bench_runs_on_two_pages_and_prints_issue_20s_figure(ran):
     assert rows["nothing changed"][-4] == "0"
     (figure,) = lines(out, rf"  clean, 1 worker, CPU s a 版: render {N} \(issue 20's figure\), make-up {N}")
     assert float(figure[1]) > 0
+    # each run's own pair of clean builds, with their CPU, and the median of those ratios
+    (pairs,) = lines(out, rf"  2 workers / 1 \(wall\) by run: {N} \(CPU {N} / {N} s\); median {N}$")
+    assert float(pairs[2]) > 0 and float(pairs[3]) > 0
 
 
 def test_print_render_prints_the_render_cpu_a_page_this_against_a_baseline_and_by_stage(ran):
