@@ -521,13 +521,14 @@ def build_epub(edition: Edition, settings: Settings, fonts: FontSet, *,
         book.set_direction("rtl")  # page-progression-direction="rtl" on the spine
         # Kindle reads the writing mode from the package metadata
         book.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
-    raw = io.BytesIO()
     modified = datetime.combine(edition.issue.date, datetime.min.time(), tzinfo=UTC)
-    # compresslevel 0: _rezip compresses the files once, for good
-    epub.write_epub(raw, book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
-                                "epub3_pages": False, "raise_exceptions": True,
-                                "spine_direction": vertical, "compresslevel": 0})
-    return _rezip(raw.getvalue(), edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS},
+    # the members as ebooklib writes them, not zipped: _rezip zips them once, for good
+    writer = _Writer(book, {"mtime": modified, "epub2_guide": False, "epub3_landmark": False,
+                            "epub3_pages": False, "raise_exceptions": True,
+                            "spine_direction": vertical})
+    writer.process()
+    writer.write()
+    return _rezip(writer.out.members, edition, extra={APPLE_DISPLAY_OPTIONS_NAME: APPLE_DISPLAY_OPTIONS},
                   fix={"EPUB/content.opf": lambda opf: _package_lang(opf, edition.paper.language)},
                   packed=draft.packed if draft is not None else None)
 
@@ -634,17 +635,46 @@ def _package_lang(opf: bytes, language: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def _rezip(data: bytes, edition: Edition, extra: Mapping[str, bytes] = {},
+class _Members:
+    """What ebooklib's writer writes into its zip (``writestr``), kept as it would read back
+    from that zip: each member's bytes by its name, in the order first written (a name written
+    again: its last bytes, where it was first), text as UTF-8, as zipfile stores it."""
+
+    def __init__(self):
+        self.members: dict[str, bytes] = {}
+
+    def writestr(self, name: str, data: str | bytes, compress_type=None, compresslevel=None) -> None:
+        name = name.split("\0", 1)[0]  # as zipfile.ZipInfo cuts a name at a NUL
+        self.members[name] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer (``write_epub``) whose zip is ``_Members``: the book's members for
+    ``_rezip``, without a zip written and read back (about 0.09 s of CPU at the end of the
+    64-版 EPUB-only build, after its cover)."""
+
+    def __init__(self, book: epub.EpubBook, options: dict):
+        super().__init__(None, book, options)
+
+    def write(self) -> None:
+        self.out = _Members()
+        self.out.writestr("mimetype", "application/epub+zip")
+        self._write_container()
+        self._write_opf()
+        self._write_items()
+
+
+def _rezip(members: Mapping[str, bytes], edition: Edition, extra: Mapping[str, bytes] = {},
            fix: Mapping[str, Callable[[bytes], bytes]] = {}, packed: Packed | None = None) -> bytes:
-    """Rewrite the zip with fixed entry times and order: byte-identical builds.
+    """The zip of the book's ``members`` (by name, in ebooklib's order: ``_Writer``'s) with
+    fixed entry times and order: byte-identical builds.
 
     ``extra``: files to add; ``fix``: name -> a function rewriting that file's bytes;
     ``packed``: members compressed ahead (``pack``), taken where a member is the same bytes."""
     # the issue date, within what ZIP can record (1980-2107: an 1890 issue is stamped 1980)
     day = min(max(edition.issue.date, date(1980, 1, 1)), date(2107, 12, 31))
     stamp = (day.year, day.month, day.day, 0, 0, 0)
-    src = zipfile.ZipFile(io.BytesIO(data))
-    contents = {name: src.read(name) for name in src.namelist()}
+    contents = dict(members)
     for name, rewrite in fix.items():
         contents[name] = rewrite(contents[name])
     contents.update(extra)

@@ -65,3 +65,53 @@ def test_a_member_compressed_ahead_is_not_compressed_again(monkeypatch):
     book = _zip(members, (2019, 10, 21, 0, 0, 0), ahead)
     assert compressed == [members[2][1]]
     assert book == _zipfile(members, (2019, 10, 21, 0, 0, 0))
+
+
+def _book(repeat: bool):
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("urn:uuid:0b7c6a1e-5d0c-4f7e-9d7a-3b2f0c1d2e3f")
+    book.set_title("咸安新闻")
+    book.set_language("zh")
+    chapter = epub.EpubHtml(title="头版", file_name="text/a.xhtml", lang="zh")
+    chapter.content = "<h1>咸安新闻</h1><p>正文</p>"
+    book.add_item(chapter)
+    book.add_item(epub.EpubItem(uid="css", file_name="styles/epub.css", media_type="text/css",
+                                content="p { margin: 0 }"))
+    book.add_item(epub.EpubItem(uid="photo", file_name="images/照片.jpg", media_type="image/jpeg",
+                                content=bytes(range(256)) * 40))
+    if repeat:  # a name written twice: the zip read back has its last bytes, where it was first
+        book.add_item(epub.EpubItem(uid="css2", file_name="styles/epub.css", media_type="text/css",
+                                    content=b"p { margin: 1em }"))
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.toc = [epub.Link("text/a.xhtml", "头版", "a")]
+    book.spine = ["nav", chapter]
+    return book
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_the_writers_members_are_what_its_zip_reads_back(repeat):
+    """``_Writer`` keeps ebooklib's members instead of zipping them: the same names in the same
+    order with the same bytes as ``write_epub``'s zip, read back, gives."""
+    import warnings
+    from datetime import UTC, datetime
+
+    from ebooklib import epub
+
+    from publisher.epub import _Writer
+
+    options = {"mtime": datetime(2019, 10, 21, tzinfo=UTC), "epub2_guide": False, "epub3_landmark": False,
+               "epub3_pages": False, "raise_exceptions": True, "spine_direction": False}
+    raw = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile: a duplicate name
+        epub.write_epub(raw, _book(repeat), {**options, "compresslevel": 0})
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as z:
+        expected = {name: z.read(name) for name in z.namelist()}
+    writer = _Writer(_book(repeat), options)
+    writer.process()
+    writer.write()
+    assert list(writer.out.members) == list(expected)
+    assert writer.out.members == expected
