@@ -360,6 +360,38 @@ def test_a_large_stream_is_compressed_once_a_process_with_the_same_bytes(fonts, 
     assert pydyf.Stream([profile], compress=False).data.endswith(profile + b"\nendstream")
 
 
+def test_the_output_profile_compressed_ahead_is_not_compressed_again(fonts, monkeypatch, tmp_path):
+    """``engine.ahead`` (the EPUB's cover, forked after it): the output profile compressed and
+    kept as if seen twice, so that the first page written after it takes the compressed bytes
+    from the table, pydyf's; cffi's types of ``_FIRST_TYPES`` parsed. A stream too small for
+    the table is left alone."""
+    import pydyf
+    from weasyprint.text.ffi import ffi
+
+    from publisher.engine import rendering
+    from publisher.engine.patches import compressed_once
+
+    monkeypatch.setattr(compressed_once, "_seen", set())
+    monkeypatch.setattr(compressed_once, "_memo", {})
+    calls = _count_compressions(monkeypatch)
+    raw = bytes(range(256)) * 900
+    path = tmp_path / "profile.icc"
+    path.write_bytes(raw)
+
+    def written(raw: bytes) -> bytes:
+        return pydyf.Stream([raw], {"N": 4}, compress=True).data
+
+    replacement, = compressed_once.replacements()
+    with without(replacement):
+        expected = written(raw)
+    engine.ahead(fonts, path)
+    assert calls == [9]
+    assert written(raw) == expected and calls == [9]  # from the table: not compressed again
+    assert set(rendering._FIRST_TYPES) <= set(ffi._parsed_types)
+    compressed_once.ahead(b"small")
+    assert calls == [9] and len(compressed_once._memo) == 1
+
+
 def _pydyf_file(compress: bool, version: bytes) -> bytes:
     """A small PDF written by pydyf with an identifier: a page, its content stream (compressed),
     a dictionary and a string; in an object stream (``compress``) or as a plain file."""

@@ -41,7 +41,7 @@ from .adaptations import PYDYF_VERSION, WEASYPRINT_VERSION, EngineVersionError, 
 from .fetcher import Sandbox, alias_url, strip_jpeg_metadata
 from .outside_trim import strip_outside_trim
 from .records import Block, Element, Glyph, PageLayout, Picture, Rect, Rendered, Structure, Tagged, TextLine, TextRun
-from .rendering import Document, lay_out, load, render
+from .rendering import Document, ahead, lay_out, load, render
 
 __all__ = [
                           "PYDYF_VERSION",
@@ -60,6 +60,7 @@ __all__ = [
                           "Tagged",
                           "TextLine",
                           "TextRun",
+                          "ahead",
                           "alias_url",
                           "install",
                           "installed",

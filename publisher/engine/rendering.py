@@ -61,6 +61,28 @@ def load(fonts: FontSet):
 
 _loading = threading.Lock()  # one load at a time (threads of a Dask worker)
 
+# The C types a print page's first render asks cffi for by name (WeasyPrint's bindings of
+# Pango, HarfBuzz and fontconfig: a cast, ``ffi.new``), each parsed by pycparser the first
+# time in a process (about 0.04 s of CPU in all)
+_FIRST_TYPES = ("PangoFcFontMap *", "char[]", "PangoRectangle *", "PangoLogAttr[]", "unsigned int *",
+                "hb_tag_t[100]", "char[4]", "hb_codepoint_t[]")
+
+
+def ahead(fonts: FontSet, output_profile: Path) -> None:
+    """What a process's first print page would do itself, done in this one for a process
+    forked after it to inherit (the EPUB's cover, forked once the front 版 is planned, whose
+    render is the EPUB-only build's last work): WeasyPrint loaded, the types of ``_FIRST_TYPES``
+    parsed, and the output profile compressed as pydyf compresses it (``compressed_once``).
+    The same bytes: only work done earlier."""
+    load(fonts)
+    from weasyprint.text.ffi import ffi
+
+    from .patches import compressed_once
+
+    for name in _FIRST_TYPES:
+        ffi.typeof(name)
+    compressed_once.ahead(output_profile.read_bytes())
+
 
 def _imported_and_installed():
     """WeasyPrint imported and the engine installed, or, if that did not finish (a signal

@@ -261,6 +261,7 @@ def test_the_print_page_templates_are_compiled_before_the_cover_is_forked(monkey
     import jinja2.meta
 
     from publisher import publish as pipeline
+    from publisher.fonts import load_fonts
     from publisher.render import environment
 
     env = environment()
@@ -274,7 +275,8 @@ def test_the_print_page_templates_are_compiled_before_the_cover_is_forked(monkey
 
     environment.cache_clear()
     try:
-        pipeline._cover_code()
+        settings = load_settings()
+        pipeline._cover_code(settings, load_fonts(settings.fonts_dir, settings.font_manifest))
         env = environment()
 
         def asked(*args):

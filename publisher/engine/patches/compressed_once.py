@@ -53,6 +53,17 @@ def _compressed(raw: bytes) -> bytes:
     return data
 
 
+def ahead(raw: bytes) -> None:
+    """``raw`` compressed now and kept in the table, as if seen twice: a process forked after
+    this (the EPUB's cover) finds the compressed bytes there for its first document with that
+    stream (the output profile: about 0.04 s of CPU)."""
+    if len(raw) < MIN_BYTES:
+        return  # compressed every time (``data``)
+    digest = blake2b(raw, digest_size=32).digest()
+    _seen.add(digest)
+    _compressed(raw)  # seen before now: kept, if there is room
+
+
 def data(self) -> bytes:
     """pydyf's Stream.data, the compression of a large stream done once per process."""
     if not self.compress:
