@@ -88,7 +88,7 @@ def profile_name(path: Path) -> str:
 
 
 def to_cmyk(data: bytes, output: ImageCms.ImageCmsProfile, name: str = "photo",
-            room: tuple[float, float] | None = None) -> bytes:
+            room: tuple[float, float] | None = None, transforms: dict | None = None) -> bytes:
     """A photo's checked bytes as a CMYK JPEG in the output profile's colour.
 
     Converted from the photo's own profile (an RGB, Gray or CMYK profile, as the reader
@@ -97,7 +97,8 @@ def to_cmyk(data: bytes, output: ImageCms.ImageCmsProfile, name: str = "photo",
 
     ``room``: the largest area (width, height in mm) the photo could fill on a page, given
     for a huge photo: a JPEG is then decoded at the smallest scale (1/2, 1/4, 1/8) that still
-    has ``PRINT_PPI`` across it (``print_scale``)."""
+    has ``PRINT_PPI`` across it (``print_scale``). ``transforms``: littleCMS transforms to
+    ``output`` built before, by the photo's profile and pixel mode, kept there (``_transform``)."""
     with Image.open(io.BytesIO(data)) as im:
         dpi = im.info.get("dpi")
         if room is not None and im.format == "JPEG":
@@ -110,7 +111,7 @@ def to_cmyk(data: bytes, output: ImageCms.ImageCmsProfile, name: str = "photo",
         ImageOps.exif_transpose(im, in_place=True)
         embedded = im.info.get("icc_profile")
         try:
-            cmyk = _convert(im, embedded, output)
+            cmyk = _convert(im, embedded, output, {} if transforms is None else transforms)
         except (ImageCms.PyCMSError, OSError, ValueError) as exc:
             # the reader checked the profile; a transform littleCMS still cannot build is
             # reported, never a traceback
@@ -132,26 +133,35 @@ def print_scale(size: tuple[int, int], room: tuple[float, float]) -> int:
     return scale_for(size, room, PRINT_PPI)
 
 
-def _convert(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsProfile) -> Image.Image:
-    source = ImageCms.ImageCmsProfile(io.BytesIO(embedded)) if embedded else None
+def _convert(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsProfile,
+             transforms: dict) -> Image.Image:
     if im.mode.startswith("I"):  # 16-bit grey (a scan): to 8 bits by scaling, not clipping at 255
         im = im.convert("I").point(lambda v: v * (1 / 257)).convert("L")
     if im.mode == "CMYK":
-        return im if source is None else _transform(im, source, output)
-    if im.mode in ("L", "LA", "1") and source is not None:
+        return im if embedded is None else _transform(im, embedded, output, transforms)
+    if im.mode in ("L", "LA", "1") and embedded is not None:
         # a black-and-white photo with its Gray profile (a desk's ordinary export): grey to
         # CMYK directly; converting the pixels to RGB first would not match the profile
-        return _transform(im.convert("L") if im.mode != "L" else im, source, output)
+        return _transform(im.convert("L") if im.mode != "L" else im, embedded, output, transforms)
     rgb = im if im.mode == "RGB" else im.convert("RGB")  # a copy only where the mode changes
-    return _transform(rgb, source or ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")), output)
+    return _transform(rgb, embedded, output, transforms)
 
 
-def _transform(im: Image.Image, source: ImageCms.ImageCmsProfile,
-               output: ImageCms.ImageCmsProfile) -> Image.Image:
-    converted = ImageCms.profileToProfile(im, source, output, outputMode="CMYK",
-                                          renderingIntent=ImageCms.Intent.PERCEPTUAL)
-    assert converted is not None  # a new image: not converted in place
-    return converted
+def _transform(im: Image.Image, embedded: bytes | None, output: ImageCms.ImageCmsProfile,
+               transforms: dict) -> Image.Image:
+    """``im`` from its profile (``embedded``, else sRGB) to ``output``'s CMYK, perceptual, as
+    ``ImageCms.profileToProfile`` converts it; the transform (about 15 ms for littleCMS to
+    build) kept in ``transforms`` by the profile and mode, for the next photo of the same."""
+    key = (embedded, im.mode)
+    transform = transforms.get(key)
+    try:
+        if transform is None:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(embedded) if embedded else ImageCms.createProfile("sRGB"))
+            transform = transforms[key] = ImageCms.ImageCmsTransform(
+                source, output, im.mode, "CMYK", ImageCms.Intent.PERCEPTUAL)
+        return transform.apply(im)
+    except (OSError, TypeError, ValueError) as exc:  # as profileToProfile says it
+        raise ImageCms.PyCMSError(exc) from exc
 
 
 def convert_images(edition: Edition, profile_path: Path,
@@ -161,11 +171,12 @@ def convert_images(edition: Edition, profile_path: Path,
     bytes (``Image.data``), in memory; maps the photo's path -> its CMYK JPEG. ``room``: the
     type area (mm), the most a photo can fill: a huge photo is decoded no larger than it needs."""
     output = check_profile(profile_path)
+    transforms: dict = {}  # one littleCMS transform for the photos of one profile and mode
     done: dict[Path, bytes] = {}
     for article in (a for p in (edition.pages if pages is None else pages) for a in p.articles):
         for block in article.body:
             if isinstance(block, Figure) and block.image and block.image.path not in done:
                 image = block.image
                 done[image.path] = to_cmyk(image.data, output, image.href,
-                                           room=room if image.huge else None)
+                                           room=room if image.huge else None, transforms=transforms)
     return done
