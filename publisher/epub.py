@@ -234,14 +234,24 @@ def cover_image(pdf_bytes: bytes) -> bytes:
         ml, mb, mr, mt = page.get_mediabox()
         tl, tb, tr, tt = page.get_trimbox()
         size = cover_size(tr - tl, tt - tb)
-        bitmap = page.render(scale=size[1] / (tt - tb), crop=(tl - ml, tb - mb, mr - tr, mt - tt),
-                             may_draw_forms=False)
+        scale = size[1] / (tt - tb)
+        # pypdfium2 rounds each crop up to whole pixels, which left the bitmap a pixel short
+        # of the trim box each way, and resampling it all to the size cost more than its
+        # raster (0.07-0.08 s of 0.35). Each crop given as its whole pixels rounded down
+        # (less a millionth, which its rounding up returns), the bitmap holds the trim box
+        # and at most a pixel more, cut off on the right and the bottom.
+        crop = tuple((math.floor(c * scale) - 1e-6) / scale if c > 0 else 0.0
+                     for c in (tl - ml, tb - mb, mr - tr, mt - tt))
+        bitmap = page.render(scale=scale, crop=crop, may_draw_forms=False)
         image = bitmap.to_pil().convert("RGB")
         page.close()
     finally:
         pdf.close()
-    if image.size != size:  # rounding in pdfium: make the size exact
-        image = image.resize(size, PILImage.Resampling.LANCZOS)
+    if image.size != size:
+        if image.width >= size[0] and image.height >= size[1]:
+            image = image.crop((0, 0, *size))
+        else:  # not met on any page measured: kept so the size is exact whatever pdfium does
+            image = image.resize(size, PILImage.Resampling.LANCZOS)
     return _cover_jpeg(image)
 
 
