@@ -520,7 +520,9 @@ div.box { margin-inline-start: 6mm; padding: var(--gap); border-left: 1pt solid;
           width: calc(50% - 2mm); text-decoration: underline; }
 p.lead { padding-inline-end: 3mm; letter-spacing: 0.1em; position: relative; left: 2mm; }
 span { display: inline-block; --mark: x; }
+p.rtl { direction: rtl; margin-inline-start: 4mm; padding-inline-end: 1mm; }
 </style></head><body><div class="box"><p class="lead">导语<span>一段</span>文字</p></div>
+<p class="rtl">从右到左的段落</p>
 <p>正文：全区各乡镇认真开展主题教育活动，深入基层调查研究。</p></body></html>"""
 
 
@@ -528,8 +530,9 @@ def test_an_undeclared_property_is_computed_directly_with_the_same_values(fonts,
     """engine/patches/computed_defaults.py: a property no rule declares takes its parent's or
     its initial value without WeasyPrint's steps; every property of every box (a logical
     property declared for its physical twin, a custom one, an inherited calc() with a
-    percentage, text decorations, floats and positions) is the same value, and the document
-    the same bytes, with the patch reverted."""
+    percentage, text decorations, floats and positions; left-to-right and right-to-left
+    elements, whose physical properties have other logical twins) is the same value, and the
+    document the same bytes, with the patch reverted."""
     import weasyprint
     from weasyprint.css.properties import INITIAL_VALUES
 

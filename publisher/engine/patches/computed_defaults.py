@@ -40,29 +40,57 @@ _wp: dict[str, Any] = {}
 # The properties whose steps do more than find a value (see the module docstring).
 _APART = frozenset(("float", "display", "position", "page"))
 
+# What an undeclared property takes, by its name alone (WeasyPrint's tables, which never change):
+# the original steps, the parent's value (inherited), the parent's value or [] (custom), the
+# initial value, or the initial value computed by WeasyPrint's function.
+_ORIGINAL, _INHERITED, _CUSTOM, _INITIAL, _COMPUTED = range(5)
+# key -> (route, the physical property's logical-twin function or None), made on first sight
+_routes: dict[str, tuple[int, Any]] = {}
+# (key, direction) -> the logical twin's name (the twin functions are pure: the same answer)
+_twins: dict[tuple[str, str], str] = {}
+
+
+def _route(key: str) -> tuple[int, Any]:
+    if key in _APART or key[:16] == "text_decoration_":
+        route = _ORIGINAL
+    elif key in _wp["inherited"]:
+        route = _INHERITED
+    elif key[:2] == "__":
+        route = _CUSTOM
+    elif key in _wp["not_computed"] and _wp["computers"].get(key) is not None:
+        route = _COMPUTED
+    else:
+        route = _INITIAL
+    answer = _routes[key] = (route, _wp["physical"].get(key))
+    return answer
+
 
 def _missing(self, key):
     """ComputedStyle.__missing__, an undeclared property's value found directly."""
-    if key in self.cascaded or key in _APART or key[:16] == "text_decoration_":
+    route, logical = _routes.get(key) or _route(key)
+    if route == _ORIGINAL or key in self.cascaded:
         return _replacements[0].original(self, key)
-    logical = _wp["physical"].get(key)
-    if logical is not None and logical(block="ttb", inline=self["direction"]) in self.cascaded:
-        return _replacements[0].original(self, key)
-    parent = self.parent_style
-    if parent is not None and (key in _wp["inherited"] or key[:2] == "__"):
-        value = parent[key]
-        if _wp["check_math"](value):
+    if logical is not None:
+        direction = self["direction"]
+        twin = _twins.get((key, direction))
+        if twin is None:
+            twin = _twins[key, direction] = logical(block="ttb", inline=direction)
+        if twin in self.cascaded:
             return _replacements[0].original(self, key)
-        self[key] = value
-        return value
-    if key[:2] == "__":
-        value = self[key] = []
-        return value
+    if route <= _CUSTOM:  # inherited or custom
+        parent = self.parent_style
+        if parent is not None:
+            value = parent[key]
+            if _wp["check_math"](value):
+                return _replacements[0].original(self, key)
+            self[key] = value
+            return value
+        if route == _CUSTOM:
+            value = self[key] = []
+            return value
     value = _wp["initial"][key]
-    if key in _wp["not_computed"]:
-        computer = _wp["computers"].get(key)
-        if computer is not None:
-            value = computer(self, key, value)
+    if route == _COMPUTED:
+        value = _wp["computers"][key](self, key, value)
     self[key] = value
     return value
 
