@@ -46,6 +46,9 @@ _APART = frozenset(("float", "display", "position", "page"))
 _ORIGINAL, _INHERITED, _CUSTOM, _INITIAL, _COMPUTED = range(5)
 # key -> (route, the physical property's logical-twin function or None), made on first sight
 _routes: dict[str, tuple[int, Any]] = {}
+# Values check_math answers no for without looking (it asks a value for its ``type``
+# attribute, which these types do not have, or walks a tuple): skipped for them.
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 # (key, direction) -> the logical twin's name (the twin functions are pure: the same answer)
 _twins: dict[tuple[str, str], str] = {}
 
@@ -81,7 +84,7 @@ def _missing(self, key):
         parent = self.parent_style
         if parent is not None:
             value = parent[key]
-            if _wp["check_math"](value):
+            if type(value) not in _PLAIN and _wp["check_math"](value):
                 return _replacements[0].original(self, key)
             self[key] = value
             return value
