@@ -20,7 +20,11 @@ the parent's computed value for an inherited property or a custom one (not on th
 element), else the initial value, computed by WeasyPrint's own function where the initial
 value needs computing, and stored as ``__missing__`` stores it. A parent's value holding a
 math function (a percentage left in a ``calc()``) goes to the original steps, which may
-warn about it. Everything else, and every declared property, takes WeasyPrint's own
+warn about it. Which of these a property takes depends on its name alone (WeasyPrint's
+constant tables), so it is worked out once a process, as is a physical property's logical
+twin for its name and direction; an inherited value of a plain type (a string, a number,
+None) is not given to the math check, which answers no for it without looking.
+Everything else, and every declared property, takes WeasyPrint's own
 ``__missing__``: the same values, so the same boxes and bytes. Upstream, the same test
 would open ``__missing__``.
 
